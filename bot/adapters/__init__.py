@@ -1,0 +1,1 @@
+"""Platform adapters: each translates platform events to invocations and renders replies."""

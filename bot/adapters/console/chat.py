@@ -1,0 +1,111 @@
+"""The console chat loop.
+
+Lines starting with `/` are commands; a number presses the button shown as `[n]` (followed by
+text for buttons that ask for it: `2 nice picture!`). When input is piped, each line is echoed
+after the prompt so that a transcript reads like a conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from bot.adapters.console.render import render_reply
+from bot.commands import Dispatcher
+from bot.invocation import Actor, Press
+from bot.replies import Button, Reply
+from core.domain import Platform
+from core.i18n import translate
+
+QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleMessage:
+    number: int
+
+
+class ConsoleChat:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        user: str,
+        *,
+        stdin: TextIO | None = None,
+        stdout: TextIO | None = None,
+    ) -> None:
+        self._dispatcher = dispatcher
+        self._actor = Actor(Platform.CONSOLE, user, user, handle_hint=user)
+        self._in = stdin or sys.stdin
+        self._out = stdout or sys.stdout
+        self._interactive = self._in.isatty()
+        self._buttons: dict[int, Button] = {}
+        self._button_numbers = itertools.count(1)
+        self._message_numbers = itertools.count(1)
+
+    # Conversation: what handlers use to send now and edit later
+    async def send(self, reply: Reply) -> ConsoleMessage:
+        self._print(render_reply(reply, self._number))
+        return ConsoleMessage(next(self._message_numbers))
+
+    async def edit(self, handle: ConsoleMessage, reply: Reply) -> None:
+        self._print(f"↻ {render_reply(reply, self._number)}")
+
+    def _number(self, button: Button) -> int:
+        number = next(self._button_numbers)
+        self._buttons[number] = button
+        return number
+
+    def _print(self, text: str) -> None:
+        print(text, file=self._out, flush=True)
+
+    async def run(self) -> None:
+        prompt = f"{self._actor.user_id}> "
+        while True:
+            if self._interactive:
+                print(prompt, end="", file=self._out, flush=True)
+            line = await asyncio.to_thread(self._in.readline)
+            if not line:
+                break
+            line = line.strip()
+            if not self._interactive and line:
+                self._print(prompt + line)
+            if not line or line.startswith("#"):
+                continue
+            if line.lower() in QUIT_WORDS:
+                break
+            for reply in await self.handle_line(line):
+                await self.send(reply)
+
+    async def handle_line(self, line: str) -> list[Reply]:
+        if line.startswith("/"):
+            return await self._dispatcher.run_text(self._actor, line, self)
+        first, _, rest = line.partition(" ")
+        if first.isdigit():
+            return await self._press(int(first), rest.strip() or None)
+        language = await self._dispatcher.language_of(self._actor)
+        return [Reply(text=translate(language, "console.not_a_command"), is_error=True)]
+
+    async def _press(self, number: int, text: str | None) -> list[Reply]:
+        language = await self._dispatcher.language_of(self._actor)
+        button = self._buttons.get(number)
+        if button is None or button.token is None:
+            return [
+                Reply(text=translate(language, "console.no_button", number=number), is_error=True)
+            ]
+        if button.text_input is not None and text is None:
+            return [
+                Reply(
+                    text=translate(
+                        language,
+                        "console.button_needs_text",
+                        number=number,
+                        label=button.text_input.label,
+                    ),
+                    is_error=True,
+                )
+            ]
+        return await self._dispatcher.press(Press(self._actor, button.token, text), self)

@@ -1,0 +1,29 @@
+"""Replies as plain text. Buttons get numbers the user types to press them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.replies import Button, Reply
+
+NumberButton = Callable[[Button], int]
+
+
+def render_reply(reply: Reply, number: NumberButton) -> str:
+    lines: list[str] = []
+    if reply.title:
+        lines.append(f"── {reply.title} ──")
+    if reply.text:
+        prefix = "⚠ " if reply.is_error else ""
+        lines.append(prefix + reply.text)
+    for image in reply.images:
+        lines.append(f"🖼 {image.path.resolve()}")
+    if reply.footer:
+        lines.append(reply.footer)
+    for row in reply.buttons:
+        labels = []
+        for button in row:
+            ellipsis = "…" if button.text_input else ""
+            labels.append(f"[{number(button)}] {button.label}{ellipsis}")
+        lines.append("   ".join(labels))
+    return "\n".join(lines)

@@ -1,0 +1,65 @@
+"""The composition root: the only place that builds Mosaic's objects.
+
+Tests call `build()` with fakes (a fake clock, a temporary data folder, a test database URL);
+`bot.cli` calls it with the real settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.commands import CommandRegistry, Dispatcher, build_registry
+from core.actions import ActionTokens
+from core.clock import Clock, SystemClock
+from core.feed import ChronologicalFeed
+from core.images import ImageStore, LocalImageStore
+from core.persistence.database import Database
+from core.services import Services
+from core.settings import Settings
+from core.social import Accounts, Engagement, Posts, SocialGraph
+
+
+@dataclass(slots=True)
+class App:
+    settings: Settings
+    database: Database
+    services: Services
+    registry: CommandRegistry
+    dispatcher: Dispatcher
+
+    async def start(self) -> None:
+        """Open the database (applying migrations) in the calling task."""
+        await self.database.open()
+
+    async def stop(self) -> None:
+        await self.database.close()
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    images: ImageStore | None = None,
+) -> App:
+    clock = clock or SystemClock()
+    images = images or LocalImageStore(settings.images_dir)
+    posts = Posts(images, clock)
+    services = Services(
+        settings=settings,
+        clock=clock,
+        images=images,
+        accounts=Accounts(),
+        graph=SocialGraph(),
+        posts=posts,
+        engagement=Engagement(posts),
+        feed=ChronologicalFeed(),
+        tokens=ActionTokens(),
+    )
+    registry = build_registry()
+    return App(
+        settings=settings,
+        database=Database(settings.resolved_database_url),
+        services=services,
+        registry=registry,
+        dispatcher=Dispatcher(registry, services),
+    )

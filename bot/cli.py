@@ -1,0 +1,95 @@
+"""`mosaic`: run the bot, chat in the console, or upgrade the database."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+
+from pydantic import ValidationError
+
+from bot.bootstrap import App, build
+from core.errors import ConfigurationError
+from core.persistence.database import upgrade
+from core.settings import Settings
+
+log = logging.getLogger("mosaic")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mosaic", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the bot with whatever is configured")
+    chat = commands.add_parser("chat", help="chat with Mosaic in this terminal (or via a pipe)")
+    chat.add_argument("--as", dest="user", default=None, help="who you are (default: $USER)")
+    db = commands.add_parser("db", help="database maintenance")
+    db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
+    return parser
+
+
+def _setup_logging(settings: Settings, *, quiet: bool) -> None:
+    level = getattr(logging, settings.log_level.upper(), logging.INFO)
+    if quiet:  # the console chat owns stdout; only warnings go to stderr
+        level = max(level, logging.WARNING)
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+async def _chat(app: App, user: str) -> None:
+    from bot.adapters.console import ConsoleChat
+
+    await app.start()
+    try:
+        await ConsoleChat(app.dispatcher, user).run()
+    finally:
+        await app.stop()
+
+
+async def _run(app: App) -> None:
+    settings = app.settings
+    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
+        log.info("no chat token configured: starting the console chat")
+        await _chat(app, _default_user())
+        return
+    raise ConfigurationError(
+        "chat platform adapters are not available in this version; unset TELEGRAM_BOT_TOKEN "
+        "and DISCORD_BOT_TOKEN to use the console chat"
+    )
+
+
+def _default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "you"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"mosaic: invalid configuration:\n{error}", file=sys.stderr)
+        return 2
+    _setup_logging(settings, quiet=args.command == "chat" or args.command == "run")
+    try:
+        if args.command == "db":
+            asyncio.run(upgrade(settings.resolved_database_url))
+            print("database is up to date")
+        elif args.command == "chat":
+            asyncio.run(_chat(build(settings), args.user or _default_user()))
+        else:
+            asyncio.run(_run(build(settings)))
+    except ConfigurationError as error:
+        print(f"mosaic: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

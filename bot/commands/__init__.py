@@ -1,0 +1,23 @@
+"""The command layer: one registry of specs, handlers that call core, one dispatcher."""
+
+from bot.commands import general, posts, social
+from bot.commands.context import Context
+from bot.commands.dispatcher import Dispatcher, error_reply
+from bot.commands.registry import CommandRegistry
+from bot.commands.spec import CommandSpec, Param, ParamKind
+
+
+def build_registry() -> CommandRegistry:
+    return CommandRegistry([*general.SPECS, *social.SPECS, *posts.SPECS])
+
+
+__all__ = [
+    "CommandRegistry",
+    "CommandSpec",
+    "Context",
+    "Dispatcher",
+    "Param",
+    "ParamKind",
+    "build_registry",
+    "error_reply",
+]

@@ -1,0 +1,155 @@
+"""Runs commands and button presses: resolve the account, check and convert arguments, call
+the handler, turn errors into replies, and give every button a token.
+
+One error tree: a `MosaicError` becomes a localized message; anything else is logged with an
+error id and the user sees a short apology quoting that id.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import replace
+from typing import Any
+
+from bot.commands.context import Context
+from bot.commands.registry import CommandRegistry
+from bot.commands.spec import CommandSpec, ParamKind
+from bot.invocation import Actor, Invocation, Press
+from bot.replies import Conversation, Reply
+from core.errors import Forbidden, InvalidInput, MosaicError
+from core.i18n import normalize_language, translate
+from core.persistence.models import Account
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+
+class Dispatcher:
+    def __init__(self, registry: CommandRegistry, services: Services) -> None:
+        self.registry = registry
+        self.services = services
+
+    async def account_for(self, actor: Actor) -> Account:
+        return await self.services.accounts.resolve(
+            actor.platform, actor.user_id, actor.display_name, handle_hint=actor.handle_hint
+        )
+
+    def language_for(self, account: Account | None, actor: Actor) -> str:
+        return (
+            (account.language if account else None)
+            or normalize_language(actor.locale)
+            or self.services.settings.default_language
+        )
+
+    async def language_of(self, actor: Actor) -> str:
+        """The actor's language without creating an account (for adapter-level messages)."""
+        try:
+            account = await self.account_for(actor)
+        except Exception:  # the database may be the reason we are answering at all
+            account = None
+        return self.language_for(account, actor)
+
+    async def run_text(self, actor: Actor, line: str, conversation: Conversation) -> list[Reply]:
+        """A typed command line (console, Telegram): `/follow @bob`."""
+        return await self._guard(actor, conversation, self._text(actor, line, conversation))
+
+    async def run(self, invocation: Invocation, conversation: Conversation) -> list[Reply]:
+        """A command with raw arguments already split by the platform (Discord options)."""
+        return await self._guard(
+            invocation.actor, conversation, self._invoke(invocation, conversation)
+        )
+
+    async def press(self, press: Press, conversation: Conversation) -> list[Reply]:
+        return await self._guard(press.actor, conversation, self._press(press, conversation))
+
+    async def _text(self, actor: Actor, line: str, conversation: Conversation) -> list[Reply]:
+        spec, text = self.registry.match_text(line, actor.platform)
+        return await self._call(spec, actor, spec.parse_text(text), conversation)
+
+    async def _invoke(self, invocation: Invocation, conversation: Conversation) -> list[Reply]:
+        spec = self.registry.get(invocation.command)
+        if not spec.available_on(invocation.actor.platform):
+            raise InvalidInput("error.unknown_command", command=spec.name)
+        return await self._call(spec, invocation.actor, dict(invocation.args), conversation)
+
+    async def _press(self, press: Press, conversation: Conversation) -> list[Reply]:
+        action = await self.services.tokens.resolve(press.token)
+        account = await self.account_for(press.actor)
+        if action.owner_id is not None and action.owner_id != account.id:
+            raise Forbidden("error.not_your_button")
+        spec = self.registry.get(action.command)
+        args = dict(action.args)
+        text_param = next((p for p in spec.params if p.name not in args), None)
+        if press.text is not None and text_param is not None:
+            args[text_param.name] = press.text
+        return await self._call(spec, press.actor, args, conversation, account=account)
+
+    async def _call(
+        self,
+        spec: CommandSpec,
+        actor: Actor,
+        raw_args: dict[str, Any],
+        conversation: Conversation,
+        *,
+        account: Account | None = None,
+    ) -> list[Reply]:
+        account = account or await self.account_for(actor)
+        ctx = Context(
+            actor=actor,
+            account=account,
+            language=self.language_for(account, actor),
+            services=self.services,
+            conversation=conversation,
+            registry=self.registry,
+        )
+        args = spec.convert(raw_args)
+        for param in spec.params:
+            if param.kind is ParamKind.USER and param.name in args:
+                args[param.name] = await self.services.accounts.by_handle(args[param.name])
+        result = await spec.handler(ctx, **args)
+        replies = [result] if isinstance(result, Reply) else list(result)
+        if spec.private_reply:
+            replies = [replace(r, private=True) for r in replies]
+        return [await self._tokenize(r, account) for r in replies]
+
+    async def _tokenize(self, reply: Reply, account: Account) -> Reply:
+        if not reply.buttons:
+            return reply
+        rows = []
+        for row in reply.buttons:
+            buttons = []
+            for button in row:
+                owner = account.id if button.owner_only else None
+                token = await self.services.tokens.issue(button.command, button.args, owner)
+                buttons.append(replace(button, token=token))
+            rows.append(tuple(buttons))
+        return reply.with_buttons(tuple(rows))
+
+    async def _guard(self, actor: Actor, conversation: Conversation, work: Any) -> list[Reply]:
+        try:
+            return await work
+        except MosaicError as error:
+            language = await self.language_of(actor)
+            return [error_reply(language, error)]
+        except Exception:
+            error_id = secrets.token_hex(4)
+            log.exception(
+                "unhandled error %s for %s user %s in chat %s",
+                error_id,
+                actor.platform,
+                actor.user_id,
+                actor.chat_id,
+            )
+            language = await self.language_of(actor)
+            return [
+                Reply(
+                    text=translate(language, "error.internal", id=error_id),
+                    private=True,
+                    is_error=True,
+                )
+            ]
+
+
+def error_reply(language: str, error: MosaicError) -> Reply:
+    return Reply(text=translate(language, error.key, **error.params), private=True, is_error=True)

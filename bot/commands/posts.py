@@ -1,0 +1,128 @@
+"""Posts, likes, comments and the feed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from bot.commands.context import Context
+from bot.commands.render import handle, post_reply
+from bot.commands.spec import CommandSpec, Param, ParamKind
+from bot.replies import Button, Reply
+from core.domain import Audience, Platform
+from core.errors import InvalidInput
+from core.social import Origin
+from core.text import CAPTION_MAX, COMMENT_MAX
+
+MAX_UPLOAD_FILE = 50 * 1024 * 1024
+COMMENTS_PAGE = 10
+
+
+async def _liked_ids(ctx: Context, post_ids: list[int]) -> set[int]:
+    return await ctx.services.engagement.liked_among(ctx.account, post_ids)
+
+
+def _read_image_file(image: str) -> bytes:
+    path = Path(image).expanduser()
+    if not path.is_file():
+        raise InvalidInput("error.no_such_file", path=str(path)[:200])
+    if path.stat().st_size > MAX_UPLOAD_FILE:
+        raise InvalidInput("error.file_too_big", limit_mb=MAX_UPLOAD_FILE // (1024 * 1024))
+    return path.read_bytes()
+
+
+async def post(ctx: Context, image: str, caption: str = "") -> Reply:
+    data = await asyncio.to_thread(_read_image_file, image)
+    created = await ctx.services.posts.create(
+        ctx.account,
+        data,
+        caption=caption,
+        audience=Audience.PUBLIC,
+        origin=Origin(ctx.actor.platform, ctx.actor.chat_id),
+    )
+    shown = await ctx.services.posts.get_visible(ctx.account, created.id)
+    return post_reply(ctx, shown, liked=False)
+
+
+async def show(ctx: Context, post: int) -> Reply:
+    found = await ctx.services.posts.get_visible(ctx.account, post)
+    return post_reply(ctx, found, liked=bool(await _liked_ids(ctx, [found.id])))
+
+
+async def like(ctx: Context, post: int) -> Reply:
+    liked = await ctx.services.engagement.like(ctx.account, post)
+    return Reply(text=ctx.t("like.done", post=post, likes=liked.like_count))
+
+
+async def unlike(ctx: Context, post: int) -> Reply:
+    unliked = await ctx.services.engagement.unlike(ctx.account, post)
+    return Reply(text=ctx.t("unlike.done", post=post, likes=unliked.like_count))
+
+
+async def comment(ctx: Context, post: int, text: str) -> Reply:
+    await ctx.services.engagement.comment(ctx.account, post, text)
+    return Reply(
+        text=ctx.t("comment.done", post=post),
+        buttons=((Button(ctx.t("button.comments"), "comments", {"post": post}),),),
+    )
+
+
+async def comments(ctx: Context, post: int) -> Reply:
+    found, rows = await ctx.services.engagement.comments(ctx.account, post, limit=COMMENTS_PAGE)
+    if not rows:
+        return Reply(text=ctx.t("comments.empty", post=post))
+    lines = [f"{handle(c.author)}: {c.text}" for c in rows]
+    more = found.comment_count - len(rows)
+    if more > 0:
+        lines.append(ctx.t("comments.more", count=more))
+    return Reply(title=ctx.t("comments.title", post=post), text="\n".join(lines))
+
+
+async def delete(ctx: Context, post: int) -> Reply:
+    await ctx.services.posts.delete(ctx.account, post)
+    return Reply(text=ctx.t("delete.done", post=post))
+
+
+async def feed(ctx: Context, page: int = 1) -> list[Reply]:
+    size = ctx.services.settings.feed_page_size
+    posts = await ctx.services.feed.page(ctx.account, limit=size + 1, offset=(page - 1) * size)
+    has_more = len(posts) > size
+    posts = posts[:size]
+    if not posts:
+        key = "feed.empty" if page == 1 else "feed.end"
+        return [Reply(text=ctx.t(key))]
+    liked = await _liked_ids(ctx, [p.id for p in posts])
+    replies = [post_reply(ctx, p, liked=p.id in liked) for p in posts]
+    nav: list[Button] = []
+    if page > 1:
+        nav.append(Button(ctx.t("button.previous"), "feed", {"page": page - 1}))
+    if has_more:
+        nav.append(Button(ctx.t("button.next"), "feed", {"page": page + 1}))
+    replies.append(Reply(text=ctx.t("feed.page", page=page), buttons=(tuple(nav),) if nav else ()))
+    return replies
+
+
+POST_ID = Param("post", ParamKind.POST)
+
+SPECS = (
+    CommandSpec(
+        "post",
+        post,
+        (
+            Param("image", ParamKind.WORD, max_length=1024),
+            Param("caption", ParamKind.TEXT, required=False, max_length=CAPTION_MAX),
+        ),
+        platforms=frozenset({Platform.CONSOLE}),
+    ),
+    CommandSpec(
+        "feed", feed, (Param("page", ParamKind.INT, required=False, min_value=1, max_value=1000),)
+    ),
+    CommandSpec("show", show, (POST_ID,)),
+    CommandSpec("like", like, (POST_ID,)),
+    CommandSpec("unlike", unlike, (POST_ID,)),
+    CommandSpec(
+        "comment", comment, (POST_ID, Param("text", ParamKind.TEXT, max_length=COMMENT_MAX))
+    ),
+    CommandSpec("comments", comments, (POST_ID,)),
+    CommandSpec("delete", delete, (POST_ID,), private_reply=True),
+)

@@ -1,0 +1,75 @@
+"""How core objects look as neutral replies (shared by every command that shows them)."""
+
+from __future__ import annotations
+
+from bot.commands.context import Context
+from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from core.persistence.models import Account, Post
+from core.text import COMMENT_MAX
+
+
+def handle(account: Account | None) -> str:
+    return f"@{account.handle}" if account is not None else "?"
+
+
+def post_image(ctx: Context, post: Post) -> tuple[ImageRef, ...]:
+    if post.image_id is None:
+        return ()
+    alt = post.prompt or post.caption or ""
+    return (ImageRef(ctx.services.images.path(post.image_id), alt=alt[:200]),)
+
+
+def post_footer(ctx: Context, post: Post) -> str:
+    parts = [ctx.t("post.counts", likes=post.like_count, comments=post.comment_count)]
+    if post.remix_of_id is not None:
+        parent = post.remix_of
+        author = parent.author if parent is not None else None
+        parts.append(ctx.t("post.remix_of", post=post.remix_of_id, author=handle(author)))
+    if post.provider:
+        parts.append(ctx.t("post.ai_label", provider=post.provider))
+    return " · ".join(parts)
+
+
+def post_buttons(ctx: Context, post: Post, *, liked: bool) -> tuple[tuple[Button, ...], ...]:
+    like = (
+        Button(ctx.t("button.unlike"), "unlike", {"post": post.id})
+        if liked
+        else Button(ctx.t("button.like"), "like", {"post": post.id}, style=ButtonStyle.PRIMARY)
+    )
+    comment = Button(
+        ctx.t("button.comment"),
+        "comment",
+        {"post": post.id},
+        text_input=TextInput("text", ctx.t("button.comment_prompt"), COMMENT_MAX),
+    )
+    comments = Button(ctx.t("button.comments"), "comments", {"post": post.id})
+    row: tuple[Button, ...] = (like, comment, comments)
+    if post.author_id != ctx.account.id:
+        row += (
+            Button(
+                ctx.t("button.follow_author", author=handle(post.author)),
+                "follow",
+                {"user": post.author.handle},
+            ),
+        )
+    return (row,)
+
+
+def post_reply(ctx: Context, post: Post, *, liked: bool) -> Reply:
+    lines = []
+    if post.caption:
+        lines.append(post.caption)
+    if post.prompt:
+        lines.append(ctx.t("post.prompt", prompt=post.prompt))
+    return Reply(
+        title=ctx.t(
+            "post.title",
+            post=post.id,
+            author=handle(post.author),
+            audience=ctx.t(f"audience.{post.audience}"),
+        ),
+        text="\n".join(lines),
+        images=post_image(ctx, post),
+        footer=post_footer(ctx, post),
+        buttons=post_buttons(ctx, post, liked=liked),
+    )

@@ -1,0 +1,164 @@
+"""Command specs: name, localized description, typed parameters with limits.
+
+Every platform renders the same specs: the console and Telegram parse typed text against them,
+Discord turns them into slash commands with options and choices. Descriptions are message keys
+(`cmd.<name>` and `param.<name>.<param>`, spaces as dots) in the i18n catalogs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from core.domain import Platform
+from core.errors import InvalidInput
+from core.text import parse_handle, strip_control
+
+if TYPE_CHECKING:
+    from bot.replies import Reply
+
+Handler = Callable[..., Awaitable["Reply | Sequence[Reply]"]]
+
+NAME_PATTERN = re.compile(r"^[-_a-z0-9]{1,32}$")
+_POST_ID = re.compile(r"^#?(\d{1,18})$")
+
+
+class ParamKind(StrEnum):
+    WORD = "word"  # one word of text
+    TEXT = "text"  # the rest of the line (must be the last parameter)
+    INT = "int"
+    USER = "user"  # a handle: `bob` or `@bob`; handlers get the Account
+    POST = "post"  # a post id: `12` or `#12`; handlers get the int
+    CHOICE = "choice"  # one of `choices`
+
+
+@dataclass(frozen=True, slots=True)
+class Param:
+    name: str
+    kind: ParamKind
+    required: bool = True
+    max_length: int = 100
+    min_value: int | None = None
+    max_value: int | None = None
+    choices: tuple[str, ...] = ()
+    autocomplete: bool = False
+
+    def convert(self, raw: Any) -> Any:
+        """Check and convert one raw value (a string from text, or a platform-typed value)."""
+        if self.kind is ParamKind.INT:
+            return self._int(raw)
+        if self.kind is ParamKind.POST:
+            text = str(raw).strip()
+            match = _POST_ID.match(text)
+            if not match:
+                raise InvalidInput("error.bad_post_id", value=text[:40])
+            return int(match.group(1))
+        text = strip_control(str(raw), multiline=self.kind is ParamKind.TEXT).strip()
+        if self.kind is ParamKind.USER:
+            return parse_handle(text)
+        if self.kind is ParamKind.CHOICE:
+            lowered = text.lower()
+            if lowered not in self.choices:
+                raise InvalidInput(
+                    "error.bad_choice", value=text[:40], choices=", ".join(self.choices)
+                )
+            return lowered
+        if len(text) > self.max_length:
+            raise InvalidInput(
+                "error.too_long", field=self.name, limit=self.max_length, length=len(text)
+            )
+        if self.required and not text:
+            raise InvalidInput("error.empty", field=self.name)
+        return text
+
+    def _int(self, raw: Any) -> int:
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            raise InvalidInput("error.bad_number", field=self.name, value=str(raw)[:20]) from None
+        low = self.min_value if self.min_value is not None else -(2**31)
+        high = self.max_value if self.max_value is not None else 2**31 - 1
+        if not low <= value <= high:
+            raise InvalidInput("error.out_of_range", field=self.name, low=low, high=high)
+        return value
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    """One command. A name with a space ("settings language") is a subcommand of a group."""
+
+    name: str
+    handler: Handler
+    params: tuple[Param, ...] = ()
+    platforms: frozenset[Platform] | None = None  # None: everywhere
+    hidden: bool = False  # reachable by buttons only; not listed in menus or /help
+    private_reply: bool = False  # the answer concerns only the invoker (Discord ephemeral)
+    examples: tuple[str, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        for part in self.name.split(" "):
+            if not NAME_PATTERN.match(part):
+                raise ValueError(f"bad command name {self.name!r}")
+        for index, param in enumerate(self.params):
+            if not NAME_PATTERN.match(param.name):
+                raise ValueError(f"bad parameter name {param.name!r} in {self.name!r}")
+            if param.kind is ParamKind.TEXT and index != len(self.params) - 1:
+                raise ValueError(f"{self.name}: a text parameter must come last")
+
+    @property
+    def key(self) -> str:
+        return self.name.replace(" ", ".")
+
+    @property
+    def description_key(self) -> str:
+        return f"cmd.{self.key}"
+
+    def param_description_key(self, param: Param) -> str:
+        return f"param.{self.key}.{param.name}"
+
+    def available_on(self, platform: Platform) -> bool:
+        return self.platforms is None or platform in self.platforms
+
+    def usage(self) -> str:
+        parts = [f"/{self.name}"]
+        for param in self.params:
+            label = "|".join(param.choices) if param.kind is ParamKind.CHOICE else param.name
+            if param.kind is ParamKind.TEXT:
+                label += "…"
+            parts.append(f"<{label}>" if param.required else f"[{label}]")
+        return " ".join(parts)
+
+    def parse_text(self, text: str) -> dict[str, str]:
+        """Split the text after the command name into raw values, one per parameter."""
+        args: dict[str, str] = {}
+        rest = text.strip()
+        for param in self.params:
+            if not rest:
+                if param.required:
+                    raise InvalidInput("error.usage", usage=self.usage())
+                break
+            if param.kind is ParamKind.TEXT:
+                args[param.name], rest = rest, ""
+            else:
+                word, _, rest = rest.partition(" ")
+                args[param.name], rest = word, rest.strip()
+        if rest:
+            raise InvalidInput("error.usage", usage=self.usage())
+        return args
+
+    def convert(self, raw_args: dict[str, Any]) -> dict[str, Any]:
+        unknown = set(raw_args) - {p.name for p in self.params}
+        if unknown:
+            raise InvalidInput("error.usage", usage=self.usage())
+        values: dict[str, Any] = {}
+        for param in self.params:
+            raw = raw_args.get(param.name)
+            if raw is None or raw == "":
+                if param.required:
+                    raise InvalidInput("error.usage", usage=self.usage())
+                continue
+            values[param.name] = param.convert(raw)
+        return values

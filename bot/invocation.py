@@ -1,0 +1,45 @@
+"""What adapters hand to the command layer: who acts, where, and what they asked for."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from core.domain import Platform
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    platform: Platform
+    user_id: str
+    display_name: str
+    handle_hint: str = ""
+    locale: str | None = None  # the platform's idea of the user's language
+    chat_id: str | None = None
+    chat_kind: ChatKind = ChatKind.PRIVATE
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    """A command: `command` is the full name ("follow", "settings language")."""
+
+    actor: Actor
+    command: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """A button press; `text` answers the button's TextInput, if it has one."""
+
+    actor: Actor
+    token: str
+    text: str | None = None

@@ -1,0 +1,17 @@
+"""Plain domain vocabulary shared by every layer (no ORM, no platform)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    CONSOLE = "console"
+    TELEGRAM = "telegram"
+    DISCORD = "discord"
+
+
+class Audience(StrEnum):
+    PRIVATE = "private"
+    FOLLOWERS = "followers"
+    PUBLIC = "public"

@@ -1,0 +1,95 @@
+"""Connecting to the database and applying migrations (SQLite embedded, PostgreSQL in production).
+
+Tortoise keeps its state in a context variable: `Database.open()` must run in the parent task
+before adapters and workers start, so that every task they spawn inherits it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.connection import get_connection
+from tortoise.migrations.api import migrate
+
+log = logging.getLogger(__name__)
+
+APP = "models"
+MODELS_MODULE = "core.persistence.models"
+MIGRATIONS_MODULE = "core.persistence.migrations"
+
+
+def connection_name(url: str) -> str:
+    # Named by dialect: tortoise caches compiled SQL per connection name, so one process that
+    # talks to SQLite and then PostgreSQL (the test suite) must not reuse a name.
+    return "postgres" if is_postgres(url) else "sqlite"
+
+
+def tortoise_config(url: str) -> dict[str, Any]:
+    return {
+        "connections": {connection_name(url): url},
+        "apps": {
+            APP: {
+                "models": [MODELS_MODULE],
+                "migrations": MIGRATIONS_MODULE,
+                "default_connection": connection_name(url),
+            }
+        },
+        "use_tz": True,
+        "timezone": "UTC",
+    }
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    if url.startswith("sqlite://") and ":memory:" not in url:
+        Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://", "asyncpg://"))
+
+
+async def upgrade(url: str) -> None:
+    """Apply every pending migration (idempotent; runs on every start-up too)."""
+    _ensure_sqlite_folder(url)
+    try:
+        await migrate(config=tortoise_config(url))
+    finally:
+        await Tortoise.close_connections()
+
+
+class Database:
+    """Owns the ORM connection for the lifetime of the process (or of one test)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def __repr__(self) -> str:  # never show credentials
+        scheme = self.url.split("://", 1)[0]
+        return f"Database({scheme}://…)"
+
+    @property
+    def dialect(self) -> str:
+        return "postgres" if is_postgres(self.url) else "sqlite"
+
+    async def open(self, *, migrate_first: bool = True) -> None:
+        _ensure_sqlite_folder(self.url)
+        if migrate_first:
+            await upgrade(self.url)
+        await Tortoise.init(config=tortoise_config(self.url))
+        if self.dialect == "sqlite":
+            # WAL lets the console, a worker and readers share the file.
+            await get_connection(connection_name(self.url)).execute_script(
+                "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+            )
+        log.debug("database open (%s)", self.dialect)
+
+    async def close(self) -> None:
+        await Tortoise.close_connections()
+
+
+# For the `tortoise` CLI (makemigrations): [tool.tortoise] in pyproject.toml points here.
+TORTOISE_ORM = tortoise_config(os.environ.get("MOSAIC_DATABASE_URL") or "sqlite://data/mosaic.db")

@@ -1,0 +1,196 @@
+"""The database schema: every tortoise model of Mosaic, in one place.
+
+No platform imports here. Counters on `Post` (likes, comments, remixes) are maintained on
+write so that feeds never COUNT(*) per request. Relations are typed; indexes live in `Meta`.
+Changing a model means adding a migration: `tortoise makemigrations` (see docs/operations.md).
+"""
+
+from __future__ import annotations
+
+from tortoise import fields
+from tortoise.models import Model
+
+from core.domain import Audience, Platform
+
+
+class Account(Model):
+    """A person. Owns one Identity per platform."""
+
+    id = fields.BigIntField(primary_key=True)
+    handle = fields.CharField(max_length=32, unique=True)
+    display_name = fields.CharField(max_length=64)
+    language = fields.CharField(max_length=8, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    identities: fields.ReverseRelation[Identity]
+    posts: fields.ReverseRelation[Post]
+
+    class Meta:
+        table = "account"
+
+    def __str__(self) -> str:
+        return f"@{self.handle}"
+
+
+class Identity(Model):
+    """How an Account appears on one platform: (platform, platform user id)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="identities", on_delete=fields.CASCADE
+    )
+    platform = fields.CharEnumField(Platform, max_length=16)
+    platform_user_id = fields.CharField(max_length=64)
+    display_name = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "identity"
+        unique_together = (("platform", "platform_user_id"),)
+
+
+class StoredImage(Model):
+    """An image file, addressed by the SHA-256 of its (metadata-free) bytes."""
+
+    sha256 = fields.CharField(max_length=64, primary_key=True)
+    format = fields.CharField(max_length=8)
+    width = fields.IntField()
+    height = fields.IntField()
+    size_bytes = fields.IntField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "stored_image"
+
+
+class Post(Model):
+    id = fields.BigIntField(primary_key=True)
+    author: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="posts", on_delete=fields.CASCADE
+    )
+    # Cleared when the post is deleted; the file goes once no post references it.
+    image: fields.ForeignKeyNullableRelation[StoredImage] = fields.ForeignKeyField(
+        "models.StoredImage", related_name="posts", null=True, on_delete=fields.SET_NULL
+    )
+    prompt = fields.TextField(null=True)
+    caption = fields.TextField(default="")
+    audience = fields.CharEnumField(Audience, max_length=16, default=Audience.PUBLIC)
+    origin_platform = fields.CharEnumField(Platform, max_length=16)
+    origin_chat_id = fields.CharField(max_length=64, null=True)
+    remix_of: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="remixes", null=True, on_delete=fields.SET_NULL
+    )
+    allow_remix = fields.BooleanField(default=True)
+    provider = fields.CharField(max_length=32, null=True)
+    model = fields.CharField(max_length=64, null=True)
+    like_count = fields.IntField(default=0)
+    comment_count = fields.IntField(default=0)
+    remix_count = fields.IntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    deleted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "post"
+        indexes = (("author_id", "created_at"),)
+
+
+class Follow(Model):
+    id = fields.BigIntField(primary_key=True)
+    follower: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="following", on_delete=fields.CASCADE
+    )
+    followee: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="followers", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "follow"
+        unique_together = (("follower", "followee"),)
+        indexes = (("followee_id", "created_at"),)
+
+
+class Block(Model):
+    id = fields.BigIntField(primary_key=True)
+    blocker: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="blocks_made", on_delete=fields.CASCADE
+    )
+    blocked: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="blocks_received", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "block"
+        unique_together = (("blocker", "blocked"),)
+        indexes = (("blocked_id",),)
+
+
+class Reaction(Model):
+    """A like (native platform reactions map to it)."""
+
+    id = fields.BigIntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="reactions", on_delete=fields.CASCADE
+    )
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="reactions", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16, default="like")
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "reaction"
+        unique_together = (("post", "account", "kind"),)
+        indexes = (("account_id", "created_at"),)
+
+
+class Comment(Model):
+    id = fields.BigIntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="comments", on_delete=fields.CASCADE
+    )
+    author: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="comments", on_delete=fields.CASCADE
+    )
+    text = fields.TextField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+    deleted_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "comment"
+        indexes = (("post_id", "created_at"),)
+
+
+class ActionToken(Model):
+    """A button: a short token standing for (command, arguments, who may press it).
+
+    Platforms carry only the token (Telegram callback_data ≤ 64 bytes, Discord custom_id ≤ 100
+    chars, console numbers); pressing looks the rest up here, so buttons survive restarts.
+    """
+
+    token = fields.CharField(max_length=24, primary_key=True)
+    command = fields.CharField(max_length=64)
+    args: dict = fields.JSONField(default=dict)
+    owner: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="action_tokens", null=True, on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "action_token"
+
+
+__all__ = [
+    "Account",
+    "ActionToken",
+    "Audience",
+    "Block",
+    "Comment",
+    "Follow",
+    "Identity",
+    "Platform",
+    "Post",
+    "Reaction",
+    "StoredImage",
+]

@@ -1,0 +1,25 @@
+"""The bag of core services that command handlers use; built only by `bot.bootstrap`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.actions import ActionTokens
+from core.clock import Clock
+from core.feed import ChronologicalFeed
+from core.images import ImageStore
+from core.settings import Settings
+from core.social import Accounts, Engagement, Posts, SocialGraph
+
+
+@dataclass(slots=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    images: ImageStore
+    accounts: Accounts
+    graph: SocialGraph
+    posts: Posts
+    engagement: Engagement
+    feed: ChronologicalFeed
+    tokens: ActionTokens

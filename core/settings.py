@@ -1,0 +1,72 @@
+"""Configuration from the environment and `.env` (every variable is listed in `.env.example`).
+
+Secrets are `SecretStr`: they never show up in `repr()`, logs or tracebacks.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATA_DIR = Path("data")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Storage
+    data_dir: Path = Field(default=DEFAULT_DATA_DIR, alias="MOSAIC_DATA_DIR")
+    database_url: str = Field(default="", alias="MOSAIC_DATABASE_URL")
+
+    # Behaviour
+    default_language: str = Field(default="en", alias="MOSAIC_DEFAULT_LANGUAGE")
+    feed_page_size: int = Field(default=5, ge=1, le=10, alias="MOSAIC_FEED_PAGE_SIZE")
+    log_level: str = Field(default="INFO", alias="MOSAIC_LOG_LEVEL")
+
+    # Image generation
+    openai_api_key: SecretStr | None = Field(default=None, alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, alias="OPENAI_BASE_URL")
+    openai_image_model: str = Field(default="gpt-image-2", alias="OPENAI_IMAGE_MODEL")
+    openai_timeout_seconds: float = Field(default=180.0, gt=0, alias="OPENAI_TIMEOUT_SECONDS")
+    openai_max_retries: int = Field(default=2, ge=0, le=10, alias="OPENAI_MAX_RETRIES")
+    generation_concurrency: int = Field(
+        default=4, ge=1, le=64, alias="MOSAIC_GENERATION_CONCURRENCY"
+    )
+    daily_image_quota: int = Field(default=25, ge=0, alias="MOSAIC_DAILY_IMAGE_QUOTA")
+    server_daily_image_quota: int = Field(
+        default=500, ge=0, alias="MOSAIC_SERVER_DAILY_IMAGE_QUOTA"
+    )
+
+    # Chat platforms
+    telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_base_url: str | None = Field(default=None, alias="TELEGRAM_API_BASE_URL")
+    telegram_webhook_url: str | None = Field(default=None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_secret: SecretStr | None = Field(default=None, alias="TELEGRAM_WEBHOOK_SECRET")
+    telegram_webhook_listen: str = Field(default="127.0.0.1:8443", alias="TELEGRAM_WEBHOOK_LISTEN")
+    discord_bot_token: SecretStr | None = Field(default=None, alias="DISCORD_BOT_TOKEN")
+    discord_dev_guild_id: int | None = Field(default=None, alias="DISCORD_DEV_GUILD_ID")
+    discord_api_base_url: str | None = Field(default=None, alias="DISCORD_API_BASE_URL")
+
+    @field_validator("default_language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        from core.i18n import LANGUAGES
+
+        if value not in LANGUAGES:
+            raise ValueError(f"MOSAIC_DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The configured URL, or a SQLite file under the data folder (the embedded default)."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{(self.data_dir / 'mosaic.db').resolve()}"
+
+    @property
+    def images_dir(self) -> Path:
+        return self.data_dir / "images"

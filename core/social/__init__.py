@@ -1,0 +1,20 @@
+"""The social core: accounts, the follow/block graph, posts, likes and comments."""
+
+from core.social.accounts import Accounts, Profile
+from core.social.engagement import Engagement
+from core.social.graph import SocialGraph
+from core.social.posts import Origin, Posts, Provenance
+from core.social.visibility import blocked_between, can_view, visible_to
+
+__all__ = [
+    "Accounts",
+    "Engagement",
+    "Origin",
+    "Posts",
+    "Profile",
+    "Provenance",
+    "SocialGraph",
+    "blocked_between",
+    "can_view",
+    "visible_to",
+]

@@ -1,0 +1,83 @@
+"""Accounts and their platform identities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+from tortoise.transactions import in_transaction
+
+from core.errors import InvalidInput, NotFound
+from core.i18n import LANGUAGES
+from core.persistence.models import Account, Follow, Identity, Platform, Post
+from core.text import clean_display_name, handle_from, parse_handle
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    account: Account
+    posts: int
+    followers: int
+    following: int
+    viewer_follows: bool
+
+
+class Accounts:
+    async def resolve(
+        self, platform: Platform, platform_user_id: str, display_name: str, *, handle_hint: str = ""
+    ) -> Account:
+        """The Account behind a platform user, created on first use."""
+        identity = (
+            await Identity.filter(platform=platform, platform_user_id=platform_user_id)
+            .select_related("account")
+            .first()
+        )
+        if identity is not None:
+            return identity.account
+        name = clean_display_name(display_name)
+        base = handle_from(handle_hint or name or platform_user_id)
+        for attempt in range(1, 50):
+            suffix = "" if attempt == 1 else f"_{attempt}"
+            handle = base[: 32 - len(suffix)] + suffix
+            try:
+                async with in_transaction():
+                    account = await Account.create(handle=handle, display_name=name)
+                    await Identity.create(
+                        account=account,
+                        platform=platform,
+                        platform_user_id=platform_user_id,
+                        display_name=name,
+                    )
+                return account
+            except IntegrityError:
+                # Either the handle is taken or a concurrent request created this identity.
+                existing = (
+                    await Identity.filter(platform=platform, platform_user_id=platform_user_id)
+                    .select_related("account")
+                    .first()
+                )
+                if existing is not None:
+                    return existing.account
+        raise RuntimeError(f"could not find a free handle for {base!r}")
+
+    async def by_handle(self, text: str) -> Account:
+        handle = parse_handle(text)
+        account = await Account.get_or_none(handle=handle)
+        if account is None:
+            raise NotFound("error.unknown_user", handle=handle)
+        return account
+
+    async def set_language(self, account: Account, language: str) -> None:
+        if language not in LANGUAGES:
+            raise InvalidInput("error.bad_choice", value=language, choices=", ".join(LANGUAGES))
+        account.language = language
+        await account.save(update_fields=["language"])
+
+    async def profile(self, viewer: Account, account: Account) -> Profile:
+        return Profile(
+            account=account,
+            posts=await Post.filter(author=account, deleted_at=None).count(),
+            followers=await Follow.filter(followee=account).count(),
+            following=await Follow.filter(follower=account).count(),
+            viewer_follows=await Follow.exists(follower=viewer, followee=account),
+        )

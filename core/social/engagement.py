@@ -1,0 +1,71 @@
+"""Likes and comments. Counters on Post are kept in step in the same transaction."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from core.errors import Conflict, InvalidInput
+from core.persistence.models import Account, Comment, Post, Reaction
+from core.social.posts import Posts
+from core.text import COMMENT_MAX, clean_text
+
+LIKE = "like"
+
+
+class Engagement:
+    def __init__(self, posts: Posts) -> None:
+        self._posts = posts
+
+    async def like(self, account: Account, post_id: int) -> Post:
+        post = await self._posts.get_visible(account, post_id)
+        try:
+            async with in_transaction():
+                await Reaction.create(post=post, account=account, kind=LIKE)
+                await Post.filter(id=post.id).update(like_count=F("like_count") + 1)
+        except IntegrityError:
+            raise Conflict("error.already_liked", post=post_id) from None
+        await post.refresh_from_db(fields=["like_count"])
+        return post
+
+    async def unlike(self, account: Account, post_id: int) -> Post:
+        post = await self._posts.get_visible(account, post_id)
+        async with in_transaction():
+            deleted = await Reaction.filter(post=post, account=account, kind=LIKE).delete()
+            if deleted:
+                await Post.filter(id=post.id).update(like_count=F("like_count") - 1)
+        if not deleted:
+            raise Conflict("error.not_liked", post=post_id)
+        await post.refresh_from_db(fields=["like_count"])
+        return post
+
+    async def liked_among(self, account: Account, post_ids: list[int]) -> set[int]:
+        """Which of `post_ids` the account likes (one query for a whole page)."""
+        rows = await Reaction.filter(account=account, post_id__in=post_ids, kind=LIKE).values_list(
+            "post_id", flat=True
+        )
+        return set(rows)
+
+    async def comment(self, account: Account, post_id: int, text: str) -> Comment:
+        post = await self._posts.get_visible(account, post_id)
+        cleaned = clean_text(text, limit=COMMENT_MAX, field="comment")
+        if not cleaned:
+            raise InvalidInput("error.empty", field="comment")
+        async with in_transaction():
+            comment = await Comment.create(post=post, author=account, text=cleaned)
+            await Post.filter(id=post.id).update(comment_count=F("comment_count") + 1)
+        return comment
+
+    async def comments(
+        self, viewer: Account, post_id: int, *, limit: int, offset: int = 0
+    ) -> tuple[Post, list[Comment]]:
+        post = await self._posts.get_visible(viewer, post_id)
+        rows = (
+            await Comment.filter(post=post, deleted_at=None)
+            .order_by("created_at", "id")
+            .offset(offset)
+            .limit(limit)
+            .select_related("author")
+        )
+        return post, rows

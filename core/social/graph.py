@@ -1,0 +1,65 @@
+"""The social graph: follows and blocks."""
+
+from __future__ import annotations
+
+from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from core.errors import Conflict, Forbidden, InvalidInput
+from core.persistence.models import Account, Block, Follow
+from core.social.visibility import blocked_between
+
+
+class SocialGraph:
+    async def follow(self, follower: Account, followee: Account) -> None:
+        if follower.id == followee.id:
+            raise InvalidInput("error.follow_self")
+        if await blocked_between(follower.id, followee.id):
+            raise Forbidden("error.blocked", handle=followee.handle)
+        try:
+            await Follow.create(follower=follower, followee=followee)
+        except IntegrityError:
+            raise Conflict("error.already_following", handle=followee.handle) from None
+
+    async def unfollow(self, follower: Account, followee: Account) -> None:
+        deleted = await Follow.filter(follower=follower, followee=followee).delete()
+        if not deleted:
+            raise Conflict("error.not_following", handle=followee.handle)
+
+    async def followers(self, account: Account, *, limit: int, offset: int = 0) -> list[Account]:
+        rows = (
+            await Follow.filter(followee=account)
+            .order_by("-created_at", "-id")
+            .offset(offset)
+            .limit(limit)
+            .select_related("follower")
+        )
+        return [row.follower for row in rows]
+
+    async def following(self, account: Account, *, limit: int, offset: int = 0) -> list[Account]:
+        rows = (
+            await Follow.filter(follower=account)
+            .order_by("-created_at", "-id")
+            .offset(offset)
+            .limit(limit)
+            .select_related("followee")
+        )
+        return [row.followee for row in rows]
+
+    async def block(self, blocker: Account, blocked: Account) -> None:
+        if blocker.id == blocked.id:
+            raise InvalidInput("error.block_self")
+        try:
+            async with in_transaction():
+                await Block.create(blocker=blocker, blocked=blocked)
+                await Follow.filter(
+                    Q(follower=blocker, followee=blocked) | Q(follower=blocked, followee=blocker)
+                ).delete()
+        except IntegrityError:
+            raise Conflict("error.already_blocked", handle=blocked.handle) from None
+
+    async def unblock(self, blocker: Account, blocked: Account) -> None:
+        deleted = await Block.filter(blocker=blocker, blocked=blocked).delete()
+        if not deleted:
+            raise Conflict("error.not_blocked", handle=blocked.handle)

@@ -1,0 +1,117 @@
+"""Creating, reading and deleting posts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from core.clock import Clock
+from core.errors import Forbidden, NotFound
+from core.images import ImageStore
+from core.persistence.models import Account, Audience, Platform, Post, StoredImage
+from core.social.visibility import can_view
+from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where something was made: platform and chat (None for a DM or the console)."""
+
+    platform: Platform
+    chat_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """How an image was made; None fields for an uploaded image."""
+
+    provider: str | None = None
+    model: str | None = None
+    prompt: str | None = None
+
+
+class Posts:
+    def __init__(self, images: ImageStore, clock: Clock) -> None:
+        self._images = images
+        self._clock = clock
+
+    async def create(
+        self,
+        author: Account,
+        image_bytes: bytes,
+        *,
+        caption: str = "",
+        audience: Audience = Audience.PUBLIC,
+        origin: Origin,
+        provenance: Provenance | None = None,
+        remix_of: Post | None = None,
+    ) -> Post:
+        caption = clean_text(caption, limit=CAPTION_MAX, field="caption")
+        provenance = provenance or Provenance()
+        prompt = (
+            clean_text(provenance.prompt, limit=PROMPT_MAX, field="prompt")
+            if provenance.prompt
+            else None
+        )
+        stored = await self._images.put(image_bytes)
+        async with in_transaction():
+            image, _ = await StoredImage.get_or_create(
+                sha256=stored.sha256,
+                defaults={
+                    "format": stored.format,
+                    "width": stored.width,
+                    "height": stored.height,
+                    "size_bytes": stored.size_bytes,
+                },
+            )
+            post = await Post.create(
+                author=author,
+                image=image,
+                caption=caption,
+                prompt=prompt,
+                audience=audience,
+                origin_platform=origin.platform,
+                origin_chat_id=origin.chat_id,
+                provider=provenance.provider,
+                model=provenance.model,
+                remix_of=remix_of,
+            )
+            if remix_of is not None:
+                await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)
+        return post
+
+    async def _load(self, post_id: int) -> Post:
+        post = await Post.get_or_none(id=post_id).select_related("author", "remix_of__author")
+        if post is None:
+            raise NotFound("error.unknown_post", post=post_id)
+        return post
+
+    async def get_visible(self, viewer: Account, post_id: int) -> Post:
+        """The post, if `viewer` may see it. Deleted and hidden posts answer differently."""
+        post = await self._load(post_id)
+        if post.deleted_at is not None:
+            raise NotFound("error.post_deleted", post=post_id)
+        if not await can_view(viewer, post):
+            raise NotFound("error.unknown_post", post=post_id)
+        return post
+
+    async def delete(self, actor: Account, post_id: int) -> Post:
+        post = await self.get_visible(actor, post_id)
+        if post.author_id != actor.id:
+            raise Forbidden("error.not_author", post=post_id)
+        sha = post.image_id
+        post.deleted_at = self._clock.now()
+        post.image_id = None
+        await post.save(update_fields=["deleted_at", "image_id"])
+        if sha is not None:
+            await self.release_image(sha)
+        return post
+
+    async def release_image(self, sha256: str) -> None:
+        """Remove an image's row and files once no post references it."""
+        if await Post.exists(image_id=sha256):
+            return
+        await StoredImage.filter(sha256=sha256).delete()
+        await self._images.remove(sha256)

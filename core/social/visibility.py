@@ -1,0 +1,50 @@
+"""Who may see which post: the one rule every read path uses.
+
+A post is visible to a viewer when it is not deleted, neither of the two blocked the other,
+and its audience allows it: public to anyone, followers to the author's followers, private
+to the author only. The author always sees their own posts.
+"""
+
+from __future__ import annotations
+
+from tortoise.expressions import Q, Subquery
+
+from core.persistence.models import Account, Audience, Block, Follow, Post
+
+
+async def blocked_between(a_id: int, b_id: int) -> bool:
+    return await Block.filter(
+        Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
+    ).exists()
+
+
+def visible_to(viewer_id: int) -> Q:
+    """A filter for `Post` querysets: posts `viewer_id` may see."""
+    followees = Subquery(Follow.filter(follower_id=viewer_id).values("followee_id"))
+    blockers = Subquery(Block.filter(blocked_id=viewer_id).values("blocker_id"))
+    blocked = Subquery(Block.filter(blocker_id=viewer_id).values("blocked_id"))
+    audience_ok = (
+        Q(author_id=viewer_id)
+        | Q(audience=Audience.PUBLIC)
+        | Q(audience=Audience.FOLLOWERS, author_id__in=followees)
+    )
+    return Q(
+        Q(deleted_at=None),
+        audience_ok,
+        ~Q(author_id__in=blockers),
+        ~Q(author_id__in=blocked),
+    )
+
+
+async def can_view(viewer: Account, post: Post) -> bool:
+    if post.deleted_at is not None:
+        return False
+    if post.author_id == viewer.id:
+        return True
+    if await blocked_between(viewer.id, post.author_id):
+        return False
+    if post.audience == Audience.PUBLIC:
+        return True
+    if post.audience == Audience.FOLLOWERS:
+        return await Follow.exists(follower_id=viewer.id, followee_id=post.author_id)
+    return False

@@ -1,0 +1,86 @@
+"""The command layer end to end in-process: replies, buttons, languages and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.bootstrap import App
+from bot.replies import Button
+from tests.support.chat import ChatUser, find_button
+from tests.support.images import png_bytes
+
+
+def image_file(tmp_path: Path, name: str = "cat.png", color=(10, 120, 200)) -> Path:
+    path = tmp_path / name
+    path.write_bytes(png_bytes(color))
+    return path
+
+
+async def test_post_follow_feed_like_comment_through_buttons(app: App, tmp_path: Path) -> None:
+    alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
+    posted = await alice.say(f"/post {image_file(tmp_path)} my cat @everyone")
+    assert posted[0].title.startswith("#1 by @alice")
+    assert "@everyone" not in posted[0].text
+    assert posted[0].images and posted[0].images[0].path.exists()
+
+    assert "now follow @alice" in await bob.text("/follow @alice")
+    feed = await bob.say("/feed")
+    assert feed[0].title.startswith("#1 by @alice")
+
+    liked = await bob.press(find_button(feed, "like"))
+    assert liked[0].text == "You like post #1 (❤ 1)."
+    commented = await bob.press(find_button(feed, "comment"), "so fluffy")
+    assert "comment on post #1 is up" in commented[0].text
+    comments = await alice.say("/comments 1")
+    assert comments[0].text == "@bob: so fluffy"
+    again = await bob.say("/feed")
+    assert find_button(again, "unlike"), "the feed shows Unlike once liked"
+
+
+async def test_errors_are_localized_per_user(app: App) -> None:
+    alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
+    await bob.say("/help")
+    await alice.say("/settings language de")
+    assert await alice.text("/follow alice") == (
+        "Du kannst dir nicht selbst folgen. Versuch /follow mit einem anderen Namen."
+    )
+    assert await bob.text("/follow bob") == (
+        "You can't follow yourself. Try /follow with someone else's name."
+    )
+    assert "gibt es nicht" in await alice.text("/show 77")
+    assert "Usage: /comment <post> <text…>" in await bob.text("/comment 1")
+
+
+async def test_public_buttons_act_for_the_presser(app: App) -> None:
+    alice, bob, carol = ChatUser(app, "alice"), ChatUser(app, "bob"), ChatUser(app, "carol")
+    await bob.say("/help")
+    profile = await alice.say("/profile bob")
+    follow = find_button(profile, "follow")
+    assert "now follow @bob" in (await carol.press(follow))[0].text
+    assert "1 followers" in (await bob.say("/profile"))[0].text
+
+
+async def test_someone_elses_private_button_is_refused(app: App) -> None:
+    alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
+    await bob.say("/help")
+    owner = await app.dispatcher.account_for(alice.actor)
+    token = await app.services.tokens.issue("follow", {"user": "bob"}, owner.id)
+    refused = await bob.press(Button("x", "follow", token=token))
+    assert refused[0].is_error
+    assert refused[0].text.startswith("This button belongs to someone else's message.")
+    assert "0 followers" in (await bob.say("/profile"))[0].text
+    assert "now follow @bob" in (await alice.press(Button("x", "follow", token=token)))[0].text
+
+
+async def test_unexpected_errors_become_an_apology_with_an_id(app: App, caplog) -> None:
+    alice = ChatUser(app, "alice")
+
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database on fire")
+
+    app.services.graph.followers = broken  # type: ignore[method-assign]
+    reply = await alice.text("/followers")
+    assert reply.startswith("Sorry, something broke on our side (error id ")
+    error_id = reply.split("error id ", 1)[1].split(")", 1)[0]
+    assert any(error_id in record.getMessage() for record in caplog.records)
+    assert "database on fire" not in reply

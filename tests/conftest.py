@@ -1,0 +1,111 @@
+"""Shared fixtures: a network guard, fresh migrated databases (SQLite and PostgreSQL), an app.
+
+Every test that asks for `app` runs once per database backend. PostgreSQL is at
+`MOSAIC_TEST_POSTGRES_URL` (default: the local server CI runs); when it is unreachable those
+tests skip with the reason, unless `MOSAIC_REQUIRE_POSTGRES=1` (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import App, build
+from core.clock import FakeClock
+from core.settings import Settings
+from tests.support.databases import DatabaseFactory
+
+# ---------------------------------------------------------------- network guard
+
+
+def _is_loopback(host: str) -> bool:
+    if host in ("localhost", ""):
+        return True
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0]).is_loopback
+    except ValueError:
+        return False
+
+
+class NetworkBlocked(RuntimeError):
+    """A test tried to reach beyond 127.0.0.1."""
+
+
+_real_connect = socket.socket.connect
+_real_connect_ex = socket.socket.connect_ex
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _check_address(sock: socket.socket, address: object) -> None:
+    inet = sock.family in (socket.AF_INET, socket.AF_INET6)
+    if inet and isinstance(address, tuple) and not _is_loopback(str(address[0])):
+        raise NetworkBlocked(f"tests may not connect to {address[0]}")
+
+
+def _guarded_connect(self: socket.socket, address: object) -> None:
+    _check_address(self, address)
+    return _real_connect(self, address)
+
+
+def _guarded_connect_ex(self: socket.socket, address: object) -> int:
+    _check_address(self, address)
+    return _real_connect_ex(self, address)
+
+
+def _guarded_getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    if host is not None and not _is_loopback(host.decode() if isinstance(host, bytes) else host):
+        raise NetworkBlocked(f"tests may not resolve {host!r}")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def network_guard() -> Iterator[None]:
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = _guarded_getaddrinfo
+    yield
+    socket.socket.connect = _real_connect  # type: ignore[method-assign]
+    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+    socket.getaddrinfo = _real_getaddrinfo
+
+
+# ---------------------------------------------------------------- databases
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    yield factory
+    factory.cleanup()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, databases: DatabaseFactory) -> Iterator[str]:
+    """A fresh, fully migrated database on each backend."""
+    url = databases.fresh(request.param)
+    yield url
+    databases.drop(url)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        MOSAIC_DATA_DIR=tmp_path / "data", MOSAIC_DATABASE_URL=database_url, _env_file=None
+    )
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
+    application = build(settings, clock=clock)
+    await application.database.open(migrate_first=False)
+    yield application
+    await application.stop()

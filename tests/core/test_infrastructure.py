@@ -1,0 +1,81 @@
+"""The test and storage infrastructure itself: network guard, migrations, images."""
+
+from __future__ import annotations
+
+import io
+import socket
+
+import pytest
+from PIL import Image
+
+from core.errors import InvalidInput
+from core.images import LocalImageStore
+from core.persistence.database import tortoise_config
+from tests.conftest import NetworkBlocked
+from tests.support.databases import run_isolated
+from tests.support.images import png_bytes
+
+
+def test_network_guard_refuses_the_internet() -> None:
+    with pytest.raises(NetworkBlocked):
+        socket.create_connection(("203.0.113.7", 443), timeout=1)
+    with pytest.raises(NetworkBlocked):
+        socket.getaddrinfo("example.com", 443)
+
+
+def test_network_guard_allows_loopback() -> None:
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    client = socket.create_connection(server.getsockname(), timeout=1)
+    client.close()
+    server.close()
+
+
+def test_migrations_match_the_models() -> None:
+    """`tortoise makemigrations` would find nothing to do: no model change lacks a migration."""
+    from tortoise.context import TortoiseContext
+    from tortoise.migrations.autodetector import MigrationAutodetector
+
+    async def pending() -> list[str]:
+        config = tortoise_config("sqlite://:memory:")
+        async with TortoiseContext() as ctx:
+            await ctx.init(config=config)
+            detector = MigrationAutodetector(ctx.apps, config["apps"])
+            writers = await detector.changes()
+            await ctx.close_connections()
+        return [writer.name for writer in writers]
+
+    assert run_isolated(pending()) == []
+
+
+async def test_images_lose_metadata_and_are_stored_once(tmp_path) -> None:
+    store = LocalImageStore(tmp_path)
+    with_exif = png_bytes(exif=True)
+    assert b"SecretCam" in with_exif
+    first = await store.put(with_exif)
+    again = await store.put(with_exif)
+    assert first.sha256 == again.sha256
+    stored = first.path.read_bytes()
+    assert b"SecretCam" not in stored
+    assert not Image.open(io.BytesIO(stored)).getexif()
+    assert first.thumbnail_path.exists()
+    await store.remove(first.sha256)
+    assert not first.path.exists() and not first.thumbnail_path.exists()
+
+
+async def test_oversized_images_are_reencoded_under_the_cap(tmp_path) -> None:
+    noise = Image.effect_noise((1500, 1500), 120).convert("RGB")
+    raw = io.BytesIO()
+    noise.save(raw, format="PNG")
+    store = LocalImageStore(tmp_path, max_bytes=400_000)
+    assert raw.tell() > 400_000
+    stored = await store.put(raw.getvalue())
+    assert stored.size_bytes <= 400_000
+    assert stored.format == "webp"
+
+
+async def test_non_images_are_refused_clearly(tmp_path) -> None:
+    with pytest.raises(InvalidInput) as error:
+        await LocalImageStore(tmp_path).put(b"not an image at all")
+    assert error.value.key == "error.bad_image"

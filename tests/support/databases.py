@@ -1,0 +1,122 @@
+"""Fresh migrated databases for tests, cloned from a template migrated once per session.
+
+SQLite: the template file is copied. PostgreSQL: `CREATE DATABASE … TEMPLATE …`, which is
+fast and gives each test (and each process of a multi-process test) a real, separate database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from core.persistence.database import upgrade
+
+DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("MOSAIC_TEST_POSTGRES_URL", DEFAULT_POSTGRES)
+
+
+def run_isolated(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run a coroutine on its own loop in its own thread (own ORM context, no leaks)."""
+    result: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller
+            result["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in result:
+        raise result["error"]
+    return result.get("value")
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+class DatabaseFactory:
+    def __init__(self, folder: Path) -> None:
+        self._folder = folder
+        self._counter = itertools.count()
+        self._run = uuid.uuid4().hex[:8]
+        self._sqlite_template: Path | None = None
+        self._pg_template: str | None = None
+        self._pg_error: str | None = None
+        self._pg_created: list[str] = []
+
+    # SQLite ---------------------------------------------------------------
+    def _sqlite(self) -> str:
+        if self._sqlite_template is None:
+            template = self._folder / "template.db"
+            run_isolated(upgrade(f"sqlite://{template}"))
+            self._sqlite_template = template
+        path = self._folder / f"test-{next(self._counter)}.db"
+        shutil.copyfile(self._sqlite_template, path)
+        return f"sqlite://{path}"
+
+    # PostgreSQL -----------------------------------------------------------
+    async def _admin(self, sql: str) -> None:
+        connection = await asyncpg.connect(postgres_admin_url(), timeout=5)
+        try:
+            await connection.execute(sql)
+        finally:
+            await connection.close()
+
+    def _require_postgres(self) -> None:
+        if self._pg_template is not None:
+            return
+        if self._pg_error is None:
+            name = f"mosaic_tpl_{self._run}"
+            try:
+                run_isolated(self._admin(f'CREATE DATABASE "{name}"'))
+            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+                self._pg_error = f"PostgreSQL at {postgres_admin_url()} unreachable: {exc!r}"
+            else:
+                self._pg_created.append(name)
+                run_isolated(upgrade(_with_database(postgres_admin_url(), name)))
+                self._pg_template = name
+                return
+        if os.environ.get("MOSAIC_REQUIRE_POSTGRES") == "1":
+            pytest.fail(self._pg_error + " (MOSAIC_REQUIRE_POSTGRES=1)")
+        pytest.skip(self._pg_error)
+
+    def _postgres(self) -> str:
+        self._require_postgres()
+        name = f"mosaic_t_{self._run}_{next(self._counter)}"
+        run_isolated(self._admin(f'CREATE DATABASE "{name}" TEMPLATE "{self._pg_template}"'))
+        self._pg_created.append(name)
+        return _with_database(postgres_admin_url(), name)
+
+    # ---------------------------------------------------------------------
+    def fresh(self, backend: str) -> str:
+        return self._sqlite() if backend == "sqlite" else self._postgres()
+
+    def drop(self, url: str) -> None:
+        if url.startswith("sqlite://"):
+            Path(url.removeprefix("sqlite://")).unlink(missing_ok=True)
+            return
+        name = url.rpartition("/")[2]
+        run_isolated(self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._pg_created.remove(name)
+
+    def cleanup(self) -> None:
+        for name in reversed(self._pg_created):
+            run_isolated(self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self._pg_created.clear()
