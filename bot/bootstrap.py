@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from core.actions import ActionTokens
+from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock, SystemClock
 from core.feed import ChronologicalFeed
 from core.images import ImageStore, LocalImageStore
@@ -54,6 +55,9 @@ def build(
         engagement=Engagement(posts),
         feed=ChronologicalFeed(),
         tokens=ActionTokens(),
+        destinations=Destinations(),
+        updates=UpdateLog(clock),
+        sent_messages=SentMessages(),
     )
     registry = build_registry()
     return App(

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
-from core.domain import Platform
-
-
-class ChatKind(StrEnum):
-    PRIVATE = "private"
-    GROUP = "group"
-    CHANNEL = "channel"
+from core.domain import ChatKind, Platform
 
 
 @dataclass(frozen=True, slots=True)

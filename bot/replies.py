@@ -69,8 +69,21 @@ class MessageHandle(Protocol):
 
 
 class Conversation(Protocol):
-    """Where replies to one invocation go; lets a handler send now and edit later."""
+    """Where replies to one invocation go; lets a handler send now and edit later.
+
+    `reply_target()` is JSON-able data that lets the platform's `Messenger` reach the same
+    person or chat later, when this conversation is gone (a restart, an expired Discord
+    interaction token).
+    """
 
     async def send(self, reply: Reply) -> MessageHandle: ...
 
     async def edit(self, handle: MessageHandle, reply: Reply) -> None: ...
+
+    def reply_target(self) -> dict[str, str]: ...
+
+
+class Messenger(Protocol):
+    """Sends outside any live conversation, to a target from `Conversation.reply_target()`."""
+
+    async def send_to(self, target: dict[str, str], reply: Reply) -> MessageHandle: ...

@@ -15,3 +15,17 @@ class Audience(StrEnum):
     PRIVATE = "private"
     FOLLOWERS = "followers"
     PUBLIC = "public"
+
+
+class ChatKind(StrEnum):
+    PRIVATE = "private"
+    GROUP = "group"
+    CHANNEL = "channel"
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"

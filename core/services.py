@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.actions import ActionTokens
+from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock
 from core.feed import ChronologicalFeed
 from core.images import ImageStore
@@ -23,3 +24,6 @@ class Services:
     engagement: Engagement
     feed: ChronologicalFeed
     tokens: ActionTokens
+    destinations: Destinations
+    updates: UpdateLog
+    sent_messages: SentMessages

@@ -10,7 +10,7 @@ from __future__ import annotations
 from tortoise import fields
 from tortoise.models import Model
 
-from core.domain import Audience, Platform
+from core.domain import Audience, ChatKind, JobState, Platform
 
 
 class Account(Model):
@@ -181,16 +181,124 @@ class ActionToken(Model):
         table = "action_token"
 
 
+class Destination(Model):
+    """A chat, group, channel or server on a platform, with its settings and delivery state.
+
+    `chat_id` is the platform's id of the place (Telegram chat id, Discord guild id for
+    server-wide settings or channel id for one channel).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    platform = fields.CharEnumField(Platform, max_length=16)
+    chat_id = fields.CharField(max_length=64)
+    kind = fields.CharEnumField(ChatKind, max_length=16, default=ChatKind.GROUP)
+    title = fields.CharField(max_length=128, default="")
+    language = fields.CharField(max_length=8, null=True)
+    generation_allowed = fields.BooleanField(default=True)
+    nsfw_allowed = fields.BooleanField(default=False)
+    paused_reason = fields.CharField(max_length=200, null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "destination"
+        unique_together = (("platform", "chat_id"),)
+
+
+class ProcessedUpdate(Model):
+    """Platform events already handled (Telegram update_id, Discord interaction id)."""
+
+    id = fields.BigIntField(primary_key=True)
+    platform = fields.CharEnumField(Platform, max_length=16)
+    key = fields.CharField(max_length=64)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        table = "processed_update"
+        unique_together = (("platform", "key"),)
+
+
+class SentMessage(Model):
+    """A message the bot sent that shows a post: for reactions-as-likes and takedowns."""
+
+    id = fields.BigIntField(primary_key=True)
+    platform = fields.CharEnumField(Platform, max_length=16)
+    chat_id = fields.CharField(max_length=64)
+    message_id = fields.CharField(max_length=64)
+    post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="sent_messages", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sent_message"
+        unique_together = (("platform", "chat_id", "message_id"),)
+        indexes = (("post_id",),)
+
+
+class GenerationJob(Model):
+    """One request to an image model, saved before the model is called."""
+
+    id = fields.BigIntField(primary_key=True)
+    requester: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="generation_jobs", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16, default="generate")  # generate, vary, remix
+    prompt = fields.TextField()
+    options: dict = fields.JSONField(default=dict)  # size, count, style, seed
+    parent_post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="remix_jobs", null=True, on_delete=fields.SET_NULL
+    )
+    parent_image = fields.CharField(max_length=64, null=True)  # sha256 of the image to edit
+    state = fields.CharEnumField(JobState, max_length=16, default=JobState.QUEUED)
+    attempts = fields.IntField(default=0)
+    error_key = fields.CharField(max_length=64, null=True)
+    error_params: dict = fields.JSONField(default=dict)
+    result_images: list = fields.JSONField(default=list)  # sha256 of each image
+    provider = fields.CharField(max_length=32, null=True)
+    model = fields.CharField(max_length=64, null=True)
+    origin_platform = fields.CharEnumField(Platform, max_length=16)
+    origin_chat_id = fields.CharField(max_length=64, null=True)
+    server_id = fields.CharField(max_length=64, null=True)  # guild / group, for its quota
+    reply_target: dict = fields.JSONField(default=dict)  # adapter data to reach the requester
+    created_at = fields.DatetimeField(auto_now_add=True)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "generation_job"
+        indexes = (("state", "created_at"), ("requester_id", "state"))
+
+
+class QuotaUsage(Model):
+    """Images used per scope ("account:12", "server:discord:99") per UTC day."""
+
+    id = fields.BigIntField(primary_key=True)
+    scope = fields.CharField(max_length=96)
+    day = fields.DateField()
+    used = fields.IntField(default=0)
+
+    class Meta:
+        table = "quota_usage"
+        unique_together = (("scope", "day"),)
+
+
 __all__ = [
     "Account",
     "ActionToken",
     "Audience",
     "Block",
+    "ChatKind",
     "Comment",
+    "Destination",
     "Follow",
+    "GenerationJob",
     "Identity",
+    "JobState",
     "Platform",
     "Post",
+    "ProcessedUpdate",
+    "QuotaUsage",
     "Reaction",
+    "SentMessage",
     "StoredImage",
 ]

@@ -22,6 +22,9 @@ class RecordingConversation:
     async def edit(self, handle: int, reply: Reply) -> None:
         self.edits.append((handle, reply))
 
+    def reply_target(self) -> dict[str, str]:
+        return {"recording": "1"}
+
 
 class ChatUser:
     """One person talking to Mosaic through the command layer."""

@@ -54,6 +54,13 @@ class ConsoleChat:
     async def edit(self, handle: ConsoleMessage, reply: Reply) -> None:
         self._print(f"↻ {render_reply(reply, self._number)}")
 
+    def reply_target(self) -> dict[str, str]:
+        return {"user": self._actor.user_id}
+
+    async def send_to(self, target: dict[str, str], reply: Reply) -> ConsoleMessage:
+        """Messenger: the console has one reader, so out-of-band messages print here too."""
+        return await self.send(reply)
+
     def _number(self, button: Button) -> int:
         number = next(self._button_numbers)
         self._buttons[number] = button

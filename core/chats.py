@@ -1,0 +1,97 @@
+"""Chats the bot lives in: their settings, the events already handled, the messages sent."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import timedelta
+
+from tortoise.exceptions import IntegrityError
+
+from core.clock import Clock
+from core.domain import ChatKind, Platform
+from core.errors import InvalidInput
+from core.i18n import LANGUAGES
+from core.persistence.models import Destination, ProcessedUpdate, SentMessage
+
+UPDATE_MEMORY = timedelta(days=2)  # Telegram keeps undelivered updates ≤ 24 h
+
+
+class Destinations:
+    async def get(
+        self, platform: Platform, chat_id: str, *, kind: ChatKind = ChatKind.GROUP, title: str = ""
+    ) -> Destination:
+        destination, created = await Destination.get_or_create(
+            platform=platform, chat_id=chat_id, defaults={"kind": kind, "title": title[:128]}
+        )
+        if not created and title and destination.title != title[:128]:
+            destination.title = title[:128]
+            await destination.save(update_fields=["title"])
+        return destination
+
+    async def find(self, platform: Platform, chat_id: str) -> Destination | None:
+        return await Destination.get_or_none(platform=platform, chat_id=chat_id)
+
+    async def set_language(self, destination: Destination, language: str) -> None:
+        if language not in LANGUAGES:
+            raise InvalidInput("error.bad_choice", value=language, choices=", ".join(LANGUAGES))
+        destination.language = language
+        await destination.save(update_fields=["language"])
+
+    async def set_generation_allowed(self, destination: Destination, allowed: bool) -> None:
+        destination.generation_allowed = allowed
+        await destination.save(update_fields=["generation_allowed"])
+
+    async def set_nsfw_allowed(self, destination: Destination, allowed: bool) -> None:
+        destination.nsfw_allowed = allowed
+        await destination.save(update_fields=["nsfw_allowed"])
+
+    async def move(self, platform: Platform, old_chat_id: str, new_chat_id: str) -> None:
+        """A Telegram group became a supergroup: its settings follow it to the new id."""
+        if await Destination.exists(platform=platform, chat_id=new_chat_id):
+            return
+        await Destination.filter(platform=platform, chat_id=old_chat_id).update(chat_id=new_chat_id)
+
+    async def pause(self, platform: Platform, chat_id: str, reason: str) -> None:
+        await Destination.filter(platform=platform, chat_id=chat_id).update(
+            paused_reason=reason[:200]
+        )
+
+
+class UpdateLog:
+    """Makes repeated platform events (a re-delivered update) have one effect."""
+
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    async def first_time(self, platform: Platform, key: str) -> bool:
+        try:
+            await ProcessedUpdate.create(platform=platform, key=key)
+        except IntegrityError:
+            return False
+        return True
+
+    async def forget_old(self) -> int:
+        cutoff = self._clock.now() - UPDATE_MEMORY
+        return await ProcessedUpdate.filter(created_at__lt=cutoff).delete()
+
+
+class SentMessages:
+    """Which bot message shows which post (reactions count as likes; takedowns find copies)."""
+
+    async def record(
+        self, platform: Platform, chat_id: str, message_id: str, post_id: int | None
+    ) -> None:
+        # Recorded already? Sending may be retried; recording is idempotent.
+        with contextlib.suppress(IntegrityError):
+            await SentMessage.create(
+                platform=platform, chat_id=chat_id, message_id=message_id, post_id=post_id
+            )
+
+    async def post_for(self, platform: Platform, chat_id: str, message_id: str) -> int | None:
+        row = await SentMessage.get_or_none(
+            platform=platform, chat_id=chat_id, message_id=message_id
+        )
+        return row.post_id if row else None
+
+    async def copies_of(self, post_id: int) -> list[SentMessage]:
+        return await SentMessage.filter(post_id=post_id)
