@@ -16,8 +16,10 @@ class Actor:
     display_name: str
     handle_hint: str = ""
     locale: str | None = None  # the platform's idea of the user's language
-    chat_id: str | None = None
+    chat_id: str | None = None  # where the message was typed (Telegram chat, Discord channel)
     chat_kind: ChatKind = ChatKind.PRIVATE
+    server_id: str | None = None  # Discord guild; for Telegram groups the chat id again
+    is_admin: bool = False  # the adapter checked: may manage this server/group
 
 
 @dataclass(frozen=True, slots=True)

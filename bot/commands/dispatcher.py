@@ -17,6 +17,7 @@ from bot.commands.registry import CommandRegistry
 from bot.commands.spec import CommandSpec, ParamKind
 from bot.invocation import Actor, Invocation, Press
 from bot.replies import Conversation, Reply
+from core.domain import ChatKind
 from core.errors import Forbidden, InvalidInput, MosaicError
 from core.i18n import normalize_language, translate
 from core.persistence.models import Account
@@ -35,20 +36,25 @@ class Dispatcher:
             actor.platform, actor.user_id, actor.display_name, handle_hint=actor.handle_hint
         )
 
-    def language_for(self, account: Account | None, actor: Actor) -> str:
-        return (
-            (account.language if account else None)
-            or normalize_language(actor.locale)
-            or self.services.settings.default_language
-        )
+    def _platform_language(self, actor: Actor) -> str:
+        return normalize_language(actor.locale) or self.services.settings.default_language
+
+    async def _language_in_place(self, account: Account | None, actor: Actor) -> str:
+        """The person's choice, else their server's or group's language, else the platform's."""
+        if account is not None and account.language:
+            return account.language
+        if actor.server_id is not None:
+            place = await self.services.destinations.find(actor.platform, actor.server_id)
+            if place is not None and place.language:
+                return place.language
+        return self._platform_language(actor)
 
     async def language_of(self, actor: Actor) -> str:
-        """The actor's language without creating an account (for adapter-level messages)."""
+        """The actor's language (for messages outside a handler: errors, adapter notices)."""
         try:
-            account = await self.account_for(actor)
+            return await self._language_in_place(await self.account_for(actor), actor)
         except Exception:  # the database may be the reason we are answering at all
-            account = None
-        return self.language_for(account, actor)
+            return self._platform_language(actor)
 
     async def run_text(self, actor: Actor, line: str, conversation: Conversation) -> list[Reply]:
         """A typed command line (console, Telegram): `/follow @bob`."""
@@ -94,11 +100,13 @@ class Dispatcher:
         *,
         account: Account | None = None,
     ) -> list[Reply]:
+        if spec.admin_only:
+            require_admin(actor)
         account = account or await self.account_for(actor)
         ctx = Context(
             actor=actor,
             account=account,
-            language=self.language_for(account, actor),
+            language=await self._language_in_place(account, actor),
             services=self.services,
             conversation=conversation,
             registry=self.registry,
@@ -149,6 +157,13 @@ class Dispatcher:
                     is_error=True,
                 )
             ]
+
+
+def require_admin(actor: Actor) -> None:
+    if actor.server_id is None or actor.chat_kind is ChatKind.PRIVATE:
+        raise InvalidInput("error.server_only")
+    if not actor.is_admin:
+        raise Forbidden("error.admins_only")
 
 
 def error_reply(language: str, error: MosaicError) -> Reply:

@@ -96,6 +96,7 @@ class CommandSpec:
     platforms: frozenset[Platform] | None = None  # None: everywhere
     hidden: bool = False  # reachable by buttons only; not listed in menus or /help
     private_reply: bool = False  # the answer concerns only the invoker (Discord ephemeral)
+    admin_only: bool = False  # server/group admins only, in a server or group
     examples: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
