@@ -6,7 +6,9 @@ Tests call `build()` with fakes (a fake clock, a temporary data folder, a test d
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from core.actions import ActionTokens
@@ -18,6 +20,9 @@ from core.persistence.database import Database
 from core.services import Services
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
+
+if TYPE_CHECKING:
+    from bot.adapters.telegram import Limits, TelegramAdapter, Timing
 
 
 @dataclass(slots=True)
@@ -66,4 +71,26 @@ def build(
         services=services,
         registry=registry,
         dispatcher=Dispatcher(registry, services),
+    )
+
+
+def build_telegram(
+    app: App,
+    *,
+    limits: Limits | None = None,
+    timing: Timing | None = None,
+    on_handled: Callable[[int], None] | None = None,
+) -> TelegramAdapter:
+    """The Telegram adapter for `app`, configured from its settings (TELEGRAM_*).
+
+    Tests pass scaled-down `timing` and `on_handled` (called after each update is handled).
+    """
+    from bot.adapters.telegram import TelegramAdapter, TelegramConfig
+
+    return TelegramAdapter(
+        TelegramConfig.from_settings(app.settings),
+        app.dispatcher,
+        limits=limits,
+        timing=timing,
+        on_handled=on_handled,
     )

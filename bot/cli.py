@@ -7,10 +7,11 @@ import asyncio
 import getpass
 import logging
 import sys
+from typing import Protocol
 
 from pydantic import ValidationError
 
-from bot.bootstrap import App, build
+from bot.bootstrap import App, build, build_telegram
 from core.errors import ConfigurationError
 from core.persistence.database import upgrade
 from core.settings import Settings
@@ -49,15 +50,37 @@ async def _chat(app: App, user: str) -> None:
 
 
 async def _run(app: App) -> None:
-    settings = app.settings
-    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
+    adapters = _chat_adapters(app)
+    if not adapters:
         log.info("no chat token configured: starting the console chat")
         await _chat(app, _default_user())
         return
-    raise ConfigurationError(
-        "chat platform adapters are not available in this version; unset TELEGRAM_BOT_TOKEN "
-        "and DISCORD_BOT_TOKEN to use the console chat"
-    )
+    await app.start()
+    runs = [asyncio.create_task(adapter.run()) for adapter in adapters]
+    try:
+        await asyncio.gather(*runs)
+    finally:  # one failed, or Ctrl-C: stop the others too
+        for run in runs:
+            run.cancel()
+        await asyncio.gather(*runs, return_exceptions=True)
+        await app.stop()
+
+
+class _ChatAdapter(Protocol):
+    async def run(self) -> None:
+        """Serve until cancelled, then stop cleanly."""
+
+
+def _chat_adapters(app: App) -> list[_ChatAdapter]:
+    """One adapter per chat platform with a token."""
+    adapters: list[_ChatAdapter] = []
+    if app.settings.telegram_bot_token is not None:
+        adapters.append(build_telegram(app))
+    if app.settings.discord_bot_token is not None:
+        raise ConfigurationError(
+            "the Discord adapter is not available in this version; unset DISCORD_BOT_TOKEN"
+        )
+    return adapters
 
 
 def _default_user() -> str:

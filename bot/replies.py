@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class ButtonStyle(StrEnum):
@@ -59,6 +59,8 @@ class Reply:
     footer: str | None = None
     private: bool = False  # only the invoking user should see it (Discord ephemeral)
     is_error: bool = False
+    post_id: int | None = None  # the post this reply shows (adapters record the message)
+    files: tuple[ImageRef, ...] = ()  # sent as files, as they are (Telegram: documents)
 
     def with_buttons(self, buttons: tuple[tuple[Button, ...], ...]) -> Reply:
         return replace(self, buttons=buttons)
@@ -81,6 +83,13 @@ class Conversation(Protocol):
     async def edit(self, handle: MessageHandle, reply: Reply) -> None: ...
 
     def reply_target(self) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class PostLinks(Protocol):
+    """A conversation on a platform that has shareable links to posts (Telegram deep links)."""
+
+    def post_link(self, post_id: int) -> str: ...
 
 
 class Messenger(Protocol):

@@ -52,7 +52,13 @@ def post_buttons(ctx: Context, post: Post, *, liked: bool) -> tuple[tuple[Button
                 {"user": post.author.handle},
             ),
         )
+    if _offers_files(ctx):  # platforms that recompress images (Telegram)
+        return (row, (Button(ctx.t("button.file"), "file", {"post": post.id}),))
     return (row,)
+
+
+def _offers_files(ctx: Context) -> bool:
+    return "file" in ctx.registry and ctx.registry.get("file").available_on(ctx.actor.platform)
 
 
 def post_reply(ctx: Context, post: Post, *, liked: bool) -> Reply:
@@ -72,4 +78,5 @@ def post_reply(ctx: Context, post: Post, *, liked: bool) -> Reply:
         images=post_image(ctx, post),
         footer=post_footer(ctx, post),
         buttons=post_buttons(ctx, post, liked=liked),
+        post_id=post.id,
     )

@@ -156,4 +156,18 @@ MESSAGES: dict[str, str] = {
     "param.server.generation.value": "on oder off",
     "cmd.server.nsfw": "NSFW-Bilder auf diesem Server erlauben oder nicht (Admins)",
     "param.server.nsfw.value": "on oder off",
+    # telegram
+    "cmd.share": "Einen Link zu einem Beitrag holen, um ihn zu teilen",
+    "param.share.post": "Beitragsnummer, z. B. 12",
+    "share.link": "Teile Beitrag #{post} mit diesem Link: {link}",
+    "share.no_link": "Für Beitrag #{post} gibt es hier keinen Link. Andere öffnen ihn, indem sie /show {post} tippen.",
+    "cmd.file": "Das Originalbild eines Beitrags als Datei holen (nicht neu komprimiert)",
+    "param.file.post": "Beitragsnummer",
+    "file.caption": "Originalbild von Beitrag #{post}",
+    "button.file": "📎 Ganze Datei",
+    "telegram.not_a_command": "Ich verstehe nur Befehle: Sie beginnen mit /, z. B. /help. Um auf eine meiner Fragen zu antworten, antworte auf diese Nachricht.",
+    "telegram.reply_prompt": "{who}, antworte auf diese Nachricht mit deinem Text für „{label}“.",
+    "telegram.reply_label": "deine Antwort",
+    "telegram.subcommands": "/{group} braucht noch ein Wort. Wähle eins:",
+    "telegram.menu.group": "Wähle eins: {names}",
 }

@@ -158,4 +158,18 @@ MESSAGES: dict[str, str] = {
     "param.server.generation.value": "on or off",
     "cmd.server.nsfw": "Allow NSFW images on this server or not (admins)",
     "param.server.nsfw.value": "on or off",
+    # telegram
+    "cmd.share": "Get a link to a post to share it",
+    "param.share.post": "Post number, e.g. 12",
+    "share.link": "Share post #{post} with this link: {link}",
+    "share.no_link": "Post #{post} has no link here. Others can open it by typing /show {post}.",
+    "cmd.file": "Get a post's original image as a file (not recompressed)",
+    "param.file.post": "Post number",
+    "file.caption": "Original image of post #{post}",
+    "button.file": "📎 Full file",
+    "telegram.not_a_command": "I only understand commands: they start with /, e.g. /help. To answer one of my questions, reply to that message.",
+    "telegram.reply_prompt": "{who}, reply to this message with your text for “{label}”.",
+    "telegram.reply_label": "your answer",
+    "telegram.subcommands": "/{group} needs one more word. Choose one:",
+    "telegram.menu.group": "Choose one: {names}",
 }
