@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 from telegram import Update
+from telegram.error import InvalidToken, NetworkError
 from telegram.ext import Application, TypeHandler
 
 from bot.adapters.telegram._conversation import TelegramConversation, TelegramMessenger, chat_of
@@ -161,7 +162,7 @@ class TelegramAdapter:
 
     async def start(self) -> None:
         self._redaction.install()
-        await self._application.initialize()  # getMe: who we are
+        await self._initialize()
         await publish_menu(
             self._sender,
             self._dispatcher.registry,
@@ -176,6 +177,20 @@ class TelegramAdapter:
                 timeout=self._config.poll_timeout, allowed_updates=list(ALLOWED_UPDATES)
             )
         log.info("telegram adapter running as @%s (%s)", self.bot_username, self.mode)
+
+    async def _initialize(self) -> None:
+        """Connect and learn who we are (getMe); a refused token or no server is fatal."""
+        try:
+            await self._application.initialize()
+        except InvalidToken as error:
+            raise ConfigurationError(
+                "the Telegram Bot API refused TELEGRAM_BOT_TOKEN; check it with @BotFather"
+            ) from error
+        except NetworkError as error:
+            where = self._config.api_base_url or "api.telegram.org"
+            raise ConfigurationError(
+                f"cannot reach the Telegram Bot API at {where}: {error.message}"
+            ) from error
 
     async def _start_webhook(self, url: str) -> None:
         assert self._config.webhook_secret is not None

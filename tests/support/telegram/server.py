@@ -337,11 +337,14 @@ class FakeBotApi:
             "chat": chat.json(),
             "from": user.json(),
             "date": int(time.time()),
-            "old_chat_member": {"user": self.bot_json, "status": old},
-            "new_chat_member": {"user": self.bot_json, "status": new}
-            | ({"until_date": 0} if new == "kicked" else {}),
+            "old_chat_member": self._member(old),
+            "new_chat_member": self._member(new),
         }
         return self.push({"my_chat_member": change})
+
+    def _member(self, status: str) -> dict[str, Any]:
+        banned = {"until_date": 0} if status == "kicked" else {}
+        return {"user": self.bot_json, "status": status} | banned
 
     async def post_to_webhook(
         self, update: dict[str, Any], *, secret: str | None = None, url: str | None = None
