@@ -158,7 +158,7 @@ def photos(count: int) -> list[Photo]:
 
 
 def visible_text(html: str) -> str:
-    return parse_html(html, {})[0]
+    return parse_html(html)[0]
 
 
 def test_a_text_reply_is_one_message_with_escaped_html_and_a_keyboard() -> None:
@@ -249,7 +249,7 @@ def test_a_prompt_mentions_the_presser_and_links_the_token() -> None:
         label="💬 Comment",
         link="https://t.me/mosaic_test_bot?start=ask_abc",
     )
-    text, entities = parse_html(kwargs["text"], {5: {"id": 5, "is_bot": False, "first_name": "E"}})
+    text, entities = parse_html(kwargs["text"], lambda uid: {"id": uid, "first_name": "E"})
     assert text == "<Eve>, reply to this message with your text for “💬 Comment”."
     assert [e["type"] for e in entities] == ["text_mention", "text_link"]
     assert entities[1]["url"] == "https://t.me/mosaic_test_bot?start=ask_abc"
@@ -293,7 +293,7 @@ def test_cut_fits_and_keeps_a_clean_prefix(text: str, limit: int) -> None:
 )
 def test_composed_html_parses_and_fits(title: str, body: str, footer: str, limit: int) -> None:
     html = compose(title=title, body=body, footer=footer, limit=limit)
-    text, _ = parse_html(html, {})
+    text, _ = parse_html(html)
     assert utf16_len(text) <= limit
 
 

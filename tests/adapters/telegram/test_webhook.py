@@ -61,11 +61,13 @@ async def test_updates_with_the_secret_are_handled_once(telegram: Telegram) -> N
     assert await Follow.all().count() == 1
 
 
-@pytest.mark.parametrize("secret", ["", "s3cret_-Tokem", "s3cret_-Token-and-more", "ü"])
-async def test_a_wrong_secret_is_refused_before_the_body_is_read(
-    telegram: Telegram, secret: str
-) -> None:
-    port = telegram.adapter.webhook_port
+async def test_a_wrong_secret_is_refused_before_the_body_is_read(telegram: Telegram) -> None:
+    for secret in ("", "s3cret_-Tokem", "s3cret_-Token-and-more", "ü"):
+        assert await refused_before_body(telegram.adapter.webhook_port, secret), secret
+
+
+async def refused_before_body(port: int | None, secret: str) -> bool:
+    """Send headers and the start of a long body that never comes: is there a 403 anyway?"""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     header = f"X-Telegram-Bot-Api-Secret-Token: {secret}\r\n" if secret else ""
     writer.write(
@@ -73,12 +75,12 @@ async def test_a_wrong_secret_is_refused_before_the_body_is_read(
             f"POST {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
             f"{header}Content-Length: 1000000\r\n\r\n"
         ).encode()
-        + b'{"update_id": 7, "mess'  # the rest of the body never comes
+        + b'{"update_id": 7, "mess'
     )
     await writer.drain()
     status = await asyncio.wait_for(reader.readline(), 5)
     writer.close()
-    assert status.startswith(b"HTTP/1.1 403")
+    return status.startswith(b"HTTP/1.1 403")
 
 
 async def test_garbage_with_the_right_secret_is_a_bad_request(telegram: Telegram) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +49,10 @@ class _Open:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
-def parse_html(source: str, users: dict[int, dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+def parse_html(
+    source: str, user: Callable[[int], dict[str, Any]] | None = None
+) -> tuple[str, list[dict[str, Any]]]:
+    """Text and entities; `user(id)` describes a mentioned user (`tg://user?id=`)."""
     text: list[str] = []
     length = 0
     stack: list[_Open] = []
@@ -68,7 +72,7 @@ def parse_html(source: str, users: dict[int, dict[str, Any]]) -> tuple[str, list
                     raise EntityError(f'unexpected end tag "{name}" at byte offset {pos}')
                 opened = stack.pop()
                 if length > opened.offset:
-                    entities.append(_entity(opened, length - opened.offset, users))
+                    entities.append(_entity(opened, length - opened.offset, user))
             else:
                 values = {k: html.unescape(v) for k, v in _ATTRIBUTE.findall(attributes)}
                 stack.append(_Open(name, length, values))
@@ -91,7 +95,9 @@ def parse_html(source: str, users: dict[int, dict[str, Any]]) -> tuple[str, list
     return "".join(text), entities
 
 
-def _entity(opened: _Open, length: int, users: dict[int, dict[str, Any]]) -> dict[str, Any]:
+def _entity(
+    opened: _Open, length: int, user: Callable[[int], dict[str, Any]] | None
+) -> dict[str, Any]:
     kind = TAGS[opened.tag]
     entity: dict[str, Any] = {"type": kind, "offset": opened.offset, "length": length}
     if kind == "text_link":
@@ -100,7 +106,8 @@ def _entity(opened: _Open, length: int, users: dict[int, dict[str, Any]]) -> dic
         if mention:
             user_id = int(mention.group(1))
             entity["type"] = "text_mention"
-            entity["user"] = users.get(user_id, {"id": user_id, "is_bot": False, "first_name": "?"})
+            unknown = {"id": user_id, "is_bot": False, "first_name": "?"}
+            entity["user"] = user(user_id) if user is not None else unknown
         elif href.startswith(("http://", "https://", "tg://")):
             entity["url"] = href
         else:

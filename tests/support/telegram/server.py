@@ -160,6 +160,7 @@ class FakeBotApi:
         self.answers: dict[str, dict[str, Any]] = {}
         self.webhook: dict[str, Any] | None = None
         self.pushed_at: dict[int, float] = {}
+        self.listeners: list[Callable[[ApiCall], None]] = []  # told of each request on arrival
         self._queue: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1000)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -401,6 +402,8 @@ class FakeBotApi:
         params, files = await _read_params(request)
         call = ApiCall(method, params, files, at=time.monotonic())
         self.calls.append(call)
+        for listener in self.listeners:
+            listener(call)
         handler = getattr(self, f"_api_{_snake(method)}", None)
         try:
             if handler is None:
@@ -650,9 +653,13 @@ class FakeBotApi:
         if parse_mode != "HTML":
             raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode!r} in this fake")
         try:
-            return parse_html(text, {uid: u.json() for uid, u in self.users.items()})
+            return parse_html(text, self._user_json)
         except EntityError as error:
             raise ApiError(400, f"Bad Request: can't parse entities: {error}") from None
+
+    def _user_json(self, user_id: int) -> dict[str, Any]:
+        user = self.users.get(user_id)
+        return user.json() if user else {"id": user_id, "is_bot": False, "first_name": "?"}
 
     def _caption(self, params: dict) -> dict[str, Any]:
         if not params.get("caption"):
