@@ -1,5 +1,6 @@
 """Image generation: providers (OpenAI, local), moderation, jobs, queue and quotas."""
 
+from core.generation.local import LocalImageProvider
 from core.generation.provider import (
     MAX_IMAGES_PER_JOB,
     SIZES,
@@ -12,16 +13,22 @@ from core.generation.provider import (
     PromptFlagged,
     QuotaExceeded,
 )
+from core.generation.styles import STYLES, Style, get_style, style_names
 
 __all__ = [
     "MAX_IMAGES_PER_JOB",
     "SIZES",
+    "STYLES",
     "GenerationFailed",
     "GenerationRefused",
     "ImageOptions",
     "ImageProvider",
+    "LocalImageProvider",
     "ModerationVerdict",
     "Moderator",
     "PromptFlagged",
     "QuotaExceeded",
+    "Style",
+    "get_style",
+    "style_names",
 ]

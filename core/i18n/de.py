@@ -136,4 +136,30 @@ MESSAGES: dict[str, str] = {
     "console.not_a_command": "Befehle beginnen mit / (versuch /help). Um einen Knopf zu drücken, tipp seine Zahl.",
     "console.no_button": "Einen Knopf [{number}] gibt es hier nicht. /help zeigt die Befehle.",
     "console.button_needs_text": "Knopf [{number}] braucht Text ({label}): Tipp {number}, ein Leerzeichen und dann deinen Text.",
+    # generation
+    "error.prompt_flagged": "Dieses Bild kann ich nicht erstellen: Der Prompt verstößt gegen "
+    "die Inhaltsregeln. Bitte formuliere ihn ohne diesen Teil neu und versuch es noch einmal.",
+    "error.generation_refused": "Das Bildmodell hat diese Anfrage wegen seiner Inhaltsregeln "
+    "abgelehnt. Bitte ändere den Prompt (oder wähle ein anderes Bild) und versuch es noch "
+    "einmal; dieselbe Anfrage würde wieder abgelehnt.",
+    "error.generation_refused_output": "Das Bildmodell hat ein Bild erstellt, es aber "
+    "zurückgehalten, weil es gegen die Inhaltsregeln verstößt. Bitte ändere den Prompt und "
+    "versuch es noch einmal.",
+    "error.generation_failed": "Das Bildmodell ist gerade ausgelastet oder nicht erreichbar, "
+    "auch nach mehreren Versuchen. Bitte versuch es in ein paar Minuten noch einmal.",
+    "error.generation_rejected": "Der Bilddienst hat die Anfrage abgewiesen, es wurde kein Bild "
+    "erstellt. Bitte versuch es später noch einmal; passiert es wieder, sag dem Betreiber des "
+    "Bots Bescheid, dessen Einstellungen für den Bilddienst geprüft werden sollten.",
+    "error.moderation_unavailable": "Ich konnte den Prompt gerade nicht auf die Inhaltsregeln "
+    "prüfen, darum wurde kein Bild erstellt. Bitte versuch es in ein paar Minuten noch einmal.",
+    "style.watercolor": "Aquarell",
+    "style.anime": "Anime-Stil",
+    "style.photo": "Foto",
+    "style.pixel-art": "Pixelgrafik",
+    "style.oil": "Ölgemälde",
+    "style.neon": "Neonlicht",
+    "style.sketch": "Bleistiftskizze",
+    "style.ukiyo-e": "Ukiyo-e-Holzschnitt",
+    "style.low-poly": "Low-Poly-Grafik",
+    "style.dreamy": "Verträumter Dunst",
 }

@@ -138,4 +138,29 @@ MESSAGES: dict[str, str] = {
     "console.not_a_command": "Commands start with / (try /help). To press a button, type its number.",
     "console.no_button": "There is no button [{number}] on screen. Type /help to see the commands.",
     "console.button_needs_text": "Button [{number}] needs text ({label}): type {number}, a space, then your text.",
+    # generation
+    "error.prompt_flagged": "I can't make that picture: the prompt breaks the content rules. "
+    "Please rephrase it without that part and try again.",
+    "error.generation_refused": "The image model refused this request because of its content "
+    "rules. Please change the prompt (or pick another image) and try again; the same request "
+    "would be refused again.",
+    "error.generation_refused_output": "The image model made a picture but held it back "
+    "because it broke the content rules. Please change the prompt and try again.",
+    "error.generation_failed": "The image model is busy or can't be reached right now, even "
+    "after several tries. Please try again in a few minutes.",
+    "error.generation_rejected": "The image service turned the request down, so no picture was "
+    "made. Please try again later; if it keeps happening, tell the bot's operator, whose image "
+    "service settings may need a look.",
+    "error.moderation_unavailable": "I couldn't check the prompt against the content rules "
+    "just now, so no picture was made. Please try again in a few minutes.",
+    "style.watercolor": "Watercolour",
+    "style.anime": "Anime",
+    "style.photo": "Photo",
+    "style.pixel-art": "Pixel art",
+    "style.oil": "Oil painting",
+    "style.neon": "Neon lights",
+    "style.sketch": "Pencil sketch",
+    "style.ukiyo-e": "Ukiyo-e woodblock print",
+    "style.low-poly": "Low poly",
+    "style.dreamy": "Dreamy haze",
 }
