@@ -1,6 +1,11 @@
 """Image generation: providers (OpenAI, local), moderation, jobs, queue and quotas."""
 
 from core.generation.local import LocalImageProvider
+from core.generation.openai_images import (
+    OpenAIImageProvider,
+    build_openai_client,
+    check_image_model,
+)
 from core.generation.provider import (
     MAX_IMAGES_PER_JOB,
     SIZES,
@@ -26,9 +31,12 @@ __all__ = [
     "LocalImageProvider",
     "ModerationVerdict",
     "Moderator",
+    "OpenAIImageProvider",
     "PromptFlagged",
     "QuotaExceeded",
     "Style",
+    "build_openai_client",
+    "check_image_model",
     "get_style",
     "style_names",
 ]
