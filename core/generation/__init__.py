@@ -1,6 +1,7 @@
 """Image generation: providers (OpenAI, local), moderation, jobs, queue and quotas."""
 
 from core.generation.local import LocalImageProvider
+from core.generation.moderation import LocalModerator, OpenAIModerator
 from core.generation.openai_images import (
     OpenAIImageProvider,
     build_openai_client,
@@ -29,9 +30,11 @@ __all__ = [
     "ImageOptions",
     "ImageProvider",
     "LocalImageProvider",
+    "LocalModerator",
     "ModerationVerdict",
     "Moderator",
     "OpenAIImageProvider",
+    "OpenAIModerator",
     "PromptFlagged",
     "QuotaExceeded",
     "Style",
