@@ -168,9 +168,6 @@ MESSAGES: dict[str, str] = {
     "error.server_quota_exceeded": "Dieser Server hat seine {limit} Bilder für heute verbraucht. Um Mitternacht (UTC) geht es weiter; im privaten Chat mit mir kannst du weiter generieren.",
     "error.job_crashed": "Die Generierung ist bei uns fehlgeschlagen (Fehler-ID {id}). Dein Kontingent wurde erstattet; bitte versuch es noch einmal.",
     "error.job_lost": "Auftrag #{job} wurde zweimal durch einen Neustart unterbrochen und ist gestoppt. Dein Kontingent wurde erstattet; bitte starte /imagine noch einmal.",
-    "error.prompt_flagged": "Dein Prompt verstößt gegen die Inhaltsregeln ({categories}). Bitte formuliere ihn um; es wurde kein Bild erzeugt und kein Kontingent verbraucht.",
-    "error.generation_refused": "Das Bildmodell hat diese Anfrage abgelehnt. Bitte ändere den Prompt oder das Bild; es wurde nichts berechnet.",
-    "error.generation_failed": "Das Bildmodell war nicht erreichbar oder ist wiederholt gescheitert. Dein Kontingent wurde erstattet; bitte versuch es in einer Minute noch einmal.",
     "job.queued": "🎨 Auftrag #{job} wartet (Platz {position}): „{prompt}“",
     "job.running": "🎨 Auftrag #{job} wird generiert… {seconds} s: „{prompt}“",
     "job.done": "✅ Auftrag #{job} ist fertig: „{prompt}“",
@@ -225,4 +222,30 @@ MESSAGES: dict[str, str] = {
     "param.vary.prompt": "Ein neuer Prompt (optional)",
     "cmd.discard": "Eine Vorschau verwerfen",
     "param.discard.job": "Auftragsnummer",
+    # generation
+    "error.prompt_flagged": "Dieses Bild kann ich nicht erstellen: Der Prompt verstößt gegen "
+    "die Inhaltsregeln. Bitte formuliere ihn ohne diesen Teil neu und versuch es noch einmal.",
+    "error.generation_refused": "Das Bildmodell hat diese Anfrage wegen seiner Inhaltsregeln "
+    "abgelehnt. Bitte ändere den Prompt (oder wähle ein anderes Bild) und versuch es noch "
+    "einmal; dieselbe Anfrage würde wieder abgelehnt.",
+    "error.generation_refused_output": "Das Bildmodell hat ein Bild erstellt, es aber "
+    "zurückgehalten, weil es gegen die Inhaltsregeln verstößt. Bitte ändere den Prompt und "
+    "versuch es noch einmal.",
+    "error.generation_failed": "Das Bildmodell ist gerade ausgelastet oder nicht erreichbar, "
+    "auch nach mehreren Versuchen. Bitte versuch es in ein paar Minuten noch einmal.",
+    "error.generation_rejected": "Der Bilddienst hat die Anfrage abgewiesen, es wurde kein Bild "
+    "erstellt. Bitte versuch es später noch einmal; passiert es wieder, sag dem Betreiber des "
+    "Bots Bescheid, dessen Einstellungen für den Bilddienst geprüft werden sollten.",
+    "error.moderation_unavailable": "Ich konnte den Prompt gerade nicht auf die Inhaltsregeln "
+    "prüfen, darum wurde kein Bild erstellt. Bitte versuch es in ein paar Minuten noch einmal.",
+    "style.watercolor": "Aquarell",
+    "style.anime": "Anime-Stil",
+    "style.photo": "Foto",
+    "style.pixel-art": "Pixelgrafik",
+    "style.oil": "Ölgemälde",
+    "style.neon": "Neonlicht",
+    "style.sketch": "Bleistiftskizze",
+    "style.ukiyo-e": "Ukiyo-e-Holzschnitt",
+    "style.low-poly": "Low-Poly-Grafik",
+    "style.dreamy": "Verträumter Dunst",
 }

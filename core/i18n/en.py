@@ -170,9 +170,6 @@ MESSAGES: dict[str, str] = {
     "error.server_quota_exceeded": "This server has used its {limit} images for today. It refills at midnight UTC; you can still generate in a private chat with me.",
     "error.job_crashed": "Generating failed on our side (error id {id}). Your quota was refunded; please try again.",
     "error.job_lost": "Job #{job} was interrupted twice by a restart and has been stopped. Your quota was refunded; please run /imagine again.",
-    "error.prompt_flagged": "Your prompt was refused by the content policy ({categories}). Please rephrase it; no image was generated and no quota was used.",
-    "error.generation_refused": "The image model refused this request. Please change the prompt or image; nothing was charged.",
-    "error.generation_failed": "The image model could not be reached or kept failing. Your quota was refunded; please try again in a minute.",
     "job.queued": "🎨 Job #{job} is queued (position {position}): “{prompt}”",
     "job.running": "🎨 Job #{job} is generating… {seconds} s: “{prompt}”",
     "job.done": "✅ Job #{job} is done: “{prompt}”",
@@ -227,4 +224,29 @@ MESSAGES: dict[str, str] = {
     "param.vary.prompt": "A new prompt (optional)",
     "cmd.discard": "Throw a preview away",
     "param.discard.job": "Job number",
+    # generation
+    "error.prompt_flagged": "I can't make that picture: the prompt breaks the content rules. "
+    "Please rephrase it without that part and try again.",
+    "error.generation_refused": "The image model refused this request because of its content "
+    "rules. Please change the prompt (or pick another image) and try again; the same request "
+    "would be refused again.",
+    "error.generation_refused_output": "The image model made a picture but held it back "
+    "because it broke the content rules. Please change the prompt and try again.",
+    "error.generation_failed": "The image model is busy or can't be reached right now, even "
+    "after several tries. Please try again in a few minutes.",
+    "error.generation_rejected": "The image service turned the request down, so no picture was "
+    "made. Please try again later; if it keeps happening, tell the bot's operator, whose image "
+    "service settings may need a look.",
+    "error.moderation_unavailable": "I couldn't check the prompt against the content rules "
+    "just now, so no picture was made. Please try again in a few minutes.",
+    "style.watercolor": "Watercolour",
+    "style.anime": "Anime",
+    "style.photo": "Photo",
+    "style.pixel-art": "Pixel art",
+    "style.oil": "Oil painting",
+    "style.neon": "Neon lights",
+    "style.sketch": "Pencil sketch",
+    "style.ukiyo-e": "Ukiyo-e woodblock print",
+    "style.low-poly": "Low poly",
+    "style.dreamy": "Dreamy haze",
 }
