@@ -71,7 +71,8 @@ class TimedConversation:
         return 0
 
     async def edit(self, handle: int, reply: Reply) -> None:
-        return None
+        if reply.is_error:  # the job failed: there will be no preview
+            raise SystemExit(f"a job failed: {reply.text}")
 
     def reply_target(self) -> dict[str, str]:
         return {}
@@ -116,7 +117,8 @@ async def main() -> None:
     parser.add_argument("--users", type=int, nargs="+", default=[1, 50])
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
     args = parser.parse_args()
-    print(f"provider time T = {args.seconds:.2f} s; database: {args.database_url or 'SQLite'}")
+    backend = args.database_url.split(":", 1)[0] if args.database_url else "sqlite (embedded)"
+    print(f"provider time T = {args.seconds:.2f} s; database: {backend}")
     for users in args.users:
         with tempfile.TemporaryDirectory() as folder:
             overheads = await run(users, args.seconds, args.database_url, Path(folder))

@@ -12,6 +12,7 @@ import asyncio
 import hashlib
 import io
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -151,7 +152,8 @@ def encode_for_platforms(
 
 def _write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + f".{os.getpid()}.tmp")
+    # Unique per writer: two jobs may store the same picture at the same moment.
+    tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
     tmp.write_bytes(data)
     os.replace(tmp, path)
 

@@ -103,3 +103,14 @@ async def test_non_images_are_refused_clearly(tmp_path) -> None:
     with pytest.raises(InvalidInput) as error:
         await LocalImageStore(tmp_path).put(b"not an image at all")
     assert error.value.key == "error.bad_image"
+
+
+async def test_the_same_picture_stored_concurrently_is_one_file(tmp_path) -> None:
+    import asyncio
+
+    store = LocalImageStore(tmp_path)
+    data = png_bytes((7, 7, 7), (400, 400))
+    stored = await asyncio.gather(*(store.put(data, trusted=True) for _ in range(20)))
+    assert len({s.sha256 for s in stored}) == 1
+    assert stored[0].path.read_bytes() == (await store.put(data)).path.read_bytes()
+    assert not list(tmp_path.rglob("*.tmp"))
