@@ -85,7 +85,7 @@ async def run(
             _env_file=None,
         )
         app = build(settings)
-        await app.database.open(migrate_first=False)
+        await app.start(migrate=False)
         adapter = build_telegram(app)
         await adapter.start()
         first = FirstRequests()

@@ -43,6 +43,7 @@ class ConsoleChat:
         self._out = stdout or sys.stdout
         self._interactive = self._in.isatty()
         self._buttons: dict[int, Button] = {}
+        self._numbers_by_key: dict[tuple[str | None, str], int] = {}
         self._button_numbers = itertools.count(1)
         self._message_numbers = itertools.count(1)
 
@@ -62,7 +63,13 @@ class ConsoleChat:
         return await self.send(reply)
 
     def _number(self, button: Button) -> int:
-        number = next(self._button_numbers)
+        """A button keeps its number wherever it shows again (status edits, feed pages)."""
+        key = (button.token, button.label)
+        number = self._numbers_by_key.get(key) if button.token else None
+        if number is None:
+            number = next(self._button_numbers)
+            if button.token:
+                self._numbers_by_key[key] = number
         self._buttons[number] = button
         return number
 
@@ -86,6 +93,13 @@ class ConsoleChat:
                 break
             for reply in await self.handle_line(line):
                 await self.send(reply)
+            if not self._interactive:
+                await self.wait_for_jobs()  # a script's next line may press a preview button
+        await self.wait_for_jobs()
+
+    async def wait_for_jobs(self) -> None:
+        notices = self._dispatcher.notices
+        await notices.wait_for(notices.live_jobs(self))
 
     async def handle_line(self, line: str) -> list[Reply]:
         if line.startswith("/"):
