@@ -6,7 +6,9 @@ Tests call `build()` with fakes (a fake clock, a temporary data folder, a test d
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from core.actions import ActionTokens
@@ -18,6 +20,9 @@ from core.persistence.database import Database
 from core.services import Services
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
+
+if TYPE_CHECKING:
+    from bot.adapters.discord import ChoiceLister, DiscordAdapter
 
 
 @dataclass(slots=True)
@@ -67,3 +72,18 @@ def build(
         registry=registry,
         dispatcher=Dispatcher(registry, services),
     )
+
+
+def build_discord(
+    app: App, *, autocomplete: Mapping[str, ChoiceLister] | None = None, **overrides: Any
+) -> DiscordAdapter:
+    """The Discord adapter for `app`, configured from the DISCORD_* settings.
+
+    `autocomplete` adds listers for parameters marked `autocomplete=True` (by parameter name);
+    `overrides` replace fields of `DiscordConfig` (tests pass a token and short timeouts).
+    """
+    from bot.adapters.discord import DiscordAdapter, DiscordConfig
+
+    config = DiscordConfig.from_settings(app.settings, **overrides)
+    listers: dict[str, ChoiceLister] = {**(autocomplete or {})}
+    return DiscordAdapter(config, app.dispatcher, autocomplete=listers)
