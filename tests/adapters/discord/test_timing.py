@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
+import discord
 import pytest
 
+from bot.adapters.discord import Undeliverable
 from bot.commands import CommandSpec, Context
 from bot.replies import Reply
 from core.clock import FakeClock
@@ -103,8 +105,6 @@ async def test_a_late_answer_is_refused_by_discord_and_not_retried(
 
 async def test_a_chat_that_cannot_be_reached_is_paused(world: DiscordWorld) -> None:
     await world.start()
-    from bot.adapters.discord import Undeliverable
-
     world.fake.forbidden_channels.add(111)
     world.fake.unknown_channels.add(222)
     for channel in (111, 222):
@@ -118,3 +118,17 @@ async def test_a_chat_that_cannot_be_reached_is_paused(world: DiscordWorld) -> N
         "50001"
         in (await world.app.services.destinations.find(Platform.DISCORD, "111")).paused_reason
     )
+
+
+async def test_a_short_rate_limit_is_waited_out_a_long_one_is_not(world: DiscordWorld) -> None:
+    await world.start()
+    world.fake.rate_limit_next("POST", "/channels/333/messages", retry_after=0.01)
+    sent = await world.bot.messenger.send_to({"channel": "333"}, Reply(text="patience"))
+    (message,) = world.fake.channel_messages(333)
+    assert (message.id, message.text) == (sent.message_id, "patience")
+
+    world.fake.rate_limit_next("POST", "/channels/333/messages", retry_after=600)
+    with pytest.raises(discord.RateLimited):  # max_ratelimit_timeout: no 10-minute stall
+        await world.bot.messenger.send_to({"channel": "333"}, Reply(text="later"))
+    attempts = [r for r in world.fake.requests if r.path == "/channels/333/messages"]
+    assert len(attempts) == 3

@@ -174,7 +174,7 @@ class FakeDiscord:
         self.unknown_channels: set[int] = set()
         self.dm_channels: dict[int, int] = {}
         self.bot_reactions: list[tuple[int, str]] = []
-        self._refusals: list[tuple[str, str, int, int]] = []
+        self._refusals: list[tuple[str, str, int, int, float | None]] = []
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -518,13 +518,30 @@ class FakeDiscord:
     # --- faults tests ask for ------------------------------------------------------------
     def refuse_next(self, method: str, path_part: str, status: int, code: int) -> None:
         """Answer the next `method` request whose path contains `path_part` with an error."""
-        self._refusals.append((method, path_part, status, code))
+        self._refusals.append((method, path_part, status, code, None))
+
+    def rate_limit_next(self, method: str, path_part: str, retry_after: float) -> None:
+        """Answer the next matching request with a 429 asking to retry after `retry_after` s."""
+        self._refusals.append((method, path_part, 429, 0, retry_after))
 
     def _refusal(self, method: str, path: str) -> web.Response | None:
         for entry in self._refusals:
-            if entry[0] == method and entry[1] in path:
+            verb, part, status, code, retry_after = entry
+            if verb == method and part in path:
                 self._refusals.remove(entry)
-                return _error(entry[2], entry[3], "refused by the test")
+                if retry_after is None:
+                    return _error(status, code, "refused by the test")
+                limited = _json(
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": retry_after,
+                        "global": False,
+                    },
+                    429,
+                )
+                limited.headers["Via"] = "1.1 google"
+                limited.headers["Retry-After"] = str(retry_after)
+                return limited
         return None
 
     async def redeliver(self, interaction: FakeInteraction) -> None:
@@ -534,6 +551,7 @@ class FakeDiscord:
 
     # --- REST ---------------------------------------------------------------------------------
     async def _route(self, request: web.Request) -> web.StreamResponse:
+        arrived = asyncio.get_running_loop().time()
         path = "/" + request.match_info["tail"]
         body, files = await self._read_body(request)
         self.requests.append(Recorded(request.method, path, dict(request.query), body, files))
@@ -541,7 +559,7 @@ class FakeDiscord:
             refusal = self._refusal(request.method, path)
             if refusal is not None:
                 return refusal
-            return await self._handle(request, path.split("/")[1:], body, files)
+            return await self._handle(request, path.split("/")[1:], body, files, arrived)
         finally:
             async with self._changed:
                 self._changed.notify_all()
@@ -568,11 +586,16 @@ class FakeDiscord:
         return (json.loads(raw) if raw else None), {}
 
     async def _handle(
-        self, request: web.Request, parts: list[str], body: Any, files: dict[str, int]
+        self,
+        request: web.Request,
+        parts: list[str],
+        body: Any,
+        files: dict[str, int],
+        arrived: float,
     ) -> web.StreamResponse:
         method = request.method
         if parts[0] == "interactions":
-            return self._callback(int(parts[1]), parts[2], body or {}, files)
+            return self._callback(int(parts[1]), parts[2], body or {}, files, arrived)
         if parts[0] == "webhooks":
             return self._webhook(method, parts[2], parts[3:], body or {}, files)
         if request.headers.get("Authorization") != f"Bot {self.token}":
@@ -773,7 +796,12 @@ class FakeDiscord:
 
     # --- interactions ------------------------------------------------------------------------
     def _callback(
-        self, interaction_id: int, token: str, body: dict[str, Any], files: dict[str, int]
+        self,
+        interaction_id: int,
+        token: str,
+        body: dict[str, Any],
+        files: dict[str, int],
+        arrived: float,
     ) -> web.Response:
         interaction = self.interactions.get(interaction_id)
         if interaction is None or interaction.token != token:
@@ -782,8 +810,7 @@ class FakeDiscord:
         if interaction.response_type is not None:
             self.violations.append(f"interaction {interaction_id} answered twice")
             return _error(400, 40060, "Interaction has already been acknowledged.")
-        now = asyncio.get_running_loop().time()
-        elapsed = now - interaction.dispatched_at
+        elapsed = arrived - interaction.dispatched_at
         if elapsed > self.response_deadline:
             self.violations.append(
                 f"interaction {interaction_id} answered after {elapsed:.2f} s "
@@ -796,7 +823,7 @@ class FakeDiscord:
             self.violations.append(f"interaction {interaction_id}: {problem}")
             return _error(400, 50035, "Invalid Form Body")
         interaction.response_type, interaction.response_data = kind, data
-        interaction.responded_at = now
+        interaction.responded_at = arrived
         interaction.answered.set()
         return _json(self._callback_result(interaction, kind, data, files))
 
