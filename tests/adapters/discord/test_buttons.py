@@ -9,7 +9,7 @@ from bot.replies import Button, ButtonStyle, Reply, TextInput
 from core.persistence.models import Comment, Post
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import account_of, post_by, with_commands
-from tests.support.fake_discord.server import DEFERRED_UPDATE
+from tests.support.fake_discord.interactions import DEFERRED_UPDATE
 
 
 async def mine(ctx: Context) -> Reply:

@@ -9,7 +9,7 @@ from bot.replies import Reply
 from core.i18n import CATALOGS
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import with_commands
-from tests.support.fake_discord.server import AUTOCOMPLETE_RESULT
+from tests.support.fake_discord.interactions import AUTOCOMPLETE_RESULT
 
 STYLES = ["Neon", "Noir", "Watercolour", "Stone", "Pixel art", "Neo-classic"]
 

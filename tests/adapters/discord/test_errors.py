@@ -9,8 +9,8 @@ import pytest
 from core.persistence.models import Post
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import account_of, post_by
+from tests.support.fake_discord.interactions import MESSAGE
 from tests.support.fake_discord.payloads import snowflake
-from tests.support.fake_discord.server import MESSAGE
 
 
 async def test_a_failure_is_logged_with_the_interaction_and_apologised_for(

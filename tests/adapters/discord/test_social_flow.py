@@ -6,7 +6,7 @@ from core.domain import Platform
 from core.persistence.models import Comment, Post
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import account_of, post_by
-from tests.support.fake_discord.server import MODAL
+from tests.support.fake_discord.interactions import MODAL
 
 
 async def test_follow_feed_like_comment_and_next_page(world: DiscordWorld) -> None:

@@ -14,7 +14,7 @@ from core.clock import FakeClock
 from core.domain import Platform
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import with_commands
-from tests.support.fake_discord.server import DEFERRED_MESSAGE
+from tests.support.fake_discord.interactions import DEFERRED_MESSAGE
 
 WELL_WITHIN = 0.5  # seconds, of Discord's 3
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,25 +20,32 @@ from aiohttp import web
 from core.clock import Clock
 from tests.support.fake_discord import limits
 from tests.support.fake_discord.gateway import FakeGateway
-from tests.support.fake_discord.payloads import (
-    APP_PERMISSIONS,
-    FakeUser,
-    Place,
-    member_payload,
-    message_payload,
-    snowflake,
+from tests.support.fake_discord.interactions import (
+    ALLOWED_RESPONSES,
+    AUTOCOMPLETE,
+    AUTOCOMPLETE_RESULT,
+    COMMAND,
+    COMPONENT,
+    DEFERRED_MESSAGE,
+    DEFERRED_UPDATE,
+    MESSAGE,
+    MODAL,
+    MODAL_SUBMIT,
+    UPDATE,
+    FakeInteraction,
+    command_options,
+    interaction_payload,
+    modal_answer,
+    reaction_payload,
 )
+from tests.support.fake_discord.messages import EPHEMERAL, LOADING, MessageStore, StoredMessage
+from tests.support.fake_discord.payloads import FakeUser, Place, snowflake
 
 API = "/api/v10"
-EPHEMERAL = 1 << 6
 TOKEN_LIFE = timedelta(minutes=15)
 DEFAULT_UPLOAD_CAP = 10 * 1024 * 1024
 WAIT_LIMIT = 10.0  # seconds a test waits for the bot before failing
-
-# interaction types
-COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
-# interaction callback types
-MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE, AUTOCOMPLETE_RESULT, MODAL = 4, 5, 6, 7, 8, 9
+CDN = "https://cdn.fake-discord.invalid"
 
 
 class _RealClock:
@@ -53,88 +60,6 @@ class Recorded:
     query: dict[str, str]
     body: dict[str, Any] | list[Any] | None
     files: dict[str, int]
-
-
-@dataclass
-class StoredMessage:
-    payload: dict[str, Any]
-    files: dict[str, int]  # attachment filename → size in bytes
-    interaction_id: int | None = None
-    deleted: bool = False
-
-    @property
-    def id(self) -> int:
-        return int(self.payload["id"])
-
-    @property
-    def channel_id(self) -> int:
-        return int(self.payload["channel_id"])
-
-    @property
-    def ephemeral(self) -> bool:
-        return bool(self.payload["flags"] & EPHEMERAL)
-
-    @property
-    def custom_ids(self) -> list[str]:
-        return [
-            button["custom_id"]
-            for row in self.payload["components"]
-            for button in row.get("components", [])
-            if "custom_id" in button
-        ]
-
-    @property
-    def embed(self) -> dict[str, Any]:
-        return self.payload["embeds"][0] if self.payload["embeds"] else {}
-
-    @property
-    def text(self) -> str:
-        """Everything a person reads in it: content, embed title, description, footer."""
-        embed = self.embed
-        parts = [
-            self.payload["content"],
-            embed.get("title") or "",
-            embed.get("description") or "",
-            (embed.get("footer") or {}).get("text") or "",
-        ]
-        return "\n".join(part for part in parts if part)
-
-    def button(self, label_part: str) -> str:
-        """The custom_id of the button whose label contains `label_part`."""
-        for row in self.payload["components"]:
-            for button in row.get("components", []):
-                if label_part in (button.get("label") or ""):
-                    return str(button["custom_id"])
-        raise AssertionError(f"no button with {label_part!r} in {self.payload['components']}")
-
-
-@dataclass
-class FakeInteraction:
-    id: int
-    token: str
-    type: int
-    user: FakeUser
-    place: Place
-    payload: dict[str, Any]
-    created: datetime
-    dispatched_at: float
-    component_message_id: int | None = None
-    response_type: int | None = None
-    response_data: dict[str, Any] | None = None
-    responded_at: float | None = None
-    original_id: int | None = None
-    original_loading: bool = False
-    followups: list[int] = field(default_factory=list)
-    answered: asyncio.Event = field(default_factory=asyncio.Event)
-
-    @property
-    def latency(self) -> float:
-        assert self.responded_at is not None, "not answered"
-        return self.responded_at - self.dispatched_at
-
-    @property
-    def upload_cap(self) -> int:
-        return int(self.payload["attachment_size_limit"])
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -166,7 +91,7 @@ class FakeDiscord:
         self.users: dict[int, FakeUser] = {self.bot.id: self.bot}
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
-        self.messages: dict[int, StoredMessage] = {}
+        self.store = MessageStore(self.bot, CDN)
         self.interactions: dict[int, FakeInteraction] = {}
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.command_syncs: list[str] = []
@@ -219,6 +144,10 @@ class FakeDiscord:
     async def _gateway_socket(self, request: web.Request) -> web.StreamResponse:
         assert self.gateway is not None
         return await self.gateway.handle(request)
+
+    @property
+    def messages(self) -> dict[int, StoredMessage]:
+        return self.store.by_id
 
     # --- people and places ----------------------------------------------------------------
     def user(self, username: str, display: str | None = None) -> FakeUser:
@@ -290,7 +219,7 @@ class FakeDiscord:
             "id": definition["id"],
             "name": definition["name"],
             "type": 1,
-            "options": self._options(definition, path, options or {}),
+            "options": command_options(definition, path, options or {}),
         }
         return await self._interact(COMMAND, user, place, data, admin=admin, locale=locale)
 
@@ -305,7 +234,7 @@ class FakeDiscord:
         locale: str = "en-US",
     ) -> FakeInteraction:
         definition, path = self._find_command(place, command)
-        built = self._options(definition, path, options, focused=focused, partial=True)
+        built = command_options(definition, path, options, focused=focused)
         data = {"id": definition["id"], "name": definition["name"], "type": 1, "options": built}
         return await self._interact(AUTOCOMPLETE, user, place, data, locale=locale)
 
@@ -330,32 +259,8 @@ class FakeDiscord:
         self, user: FakeUser, opened: FakeInteraction, answer: str, *, locale: str = "en-US"
     ) -> FakeInteraction:
         assert opened.response_type == MODAL and opened.response_data is not None, "no modal"
-        modal = opened.response_data
-        components = []
-        for component in modal["components"]:
-            if component["type"] == 1:
-                (text_input,) = component["components"]
-                components.append(
-                    {
-                        "type": 1,
-                        "components": [
-                            {"type": 4, "custom_id": text_input["custom_id"], "value": answer}
-                        ],
-                    }
-                )
-            else:
-                inner = component["component"]
-                components.append(
-                    {
-                        "type": 18,
-                        "id": component.get("id", 1),
-                        "component": {"type": 4, "custom_id": inner["custom_id"], "value": answer},
-                    }
-                )
-        data = {"custom_id": modal["custom_id"], "components": components}
-        message = (
-            self.messages.get(opened.component_message_id) if opened.component_message_id else None
-        )
+        message = self.store.get(opened.component_message_id)
+        data = modal_answer(opened.response_data, answer)
         return await self._interact(
             MODAL_SUBMIT, user, opened.place, data, locale=locale, message=message
         )
@@ -380,21 +285,9 @@ class FakeDiscord:
     async def react(
         self, user: FakeUser, message: StoredMessage, emoji: str, *, remove: bool = False
     ) -> None:
-        place = self._place_of(message)
-        data: dict[str, Any] = {
-            "user_id": str(user.id),
-            "channel_id": str(message.channel_id),
-            "message_id": str(message.id),
-            "emoji": {"id": None, "name": emoji},
-            "burst": False,
-            "type": 0,
-        }
-        if place.guild_id is not None:
-            data["guild_id"] = str(place.guild_id)
-            if not remove:
-                data["member"] = member_payload(user, admin=False)
-        if not remove:
-            data["message_author_id"] = message.payload["author"]["id"]
+        data = reaction_payload(
+            user, message.payload, self._place_of(message), emoji, remove=remove
+        )
         assert self.gateway is not None
         await self.gateway.dispatch(
             "MESSAGE_REACTION_REMOVE" if remove else "MESSAGE_REACTION_ADD", data
@@ -416,32 +309,18 @@ class FakeDiscord:
         message: StoredMessage | None = None,
     ) -> FakeInteraction:
         interaction_id = snowflake()
-        payload: dict[str, Any] = {
-            "id": str(interaction_id),
-            "application_id": str(self.app_id),
-            "type": kind,
-            "token": f"itoken-{interaction_id}",
-            "version": 1,
-            "data": data,
-            "attachment_size_limit": self.upload_cap,
-            "locale": locale,
-            "app_permissions": str(APP_PERMISSIONS),
-            "entitlements": [],
-            "channel": place.channel_payload(user),
-            "channel_id": str(place.channel_id),
-        }
-        if place.guild_id is None:
-            payload["user"] = user.payload()
-            payload["context"] = 1
-            payload["authorizing_integration_owners"] = {"1": str(user.id)}
-        else:
-            payload["guild_id"] = str(place.guild_id)
-            payload["guild_locale"] = place.guild_locale
-            payload["member"] = member_payload(user, admin=admin)
-            payload["context"] = 0
-            payload["authorizing_integration_owners"] = {"0": str(place.guild_id)}
-        if message is not None:
-            payload["message"] = message.payload
+        payload = interaction_payload(
+            interaction_id=interaction_id,
+            application_id=self.app_id,
+            kind=kind,
+            user=user,
+            place=place,
+            data=data,
+            upload_cap=self.upload_cap,
+            admin=admin,
+            locale=locale,
+            message=message.payload if message is not None else None,
+        )
         interaction = FakeInteraction(
             id=interaction_id,
             token=payload["token"],
@@ -471,49 +350,6 @@ class FakeDiscord:
             if definition.get("type", 1) == 1 and definition["name"] == top:
                 return definition, path
         raise AssertionError(f"/{top} is not registered where {place} is")
-
-    def _options(
-        self,
-        definition: dict[str, Any],
-        path: list[str],
-        values: dict[str, Any],
-        *,
-        focused: str | None = None,
-        partial: bool = False,
-    ) -> list[dict[str, Any]]:
-        if path:
-            sub = next(o for o in definition["options"] if o["name"] == path[0])
-            inner = self._options(sub, path[1:], values, focused=focused, partial=partial)
-            return [{"type": sub["type"], "name": sub["name"], "options": inner}]
-        declared = {o["name"]: o for o in definition.get("options") or []}
-        unknown = set(values) - set(declared)
-        assert not unknown, f"/{definition['name']} has no options {unknown}"
-        built = []
-        for name, option in declared.items():
-            if name not in values:
-                assert partial or not option.get("required"), f"option {name!r} is required"
-                continue
-            value = values[name]
-            if not partial or name != focused:
-                self._client_side_check(option, value)
-            entry = {"name": name, "type": option["type"], "value": value}
-            if name == focused:
-                entry["focused"] = True
-            built.append(entry)
-        return built
-
-    @staticmethod
-    def _client_side_check(option: dict[str, Any], value: Any) -> None:
-        """What the Discord client itself refuses to send (a test that does is wrong)."""
-        if option["type"] == 4:
-            assert isinstance(value, int), f"{option['name']} takes an integer"
-            assert value >= option.get("min_value", value), f"{option['name']} below min"
-            assert value <= option.get("max_value", value), f"{option['name']} above max"
-        if option["type"] == 3:
-            assert isinstance(value, str)
-            assert len(value) <= option.get("max_length", 6000), f"{option['name']} too long"
-        if option.get("choices"):
-            assert value in [c["value"] for c in option["choices"]], f"{value!r} not a choice"
 
     # --- faults tests ask for ------------------------------------------------------------
     def refuse_next(self, method: str, path_part: str, status: int, code: int) -> None:
@@ -677,76 +513,6 @@ class FakeDiscord:
         self.violations += [f"{where}: {p}" for p in problems]
         return not problems
 
-    def _attachments(
-        self, body: dict[str, Any], files: dict[str, int], kept: list[dict[str, Any]]
-    ) -> list[dict[str, Any]]:
-        attachments = list(kept)
-        for name, size in files.items():
-            attachment_id = snowflake()
-            attachments.append(
-                {
-                    "id": str(attachment_id),
-                    "filename": name,
-                    "size": size,
-                    "url": f"{self.rest_base}/attachments/{attachment_id}/{name}",
-                    "proxy_url": f"{self.rest_base}/attachments/{attachment_id}/{name}",
-                    "content_type": "image/" + name.rsplit(".", 1)[-1],
-                }
-            )
-        return attachments
-
-    def _store(
-        self,
-        *,
-        channel_id: int,
-        body: dict[str, Any],
-        files: dict[str, int],
-        flags: int,
-        interaction_id: int | None = None,
-        guild_id: int | None = None,
-    ) -> StoredMessage:
-        message_id = snowflake()
-        payload = message_payload(
-            message_id=message_id,
-            channel_id=channel_id,
-            author=self.bot,
-            body=body,
-            attachments=self._attachments(body, files, []),
-            flags=flags,
-            interaction_id=interaction_id,
-            guild_id=guild_id,
-        )
-        stored = StoredMessage(payload, dict(files), interaction_id)
-        self.messages[message_id] = stored
-        return stored
-
-    def _edit(self, message: StoredMessage, body: dict[str, Any], files: dict[str, int]) -> None:
-        payload = message.payload
-        for key in ("content", "embeds", "components"):
-            if key in body:
-                payload[key] = (
-                    body[key] if body[key] is not None else ([] if key != "content" else "")
-                )
-        if "flags" in body and body["flags"] is not None:
-            payload["flags"] = (payload["flags"] & EPHEMERAL) | (body["flags"] & ~EPHEMERAL)
-        if "attachments" in body:
-            keep_ids = {str(a.get("id")) for a in body["attachments"] or []}
-            kept = [a for a in payload["attachments"] if a["id"] in keep_ids]
-            payload["attachments"] = self._attachments(body, files, kept)
-            message.files = {a["filename"]: a["size"] for a in payload["attachments"]}
-        payload["edited_timestamp"] = payload["timestamp"]
-
-    def _files_after_edit(
-        self, message: StoredMessage, body: dict[str, Any], files: dict[str, int]
-    ) -> dict[str, int]:
-        if "attachments" not in body:
-            return {**message.files, **files}
-        keep_ids = {str(a.get("id")) for a in body["attachments"] or []}
-        kept = {
-            a["filename"]: a["size"] for a in message.payload["attachments"] if a["id"] in keep_ids
-        }
-        return {**kept, **files}
-
     def _channel_send(
         self, channel_id: int, body: dict[str, Any], files: dict[str, int]
     ) -> web.Response:
@@ -764,7 +530,7 @@ class FakeDiscord:
             ),
             None,
         )
-        stored = self._store(
+        stored = self.store.create(
             channel_id=channel_id,
             body=body,
             files=files,
@@ -778,7 +544,7 @@ class FakeDiscord:
     ) -> web.Response:
         if channel_id in self.forbidden_channels:
             return _error(403, 50001, "Missing Access")
-        message = self.messages.get(message_id)
+        message = self.store.get(message_id)
         if (
             message is None
             or message.deleted
@@ -786,12 +552,12 @@ class FakeDiscord:
             or message.ephemeral
         ):
             return _error(404, 10008, "Unknown Message")
-        after = self._files_after_edit(message, body, files)
+        after = self.store.files_after_edit(message, body, files)
         if not self._checked(
             f"edit of message {message_id}", {**message.payload, **body}, after, self.upload_cap
         ):
             return _error(400, 50035, "Invalid Form Body")
-        self._edit(message, body, files)
+        self.store.edit(message, body, files)
         return _json(message.payload)
 
     # --- interactions ------------------------------------------------------------------------
@@ -830,13 +596,7 @@ class FakeDiscord:
     def _callback_problem(
         self, interaction: FakeInteraction, kind: Any, data: dict[str, Any], files: dict[str, int]
     ) -> str | None:
-        allowed = {
-            COMMAND: {MESSAGE, DEFERRED_MESSAGE, MODAL},
-            COMPONENT: {MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE, MODAL},
-            MODAL_SUBMIT: {MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE},
-            AUTOCOMPLETE: {AUTOCOMPLETE_RESULT},
-        }[interaction.type]
-        if kind not in allowed:
+        if kind not in ALLOWED_RESPONSES[interaction.type]:
             return f"response type {kind} is not allowed for interaction type {interaction.type}"
         if kind == DEFERRED_UPDATE and interaction.component_message_id is None:
             return "DEFERRED_UPDATE_MESSAGE without a message"
@@ -856,11 +616,12 @@ class FakeDiscord:
         message: StoredMessage | None = None
         if kind in (MESSAGE, DEFERRED_MESSAGE):
             body = data if kind == MESSAGE else {}
-            message = self._store(
+            message = self.store.create(
                 channel_id=interaction.place.channel_id,
                 body=body,
                 files=files if kind == MESSAGE else {},
-                flags=(EPHEMERAL if ephemeral else 0) | (1 << 7 if kind == DEFERRED_MESSAGE else 0),
+                flags=(EPHEMERAL if ephemeral else 0)
+                | (LOADING if kind == DEFERRED_MESSAGE else 0),
                 interaction_id=interaction.id,
                 guild_id=interaction.place.guild_id,
             )
@@ -868,9 +629,9 @@ class FakeDiscord:
             interaction.original_loading = kind == DEFERRED_MESSAGE
         elif kind in (DEFERRED_UPDATE, UPDATE):
             interaction.original_id = interaction.component_message_id
-            message = self.messages[interaction.component_message_id]  # type: ignore[index]
+            message = self.store.by_id[interaction.component_message_id]  # type: ignore[index]
             if kind == UPDATE:
-                self._edit(message, data, files)
+                self.store.edit(message, data, files)
         result: dict[str, Any] = {
             "interaction": {
                 "id": str(interaction.id),
@@ -916,14 +677,13 @@ class FakeDiscord:
         if interaction.original_loading and interaction.original_id is not None:
             # Discord: the first follow-up after a deferred response fills the "thinking…"
             # message and keeps the defer's visibility, whatever its own flags say.
-            message = self.messages[interaction.original_id]
+            message = self.store.by_id[interaction.original_id]
             interaction.original_loading = False
-            self._edit(message, {**body, "attachments": []}, files)
-            message.payload["flags"] &= ~(1 << 7)
+            self.store.edit(message, {**body, "attachments": []}, files)
             interaction.followups.append(message.id)
             return _json(message.payload)
         flags = body.get("flags") or 0
-        message = self._store(
+        message = self.store.create(
             channel_id=interaction.place.channel_id,
             body=body,
             files=files,
@@ -947,7 +707,7 @@ class FakeDiscord:
             message_id = interaction.original_id
         else:
             message_id = int(which) if int(which) in interaction.followups else None
-        message = self.messages.get(message_id) if message_id is not None else None
+        message = self.store.get(message_id) if message_id is not None else None
         if message is None or message.deleted:
             self.violations.append(f"{where}: unknown message")
             return _error(404, 10008, "Unknown Message")
@@ -958,12 +718,11 @@ class FakeDiscord:
             if message_id == interaction.original_id:
                 interaction.original_loading = False
             return web.Response(status=204)
-        after = self._files_after_edit(message, body, files)
+        after = self.store.files_after_edit(message, body, files)
         merged = {**message.payload, **{k: v for k, v in body.items() if v is not None}}
         if not self._checked(where, merged, after, interaction.upload_cap):
             return _error(400, 50035, "Invalid Form Body")
-        self._edit(message, body, files)
+        self.store.edit(message, body, files)
         if message_id == interaction.original_id:
             interaction.original_loading = False
-            message.payload["flags"] &= ~(1 << 7)
         return _json(message.payload)
