@@ -1,20 +1,31 @@
 """The composition root: the only place that builds Mosaic's objects.
 
-Tests call `build()` with fakes (a fake clock, a temporary data folder, a test database URL);
+Tests call `build()` with fakes (a fake clock, a fake image provider, a test database URL);
 `bot.cli` calls it with the real settings.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
+from bot.commands.job_notices import JobNotices
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock, SystemClock
+from core.domain import Platform
 from core.feed import ChronologicalFeed
+from core.generation import ImageProvider, Moderator
+from core.generation.jobs import GenerationJobs
+from core.generation.quota import Quotas
+from core.generation.service import Generation
+from core.generation.styles import STYLES, label_key, style_names
+from core.generation.worker import GenerationWorker
+from core.i18n import translate
 from core.images import ImageStore, LocalImageStore
 from core.persistence.database import Database
 from core.services import Services
@@ -24,6 +35,8 @@ from core.social import Accounts, Engagement, Posts, SocialGraph
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(slots=True)
 class App:
@@ -32,13 +45,35 @@ class App:
     services: Services
     registry: CommandRegistry
     dispatcher: Dispatcher
+    notices: JobNotices
+    worker: GenerationWorker
 
-    async def start(self) -> None:
-        """Open the database (applying migrations) in the calling task."""
-        await self.database.open()
+    async def start(self, *, migrate: bool = True) -> None:
+        """Open the database (applying migrations) in the calling task, then start workers."""
+        await self.database.open(migrate_first=migrate)
+        await self.worker.start()
 
     async def stop(self) -> None:
+        await self.worker.stop()
         await self.database.close()
+
+
+def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
+    """OpenAI when a key is configured, else the local generator and word-list moderation."""
+    from core.generation.local import LocalImageProvider
+    from core.generation.moderation import LocalModerator, OpenAIModerator
+
+    if settings.openai_api_key is None:
+        return LocalImageProvider(), LocalModerator()
+    from core.generation.openai_images import (
+        OpenAIImageProvider,
+        build_openai_client,
+        check_image_model,
+    )
+
+    check_image_model(settings.openai_image_model)
+    client = build_openai_client(settings)
+    return OpenAIImageProvider(client, settings.openai_image_model), OpenAIModerator(client)
 
 
 def build(
@@ -46,10 +81,36 @@ def build(
     *,
     clock: Clock | None = None,
     images: ImageStore | None = None,
+    provider: ImageProvider | None = None,
+    moderator: Moderator | None = None,
+    progress_every: float = 5.0,
+    job_lease: timedelta = timedelta(seconds=60),
 ) -> App:
     clock = clock or SystemClock()
     images = images or LocalImageStore(settings.images_dir)
+    if provider is None or moderator is None:
+        default_provider, default_moderator = image_backends(settings)
+        provider = provider or default_provider
+        moderator = moderator or default_moderator
+    tokens = ActionTokens()
     posts = Posts(images, clock)
+    quotas = Quotas(
+        clock,
+        per_account=settings.daily_image_quota,
+        per_server=settings.server_daily_image_quota,
+    )
+    jobs = GenerationJobs(moderator, quotas, clock)
+    notices = JobNotices(tokens, images)
+    worker = GenerationWorker(
+        provider,
+        images,
+        jobs,
+        clock,
+        notices,
+        concurrency=settings.generation_concurrency,
+        progress_every=progress_every,
+        lease=job_lease,
+    )
     services = Services(
         settings=settings,
         clock=clock,
@@ -59,10 +120,11 @@ def build(
         posts=posts,
         engagement=Engagement(posts),
         feed=ChronologicalFeed(),
-        tokens=ActionTokens(),
+        tokens=tokens,
         destinations=Destinations(),
         updates=UpdateLog(clock),
         sent_messages=SentMessages(),
+        generation=Generation(jobs, quotas, STYLES, worker.wake),
     )
     registry = build_registry()
     return App(
@@ -70,7 +132,9 @@ def build(
         database=Database(settings.resolved_database_url),
         services=services,
         registry=registry,
-        dispatcher=Dispatcher(registry, services),
+        dispatcher=Dispatcher(registry, services, notices),
+        notices=notices,
+        worker=worker,
     )
 
 
@@ -85,5 +149,12 @@ def build_discord(
     from bot.adapters.discord import DiscordAdapter, DiscordConfig
 
     config = DiscordConfig.from_settings(app.settings, **overrides)
-    listers: dict[str, ChoiceLister] = {**(autocomplete or {})}
-    return DiscordAdapter(config, app.dispatcher, autocomplete=listers)
+    listers: dict[str, ChoiceLister] = {"style": style_suggestions, **(autocomplete or {})}
+    adapter = DiscordAdapter(config, app.dispatcher, autocomplete=listers)
+    app.notices.add_messenger(Platform.DISCORD, adapter.messenger)
+    return adapter
+
+
+def style_suggestions(language: str) -> list[tuple[str, str]]:
+    """`/imagine style:` choices: (style name, its label in `language`)."""
+    return [(name, translate(language, label_key(name))) for name in style_names()]

@@ -9,13 +9,11 @@ and runs the command as if the presser had typed it; the command re-checks every
 from __future__ import annotations
 
 import base64
-import contextlib
 import hashlib
 import json
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
-
-from tortoise.exceptions import IntegrityError
 
 from core.errors import NotFound
 from core.persistence.models import ActionToken
@@ -37,13 +35,32 @@ def _token_for(command: str, args: dict[str, Any], owner_id: int | None) -> str:
 
 
 class ActionTokens:
+    """Issues and resolves button tokens. Tokens known to be stored are remembered, so
+    re-rendering the same buttons (status edits, feed pages) costs no query."""
+
+    def __init__(self, remember: int = 50_000) -> None:
+        self._stored: OrderedDict[str, None] = OrderedDict()
+        self._remember = remember
+
     async def issue(self, command: str, args: dict[str, Any], owner_id: int | None) -> str:
-        token = _token_for(command, args, owner_id)
-        if not await ActionToken.exists(token=token):
-            # Issued concurrently elsewhere: same token, same meaning.
-            with contextlib.suppress(IntegrityError):
-                await ActionToken.create(token=token, command=command, args=args, owner_id=owner_id)
-        return token
+        return (await self.issue_many([(command, args, owner_id)]))[0]
+
+    async def issue_many(self, actions: list[tuple[str, dict[str, Any], int | None]]) -> list[str]:
+        """Tokens for several buttons, stored with at most one INSERT."""
+        tokens = [_token_for(command, args, owner) for command, args, owner in actions]
+        new = {
+            token: ActionToken(token=token, command=command, args=args, owner_id=owner)
+            for token, (command, args, owner) in zip(tokens, actions, strict=True)
+            if token not in self._stored
+        }
+        if new:
+            # A token issued before (here or by another process) is the same row: ignore it.
+            await ActionToken.bulk_create(list(new.values()), ignore_conflicts=True)
+            for token in new:
+                self._stored[token] = None
+            while len(self._stored) > self._remember:
+                self._stored.popitem(last=False)
+        return tokens
 
     async def resolve(self, token: str) -> Action:
         row = await ActionToken.get_or_none(token=token)

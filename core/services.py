@@ -8,6 +8,7 @@ from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock
 from core.feed import ChronologicalFeed
+from core.generation.service import Generation
 from core.images import ImageStore
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
@@ -27,3 +28,4 @@ class Services:
     destinations: Destinations
     updates: UpdateLog
     sent_messages: SentMessages
+    generation: Generation

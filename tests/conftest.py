@@ -18,6 +18,7 @@ from bot.bootstrap import App, build
 from core.clock import FakeClock
 from core.settings import Settings
 from tests.support.databases import DatabaseFactory
+from tests.support.fakes import FakeModerator, FakeProvider
 
 # ---------------------------------------------------------------- network guard
 
@@ -104,8 +105,20 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def app(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
-    application = build(settings, clock=clock)
-    await application.database.open(migrate_first=False)
+def provider() -> FakeProvider:
+    return FakeProvider()
+
+
+@pytest.fixture
+def moderator() -> FakeModerator:
+    return FakeModerator()
+
+
+@pytest.fixture
+async def app(
+    settings: Settings, clock: FakeClock, provider: FakeProvider, moderator: FakeModerator
+) -> AsyncIterator[App]:
+    application = build(settings, clock=clock, provider=provider, moderator=moderator)
+    await application.start(migrate=False)
     yield application
     await application.stop()

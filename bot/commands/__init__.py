@@ -1,6 +1,6 @@
 """The command layer: one registry of specs, handlers that call core, one dispatcher."""
 
-from bot.commands import general, posts, server, social
+from bot.commands import general, generation, posts, server, social
 from bot.commands.context import Context
 from bot.commands.dispatcher import Dispatcher, error_reply
 from bot.commands.registry import CommandRegistry
@@ -8,7 +8,9 @@ from bot.commands.spec import CommandSpec, Param, ParamKind
 
 
 def build_registry() -> CommandRegistry:
-    return CommandRegistry([*general.SPECS, *social.SPECS, *posts.SPECS, *server.SPECS])
+    return CommandRegistry(
+        [*general.SPECS, *generation.SPECS, *social.SPECS, *posts.SPECS, *server.SPECS]
+    )
 
 
 __all__ = [

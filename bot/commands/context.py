@@ -12,6 +12,7 @@ from core.persistence.models import Account
 from core.services import Services
 
 if TYPE_CHECKING:
+    from bot.commands.job_notices import JobNotices
     from bot.commands.registry import CommandRegistry
 
 
@@ -23,6 +24,7 @@ class Context:
     services: Services
     conversation: Conversation
     registry: CommandRegistry
+    notices: JobNotices
 
     def t(self, key: str, /, **params: Any) -> str:
         return translate(self.language, key, **params)

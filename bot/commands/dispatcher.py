@@ -12,7 +12,9 @@ import secrets
 from dataclasses import replace
 from typing import Any
 
+from bot.commands.buttons import tokenize
 from bot.commands.context import Context
+from bot.commands.job_notices import JobNotices
 from bot.commands.registry import CommandRegistry
 from bot.commands.spec import CommandSpec, ParamKind
 from bot.invocation import Actor, Invocation, Press
@@ -27,9 +29,10 @@ log = logging.getLogger(__name__)
 
 
 class Dispatcher:
-    def __init__(self, registry: CommandRegistry, services: Services) -> None:
+    def __init__(self, registry: CommandRegistry, services: Services, notices: JobNotices) -> None:
         self.registry = registry
         self.services = services
+        self.notices = notices
 
     async def account_for(self, actor: Actor) -> Account:
         return await self.services.accounts.resolve(
@@ -110,6 +113,7 @@ class Dispatcher:
             services=self.services,
             conversation=conversation,
             registry=self.registry,
+            notices=self.notices,
         )
         args = spec.convert(raw_args)
         for param in spec.params:
@@ -119,20 +123,7 @@ class Dispatcher:
         replies = [result] if isinstance(result, Reply) else list(result)
         if spec.private_reply:
             replies = [replace(r, private=True) for r in replies]
-        return [await self._tokenize(r, account) for r in replies]
-
-    async def _tokenize(self, reply: Reply, account: Account) -> Reply:
-        if not reply.buttons:
-            return reply
-        rows = []
-        for row in reply.buttons:
-            buttons = []
-            for button in row:
-                owner = account.id if button.owner_only else None
-                token = await self.services.tokens.issue(button.command, button.args, owner)
-                buttons.append(replace(button, token=token))
-            rows.append(tuple(buttons))
-        return reply.with_buttons(tuple(rows))
+        return [await tokenize(r, self.services.tokens, account.id) for r in replies]
 
     async def _guard(self, actor: Actor, conversation: Conversation, work: Any) -> list[Reply]:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
 from core.persistence.models import Account, Post
-from core.text import COMMENT_MAX
+from core.text import COMMENT_MAX, PROMPT_MAX
 
 
 def handle(account: Account | None) -> str:
@@ -44,6 +44,15 @@ def post_buttons(ctx: Context, post: Post, *, liked: bool) -> tuple[tuple[Button
     )
     comments = Button(ctx.t("button.comments"), "comments", {"post": post.id})
     row: tuple[Button, ...] = (like, comment, comments)
+    if post.allow_remix or post.author_id == ctx.account.id:
+        row += (
+            Button(
+                ctx.t("button.remix"),
+                "remix",
+                {"post": post.id},
+                text_input=TextInput("prompt", ctx.t("button.remix_prompt"), PROMPT_MAX),
+            ),
+        )
     if post.author_id != ctx.account.id:
         row += (
             Button(

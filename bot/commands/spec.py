@@ -8,7 +8,7 @@ Discord turns them into slash commands with options and choices. Descriptions ar
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -45,6 +45,7 @@ class Param:
     max_value: int | None = None
     choices: tuple[str, ...] = ()
     autocomplete: bool = False
+    flag_only: bool = False  # in typed text only as `--name value` (Midjourney style)
 
     def convert(self, raw: Any) -> Any:
         """Check and convert one raw value (a string from text, or a platform-typed value)."""
@@ -125,18 +126,49 @@ class CommandSpec:
 
     def usage(self) -> str:
         parts = [f"/{self.name}"]
-        for param in self.params:
+        for param in self.positional:
             label = "|".join(param.choices) if param.kind is ParamKind.CHOICE else param.name
             if param.kind is ParamKind.TEXT:
                 label += "…"
             parts.append(f"<{label}>" if param.required else f"[{label}]")
+        for param in self.params:
+            if param.flag_only:
+                value = "|".join(param.choices) if param.choices else param.name
+                parts.append(f"[--{param.name} {value}]")
         return " ".join(parts)
+
+    @property
+    def positional(self) -> tuple[Param, ...]:
+        return tuple(p for p in self.params if not p.flag_only)
+
+    def _take_flags(self, text: str) -> tuple[dict[str, str], str]:
+        """Pull `--name value` pairs for this command's parameters out of the text."""
+        flags: dict[str, str] = {}
+        names = {p.name for p in self.params if p.kind is not ParamKind.TEXT}
+        words, kept = text.split(" "), []
+        index = 0
+        while index < len(words):
+            word = words[index]
+            name = word[2:].lower() if word.startswith("--") else ""
+            if name in names and index + 1 < len(words):
+                flags[name] = words[index + 1]
+                index += 2
+                continue
+            if word.startswith("--") and name and name not in names and self._has_flags:
+                raise InvalidInput("error.unknown_option", option=word[:40], usage=self.usage())
+            kept.append(word)
+            index += 1
+        return flags, " ".join(kept)
+
+    @property
+    def _has_flags(self) -> bool:
+        return any(p.flag_only for p in self.params)
 
     def parse_text(self, text: str) -> dict[str, str]:
         """Split the text after the command name into raw values, one per parameter."""
-        args: dict[str, str] = {}
-        rest = text.strip()
-        for param in self.params:
+        args, rest = self._take_flags(text.strip()) if self._has_flags else ({}, text.strip())
+        rest = rest.strip()
+        for param in self.positional:
             if not rest:
                 if param.required:
                     raise InvalidInput("error.usage", usage=self.usage())
@@ -150,7 +182,7 @@ class CommandSpec:
             raise InvalidInput("error.usage", usage=self.usage())
         return args
 
-    def convert(self, raw_args: dict[str, Any]) -> dict[str, Any]:
+    def convert(self, raw_args: Mapping[str, Any]) -> dict[str, Any]:
         unknown = set(raw_args) - {p.name for p in self.params}
         if unknown:
             raise InvalidInput("error.usage", usage=self.usage())

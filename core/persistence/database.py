@@ -83,7 +83,8 @@ class Database:
         if self.dialect == "sqlite":
             # WAL lets the console, a worker and readers share the file.
             await get_connection(connection_name(self.url)).execute_script(
-                "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=5000;"
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+                "PRAGMA busy_timeout=5000;"
             )
         log.debug("database open (%s)", self.dialect)
 

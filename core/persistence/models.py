@@ -263,6 +263,9 @@ class GenerationJob(Model):
     created_at = fields.DatetimeField(auto_now_add=True)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
+    # A running job belongs to the worker that renews this; an expired lease means it crashed.
+    lease_until = fields.DatetimeField(null=True)
+    posted: dict = fields.JSONField(default=dict)  # result image index → post id
 
     class Meta:
         table = "generation_job"

@@ -40,7 +40,7 @@ class Posts:
     async def create(
         self,
         author: Account,
-        image_bytes: bytes,
+        image: bytes | str,
         *,
         caption: str = "",
         audience: Audience = Audience.PUBLIC,
@@ -55,9 +55,14 @@ class Posts:
             if provenance.prompt
             else None
         )
-        stored = await self._images.put(image_bytes)
+        # bytes: a new upload; str: the sha256 of an image already in the store (a preview)
+        if isinstance(image, bytes):
+            stored = await self._images.put(image)
+        else:
+            stored = await self._images.describe(image)
+        await self._images.thumbnail(stored.sha256)  # feeds and digests show thumbnails
         async with in_transaction():
-            image, _ = await StoredImage.get_or_create(
+            row, _ = await StoredImage.get_or_create(
                 sha256=stored.sha256,
                 defaults={
                     "format": stored.format,
@@ -68,7 +73,7 @@ class Posts:
             )
             post = await Post.create(
                 author=author,
-                image=image,
+                image=row,
                 caption=caption,
                 prompt=prompt,
                 audience=audience,

@@ -10,8 +10,9 @@ from tests.support.chat import ChatUser
 
 
 def in_group(user: ChatUser, *, admin: bool, chat: str = "-100") -> ChatUser:
-    user.actor = replace(user.actor, chat_id=chat, server_id=chat, chat_kind=ChatKind.GROUP,
-                         is_admin=admin)
+    user.actor = replace(
+        user.actor, chat_id=chat, server_id=chat, chat_kind=ChatKind.GROUP, is_admin=admin
+    )
     return user
 
 

@@ -59,9 +59,33 @@ async def test_images_lose_metadata_and_are_stored_once(tmp_path) -> None:
     stored = first.path.read_bytes()
     assert b"SecretCam" not in stored
     assert not Image.open(io.BytesIO(stored)).getexif()
+    assert await store.thumbnail(first.sha256) == first.thumbnail_path
     assert first.thumbnail_path.exists()
     await store.remove(first.sha256)
     assert not first.path.exists() and not first.thumbnail_path.exists()
+
+
+async def test_trusted_pngs_keep_their_pixels_and_lose_their_text(tmp_path) -> None:
+    from PIL import PngImagePlugin
+
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Author", "SecretPerson")
+    raw = io.BytesIO()
+    Image.new("RGB", (300, 200), (1, 2, 3)).save(raw, format="PNG", pnginfo=info)
+    stored = await LocalImageStore(tmp_path).put(raw.getvalue(), trusted=True)
+    data = stored.path.read_bytes()
+    assert b"SecretPerson" not in data
+    assert (stored.width, stored.height) == (300, 200)
+    assert Image.open(io.BytesIO(data)).getpixel((5, 5)) == (1, 2, 3)
+
+
+async def test_trusted_but_broken_or_odd_images_take_the_careful_path(tmp_path) -> None:
+    store = LocalImageStore(tmp_path)
+    with pytest.raises(InvalidInput):
+        await store.put(b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, trusted=True)
+    with pytest.raises(InvalidInput) as shape:  # aspect 42: no platform takes it
+        await store.put(png_bytes(size=(2100, 50)), trusted=True)
+    assert shape.value.key == "error.image_shape"
 
 
 async def test_oversized_images_are_reencoded_under_the_cap(tmp_path) -> None:

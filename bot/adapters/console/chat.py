@@ -86,6 +86,13 @@ class ConsoleChat:
                 break
             for reply in await self.handle_line(line):
                 await self.send(reply)
+            if not self._interactive:
+                await self.wait_for_jobs()  # a script's next line may press a preview button
+        await self.wait_for_jobs()
+
+    async def wait_for_jobs(self) -> None:
+        notices = self._dispatcher.notices
+        await notices.wait_for(notices.live_jobs(self))
 
     async def handle_line(self, line: str) -> list[Reply]:
         if line.startswith("/"):

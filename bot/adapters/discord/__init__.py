@@ -5,7 +5,7 @@ Built only by `bot.bootstrap.build_discord`.
 """
 
 from bot.adapters.discord._adapter import DiscordAdapter, DiscordConfig
-from bot.adapters.discord._autocomplete import ChoiceLister
+from bot.adapters.discord._autocomplete import ChoiceLister, Suggestion
 from bot.adapters.discord._messenger import DiscordMessenger
 from bot.adapters.discord._outbound import SentMessage, Undeliverable
 from bot.adapters.discord._reactions import HEARTS
@@ -17,5 +17,6 @@ __all__ = [
     "DiscordConfig",
     "DiscordMessenger",
     "SentMessage",
+    "Suggestion",
     "Undeliverable",
 ]

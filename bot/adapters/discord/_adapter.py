@@ -12,6 +12,7 @@ from typing import Any
 import discord
 from pydantic import SecretStr
 
+from bot.adapters.discord._actor import actor_for
 from bot.adapters.discord._autocomplete import Autocomplete, ChoiceLister
 from bot.adapters.discord._client import MosaicClient
 from bot.adapters.discord._commands import CatalogTranslator, CommandTreeBuilder
@@ -92,6 +93,7 @@ class DiscordAdapter:
             on_command=self._interactions.on_command,
             on_remix_menu=self._interactions.on_remix_menu,
             autocomplete=Autocomplete(autocomplete),
+            language_of=lambda interaction: dispatcher.language_of(actor_for(interaction)),
         )
         self.client.mosaic_buttons = self._interactions
 

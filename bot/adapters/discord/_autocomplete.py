@@ -1,9 +1,10 @@
 """Autocomplete for parameters marked `Param(autocomplete=True)`.
 
-Each such parameter name has a lister (e.g. `style` → the style names of
-`core.generation.styles`) given to the adapter by the composition root. Discord wants the
-answer within 3 s; a lister that takes longer than `BUDGET` yields no suggestions rather
-than an error.
+Each such parameter name has a lister given to the adapter by the composition root (e.g.
+`style` → the styles of `core.generation.styles`): called with the user's language, it
+returns `(value, label)` pairs; the user sees the label, the command gets the value. Discord
+wants the answer within 3 s; a lister that takes longer than `BUDGET` yields no suggestions
+rather than an error.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from discord import app_commands
 
 log = logging.getLogger(__name__)
 
-ChoiceLister = Callable[[], Sequence[str] | Awaitable[Sequence[str]]]
+Suggestion = tuple[str, str]  # (value, label in the user's language)
+ChoiceLister = Callable[[str], Sequence[Suggestion] | Awaitable[Sequence[Suggestion]]]
 
 BUDGET = 2.0  # seconds, of Discord's 3
 MAX_CHOICES = 25
@@ -31,25 +33,33 @@ class Autocomplete:
     def supports(self, param_name: str) -> bool:
         return param_name in self._listers
 
-    async def choices(self, param_name: str, current: str) -> list[app_commands.Choice[str]]:
+    async def choices(
+        self, param_name: str, current: str, language: Awaitable[str]
+    ) -> list[app_commands.Choice[str]]:
         try:
-            names = await asyncio.wait_for(self._list(param_name), timeout=BUDGET)
+            async with asyncio.timeout(BUDGET):
+                suggestions = await self._list(param_name, await language)
         except TimeoutError:
             log.warning("autocomplete for %r took longer than %.1f s", param_name, BUDGET)
             return []
         return [
-            app_commands.Choice(name=name[:CHOICE_MAX], value=name[:CHOICE_MAX])
-            for name in rank(names, current)[:MAX_CHOICES]
+            app_commands.Choice(name=label[:CHOICE_MAX], value=value[:CHOICE_MAX])
+            for value, label in rank(suggestions, current)[:MAX_CHOICES]
         ]
 
-    async def _list(self, param_name: str) -> Sequence[str]:
-        result = self._listers[param_name]()
+    async def _list(self, param_name: str, language: str) -> Sequence[Suggestion]:
+        result = self._listers[param_name](language)
         return await result if inspect.isawaitable(result) else result
 
 
-def rank(names: Sequence[str], current: str) -> list[str]:
-    """Names starting with what was typed first, then names containing it (case-insensitive)."""
+def rank(suggestions: Sequence[Suggestion], current: str) -> list[Suggestion]:
+    """Suggestions whose label or value starts with what was typed, then those containing it
+    (case-insensitive)."""
     typed = current.strip().casefold()
-    starts = [n for n in names if n.casefold().startswith(typed)]
-    contains = [n for n in names if typed in n.casefold() and n not in starts]
+
+    def texts(suggestion: Suggestion) -> tuple[str, str]:
+        return suggestion[0].casefold(), suggestion[1].casefold()
+
+    starts = [s for s in suggestions if any(t.startswith(typed) for t in texts(s))]
+    contains = [s for s in suggestions if s not in starts and any(typed in t for t in texts(s))]
     return starts + contains

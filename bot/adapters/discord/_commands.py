@@ -90,11 +90,13 @@ class CommandTreeBuilder:
         on_command: CommandCallback,
         on_remix_menu: MenuCallback,
         autocomplete: Autocomplete,
+        language_of: Callable[[discord.Interaction], Awaitable[str]],
     ) -> None:
         self._registry = registry
         self._on_command = on_command
         self._on_remix_menu = on_remix_menu
         self._autocomplete = autocomplete
+        self._language_of = language_of
 
     def build(
         self,
@@ -212,12 +214,12 @@ class CommandTreeBuilder:
                 f"/{spec.name}: parameter {param.name!r} wants autocomplete, but no lister "
                 f"for {param.name!r} was given to the Discord adapter"
             )
-        autocomplete = self._autocomplete
+        autocomplete, language_of = self._autocomplete, self._language_of
 
         async def complete(
             interaction: discord.Interaction, current: str
         ) -> list[app_commands.Choice[str]]:
-            return await autocomplete.choices(param.name, current)
+            return await autocomplete.choices(param.name, current, language_of(interaction))
 
         return complete
 

@@ -31,7 +31,9 @@ def with_commands(
             for key, text in texts.items():
                 monkeypatch.setitem(catalog, key, text)
     registry = CommandRegistry([*build_registry(), *specs])
-    return replace(app, registry=registry, dispatcher=Dispatcher(registry, app.services))
+    return replace(
+        app, registry=registry, dispatcher=Dispatcher(registry, app.services, app.notices)
+    )
 
 
 async def account_of(app: App, user: FakeUser) -> Account:

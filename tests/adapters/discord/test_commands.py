@@ -53,6 +53,7 @@ async def test_commands_are_typed_and_localized_in_german(world: DiscordWorld) -
     every_description = [
         text
         for command in commands
+        if command["type"] == 1
         for text in [command["description"], *command["description_localizations"].values()]
     ]
     assert all(1 <= len(text) <= 100 for text in every_description)
@@ -109,7 +110,7 @@ async def test_autocomplete_lists_matching_choices_at_once(
         (Param("style", ParamKind.WORD, autocomplete=True), Param("prompt", ParamKind.TEXT)),
     )
     app = with_commands(world.app, monkeypatch, spec, paint="Paint")
-    await world.start(app, autocomplete={"style": lambda: STYLES})
+    await world.start(app, autocomplete={"style": lambda language: [(s, s) for s in STYLES]})
     alice = world.person("alice")
 
     asked = await world.fake.autocomplete(
@@ -131,10 +132,10 @@ async def test_autocomplete_lists_matching_choices_at_once(
 async def test_autocomplete_without_a_lister_fails_at_start_up(
     world: DiscordWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def paint(ctx: Context, style: str) -> Reply:
-        return Reply(text=style)
+    async def paint(ctx: Context, shade: str) -> Reply:
+        return Reply(text=shade)
 
-    spec = CommandSpec("paint", paint, (Param("style", ParamKind.WORD, autocomplete=True),))
+    spec = CommandSpec("paint", paint, (Param("shade", ParamKind.WORD, autocomplete=True),))
     app = with_commands(world.app, monkeypatch, spec, paint="Paint")
-    with pytest.raises(ValueError, match="no lister for 'style'"):
+    with pytest.raises(ValueError, match="no lister for 'shade'"):
         await world.start(app)

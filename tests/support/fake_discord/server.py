@@ -490,6 +490,7 @@ class FakeDiscord:
         for command in body:
             stored.append(
                 {
+                    "description": "",  # Discord's answer has one even for menus
                     **command,
                     "id": str(snowflake()),
                     "application_id": str(self.app_id),

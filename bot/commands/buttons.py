@@ -1,0 +1,23 @@
+"""Giving buttons their tokens (shared by replies to commands and replies sent later)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.replies import Reply
+from core.actions import ActionTokens
+
+
+async def tokenize(reply: Reply, tokens: ActionTokens, viewer_id: int) -> Reply:
+    """Store each button's action; owner-only buttons are bound to `viewer_id`."""
+    if not reply.buttons:
+        return reply
+    buttons = [button for row in reply.buttons for button in row]
+    issued = iter(
+        await tokens.issue_many(
+            [(b.command, b.args, viewer_id if b.owner_only else None) for b in buttons]
+        )
+    )
+    return reply.with_buttons(
+        tuple(tuple(replace(button, token=next(issued)) for button in row) for row in reply.buttons)
+    )

@@ -1,0 +1,275 @@
+"""Making images: /imagine, /remix, previews (post, reroll, vary, discard), /queue, /cancel,
+/quota, and an author's say over remixes of their post."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+
+from bot.commands.buttons import tokenize
+from bot.commands.context import Context
+from bot.commands.job_notices import status_reply
+from bot.commands.render import handle, post_reply
+from bot.commands.spec import CommandSpec, Param, ParamKind
+from bot.replies import Button, ButtonStyle, Reply
+from core.domain import Audience, JobState
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.generation import MAX_IMAGES_PER_JOB, SIZES, ImageOptions
+from core.generation.jobs import JobKind, JobRequest
+from core.generation.quota import account_scope, server_scope
+from core.persistence.models import GenerationJob
+from core.social import Origin, Provenance
+from core.text import PROMPT_MAX
+
+AUDIENCES = (Audience.PUBLIC.value, Audience.FOLLOWERS.value, Audience.PRIVATE.value)
+
+
+async def _start(ctx: Context, request: JobRequest) -> list[Reply]:
+    """Save the job, show its status (edited as it runs), and wake the workers."""
+    gen = ctx.services.generation
+    job = await gen.jobs.submit(request)
+    ack = status_reply(ctx.language, job, position=await gen.jobs.position(job))
+    handle_ = await ctx.conversation.send(await tokenize(ack, ctx.services.tokens, ctx.account.id))
+    ctx.notices.attach(job.id, ctx.conversation, handle_)
+    gen.wake()
+    return []
+
+
+def _request(ctx: Context, prompt: str, options: ImageOptions, **extra: object) -> JobRequest:
+    target = {**ctx.conversation.reply_target(), "language": ctx.language}
+    return JobRequest(
+        requester=ctx.account,
+        prompt=prompt,
+        options=options,
+        origin_platform=ctx.actor.platform,
+        origin_chat_id=ctx.actor.chat_id,
+        server_id=ctx.actor.server_id,
+        reply_target=target,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _new_seed() -> int:
+    return secrets.randbelow(2**31)
+
+
+async def imagine(
+    ctx: Context, prompt: str, size: str = "square", count: int = 1, style: str | None = None
+) -> list[Reply]:
+    ctx.services.generation.check_style(style)
+    options = ImageOptions(size=SIZES[size], count=count, style=style, seed=_new_seed())
+    return await _start(ctx, _request(ctx, prompt, options))
+
+
+async def remix(ctx: Context, post: int, prompt: str) -> list[Reply]:
+    parent = await ctx.services.posts.get_visible(ctx.account, post)
+    if not parent.allow_remix and parent.author_id != ctx.account.id:
+        raise Forbidden("error.no_remix", post=post, author=handle(parent.author))
+    if parent.image_id is None:
+        raise NotFound("error.post_deleted", post=post)
+    options = ImageOptions(seed=_new_seed())
+    return await _start(
+        ctx,
+        _request(
+            ctx,
+            prompt,
+            options,
+            kind=JobKind.REMIX,
+            parent_post=parent,
+            parent_image=parent.image_id,
+        ),
+    )
+
+
+async def _finished_job(ctx: Context, job_id: int) -> GenerationJob:
+    job = await ctx.services.generation.jobs.get_own(ctx.account, job_id)
+    if job.state is not JobState.SUCCEEDED or not job.result_images:
+        raise Conflict("error.preview_gone", job=job_id)
+    return job
+
+
+def _image_index(job: GenerationJob, image: int) -> int:
+    if not 1 <= image <= len(job.result_images):
+        raise InvalidInput("error.out_of_range", field="image", low=1, high=len(job.result_images))
+    return image - 1
+
+
+async def reroll(ctx: Context, job: int) -> list[Reply]:
+    source = await ctx.services.generation.jobs.get_own(ctx.account, job)
+    options = replace(ctx.services.generation.jobs.image_options(source), seed=_new_seed())
+    return await _start(
+        ctx,
+        _request(
+            ctx,
+            source.prompt,
+            options,
+            kind=source.kind,
+            parent_post=await source.parent_post,
+            parent_image=source.parent_image,
+        ),
+    )
+
+
+async def vary(ctx: Context, job: int, image: int, prompt: str | None = None) -> list[Reply]:
+    source = await _finished_job(ctx, job)
+    index = _image_index(source, image)
+    options = replace(ctx.services.generation.jobs.image_options(source), count=1, seed=_new_seed())
+    return await _start(
+        ctx,
+        _request(
+            ctx,
+            prompt or source.prompt,
+            options,
+            kind=JobKind.VARY,
+            parent_post=await source.parent_post,
+            parent_image=source.result_images[index],
+        ),
+    )
+
+
+async def publish(ctx: Context, job: int, image: int, audience: str | None = None) -> Reply:
+    source = await _finished_job(ctx, job)
+    index = _image_index(source, image)
+    already = source.posted.get(str(index))
+    if already is not None:
+        raise Conflict("error.already_posted", post=already)
+    if audience is None:
+        choices = tuple(
+            Button(
+                ctx.t(f"button.audience.{a}"),
+                "publish",
+                {"job": job, "image": image, "audience": a},
+                owner_only=True,
+                style=ButtonStyle.PRIMARY if a == "public" else ButtonStyle.SECONDARY,
+            )
+            for a in AUDIENCES
+        )
+        return Reply(text=ctx.t("publish.choose"), buttons=(choices,), private=True)
+    parent = await source.parent_post
+    try:
+        created = await ctx.services.posts.create(
+            ctx.account,
+            source.result_images[index],
+            audience=Audience(audience),
+            origin=Origin(ctx.actor.platform, ctx.actor.chat_id),
+            provenance=Provenance(source.provider, source.model, source.prompt),
+            remix_of=parent if source.kind is not JobKind.GENERATE else None,
+        )
+    except FileNotFoundError:
+        raise Conflict("error.preview_gone", job=job) from None
+    source.posted = {**source.posted, str(index): created.id}
+    await source.save(update_fields=["posted"])
+    shown = await ctx.services.posts.get_visible(ctx.account, created.id)
+    return post_reply(ctx, shown, liked=False)
+
+
+async def discard(ctx: Context, job: int) -> Reply:
+    source = await ctx.services.generation.jobs.get_own(ctx.account, job)
+    for sha in source.result_images:
+        await ctx.services.posts.release_image(sha)
+    source.result_images = []
+    await source.save(update_fields=["result_images"])
+    return Reply(text=ctx.t("discard.done", job=job), private=True)
+
+
+async def queue(ctx: Context) -> Reply:
+    jobs = await ctx.services.generation.jobs.active(ctx.account)
+    if not jobs:
+        return Reply(text=ctx.t("queue.empty"), private=True)
+    lines, buttons = [], []
+    for job in jobs:
+        position = await ctx.services.generation.jobs.position(job)
+        lines.append(status_reply(ctx.language, job, position=position).text)
+        buttons.append(
+            Button(
+                ctx.t("button.cancel_job", job=job.id), "cancel", {"job": job.id}, owner_only=True
+            )
+        )
+    rows = tuple(tuple(buttons[i : i + 5]) for i in range(0, min(len(buttons), 25), 5))
+    return Reply(title=ctx.t("queue.title"), text="\n".join(lines), buttons=rows, private=True)
+
+
+async def cancel(ctx: Context, job: int) -> Reply:
+    cancelled = await ctx.services.generation.jobs.cancel(ctx.account, job)
+    await ctx.notices.settle(cancelled)  # its status message says so too
+    return status_reply(ctx.language, cancelled)
+
+
+async def quota(ctx: Context) -> Reply:
+    quotas = ctx.services.generation.quotas
+    mine = await quotas.status(account_scope(ctx.account.id), quotas.per_account)
+    lines = [ctx.t("quota.mine", left=mine.left, limit=mine.limit)]
+    if ctx.actor.server_id is not None:
+        scope = server_scope(ctx.actor.platform, ctx.actor.server_id)
+        server = await quotas.status(scope, quotas.per_server)
+        lines.append(ctx.t("quota.server", left=server.left, limit=server.limit))
+    return Reply(text="\n".join(lines), private=True)
+
+
+async def remixable(ctx: Context, post: int, value: str) -> Reply:
+    found = await ctx.services.posts.get_visible(ctx.account, post)
+    if found.author_id != ctx.account.id:
+        raise Forbidden("error.not_author", post=post)
+    found.allow_remix = value == "on"
+    await found.save(update_fields=["allow_remix"])
+    return Reply(text=ctx.t("remixable.on" if found.allow_remix else "remixable.off", post=post))
+
+
+JOB = Param("job", ParamKind.INT, min_value=1, max_value=2**62)
+IMAGE = Param("image", ParamKind.INT, min_value=1, max_value=MAX_IMAGES_PER_JOB)
+PROMPT = Param("prompt", ParamKind.TEXT, max_length=PROMPT_MAX)
+POST_ID = Param("post", ParamKind.POST)
+
+SPECS = (
+    CommandSpec(
+        "imagine",
+        imagine,
+        (
+            Param("size", ParamKind.CHOICE, required=False, choices=tuple(SIZES), flag_only=True),
+            Param(
+                "count",
+                ParamKind.INT,
+                required=False,
+                min_value=1,
+                max_value=MAX_IMAGES_PER_JOB,
+                flag_only=True,
+            ),
+            Param(
+                "style",
+                ParamKind.WORD,
+                required=False,
+                max_length=32,
+                flag_only=True,
+                autocomplete=True,
+            ),
+            PROMPT,
+        ),
+        private_reply=True,
+    ),
+    CommandSpec("remix", remix, (POST_ID, PROMPT), private_reply=True),
+    CommandSpec("queue", queue, private_reply=True),
+    CommandSpec("cancel", cancel, (JOB,), private_reply=True),
+    CommandSpec("quota", quota, private_reply=True),
+    CommandSpec(
+        "remixable",
+        remixable,
+        (POST_ID, Param("value", ParamKind.CHOICE, choices=("on", "off"))),
+        private_reply=True,
+    ),
+    # Buttons of previews (not typed, not listed):
+    CommandSpec(
+        "publish",
+        publish,
+        (JOB, IMAGE, Param("audience", ParamKind.CHOICE, required=False, choices=AUDIENCES)),
+        hidden=True,
+    ),
+    CommandSpec("reroll", reroll, (JOB,), hidden=True, private_reply=True),
+    CommandSpec(
+        "vary",
+        vary,
+        (JOB, IMAGE, Param("prompt", ParamKind.TEXT, required=False, max_length=PROMPT_MAX)),
+        hidden=True,
+        private_reply=True,
+    ),
+    CommandSpec("discard", discard, (JOB,), hidden=True, private_reply=True),
+)

@@ -1,0 +1,205 @@
+"""Telling requesters how their generation jobs go: one status message edited in place, then
+a private preview with buttons.
+
+While the conversation that started a job is alive (same process, same interaction), the
+status message is edited and the preview sent there. Otherwise (after a restart, or once a
+Discord interaction token expired) the platform's `Messenger` delivers to the job's saved
+`reply_target`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from bot.commands.buttons import tokenize
+from bot.replies import Button, ButtonStyle, Conversation, ImageRef, MessageHandle, Messenger, Reply
+from bot.replies import TextInput as AskText
+from core.actions import ActionTokens
+from core.domain import JobState, Platform
+from core.i18n import translate
+from core.images import ImageStore
+from core.persistence.models import GenerationJob
+from core.text import PROMPT_MAX
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Live:
+    conversation: Conversation
+    handle: MessageHandle
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+def job_language(job: GenerationJob, fallback: str = "en") -> str:
+    return job.reply_target.get("language") or fallback
+
+
+def status_reply(
+    language: str, job: GenerationJob, *, position: int = 0, elapsed: float = 0.0
+) -> Reply:
+    def t(key: str, **params: object) -> str:
+        return translate(language, key, **params)
+
+    prompt = job.prompt if len(job.prompt) <= 200 else job.prompt[:199] + "…"
+    if job.state is JobState.QUEUED:
+        text = t("job.queued", job=job.id, prompt=prompt, position=position)
+        buttons = ((Button(t("button.cancel"), "cancel", {"job": job.id}, owner_only=True),),)
+        return Reply(text=text, buttons=buttons, private=True)
+    if job.state is JobState.RUNNING:
+        text = t("job.running", job=job.id, prompt=prompt, seconds=int(elapsed))
+        buttons = ((Button(t("button.cancel"), "cancel", {"job": job.id}, owner_only=True),),)
+        return Reply(text=text, buttons=buttons, private=True)
+    if job.state is JobState.SUCCEEDED:
+        return Reply(text=t("job.done", job=job.id, prompt=prompt), private=True)
+    if job.state is JobState.CANCELLED:
+        return Reply(text=t("job.cancelled", job=job.id), private=True)
+    reason = t(job.error_key or "error.generic", **job.error_params)
+    return Reply(text=t("job.failed", job=job.id, reason=reason), private=True, is_error=True)
+
+
+def preview_reply(language: str, job: GenerationJob, images: ImageStore) -> Reply:
+    def t(key: str, **params: object) -> str:
+        return translate(language, key, **params)
+
+    count = len(job.result_images)
+    refs = tuple(ImageRef(images.path(sha), alt=job.prompt[:200]) for sha in job.result_images)
+    numbered = count > 1
+
+    def label(key: str, index: int) -> str:
+        return t(key) + (f" {index + 1}" if numbered else "")
+
+    post_row = tuple(
+        Button(
+            label("button.post", i),
+            "publish",
+            {"job": job.id, "image": i + 1},
+            owner_only=True,
+            style=ButtonStyle.PRIMARY,
+        )
+        for i in range(count)
+    )
+    vary_row = tuple(
+        Button(label("button.vary", i), "vary", {"job": job.id, "image": i + 1}, owner_only=True)
+        for i in range(count)
+    )
+    remix_prompt = AskText("prompt", t("button.remix_prompt"), PROMPT_MAX)
+    last_row = (
+        Button(t("button.reroll"), "reroll", {"job": job.id}, owner_only=True),
+        Button(
+            t("button.remix"),
+            "vary",
+            {"job": job.id, "image": 1},
+            owner_only=True,
+            text_input=remix_prompt,
+        ),
+        Button(
+            t("button.discard"),
+            "discard",
+            {"job": job.id},
+            owner_only=True,
+            style=ButtonStyle.DANGER,
+        ),
+    )
+    provider = job.provider or "?"
+    return Reply(
+        title=t("preview.title", job=job.id),
+        text=t("preview.text", prompt=job.prompt),
+        images=refs,
+        footer=t("preview.footer", provider=provider),
+        buttons=(post_row, vary_row, last_row),
+        private=True,
+    )
+
+
+class JobNotices:
+    """The `JobObserver` of the generation worker, for every platform."""
+
+    def __init__(
+        self,
+        tokens: ActionTokens,
+        images: ImageStore,
+        messengers: Mapping[Platform, Messenger] | None = None,
+    ) -> None:
+        self._tokens = tokens
+        self._images = images
+        self._messengers: dict[Platform, Messenger] = dict(messengers or {})
+        self._live: dict[int, _Live] = {}
+
+    def add_messenger(self, platform: Platform, messenger: Messenger) -> None:
+        self._messengers[platform] = messenger
+
+    def attach(self, job_id: int, conversation: Conversation, handle: MessageHandle) -> None:
+        """The status message of `job_id` lives in `conversation`; edit it there."""
+        self._live[job_id] = _Live(conversation, handle)
+
+    async def wait_for(self, job_ids: list[int]) -> None:
+        """Until these jobs (the live ones) are finished and announced."""
+        waits = [self._live[j].done.wait() for j in job_ids if j in self._live]
+        if waits:
+            await asyncio.gather(*waits)
+
+    def live_jobs(self, conversation: Conversation) -> list[int]:
+        return [j for j, live in self._live.items() if live.conversation is conversation]
+
+    # JobObserver ---------------------------------------------------------
+    async def job_started(self, job: GenerationJob) -> None:
+        await self._edit_status(job, status_reply(job_language(job), job))
+
+    async def job_running(self, job: GenerationJob, elapsed_seconds: float) -> None:
+        await job.refresh_from_db(fields=["state"])
+        if job.state is JobState.RUNNING:
+            await self._edit_status(
+                job, status_reply(job_language(job), job, elapsed=elapsed_seconds)
+            )
+
+    async def job_finished(self, job: GenerationJob) -> None:
+        language = job_language(job)
+        live = self._live.pop(job.id, None)
+        try:
+            replies = [status_reply(language, job)]
+            if job.state is JobState.SUCCEEDED:
+                replies.append(preview_reply(language, job, self._images))
+            if live is not None:
+                await live.conversation.edit(live.handle, await self._ready(replies[0], job))
+                for reply in replies[1:]:
+                    await live.conversation.send(await self._ready(reply, job))
+            else:
+                await self._deliver_later(job, [await self._ready(r, job) for r in replies])
+        finally:
+            if live is not None:
+                live.done.set()
+
+    async def settle(self, job: GenerationJob) -> None:
+        """A job ended outside the worker (cancelled): update its live status message only."""
+        live = self._live.pop(job.id, None)
+        if live is not None:
+            try:
+                reply = status_reply(job_language(job), job)
+                await live.conversation.edit(live.handle, await self._ready(reply, job))
+            finally:
+                live.done.set()
+
+    # ----------------------------------------------------------------------
+    async def _ready(self, reply: Reply, job: GenerationJob) -> Reply:
+        return await tokenize(reply, self._tokens, job.requester_id)
+
+    async def _edit_status(self, job: GenerationJob, reply: Reply) -> None:
+        live = self._live.get(job.id)
+        if live is not None:
+            await live.conversation.edit(live.handle, await self._ready(reply, job))
+
+    async def _deliver_later(self, job: GenerationJob, replies: list[Reply]) -> None:
+        messenger = self._messengers.get(Platform(job.origin_platform))
+        if messenger is None or not job.reply_target:
+            log.warning(
+                "job %s finished but nobody can reach its requester on %s",
+                job.id,
+                job.origin_platform,
+            )
+            return
+        for reply in replies:
+            await messenger.send_to(job.reply_target, reply)

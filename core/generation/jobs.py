@@ -1,0 +1,147 @@
+"""Generation jobs: checked, moderated, paid for and saved before any model is called."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from core.clock import Clock
+from core.domain import JobState, Platform
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.generation.provider import MAX_IMAGES_PER_JOB, ImageOptions, Moderator, PromptFlagged
+from core.generation.quota import Quotas, server_scope
+from core.persistence.models import Account, Destination, GenerationJob, Post
+from core.text import PROMPT_MAX, clean_text
+
+ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+
+
+class JobKind(StrEnum):
+    GENERATE = "generate"  # a new image from a prompt
+    REROLL = "reroll"  # the same prompt again, new seed
+    VARY = "vary"  # an edit of one preview image, same prompt
+    REMIX = "remix"  # an edit of someone's post with a new prompt
+
+
+@dataclass(frozen=True, slots=True)
+class JobRequest:
+    requester: Account
+    prompt: str
+    options: ImageOptions
+    origin_platform: Platform
+    origin_chat_id: str | None = None
+    server_id: str | None = None
+    reply_target: dict[str, str] = field(default_factory=dict)
+    kind: JobKind = JobKind.GENERATE
+    parent_post: Post | None = None
+    parent_image: str | None = None
+
+
+def safety_identifier(account_id: int) -> str:
+    """A stable, non-reversible id for the provider's abuse tracking (no personal data)."""
+    return hashlib.sha256(f"mosaic-account-{account_id}".encode()).hexdigest()[:32]
+
+
+def _job_server_scope(job: GenerationJob) -> str | None:
+    return server_scope(job.origin_platform, job.server_id) if job.server_id else None
+
+
+class GenerationJobs:
+    def __init__(self, moderator: Moderator, quotas: Quotas, clock: Clock) -> None:
+        self._moderator = moderator
+        self._quotas = quotas
+        self._clock = clock
+
+    async def submit(self, request: JobRequest) -> GenerationJob:
+        prompt = clean_text(request.prompt, limit=PROMPT_MAX, field="prompt")
+        if not prompt:
+            raise InvalidInput("error.empty", field="prompt")
+        if not 1 <= request.options.count <= MAX_IMAGES_PER_JOB:
+            raise InvalidInput("error.out_of_range", field="count", low=1, high=MAX_IMAGES_PER_JOB)
+        await self._check_place(request)
+        verdict = await self._moderator.check_prompt(prompt)
+        if verdict.flagged:
+            raise PromptFlagged(categories=", ".join(verdict.categories) or "policy")
+        scope = (
+            server_scope(request.origin_platform, request.server_id) if request.server_id else None
+        )
+        charged = await self._quotas.reserve(request.requester.id, scope, request.options.count)
+        options = request.options
+        return await GenerationJob.create(
+            requester=request.requester,
+            kind=request.kind,
+            prompt=prompt,
+            options={
+                "size": options.size,
+                "count": options.count,
+                "style": options.style,
+                "seed": options.seed,
+                "quota_day": charged.isoformat(),
+            },
+            parent_post=request.parent_post,
+            parent_image=request.parent_image,
+            origin_platform=request.origin_platform,
+            origin_chat_id=request.origin_chat_id,
+            server_id=request.server_id,
+            reply_target=request.reply_target,
+        )
+
+    async def _check_place(self, request: JobRequest) -> None:
+        if request.origin_chat_id is None:
+            return
+        place = await Destination.get_or_none(
+            platform=request.origin_platform, chat_id=request.origin_chat_id
+        )
+        if place is not None and not place.generation_allowed:
+            raise Forbidden("error.generation_off_here")
+
+    async def get_own(self, account: Account, job_id: int) -> GenerationJob:
+        job = await GenerationJob.get_or_none(id=job_id)
+        if job is None or job.requester_id != account.id:
+            raise NotFound("error.unknown_job", job=job_id)
+        return job
+
+    async def position(self, job: GenerationJob) -> int:
+        """1-based place in the fair (round-robin) queue; 0 when it is no longer waiting."""
+        queued = await (
+            GenerationJob.filter(state=JobState.QUEUED)
+            .order_by("created_at", "id")
+            .values_list("id", "requester_id")
+        )
+        mine = [job_id for job_id, requester in queued if requester == job.requester_id]
+        if job.id not in mine:
+            return 0
+        turn = mine.index(job.id) + 1
+        others = Counter(requester for _, requester in queued if requester != job.requester_id)
+        return turn + sum(min(count, turn) for count in others.values())
+
+    async def active(self, account: Account) -> list[GenerationJob]:
+        return await GenerationJob.filter(requester=account, state__in=ACTIVE).order_by("id")
+
+    async def cancel(self, account: Account, job_id: int) -> GenerationJob:
+        job = await self.get_own(account, job_id)
+        cancelled = await GenerationJob.filter(id=job.id, state__in=ACTIVE).update(
+            state=JobState.CANCELLED, finished_at=self._clock.now(), lease_until=None
+        )
+        if not cancelled:
+            raise Conflict("error.job_not_active", job=job_id, state=job.state.value)
+        await self.refund(job)
+        await job.refresh_from_db()
+        return job
+
+    async def refund(self, job: GenerationJob) -> None:
+        count = int(job.options.get("count", 1))
+        day = date.fromisoformat(job.options["quota_day"])
+        await self._quotas.refund(job.requester_id, _job_server_scope(job), count, day)
+
+    def image_options(self, job: GenerationJob) -> ImageOptions:
+        return ImageOptions(
+            size=job.options.get("size", "1024x1024"),
+            count=int(job.options.get("count", 1)),
+            style=job.options.get("style"),
+            seed=int(job.options.get("seed", 0)),
+            user_ref=safety_identifier(job.requester_id),
+        )

@@ -1,0 +1,177 @@
+"""The embedded image generator: procedural, deterministic, fast, and entirely offline.
+
+It is what Mosaic uses when no OpenAI key is configured, so it aims to be pleasant to look
+at rather than a test pattern. The same (prompt, style, size, seed) always gives the same
+bytes (with the same Pillow and numpy).
+
+A picture comes together in three steps:
+
+1. **Plan** (`scene.py`): the words choose a palette, the style (or the words) a shape family.
+2. **Paint** (`painters.py`) on a small working canvas: a gradient background, then shapes.
+3. **Finish** (here) at full size: soften or glow, upscale, lay a texture (grain, paper,
+   canvas…), and letter the prompt small in the bottom-left corner (`lettering.py`).
+
+An edit keeps the parent's light and dark structure: it recolours the parent through the
+new palette, then lays the new prompt's shapes over it, less than half opaque.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import math
+from collections.abc import Callable
+
+import numpy as np
+from PIL import Image, ImageChops, ImageFilter, ImageOps
+
+from core.errors import InvalidInput
+from core.generation.lettering import letter_prompt
+from core.generation.painters import PAINTERS, paint_background, recolour
+from core.generation.provider import ImageOptions
+from core.generation.scene import Plan, digest, make_plan
+from core.generation.styles import Style, Texture, get_style
+
+MIN_SIDE, MAX_SIDE = 64, 4096
+MAX_COUNT = 10  # like OpenAI's `n`
+EDIT_RECOLOUR = 0.6  # how much of the parent's colour an edit replaces with the new palette
+EDIT_OVERPAINT = 0.45  # how much an edit's new shapes cover the parent, at most
+# Generated pictures are grainy and barely compress further: level 1 is twice as fast as
+# the default and the image store re-encodes on the way in anyway.
+PNG_COMPRESS_LEVEL = 1
+
+
+class LocalImageProvider:
+    """`ImageProvider` backed by the procedural generator; CPU work runs in worker threads."""
+
+    name = "local"
+    model = "procedural-v1"
+
+    async def generate(self, prompt: str, options: ImageOptions) -> list[bytes]:
+        size, style = _check(options)
+        return await _each_seed(options, lambda seed: render(prompt, style, size, seed))
+
+    async def edit(self, image: bytes, prompt: str, options: ImageOptions) -> list[bytes]:
+        size, style = _check(options)
+        return await _each_seed(options, lambda seed: render_edit(image, prompt, style, size, seed))
+
+
+async def _each_seed(options: ImageOptions, make: Callable[[int], bytes]) -> list[bytes]:
+    """One picture per image asked for; picture i uses seed + i, so the first picture of a
+    four-image job is the picture a one-image job with the same seed gets."""
+    seeds = [options.seed + index for index in range(options.count)]
+    return list(await asyncio.gather(*(asyncio.to_thread(make, seed) for seed in seeds)))
+
+
+def _check(options: ImageOptions) -> tuple[tuple[int, int], Style | None]:
+    try:
+        size = (options.width, options.height)
+    except (ValueError, IndexError):
+        raise ValueError(f"size must look like 1024x1024, not {options.size!r}") from None
+    if not all(MIN_SIDE <= side <= MAX_SIDE for side in size):
+        raise ValueError(f"each side must be {MIN_SIDE}–{MAX_SIDE} pixels, not {options.size}")
+    if not 1 <= options.count <= MAX_COUNT:
+        raise ValueError(f"count must be 1–{MAX_COUNT}, not {options.count}")
+    return size, get_style(options.style)
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render(prompt: str, style: Style | None, size: tuple[int, int], seed: int) -> bytes:
+    """A new picture for `prompt`, as PNG bytes. Same arguments, same bytes."""
+    plan = make_plan(prompt, style, size, seed)
+    canvas = paint_background(plan)
+    PAINTERS[plan.family](canvas, plan)
+    return _finish(canvas, plan, prompt)
+
+
+def render_edit(
+    parent: bytes, prompt: str, style: Style | None, size: tuple[int, int], seed: int
+) -> bytes:
+    """`parent` recoloured and overpainted by `prompt`, as PNG bytes."""
+    plan = make_plan(prompt, style, size, seed, salt=digest(parent))
+    base = ImageOps.fit(_open(parent, plan.work_size), plan.work_size, Image.BICUBIC)
+    base = recolour(base, plan, EDIT_RECOLOUR)
+    painted = base.copy()
+    PAINTERS[plan.family](painted, plan)
+    canvas = Image.blend(base, painted, EDIT_OVERPAINT)
+    return _finish(canvas, plan, prompt, cover_label=True)
+
+
+def _open(data: bytes, work_size: tuple[int, int]) -> Image.Image:
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.draft("RGB", work_size)  # JPEG decodes straight to a smaller size
+        return image.convert("RGB")
+    except (OSError, Image.DecompressionBombError) as exc:  # unreadable, truncated, too big
+        raise InvalidInput("error.bad_image") from exc
+
+
+def _finish(canvas: Image.Image, plan: Plan, prompt: str, *, cover_label: bool = False) -> bytes:
+    if plan.softness:
+        canvas = canvas.filter(ImageFilter.GaussianBlur(plan.softness * plan.scale))
+    if plan.glow:
+        bloom = canvas.filter(ImageFilter.GaussianBlur(6 * plan.scale))
+        canvas = Image.blend(canvas, ImageChops.screen(canvas, bloom), 0.7)
+    canvas = _apply_texture(canvas, plan)
+    picture = canvas.resize(plan.size, Image.NEAREST if plan.pixelated else Image.BILINEAR)
+    letter_prompt(picture, prompt, full_width=cover_label)
+    out = io.BytesIO()
+    picture.save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- textures
+
+_NEUTRAL = 128  # a surface value that leaves a pixel as it is
+
+
+def _apply_texture(picture: Image.Image, plan: Plan) -> Image.Image:
+    """Add a grey surface (128 = no change) to every channel, on the working canvas: the
+    upscale softens it into film-like grain, and PNG packs the result far smaller."""
+    if plan.texture is Texture.NONE:
+        return picture
+    surface = SURFACES[plan.texture](plan)
+    return ImageChops.add(picture, Image.merge("RGB", (surface,) * 3), scale=1, offset=-_NEUTRAL)
+
+
+def _grain(plan: Plan, amplitude: int) -> Image.Image:
+    width, height = plan.work_size
+    noise = plan.rng.integers(-amplitude, amplitude + 1, (height, width), dtype=np.int16)
+    return Image.fromarray((noise + _NEUTRAL).astype(np.uint8), "L")
+
+
+def _grain_surface(plan: Plan) -> Image.Image:
+    return _grain(plan, 7)
+
+
+def _paper_surface(plan: Plan) -> Image.Image:
+    """Soft blotches of fibre plus a little grain."""
+    width, height = plan.work_size
+    coarse = plan.rng.integers(110, 147, (max(2, height // 12), max(2, width // 12)), np.uint8)
+    blotches = Image.fromarray(coarse, "L").resize(plan.work_size, Image.BICUBIC)
+    return ImageChops.add(blotches, _grain(plan, 3), scale=1, offset=-_NEUTRAL)
+
+
+def _canvas_surface(plan: Plan) -> Image.Image:
+    """A woven cross pattern, a thread every four working pixels."""
+    width, height = plan.work_size
+    wx = np.sin(np.arange(width) * (math.pi / 2))
+    wy = np.sin(np.arange(height) * (math.pi / 2))
+    return Image.fromarray((np.outer(wy, wx) * 9 + _NEUTRAL).astype(np.uint8), "L")
+
+
+def _scanline_surface(plan: Plan) -> Image.Image:
+    """Every other working row slightly darker, like an old screen."""
+    width, height = plan.work_size
+    rows = np.where(np.arange(height) % 2 == 0, _NEUTRAL - 14, _NEUTRAL).astype(np.uint8)
+    return Image.fromarray(np.repeat(rows[:, None], width, axis=1), "L")
+
+
+SURFACES: dict[Texture, Callable[[Plan], Image.Image]] = {
+    Texture.GRAIN: _grain_surface,
+    Texture.PAPER: _paper_surface,
+    Texture.CANVAS: _canvas_surface,
+    Texture.SCANLINES: _scanline_surface,
+}

@@ -1,0 +1,33 @@
+"""What the command layer uses of image generation, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+
+from core.errors import InvalidInput
+from core.generation.jobs import GenerationJobs
+from core.generation.quota import Quotas
+
+
+class Generation:
+    def __init__(
+        self,
+        jobs: GenerationJobs,
+        quotas: Quotas,
+        styles: Collection[str],
+        wake_workers: Callable[[], None],
+    ) -> None:
+        self.jobs = jobs
+        self.quotas = quotas
+        self.styles = styles
+        self._wake = wake_workers
+
+    def wake(self) -> None:
+        """A job was queued: let an idle worker pick it up now rather than at its next poll."""
+        self._wake()
+
+    def check_style(self, style: str | None) -> None:
+        if style is not None and style not in self.styles:
+            raise InvalidInput(
+                "error.bad_choice", value=style[:40], choices=", ".join(sorted(self.styles))
+            )

@@ -1,0 +1,263 @@
+"""The worker pool that runs generation jobs fairly, and survives crashes.
+
+- Claiming is one conditional UPDATE (`state: queued → running WHERE state = queued`), so two
+  workers, in one process or several sharing PostgreSQL, never run the same job.
+- Fairness: among users with waiting jobs and fewer than `per_user` running, the one served
+  longest ago goes next (round-robin), so one user's 40 jobs don't starve everyone else.
+- A running job holds a lease that its worker renews; a job whose lease expired belonged to a
+  worker that died. It is queued again once (attempt 2), and after that failed with a
+  message to the requester — nothing is silently lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import time
+from collections import Counter
+from datetime import timedelta
+from typing import Protocol
+
+from tortoise.expressions import F
+
+from core.clock import Clock
+from core.domain import JobState
+from core.errors import MosaicError
+from core.generation.jobs import GenerationJobs, JobKind
+from core.generation.provider import ImageProvider
+from core.images import ImageStore
+from core.persistence.models import GenerationJob
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 2
+
+
+class JobObserver(Protocol):
+    """Hears what happens to jobs; the bot layer turns it into messages."""
+
+    async def job_started(self, job: GenerationJob) -> None: ...
+
+    async def job_running(self, job: GenerationJob, elapsed_seconds: float) -> None: ...
+
+    async def job_finished(self, job: GenerationJob) -> None: ...
+
+
+class GenerationWorker:
+    def __init__(
+        self,
+        provider: ImageProvider,
+        images: ImageStore,
+        jobs: GenerationJobs,
+        clock: Clock,
+        observer: JobObserver,
+        *,
+        concurrency: int,
+        per_user: int = 1,
+        lease: timedelta = timedelta(seconds=60),
+        progress_every: float = 5.0,
+        idle_poll: float = 2.0,
+    ) -> None:
+        self._provider = provider
+        self._images = images
+        self._jobs = jobs
+        self._clock = clock
+        self._observer = observer
+        self._concurrency = concurrency
+        self._per_user = per_user
+        self._lease = lease
+        self._progress_every = progress_every
+        self._idle_poll = idle_poll
+        self._wake = asyncio.Event()
+        self._claimer: asyncio.Task[None] | None = None
+        self._running: set[asyncio.Task[None]] = set()
+        self._last_served: dict[int, float] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self) -> None:
+        await self.recover()
+        self._claimer = asyncio.create_task(self._claim_loop(), name="generation-claimer")
+
+    async def stop(self) -> None:
+        tasks = [*self._running, *([self._claimer] if self._claimer else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._running.clear()
+        self._claimer = None
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _claim_loop(self) -> None:
+        """Fill free slots with the fairest next jobs; sleep until woken when none wait."""
+        while True:
+            self._wake.clear()  # before looking: a wake() from now on is not lost
+            free = self._concurrency - len(self._running)
+            jobs: list[GenerationJob] = []
+            if free > 0:
+                try:
+                    jobs = await self._claim(free)
+                except Exception:
+                    log.exception("could not claim generation jobs; retrying")
+            for job in jobs:
+                task = asyncio.create_task(self._run(job), name=f"generation-job-{job.id}")
+                self._running.add(task)
+                task.add_done_callback(self._job_done)
+            if len(jobs) < free or free == 0:
+                await self._sleep_until_woken()
+                await self._recover_quietly()
+
+    def _job_done(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self.wake()  # a slot is free
+
+    async def _sleep_until_woken(self) -> None:
+        # asyncio.timeout, not wait_for: on 3.11, wait_for can swallow a cancellation that
+        # arrives as the event fires, and stop() would wait forever.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self._idle_poll):
+                await self._wake.wait()
+
+    # ------------------------------------------------------------------ claiming
+    async def _claim(self, slots: int) -> list[GenerationJob]:
+        claimed: list[int] = []
+        now = self._clock.now()
+        for job_id, requester in await self._fair_order(slots):
+            # The condition makes this safe against other workers and other processes.
+            if await GenerationJob.filter(id=job_id, state=JobState.QUEUED).update(
+                state=JobState.RUNNING,
+                started_at=now,
+                lease_until=now + self._lease,
+                attempts=F("attempts") + 1,
+            ):
+                self._last_served[requester] = time.monotonic()
+                claimed.append(job_id)
+        if not claimed:
+            return []
+        jobs = {job.id: job for job in await GenerationJob.filter(id__in=claimed)}
+        return [jobs[job_id] for job_id in claimed]
+
+    async def _fair_order(self, slots: int) -> list[tuple[int, int]]:
+        """Up to `slots` (job id, requester id) pairs, round-robin over the waiting users,
+        least recently served first, each user within their running limit."""
+        queued = await (
+            GenerationJob.filter(state=JobState.QUEUED)
+            .order_by("created_at", "id")
+            .values_list("id", "requester_id")
+        )
+        if not queued:
+            return []
+        running = Counter(
+            await GenerationJob.filter(state=JobState.RUNNING).values_list(
+                "requester_id", flat=True
+            )
+        )
+        waiting: dict[int, list[int]] = {}
+        for job_id, requester in queued:
+            if len(waiting.get(requester, ())) < self._per_user - running[requester]:
+                waiting.setdefault(requester, []).append(job_id)
+        users = sorted(
+            waiting, key=lambda r: (self._last_served.get(r, float("-inf")), waiting[r][0])
+        )
+        order: list[tuple[int, int]] = []
+        for turn in range(self._per_user):
+            order += [(waiting[r][turn], r) for r in users if turn < len(waiting[r])]
+        return order[:slots]
+
+    # ------------------------------------------------------------------ running
+    async def _run(self, job: GenerationJob) -> None:
+        await self._notify("job_started", job)
+        ticker = asyncio.create_task(self._keep_alive(job))
+        try:
+            ended_here = await self._produce(job)
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+        if ended_here:  # else it was cancelled meanwhile, and whoever cancelled said so
+            await job.refresh_from_db()
+            await self._notify("job_finished", job)
+
+    async def _produce(self, job: GenerationJob) -> bool:
+        """Make and store the images; True when this call moved the job to its final state."""
+        try:
+            images = await self._make_images(job)
+            stored = [await self._images.put(data, trusted=True) for data in images]
+        except MosaicError as error:
+            return await self._fail(job, error.key, error.params)
+        except Exception:
+            error_id = secrets.token_hex(4)
+            log.exception("generation job %s crashed (error id %s)", job.id, error_id)
+            return await self._fail(job, "error.job_crashed", {"id": error_id})
+        finished = await GenerationJob.filter(id=job.id, state=JobState.RUNNING).update(
+            state=JobState.SUCCEEDED,
+            result_images=[image.sha256 for image in stored],
+            provider=self._provider.name,
+            model=self._provider.model,
+            finished_at=self._clock.now(),
+            lease_until=None,
+        )
+        if not finished:
+            log.info("job %s finished after it was cancelled; result dropped", job.id)
+        return bool(finished)
+
+    async def _make_images(self, job: GenerationJob) -> list[bytes]:
+        options = self._jobs.image_options(job)
+        if job.kind in (JobKind.VARY, JobKind.REMIX) and job.parent_image:
+            parent = await asyncio.to_thread(self._images.path(job.parent_image).read_bytes)
+            return await self._provider.edit(parent, job.prompt, options)
+        return await self._provider.generate(job.prompt, options)
+
+    async def _keep_alive(self, job: GenerationJob) -> None:
+        started = time.monotonic()
+        while True:
+            await asyncio.sleep(self._progress_every)
+            await GenerationJob.filter(id=job.id, state=JobState.RUNNING).update(
+                lease_until=self._clock.now() + self._lease
+            )
+            await self._notify("job_running", job, time.monotonic() - started)
+
+    async def _fail(self, job: GenerationJob, key: str, params: dict) -> bool:
+        failed = await GenerationJob.filter(id=job.id, state=JobState.RUNNING).update(
+            state=JobState.FAILED,
+            error_key=key,
+            error_params={k: str(v) for k, v in params.items()},
+            finished_at=self._clock.now(),
+            lease_until=None,
+        )
+        if failed:
+            await self._jobs.refund(job)
+        return bool(failed)
+
+    async def _notify(self, event: str, job: GenerationJob, *args: float) -> None:
+        try:
+            await getattr(self._observer, event)(job, *args)
+        except Exception:
+            log.exception("telling the requester about job %s (%s) failed", job.id, event)
+
+    # ------------------------------------------------------------------ recovery
+    async def recover(self) -> None:
+        """Requeue (once) or fail the jobs whose worker died."""
+        now = self._clock.now()
+        orphans = await GenerationJob.filter(state=JobState.RUNNING, lease_until__lt=now)
+        for job in orphans:
+            if job.attempts < MAX_ATTEMPTS:
+                await GenerationJob.filter(id=job.id, state=JobState.RUNNING).update(
+                    state=JobState.QUEUED, lease_until=None
+                )
+                log.warning("job %s was interrupted; queued again", job.id)
+                self.wake()
+            elif await self._fail(job, "error.job_lost", {"job": job.id}):
+                await job.refresh_from_db()
+                await self._notify("job_finished", job)
+
+    async def _recover_quietly(self) -> None:
+        try:
+            await self.recover()
+        except Exception:
+            log.exception("recovering interrupted jobs failed")

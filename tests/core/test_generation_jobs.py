@@ -1,0 +1,173 @@
+"""Jobs, quotas, fairness and crash recovery, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import App, build
+from bot.replies import Reply
+from core.clock import SystemClock
+from core.domain import JobState, Platform
+from core.generation import ImageOptions, QuotaExceeded
+from core.generation.jobs import JobRequest
+from core.generation.quota import Quotas
+from core.persistence.models import GenerationJob
+from core.settings import Settings
+from tests.support.fakes import FakeModerator, FakeProvider
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class RecordingMessenger:
+    sent: list[tuple[dict, Reply]] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def send_to(self, target: dict, reply: Reply) -> int:
+        self.sent.append((target, reply))
+        self.arrived.set()
+        return len(self.sent)
+
+
+async def test_quota_race_accepts_exactly_the_quota(app: App) -> None:
+    account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+    quotas = Quotas(SystemClock(), per_account=5, per_server=100)
+    results = await asyncio.gather(
+        *(quotas.reserve(account.id, None, 1) for _ in range(20)), return_exceptions=True
+    )
+    assert sum(1 for r in results if not isinstance(r, Exception)) == 5
+    assert all(isinstance(r, QuotaExceeded) for r in results if isinstance(r, Exception))
+
+
+async def test_server_quota_failure_leaves_the_account_quota_untouched(app: App) -> None:
+    account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+    quotas = Quotas(SystemClock(), per_account=5, per_server=2)
+    server = "server:discord:1"
+    await quotas.reserve(account.id, server, 2)
+    with pytest.raises(QuotaExceeded) as error:
+        await quotas.reserve(account.id, server, 1)
+    assert error.value.key == "error.server_quota_exceeded"
+    mine = await quotas.status(f"account:{account.id}", 5)
+    assert mine.used == 2
+
+
+async def test_twenty_concurrent_imagines_against_a_quota_of_five(
+    settings: Settings, provider: FakeProvider
+) -> None:
+    provider.gate = asyncio.Event()
+    limited = settings.model_copy(update={"daily_image_quota": 5})
+    app = build(limited, provider=provider, moderator=FakeModerator())
+    await app.start(migrate=False)
+    try:
+        account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+        request = JobRequest(account, "a cat", ImageOptions(), Platform.CONSOLE)
+        results = await asyncio.gather(
+            *(app.services.generation.jobs.submit(request) for _ in range(20)),
+            return_exceptions=True,
+        )
+        assert sum(1 for r in results if isinstance(r, GenerationJob)) == 5
+        assert await GenerationJob.all().count() == 5
+    finally:
+        provider.gate.set()
+        await app.stop()
+
+
+async def test_round_robin_between_users(settings: Settings) -> None:
+    provider = FakeProvider(gate=asyncio.Event())
+    one_worker = settings.model_copy(update={"generation_concurrency": 1})
+    app = build(one_worker, provider=provider, moderator=FakeModerator())
+    await app.database.open(migrate_first=False)
+    try:
+        jobs = app.services.generation.jobs
+        heavy = await app.services.accounts.resolve(Platform.CONSOLE, "heavy", "heavy")
+        light = await app.services.accounts.resolve(Platform.CONSOLE, "light", "light")
+        for n in range(4):
+            await jobs.submit(JobRequest(heavy, f"heavy {n}", ImageOptions(), Platform.CONSOLE))
+        light_job = await jobs.submit(JobRequest(light, "light", ImageOptions(), Platform.CONSOLE))
+        assert await jobs.position(light_job) == 2
+        provider.gate.set()
+        await app.worker.start()
+        await asyncio.wait_for(provider.wait_calls(5), 10)
+        order = [prompt for _, prompt, _ in provider.calls]
+        assert order[:2] == ["heavy 0", "light"]
+        assert sorted(order) == sorted(["heavy 0", "heavy 1", "heavy 2", "heavy 3", "light"])
+    finally:
+        await app.stop()
+
+
+async def test_killed_worker_job_is_resumed_after_restart(
+    settings: Settings, database_url: str, tmp_path: Path
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.crash_worker",
+        database_url,
+        str(tmp_path / "d"),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
+        assert line.startswith("running "), line
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    job_id = int(line.split()[1])
+
+    provider, messenger = FakeProvider(), RecordingMessenger()
+    app = build(
+        settings, provider=provider, moderator=FakeModerator(), job_lease=timedelta(seconds=1)
+    )
+    app.notices.add_messenger(Platform.CONSOLE, messenger)
+    await app.database.open(migrate_first=False)
+    try:
+        job = await GenerationJob.get(id=job_id)
+        assert job.state is JobState.RUNNING  # the dead process still holds it
+        wait = (job.lease_until - SystemClock().now()).total_seconds()
+        await asyncio.sleep(max(0.0, wait) + 0.05)  # until its lease runs out
+        await app.worker.start()
+        await asyncio.wait_for(messenger.arrived.wait(), 20)
+        job = await GenerationJob.get(id=job_id)
+        assert job.state is JobState.SUCCEEDED and job.attempts == 2
+        texts = [reply.text for _, reply in messenger.sent]
+        assert texts[0].startswith(f"✅ Job #{job_id} is done")
+        assert messenger.sent[0][0] == {"user": "alice", "language": "en"}
+        assert [reply.title for _, reply in messenger.sent][1] == f"Preview of job #{job_id}"
+    finally:
+        await app.stop()
+
+
+async def test_a_job_interrupted_twice_fails_with_a_message(app: App) -> None:
+    messenger = RecordingMessenger()
+    app.notices.add_messenger(Platform.CONSOLE, messenger)
+    account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+    job = await app.services.generation.jobs.submit(
+        JobRequest(
+            account,
+            "x",
+            ImageOptions(count=2),
+            Platform.CONSOLE,
+            reply_target={"user": "alice", "language": "de"},
+        )
+    )
+    past = app.services.clock.now() - timedelta(minutes=5)
+    await GenerationJob.filter(id=job.id).update(
+        state=JobState.RUNNING, attempts=2, lease_until=past
+    )
+    await app.worker.recover()
+    job = await GenerationJob.get(id=job.id)
+    assert job.state is JobState.FAILED and job.error_key == "error.job_lost"
+    assert "zweimal durch einen Neustart unterbrochen" in messenger.sent[0][1].text
+    status = await app.services.generation.quotas.status(f"account:{account.id}", 25)
+    assert status.used == 0, "the quota came back"
