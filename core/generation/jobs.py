@@ -127,7 +127,7 @@ class GenerationJobs:
             state=JobState.CANCELLED, finished_at=self._clock.now(), lease_until=None
         )
         if not cancelled:
-            raise Conflict("error.job_not_active", job=job_id, state=job.state.value)
+            raise Conflict("error.job_not_active", job=job_id)
         await self.refund(job)
         await job.refresh_from_db()
         return job

@@ -162,7 +162,7 @@ MESSAGES: dict[str, str] = {
     "error.preview_gone": "Die Bilder von Auftrag #{job} sind nicht mehr da (verworfen, oder der Auftrag wurde nicht fertig). Starte /imagine noch einmal.",
     "error.already_posted": "Du hast dieses Bild schon als #{post} gepostet. Mit /show {post} siehst du es.",
     "error.unknown_job": "Du hast keinen Auftrag #{job}. /queue zeigt deine Aufträge.",
-    "error.job_not_active": "Auftrag #{job} ist schon {state} und kann nicht mehr abgebrochen werden.",
+    "error.job_not_active": "Auftrag #{job} ist schon beendet, es gibt nichts abzubrechen. /queue zeigt deine Aufträge.",
     "error.generation_off_here": "Die Admins haben die Bildgenerierung in diesem Kanal ausgeschaltet. Versuch es im privaten Chat mit mir.",
     "error.quota_exceeded": "Du hast deine {limit} Bilder für heute verbraucht ({count} weitere angefragt). Dein Kontingent füllt sich um Mitternacht (UTC) wieder auf; /quota zeigt den Rest.",
     "error.server_quota_exceeded": "Dieser Server hat seine {limit} Bilder für heute verbraucht. Um Mitternacht (UTC) geht es weiter; im privaten Chat mit mir kannst du weiter generieren.",

@@ -164,7 +164,7 @@ MESSAGES: dict[str, str] = {
     "error.preview_gone": "The images of job #{job} are no longer available (discarded, or the job did not finish). Run /imagine again.",
     "error.already_posted": "You already posted this image as #{post}. Use /show {post} to see it.",
     "error.unknown_job": "You have no job #{job}. /queue lists your jobs.",
-    "error.job_not_active": "Job #{job} is already {state}, so it can't be cancelled.",
+    "error.job_not_active": "Job #{job} has already ended, so there is nothing to cancel. /queue shows your jobs.",
     "error.generation_off_here": "Image generation is turned off in this channel by its admins. Try it in a private chat with me.",
     "error.quota_exceeded": "You've used your {limit} images for today ({count} more requested). Your quota refills at midnight UTC; /quota shows what's left.",
     "error.server_quota_exceeded": "This server has used its {limit} images for today. It refills at midnight UTC; you can still generate in a private chat with me.",

@@ -74,7 +74,7 @@ async def test_flagged_prompt_makes_no_image_call(
 ) -> None:
     alice = ChatUser(app, "alice")
     reply = await alice.say("/imagine something forbidden")
-    assert reply[0].is_error and "refused by the content policy" in reply[0].text
+    assert reply[0].is_error and "breaks the content rules" in reply[0].text
     assert moderator.calls == ["something forbidden"]
     assert provider.calls == []
     assert await GenerationJob.all().count() == 0
@@ -87,7 +87,7 @@ async def test_failures_refund_and_say_why(app: App, provider: FakeProvider) -> 
     sent = await imagine(app, alice, "/imagine a storm")
     assert sent[0].text.startswith("🎨 Job #1 is queued")
     final = alice.conversation.edits[-1][1]
-    assert final.is_error and "could not be reached" in final.text
+    assert final.is_error and "busy or can't be reached" in final.text
     assert "25 of 25" in await alice.text("/quota")
 
 
@@ -101,7 +101,7 @@ async def test_queue_and_cancel(app: App, provider: FakeProvider) -> None:
     assert "Job #1 is generating" in queue and "Job #2 is queued (position 1)" in queue
     assert "21 of 25" in await alice.text("/quota")
     assert "Job #2 is cancelled" in await alice.text("/cancel 2")
-    assert "already cancelled" in await alice.text("/cancel 2")
+    assert "has already ended" in await alice.text("/cancel 2")
     assert "24 of 25" in await alice.text("/quota")
     provider.gate.set()
     await finish(app, alice)

@@ -43,6 +43,7 @@ class ConsoleChat:
         self._out = stdout or sys.stdout
         self._interactive = self._in.isatty()
         self._buttons: dict[int, Button] = {}
+        self._numbers_by_key: dict[tuple[str | None, str], int] = {}
         self._button_numbers = itertools.count(1)
         self._message_numbers = itertools.count(1)
 
@@ -62,7 +63,13 @@ class ConsoleChat:
         return await self.send(reply)
 
     def _number(self, button: Button) -> int:
-        number = next(self._button_numbers)
+        """A button keeps its number wherever it shows again (status edits, feed pages)."""
+        key = (button.token, button.label)
+        number = self._numbers_by_key.get(key) if button.token else None
+        if number is None:
+            number = next(self._button_numbers)
+            if button.token:
+                self._numbers_by_key[key] = number
         self._buttons[number] = button
         return number
 

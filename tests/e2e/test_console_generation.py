@@ -1,0 +1,62 @@
+"""Generation in the real `mosaic chat` process, with the local generator and no key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.e2e.test_console_chat import answers, chat
+
+
+def test_imagine_post_follow_remix_with_credit(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    alice = answers(
+        chat(
+            data,
+            "alice",
+            "/imagine a lighthouse at dawn --style watercolor",
+            "2",  # 📢 Post
+            "7",  # 🌍 Everyone
+            "/imagine --count 9 too many",
+            "/imagine --style crayons a cat",
+            "/quota",
+        ),
+        "alice",
+    )
+    run = alice["/imagine a lighthouse at dawn --style watercolor"]
+    assert "🎨 Job #1 is queued (position 1): “a lighthouse at dawn”\n[1] ✖ Cancel" in run
+    assert "↻ 🎨 Job #1 is generating…" in run
+    assert "↻ ✅ Job #1 is done" in run
+    assert "── Preview of job #1 ──" in run
+    assert "AI-generated (local) · only you see this until you post it" in run
+    assert "[2] 📢 Post\n[3] 🔀 Vary\n[4] 🎲 Reroll   [5] 🎨 Remix…   [6] 🗑 Discard" in run
+    preview_image = next(x for x in run.splitlines() if x.startswith("🖼 "))
+    assert Path(preview_image.removeprefix("🖼 ")).is_file()
+    assert "[7] 🌍 Everyone" in alice["2"]
+    assert "── #1 by @alice (public) ──" in alice["7"]
+    assert "Prompt: a lighthouse at dawn" in alice["7"]
+    assert "AI-generated (local)" in alice["7"]
+    assert "count must be between 1 and 4" in alice["/imagine --count 9 too many"]
+    assert "“crayons” is not an option here" in alice["/imagine --style crayons a cat"]
+    assert "You have 24 of 25 images left today." in alice["/quota"]
+
+    bob = answers(
+        chat(
+            data,
+            "bob",
+            "/follow alice",
+            "/feed",
+            "4 the lighthouse in a storm",  # 🎨 Remix… on alice's post
+            "7",  # 📢 Post
+            "12",  # 🌍 Everyone
+            "/feed",
+        ),
+        "bob",
+    )
+    feed = bob["/feed"]
+    assert "── #1 by @alice (public) ──" in feed
+    assert "[4] 🎨 Remix…" in feed
+    assert "Preview of job #2" in bob["4 the lighthouse in a storm"]
+    posted = bob["12"]
+    assert "── #2 by @bob (public) ──" in posted
+    assert "remix of #1 by @alice" in posted
+    assert "── #2 by @bob (public) ──" in bob["/feed #2"]
