@@ -104,12 +104,7 @@ class Person:
 
     async def start_press(self, message: StoredMessage, label: str) -> FakeInteraction:
         return await self.world.fake.press(
-            self.user,
-            message,
-            message.button(label),
-            place=self.place,
-            admin=self.admin,
-            locale=self.locale,
+            self.user, message, message.button(label), admin=self.admin, locale=self.locale
         )
 
     async def answer_modal(self, opened: FakeInteraction, text: str) -> list[StoredMessage]:
