@@ -33,6 +33,7 @@ MenuCallback = Callable[[discord.Interaction, discord.Message], Awaitable[None]]
 LOCALE_LANGUAGES: dict[discord.Locale, str] = {discord.Locale.german: "de"}
 
 REMIX_MENU_KEY = "discord.menu.remix"
+INTEGER_LIMIT = 2**53
 
 
 def _english(key: str) -> str:
@@ -69,8 +70,10 @@ def _annotation(param: Param) -> Any:
     elif param.kind is ParamKind.INT:
         if param.min_value is None and param.max_value is None:
             annotation = int
-        else:
-            annotation = app_commands.Range[int, param.min_value, param.max_value]
+        else:  # Discord's integers end at ±2^53; the dispatcher still checks the spec's bounds
+            low = None if param.min_value is None else max(param.min_value, -INTEGER_LIMIT)
+            high = None if param.max_value is None else min(param.max_value, INTEGER_LIMIT)
+            annotation = app_commands.Range[int, low, high]
     elif param.kind is ParamKind.CHOICE:
         annotation = str
     else:

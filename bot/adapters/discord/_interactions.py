@@ -191,6 +191,14 @@ class InteractionHandler:
             log.info("discord interaction %s seen before; ignored", interaction.id)
             return
         actor = actor_for(interaction)
+        # The dispatcher logs a handler's failure with user and chat; this line ties those
+        # to the interaction id.
+        log.debug(
+            "discord interaction %s by user %s in chat %s",
+            interaction.id,
+            actor.user_id,
+            actor.chat_id,
+        )
         conversation = InteractionConversation(
             interaction,
             actor,

@@ -35,6 +35,7 @@ CHOICES_MAX = 25
 CHOICE_NAME_MAX = 100
 MENU_NAME_MAX = 32
 GLOBAL_COMMANDS_MAX = 100
+INTEGER_LIMIT = 2**53
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +87,9 @@ def _check_named(item: dict[str, Any], where: str, found: list[str]) -> None:
                 found.append(f"{name}: a required option after an optional one")
         elif option.get("type", 0) > 2:
             seen_optional = True
+        for bound in ("min_value", "max_value"):
+            if abs(option.get(bound) or 0) > INTEGER_LIMIT:
+                found.append(f"{name}: {bound} beyond ±2^53")
         choices = option.get("choices") or []
         if len(choices) > CHOICES_MAX:
             found.append(f"{name}: more than {CHOICES_MAX} choices")

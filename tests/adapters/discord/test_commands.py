@@ -6,6 +6,7 @@ import pytest
 
 from bot.commands import CommandSpec, Context, Param, ParamKind
 from bot.replies import Reply
+from core.errors import ConfigurationError
 from core.i18n import CATALOGS
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import with_commands
@@ -139,3 +140,16 @@ async def test_autocomplete_without_a_lister_fails_at_start_up(
     app = with_commands(world.app, monkeypatch, spec, paint="Paint")
     with pytest.raises(ValueError, match="no lister for 'shade'"):
         await world.start(app)
+
+
+async def test_a_tree_discord_would_reject_is_not_sent(
+    world: DiscordWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def wordy(ctx: Context) -> Reply:
+        return Reply(text="…")
+
+    app = with_commands(world.app, monkeypatch, CommandSpec("wordy", wordy), wordy="w" * 101)
+    with pytest.raises(ConfigurationError, match="/wordy: description"):
+        await world.start(app)
+    assert world.fake.command_syncs == []
+    assert world.fake.all_violations() == []

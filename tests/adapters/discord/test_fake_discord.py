@@ -77,6 +77,15 @@ def test_a_message_within_limits_passes() -> None:
             "required option after an optional one",
         ),
         ({"name": "x" * 33, "type": 3}, "menu name"),
+        (
+            {
+                "name": "ok",
+                "description": "d",
+                "type": 1,
+                "options": [{"name": "n", "description": "d", "type": 4, "max_value": 2**62}],
+            },
+            "beyond ±2^53",
+        ),
     ],
 )
 def test_command_limits(command: dict, problem: str) -> None:

@@ -34,6 +34,7 @@ COMMAND_OPTIONS_MAX = 25
 COMMAND_CHOICES_MAX = 25
 GLOBAL_COMMANDS_MAX = 100
 MENU_NAME_MAX = 32
+INTEGER_LIMIT = 2**53  # integer options and their bounds
 KNOWN_LOCALES = frozenset(
     {"id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl"}
     | {"no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi"}
@@ -235,4 +236,7 @@ def _named_problems(item: dict[str, Any], where: str, *, depth: int) -> list[str
         for bound in ("min_length", "max_length"):
             if bound in option and not 0 <= option[bound] <= 6000:
                 found.append(f"{inner}: {bound} out of range")
+        for bound in ("min_value", "max_value"):
+            if bound in option and not -INTEGER_LIMIT <= option[bound] <= INTEGER_LIMIT:
+                found.append(f"{inner}: {bound} {option[bound]} beyond ±2^53")
     return found
