@@ -50,6 +50,7 @@ class InteractionConversation:
         self._deferred_ephemeral = deferred_ephemeral
         self._original_pending = original_pending
         self._lock = asyncio.Lock()  # the first send decides what happens to the original
+        self._copies: dict[int, SentMessage] = {}  # ephemeral message id → copy sent later
 
     def reply_target(self) -> dict[str, str]:
         return reply_target(self._actor)
@@ -74,8 +75,9 @@ class InteractionConversation:
     async def _send_live(self, reply: Reply) -> SentMessage:
         interaction = self._interaction
         if self._original_pending:
-            if reply.private == self._deferred_ephemeral or self._deferred_ephemeral:
-                # (an ephemeral defer stays ephemeral: Discord decides that at defer time)
+            if self._deferred_ephemeral or not reply.private:
+                # Fill the "thinking…" message. (After an ephemeral defer it stays ephemeral,
+                # even for a public reply: Discord fixes that at defer time.)
                 sent = await self._outbound.edit_original(interaction, reply)
                 self._original_pending = False
                 return sent
@@ -98,11 +100,18 @@ class InteractionConversation:
             await self._outbound.edit_followup(self._interaction, handle, reply)
 
     async def _edit_after_expiry(self, handle: SentMessage, reply: Reply) -> None:
-        if handle.ephemeral or handle.channel_id is None:
-            # Nobody but Discord's own client can touch an ephemeral message now: send anew.
-            await self._messenger.send_to(self.reply_target(), reply)
+        if not handle.ephemeral and handle.channel_id is not None:
+            await self._messenger.edit(handle, reply)
             return
-        await self._messenger.edit(handle, reply)
+        # Nobody but Discord's own client can touch an ephemeral message now: send it anew
+        # once, and edit that copy from then on (progress edits must not become many DMs).
+        copy = self._copies.get(handle.message_id)
+        if copy is None:
+            self._copies[handle.message_id] = await self._messenger.send_to(
+                self.reply_target(), reply
+            )
+        else:
+            await self._messenger.edit(copy, reply)
 
     async def finish(self) -> None:
         """Remove a "thinking…" response that no reply filled (a handler that sent nothing)."""

@@ -187,18 +187,7 @@ class InteractionHandler:
                 log.warning("discord interaction %s not acknowledged: %s", interaction.id, error)
                 return
             raise
-        if not await self._services.updates.first_time(Platform.DISCORD, str(interaction.id)):
-            log.info("discord interaction %s seen before; ignored", interaction.id)
-            return
         actor = actor_for(interaction)
-        # The dispatcher logs a handler's failure with user and chat; this line ties those
-        # to the interaction id.
-        log.debug(
-            "discord interaction %s by user %s in chat %s",
-            interaction.id,
-            actor.user_id,
-            actor.chat_id,
-        )
         conversation = InteractionConversation(
             interaction,
             actor,
@@ -210,8 +199,19 @@ class InteractionHandler:
             original_pending=thinking,
         )
         try:
-            for reply in await work(actor, conversation):
-                await conversation.send(reply)
+            if await self._services.updates.first_time(Platform.DISCORD, str(interaction.id)):
+                # The dispatcher logs a handler's failure with user and chat; this line ties
+                # those to the interaction id.
+                log.debug(
+                    "discord interaction %s by user %s in chat %s",
+                    interaction.id,
+                    actor.user_id,
+                    actor.chat_id,
+                )
+                for reply in await work(actor, conversation):
+                    await conversation.send(reply)
+            else:
+                log.info("discord interaction %s seen before; ignored", interaction.id)
             await conversation.finish()
         except Undeliverable:
             return  # reported and paused by the send path; the chat cannot be reached at all

@@ -85,6 +85,38 @@ async def test_after_15_minutes_replies_go_out_as_normal_messages(
     assert world.fake.all_violations() == []
 
 
+async def test_progress_of_a_private_job_after_15_minutes_is_one_dm(
+    world: DiscordWorld, monkeypatch: pytest.MonkeyPatch, clock: FakeClock
+) -> None:
+    gate = Gate()
+
+    async def private_job(ctx: Context) -> list[Reply]:
+        progress = await ctx.conversation.send(Reply(text="0 %"))
+        gate.entered.set()
+        await gate.open.wait()
+        for step in ("50 %", "100 %"):
+            await ctx.conversation.edit(progress, Reply(text=step, private=True))
+        return []
+
+    spec = CommandSpec("secret", private_job, private_reply=True)
+    await world.start(with_commands(world.app, monkeypatch, spec, secret="Secret"))
+    place = world.fake.guild_channel()
+    alice = world.person("alice", place)
+
+    interaction = await alice.start_slash("secret")
+    await gate.entered.wait()
+    (progress,) = world.fake.conversation(interaction)
+    assert progress.ephemeral and progress.text == "0 %"
+    clock.advance(minutes=16)
+    gate.open.set()
+    await world.settle(interaction)
+
+    (copy,) = world.fake.channel_messages(world.fake.dm_channels[alice.user.id])
+    assert copy.text == "100 %"  # sent once, then edited
+    assert world.fake.channel_messages(place.channel_id) == []
+    assert world.fake.all_violations() == []
+
+
 async def test_a_late_answer_is_refused_by_discord_and_not_retried(
     world: DiscordWorld, monkeypatch: pytest.MonkeyPatch
 ) -> None:
