@@ -112,7 +112,13 @@ class DiscordAdapter:
         if self._config.api_base_url:
             discord.http.Route.BASE = self._config.api_base_url.rstrip("/")
         async with self.client:
-            await self.client.start(self._config.token.get_secret_value())
+            try:
+                await self.client.start(self._config.token.get_secret_value())
+            except discord.LoginFailure:
+                raise ConfigurationError(
+                    "Discord refused DISCORD_BOT_TOKEN: copy the bot token again from the "
+                    "Developer Portal (Bot → Reset Token)"
+                ) from None
 
     async def close(self) -> None:
         try:

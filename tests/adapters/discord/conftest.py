@@ -39,13 +39,13 @@ class DiscordWorld:
         return self.adapters[-1][0]
 
     async def start(self, app: App | None = None, **overrides: Any) -> DiscordAdapter:
-        adapter = build_discord(
-            app or self.app,
-            token=self.fake.token,
-            api_base_url=self.fake.rest_base,
-            guild_ready_timeout=0.0,
+        options = {
+            "token": self.fake.token,
+            "api_base_url": self.fake.rest_base,
+            "guild_ready_timeout": 0.0,
             **overrides,
-        )
+        }
+        adapter = build_discord(app or self.app, **options)
         task = asyncio.create_task(adapter.run())
         ready = asyncio.create_task(adapter.wait_until_ready())
         done, _ = await asyncio.wait(

@@ -13,7 +13,9 @@ from bot.adapters.discord import DiscordConfig
 from bot.bootstrap import build, build_discord
 from bot.cli import _run
 from core.clock import FakeClock
+from core.errors import ConfigurationError
 from core.settings import Settings
+from tests.adapters.discord.conftest import DiscordWorld
 from tests.support.fake_discord import FakeDiscord
 
 
@@ -54,3 +56,8 @@ def test_the_token_never_shows_in_a_repr(settings: Settings) -> None:
     assert "very-secret-token" not in repr(
         DiscordConfig.from_settings(settings, token="very-secret-token")
     )
+
+
+async def test_a_wrong_token_is_a_configuration_error(world: DiscordWorld) -> None:
+    with pytest.raises(ConfigurationError, match="Discord refused DISCORD_BOT_TOKEN"):
+        await world.start(token="not-the-token")
