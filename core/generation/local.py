@@ -8,8 +8,8 @@ A picture comes together in three steps:
 
 1. **Plan** (`scene.py`): the words choose a palette, the style (or the words) a shape family.
 2. **Paint** (`painters.py`) on a small working canvas: a gradient background, then shapes.
-3. **Finish** (here) at full size: soften or glow, upscale, lay a texture (grain, paper,
-   canvas…), and letter the prompt small in the bottom-left corner (`lettering.py`).
+3. **Finish** (here): soften or glow, lay a texture (grain, paper, canvas…), upscale to the
+   asked size, and letter the prompt small in the bottom-left corner (`lettering.py`).
 
 An edit keeps the parent's light and dark structure: it recolours the parent through the
 new palette, then lays the new prompt's shapes over it, less than half opaque.
@@ -36,8 +36,8 @@ MIN_SIDE, MAX_SIDE = 64, 4096
 MAX_COUNT = 10  # like OpenAI's `n`
 EDIT_RECOLOUR = 0.6  # how much of the parent's colour an edit replaces with the new palette
 EDIT_OVERPAINT = 0.45  # how much an edit's new shapes cover the parent, at most
-# Generated pictures are grainy and barely compress further: level 1 is twice as fast as
-# the default and the image store re-encodes on the way in anyway.
+# Generated pictures are grainy and barely compress further: level 1 is ~5× faster than
+# Pillow's default (files ~30 % larger), and the image store re-encodes them anyway.
 PNG_COMPRESS_LEVEL = 1
 
 
@@ -128,8 +128,8 @@ _NEUTRAL = 128  # a surface value that leaves a pixel as it is
 
 
 def _apply_texture(picture: Image.Image, plan: Plan) -> Image.Image:
-    """Add a grey surface (128 = no change) to every channel, on the working canvas: the
-    upscale softens it into film-like grain, and PNG packs the result far smaller."""
+    """Add a grey surface (128 = no change) to every channel. On the working canvas: the
+    upscale softens it into film-like grain, at a quarter of the cost of full size."""
     if plan.texture is Texture.NONE:
         return picture
     surface = SURFACES[plan.texture](plan)

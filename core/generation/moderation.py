@@ -101,7 +101,7 @@ RULES: tuple[Rule, ...] = (
 )  # fmt: skip
 CUSTOM_CATEGORY = "policy"
 
-# Letters that look alike in Cyrillic and Greek, and the usual digit and symbol stand-ins.
+# Cyrillic and Greek letters that look like Latin ones.
 _LOOKALIKES = str.maketrans(
     {
         "а": "a", "е": "e", "о": "o", "р": "p", "с": "c", "у": "y", "х": "x", "і": "i",
@@ -109,6 +109,7 @@ _LOOKALIKES = str.maketrans(
         "α": "a", "ε": "e", "ο": "o", "ρ": "p", "κ": "k", "τ": "t", "ι": "i", "ν": "v",
     }
 )  # fmt: skip
+# The usual digit and symbol stand-ins for letters.
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a", "$": "s",
      "!": "i", "|": "l", "+": "t", "€": "e"}

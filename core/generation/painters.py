@@ -286,14 +286,15 @@ def paint_facets(canvas: Image.Image, plan: Plan) -> None:
     jitter[0, :, 1] = jitter[-1, :, 1] = jitter[:, 0, 0] = jitter[:, -1, 0] = 0  # edges stay
     points += jitter
     centres = _focus_points(plan, len(plan.palette), 0.3)
-    for r in range(rows):
-        for c in range(cols):
-            a, b, d, e = points[r, c], points[r, c + 1], points[r + 1, c], points[r + 1, c + 1]
+    for row in range(rows):
+        for col in range(cols):
+            a, b = points[row, col], points[row, col + 1]
+            d, e = points[row + 1, col], points[row + 1, col + 1]
             for triangle, light in (((a, b, e), 0.08), ((a, e, d), -0.06)):
                 cx, cy = sum(triangle) / 3
                 near = int(np.argmin(((centres - (cx, cy)) ** 2).sum(axis=1)))
                 under = underneath[min(int(cy), height - 1), min(int(cx), width - 1)]
-                colour = mix(tuple(int(v) for v in under), plan.colour(near), 0.45)  # type: ignore[arg-type]
+                colour = mix((int(under[0]), int(under[1]), int(under[2])), plan.colour(near), 0.45)
                 colour = shade(colour, light + float(rng.uniform(-0.12, 0.12)))
                 corners = [tuple(p.tolist()) for p in triangle]
                 draw.polygon(corners, fill=plan.rgba(colour, 1), outline=plan.rgba(colour, 1))

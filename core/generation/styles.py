@@ -206,4 +206,4 @@ def get_style(name: str | None) -> Style | None:
 def prompt_with_style(prompt: str, name: str | None) -> str:
     """The prompt sent to a text-to-image model: the user's words, then the style's phrase."""
     style = get_style(name)
-    return f"{prompt}. Style: {style.prompt_suffix}" if style else prompt
+    return f"{prompt.rstrip()}\nStyle: {style.prompt_suffix}" if style else prompt

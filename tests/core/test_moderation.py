@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import pytest
 from hypothesis import given
@@ -184,8 +184,8 @@ _benign = st.lists(st.sampled_from(["a", "painting", "of", "the", "sunny", "hill
     _benign,
 )
 def test_disguised_terms_are_still_caught(
-    term: str, disguise, before: list[str], after: list[str]
-) -> None:  # type: ignore[no-untyped-def]
+    term: str, disguise: Callable[[str], str], before: list[str], after: list[str]
+) -> None:
     prompt = " ".join([*before, disguise(term), *after])
     assert LocalModerator().verdict(prompt).flagged, prompt
 

@@ -78,7 +78,7 @@ async def test_generate_returns_pngs_of_the_asked_size(fake: FakeOpenAI) -> None
 async def test_the_style_is_appended_to_the_prompt(fake: FakeOpenAI) -> None:
     await provider(fake).generate("a fox", ImageOptions(style="ukiyo-e"))
     [call] = fake.calls_to(GENERATIONS)
-    assert call.body["prompt"].startswith("a fox. Style: ukiyo-e woodblock print")
+    assert call.body["prompt"].startswith("a fox\nStyle: ukiyo-e woodblock print")
 
 
 async def test_no_style_and_no_user_ref_send_the_prompt_alone(fake: FakeOpenAI) -> None:
