@@ -81,4 +81,5 @@ def post_reply(ctx: Context, post: Post, *, liked: bool) -> Reply:
         images=post_image(ctx, post),
         footer=post_footer(ctx, post),
         buttons=post_buttons(ctx, post, liked=liked),
+        post_id=post.id,
     )
