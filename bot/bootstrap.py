@@ -31,6 +31,8 @@ from core.persistence.database import Database
 from core.services import Services
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
+from core.social.data_rights import AccountData
+from core.social.linking import AccountLinking
 
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
@@ -125,6 +127,8 @@ def build(
         updates=UpdateLog(clock),
         sent_messages=SentMessages(),
         generation=Generation(jobs, quotas, STYLES, worker.wake),
+        linking=AccountLinking(clock),
+        account_data=AccountData(images, clock, settings.data_dir / "exports"),
     )
     registry = build_registry()
     return App(

@@ -20,6 +20,7 @@ class Profile:
     followers: int
     following: int
     viewer_follows: bool
+    linked: tuple[str, ...]  # "telegram: @bob" per identity, when the owner shows them
 
 
 class Accounts:
@@ -47,6 +48,7 @@ class Accounts:
                         platform=platform,
                         platform_user_id=platform_user_id,
                         display_name=name,
+                        username=handle_hint[:64] or None,
                     )
                 return account
             except IntegrityError:
@@ -80,4 +82,16 @@ class Accounts:
             followers=await Follow.filter(followee=account).count(),
             following=await Follow.filter(follower=account).count(),
             viewer_follows=await Follow.exists(follower=viewer, followee=account),
+            linked=await self._linked(viewer, account),
+        )
+
+    async def _linked(self, viewer: Account, account: Account) -> tuple[str, ...]:
+        if not account.show_linked_handles and viewer.id != account.id:
+            return ()
+        identities = await Identity.filter(account=account).order_by("platform")
+        if len(identities) < 2:
+            return ()
+        return tuple(
+            f"{i.platform.value}: {'@' + i.username if i.username else i.display_name}"
+            for i in identities
         )

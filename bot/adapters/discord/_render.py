@@ -81,7 +81,8 @@ class Rendered:
 
 def render(reply: Reply, *, upload_cap: int = DEFAULT_UPLOAD_CAP) -> Rendered:
     files = _files(reply.images, upload_cap)
-    rendered = Rendered(files=files, view=_view(reply.buttons))
+    documents = _files(reply.files, upload_cap, prefix="file-")  # plain attachments
+    rendered = Rendered(files=files + documents, view=_view(reply.buttons))
     text = f"⚠️ {reply.text}" if reply.is_error else reply.text
     plain = reply.title is None and reply.footer is None and not files
     if plain and len(text) <= CONTENT_MAX:
@@ -108,7 +109,9 @@ def _embed(reply: Reply, text: str, files: list[discord.File]) -> discord.Embed:
     return embed
 
 
-def _files(images: tuple[ImageRef, ...], upload_cap: int) -> list[discord.File]:
+def _files(
+    images: tuple[ImageRef, ...], upload_cap: int, *, prefix: str = ""
+) -> list[discord.File]:
     files: list[discord.File] = []
     for index, image in enumerate(images):
         if len(files) == ATTACHMENTS_MAX:
@@ -122,7 +125,7 @@ def _files(images: tuple[ImageRef, ...], upload_cap: int) -> list[discord.File]:
         if size > upload_cap:
             log.warning("image %s (%d bytes) exceeds the upload cap", image.path.name, size)
             continue
-        name = image.filename if index == 0 else f"{index}-{image.filename}"
+        name = prefix + (image.filename if index == 0 else f"{index}-{image.filename}")
         files.append(discord.File(image.path, filename=name, description=image.alt[:1024] or None))
     return files
 
