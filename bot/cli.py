@@ -11,7 +11,7 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from bot.bootstrap import App, build, build_telegram
+from bot.bootstrap import App, build, build_discord, build_telegram
 from core.errors import ConfigurationError
 from core.persistence.database import upgrade
 from core.settings import Settings
@@ -49,6 +49,23 @@ async def _chat(app: App, user: str) -> None:
         await app.stop()
 
 
+class ChatAdapter(Protocol):
+    async def run(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def _chat_adapters(app: App) -> list[ChatAdapter]:
+    """One adapter per configured chat platform."""
+    settings = app.settings
+    adapters: list[ChatAdapter] = []
+    if settings.discord_bot_token is not None:
+        adapters.append(build_discord(app))
+    if settings.telegram_bot_token is not None:
+        adapters.append(build_telegram(app))
+    return adapters
+
+
 async def _run(app: App) -> None:
     adapters = _chat_adapters(app)
     if not adapters:
@@ -56,31 +73,12 @@ async def _run(app: App) -> None:
         await _chat(app, _default_user())
         return
     await app.start()
-    runs = [asyncio.create_task(adapter.run()) for adapter in adapters]
     try:
-        await asyncio.gather(*runs)
-    finally:  # one failed, or Ctrl-C: stop the others too
-        for run in runs:
-            run.cancel()
-        await asyncio.gather(*runs, return_exceptions=True)
+        await asyncio.gather(*(adapter.run() for adapter in adapters))
+    finally:
+        for adapter in adapters:
+            await adapter.close()
         await app.stop()
-
-
-class _ChatAdapter(Protocol):
-    async def run(self) -> None:
-        """Serve until cancelled, then stop cleanly."""
-
-
-def _chat_adapters(app: App) -> list[_ChatAdapter]:
-    """One adapter per chat platform with a token."""
-    adapters: list[_ChatAdapter] = []
-    if app.settings.telegram_bot_token is not None:
-        adapters.append(build_telegram(app))
-    if app.settings.discord_bot_token is not None:
-        raise ConfigurationError(
-            "the Discord adapter is not available in this version; unset DISCORD_BOT_TOKEN"
-        )
-    return adapters
 
 
 def _default_user() -> str:
@@ -97,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"mosaic: invalid configuration:\n{error}", file=sys.stderr)
         return 2
-    _setup_logging(settings, quiet=args.command == "chat" or args.command == "run")
+    console = settings.discord_bot_token is None and settings.telegram_bot_token is None
+    _setup_logging(settings, quiet=args.command == "chat" or (args.command == "run" and console))
     try:
         if args.command == "db":
             asyncio.run(upgrade(settings.resolved_database_url))

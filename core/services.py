@@ -12,6 +12,8 @@ from core.generation.service import Generation
 from core.images import ImageStore
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
+from core.social.data_rights import AccountData
+from core.social.linking import AccountLinking
 
 
 @dataclass(slots=True)
@@ -29,3 +31,5 @@ class Services:
     updates: UpdateLog
     sent_messages: SentMessages
     generation: Generation
+    linking: AccountLinking
+    account_data: AccountData

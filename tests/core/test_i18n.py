@@ -45,12 +45,14 @@ def test_every_command_and_parameter_is_described_within_discord_limits() -> Non
 
 def test_every_key_used_in_code_exists() -> None:
     pattern = re.compile(
-        r"""(?:\bt|translate\([^,]+,|Error|Found|Input|Conflict|Forbidden|"""
-        r"""Exceeded)\(\s*["']([a-z_]+\.[a-z_.]+)["']"""
+        r"""(?:\bt|translate\([^,]+,|Error|Found|Input|Conflict|Forbidden|Exceeded|Failed|"""
+        r"""Refused|Flagged)\(\s*["']([a-z_]+\.[a-z_.]+)["']"""
+        r"""|default_key = ["']([a-z_.]+)["']"""
     )
     used = set()
     for path in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("core/**/*.py")]:
-        used |= set(pattern.findall(path.read_text(encoding="utf-8")))
+        for match in pattern.findall(path.read_text(encoding="utf-8")):
+            used |= {key for key in match if key}
     assert used, "the pattern finds keys"
     missing = sorted(k for k in used if k not in CATALOGS["en"])
     assert missing == []

@@ -104,6 +104,9 @@ class TelegramAdapter:
         self._config = config
         self._dispatcher = dispatcher
         services = dispatcher.services
+        # python-telegram-bot logs its URLs (token included) as soon as the Bot is built
+        self._redaction = TokenRedaction(config.token.get_secret_value())
+        self._redaction.install()
         self._application = self._build_application()
         bot = self._application.bot
         self._sender = TelegramSender(
@@ -123,7 +126,9 @@ class TelegramAdapter:
         self._application.add_handler(TypeHandler(Update, self._router.handle))
         self._application.add_error_handler(self._reporter.on_application_error)
         self._webhook: WebhookServer | None = None
-        self._redaction = TokenRedaction(config.token.get_secret_value())
+        self._closing = asyncio.Event()
+        self._stop_lock = asyncio.Lock()
+        self._stopped = False
 
     def __repr__(self) -> str:
         return f"TelegramAdapter(mode={self.mode!r})"
@@ -161,7 +166,6 @@ class TelegramAdapter:
         return builder.build()
 
     async def start(self) -> None:
-        self._redaction.install()
         await self._initialize()
         await publish_menu(
             self._sender,
@@ -216,21 +220,30 @@ class TelegramAdapter:
         await self._application.update_queue.put(update)
 
     async def stop(self) -> None:
-        updater = self._application.updater
-        if updater is not None and updater.running:
-            await updater.stop()
-        if self._webhook is not None:
-            await self._webhook.stop()
-            self._webhook = None
-        if self._application.running:
-            await self._application.stop()
-        await self._application.shutdown()
-        self._redaction.remove()
+        """Stop polling or the webhook, finish what is running, disconnect (idempotent)."""
+        async with self._stop_lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            updater = self._application.updater
+            if updater is not None and updater.running:
+                await updater.stop()
+            if self._webhook is not None:
+                await self._webhook.stop()
+                self._webhook = None
+            if self._application.running:
+                await self._application.stop()
+            await self._application.shutdown()
+            self._redaction.remove()
 
     async def run(self) -> None:
-        """Start, then serve until cancelled (Ctrl-C), then stop."""
+        """Start, serve until `close()` or cancellation (Ctrl-C), then stop."""
         try:
             await self.start()
-            await asyncio.Event().wait()
+            await self._closing.wait()
         finally:
             await self.stop()
+
+    async def close(self) -> None:
+        self._closing.set()
+        await self.stop()

@@ -16,7 +16,7 @@ from bot.adapters.telegram._format import cut
 from bot.adapters.telegram._sender import TelegramSender
 from bot.commands import CommandRegistry, CommandSpec
 from core.domain import Platform
-from core.i18n import LANGUAGES, translate
+from core.i18n import CATALOGS, LANGUAGES, translate
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +49,8 @@ def _describe(name: str, specs: list[CommandSpec], language: str) -> str:
         return f"{described} ({', '.join(subs)})" if subs else described
     if len(specs) == 1:
         return f"{subs[0]} — {translate(language, specs[0].description_key)}"
+    if f"cmd.{name}" in CATALOGS[language]:  # the group's own description
+        return f"{translate(language, f'cmd.{name}')}: {', '.join(subs)}"
     return translate(language, "telegram.menu.group", names=", ".join(subs))
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+from bot.adapters.telegram._menu import menu
+from bot.commands import CommandRegistry, CommandSpec
 from core.domain import Platform
 from core.persistence.models import Follow
 from tests.adapters.telegram.conftest import Telegram, messages, texts
@@ -43,10 +45,23 @@ async def test_the_menu_is_published_in_english_and_german(telegram: Telegram) -
     assert everyone["share"] == "Einen Link zu einem Beitrag holen, um ihn zu teilen"
     assert "server" not in everyone and "post" not in everyone
     admins = {c["command"]: c["description"] for c in menus[("all_chat_administrators", "en")]}
-    assert admins["server"] == "Choose one: show, language, generation, nsfw"
-    assert admins["settings"] == "language — Choose your language"
+    assert admins["server"] == (
+        "This server's Mosaic settings (admins): show, language, generation, nsfw"
+    )
+    assert admins["settings"] == "Your personal settings: language, handles"
     assert menus[("default", "")] == menus[("default", "en")]
     assert telegram.fake.rejections == []
+
+
+def test_a_group_without_a_description_lists_its_subcommands() -> None:
+    async def nothing(ctx: object) -> None:
+        return None
+
+    registry = CommandRegistry(
+        [CommandSpec("zz one", nothing), CommandSpec("zz two", nothing)]  # type: ignore[arg-type]
+    )
+    [entry] = menu(registry, "de", admins=False)
+    assert (entry.command, entry.description) == ("zz", "Wähle eins: one, two")
 
 
 async def test_a_group_of_subcommands_alone_lists_them(telegram: Telegram) -> None:
@@ -54,7 +69,8 @@ async def test_a_group_of_subcommands_alone_lists_them(telegram: Telegram) -> No
     [answer] = texts(await telegram.say(ana, "/settings"))
     assert answer == (
         "/settings needs one more word. Choose one:\n"
-        "/settings language <en|de> — Choose your language"
+        "/settings language <en|de> — Choose your language\n"
+        "/settings handles <show|hide> — Show your handles from other platforms on your profile"
     )
 
 
