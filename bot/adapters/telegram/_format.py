@@ -46,12 +46,13 @@ def cut(text: str, limit: int) -> str:
         end += 1
     while end > 0 and end < len(text) and _attached(text[end]):
         end -= 1
-    while end > 0 and text[end - 1] in _JOINERS:  # a joiner must not dangle at the end
-        end -= 1
     space = max(text.rfind(" ", 0, end + 1), text.rfind("\n", 0, end + 1))
     if space >= end * _SHORTEST_WORD_CUT and space > 0:
         end = space
-    return text[:end].rstrip() + ELLIPSIS
+    kept = text[:end].rstrip()
+    while kept and kept[-1] in _JOINERS:  # a joiner must not dangle at the end
+        kept = kept[:-1].rstrip()
+    return kept + ELLIPSIS
 
 
 def escape(text: str) -> str:
