@@ -23,18 +23,23 @@ class Profile:
     linked: tuple[str, ...]  # "telegram: @bob" per identity, when the owner shows them
 
 
+async def _account_of(platform: Platform, platform_user_id: str) -> Account | None:
+    identity = (
+        await Identity.filter(platform=platform, platform_user_id=platform_user_id)
+        .select_related("account")
+        .first()
+    )
+    return identity.account if identity is not None else None
+
+
 class Accounts:
     async def resolve(
         self, platform: Platform, platform_user_id: str, display_name: str, *, handle_hint: str = ""
     ) -> Account:
         """The Account behind a platform user, created on first use."""
-        identity = (
-            await Identity.filter(platform=platform, platform_user_id=platform_user_id)
-            .select_related("account")
-            .first()
-        )
-        if identity is not None:
-            return identity.account
+        existing = await _account_of(platform, platform_user_id)
+        if existing is not None:
+            return existing
         name = clean_display_name(display_name)
         base = handle_from(handle_hint or name or platform_user_id)
         for attempt in range(1, 50):
@@ -53,13 +58,9 @@ class Accounts:
                 return account
             except IntegrityError:
                 # Either the handle is taken or a concurrent request created this identity.
-                existing = (
-                    await Identity.filter(platform=platform, platform_user_id=platform_user_id)
-                    .select_related("account")
-                    .first()
-                )
+                existing = await _account_of(platform, platform_user_id)
                 if existing is not None:
-                    return existing.account
+                    return existing
         raise RuntimeError(f"could not find a free handle for {base!r}")
 
     async def by_handle(self, text: str) -> Account:
