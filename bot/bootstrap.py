@@ -7,7 +7,7 @@ Tests call `build()` with fakes (a fake clock, a fake image provider, a test dat
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -38,6 +38,7 @@ from core.social.linking import AccountLinking
 
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
+    from bot.adapters.telegram import Limits, TelegramAdapter, Timing
 
 log = logging.getLogger(__name__)
 
@@ -185,3 +186,27 @@ def build_discord(
 def style_suggestions(language: str) -> list[tuple[str, str]]:
     """`/imagine style:` choices: (style name, its label in `language`)."""
     return [(name, translate(language, label_key(name))) for name in style_names()]
+
+
+def build_telegram(
+    app: App,
+    *,
+    limits: Limits | None = None,
+    timing: Timing | None = None,
+    on_handled: Callable[[int], None] | None = None,
+) -> TelegramAdapter:
+    """The Telegram adapter for `app`, configured from its settings (TELEGRAM_*).
+
+    Tests pass scaled-down `timing` and `on_handled` (called after each update is handled).
+    """
+    from bot.adapters.telegram import TelegramAdapter, TelegramConfig
+
+    adapter = TelegramAdapter(
+        TelegramConfig.from_settings(app.settings),
+        app.dispatcher,
+        limits=limits,
+        timing=timing,
+        on_handled=on_handled,
+    )
+    app.notices.add_messenger(Platform.TELEGRAM, adapter.messenger)  # jobs outliving an update
+    return adapter
