@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from bot.commands.job_notices import JobNotices
+from bot.messengers import AccountNotifier, MessengerRetractor, Messengers
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock, SystemClock
@@ -28,6 +29,7 @@ from core.generation.worker import GenerationWorker
 from core.i18n import translate
 from core.images import ImageStore, LocalImageStore
 from core.persistence.database import Database
+from core.safety import AuditLog, Authority, Moderation, Reports, Safety, Sanctions, Takedown
 from core.services import Services
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
@@ -103,7 +105,9 @@ def build(
         per_server=settings.server_daily_image_quota,
     )
     jobs = GenerationJobs(moderator, quotas, clock)
-    notices = JobNotices(tokens, images)
+    messengers = Messengers()  # the adapters add theirs (build_discord, ...)
+    notices = JobNotices(tokens, images, messengers)
+    sent_messages = SentMessages()
     worker = GenerationWorker(
         provider,
         images,
@@ -126,10 +130,11 @@ def build(
         tokens=tokens,
         destinations=Destinations(),
         updates=UpdateLog(clock),
-        sent_messages=SentMessages(),
+        sent_messages=sent_messages,
         generation=Generation(jobs, quotas, STYLES, worker.wake),
         linking=AccountLinking(clock),
         account_data=AccountData(images, clock, settings.data_dir / "exports"),
+        safety=build_safety(settings, clock, posts, sent_messages, messengers),
     )
     registry = build_registry()
     return App(
@@ -141,6 +146,24 @@ def build(
         notices=notices,
         worker=worker,
     )
+
+
+def build_safety(
+    settings: Settings,
+    clock: Clock,
+    posts: Posts,
+    sent_messages: SentMessages,
+    messengers: Messengers,
+) -> Safety:
+    """Reports, moderation, sanctions, audit and takedowns, speaking through the messengers."""
+    authority = Authority(settings.global_moderator_names)
+    notifier = AccountNotifier(messengers, settings.default_language)
+    takedown = Takedown(sent_messages, MessengerRetractor(messengers))
+    reports = Reports(posts, settings.report_hide_threshold, takedown, notifier)
+    sanctions = Sanctions(clock)
+    audit = AuditLog(clock)
+    moderation = Moderation(authority, reports, sanctions, audit, takedown, notifier, clock, posts)
+    return Safety(authority, reports, sanctions, audit, takedown, moderation)
 
 
 def build_discord(

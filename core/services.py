@@ -10,6 +10,7 @@ from core.clock import Clock
 from core.feed import ChronologicalFeed
 from core.generation.service import Generation
 from core.images import ImageStore
+from core.safety import Safety
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
 from core.social.data_rights import AccountData
@@ -33,3 +34,4 @@ class Services:
     generation: Generation
     linking: AccountLinking
     account_data: AccountData
+    safety: Safety

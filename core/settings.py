@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         default=500, ge=0, alias="MOSAIC_SERVER_DAILY_IMAGE_QUOTA"
     )
 
+    # Trust and safety
+    report_hide_threshold: int = Field(default=3, ge=1, alias="MOSAIC_REPORT_HIDE_THRESHOLD")
+    global_moderators: str = Field(default="", alias="MOSAIC_GLOBAL_MODERATORS")
+
     # Chat platforms
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = Field(default=None, alias="TELEGRAM_API_BASE_URL")
@@ -66,6 +70,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite://{(self.data_dir / 'mosaic.db').resolve()}"
+
+    @property
+    def global_moderator_names(self) -> frozenset[str]:
+        """Handles (without @, lowercase) and account ids of the global moderators."""
+        names = (part.strip().lstrip("@").lower() for part in self.global_moderators.split(","))
+        return frozenset(name for name in names if name)
 
     @property
     def images_dir(self) -> Path:

@@ -1,6 +1,6 @@
 """The command layer: one registry of specs, handlers that call core, one dispatcher."""
 
-from bot.commands import general, generation, identity, posts, server, sharing, social
+from bot.commands import general, generation, identity, posts, safety, server, sharing, social
 from bot.commands.context import Context
 from bot.commands.dispatcher import Dispatcher, error_reply
 from bot.commands.registry import CommandRegistry
@@ -17,6 +17,7 @@ def build_registry() -> CommandRegistry:
             *sharing.SPECS,
             *server.SPECS,
             *identity.SPECS,
+            *safety.SPECS,
         ]
     )
 

@@ -106,6 +106,8 @@ class Dispatcher:
         if spec.admin_only:
             require_admin(actor)
         account = account or await self.account_for(actor)
+        if spec.restricted:
+            await self.services.safety.sanctions.check(account.id, actor.platform, actor.server_id)
         ctx = Context(
             actor=actor,
             account=account,

@@ -31,3 +31,11 @@ class DiscordMessenger:
 
     async def edit(self, handle: SentMessage, reply: Reply) -> None:
         await self._outbound.edit_in_channel(handle, reply)
+
+    def direct_target(self, user_id: str) -> dict[str, str]:
+        """A person, reached by DM (a moderator's decision, a notice)."""
+        return {"user": user_id}
+
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """Delete a message the bot sent (a takedown); True when it is gone."""
+        return await self._outbound.delete_in_channel(int(chat_id), int(message_id))

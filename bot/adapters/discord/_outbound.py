@@ -129,6 +129,16 @@ class Outbound:
             )
         await self._sent(Where.CHANNEL, message, reply)
 
+    async def delete_in_channel(self, channel_id: int, message_id: int) -> bool:
+        """Delete one of our messages; one that is gone already counts as deleted."""
+        channel = self._client.get_partial_messageable(channel_id)
+        try:
+            async with self._reported(str(channel_id), ChatKind.CHANNEL):
+                await channel.get_partial_message(message_id).delete()
+        except discord.NotFound:
+            pass  # deleted already (by someone, or by an earlier takedown)
+        return True
+
     # ---------------------------------------------------------------------------------
     async def _sent(self, where: Where, message: discord.Message, reply: Reply) -> SentMessage:
         ephemeral = message.flags.ephemeral
