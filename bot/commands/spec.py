@@ -98,6 +98,9 @@ class CommandSpec:
     hidden: bool = False  # reachable by buttons only; not listed in menus or /help
     private_reply: bool = False  # the answer concerns only the invoker (Discord ephemeral)
     admin_only: bool = False  # server/group admins only, in a server or group
+    # The handler decides with the actor's admin rights (moderation): adapters that look
+    # rights up on demand (Telegram's getChatMember) must do so for it too.
+    asks_admin: bool = False
     restricted: bool = False  # refused to people muted or banned where they are
     examples: tuple[str, ...] = field(default=())
 
@@ -110,6 +113,10 @@ class CommandSpec:
                 raise ValueError(f"bad parameter name {param.name!r} in {self.name!r}")
             if param.kind is ParamKind.TEXT and index != len(self.params) - 1:
                 raise ValueError(f"{self.name}: a text parameter must come last")
+
+    @property
+    def needs_admin_check(self) -> bool:
+        return self.admin_only or self.asks_admin
 
     @property
     def key(self) -> str:

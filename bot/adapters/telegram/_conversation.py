@@ -65,3 +65,11 @@ class TelegramMessenger:
         if place is not None and place.paused_reason is not None:
             raise ChatUnavailable(chat.id, place.paused_reason)
         return await self._delivery.send(chat, reply)
+
+    def direct_target(self, user_id: str) -> dict[str, str]:
+        """A person's private chat with the bot (its id is the user's id)."""
+        return {"chat_id": user_id, "kind": ChatKind.PRIVATE.value}
+
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """Delete a message the bot sent (a takedown); True when it is gone."""
+        return await self._delivery.delete(int(chat_id), int(message_id))

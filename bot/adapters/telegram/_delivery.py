@@ -86,6 +86,22 @@ class ReplyDelivery:
             if "not modified" not in error.message.lower():
                 raise
 
+    async def delete(self, chat_id: int, message_id: int) -> bool:
+        """Delete a message the bot sent (a takedown); True when it is gone."""
+        try:
+            await self._sender.call(
+                "delete_message", chat_id=self._sender.current_id(chat_id), message_id=message_id
+            )
+        except BadRequest as error:
+            if "not found" in error.message.lower():
+                return True  # gone already
+            log.warning("could not delete message %s in %s: %s", message_id, chat_id, error)
+            return False
+        except TelegramError as error:
+            log.warning("could not delete message %s in %s: %s", message_id, chat_id, error)
+            return False
+        return True
+
     async def _replace(self, handle: TelegramMessage, reply: Reply) -> None:
         replacement = await self.send(handle.chat, reply)
         try:

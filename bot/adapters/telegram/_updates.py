@@ -119,7 +119,7 @@ class UpdateRouter:
         if spec is None and (usage := await self._group_usage(actor, line)) is not None:
             await conversation.send(usage)
             return
-        if spec is not None and spec.admin_only and actor.server_id is not None:
+        if spec is not None and spec.needs_admin_check and actor.server_id is not None:
             actor = await self._as_admin(actor)
         await self._send_all(
             conversation, await self._dispatcher.run_text(actor, line, conversation)
@@ -183,7 +183,7 @@ class UpdateRouter:
             if account.id != action.owner_id:
                 raise Forbidden("error.not_your_button")
         needs_admin = action.command in self._registry and (
-            self._registry.get(action.command).admin_only
+            self._registry.get(action.command).needs_admin_check
         )
         return await self._as_admin(actor) if needs_admin and actor.server_id else actor
 
