@@ -6,6 +6,7 @@ Secrets are `SecretStr`: they never show up in `repr()`, logs or tracebacks.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,6 +40,17 @@ class Settings(BaseSettings):
     daily_image_quota: int = Field(default=25, ge=0, alias="MOSAIC_DAILY_IMAGE_QUOTA")
     server_daily_image_quota: int = Field(
         default=500, ge=0, alias="MOSAIC_SERVER_DAILY_IMAGE_QUOTA"
+    )
+
+    # Feed: text embeddings of prompts and captions
+    embeddings: Literal["auto", "local", "openai"] = Field(
+        default="auto", alias="MOSAIC_EMBEDDINGS"
+    )
+    openai_embedding_model: str = Field(
+        default="text-embedding-3-small", alias="OPENAI_EMBEDDING_MODEL"
+    )
+    embedding_dimensions: int = Field(
+        default=256, ge=16, le=3072, alias="MOSAIC_EMBEDDING_DIMENSIONS"
     )
 
     # Chat platforms

@@ -11,6 +11,7 @@ from core.clock import Clock
 from core.errors import Forbidden, NotFound
 from core.images import ImageStore
 from core.persistence.models import Account, Audience, Platform, Post, StoredImage
+from core.social.taste import NoTasteUpdates, TasteUpdater
 from core.social.visibility import can_view
 from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
 
@@ -33,9 +34,10 @@ class Provenance:
 
 
 class Posts:
-    def __init__(self, images: ImageStore, clock: Clock) -> None:
+    def __init__(self, images: ImageStore, clock: Clock, taste: TasteUpdater | None = None) -> None:
         self._images = images
         self._clock = clock
+        self._taste = taste or NoTasteUpdates()
 
     async def create(
         self,
@@ -85,6 +87,7 @@ class Posts:
             )
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)
+        await self._taste.post_created(post)  # outside: it may call an embeddings API
         return post
 
     async def _load(self, post_id: int) -> Post:
