@@ -147,8 +147,7 @@ class PersonalizedFeed:
         self, viewer: Account, session: FeedSession, number: int
     ) -> tuple[FeedPage, list[list[int]]]:
         shown = set(itertools.chain.from_iterable(session.pages))
-        seen = {int(k): v for k, v in session.seen.items()}
-        ranked = await self.rank(viewer, exclude=shown, seen=seen)
+        ranked = await self.rank(viewer, exclude=shown, seen=_seen(session))
         wanted = min(number - len(session.pages), MAX_JUMP)
         pages = paginate(ranked, self.page_size, wanted)
         new_pages = [[item.post_id for item in page] for page in pages if page]
@@ -160,15 +159,13 @@ class PersonalizedFeed:
         return FeedPage(number, posts, has_more=len(ranked) > on_pages), new_pages
 
     async def _save(self, session: FeedSession, version: int, new_pages: list[list[int]]) -> bool:
-        seen = dict(session.seen)
+        seen = _seen(session)
         for post_id in itertools.chain.from_iterable(new_pages):
-            key = str(post_id)
-            seen[key] = seen.pop(key, 0) + 1  # re-inserted: most recent last
-        seen = dict(list(seen.items())[-SEEN_MEMORY:])
+            seen[post_id] = seen.pop(post_id, 0) + 1  # re-inserted: most recent last
         updated = await FeedSession.filter(id=session.id, version=version).update(
             number=session.number,
             pages=[*session.pages, *new_pages],
-            seen=seen,
+            seen=[[post_id, times] for post_id, times in seen.items()][-SEEN_MEMORY:],
             version=version + 1,
             updated_at=self.clock.now(),
         )
@@ -299,7 +296,7 @@ class PersonalizedFeed:
         session = await FeedSession.get_or_none(account_id=viewer.id)
         state = TasteState.of(profile) if profile is not None else TasteState()
         followed = await Follow.exists(follower_id=viewer.id, followee_id=post.author_id)
-        seen = {int(k): v for k, v in session.seen.items()} if session else {}
+        seen = _seen(session) if session else {}
         taste = self._viewer(
             viewer.id,
             state,
@@ -355,6 +352,12 @@ class PersonalizedFeed:
 
     async def reset_tuning(self, viewer: Account) -> None:
         await TasteProfile.filter(account_id=viewer.id).update(steering_text="", steering=[])
+
+
+def _seen(session: FeedSession) -> dict[int, int]:
+    """Post id → times shown, in the order last shown (a JSON list keeps its order; JSON
+    objects lose theirs on PostgreSQL, which stores them as jsonb)."""
+    return {int(post_id): int(times) for post_id, times in session.seen}
 
 
 def _term(item: dict) -> SteeringTerm:

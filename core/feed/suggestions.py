@@ -165,7 +165,7 @@ def _conversation_score(item: RankedPost) -> float:
 
 
 def _top_words(weights: dict[str, float], count: int) -> list[str]:
-    ordered = sorted(weights.items(), key=lambda item: -item[1])
+    ordered = sorted(weights.items(), key=lambda item: (-item[1], item[0]))
     return [word for word, _ in ordered if word not in STOP_WORDS][:count]
 
 

@@ -208,7 +208,7 @@ class TasteKeeper:
         )
         vectors = [v for v in (unpack(r) for r in rows) if v is not None]
         embedding = np.mean(vectors, axis=0) if vectors else None
-        signal = Engagement(weight=FOLLOW_WEIGHT, embedding=embedding, author_id=followee.id)
+        signal = Engagement(weight=FOLLOW_WEIGHT, embedding=embedding)  # affinity: the follow
         await self._apply(signal, follower.id)
 
     async def unfollowed(self, follower: Account, followee: Account) -> None:

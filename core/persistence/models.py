@@ -358,7 +358,7 @@ class FeedSession(Model):
     )
     number = fields.IntField(default=0)  # sessions started so far
     pages: list = fields.JSONField(default=list)  # post ids per page of this session
-    seen: dict = fields.JSONField(default=dict)  # post id → times shown (most recent last)
+    seen: list = fields.JSONField(default=list)  # [post id, times shown], most recent last
     version = fields.IntField(default=0)
     updated_at = fields.DatetimeField(null=True)
 

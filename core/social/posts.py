@@ -84,6 +84,7 @@ class Posts:
                 provider=provenance.provider,
                 model=provenance.model,
                 remix_of=remix_of,
+                created_at=self._clock.now(),
             )
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)

@@ -1,4 +1,5 @@
-"""A local stand-in for the OpenAI REST API, for the real `openai` SDK to talk to.
+"""A local stand-in for the OpenAI REST API (images, moderations, embeddings), for the real
+`openai` SDK to talk to.
 
 The SDK sends over httpx2, which HTTP-mocking libraries do not intercept, so tests point a
 real `AsyncOpenAI` at this server with `base_url`. It speaks the JSON of the real API

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
                 ('account', fields.OneToOneField('models.Account', source_field='account_id', db_constraint=True, to_field='id', related_name='feed_session', on_delete=OnDelete.CASCADE)),
                 ('number', fields.IntField(default=0)),
                 ('pages', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
-                ('seen', fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('seen', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('version', fields.IntField(default=0)),
                 ('updated_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
