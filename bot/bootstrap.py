@@ -19,7 +19,16 @@ from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock, SystemClock
 from core.domain import Platform
-from core.feed import ChronologicalFeed
+from core.feed import (
+    ChronologicalFeed,
+    Discovery,
+    HashedNgramEmbedder,
+    PersonalizedFeed,
+    PostIndexer,
+    Suggestions,
+    TasteKeeper,
+    TextEmbedder,
+)
 from core.generation import ImageProvider, Moderator
 from core.generation.jobs import GenerationJobs
 from core.generation.quota import Quotas
@@ -81,6 +90,24 @@ def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
     return OpenAIImageProvider(client, settings.openai_image_model), OpenAIModerator(client)
 
 
+def text_embedder(settings: Settings) -> TextEmbedder:
+    """OpenAI embeddings when a key is configured (and MOSAIC_EMBEDDINGS is not `local`),
+    else the local hashed n-gram embedder, which needs no download."""
+    wants_openai = settings.embeddings == "openai" or (
+        settings.embeddings == "auto" and settings.openai_api_key is not None
+    )
+    if not wants_openai:
+        return HashedNgramEmbedder()
+    from core.feed.openai_embeddings import OpenAIEmbedder
+    from core.generation.openai_images import build_openai_client
+
+    return OpenAIEmbedder(
+        build_openai_client(settings),
+        settings.openai_embedding_model,
+        settings.embedding_dimensions,
+    )
+
+
 def build(
     settings: Settings,
     *,
@@ -88,6 +115,7 @@ def build(
     images: ImageStore | None = None,
     provider: ImageProvider | None = None,
     moderator: Moderator | None = None,
+    embedder: TextEmbedder | None = None,
     progress_every: float = 5.0,
     job_lease: timedelta = timedelta(seconds=60),
 ) -> App:
@@ -98,7 +126,10 @@ def build(
         provider = provider or default_provider
         moderator = moderator or default_moderator
     tokens = ActionTokens()
-    posts = Posts(images, clock)
+    embedder = embedder or text_embedder(settings)
+    taste = TasteKeeper(PostIndexer(embedder), clock)
+    posts = Posts(images, clock, taste)
+    feed = PersonalizedFeed(embedder, clock, page_size=settings.feed_page_size)
     quotas = Quotas(
         clock,
         per_account=settings.daily_image_quota,
@@ -123,10 +154,13 @@ def build(
         clock=clock,
         images=images,
         accounts=Accounts(),
-        graph=SocialGraph(),
+        graph=SocialGraph(taste),
         posts=posts,
-        engagement=Engagement(posts),
-        feed=ChronologicalFeed(),
+        engagement=Engagement(posts, taste),
+        feed=feed,
+        chronological=ChronologicalFeed(),
+        discovery=Discovery(clock),
+        suggestions=Suggestions(feed, clock),
         tokens=tokens,
         destinations=Destinations(),
         updates=UpdateLog(clock),

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock
-from core.feed import ChronologicalFeed
+from core.feed import ChronologicalFeed, Discovery, PersonalizedFeed, Suggestions
 from core.generation.service import Generation
 from core.images import ImageStore
 from core.safety import Safety
@@ -26,7 +26,10 @@ class Services:
     graph: SocialGraph
     posts: Posts
     engagement: Engagement
-    feed: ChronologicalFeed
+    feed: PersonalizedFeed
+    chronological: ChronologicalFeed
+    discovery: Discovery
+    suggestions: Suggestions
     tokens: ActionTokens
     destinations: Destinations
     updates: UpdateLog

@@ -6,6 +6,7 @@ Secrets are `SecretStr`: they never show up in `repr()`, logs or tracebacks.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,16 @@ class Settings(BaseSettings):
     # Trust and safety
     report_hide_threshold: int = Field(default=3, ge=1, alias="MOSAIC_REPORT_HIDE_THRESHOLD")
     global_moderators: str = Field(default="", alias="MOSAIC_GLOBAL_MODERATORS")
+    # Feed: text embeddings of prompts and captions
+    embeddings: Literal["auto", "local", "openai"] = Field(
+        default="auto", alias="MOSAIC_EMBEDDINGS"
+    )
+    openai_embedding_model: str = Field(
+        default="text-embedding-3-small", alias="OPENAI_EMBEDDING_MODEL"
+    )
+    embedding_dimensions: int = Field(
+        default=256, ge=16, le=3072, alias="MOSAIC_EMBEDDING_DIMENSIONS"
+    )
 
     # Chat platforms
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")

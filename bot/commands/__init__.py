@@ -1,6 +1,16 @@
 """The command layer: one registry of specs, handlers that call core, one dispatcher."""
 
-from bot.commands import general, generation, identity, posts, safety, server, sharing, social
+from bot.commands import (
+    feed,
+    general,
+    generation,
+    identity,
+    posts,
+    safety,
+    server,
+    sharing,
+    social,
+)
 from bot.commands.context import Context
 from bot.commands.dispatcher import Dispatcher, error_reply
 from bot.commands.registry import CommandRegistry
@@ -14,6 +24,7 @@ def build_registry() -> CommandRegistry:
             *generation.SPECS,
             *social.SPECS,
             *posts.SPECS,
+            *feed.SPECS,
             *sharing.SPECS,
             *server.SPECS,
             *identity.SPECS,

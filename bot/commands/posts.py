@@ -1,4 +1,4 @@
-"""Posts, likes, comments and the feed."""
+"""Posts, likes and comments (the feed is in feed.py)."""
 
 from __future__ import annotations
 
@@ -83,25 +83,6 @@ async def delete(ctx: Context, post: int) -> Reply:
     return Reply(text=ctx.t("delete.done", post=post))
 
 
-async def feed(ctx: Context, page: int = 1) -> list[Reply]:
-    size = ctx.services.settings.feed_page_size
-    posts = await ctx.services.feed.page(ctx.account, limit=size + 1, offset=(page - 1) * size)
-    has_more = len(posts) > size
-    posts = posts[:size]
-    if not posts:
-        key = "feed.empty" if page == 1 else "feed.end"
-        return [Reply(text=ctx.t(key))]
-    liked = await _liked_ids(ctx, [p.id for p in posts])
-    replies = [post_reply(ctx, p, liked=p.id in liked) for p in posts]
-    nav: list[Button] = []
-    if page > 1:
-        nav.append(Button(ctx.t("button.previous"), "feed", {"page": page - 1}))
-    if has_more:
-        nav.append(Button(ctx.t("button.next"), "feed", {"page": page + 1}))
-    replies.append(Reply(text=ctx.t("feed.page", page=page), buttons=(tuple(nav),) if nav else ()))
-    return replies
-
-
 POST_ID = Param("post", ParamKind.POST)
 
 SPECS = (
@@ -114,9 +95,6 @@ SPECS = (
         ),
         platforms=frozenset({Platform.CONSOLE}),
         restricted=True,
-    ),
-    CommandSpec(
-        "feed", feed, (Param("page", ParamKind.INT, required=False, min_value=1, max_value=1000),)
     ),
     CommandSpec("show", show, (POST_ID,)),
     CommandSpec("like", like, (POST_ID,), restricted=True),

@@ -10,6 +10,10 @@ from bot.commands.spec import CommandSpec
 from core.domain import Platform
 from core.errors import NotFound
 
+# Discord cannot have a command `/feed` next to a group `/feed tune`; there a command whose
+# name is also a group becomes that group's subcommand `show` (`/feed show`).
+DEFAULT_SUBCOMMAND = "show"
+
 
 class CommandRegistry:
     def __init__(self, specs: Iterable[CommandSpec]) -> None:
@@ -35,8 +39,20 @@ class CommandRegistry:
         """Commands a user of `platform` can type (menus, /help)."""
         return [s for s in self._specs.values() if not s.hidden and s.available_on(platform)]
 
+    def is_group(self, name: str, platform: Platform) -> bool:
+        """Whether `name` has subcommands on `platform` ("feed" has "feed tune")."""
+        return any(spec.name.startswith(f"{name} ") for spec in self.listed(platform))
+
+    def published_name(self, spec: CommandSpec, platform: Platform) -> str:
+        """The name for platforms where a command cannot also be a group (Discord):
+        `feed` becomes `feed show` because `feed tune` exists; other names stay as they are."""
+        if " " not in spec.name and self.is_group(spec.name, platform):
+            return f"{spec.name} {DEFAULT_SUBCOMMAND}"
+        return spec.name
+
     def match_text(self, line: str, platform: Platform) -> tuple[CommandSpec, str]:
-        """`/settings language de` → (the "settings language" spec, "de")."""
+        """`/settings language de` → (the "settings language" spec, "de"). The published
+        form of a group's own command is understood too: `/feed show 2` is `/feed 2`."""
         body = line.strip().removeprefix("/")
         first, _, rest = body.partition(" ")
         first = first.lower()
@@ -44,6 +60,12 @@ class CommandRegistry:
         group_name = f"{first} {second.lower()}"
         if second and group_name in self._specs:
             spec, text = self._specs[group_name], rest_after_second
+        elif (
+            second.lower() == DEFAULT_SUBCOMMAND
+            and first in self._specs
+            and self.is_group(first, platform)
+        ):
+            spec, text = self._specs[first], rest_after_second
         elif first in self._specs:
             spec, text = self._specs[first], rest
         else:

@@ -1,5 +1,39 @@
-"""Feeds: which posts a viewer sees, in what order."""
+"""Feeds: which posts a viewer sees, in what order, and why.
+
+- `personal.PersonalizedFeed`: the ranked `/feed` (candidates → score → diversity → pages),
+  `/why` and `/feed tune`;
+- `taste.TasteKeeper`: keeps taste profiles and trending scores current on every write;
+- `discovery.Discovery`: trending, search, tags; `suggestions.Suggestions`: people, prompts,
+  posts worth a comment;
+- `chronological.ChronologicalFeed`: followees' posts, newest first (the baseline).
+"""
 
 from core.feed.chronological import ChronologicalFeed
+from core.feed.discovery import Discovery
+from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder
+from core.feed.indexing import PostIndexer
+from core.feed.local_embeddings import HashedNgramEmbedder
+from core.feed.personal import Explanation, FeedPage, PersonalizedFeed, RankedPost, Tuning
+from core.feed.scoring import Weights
+from core.feed.suggestions import PersonSuggestion, PromptIdea, Reason, Suggestions
+from core.feed.taste import TasteKeeper
 
-__all__ = ["ChronologicalFeed"]
+__all__ = [
+    "ChronologicalFeed",
+    "Discovery",
+    "EmbeddingUnavailable",
+    "Explanation",
+    "FeedPage",
+    "HashedNgramEmbedder",
+    "PersonSuggestion",
+    "PersonalizedFeed",
+    "PostIndexer",
+    "PromptIdea",
+    "RankedPost",
+    "Reason",
+    "Suggestions",
+    "TasteKeeper",
+    "TextEmbedder",
+    "Tuning",
+    "Weights",
+]

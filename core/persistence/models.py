@@ -107,10 +107,23 @@ class Post(Model):
     remix_count = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     deleted_at = fields.DatetimeField(null=True)
+    # Written by the feed (core/feed/indexing.py) when the post is made, and `hot` again on
+    # every like, comment or remix. NULL for posts made before the feed existed.
+    hot = fields.FloatField(null=True)  # ln(1 + engagement) + age in days: trending order
+    embedding = fields.BinaryField(null=True)  # text embedding of prompt + caption (float16)
+    embedding_model = fields.CharField(max_length=64, null=True)  # which embedder made it
+    taste_bucket = fields.SmallIntField(null=True)  # locality-sensitive hash of `embedding`
+    newcomer = fields.BooleanField(null=True)  # one of its author's first posts
 
     class Meta:
         table = "post"
-        indexes = (("author_id", "created_at"), ("origin_platform", "origin_server_id"))
+        indexes = (
+            ("author_id", "created_at"),
+            ("origin_platform", "origin_server_id"),
+            ("audience", "hot"),
+            ("taste_bucket", "hot"),
+            ("newcomer", "created_at"),
+        )
 
 
 class Follow(Model):
@@ -420,6 +433,75 @@ class Sanction(Model):
         indexes = (("account_id", "until"),)
 
 
+class PostTerm(Model):
+    """A word of a post's prompt or caption, or one of its #tags: for /search and /tag."""
+
+    id = fields.BigIntField(primary_key=True)
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="terms", on_delete=fields.CASCADE
+    )
+    term = fields.CharField(max_length=64)
+    tag = fields.BooleanField(default=False)  # written as #term
+
+    class Meta:
+        table = "post_term"
+        unique_together = (("post", "term"),)
+        indexes = (("term", "post_id"),)
+
+
+class TasteProfile(Model):
+    """What one account (or one channel) likes, and how its owner tuned their feed.
+
+    Kept up to date on every like, comment, remix, follow and post (core/feed/taste.py).
+    `vector` is a decayed sum of the embeddings of posts engaged with (float32), `total_weight`
+    the decayed sum of their weights; `authors`, `buckets` and `terms` are small decayed
+    weight maps; `engaged` the most recent posts liked, commented or remixed (they sink in the
+    feed); `steering` the weighted terms `/feed tune` resolved to.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.OneToOneNullableRelation[Account] = fields.OneToOneField(
+        "models.Account", related_name="taste", null=True, on_delete=fields.CASCADE
+    )
+    destination: fields.OneToOneNullableRelation[Destination] = fields.OneToOneField(
+        "models.Destination", related_name="taste", null=True, on_delete=fields.CASCADE
+    )
+    embedding_model = fields.CharField(max_length=64, null=True)
+    vector = fields.BinaryField(null=True)
+    total_weight = fields.FloatField(default=0.0)  # the decayed sum of weights in `vector`
+    authors: dict = fields.JSONField(default=dict)  # author id → weight
+    buckets: dict = fields.JSONField(default=dict)  # taste bucket → weight
+    terms: dict = fields.JSONField(default=dict)  # prompt word → weight (for /suggest prompts)
+    engaged: list = fields.JSONField(default=list)  # post ids, newest last
+    steering_text = fields.TextField(default="")  # `/feed tune` as typed
+    steering: list = fields.JSONField(default=list)  # the weighted terms it resolved to
+    updated_at = fields.DatetimeField(null=True)  # the moment the weights were decayed to
+
+    class Meta:
+        table = "taste_profile"
+
+
+class FeedSession(Model):
+    """The pages of one viewer's current `/feed` session, and what they were shown lately.
+
+    Kept in the database so that any process can serve the next page; `version` makes two
+    processes serving the same viewer at once notice each other (optimistic locking).
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.OneToOneRelation[Account] = fields.OneToOneField(
+        "models.Account", related_name="feed_session", on_delete=fields.CASCADE
+    )
+    number = fields.IntField(default=0)  # sessions started so far
+    pages: list = fields.JSONField(default=list)  # post ids per page of this session
+    seen: list = fields.JSONField(default=list)  # [post id, times shown], most recent last
+    version = fields.IntField(default=0)
+    updated_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "feed_session"
+
+
 __all__ = [
     "Account",
     "ActionToken",
@@ -428,6 +510,7 @@ __all__ = [
     "ChatKind",
     "Comment",
     "Destination",
+    "FeedSession",
     "Follow",
     "GenerationJob",
     "Identity",
@@ -438,6 +521,7 @@ __all__ = [
     "ModerationState",
     "Platform",
     "Post",
+    "PostTerm",
     "ProcessedUpdate",
     "QuotaUsage",
     "Reaction",
@@ -445,4 +529,5 @@ __all__ = [
     "Sanction",
     "SentMessage",
     "StoredImage",
+    "TasteProfile",
 ]

@@ -9,14 +9,16 @@ from tortoise.transactions import in_transaction
 from core.errors import Conflict, InvalidInput
 from core.persistence.models import Account, Comment, Post, Reaction
 from core.social.posts import Posts
+from core.social.taste import NoTasteUpdates, Signal, TasteUpdater
 from core.text import COMMENT_MAX, clean_text
 
-LIKE = "like"
+LIKE = Signal.LIKE.value
 
 
 class Engagement:
-    def __init__(self, posts: Posts) -> None:
+    def __init__(self, posts: Posts, taste: TasteUpdater | None = None) -> None:
         self._posts = posts
+        self._taste = taste or NoTasteUpdates()
 
     async def like(self, account: Account, post_id: int) -> Post:
         post = await self._posts.get_visible(account, post_id)
@@ -24,6 +26,7 @@ class Engagement:
             async with in_transaction():
                 await Reaction.create(post=post, account=account, kind=LIKE)
                 await Post.filter(id=post.id).update(like_count=F("like_count") + 1)
+                await self._taste.engaged(account, post, Signal.LIKE)
         except IntegrityError:
             raise Conflict("error.already_liked", post=post_id) from None
         await post.refresh_from_db(fields=["like_count"])
@@ -35,6 +38,7 @@ class Engagement:
             deleted = await Reaction.filter(post=post, account=account, kind=LIKE).delete()
             if deleted:
                 await Post.filter(id=post.id).update(like_count=F("like_count") - 1)
+                await self._taste.unliked(account, post)
         if not deleted:
             raise Conflict("error.not_liked", post=post_id)
         await post.refresh_from_db(fields=["like_count"])
@@ -55,6 +59,7 @@ class Engagement:
         async with in_transaction():
             comment = await Comment.create(post=post, author=account, text=cleaned)
             await Post.filter(id=post.id).update(comment_count=F("comment_count") + 1)
+            await self._taste.engaged(account, post, Signal.COMMENT)
         return comment
 
     async def comments(

@@ -9,22 +9,31 @@ from tortoise.transactions import in_transaction
 
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.persistence.models import Account, Block, Follow
+from core.social.taste import NoTasteUpdates, TasteUpdater
 from core.social.visibility import blocked_between
 
 
 class SocialGraph:
+    def __init__(self, taste: TasteUpdater | None = None) -> None:
+        self._taste = taste or NoTasteUpdates()
+
     async def follow(self, follower: Account, followee: Account) -> None:
         if follower.id == followee.id:
             raise InvalidInput("error.follow_self")
         if await blocked_between(follower.id, followee.id):
             raise Forbidden("error.blocked", handle=followee.handle)
         try:
-            await Follow.create(follower=follower, followee=followee)
+            async with in_transaction():
+                await Follow.create(follower=follower, followee=followee)
+                await self._taste.followed(follower, followee)
         except IntegrityError:
             raise Conflict("error.already_following", handle=followee.handle) from None
 
     async def unfollow(self, follower: Account, followee: Account) -> None:
-        deleted = await Follow.filter(follower=follower, followee=followee).delete()
+        async with in_transaction():
+            deleted = await Follow.filter(follower=follower, followee=followee).delete()
+            if deleted:
+                await self._taste.unfollowed(follower, followee)
         if not deleted:
             raise Conflict("error.not_following", handle=followee.handle)
 

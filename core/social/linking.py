@@ -22,6 +22,7 @@ from core.persistence.models import (
     ActionToken,
     Block,
     Comment,
+    FeedSession,
     Follow,
     GenerationJob,
     Identity,
@@ -32,6 +33,7 @@ from core.persistence.models import (
     Reaction,
     Report,
     Sanction,
+    TasteProfile,
 )
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -158,6 +160,8 @@ async def merge_accounts(keep: Account, gone: Account) -> None:
             await Post.filter(id=post_id).update(like_count=F("like_count") - 1)
     await Reaction.filter(account_id=g).update(account_id=k)
     await _merge_trust_and_safety(k, g)
+    await _merge_taste(k, g)
+    await FeedSession.filter(account_id=g).delete()  # a fresh feed session for the merged one
     if keep.language is None and gone.language is not None:
         keep.language = gone.language
         await keep.save(update_fields=["language"])
@@ -178,6 +182,22 @@ async def _merge_trust_and_safety(k: int, g: int) -> None:
     await ModerationAction.filter(subject_id=g).update(subject_id=k)
 
 
+async def _merge_taste(keep: int, gone: int) -> None:
+    """One taste profile survives: the kept account's, with the other's tuning if it had none."""
+    theirs = await TasteProfile.get_or_none(account_id=gone)
+    if theirs is None:
+        return
+    mine = await TasteProfile.get_or_none(account_id=keep)
+    if mine is None:
+        theirs.account_id = keep
+        await theirs.save(update_fields=["account_id"])
+        return
+    if not mine.steering and theirs.steering:
+        mine.steering, mine.steering_text = theirs.steering, theirs.steering_text
+        await mine.save(update_fields=["steering", "steering_text"])
+    await theirs.delete()
+
+
 # Tables whose foreign keys to Account merge_accounts() handles (checked by a test).
 MERGED_ACCOUNT_REFERENCES = frozenset(
     {
@@ -191,6 +211,8 @@ MERGED_ACCOUNT_REFERENCES = frozenset(
         ("block", "blocker_id"),
         ("block", "blocked_id"),
         ("reaction", "account_id"),
+        ("taste_profile", "account_id"),
+        ("feed_session", "account_id"),
         ("report", "reporter_id"),
         ("report", "subject_id"),
         ("sanction", "account_id"),

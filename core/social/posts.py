@@ -18,6 +18,7 @@ from core.persistence.models import (
     Post,
     StoredImage,
 )
+from core.social.taste import NoTasteUpdates, TasteUpdater
 from core.social.visibility import can_view
 from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
 
@@ -42,9 +43,10 @@ class Provenance:
 
 
 class Posts:
-    def __init__(self, images: ImageStore, clock: Clock) -> None:
+    def __init__(self, images: ImageStore, clock: Clock, taste: TasteUpdater | None = None) -> None:
         self._images = images
         self._clock = clock
+        self._taste = taste or NoTasteUpdates()
 
     async def create(
         self,
@@ -92,9 +94,11 @@ class Posts:
                 provider=provenance.provider,
                 model=provenance.model,
                 remix_of=remix_of,
+                created_at=self._clock.now(),
             )
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)
+        await self._taste.post_created(post)  # outside: it may call an embeddings API
         return post
 
     async def _load(self, post_id: int) -> Post:

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 from tortoise import Tortoise
-from tortoise.fields.relational import ForeignKeyFieldInstance
+from tortoise.fields.relational import ForeignKeyFieldInstance, OneToOneFieldInstance
 
 from bot.bootstrap import App
 from core.clock import FakeClock
@@ -38,9 +38,11 @@ async def link(app: App, issuer: tuple[Platform, str], redeemer: tuple[Platform,
 def account_foreign_keys() -> set[tuple[str, str]]:
     found = set()
     for model in Tortoise.apps["models"].values():
-        for name in model._meta.fk_fields:
+        for name in model._meta.fk_fields | model._meta.o2o_fields:
             field = model._meta.fields_map[name]
-            if isinstance(field, ForeignKeyFieldInstance) and field.related_model is Account:
+            if isinstance(field, ForeignKeyFieldInstance | OneToOneFieldInstance) and (
+                field.related_model is Account
+            ):
                 found.add((model._meta.db_table, field.source_field))
     return found
 

@@ -61,7 +61,7 @@ async def test_audiences(app: App) -> None:
     for hidden in (followers, private):
         with pytest.raises(NotFound):
             await posts.get_visible(carol, hidden.id)
-    bob_feed = await app.services.feed.page(bob, limit=10)
+    bob_feed = await app.services.chronological.page(bob, limit=10)
     assert [p.id for p in bob_feed] == [followers.id, public.id]
 
 
@@ -78,7 +78,7 @@ async def test_blocked_user_sees_nothing_and_cannot_interact(app: App) -> None:
         await app.services.engagement.comment(bob, post.id, "hey")
     with pytest.raises(Forbidden):
         await app.services.graph.follow(bob, alice)
-    assert await app.services.feed.page(bob, limit=10) == []
+    assert await app.services.chronological.page(bob, limit=10) == []
     assert (await app.services.accounts.profile(alice, bob)).following == 0  # follow removed
 
 
@@ -134,7 +134,7 @@ async def test_only_author_deletes_and_image_files_go_when_unreferenced(app: App
     await app.services.posts.delete(alice, second.id)
     assert not path.exists()
     assert not await StoredImage.exists(sha256=second.image_id)
-    assert await app.services.feed.page(alice, limit=10) == []
+    assert await app.services.chronological.page(alice, limit=10) == []
 
 
 async def test_text_limits_and_mentions(app: App) -> None:

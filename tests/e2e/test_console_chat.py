@@ -127,7 +127,8 @@ def test_two_users_every_command(data_dir: Path, tmp_path: Path) -> None:
         ),
         "bob",
     )
-    assert "Your feed is empty" in bob["/feed"]
+    # Before following anyone, the ranked feed already shows a new creator's public post.
+    assert "── #1 by @alice (public) ──" in bob["/feed"]
     assert "You now follow @alice" in bob["/follow @alice"]
     assert "You already follow @alice" in bob["/follow alice"]
     assert "── #1 by @alice (public) ──" in bob["/feed #2"]

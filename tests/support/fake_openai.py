@@ -1,4 +1,5 @@
-"""A local stand-in for the OpenAI REST API, for the real `openai` SDK to talk to.
+"""A local stand-in for the OpenAI REST API (images, moderations, embeddings), for the real
+`openai` SDK to talk to.
 
 The SDK sends over httpx2, which HTTP-mocking libraries do not intercept, so tests point a
 real `AsyncOpenAI` at this server with `base_url`. It speaks the JSON of the real API
@@ -26,6 +27,7 @@ import io
 import json
 import math
 import socket
+import struct
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -39,11 +41,18 @@ from PIL import Image
 GENERATIONS = "/v1/images/generations"
 EDITS = "/v1/images/edits"
 MODERATIONS = "/v1/moderations"
+EMBEDDINGS = "/v1/embeddings"
 
 IMAGE_MODELS = frozenset(
     {"gpt-image-2", "gpt-image-1.5", "gpt-image-1-mini", "chatgpt-image-latest"}
 )
 RETIRED_IMAGE_MODELS = frozenset({"dall-e-2", "dall-e-3", "gpt-image-1"})
+EMBEDDING_MODELS = {  # model → its native number of dimensions
+    "text-embedding-3-small": 1536,
+    "text-embedding-3-large": 3072,
+    "text-embedding-ada-002": 1536,
+}
+EMBEDDING_INPUTS_MAX = 2048
 FIXED_SIZES = frozenset({"1024x1024", "1536x1024", "1024x1536", "auto"})
 OUTPUT_FORMATS = frozenset({"png", "webp", "jpeg"})
 MODERATION_CATEGORIES = (
@@ -181,6 +190,7 @@ class FakeOpenAI:
         app.router.add_post(GENERATIONS, self._generations)
         app.router.add_post(EDITS, self._edits)
         app.router.add_post(MODERATIONS, self._moderations)
+        app.router.add_post(EMBEDDINGS, self._embeddings)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -234,6 +244,11 @@ class FakeOpenAI:
     async def _moderations(self, request: web.Request) -> web.StreamResponse:
         return await self._serve(
             request, self._read_json, _check_moderation_request, _moderation_answer
+        )
+
+    async def _embeddings(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(
+            request, self._read_json, _check_embedding_request, _embedding_answer
         )
 
     async def _serve(
@@ -391,7 +406,69 @@ def _check_moderation_request(body: dict[str, Any]) -> None:
         raise _Invalid("'input' is required", "input")
 
 
+def _check_embedding_request(body: dict[str, Any]) -> None:
+    model = body.get("model")
+    if model not in EMBEDDING_MODELS:
+        raise _Invalid(f"Invalid value for 'model': {model!r}", "model")
+    texts = body.get("input")
+    if isinstance(texts, str):
+        texts = [texts]
+    if not isinstance(texts, list) or not texts:
+        raise _Invalid("'input' must be a string or a non-empty array of strings", "input")
+    if len(texts) > EMBEDDING_INPUTS_MAX:
+        raise _Invalid(f"'input' may hold at most {EMBEDDING_INPUTS_MAX} items", "input")
+    for text in texts:
+        if not isinstance(text, str) or not text:
+            raise _Invalid("'input' cannot contain an empty string", "input")
+    dimensions = body.get("dimensions")
+    if dimensions is not None:
+        if not model.startswith("text-embedding-3-"):
+            raise _Invalid("This model does not support specifying dimensions.", "dimensions")
+        native = EMBEDDING_MODELS[model]
+        if not isinstance(dimensions, int) or isinstance(dimensions, bool):
+            raise _Invalid("'dimensions' must be an integer", "dimensions")
+        if not 1 <= dimensions <= native:
+            raise _Invalid(f"'dimensions' must be from 1 to {native}", "dimensions")
+    if body.get("encoding_format", "float") not in ("float", "base64"):
+        raise _Invalid("'encoding_format' must be float or base64", "encoding_format")
+
+
 # ---------------------------------------------------------------- answers
+
+
+def fake_embedding(text: str, dimensions: int) -> list[float]:
+    """A deterministic unit vector: a hashed bag of the text's lowercase words, so texts that
+    share words are similar (enough to test ranking through the real SDK)."""
+    vector = [0.0] * dimensions
+    for word in text.lower().split():
+        digest = hashlib.sha256(word.strip(".,!?#").encode()).digest()
+        slot = int.from_bytes(digest[:4], "little") % dimensions
+        vector[slot] += 1.0 if digest[4] & 1 else -1.0
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
+
+def _embedding_answer(body: dict[str, Any], behaviour: Behaviour) -> dict[str, Any]:
+    texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+    model = body["model"]
+    dimensions = body.get("dimensions") or EMBEDDING_MODELS[model]
+    as_base64 = body.get("encoding_format") == "base64"
+    data = []
+    for index, text in enumerate(texts):
+        vector = fake_embedding(text, dimensions)
+        encoded: Any = (
+            base64.b64encode(struct.pack(f"<{dimensions}f", *vector)).decode()
+            if as_base64
+            else vector
+        )
+        data.append({"object": "embedding", "index": index, "embedding": encoded})
+    tokens = sum(len(text.split()) for text in texts)
+    return {
+        "object": "list",
+        "data": data,
+        "model": model,
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
 
 
 def _image_answer(body: dict[str, Any], behaviour: Behaviour) -> dict[str, Any]:

@@ -34,6 +34,7 @@ LOCALE_LANGUAGES: dict[discord.Locale, str] = {discord.Locale.german: "de"}
 
 REMIX_MENU_KEY = "discord.menu.remix"
 INTEGER_LIMIT = 2**53
+GROUP_DEFAULT = "show"  # the subcommand name of a command that is also a group's name
 
 
 def _english(key: str) -> str:
@@ -105,11 +106,14 @@ class CommandTreeBuilder:
         self,
     ) -> list[app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu]:
         specs = self._registry.listed(Platform.DISCORD)
+        group_names = {spec.name.partition(" ")[0] for spec in specs if " " in spec.name}
         commands: list[Any] = []
         groups: dict[str, list[CommandSpec]] = {}
         for spec in specs:
             group, _, _ = spec.name.partition(" ")
-            if " " in spec.name:
+            if " " in spec.name or spec.name in group_names:
+                # Discord has no command that is also a group: "/feed" beside "/feed tune"
+                # is published as "/feed show" (see _group).
                 groups.setdefault(group, []).append(spec)
             else:
                 commands.append(self._command(spec, spec.name, f"discord.name.{spec.key}"))
@@ -128,8 +132,9 @@ class CommandTreeBuilder:
             default_permissions=discord.Permissions(manage_guild=True) if admin_only else None,
         )
         for spec in specs:
-            sub = spec.name.partition(" ")[2]
-            group.add_command(self._command(spec, sub, f"discord.name.{spec.key}", parent=group))
+            sub = spec.name.partition(" ")[2] or GROUP_DEFAULT
+            key = spec.key if sub != GROUP_DEFAULT else f"{spec.key}.{GROUP_DEFAULT}"
+            group.add_command(self._command(spec, sub, f"discord.name.{key}", parent=group))
         return group
 
     def _command(

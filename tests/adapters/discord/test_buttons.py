@@ -69,7 +69,7 @@ async def test_buttons_keep_working_after_a_restart(world: DiscordWorld) -> None
     alice, bob = world.person("alice", place), world.person("bob", place)
     post = await post_by(world.app, await account_of(world.app, bob.user))
     await alice.slash("follow", user="bob")
-    shown, _page = await alice.slash("feed")
+    shown, _page = await alice.slash("feed show")
     assert first.synced is True
 
     await world.stop(first)

@@ -35,7 +35,8 @@ async def test_commands_are_typed_and_localized_in_german(world: DiscordWorld) -
     assert (user["type"], user["required"], user["max_length"]) == (3, True, 33)
     assert user["description_localizations"] == {"de": de["param.follow.user"]}
 
-    page = option(by_name(commands, "feed"), "page")
+    # "/feed" has subcommands ("/feed tune"), so the page command is "/feed show"
+    page = option(option(by_name(commands, "feed"), "show"), "page")
     assert (page["type"], page["min_value"], page["max_value"], page["required"]) == (
         4,
         1,
@@ -65,7 +66,7 @@ async def test_commands_are_typed_and_localized_in_german(world: DiscordWorld) -
 async def test_a_german_discord_user_gets_german_replies(world: DiscordWorld) -> None:
     await world.start()
     klara = world.person("klara", locale="de")
-    (answer,) = await klara.slash("feed")
+    (answer,) = await klara.slash("feed show")
     assert answer.text.startswith("Dein Feed ist leer.")
 
 
@@ -94,7 +95,7 @@ async def test_a_development_guild_gets_the_commands_at_once(world: DiscordWorld
     await world.start(dev_guild_id=guild.guild_id)
     assert world.fake.command_syncs == [f"guild:{guild.guild_id}"]
     alice = world.person("alice", guild)
-    (answer,) = await alice.slash("feed")
+    (answer,) = await alice.slash("feed show")
     assert answer.text.startswith("Your feed is empty.")
     assert world.fake.all_violations() == []
 

@@ -20,7 +20,7 @@ async def test_a_failure_is_logged_with_the_interaction_and_apologised_for(
     klara = world.person("klara", world.fake.guild_channel(), locale="de")
     world.fake.refuse_next("PATCH", "/messages/@original", 400, 50035)
 
-    interaction = await klara.start_slash("feed")
+    interaction = await klara.start_slash("feed show")
     (apology,) = await world.settle(interaction)
 
     assert apology.ephemeral  # the public "thinking…" was removed, not filled

@@ -43,7 +43,7 @@ async def test_a_hidden_post_is_taken_down_everywhere_and_its_author_told(
         origin=Origin(Platform.DISCORD, str(place.channel_id), str(place.guild_id)),
     )
     await alice.slash("follow", user="bob")
-    shown, _page = await alice.slash("feed")
+    shown, _page = await alice.slash("feed show")
     (again,) = await alice.slash("show", post=post.id)
     copies = {shown.id, again.id}
 
@@ -70,7 +70,7 @@ async def test_a_hidden_post_is_taken_down_everywhere_and_its_author_told(
     assert "hid your post" in notice.text and "gore" in notice.text
     assert (await Post.get(id=post.id)).moderation is ModerationState.HIDDEN
     # ...and it appears nowhere afterwards
-    (empty,) = await alice.slash("feed")
+    (empty,) = await alice.slash("feed show")
     assert empty.text.startswith("Your feed is empty")
     (gone,) = await alice.slash("show", post=post.id)
     assert "does not exist or is not visible" in gone.text

@@ -25,6 +25,24 @@ async def post_by(app: App, user: FakeUser, caption: str, shade: int = 0) -> Pos
     )
 
 
+async def follow(app: App, follower: FakeUser, followee: FakeUser) -> None:
+    accounts = app.services.accounts
+    await app.services.graph.follow(
+        await accounts.resolve(
+            Platform.TELEGRAM,
+            str(follower.id),
+            follower.first_name,
+            handle_hint=follower.username or "",
+        ),
+        await accounts.resolve(
+            Platform.TELEGRAM,
+            str(followee.id),
+            followee.first_name,
+            handle_hint=followee.username or "",
+        ),
+    )
+
+
 async def test_follow_like_comment_and_page_the_feed(telegram: Telegram) -> None:
     app, fake = telegram.app, telegram.fake
     alice, bob = fake.user(101, "Alice", "alice"), fake.user(202, "Bob", "bob")
@@ -59,25 +77,23 @@ async def test_follow_like_comment_and_page_the_feed(telegram: Telegram) -> None
     assert texts(commented) == ["Your comment on post #1 is up."]
     assert texts(await telegram.say(alice, "/comments 1")) == ["Comments on #1\n@bob: so fluffy"]
 
+    # Five more authors: a page holds five posts and at most one per author (a quarter).
     for n in range(5):
-        await post_by(app, alice, f"drawing {n}", shade=20 * n)
+        artist = fake.user(400 + n, f"Artist{n}", f"artist{n}")
+        await post_by(app, artist, f"drawing {n}", shade=20 * n)
+        await follow(app, bob, artist)
     page_one = messages(await telegram.say(bob, "/feed"))
-    assert [m.get("caption", m.get("text", "")).split("\n")[0] for m in page_one] == [
-        "#6 by @alice (public)",
-        "#5 by @alice (public)",
-        "#4 by @alice (public)",
-        "#3 by @alice (public)",
-        "#2 by @alice (public)",
-        "Page 1",
-    ]
+    assert page_one[-1]["text"] == "Page 1"
+    first = [m["caption"].split("\n")[0] for m in page_one[:-1]]
+    assert len(first) == 5 and len({t.split(" by ")[1] for t in first}) == 5
     page_two = messages(await telegram.press(bob, page_one[-1], "Next ▶"))
-    assert [m.get("caption", m.get("text", "")).split("\n")[0] for m in page_two] == [
-        "#1 by @alice (public)",
-        "Page 2",
-    ]
-    assert "❤ 1 · 💬 1" in page_two[0]["caption"]
-    back = messages(await telegram.press(bob, page_two[-1], "◀ Previous"))
-    assert back[0]["caption"].startswith("#6 by @alice")
+    assert page_two[-1]["text"] == "Page 2"
+    second = [m["caption"].split("\n")[0] for m in page_two[:-1]]
+    assert {t.split(" ")[0] for t in first + second} == {f"#{n}" for n in range(1, 7)}
+    mine = next(m for m in page_one[:-1] + page_two[:-1] if m["caption"].startswith("#1 "))
+    assert "❤ 1 · 💬 1" in mine["caption"]
+    fresh = messages(await telegram.press(bob, page_two[-1], "🔄 Fresh page"))
+    assert fresh[-1]["text"] == "Page 1"
 
     assert fake.rejections == []
 
@@ -97,8 +113,10 @@ async def test_a_follow_button_under_a_post_acts_for_the_presser(telegram: Teleg
 async def test_pacing_keeps_a_whole_feed_within_one_message_per_second(telegram: Telegram) -> None:
     app, fake = telegram.app, telegram.fake
     alice = fake.user(101, "Alice", "alice")
-    for n in range(5):
-        await post_by(app, alice, f"n{n}", shade=n)
+    for n in range(5):  # five authors: one post each fits a page (at most a quarter each)
+        artist = fake.user(400 + n, f"Artist{n}", f"artist{n}")
+        await post_by(app, artist, f"n{n}", shade=n)
+        await follow(app, alice, artist)
     calls = await telegram.say(alice, "/feed")
     sends = [c for c in calls if c.method in ("sendPhoto", "sendMessage")]
     assert len(sends) == 6 and all(c.ok for c in sends)

@@ -1,0 +1,309 @@
+"""The feed and discovery: /feed, /feed tune, /why, /suggest, /trending, /search, /tag."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.commands.context import Context
+from bot.commands.render import handle, post_reply
+from bot.commands.spec import CommandSpec, Param, ParamKind
+from bot.replies import Button, ButtonStyle, Reply, TextInput
+from core.feed import Explanation, PersonSuggestion, PromptIdea, Tuning
+from core.feed.scoring import PARTS
+from core.feed.steering import TEXT_LENGTH, SteeringTerm
+from core.feed.text import TERM_MAX
+from core.persistence.models import Post
+
+SEARCH_MAX = 200
+SUGGESTIONS = 5
+POSTS_TO_COMMENT = 3
+RESET_WORDS = frozenset({"reset", "clear", "off", "zurücksetzen", "löschen", "aus"})
+SUGGEST_KINDS = ("people", "prompts", "posts")
+TRENDING_WINDOWS = ("day", "week")
+
+
+async def _posts(ctx: Context, posts: list[Post], *, why: bool = False) -> list[Reply]:
+    """Post replies with the viewer's like state (one query for all), and a "why" button."""
+    liked = await ctx.services.engagement.liked_among(ctx.account, [p.id for p in posts])
+    replies = []
+    for post in posts:
+        reply = post_reply(ctx, post, liked=post.id in liked)
+        if why:
+            button = Button(ctx.t("button.why"), "why", {"post": post.id}, owner_only=True)
+            rows = list(reply.buttons)
+            if len(rows) > 1 and len(rows[-1]) < 5:  # beside Report / Full file
+                rows[-1] = (*rows[-1], button)
+            else:
+                rows.append((button,))
+            reply = reply.with_buttons(tuple(rows))
+        replies.append(reply)
+    return replies
+
+
+# ---------------------------------------------------------------- /feed
+
+
+async def feed(ctx: Context, page: int | None = None) -> list[Reply]:
+    shown = await ctx.services.feed.page(ctx.account, page)
+    if not shown.posts:
+        key = "feed.empty" if shown.number == 1 else "feed.end"
+        return [Reply(text=ctx.t(key))]
+    replies = await _posts(ctx, shown.posts, why=True)
+    nav = [Button(ctx.t("button.refresh"), "feed", owner_only=True)]
+    if shown.has_more:
+        nav.append(
+            Button(
+                ctx.t("button.next"),
+                "feed",
+                {"page": shown.number + 1},
+                owner_only=True,
+                style=ButtonStyle.PRIMARY,
+            )
+        )
+    nav.append(
+        Button(
+            ctx.t("button.tune"),
+            "feed tune",
+            owner_only=True,
+            text_input=TextInput("words", ctx.t("button.tune_prompt"), TEXT_LENGTH),
+        )
+    )
+    tuning = await ctx.services.feed.tuning(ctx.account)
+    text = ctx.t("feed.page", page=shown.number)
+    if tuning.terms:
+        text = ctx.t("feed.page_tuned", page=shown.number, tuning=describe_terms(ctx, tuning))
+    replies.append(Reply(text=text, buttons=(tuple(nav),)))
+    return replies
+
+
+def describe_term(ctx: Context, term: SteeringTerm) -> str:
+    strength = "" if term.strength == 1.0 else ("_strong" if term.strength > 1 else "_weak")
+    return ctx.t(f"tune.{term.direction.value}{strength}", term=term.text, weight=term.weight)
+
+
+def describe_terms(ctx: Context, tuning: Tuning) -> str:
+    return ", ".join(describe_term(ctx, term) for term in tuning.terms)
+
+
+async def feed_tune(ctx: Context, words: str | None = None) -> Reply:
+    if not words:
+        tuning = await ctx.services.feed.tuning(ctx.account)
+        if not tuning.terms:
+            return Reply(text=ctx.t("tune.none"), private=True)
+        return Reply(text=ctx.t("tune.current", tuning=describe_terms(ctx, tuning)), private=True)
+    if words.strip().lower() in RESET_WORDS:
+        await ctx.services.feed.reset_tuning(ctx.account)
+        return Reply(text=ctx.t("tune.cleared"), private=True)
+    tuning = await ctx.services.feed.tune(ctx.account, words)
+    show = Button(ctx.t("button.show_feed"), "feed", owner_only=True, style=ButtonStyle.PRIMARY)
+    return Reply(
+        text=ctx.t("tune.done", tuning=describe_terms(ctx, tuning)),
+        buttons=((show,),),
+        private=True,
+    )
+
+
+# ---------------------------------------------------------------- /why
+
+
+async def why(ctx: Context, post: int) -> Reply:
+    found = await ctx.services.posts.get_visible(ctx.account, post)
+    explanation = await ctx.services.feed.explain(ctx.account, found)
+    lines = [ctx.t("why.total", total=_number(explanation.breakdown.total))]
+    lines += [f"• {line}" for line in _reasons(ctx, explanation)] or [ctx.t("why.nothing")]
+    if explanation.breakdown.hidden:
+        lines.append(ctx.t("why.hidden"))
+    if explanation.position is not None:
+        page, place = explanation.position
+        lines.append(ctx.t("why.position", page=page, place=place))
+    else:
+        lines.append(ctx.t("why.not_shown"))
+    return Reply(title=ctx.t("why.title", post=post), text="\n".join(lines), private=True)
+
+
+def _number(value: float) -> str:
+    return f"{value:+.2f}".replace("-", "−")
+
+
+def _reasons(ctx: Context, explanation: Explanation) -> list[str]:
+    """One line per part that moved the score, biggest first: what, value × weight = part."""
+    breakdown = explanation.breakdown
+    lines: list[tuple[float, str]] = []
+    for part in PARTS:
+        contribution = breakdown.parts[part]
+        if part == "steering":
+            for term, match in breakdown.matches:
+                if match > 0:
+                    what = ctx.t(
+                        "why.steering", term=describe_term(ctx, term), match=round(match * 100)
+                    )
+                    amount = term.weight * match * explanation.weights.steering
+                    lines.append((abs(amount), f"{what}: {_number(amount)}"))
+            continue
+        if abs(contribution) < 0.005:
+            continue
+        label = _label(ctx, explanation, part)
+        value = breakdown.values[part]
+        weight = explanation.weights.of(part)
+        shown_value = f"{value:.0f}" if part == "seen" else f"{value:.2f}"
+        formula = f"{shown_value} × {weight:g}"
+        lines.append((abs(contribution), f"{label}: {formula} = {_number(contribution)}"))
+    lines.sort(key=lambda item: -item[0])
+    return [line for _, line in lines]
+
+
+def _label(ctx: Context, explanation: Explanation, part: str) -> str:
+    post = explanation.post
+    author = handle(post.author)
+    if part == "affinity":
+        if explanation.own:
+            return ctx.t("why.affinity.own")
+        key = "why.affinity.followed" if explanation.followed else "why.affinity.liked"
+        return ctx.t(key, author=author)
+    if part == "engagement":
+        return ctx.t(
+            "why.engagement",
+            likes=post.like_count,
+            comments=post.comment_count,
+            remixes=post.remix_count,
+        )
+    if part == "freshness":
+        return _age(ctx, ctx.services.clock.now() - post.created_at)
+    if part == "newcomer":
+        return ctx.t("why.newcomer", author=author)
+    if part == "seen":
+        return ctx.t("why.seen", count=round(explanation.breakdown.values["seen"]))
+    return ctx.t(f"why.{part}")
+
+
+def _age(ctx: Context, age: timedelta) -> str:
+    hours = max(int(age.total_seconds() // 3600), 0)
+    if hours < 48:
+        return ctx.t("why.freshness.hours", hours=hours)
+    return ctx.t("why.freshness.days", days=hours // 24)
+
+
+# ---------------------------------------------------------------- /suggest
+
+
+async def suggest(ctx: Context, kind: str | None = None) -> list[Reply]:
+    if kind is None:
+        buttons = tuple(
+            Button(ctx.t(f"button.suggest.{k}"), "suggest", {"kind": k}, owner_only=True)
+            for k in SUGGEST_KINDS
+        )
+        return [Reply(text=ctx.t("suggest.choose"), buttons=(buttons,), private=True)]
+    if kind == "people":
+        return [_people(ctx, await ctx.services.suggestions.people(ctx.account, limit=SUGGESTIONS))]
+    if kind == "prompts":
+        ideas = await ctx.services.suggestions.prompts(ctx.account, limit=SUGGESTIONS)
+        return [_prompts(ctx, ideas)]
+    posts = await ctx.services.suggestions.posts(ctx.account, limit=POSTS_TO_COMMENT)
+    if not posts:
+        return [Reply(text=ctx.t("suggest.posts.empty"), private=True)]
+    return [Reply(text=ctx.t("suggest.posts.title")), *await _posts(ctx, posts)]
+
+
+def _people(ctx: Context, people: list[PersonSuggestion]) -> Reply:
+    if not people:
+        return Reply(text=ctx.t("suggest.people.empty"), private=True)
+    lines = [
+        f"• {p.account.display_name} ({handle(p.account)}) — "
+        + ctx.t(f"suggest.reason.{p.reason.value}", count=p.count)
+        for p in people
+    ]
+    buttons = tuple(
+        Button(
+            ctx.t("button.follow_author", author=handle(p.account)),
+            "follow",
+            {"user": p.account.handle},
+        )
+        for p in people
+    )
+    return Reply(
+        title=ctx.t("suggest.people.title"), text="\n".join(lines), buttons=(buttons,), private=True
+    )
+
+
+def _prompts(ctx: Context, ideas: list[PromptIdea]) -> Reply:
+    if not ideas:
+        return Reply(text=ctx.t("suggest.prompts.empty"), private=True)
+    lines = []
+    for number, idea in enumerate(ideas, start=1):
+        line = f"{number}. {idea.prompt}"
+        if idea.source_post is not None:
+            line += " " + ctx.t("suggest.prompts.trending", post=idea.source_post)
+        lines.append(line)
+    buttons = tuple(
+        Button(
+            ctx.t("button.try_prompt", number=number),
+            "imagine",
+            {"prompt": idea.prompt},
+            owner_only=True,
+        )
+        for number, idea in enumerate(ideas, start=1)
+    )
+    return Reply(
+        title=ctx.t("suggest.prompts.title"),
+        text="\n".join(lines),
+        buttons=(buttons,),
+        private=True,
+    )
+
+
+# ---------------------------------------------------------------- /trending, /search, /tag
+
+
+async def trending(ctx: Context, window: str = "day") -> list[Reply]:
+    posts = await ctx.services.discovery.trending(
+        ctx.account, window=window, limit=ctx.services.settings.feed_page_size
+    )
+    if not posts:
+        return [Reply(text=ctx.t(f"trending.empty.{window}"))]
+    return [Reply(title=ctx.t(f"trending.title.{window}")), *await _posts(ctx, posts)]
+
+
+async def search(ctx: Context, text: str) -> list[Reply]:
+    posts = await ctx.services.discovery.search(
+        ctx.account, text, limit=ctx.services.settings.feed_page_size
+    )
+    if not posts:
+        return [Reply(text=ctx.t("search.empty", text=text))]
+    return [Reply(title=ctx.t("search.title", text=text)), *await _posts(ctx, posts)]
+
+
+async def tag(ctx: Context, tag: str) -> list[Reply]:
+    name = tag.strip().removeprefix("#").lower()
+    posts = await ctx.services.discovery.tag(
+        ctx.account, name, limit=ctx.services.settings.feed_page_size
+    )
+    if not posts:
+        return [Reply(text=ctx.t("tag.empty", tag=name))]
+    return [Reply(title=ctx.t("tag.title", tag=name)), *await _posts(ctx, posts)]
+
+
+SPECS = (
+    CommandSpec(
+        "feed", feed, (Param("page", ParamKind.INT, required=False, min_value=1, max_value=1000),)
+    ),
+    CommandSpec(
+        "feed tune",
+        feed_tune,
+        (Param("words", ParamKind.TEXT, required=False, max_length=TEXT_LENGTH),),
+        private_reply=True,
+        examples=("/feed tune more watercolor landscapes, less anime",),
+    ),
+    CommandSpec("why", why, (Param("post", ParamKind.POST),), private_reply=True),
+    CommandSpec(
+        "suggest",
+        suggest,
+        (Param("kind", ParamKind.CHOICE, required=False, choices=SUGGEST_KINDS),),
+    ),
+    CommandSpec(
+        "trending",
+        trending,
+        (Param("window", ParamKind.CHOICE, required=False, choices=TRENDING_WINDOWS),),
+    ),
+    CommandSpec("search", search, (Param("text", ParamKind.TEXT, max_length=SEARCH_MAX),)),
+    CommandSpec("tag", tag, (Param("tag", ParamKind.WORD, max_length=TERM_MAX + 1),)),
+)

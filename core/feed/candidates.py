@@ -1,0 +1,140 @@
+"""Where feed candidates come from: several sources, gathered in one round trip.
+
+Each source is a small indexed top-N query; all of them are glued with UNION ALL into one
+statement (the ORM has no UNION, hence plain SQL that runs on SQLite and PostgreSQL alike):
+
+| source     | what                                                     | index                  |
+|------------|----------------------------------------------------------|------------------------|
+| `follows`  | whom the viewer follows (for ranking, not a candidate)   | follow unique          |
+| `network`  | newest posts of followees and the viewer's own           | post(author, created)  |
+| `similar`  | hottest public posts in the viewer's taste buckets       | post(bucket, hot)      |
+| `trending` | hottest public posts (engagement, decayed by age)        | post(audience, hot)    |
+| `fresh`    | newest public posts among their authors' first ones      | post(newcomer, created)|
+| `tagged`   | newest posts tagged or worded like the viewer's tuning   | post_term(term, post)  |
+
+Visibility (audience, blocks, deletions) is *not* decided here: the ranker filters the ids
+through `core.social.visible_to`, the one rule.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from core.domain import Audience
+from core.persistence.models import Post
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLimits:
+    network: int = 80
+    similar_per_bucket: int = 40
+    trending: int = 80
+    fresh: int = 20
+    tagged_per_term: int = 20
+
+
+@dataclass(slots=True)
+class Candidates:
+    followees: set[int] = field(default_factory=set)
+    sources: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+
+    @property
+    def post_ids(self) -> list[int]:
+        return list(self.sources)
+
+
+class _Statement:
+    """SQL text plus its parameters, in the placeholder style of the connection."""
+
+    def __init__(self, dialect: str) -> None:
+        self._postgres = dialect == "postgres"
+        self.values: list[object] = []
+
+    def param(self, value: object) -> str:
+        self.values.append(value)
+        return f"${len(self.values)}" if self._postgres else "?"
+
+
+async def gather(
+    viewer_id: int,
+    *,
+    buckets: list[int],
+    terms: list[str],
+    limits: SourceLimits = SourceLimits(),
+) -> Candidates:
+    db = Post._meta.db
+    sql = _Statement(db.capabilities.dialect)
+    public = Audience.PUBLIC.value
+    parts = [
+        f"SELECT 'follows' AS source, followee_id AS id FROM follow "
+        f"WHERE follower_id = {sql.param(viewer_id)}",
+        _top(
+            "network",
+            "post",
+            f"(author_id IN (SELECT followee_id FROM follow WHERE follower_id = "
+            f"{sql.param(viewer_id)}) OR author_id = {sql.param(viewer_id)}) "
+            "AND deleted_at IS NULL",
+            "created_at DESC",
+            limits.network,
+        ),
+        _top(
+            "trending",
+            "post",
+            f"audience = {sql.param(public)} AND hot IS NOT NULL AND deleted_at IS NULL",
+            "hot DESC",
+            limits.trending,
+        ),
+        _top(
+            "fresh",
+            "post",
+            f"newcomer = {sql.param(True)} AND audience = {sql.param(public)} "
+            "AND deleted_at IS NULL",
+            "created_at DESC",
+            limits.fresh,
+        ),
+    ]
+    for bucket in buckets:
+        parts.append(
+            _top(
+                "similar",
+                "post",
+                f"taste_bucket = {sql.param(bucket)} AND hot IS NOT NULL "
+                f"AND audience = {sql.param(public)} AND deleted_at IS NULL",
+                "hot DESC",
+                limits.similar_per_bucket,
+            )
+        )
+    for term in terms:
+        parts.append(
+            _top(
+                "tagged",
+                "post_term",
+                f"term = {sql.param(term)}",
+                "post_id DESC",
+                limits.tagged_per_term,
+                column="post_id",
+            )
+        )
+    # Every derived table needs its own name; the same shape of statement keeps the same text,
+    # so PostgreSQL's prepared-statement cache is reused.
+    statement = " UNION ALL ".join(
+        part.replace("{alias}", f"s{index}") for index, part in enumerate(parts)
+    )
+    rows = await db.execute_query_dict(statement, sql.values)
+    found = Candidates()
+    for row in rows:
+        if row["source"] == "follows":
+            found.followees.add(int(row["id"]))
+        else:
+            found.sources[int(row["id"])].add(row["source"])
+    return found
+
+
+def _top(source: str, table: str, where: str, order: str, limit: int, *, column: str = "id") -> str:
+    """One source: the first `limit` rows of `table` in `order` (wrapped, so that SQLite
+    accepts ORDER BY and LIMIT inside a UNION)."""
+    return (
+        f"SELECT '{source}' AS source, id FROM (SELECT {column} AS id FROM {table} "
+        f"WHERE {where} ORDER BY {order} LIMIT {int(limit)}) AS {{alias}}"
+    )

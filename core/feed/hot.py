@@ -1,0 +1,43 @@
+"""Engagement with time decay, as one number per post that an index can sort by.
+
+    hot = ln(1 + likes + 2·comments + 3·remixes) + (created_at − EPOCH) / HOT_TIMESCALE
+
+Sorting by `hot` is sorting by engagement × e^(−age / HOT_TIMESCALE) at any moment, because
+"now" is the same for every post and drops out of the comparison. So the number only changes
+when engagement does (on each like, comment or remix, next to the counters), never with the
+clock, and "trending" is an index scan.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+from core.persistence.models import Post
+
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+HOT_TIMESCALE = timedelta(hours=24)  # a day older needs e (≈2.7) times the engagement
+
+
+def engagement(likes: int, comments: int, remixes: int) -> float:
+    return max(likes, 0) + 2 * max(comments, 0) + 3 * max(remixes, 0)
+
+
+def hot_score(likes: int, comments: int, remixes: int, created_at: datetime) -> float:
+    age_units = (created_at - EPOCH) / HOT_TIMESCALE
+    return math.log1p(engagement(likes, comments, remixes)) + age_units
+
+
+async def refresh_hot(post_id: int) -> None:
+    """Recompute a post's `hot` from its counters (call after changing them, in the same
+    transaction: on PostgreSQL the counter UPDATE holds the row lock, so the last writer
+    computes from the final counts)."""
+    row = (
+        await Post.filter(id=post_id)
+        .first()
+        .values("like_count", "comment_count", "remix_count", "created_at")
+    )
+    if row is None:
+        return
+    hot = hot_score(row["like_count"], row["comment_count"], row["remix_count"], row["created_at"])
+    await Post.filter(id=post_id).update(hot=hot)

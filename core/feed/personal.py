@@ -1,0 +1,377 @@
+"""The personalized feed: candidates → features → one score → diversity → pages.
+
+A page costs a constant number of queries, whatever the size of the network:
+
+1. the viewer's feed session (pages of this session, what they saw lately)
+2. the viewer's taste profile (taste vector, authors, buckets, tuning)
+3. candidate ids from every source, and whom the viewer follows (one UNION ALL)
+4. the features of those candidates, filtered by `visible_to` (audience, blocks, deletions)
+5. the posts of the page, with authors, to show them
+6. the session again, saved with a version check (another process may serve the same viewer)
+
+Sessions: `/feed` starts one; "next" continues it. Every page of a session is stored, so a
+later page never repeats an earlier one, and any process can serve it. Each new page is
+ranked afresh, so a like on page 1 already shapes page 2; posts of earlier sessions sink a
+little each time they were shown (`seen`).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.clock import Clock
+from core.errors import Conflict, InvalidInput, NotFound
+from core.feed.candidates import SourceLimits, gather
+from core.feed.diversity import paginate
+from core.feed.embeddings import (
+    EmbeddingUnavailable,
+    TextEmbedder,
+    nearest_buckets,
+    unpack,
+)
+from core.feed.scoring import (
+    Breakdown,
+    PostFeatures,
+    Scorer,
+    SteeringVector,
+    ViewerTaste,
+    Weights,
+    rank,
+)
+from core.feed.steering import Direction, SteeringTerm, parse_steering
+from core.feed.taste import TasteState, decay_factor
+from core.feed.text import words
+from core.persistence.models import Account, FeedSession, Follow, Post, TasteProfile
+from core.social.visibility import visible_to
+
+SEEN_MEMORY = 500  # posts remembered as shown, per viewer
+SAVE_ATTEMPTS = 3
+MAX_JUMP = 20  # `/feed 30` on a fresh session ranks at most this many pages ahead
+BUCKETS_FROM_HISTORY, BUCKETS_FROM_TASTE, BUCKETS_MAX = 3, 2, 6
+TAGGED_TERMS_MAX = 4
+
+FEATURE_FIELDS = (
+    "id",
+    "author_id",
+    "created_at",
+    "like_count",
+    "comment_count",
+    "remix_count",
+    "embedding",
+    "embedding_model",
+    "newcomer",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RankedPost:
+    breakdown: Breakdown
+    features: PostFeatures
+    sources: frozenset[str]
+
+    @property
+    def post_id(self) -> int:
+        return self.breakdown.post_id
+
+    @property
+    def author_id(self) -> int:
+        return self.breakdown.author_id
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    number: int
+    posts: list[Post]
+    has_more: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    text: str
+    terms: tuple[SteeringTerm, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    post: Post
+    breakdown: Breakdown
+    weights: Weights
+    followed: bool
+    own: bool
+    position: tuple[int, int] | None  # (page, place) in the viewer's current feed session
+
+
+class PersonalizedFeed:
+    def __init__(
+        self,
+        embedder: TextEmbedder,
+        clock: Clock,
+        *,
+        page_size: int,
+        weights: Weights | None = None,
+        limits: SourceLimits | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.clock = clock
+        self.page_size = page_size
+        self.weights = weights or Weights()
+        self.limits = limits or SourceLimits()
+        self.scorer = Scorer(self.weights, embedder.match_range)
+
+    # ------------------------------------------------------------------ pages
+
+    async def page(self, viewer: Account, number: int | None = None) -> FeedPage:
+        """`number=None` starts a new session at page 1; a number shows that page of the
+        current session (ranking the pages up to it that were not shown yet)."""
+        for _ in range(SAVE_ATTEMPTS):
+            session, _ = await FeedSession.get_or_create(account_id=viewer.id)
+            if number is not None and 1 <= number <= len(session.pages):
+                return await self._stored(viewer, session, number)
+            version = session.version
+            if number is None:
+                session.number, session.pages = session.number + 1, []
+            page, shown = await self._next(viewer, session, number or 1)
+            if await self._save(session, version, shown):
+                return page
+        raise Conflict("error.feed_busy")
+
+    async def _stored(self, viewer: Account, session: FeedSession, number: int) -> FeedPage:
+        ids = session.pages[number - 1]
+        return FeedPage(number, await self._posts(viewer.id, ids), has_more=True)
+
+    async def _next(
+        self, viewer: Account, session: FeedSession, number: int
+    ) -> tuple[FeedPage, list[list[int]]]:
+        shown = set(itertools.chain.from_iterable(session.pages))
+        ranked = await self.rank(viewer, exclude=shown, seen=_seen(session))
+        wanted = min(number - len(session.pages), MAX_JUMP)
+        pages = paginate(ranked, self.page_size, wanted)
+        new_pages = [[item.post_id for item in page] for page in pages if page]
+        if not new_pages:
+            return FeedPage(len(session.pages) + 1, [], has_more=False), []
+        on_pages = sum(len(p) for p in new_pages)
+        posts = await self._posts(viewer.id, new_pages[-1])
+        number = len(session.pages) + len(new_pages)
+        return FeedPage(number, posts, has_more=len(ranked) > on_pages), new_pages
+
+    async def _save(self, session: FeedSession, version: int, new_pages: list[list[int]]) -> bool:
+        seen = _seen(session)
+        for post_id in itertools.chain.from_iterable(new_pages):
+            seen[post_id] = seen.pop(post_id, 0) + 1  # re-inserted: most recent last
+        updated = await FeedSession.filter(id=session.id, version=version).update(
+            number=session.number,
+            pages=[*session.pages, *new_pages],
+            seen=[[post_id, times] for post_id, times in seen.items()][-SEEN_MEMORY:],
+            version=version + 1,
+            updated_at=self.clock.now(),
+        )
+        return updated == 1
+
+    async def _posts(self, viewer_id: int, ids: list[int]) -> list[Post]:
+        """The posts, with authors, in the given order; any no longer visible are left out."""
+        if not ids:
+            return []
+        rows = await Post.filter(visible_to(viewer_id), id__in=ids).select_related(
+            "author", "remix_of__author"
+        )
+        by_id = {post.id: post for post in rows}
+        return [by_id[i] for i in ids if i in by_id]
+
+    # ------------------------------------------------------------------ ranking
+
+    async def rank(
+        self,
+        viewer: Account,
+        *,
+        exclude: Collection[int] = (),
+        seen: dict[int, int] | None = None,
+    ) -> list[RankedPost]:
+        """Every candidate the viewer may see, best first (no paging, no side effects)."""
+        profile = await TasteProfile.get_or_none(account_id=viewer.id)
+        state = TasteState.of(profile) if profile is not None else TasteState()
+        steering = self._steering_vectors(profile)
+        found = await gather(
+            viewer.id,
+            buckets=self._buckets(state, steering),
+            terms=self._tagged_terms(steering),
+            limits=self.limits,
+        )
+        excluded = set(exclude)
+        features = await self._features(viewer.id, [i for i in found.post_ids if i not in excluded])
+        taste = self._viewer(viewer.id, state, found.followees, steering, seen or {})
+        by_id = {f.post_id: f for f in features}
+        return [
+            RankedPost(b, by_id[b.post_id], frozenset(found.sources[b.post_id]))
+            for b in rank(self.scorer.score(taste, features))
+        ]
+
+    async def _features(self, viewer_id: int, ids: list[int]) -> list[PostFeatures]:
+        if not ids:
+            return []
+        rows = await Post.filter(visible_to(viewer_id), id__in=ids).values(*FEATURE_FIELDS)
+        return [self._feature(row) for row in rows]
+
+    def _feature(self, row: dict) -> PostFeatures:
+        same_model = row["embedding_model"] == self.embedder.model_id
+        return PostFeatures(
+            post_id=row["id"],
+            author_id=row["author_id"],
+            created_at=row["created_at"],
+            likes=row["like_count"],
+            comments=row["comment_count"],
+            remixes=row["remix_count"],
+            embedding=unpack(row["embedding"]) if same_model else None,
+            newcomer=bool(row["newcomer"]),
+        )
+
+    def _viewer(
+        self,
+        viewer_id: int,
+        state: TasteState,
+        followees: set[int],
+        steering: tuple[SteeringVector, ...],
+        seen: dict[int, int],
+    ) -> ViewerTaste:
+        now = self.clock.now()
+        factor = decay_factor(now - state.updated_at) if state.updated_at else 1.0
+        same_model = state.model == self.embedder.model_id
+        return ViewerTaste(
+            account_id=viewer_id,
+            now=now,
+            followees=frozenset(followees),
+            taste=state.mean if same_model else None,
+            authors={int(k): v * factor for k, v in state.authors.items()},
+            steering=steering,
+            seen=seen,
+            engaged=frozenset(state.engaged),
+        )
+
+    def _buckets(self, state: TasteState, steering: tuple[SteeringVector, ...]) -> list[int]:
+        """Taste buckets to look in: where liked posts were, where the taste points, and where
+        each "more"/"only" term points."""
+        history = sorted(state.buckets.items(), key=lambda item: -item[1])
+        chosen = [int(bucket) for bucket, _ in history[:BUCKETS_FROM_HISTORY]]
+        mean = state.mean if state.model == self.embedder.model_id else None
+        if mean is not None:
+            chosen += nearest_buckets(mean, BUCKETS_FROM_TASTE)
+        for term in steering:
+            if term.weight > 0 and term.vector is not None:
+                chosen += nearest_buckets(term.vector, 1)
+        return list(dict.fromkeys(chosen))[:BUCKETS_MAX]
+
+    @staticmethod
+    def _tagged_terms(steering: tuple[SteeringVector, ...]) -> list[str]:
+        found: list[str] = []
+        for term in steering:
+            if term.weight > 0:
+                found += [term.text.replace(" ", "-"), *words(term.text)]
+        return list(dict.fromkeys(found))[:TAGGED_TERMS_MAX]
+
+    def _steering_vectors(self, profile: TasteProfile | None) -> tuple[SteeringVector, ...]:
+        if profile is None:
+            return ()
+        terms = []
+        for item in profile.steering:
+            term = _term(item)
+            vector = item.get("vector") if item.get("model") == self.embedder.model_id else None
+            terms.append(
+                SteeringVector(
+                    term.text,
+                    term.direction,
+                    term.weight,
+                    None if vector is None else _array(vector),
+                )
+            )
+        return tuple(terms)
+
+    # ------------------------------------------------------------------ /why
+
+    async def explain(self, viewer: Account, post: Post) -> Explanation:
+        """The score of one post (already checked visible) for the viewer, part by part."""
+        profile = await TasteProfile.get_or_none(account_id=viewer.id)
+        session = await FeedSession.get_or_none(account_id=viewer.id)
+        state = TasteState.of(profile) if profile is not None else TasteState()
+        followed = await Follow.exists(follower_id=viewer.id, followee_id=post.author_id)
+        seen = _seen(session) if session else {}
+        taste = self._viewer(
+            viewer.id,
+            state,
+            {post.author_id} if followed else set(),
+            self._steering_vectors(profile),
+            seen,
+        )
+        row = await Post.filter(id=post.id).first().values(*FEATURE_FIELDS)
+        if row is None:
+            raise NotFound("error.unknown_post", post=post.id)
+        [breakdown] = self.scorer.score(taste, [self._feature(row)])
+        return Explanation(
+            post=post,
+            breakdown=breakdown,
+            weights=self.weights,
+            followed=followed,
+            own=post.author_id == viewer.id,
+            position=_position(session, post.id),
+        )
+
+    # ------------------------------------------------------------------ /feed tune
+
+    async def tuning(self, viewer: Account) -> Tuning:
+        profile = await TasteProfile.get_or_none(account_id=viewer.id)
+        if profile is None:
+            return Tuning("", ())
+        return Tuning(profile.steering_text, tuple(_term(item) for item in profile.steering))
+
+    async def tune(self, viewer: Account, text: str) -> Tuning:
+        """Store the viewer's steering; it applies from the next page on."""
+        terms = parse_steering(text)
+        if not terms:
+            raise InvalidInput("error.tune_empty")
+        try:
+            vectors = await self.embedder.embed([term.text for term in terms])
+        except EmbeddingUnavailable:
+            raise InvalidInput("error.tune_unavailable") from None
+        stored = [
+            {
+                "text": term.text,
+                "direction": term.direction.value,
+                "strength": term.strength,
+                "model": self.embedder.model_id,
+                "vector": [round(float(x), 5) for x in vector],
+            }
+            for term, vector in zip(terms, vectors, strict=True)
+        ]
+        profile, _ = await TasteProfile.get_or_create(account_id=viewer.id)
+        profile.steering_text = text.strip()
+        profile.steering = stored
+        await profile.save(update_fields=["steering_text", "steering"])
+        return Tuning(profile.steering_text, tuple(terms))
+
+    async def reset_tuning(self, viewer: Account) -> None:
+        await TasteProfile.filter(account_id=viewer.id).update(steering_text="", steering=[])
+
+
+def _seen(session: FeedSession) -> dict[int, int]:
+    """Post id → times shown, in the order last shown (a JSON list keeps its order; JSON
+    objects lose theirs on PostgreSQL, which stores them as jsonb)."""
+    return {int(post_id): int(times) for post_id, times in session.seen}
+
+
+def _term(item: dict) -> SteeringTerm:
+    return SteeringTerm(item["text"], Direction(item["direction"]), float(item["strength"]))
+
+
+def _array(values: list[float]) -> np.ndarray:
+    return np.asarray(values, dtype=np.float32)
+
+
+def _position(session: FeedSession | None, post_id: int) -> tuple[int, int] | None:
+    if session is None:
+        return None
+    for page_number, ids in enumerate(session.pages, start=1):
+        if post_id in ids:
+            return page_number, ids.index(post_id) + 1
+    return None

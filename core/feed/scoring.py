@@ -1,0 +1,216 @@
+"""The one scoring function of the feed: a weighted sum of a few features, each explained.
+
+For a viewer and a post:
+
+| part         | value (0–1 unless noted)                                                       |
+|--------------|--------------------------------------------------------------------------------|
+| affinity     | 1 for your own post; 0.6 if you follow the author, plus up to 0.4 for how much |
+|              | you liked, commented on and remixed their posts lately                         |
+| similarity   | how close the post is to the average post you liked, relative to how close     |
+|              | your liked posts are to each other (1 = as close as a typical one)             |
+| engagement   | likes + 2·comments + 3·remixes, decayed by the post's age, on a log scale      |
+| freshness    | e^(−age / 1 day)                                                               |
+| steering     | Σ (weight of each `/feed tune` term × how clearly the post matches it)          |
+| newcomer     | 1 for one of the first posts of an author you don't follow                    |
+| seen         | how often the feed showed it to you already (0–3), counts against it           |
+| engaged      | 1 if you already liked, commented on or remixed it, counts against it          |
+
+score = Σ weight × value. The same code ranks the feed and explains it (`/why`), so the
+explanation is the ranking, not a story about it. Vectorized with numpy over all candidates.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+
+from core.feed.hot import engagement
+from core.feed.steering import Direction
+
+FRESH_TIMESCALE = timedelta(hours=24)
+ENGAGEMENT_TIMESCALE = timedelta(hours=36)
+ENGAGEMENT_REFERENCE = 20.0  # decayed engagement that counts as fully trending (value 1)
+AUTHOR_SCALE = 3.0  # engagement weight with an author that gives ~63 % of the bonus
+SEEN_CAP = 3
+HIDE_AT = 0.4  # a "no …" term hides posts matching it at least this clearly
+ONLY_PENALTY = 2.0  # with "only …" terms, a post matching none of them loses this much
+
+PARTS = (
+    "affinity",
+    "similarity",
+    "engagement",
+    "freshness",
+    "steering",
+    "newcomer",
+    "seen",
+    "engaged",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    affinity: float = 1.0
+    similarity: float = 1.5
+    engagement: float = 1.0
+    freshness: float = 0.5
+    steering: float = 1.0
+    newcomer: float = 0.15
+    seen: float = 0.35  # per earlier showing
+    engaged: float = 3.0
+
+    def of(self, part: str) -> float:
+        return float(getattr(self, part))
+
+
+@dataclass(frozen=True, slots=True)
+class PostFeatures:
+    """What the ranker knows about one post (plain numbers, no ORM)."""
+
+    post_id: int
+    author_id: int
+    created_at: datetime
+    likes: int
+    comments: int
+    remixes: int
+    embedding: np.ndarray | None
+    newcomer: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class SteeringVector:
+    text: str
+    direction: Direction
+    weight: float
+    vector: np.ndarray | None
+
+
+@dataclass(frozen=True, slots=True)
+class ViewerTaste:
+    """What the ranker knows about the viewer at the moment of ranking."""
+
+    account_id: int
+    now: datetime
+    followees: frozenset[int] = frozenset()
+    taste: np.ndarray | None = None  # the average post liked (`TasteState.mean`)
+    authors: dict[int, float] | None = None  # decayed engagement per author
+    steering: tuple[SteeringVector, ...] = ()
+    seen: dict[int, int] | None = None  # post id → times shown
+    engaged: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Breakdown:
+    """One post's score, part by part: `values` are the features, `parts` value × weight."""
+
+    post_id: int
+    author_id: int
+    total: float
+    values: dict[str, float]
+    parts: dict[str, float]
+    matches: tuple[tuple[SteeringVector, float], ...]  # each tuning term and its match 0–1
+    hidden: bool  # a "no …" term matches it
+
+
+class Scorer:
+    def __init__(self, weights: Weights, match_range: tuple[float, float]) -> None:
+        self.weights = weights
+        self.match_low, self.match_high = match_range
+
+    def score(self, viewer: ViewerTaste, posts: list[PostFeatures]) -> list[Breakdown]:
+        if not posts:
+            return []
+        values = self._values(viewer, posts)
+        matches, steering, hidden = self._steering(viewer, posts)
+        values["steering"] = steering
+        signs = {"seen": -1.0, "engaged": -1.0}
+        parts = {
+            name: signs.get(name, 1.0) * self.weights.of(name) * values[name] for name in PARTS
+        }
+        totals = sum(parts.values())
+        return [
+            Breakdown(
+                post_id=post.post_id,
+                author_id=post.author_id,
+                total=float(totals[i]),
+                values={name: float(values[name][i]) for name in PARTS},
+                parts={name: float(parts[name][i]) for name in PARTS},
+                matches=tuple((term, float(m[i])) for term, m in matches),
+                hidden=bool(hidden[i]),
+            )
+            for i, post in enumerate(posts)
+        ]
+
+    def _values(self, viewer: ViewerTaste, posts: list[PostFeatures]) -> dict[str, np.ndarray]:
+        now = viewer.now
+        ages = np.array([max((now - p.created_at).total_seconds(), 0.0) for p in posts])
+        authors = viewer.authors or {}
+        own = np.array([p.author_id == viewer.account_id for p in posts])
+        followed = np.array([p.author_id in viewer.followees for p in posts])
+        liked_author = np.array([authors.get(p.author_id, 0.0) for p in posts])
+        affinity = 0.6 * followed + 0.4 * (1.0 - np.exp(-liked_author / AUTHOR_SCALE))
+        affinity = np.where(own, 1.0, affinity)
+
+        raw = np.array([engagement(p.likes, p.comments, p.remixes) for p in posts], dtype=float)
+        decayed = raw * np.exp(-ages / ENGAGEMENT_TIMESCALE.total_seconds())
+        engagement_value = np.minimum(np.log1p(decayed) / math.log1p(ENGAGEMENT_REFERENCE), 1.0)
+
+        seen = viewer.seen or {}
+        return {
+            "affinity": affinity,
+            "similarity": self._similarity(viewer, posts),
+            "engagement": engagement_value,
+            "freshness": np.exp(-ages / FRESH_TIMESCALE.total_seconds()),
+            "newcomer": np.array([p.newcomer for p in posts]) & ~followed & ~own,
+            "seen": np.array([min(seen.get(p.post_id, 0), SEEN_CAP) for p in posts], dtype=float),
+            "engaged": np.array([p.post_id in viewer.engaged for p in posts], dtype=float),
+        }
+
+    @staticmethod
+    def _similarity(viewer: ViewerTaste, posts: list[PostFeatures]) -> np.ndarray:
+        taste = viewer.taste
+        if taste is None or not np.any(taste):
+            return np.zeros(len(posts))
+        matrix = _matrix(posts, taste.shape[0])
+        return np.clip((matrix @ taste) / float(taste @ taste), 0.0, 1.0)
+
+    def _steering(
+        self, viewer: ViewerTaste, posts: list[PostFeatures]
+    ) -> tuple[list[tuple[SteeringVector, np.ndarray]], np.ndarray, np.ndarray]:
+        total = np.zeros(len(posts))
+        hidden = np.zeros(len(posts), dtype=bool)
+        terms = [t for t in viewer.steering if t.vector is not None]
+        if not terms:
+            return [], total, hidden
+        matrix = _matrix(posts, terms[0].vector.shape[0])  # type: ignore[union-attr]
+        matches = []
+        best_only = np.zeros(len(posts))
+        for term in terms:
+            cosine = matrix @ term.vector
+            match = np.clip((cosine - self.match_low) / (self.match_high - self.match_low), 0, 1)
+            matches.append((term, match))
+            total += term.weight * match
+            if term.direction is Direction.NO:
+                hidden |= match >= HIDE_AT
+            if term.direction is Direction.ONLY:
+                best_only = np.maximum(best_only, match)
+        if any(t.direction is Direction.ONLY for t in terms):
+            total -= ONLY_PENALTY * (1.0 - best_only)
+        return matches, total, hidden
+
+
+def _matrix(posts: list[PostFeatures], dimensions: int) -> np.ndarray:
+    """Post vectors as rows (zeros for posts without one, or of another size)."""
+    matrix = np.zeros((len(posts), dimensions), dtype=np.float32)
+    for row, post in enumerate(posts):
+        if post.embedding is not None and post.embedding.shape[0] == dimensions:
+            matrix[row] = post.embedding
+    return matrix
+
+
+def rank(breakdowns: list[Breakdown]) -> list[Breakdown]:
+    """Best first (newer first on a tie); posts a "no …" term hides are left out."""
+    shown = [b for b in breakdowns if not b.hidden]
+    return sorted(shown, key=lambda b: (-b.total, -b.post_id))

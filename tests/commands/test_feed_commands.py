@@ -1,0 +1,147 @@
+"""The feed's commands through the dispatcher, as people type and press them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bootstrap import App
+from bot.commands import build_registry
+from bot.commands.registry import DEFAULT_SUBCOMMAND
+from core.domain import Platform
+from tests.core.test_feed import ANIME, WATERCOLOR, people, post
+from tests.support.chat import ChatUser, find_button
+
+
+async def test_feed_pages_buttons_and_why(app: App) -> None:
+    authors = await people(app, *(f"author{i}" for i in range(7)))
+    for index, author in enumerate(authors):
+        await post(app, author, f"{WATERCOLOR} {index}")
+    viewer = ChatUser(app, "viewer")
+    first = await viewer.say("/feed")
+    titles = [r.title for r in first if r.title]
+    assert len(titles) == 5 and first[-1].text == "Page 1"
+    why = await viewer.press(find_button(first, "why"))
+    assert why[0].title.startswith("Why #7 ranks where it does")
+    assert "In your current feed it was #1 on page 1." in why[0].text
+    assert "fresh: posted 0 h ago: 1.00 × 0.5 = +0.50" in why[0].text
+    second = await viewer.press(find_button(first, "feed"))  # 🔄 fresh page: a new session
+    assert second[-1].text == "Page 1"
+    nxt = next(b for r in second for row in r.buttons for b in row if b.args.get("page") == 2)
+    page_two = await viewer.press(nxt)
+    assert page_two[-1].text == "Page 2"
+    shown = {r.title for r in second if r.title} & {r.title for r in page_two if r.title}
+    assert shown == set(), "page 2 repeats nothing of page 1"
+
+
+async def test_tune_shows_applies_and_resets_in_both_languages(app: App) -> None:
+    alice, bob = await people(app, "alice", "bob")
+    await post(app, alice, WATERCOLOR)
+    await post(app, bob, ANIME)
+    viewer = ChatUser(app, "viewer")
+    assert "You haven't tuned your feed yet." in await viewer.text("/feed tune")
+    done = await viewer.text("/feed tune more watercolor landscapes, less anime")
+    assert done == (
+        "Got it. From now on: more “watercolor landscapes” (+1), less “anime” (-1). "
+        "Your next /feed page follows it."
+    )
+    feed = await viewer.say("/feed")
+    assert feed[0].title.startswith("#1 by @alice")
+    assert feed[-1].text.startswith("Page 1 · tuned: more “watercolor landscapes” (+1)")
+    assert "Your feed is tuned to: more “watercolor landscapes” (+1)" in await viewer.text(
+        "/feed tune"
+    )
+    assert "cleared" in await viewer.text("/feed tune reset")
+    await viewer.say("/settings language de")
+    answer = await viewer.text("/feed tune viel mehr Aquarell-Landschaften, kein Anime")
+    assert answer.startswith(
+        "Verstanden. Ab jetzt: viel mehr „aquarell-landschaften“ (+2), kein „anime“ (-3)."
+    )
+    feed = await viewer.say("/feed")
+    assert [r.title for r in feed if r.title] == ["#1 von @alice (öffentlich)"]
+    assert "Darin habe ich nichts zum Einstellen gefunden" in await viewer.text("/feed tune mehr")
+
+
+async def test_tune_button_asks_for_words(app: App) -> None:
+    (alice,) = await people(app, "alice")
+    await post(app, alice, WATERCOLOR)
+    viewer = ChatUser(app, "viewer")
+    feed = await viewer.say("/feed")
+    tune = find_button(feed, "feed tune")
+    assert tune.text_input is not None and tune.owner_only
+    answer = await viewer.press(tune, "less watercolor")
+    assert "less “watercolor” (-1)" in answer[0].text
+    stranger = ChatUser(app, "stranger")
+    refused = await stranger.press(tune, "more anime")
+    assert refused[0].is_error
+
+
+async def test_trending_search_and_tags(app: App) -> None:
+    alice, bob = await people(app, "alice", "bob")
+    await post(app, alice, "a misty lake at dawn", caption="#watercolor")
+    await post(app, bob, ANIME, caption="#anime")
+    viewer = ChatUser(app, "viewer")
+    await viewer.say("/like 2")
+    trending = await viewer.say("/trending")
+    assert trending[0].title == "Trending today"
+    assert [r.title for r in trending[1:]] == ["#2 by @bob (public)", "#1 by @alice (public)"]
+    assert (await viewer.say("/trending week"))[0].title == "Trending this week"
+    found = await viewer.say("/search misty LAKES")
+    assert found[0].title == "Posts matching “misty LAKES”" and len(found) == 2
+    assert "No posts match “volcano”" in await viewer.text("/search volcano")
+    assert "Give me a word or a #tag" in await viewer.text("/search the and of")
+    tagged = await viewer.say("/tag #Watercolor")
+    assert tagged[0].title == "Posts tagged #watercolor" and len(tagged) == 2
+    assert "No posts are tagged #volcano yet." in await viewer.text("/tag volcano")
+
+
+async def test_suggest_people_prompts_and_posts(app: App) -> None:
+    alice, bob, carol = await people(app, "alice", "bob", "carol")
+    await app.services.graph.follow(bob, carol)
+    await post(app, alice, "a lighthouse in a storm")
+    await post(app, carol, "a lighthouse at night")
+    viewer = ChatUser(app, "viewer")
+    menu = await viewer.say("/suggest")
+    assert [b.command for row in menu[0].buttons for b in row] == ["suggest"] * 3
+    assert "No one to suggest yet." not in await viewer.text("/suggest people")
+    await viewer.say("/follow bob")
+    await viewer.say("/like 1")
+    people_reply = (await viewer.say("/suggest people"))[0]
+    assert "carol (@carol) — followed by 1 people you follow" in people_reply.text
+    assert "@bob" not in people_reply.text and "@viewer" not in people_reply.text
+    follow = find_button([people_reply], "follow")
+    assert "now follow @carol" in (await viewer.press(follow))[0].text
+    ideas = (await viewer.say("/suggest prompts"))[0]
+    assert ideas.title == "Prompt ideas for you" and "lighthouse" in ideas.text
+    assert find_button([ideas], "imagine").args["prompt"]
+    posts = await viewer.say("/suggest posts")
+    assert posts[0].text == "Posts worth a comment"
+    assert [r.title for r in posts[1:]] == ["#2 by @carol (public)"]
+
+
+def test_feed_and_its_tuning_can_both_be_published_on_discord() -> None:
+    """Discord cannot have `/feed` next to a group `/feed …`: there `feed` is `/feed show`."""
+    registry = build_registry()
+    names = [
+        registry.published_name(s, Platform.DISCORD) for s in registry.listed(Platform.DISCORD)
+    ]
+    assert f"feed {DEFAULT_SUBCOMMAND}" in names and "feed tune" in names
+    assert len(names) == len(set(names))
+    singles = {n for n in names if " " not in n}
+    groups = {n.split(" ")[0] for n in names if " " in n}
+    assert singles.isdisjoint(groups)
+    assert max(len(n.split(" ")) for n in names) == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "command", "rest"),
+    [
+        ("/feed", "feed", ""),
+        ("/feed 2", "feed", "2"),
+        ("/feed show 2", "feed", "2"),
+        ("/feed tune more watercolor", "feed tune", "more watercolor"),
+        ("/Feed Tune", "feed tune", ""),
+    ],
+)
+def test_typed_feed_lines_find_their_command(line: str, command: str, rest: str) -> None:
+    spec, text = build_registry().match_text(line, Platform.TELEGRAM)
+    assert (spec.name, text) == (command, rest)

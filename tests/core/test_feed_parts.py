@@ -1,0 +1,282 @@
+"""The feed's pure parts: words and tags, steering, the local embedder, buckets, taste maths,
+scoring and diversity (no database)."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from core.feed.diversity import author_cap, paginate
+from core.feed.embeddings import buckets_of, nearest_buckets, pack, unpack
+from core.feed.hot import HOT_TIMESCALE, engagement, hot_score
+from core.feed.local_embeddings import HashedNgramEmbedder
+from core.feed.scoring import PostFeatures, Scorer, SteeringVector, ViewerTaste, Weights, rank
+from core.feed.steering import MAX_TERMS, TERM_LENGTH, Direction, parse_steering
+from core.feed.taste import Engagement, TasteState, bulk_tastes
+from core.feed.text import post_terms, tags, words
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def embed(*texts: str) -> np.ndarray:
+    return HashedNgramEmbedder().embed_now(list(texts))
+
+
+# ---------------------------------------------------------------- words and tags
+
+
+def test_words_fold_case_plurals_stop_words_and_german_art_words() -> None:
+    assert words("More Watercolor Landscapes of the lake") == ["watercolor", "landscape", "lake"]
+    assert words("Mehr Aquarell-Landschaften im Nebel") == ["watercolor", "landscape", "fog"]
+
+
+def test_tags_are_found_once_lowercase_and_not_inside_words() -> None:
+    assert tags("#Misty lake #misty a#b &#39; #pixel-art #_x") == ["misty", "pixel-art"]
+    terms = post_terms("a lighthouse #Watercolor", "at dawn #misty-lake")
+    assert terms["watercolor"] is True and terms["misty-lake"] is True
+    assert terms["lighthouse"] is False and terms["lake"] is False  # words of a tag count too
+
+
+# ---------------------------------------------------------------- steering
+
+
+MORE, LESS, NO, ONLY = Direction.MORE, Direction.LESS, Direction.NO, Direction.ONLY
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "more watercolor landscapes, less anime",
+            [("watercolor landscapes", MORE, 1.0), ("anime", LESS, -1.0)],
+        ),
+        (
+            "mehr Aquarell-Landschaften, weniger Anime",
+            [("aquarell-landschaften", MORE, 1.0), ("anime", LESS, -1.0)],
+        ),
+        (
+            "more cats and dogs, no anime",
+            [("cats", MORE, 1.0), ("dogs", MORE, 1.0), ("anime", NO, -3.0)],
+        ),
+        (
+            "much more neon, a bit less pixel art",
+            [("neon", MORE, 2.0), ("pixel art", LESS, -0.5)],
+        ),
+        ("keine Katzen, nur Hunde", [("katzen", NO, -3.0), ("hunde", ONLY, 2.0)]),
+        ("nicht mehr Anime", [("anime", NO, -3.0)]),
+        ("watercolor", [("watercolor", MORE, 1.0)]),
+        ("more", []),
+        (" , ; ", []),
+    ],
+)
+def test_steering_in_english_and_german(text: str, expected: list) -> None:
+    assert [(t.text, t.direction, t.weight) for t in parse_steering(text)] == expected
+
+
+@given(st.text(max_size=400))
+def test_any_tuning_text_gives_a_few_short_weighted_terms(text: str) -> None:
+    terms = parse_steering(text)
+    assert len(terms) <= MAX_TERMS
+    assert len({t.text for t in terms}) == len(terms)
+    for term in terms:
+        assert 0 < len(term.text) <= TERM_LENGTH
+        assert term.weight in {2.0, 1.0, 0.5, -0.5, -1.0, -2.0, -1.5, -3.0, -6.0, 4.0}
+
+
+# ---------------------------------------------------------------- local embeddings
+
+
+def test_local_embedding_is_unit_length_deterministic_and_bilingual() -> None:
+    vectors = embed(
+        "misty watercolor landscape with mountains",
+        "Aquarell-Landschaft mit Bergen im Nebel",
+        "a robot in a neon city at night",
+        "",
+    )
+    assert np.allclose(np.linalg.norm(vectors[:3], axis=1), 1.0, atol=1e-5)
+    assert not vectors[3].any(), "nothing to embed gives a zero vector"
+    assert np.array_equal(embed("misty watercolor landscape with mountains")[0], vectors[0])
+    similar, unrelated = vectors[0] @ vectors[1], vectors[0] @ vectors[2]
+    assert similar > 0.5 > 0.15 > unrelated
+
+
+def test_embedding_survives_storage_and_buckets_group_similar_texts() -> None:
+    vectors = embed("a cat", "a cat", "cats sleeping", "a lighthouse at dawn")
+    assert np.allclose(unpack(pack(vectors[0])), vectors[0], atol=1e-3)
+    found = buckets_of(vectors)
+    assert found[0] == found[1]
+    assert nearest_buckets(vectors[0], 3)[0] == found[0]
+    assert buckets_of(np.zeros((1, 512)))[0] == -1
+    assert nearest_buckets(np.zeros(512), 3) == []
+
+
+def test_the_embedder_port_is_async() -> None:
+    vectors = asyncio.run(HashedNgramEmbedder().embed(["a cat"]))
+    assert vectors.shape == (1, 512) and vectors.dtype == np.float32
+
+
+# ---------------------------------------------------------------- hot
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 500), st.integers(0, 50), st.integers(0, 10), st.floats(0, 30)),
+        min_size=2,
+        max_size=20,
+    )
+)
+def test_sorting_by_hot_is_sorting_by_decayed_engagement(posts: list) -> None:
+    now = NOW + timedelta(days=31)
+    hots, decayed = [], []
+    for likes, comments, remixes, age_days in posts:
+        created = now - timedelta(days=age_days)
+        hots.append(hot_score(likes, comments, remixes, created))
+        factor = math.exp(-(now - created) / HOT_TIMESCALE)
+        decayed.append((1 + engagement(likes, comments, remixes)) * factor)
+    for i in range(len(posts)):
+        for j in range(len(posts)):
+            if abs(math.log(decayed[i]) - math.log(decayed[j])) > 1e-6:
+                assert (hots[i] > hots[j]) == (decayed[i] > decayed[j])
+
+
+# ---------------------------------------------------------------- taste
+
+
+def test_bulk_tastes_equal_replaying_each_event() -> None:
+    rng = np.random.default_rng(3)
+    owners = rng.integers(0, 4, 60)
+    times = np.sort(rng.uniform(0, 40 * 86400, 60))
+    weights = rng.choice([1.0, 1.5, 2.0], 60)
+    vectors = rng.standard_normal((60, 8)).astype(np.float32)
+    vectors[5] = 0  # a post without a vector
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    states = [TasteState() for _ in range(4)]
+    for owner, at, weight, vector in zip(owners, times, weights, vectors, strict=True):
+        state = states[owner]
+        state.decay_to(start + timedelta(seconds=float(at)))
+        state.add(Engagement(float(weight), vector if vector.any() else None), "m")
+    now = 45 * 86400.0
+    bulk, totals = bulk_tastes(owners, times, weights, vectors, now=now, count=4)
+    for owner, state in enumerate(states):
+        state.decay_to(start + timedelta(seconds=now))
+        assert np.allclose(state.vector, bulk[owner], rtol=1e-4, atol=1e-5)
+        assert state.weight == pytest.approx(totals[owner], rel=1e-6)
+
+
+def test_taking_a_like_back_removes_it() -> None:
+    state = TasteState()
+    state.decay_to(NOW)
+    [vector] = embed("a cat")
+    like = Engagement(1.0, vector, author_id=7, bucket=3, words=("cat",), post_id=11)
+    state.add(like, "m")
+    assert state.engaged == [11] and state.authors["7"] == 1.0
+    state.add(like, "m", sign=-1.0)
+    assert state.engaged == [] and state.authors["7"] == 0.0
+    assert state.weight == 0.0 and state.mean is None
+
+
+# ---------------------------------------------------------------- scoring
+
+
+def features(post_id: int, author: int, text: str, **extra: object) -> PostFeatures:
+    defaults: dict = {"created_at": NOW - timedelta(hours=2), "likes": 0, "comments": 0}
+    defaults.update(extra)
+    return PostFeatures(
+        post_id=post_id,
+        author_id=author,
+        remixes=0,
+        embedding=embed(text)[0],
+        **defaults,
+    )
+
+
+def scorer() -> Scorer:
+    return Scorer(Weights(), HashedNgramEmbedder().match_range)
+
+
+def test_each_part_pulls_the_way_it_says() -> None:
+    posts = [
+        features(1, 10, "watercolor lake"),
+        features(2, 11, "watercolor lake"),
+        features(3, 12, "anime girl"),
+        features(4, 13, "anime girl", likes=30),
+        features(5, 14, "anime girl", created_at=NOW - timedelta(days=3)),
+    ]
+    taste = embed("misty watercolor lake")[0]
+    viewer = ViewerTaste(
+        account_id=99, now=NOW, followees=frozenset({10}), taste=taste, seen={2: 2}
+    )
+    scores = {b.post_id: b for b in scorer().score(viewer, posts)}
+    assert scores[1].parts["affinity"] == pytest.approx(0.6)
+    assert scores[1].values["similarity"] > 0.5 > scores[3].values["similarity"]
+    assert scores[2].parts["seen"] == pytest.approx(-0.7)
+    assert scores[4].values["engagement"] > scores[3].values["engagement"] == 0
+    assert scores[3].values["freshness"] > scores[5].values["freshness"]
+    assert rank(list(scores.values()))[0].post_id == 1
+    for breakdown in scores.values():
+        assert breakdown.total == pytest.approx(sum(breakdown.parts.values()))
+
+
+def steering(text: str, direction: Direction, weight: float) -> SteeringVector:
+    return SteeringVector(text, direction, weight, embed(text)[0])
+
+
+def test_tuning_boosts_sinks_hides_and_restricts() -> None:
+    posts = [features(1, 10, "a watercolor landscape"), features(2, 11, "an anime girl")]
+    base = ViewerTaste(account_id=99, now=NOW)
+
+    def order(*terms: SteeringVector) -> list[int]:
+        viewer = ViewerTaste(account_id=99, now=NOW, steering=terms)
+        return [b.post_id for b in rank(scorer().score(viewer, posts))]
+
+    assert order() == [2, 1]  # equal scores: newer id first
+    assert order(steering("watercolor landscapes", Direction.MORE, 1.0)) == [1, 2]
+    assert order(steering("anime", Direction.LESS, -1.0)) == [1, 2]
+    assert order(steering("anime", Direction.NO, -3.0)) == [1]
+    assert order(steering("watercolor", Direction.ONLY, 2.0)) == [1, 2]
+    only = scorer().score(
+        ViewerTaste(
+            account_id=99, now=NOW, steering=(steering("watercolor", Direction.ONLY, 2.0),)
+        ),
+        posts,
+    )
+    assert only[1].parts["steering"] == pytest.approx(-2.0)
+    assert scorer().score(base, posts)[0].matches == ()
+
+
+# ---------------------------------------------------------------- diversity
+
+
+class Item:
+    def __init__(self, post_id: int, author_id: int) -> None:
+        self.post_id, self.author_id = post_id, author_id
+
+    def __repr__(self) -> str:
+        return f"{self.post_id}@{self.author_id}"
+
+
+@given(
+    st.lists(st.integers(1, 4), max_size=40),
+    st.integers(1, 20),
+)
+def test_pages_keep_rank_order_and_no_author_holds_over_a_quarter(
+    authors: list[int], size: int
+) -> None:
+    items = [Item(i, a) for i, a in enumerate(authors)]
+    pages = paginate(items, size, pages=len(items) + 1)
+    assert sorted(i.post_id for p in pages for i in p) == list(range(len(items)))
+    for page in pages:
+        assert 0 < len(page) <= size
+        counts = [sum(1 for i in page if i.author_id == a) for a in set(authors)]
+        assert max(counts) <= author_cap(size)
+        assert [i.post_id for i in page] == sorted(i.post_id for i in page)
+
+
+def test_author_cap_is_a_quarter_but_at_least_one() -> None:
+    assert [author_cap(n) for n in (1, 4, 5, 8, 20)] == [1, 1, 1, 2, 5]
