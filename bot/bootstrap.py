@@ -12,9 +12,14 @@ from datetime import timedelta
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from bot.commands.job_notices import JobNotices
+from bot.replies import Messenger
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock, SystemClock
+from core.delivery import Outbox, Pacer
+from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
+from core.digests import DigestComposer, DigestRanker, DigestRuns, DigestSubscriptions
+from core.domain import Platform
 from core.feed import ChronologicalFeed
 from core.generation import ImageProvider, Moderator
 from core.generation.jobs import GenerationJobs
@@ -23,12 +28,32 @@ from core.generation.service import Generation
 from core.generation.styles import STYLES
 from core.generation.worker import GenerationWorker
 from core.images import ImageStore, LocalImageStore
-from core.persistence.database import Database
+from core.notifications import Notifications
+from core.persistence.database import Database, is_postgres
 from core.services import Services
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
+from scheduler import (
+    CronNextRun,
+    DigestRunner,
+    Leadership,
+    MonotonicTimer,
+    NotificationFlusher,
+    OutboxSender,
+    Outcomes,
+    PostgresAdvisoryLock,
+    Scheduler,
+    SingleProcess,
+)
+from scheduler.sender import Timer
 
 log = logging.getLogger(__name__)
+
+PACE_LIMITS: dict[Platform, PaceLimits] = {
+    Platform.TELEGRAM: TELEGRAM_LIMITS,
+    Platform.DISCORD: DISCORD_LIMITS,
+    Platform.CONSOLE: CONSOLE_LIMITS,
+}
 
 
 @dataclass(slots=True)
@@ -40,15 +65,45 @@ class App:
     dispatcher: Dispatcher
     notices: JobNotices
     worker: GenerationWorker
+    scheduler: Scheduler
+    outbox: Outbox
+    outcomes: Outcomes
 
     async def start(self, *, migrate: bool = True) -> None:
         """Open the database (applying migrations) in the calling task, then start workers."""
         await self.database.open(migrate_first=migrate)
         await self.worker.start()
 
+    async def start_scheduler(self) -> None:
+        """Digests, notifications and paced delivery (`mosaic run` and the console chat)."""
+        await self.scheduler.start()
+
     async def stop(self) -> None:
+        await self.scheduler.stop()
         await self.worker.stop()
         await self.database.close()
+
+    def add_messenger(
+        self,
+        platform: Platform,
+        messenger: Messenger,
+        *,
+        limits: PaceLimits | None = None,
+        timer: Timer | None = None,
+    ) -> OutboxSender:
+        """A platform can now be reached outside conversations: job notices, and a paced
+        outbox sender for digests and notifications (tests scale `limits` and `timer`)."""
+        self.notices.add_messenger(platform, messenger)
+        sender = OutboxSender(
+            platform,
+            messenger,
+            self.outbox,
+            Pacer(limits or PACE_LIMITS[platform]),
+            self.outcomes,
+            timer=timer or MonotonicTimer(),
+        )
+        self.scheduler.add_sender(sender)
+        return sender
 
 
 def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
@@ -86,7 +141,9 @@ def build(
         provider = provider or default_provider
         moderator = moderator or default_moderator
     tokens = ActionTokens()
-    posts = Posts(images, clock)
+    url = settings.resolved_database_url
+    notifications = Notifications(clock, timedelta(minutes=settings.notification_interval_minutes))
+    posts = Posts(images, clock, notifications)
     quotas = Quotas(
         clock,
         per_account=settings.daily_image_quota,
@@ -104,28 +161,54 @@ def build(
         progress_every=progress_every,
         lease=job_lease,
     )
+    feed = ChronologicalFeed()  # the personalized feed plugs in here (a PersonalFeed)
+    calculator = CronNextRun()
+    digests = DigestSubscriptions(clock, calculator)
+    composer = DigestComposer(DigestRanker(feed, clock), images, settings.default_language)
+    destinations = Destinations()
     services = Services(
         settings=settings,
         clock=clock,
         images=images,
         accounts=Accounts(),
-        graph=SocialGraph(),
+        graph=SocialGraph(notifications),
         posts=posts,
-        engagement=Engagement(posts),
-        feed=ChronologicalFeed(),
+        engagement=Engagement(posts, notifications),
+        feed=feed,
         tokens=tokens,
-        destinations=Destinations(),
+        destinations=destinations,
         updates=UpdateLog(clock),
         sent_messages=SentMessages(),
         generation=Generation(jobs, quotas, STYLES, worker.wake),
+        digests=digests,
+        digest_composer=composer,
+        notifications=notifications,
+    )
+    postgres = is_postgres(url)
+    outbox = Outbox(clock, postgres=postgres)
+    runs = DigestRuns(clock, calculator, postgres=postgres)
+    outcomes = Outcomes(
+        outbox, runs, digests, destinations, notifications, settings.default_language
+    )
+    leadership: Leadership = PostgresAdvisoryLock(url) if postgres else SingleProcess()
+    scheduler = Scheduler(
+        leadership,
+        DigestRunner(runs, composer, outbox, tokens, clock, daily_cap=settings.digest_daily_cap),
+        NotificationFlusher(notifications, outbox, settings.default_language),
+        outbox,
+        {},
+        tick_seconds=settings.scheduler_tick_seconds,
     )
     registry = build_registry()
     return App(
         settings=settings,
-        database=Database(settings.resolved_database_url),
+        database=Database(url),
         services=services,
         registry=registry,
         dispatcher=Dispatcher(registry, services, notices),
         notices=notices,
         worker=worker,
+        scheduler=scheduler,
+        outbox=outbox,
+        outcomes=outcomes,
     )

@@ -11,6 +11,7 @@ import sys
 from pydantic import ValidationError
 
 from bot.bootstrap import App, build
+from core.domain import Platform
 from core.errors import ConfigurationError
 from core.persistence.database import upgrade
 from core.settings import Settings
@@ -43,7 +44,10 @@ async def _chat(app: App, user: str) -> None:
 
     await app.start()
     try:
-        await ConsoleChat(app.dispatcher, user).run()
+        chat = ConsoleChat(app.dispatcher, user)
+        app.add_messenger(Platform.CONSOLE, chat)  # digests and notifications print here
+        await app.start_scheduler()
+        await chat.run()
     finally:
         await app.stop()
 

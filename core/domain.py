@@ -29,3 +29,23 @@ class JobState(StrEnum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+
+
+class DigestState(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class RunState(StrEnum):
+    CLAIMED = "claimed"  # the scheduler took this period; composing
+    QUEUED = "queued"  # its messages are in the outbox
+    DELIVERED = "delivered"
+    SKIPPED = "skipped"  # nothing new, the daily cap, quiet hours: `reason` says
+    FAILED = "failed"  # the destination refused it: `reason` says
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # given up: `last_error` says why

@@ -1,6 +1,6 @@
 """The command layer: one registry of specs, handlers that call core, one dispatcher."""
 
-from bot.commands import general, generation, posts, server, social
+from bot.commands import digest, general, generation, posts, server, social
 from bot.commands.context import Context
 from bot.commands.dispatcher import Dispatcher, error_reply
 from bot.commands.registry import CommandRegistry
@@ -9,7 +9,14 @@ from bot.commands.spec import CommandSpec, Param, ParamKind
 
 def build_registry() -> CommandRegistry:
     return CommandRegistry(
-        [*general.SPECS, *generation.SPECS, *social.SPECS, *posts.SPECS, *server.SPECS]
+        [
+            *general.SPECS,
+            *generation.SPECS,
+            *social.SPECS,
+            *posts.SPECS,
+            *server.SPECS,
+            *digest.SPECS,
+        ]
     )
 
 

@@ -106,6 +106,10 @@ class Dispatcher:
         if spec.admin_only:
             require_admin(actor)
         account = account or await self.account_for(actor)
+        if actor.chat_kind is ChatKind.PRIVATE:  # where notifications can reach them
+            await self.services.notifications.remember_direct_chat(
+                account.id, actor.platform, conversation.reply_target()
+            )
         ctx = Context(
             actor=actor,
             account=account,

@@ -7,6 +7,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.errors import Conflict, InvalidInput
+from core.notifications import SocialEvents
 from core.persistence.models import Account, Comment, Post, Reaction
 from core.social.posts import Posts
 from core.text import COMMENT_MAX, clean_text
@@ -15,8 +16,9 @@ LIKE = "like"
 
 
 class Engagement:
-    def __init__(self, posts: Posts) -> None:
+    def __init__(self, posts: Posts, events: SocialEvents | None = None) -> None:
         self._posts = posts
+        self._events = events
 
     async def like(self, account: Account, post_id: int) -> Post:
         post = await self._posts.get_visible(account, post_id)
@@ -27,6 +29,8 @@ class Engagement:
         except IntegrityError:
             raise Conflict("error.already_liked", post=post_id) from None
         await post.refresh_from_db(fields=["like_count"])
+        if self._events is not None:
+            await self._events.happened("like", post.author_id, account.id, post.id)
         return post
 
     async def unlike(self, account: Account, post_id: int) -> Post:
@@ -55,6 +59,8 @@ class Engagement:
         async with in_transaction():
             comment = await Comment.create(post=post, author=account, text=cleaned)
             await Post.filter(id=post.id).update(comment_count=F("comment_count") + 1)
+        if self._events is not None:
+            await self._events.happened("comment", post.author_id, account.id, post.id)
         return comment
 
     async def comments(

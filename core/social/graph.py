@@ -7,11 +7,15 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from core.errors import Conflict, Forbidden, InvalidInput
+from core.notifications import SocialEvents
 from core.persistence.models import Account, Block, Follow
 from core.social.visibility import blocked_between
 
 
 class SocialGraph:
+    def __init__(self, events: SocialEvents | None = None) -> None:
+        self._events = events
+
     async def follow(self, follower: Account, followee: Account) -> None:
         if follower.id == followee.id:
             raise InvalidInput("error.follow_self")
@@ -21,6 +25,8 @@ class SocialGraph:
             await Follow.create(follower=follower, followee=followee)
         except IntegrityError:
             raise Conflict("error.already_following", handle=followee.handle) from None
+        if self._events is not None:
+            await self._events.happened("follow", followee.id, follower.id)
 
     async def unfollow(self, follower: Account, followee: Account) -> None:
         deleted = await Follow.filter(follower=follower, followee=followee).delete()

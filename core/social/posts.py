@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 from core.clock import Clock
 from core.errors import Forbidden, NotFound
 from core.images import ImageStore
+from core.notifications import SocialEvents
 from core.persistence.models import Account, Audience, Platform, Post, StoredImage
 from core.social.visibility import can_view
 from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
@@ -33,9 +34,12 @@ class Provenance:
 
 
 class Posts:
-    def __init__(self, images: ImageStore, clock: Clock) -> None:
+    def __init__(
+        self, images: ImageStore, clock: Clock, events: SocialEvents | None = None
+    ) -> None:
         self._images = images
         self._clock = clock
+        self._events = events
 
     async def create(
         self,
@@ -85,6 +89,8 @@ class Posts:
             )
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)
+        if remix_of is not None and self._events is not None:
+            await self._events.happened("remix", remix_of.author_id, author.id, remix_of.id)
         return post
 
     async def _load(self, post_id: int) -> Post:
