@@ -7,8 +7,10 @@ Tests call `build()` with fakes (a fake clock, a fake image provider, a test dat
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from bot.commands.job_notices import JobNotices
@@ -25,14 +27,17 @@ from core.generation import ImageProvider, Moderator
 from core.generation.jobs import GenerationJobs
 from core.generation.quota import Quotas
 from core.generation.service import Generation
-from core.generation.styles import STYLES
+from core.generation.styles import STYLES, label_key, style_names
 from core.generation.worker import GenerationWorker
+from core.i18n import translate
 from core.images import ImageStore, LocalImageStore
 from core.notifications import Notifications
 from core.persistence.database import Database, is_postgres
 from core.services import Services
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
+from core.social.data_rights import AccountData
+from core.social.linking import AccountLinking
 from scheduler import (
     CronNextRun,
     DigestRunner,
@@ -46,6 +51,9 @@ from scheduler import (
     SingleProcess,
 )
 from scheduler.sender import Timer
+
+if TYPE_CHECKING:
+    from bot.adapters.discord import ChoiceLister, DiscordAdapter
 
 log = logging.getLogger(__name__)
 
@@ -180,6 +188,8 @@ def build(
         updates=UpdateLog(clock),
         sent_messages=SentMessages(),
         generation=Generation(jobs, quotas, STYLES, worker.wake),
+        linking=AccountLinking(clock),
+        account_data=AccountData(images, clock, settings.data_dir / "exports"),
         digests=digests,
         digest_composer=composer,
         notifications=notifications,
@@ -212,3 +222,25 @@ def build(
         outbox=outbox,
         outcomes=outcomes,
     )
+
+
+def build_discord(
+    app: App, *, autocomplete: Mapping[str, ChoiceLister] | None = None, **overrides: Any
+) -> DiscordAdapter:
+    """The Discord adapter for `app`, configured from the DISCORD_* settings.
+
+    `autocomplete` adds listers for parameters marked `autocomplete=True` (by parameter name);
+    `overrides` replace fields of `DiscordConfig` (tests pass a token and short timeouts).
+    """
+    from bot.adapters.discord import DiscordAdapter, DiscordConfig
+
+    config = DiscordConfig.from_settings(app.settings, **overrides)
+    listers: dict[str, ChoiceLister] = {"style": style_suggestions, **(autocomplete or {})}
+    adapter = DiscordAdapter(config, app.dispatcher, autocomplete=listers)
+    app.add_messenger(Platform.DISCORD, adapter.messenger)
+    return adapter
+
+
+def style_suggestions(language: str) -> list[tuple[str, str]]:
+    """`/imagine style:` choices: (style name, its label in `language`)."""
+    return [(name, translate(language, label_key(name))) for name in style_names()]

@@ -7,10 +7,11 @@ import asyncio
 import getpass
 import logging
 import sys
+from typing import Protocol
 
 from pydantic import ValidationError
 
-from bot.bootstrap import App, build
+from bot.bootstrap import App, build, build_discord
 from core.domain import Platform
 from core.errors import ConfigurationError
 from core.persistence.database import upgrade
@@ -52,16 +53,39 @@ async def _chat(app: App, user: str) -> None:
         await app.stop()
 
 
-async def _run(app: App) -> None:
+class ChatAdapter(Protocol):
+    async def run(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def _chat_adapters(app: App) -> list[ChatAdapter]:
+    """One adapter per configured chat platform."""
     settings = app.settings
-    if settings.telegram_bot_token is None and settings.discord_bot_token is None:
+    adapters: list[ChatAdapter] = []
+    if settings.discord_bot_token is not None:
+        adapters.append(build_discord(app))
+    if settings.telegram_bot_token is not None:
+        raise ConfigurationError(
+            "the Telegram adapter is not available in this version; unset TELEGRAM_BOT_TOKEN"
+        )
+    return adapters
+
+
+async def _run(app: App) -> None:
+    adapters = _chat_adapters(app)
+    if not adapters:
         log.info("no chat token configured: starting the console chat")
         await _chat(app, _default_user())
         return
-    raise ConfigurationError(
-        "chat platform adapters are not available in this version; unset TELEGRAM_BOT_TOKEN "
-        "and DISCORD_BOT_TOKEN to use the console chat"
-    )
+    await app.start()
+    try:
+        await app.start_scheduler()  # after the adapters registered their messengers
+        await asyncio.gather(*(adapter.run() for adapter in adapters))
+    finally:
+        for adapter in adapters:
+            await adapter.close()
+        await app.stop()
 
 
 def _default_user() -> str:
@@ -78,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"mosaic: invalid configuration:\n{error}", file=sys.stderr)
         return 2
-    _setup_logging(settings, quiet=args.command == "chat" or args.command == "run")
+    console = settings.discord_bot_token is None and settings.telegram_bot_token is None
+    _setup_logging(settings, quiet=args.command == "chat" or (args.command == "run" and console))
     try:
         if args.command == "db":
             asyncio.run(upgrade(settings.resolved_database_url))

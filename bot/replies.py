@@ -59,6 +59,8 @@ class Reply:
     footer: str | None = None
     private: bool = False  # only the invoking user should see it (Discord ephemeral)
     is_error: bool = False
+    post_id: int | None = None  # the post this reply shows (native reactions count as likes)
+    files: tuple[ImageRef, ...] = ()  # sent as files, as they are (exports, full images)
 
     def with_buttons(self, buttons: tuple[tuple[Button, ...], ...]) -> Reply:
         return replace(self, buttons=buttons)

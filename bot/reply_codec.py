@@ -45,6 +45,10 @@ def encode_reply(reply: Reply) -> dict[str, Any]:
         data["private"] = True
     if reply.is_error:
         data["is_error"] = True
+    if reply.post_id is not None:
+        data["post_id"] = reply.post_id
+    if reply.files:
+        data["files"] = [_image(image) for image in reply.files]
     return data
 
 
@@ -61,10 +65,15 @@ def decode_reply(data: dict[str, Any]) -> Reply:
             token=raw.get("token"),
         )
 
+    def images(key: str) -> tuple[ImageRef, ...]:
+        return tuple(ImageRef(Path(i["path"]), i.get("alt", "")) for i in data.get(key, []))
+
     return Reply(
         text=data.get("text", ""),
         title=data.get("title"),
-        images=tuple(ImageRef(Path(i["path"]), i.get("alt", "")) for i in data.get("images", [])),
+        images=images("images"),
+        files=images("files"),
+        post_id=data.get("post_id"),
         buttons=tuple(tuple(button(b) for b in row) for row in data.get("buttons", [])),
         footer=data.get("footer"),
         private=bool(data.get("private")),

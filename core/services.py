@@ -14,6 +14,8 @@ from core.images import ImageStore
 from core.notifications import Notifications
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
+from core.social.data_rights import AccountData
+from core.social.linking import AccountLinking
 
 
 @dataclass(slots=True)
@@ -31,6 +33,8 @@ class Services:
     updates: UpdateLog
     sent_messages: SentMessages
     generation: Generation
+    linking: AccountLinking
+    account_data: AccountData
     digests: DigestSubscriptions
     digest_composer: DigestComposer
     notifications: Notifications

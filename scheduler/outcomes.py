@@ -49,7 +49,7 @@ class Outcomes:
 
     async def failed(self, message: OutboxMessage, reason: str) -> None:
         if message.run_id is not None:
-            await self._runs.finish(message.run_id, RunState.FAILED, reason)
+            await self._runs.not_delivered(message.run_id, reason)
 
     async def blocked(self, message: OutboxMessage, reason: str) -> None:
         platform = Platform(message.platform)
@@ -62,7 +62,7 @@ class Outcomes:
             platform=platform, chat_key=message.chat_key, state=OutboxState.FAILED
         ).values_list("run_id", flat=True)
         for run_id in {r for r in failed_runs if r is not None}:
-            await self._runs.finish(run_id, RunState.FAILED, reason)
+            await self._runs.not_delivered(run_id, reason)
         destination = await self._destinations.get(
             platform,
             message.chat_key,
@@ -85,7 +85,12 @@ class Outcomes:
             return  # their private chat is the one refusing: nowhere else to tell them
         owner = await subscription.owner
         language = owner.language or destination.language or self._default_language
-        place = destination.title or translate(language, "digest.place.private")
+        if destination.kind is ChatKind.PRIVATE:
+            place = translate(language, "digest.place.private")
+        else:
+            place = destination.title or translate(
+                language, "digest.place.group", chat=destination.chat_id
+            )
         reply = paused_reply(language, subscription.id, place, reason)
         await self._outbox.add(
             [

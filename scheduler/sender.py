@@ -155,36 +155,46 @@ class OutboxSender:
     # --- the loop ---------------------------------------------------------------
     async def _loop(self) -> None:
         while True:
-            if self._queued < self._batch // 2:
-                await self._fill()
-            if not self._heap:
-                self._mark_idle()
-                await self._wait_for_work(self._idle_poll)
-                continue
-            ready, _, chat_key = self._heap[0]
-            chat = self._chats.get(chat_key)
-            if chat is None or not chat.waiting:  # a stale entry
-                heapq.heappop(self._heap)
-                continue
-            now = self._timer.now()
-            actual = self._pacer.ready_at(chat_key, chat.group, now)
-            if actual == math.inf:  # one message in flight: scheduled again when it lands
-                heapq.heappop(self._heap)
-                continue
-            if actual > ready + 1e-9:
-                heapq.heapreplace(self._heap, (actual, next(self._order), chat_key))
-                continue
-            if actual > now:
-                await self._wait_for_work(actual - now)
-                continue
+            try:
+                await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database hiccupped: log it, breathe, go on
+                log.exception("the %s outbox sender failed a step; retrying", self.platform)
+                await asyncio.sleep(1.0)
+
+    async def _step(self) -> None:
+        """Claim more if the queues run low, then start the next send that may go now."""
+        if self._queued < self._batch // 2:
+            await self._fill()
+        if not self._heap:
+            self._mark_idle()
+            await self._wait_for_work(self._idle_poll)
+            return
+        ready, _, chat_key = self._heap[0]
+        chat = self._chats.get(chat_key)
+        if chat is None or not chat.waiting:  # a stale entry
             heapq.heappop(self._heap)
-            await self._slots.acquire()
-            message = chat.waiting.popleft()
-            self._queued -= 1
-            self._pacer.started(chat_key, self._timer.now())
-            task = asyncio.create_task(self._send(chat_key, message))
-            self._in_flight.add(task)
-            task.add_done_callback(self._landed)
+            return
+        now = self._timer.now()
+        actual = self._pacer.ready_at(chat_key, chat.group, now)
+        if actual == math.inf:  # one message in flight: scheduled again when it lands
+            heapq.heappop(self._heap)
+            return
+        if actual > now:
+            if actual > ready + 1e-9:  # its turn moved later: put it back in order
+                heapq.heapreplace(self._heap, (actual, next(self._order), chat_key))
+            else:
+                await self._wait_for_work(actual - now)
+            return
+        heapq.heappop(self._heap)
+        await self._slots.acquire()
+        message = chat.waiting.popleft()
+        self._queued -= 1
+        self._pacer.started(chat_key, self._timer.now())
+        task = asyncio.create_task(self._send(chat_key, message))
+        self._in_flight.add(task)
+        task.add_done_callback(self._landed)
 
     def _landed(self, task: asyncio.Task[None]) -> None:
         self._in_flight.discard(task)

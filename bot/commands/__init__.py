@@ -1,6 +1,6 @@
 """The command layer: one registry of specs, handlers that call core, one dispatcher."""
 
-from bot.commands import digest, general, generation, posts, server, social
+from bot.commands import digest, general, generation, identity, posts, server, social
 from bot.commands.context import Context
 from bot.commands.dispatcher import Dispatcher, error_reply
 from bot.commands.registry import CommandRegistry
@@ -15,6 +15,7 @@ def build_registry() -> CommandRegistry:
             *social.SPECS,
             *posts.SPECS,
             *server.SPECS,
+            *identity.SPECS,
             *digest.SPECS,
         ]
     )

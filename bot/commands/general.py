@@ -28,7 +28,7 @@ async def settings_language(ctx: Context, language: str) -> Reply:
 
 
 SPECS = (
-    CommandSpec("help", help_),
+    CommandSpec("help", help_, private_reply=True),
     CommandSpec(
         "settings language",
         settings_language,

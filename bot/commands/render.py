@@ -21,7 +21,9 @@ def post_image(ctx: Context, post: Post) -> tuple[ImageRef, ...]:
 
 def post_footer(ctx: Context, post: Post) -> str:
     parts = [ctx.t("post.counts", likes=post.like_count, comments=post.comment_count)]
-    if post.remix_of_id is not None:
+    if post.remix_of_id is None and post.remix_parent_gone:
+        parts.append(ctx.t("post.remix_of_deleted_user"))
+    elif post.remix_of_id is not None:
         parent = post.remix_of
         author = parent.author if parent is not None else None
         parts.append(ctx.t("post.remix_of", post=post.remix_of_id, author=handle(author)))
@@ -81,4 +83,5 @@ def post_reply(ctx: Context, post: Post, *, liked: bool) -> Reply:
         images=post_image(ctx, post),
         footer=post_footer(ctx, post),
         buttons=post_buttons(ctx, post, liked=liked),
+        post_id=post.id,
     )

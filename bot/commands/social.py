@@ -19,6 +19,8 @@ async def profile(ctx: Context, user: Account | None = None) -> Reply:
             "profile.counts", posts=info.posts, followers=info.followers, following=info.following
         ),
     ]
+    if info.linked:
+        lines.append(ctx.t("profile.linked", handles=", ".join(info.linked)))
     buttons: tuple[tuple[Button, ...], ...] = ()
     if account.id != ctx.account.id:
         lines.append(

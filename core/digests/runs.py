@@ -20,7 +20,7 @@ from core.clock import Clock
 from core.digests.schedule import NextRunCalculator, latest_due, next_run
 from core.digests.subscriptions import quiet_of, schedule_of
 from core.domain import DigestState, RunState
-from core.persistence.models import DigestRun, DigestSubscription
+from core.persistence.models import DeliveredItem, DigestRun, DigestSubscription
 
 log = logging.getLogger(__name__)
 
@@ -80,12 +80,16 @@ class DigestRuns:
             return None
 
     def _period(self, subscription: DigestSubscription, now: datetime) -> datetime:
-        """The latest scheduled time in (last run, now]: the period this digest stands for."""
+        """The latest scheduled time that passed since the last run: the period this digest
+        stands for (after a long downtime, the one catch-up digest)."""
         schedule = schedule_of(subscription)
-        anchor = subscription.last_run_at or subscription.created_at or subscription.next_run_at
-        first = self._calculator.next_after(schedule.cron, schedule.zone, anchor)
-        if first is None or first > now:
-            return subscription.next_run_at
+        first = subscription.next_run_at
+        if subscription.last_run_at is not None:
+            missed = self._calculator.next_after(
+                schedule.cron, schedule.zone, subscription.last_run_at
+            )
+            if missed is not None and missed <= now:
+                first = min(first, missed)
         return latest_due(schedule, first, now, self._calculator)
 
     async def _move_on(
@@ -118,6 +122,17 @@ class DigestRuns:
         await DigestRun.filter(id=run_id).update(
             state=state, reason=reason, finished_at=self._clock.now()
         )
+
+    async def not_delivered(self, run_id: int, reason: str) -> None:
+        """The run's message was refused or given up: its items were not seen there, so a
+        later digest may show them after all."""
+        run = await DigestRun.get_or_none(id=run_id).select_related("subscription")
+        if run is None or run.state is RunState.FAILED:
+            return
+        await DeliveredItem.filter(
+            destination_id=run.subscription.destination_id, post_id__in=list(run.items)
+        ).delete()
+        await self.finish(run_id, RunState.FAILED, reason)
 
     async def queued(self, run: DigestRun, items: list[int]) -> None:
         run.state, run.items = RunState.QUEUED, items

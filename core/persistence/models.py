@@ -28,6 +28,7 @@ class Account(Model):
     handle = fields.CharField(max_length=32, unique=True)
     display_name = fields.CharField(max_length=64)
     language = fields.CharField(max_length=8, null=True)
+    show_linked_handles = fields.BooleanField(default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     identities: fields.ReverseRelation[Identity]
@@ -50,6 +51,7 @@ class Identity(Model):
     platform = fields.CharEnumField(Platform, max_length=16)
     platform_user_id = fields.CharField(max_length=64)
     display_name = fields.CharField(max_length=64)
+    username = fields.CharField(max_length=64, null=True)  # the platform's @name, if any
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -89,6 +91,8 @@ class Post(Model):
         "models.Post", related_name="remixes", null=True, on_delete=fields.SET_NULL
     )
     allow_remix = fields.BooleanField(default=True)
+    # The parent was removed with its author's account: credit "a deleted user".
+    remix_parent_gone = fields.BooleanField(default=False)
     provider = fields.CharField(max_length=32, null=True)
     model = fields.CharField(max_length=64, null=True)
     like_count = fields.IntField(default=0)
@@ -293,6 +297,36 @@ class QuotaUsage(Model):
         unique_together = (("scope", "day"),)
 
 
+class LinkCode(Model):
+    """A one-time code that joins the identity redeeming it to the issuer's account."""
+
+    id = fields.BigIntField(primary_key=True)
+    code = fields.CharField(max_length=16, unique=True)
+    issuer: fields.ForeignKeyRelation[Identity] = fields.ForeignKeyField(
+        "models.Identity", related_name="link_codes", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "link_code"
+
+
+class LinkAttempt(Model):
+    """A try at redeeming a code, for the rate limit (5 an hour per identity)."""
+
+    id = fields.BigIntField(primary_key=True)
+    identity: fields.ForeignKeyRelation[Identity] = fields.ForeignKeyField(
+        "models.Identity", related_name="link_attempts", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "link_attempt"
+        indexes = (("identity_id", "created_at"),)
+
+
 class DigestSubscription(Model):
     """A digest that goes to one destination on a schedule (see core/digests).
 
@@ -485,6 +519,8 @@ __all__ = [
     "GenerationJob",
     "Identity",
     "JobState",
+    "LinkAttempt",
+    "LinkCode",
     "Notification",
     "NotificationBatch",
     "NotificationPreference",

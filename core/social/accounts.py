@@ -20,6 +20,16 @@ class Profile:
     followers: int
     following: int
     viewer_follows: bool
+    linked: tuple[str, ...]  # "telegram: @bob" per identity, when the owner shows them
+
+
+async def _account_of(platform: Platform, platform_user_id: str) -> Account | None:
+    identity = (
+        await Identity.filter(platform=platform, platform_user_id=platform_user_id)
+        .select_related("account")
+        .first()
+    )
+    return identity.account if identity is not None else None
 
 
 class Accounts:
@@ -27,13 +37,9 @@ class Accounts:
         self, platform: Platform, platform_user_id: str, display_name: str, *, handle_hint: str = ""
     ) -> Account:
         """The Account behind a platform user, created on first use."""
-        identity = (
-            await Identity.filter(platform=platform, platform_user_id=platform_user_id)
-            .select_related("account")
-            .first()
-        )
-        if identity is not None:
-            return identity.account
+        existing = await _account_of(platform, platform_user_id)
+        if existing is not None:
+            return existing
         name = clean_display_name(display_name)
         base = handle_from(handle_hint or name or platform_user_id)
         for attempt in range(1, 50):
@@ -47,17 +53,14 @@ class Accounts:
                         platform=platform,
                         platform_user_id=platform_user_id,
                         display_name=name,
+                        username=handle_hint[:64] or None,
                     )
                 return account
             except IntegrityError:
                 # Either the handle is taken or a concurrent request created this identity.
-                existing = (
-                    await Identity.filter(platform=platform, platform_user_id=platform_user_id)
-                    .select_related("account")
-                    .first()
-                )
+                existing = await _account_of(platform, platform_user_id)
                 if existing is not None:
-                    return existing.account
+                    return existing
         raise RuntimeError(f"could not find a free handle for {base!r}")
 
     async def by_handle(self, text: str) -> Account:
@@ -80,4 +83,16 @@ class Accounts:
             followers=await Follow.filter(followee=account).count(),
             following=await Follow.filter(follower=account).count(),
             viewer_follows=await Follow.exists(follower=viewer, followee=account),
+            linked=await self._linked(viewer, account),
+        )
+
+    async def _linked(self, viewer: Account, account: Account) -> tuple[str, ...]:
+        if not account.show_linked_handles and viewer.id != account.id:
+            return ()
+        identities = await Identity.filter(account=account).order_by("platform")
+        if len(identities) < 2:
+            return ()
+        return tuple(
+            f"{i.platform.value}: {'@' + i.username if i.username else i.display_name}"
+            for i in identities
         )

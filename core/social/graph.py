@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core.errors import Conflict, Forbidden, InvalidInput
@@ -34,24 +35,21 @@ class SocialGraph:
             raise Conflict("error.not_following", handle=followee.handle)
 
     async def followers(self, account: Account, *, limit: int, offset: int = 0) -> list[Account]:
-        rows = (
-            await Follow.filter(followee=account)
-            .order_by("-created_at", "-id")
-            .offset(offset)
-            .limit(limit)
-            .select_related("follower")
-        )
-        return [row.follower for row in rows]
+        return await self._page(Follow.filter(followee=account), "follower", limit, offset)
 
     async def following(self, account: Account, *, limit: int, offset: int = 0) -> list[Account]:
-        rows = (
-            await Follow.filter(follower=account)
-            .order_by("-created_at", "-id")
+        return await self._page(Follow.filter(follower=account), "followee", limit, offset)
+
+    @staticmethod
+    async def _page(rows: QuerySet[Follow], side: str, limit: int, offset: int) -> list[Account]:
+        """The accounts on `side` of the follows in `rows`, newest follow first."""
+        page = (
+            await rows.order_by("-created_at", "-id")
             .offset(offset)
             .limit(limit)
-            .select_related("followee")
+            .select_related(side)
         )
-        return [row.followee for row in rows]
+        return [getattr(row, side) for row in page]
 
     async def block(self, blocker: Account, blocked: Account) -> None:
         if blocker.id == blocked.id:

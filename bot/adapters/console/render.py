@@ -18,6 +18,8 @@ def render_reply(reply: Reply, number: NumberButton) -> str:
         lines.append(prefix + reply.text)
     for image in reply.images:
         lines.append(f"🖼 {image.path.resolve()}")
+    for file in reply.files:
+        lines.append(f"📎 {file.path.resolve()}")
     if reply.footer:
         lines.append(reply.footer)
     for row in reply.buttons:

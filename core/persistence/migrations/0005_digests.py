@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0003_job_leases')]
+    dependencies = [('models', '0004_accounts_linking')]
 
     initial = False
 

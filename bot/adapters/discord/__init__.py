@@ -1,0 +1,22 @@
+"""Mosaic on Discord: slash commands from the registry, persistent buttons, embeds with image
+attachments, native reactions as likes, and a `Messenger` for messages outside interactions.
+
+Built only by `bot.bootstrap.build_discord`.
+"""
+
+from bot.adapters.discord._adapter import DiscordAdapter, DiscordConfig
+from bot.adapters.discord._autocomplete import ChoiceLister, Suggestion
+from bot.adapters.discord._messenger import DiscordMessenger
+from bot.adapters.discord._outbound import SentMessage, Undeliverable
+from bot.adapters.discord._reactions import HEARTS
+
+__all__ = [
+    "HEARTS",
+    "ChoiceLister",
+    "DiscordAdapter",
+    "DiscordConfig",
+    "DiscordMessenger",
+    "SentMessage",
+    "Suggestion",
+    "Undeliverable",
+]

@@ -1,0 +1,153 @@
+"""The one way out: every message the Discord adapter sends or edits goes through `Outbound`.
+
+It renders the `Reply`, calls discord.py (which waits out 429s and retries 5xx up to the
+client's `max_ratelimit_timeout`), records which message shows which post (so reactions
+count as likes and the remix menu finds the post), and turns "this chat cannot be reached"
+into `Undeliverable` after pausing the destination: such a send is never retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+
+import discord
+
+from bot.adapters.discord._render import DEFAULT_UPLOAD_CAP, render
+from bot.replies import Reply
+from core.chats import Destinations, SentMessages
+from core.domain import ChatKind, Platform
+
+log = logging.getLogger(__name__)
+
+# Discord error codes meaning "this chat cannot be reached": retrying cannot help.
+MISSING_ACCESS = 50001
+UNKNOWN_CHANNEL = 10003
+CANNOT_MESSAGE_USER = 50007
+MISSING_PERMISSIONS = 50013
+UNDELIVERABLE_CODES = frozenset(
+    {MISSING_ACCESS, UNKNOWN_CHANNEL, CANNOT_MESSAGE_USER, MISSING_PERMISSIONS}
+)
+
+
+class Undeliverable(Exception):
+    """A message could not be delivered and will not be retried; the destination is paused."""
+
+    def __init__(self, chat_id: str, reason: str) -> None:
+        super().__init__(f"chat {chat_id}: {reason}")
+        self.chat_id = chat_id
+        self.reason = reason
+
+
+class Where(StrEnum):
+    ORIGINAL = "original"  # the interaction's original (deferred) response
+    FOLLOWUP = "followup"  # a follow-up message through the interaction's webhook
+    CHANNEL = "channel"  # a plain channel or DM message, sent with the bot token
+
+
+@dataclass(frozen=True, slots=True)
+class SentMessage:
+    """A handle on a message we sent, enough to edit it later."""
+
+    where: Where
+    message_id: int
+    channel_id: int | None
+    ephemeral: bool = False
+
+
+class Outbound:
+    def __init__(
+        self, client: discord.Client, sent_messages: SentMessages, destinations: Destinations
+    ) -> None:
+        self._client = client
+        self._sent_messages = sent_messages
+        self._destinations = destinations
+
+    # --- through an interaction (its token lives 15 minutes) --------------------------
+    async def respond(self, interaction: discord.Interaction, reply: Reply) -> None:
+        """The initial response, for interactions that were not deferred (early errors)."""
+        rendered = render(reply, upload_cap=interaction.filesize_limit)
+        await interaction.response.send_message(
+            **rendered.send_kwargs(),  # type: ignore[arg-type]
+            ephemeral=reply.private,
+        )
+
+    async def edit_original(self, interaction: discord.Interaction, reply: Reply) -> SentMessage:
+        rendered = render(reply, upload_cap=interaction.filesize_limit)
+        message = await interaction.edit_original_response(**rendered.edit_kwargs())  # type: ignore[arg-type]
+        return await self._sent(Where.ORIGINAL, message, reply)
+
+    async def delete_original(self, interaction: discord.Interaction) -> None:
+        await interaction.delete_original_response()
+
+    async def followup(
+        self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool
+    ) -> SentMessage:
+        rendered = render(reply, upload_cap=interaction.filesize_limit)
+        message = await interaction.followup.send(
+            **rendered.send_kwargs(),  # type: ignore[arg-type]
+            ephemeral=ephemeral,
+            wait=True,
+        )
+        return await self._sent(Where.FOLLOWUP, message, reply)
+
+    async def edit_followup(
+        self, interaction: discord.Interaction, handle: SentMessage, reply: Reply
+    ) -> None:
+        rendered = render(reply, upload_cap=interaction.filesize_limit)
+        message = await interaction.followup.edit_message(
+            handle.message_id,
+            **rendered.edit_kwargs(),  # type: ignore[arg-type]
+        )
+        await self._sent(Where.FOLLOWUP, message, reply)
+
+    # --- with the bot token (no time limit) ------------------------------------------
+    async def to_channel(
+        self, channel_id: int, reply: Reply, *, kind: ChatKind = ChatKind.CHANNEL
+    ) -> SentMessage:
+        channel = self._client.get_partial_messageable(channel_id)
+        rendered = render(reply, upload_cap=DEFAULT_UPLOAD_CAP)
+        async with self._reported(str(channel_id), kind):
+            message = await channel.send(**rendered.send_kwargs())  # type: ignore[call-overload]
+        return await self._sent(Where.CHANNEL, message, reply)
+
+    async def to_user(self, user_id: int, reply: Reply) -> SentMessage:
+        async with self._reported(f"user:{user_id}", ChatKind.PRIVATE):
+            channel = await self._client.create_dm(discord.Object(user_id))
+        return await self.to_channel(channel.id, reply, kind=ChatKind.PRIVATE)
+
+    async def edit_in_channel(self, handle: SentMessage, reply: Reply) -> None:
+        assert handle.channel_id is not None
+        channel = self._client.get_partial_messageable(handle.channel_id)
+        rendered = render(reply, upload_cap=DEFAULT_UPLOAD_CAP)
+        async with self._reported(str(handle.channel_id), ChatKind.CHANNEL):
+            message = await channel.get_partial_message(handle.message_id).edit(
+                **rendered.edit_kwargs()  # type: ignore[arg-type]
+            )
+        await self._sent(Where.CHANNEL, message, reply)
+
+    # ---------------------------------------------------------------------------------
+    async def _sent(self, where: Where, message: discord.Message, reply: Reply) -> SentMessage:
+        ephemeral = message.flags.ephemeral
+        if reply.post_id is not None and not ephemeral:
+            await self._sent_messages.record(
+                Platform.DISCORD, str(message.channel.id), str(message.id), reply.post_id
+            )
+        return SentMessage(where, message.id, message.channel.id, ephemeral)
+
+    @asynccontextmanager
+    async def _reported(self, chat_id: str, kind: ChatKind) -> AsyncIterator[None]:
+        """Turns a Discord "cannot reach this chat" error into a paused destination."""
+        try:
+            yield
+        except discord.HTTPException as error:
+            if error.code not in UNDELIVERABLE_CODES:
+                raise
+            reason = f"discord {error.status}/{error.code}: {error.text}"[:200]
+            log.warning("cannot deliver to discord chat %s (%s); pausing it", chat_id, reason)
+            await self._destinations.get(Platform.DISCORD, chat_id, kind=kind)
+            await self._destinations.pause(Platform.DISCORD, chat_id, reason)
+            raise Undeliverable(chat_id, reason) from error

@@ -1,0 +1,160 @@
+"""A person's rights over their data: a full export, and deleting the account.
+
+The export is a ZIP of JSON files plus the images of the person's posts. Deletion removes
+the account, its identities, posts (and their image files once no other post uses them),
+comments, likes, follows, blocks, jobs and buttons; remixes of the person's posts stay,
+credited to "a deleted user".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from core.clock import Clock
+from core.images import ImageStore
+from core.persistence.models import (
+    Account,
+    Block,
+    Comment,
+    DigestSubscription,
+    Follow,
+    Identity,
+    NotificationPreference,
+    Post,
+    Reaction,
+    StoredImage,
+)
+
+
+def _when(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class AccountData:
+    def __init__(self, images: ImageStore, clock: Clock, exports_dir: Path) -> None:
+        self._images = images
+        self._clock = clock
+        self._exports = exports_dir
+
+    async def export(self, account: Account) -> Path:
+        """Write the ZIP under the data folder and return its path."""
+        posts = await Post.filter(author=account, deleted_at=None).order_by("id")
+        document = {
+            "account": {
+                "handle": account.handle,
+                "display_name": account.display_name,
+                "language": account.language,
+                "created_at": _when(account.created_at),
+            },
+            "identities": [
+                {
+                    "platform": i.platform.value,
+                    "user_id": i.platform_user_id,
+                    "display_name": i.display_name,
+                    "username": i.username,
+                }
+                for i in await Identity.filter(account=account).order_by("id")
+            ],
+            "posts": [
+                {
+                    "id": p.id,
+                    "caption": p.caption,
+                    "prompt": p.prompt,
+                    "audience": p.audience.value,
+                    "created_at": _when(p.created_at),
+                    "remix_of": p.remix_of_id,
+                    "provider": p.provider,
+                    "model": p.model,
+                    "image": f"images/{p.image_id}" if p.image_id else None,
+                    "likes": p.like_count,
+                    "comments": p.comment_count,
+                }
+                for p in posts
+            ],
+            "comments": [
+                {"post": c.post_id, "text": c.text, "created_at": _when(c.created_at)}
+                for c in await Comment.filter(author=account, deleted_at=None).order_by("id")
+            ],
+            "likes": [
+                {"post": r.post_id, "created_at": _when(r.created_at)}
+                for r in await Reaction.filter(account=account).order_by("id")
+            ],
+            "following": [
+                f.followee.handle
+                for f in await Follow.filter(follower=account).select_related("followee")
+            ],
+            "blocked": [
+                b.blocked.handle
+                for b in await Block.filter(blocker=account).select_related("blocked")
+            ],
+            "digests": [
+                {
+                    "id": d.id,
+                    "schedule": d.schedule_text,
+                    "size": d.size,
+                    "topics": d.topics,
+                    "state": d.state.value,
+                    "created_at": _when(d.created_at),
+                }
+                for d in await DigestSubscription.filter(owner=account).order_by("id")
+            ],
+            "notifications_off": sorted(
+                await NotificationPreference.filter(account=account, enabled=False).values_list(
+                    "kind", flat=True
+                )
+            ),
+        }
+        images = {p.image_id: self._images.path(p.image_id) for p in posts if p.image_id}
+        stamp = self._clock.now().strftime("%Y%m%d-%H%M%S")
+        target = self._exports / f"mosaic-{account.handle}-{stamp}.zip"
+        await asyncio.to_thread(_write_zip, target, document, images)
+        return target
+
+    async def delete(self, account: Account) -> None:
+        async with in_transaction():
+            own_posts = Post.filter(author=account)
+            shas = set(
+                await own_posts.filter(image_id__not_isnull=True).values_list("image_id", flat=True)
+            )
+            post_ids = list(await own_posts.values_list("id", flat=True))
+            await (
+                Post.filter(remix_of_id__in=post_ids)
+                .exclude(author=account)
+                .update(remix_parent_gone=True)
+            )
+            await Follow.filter(Q(follower=account) | Q(followee=account)).delete()
+            # Others' posts lose this person's likes and comments: keep their counters true.
+            for post_id in await Reaction.filter(account=account).values_list("post_id", flat=True):
+                await Post.filter(id=post_id).update(like_count=F("like_count") - 1)
+            commented = Counter(
+                await Comment.filter(author=account, deleted_at=None).values_list(
+                    "post_id", flat=True
+                )
+            )
+            for post_id, count in commented.items():
+                await Post.filter(id=post_id).update(comment_count=F("comment_count") - count)
+            await account.delete()  # cascades: identities, posts, comments, likes, jobs…
+        for sha in shas:
+            if not await Post.exists(image_id=sha):
+                await StoredImage.filter(sha256=sha).delete()
+                await self._images.remove(sha)
+
+
+def _write_zip(target: Path, document: dict[str, Any], images: dict[str, Path]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mosaic.json", json.dumps(document, ensure_ascii=False, indent=2))
+        for sha, path in images.items():
+            if path.exists():
+                archive.write(path, f"images/{sha}")
+    target.write_bytes(buffer.getvalue())

@@ -1,0 +1,206 @@
+"""One person across platforms: link codes, merging two accounts, and splitting them again.
+
+`/link` on one platform issues a code (random, single use, 10 minutes); `/link <code>` on
+another platform merges the redeemer's account into the issuer's, in one transaction: a
+crash leaves either both accounts or the merged one, never a mix. Duplicates collapse (a
+follow both had stays one follow; a post both liked keeps one like and the right count).
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from tortoise.expressions import F, Q
+from tortoise.transactions import in_transaction
+
+from core.clock import Clock
+from core.domain import Platform
+from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from core.persistence.models import (
+    Account,
+    ActionToken,
+    Block,
+    Comment,
+    DigestSubscription,
+    DirectChat,
+    Follow,
+    GenerationJob,
+    Identity,
+    LinkAttempt,
+    LinkCode,
+    Notification,
+    NotificationBatch,
+    NotificationPreference,
+    Post,
+    Reaction,
+)
+
+CODE_LIFETIME = timedelta(minutes=10)
+ATTEMPTS_PER_HOUR = 5
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L
+CODE_LENGTH = 8
+
+
+def _new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+class AccountLinking:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    async def _identity(self, platform: Platform, user_id: str) -> Identity:
+        identity = await Identity.get_or_none(platform=platform, platform_user_id=user_id)
+        if identity is None:
+            raise NotFound("error.generic")
+        return identity
+
+    async def issue_code(self, platform: Platform, user_id: str) -> LinkCode:
+        identity = await self._identity(platform, user_id)
+        now = self._clock.now()
+        await LinkCode.filter(issuer=identity, used_at=None).update(expires_at=now)  # one live
+        return await LinkCode.create(
+            code=_new_code(), issuer=identity, created_at=now, expires_at=now + CODE_LIFETIME
+        )
+
+    async def redeem(self, platform: Platform, user_id: str, code: str) -> Account:
+        """Join the redeemer's account to the code issuer's; return the merged account."""
+        identity = await self._identity(platform, user_id)
+        now = self._clock.now()
+        recent = await LinkAttempt.filter(
+            identity=identity, created_at__gte=now - timedelta(hours=1)
+        ).count()
+        if recent >= ATTEMPTS_PER_HOUR:
+            raise LimitExceeded("error.link_too_many_tries", limit=ATTEMPTS_PER_HOUR)
+        await LinkAttempt.create(identity=identity, created_at=now)
+
+        cleaned = code.strip().upper().replace("-", "").replace(" ", "")
+        async with in_transaction():
+            link = await LinkCode.filter(code=cleaned).select_for_update().first()
+            if link is None or link.used_at is not None or link.expires_at <= now:
+                raise InvalidInput("error.link_code_invalid")
+            issuer = await Identity.get(id=link.issuer_id)
+            keep = await Account.get(id=issuer.account_id)
+            gone = await Account.get(id=identity.account_id)
+            if keep.id == gone.id:
+                raise Conflict("error.link_already")
+            keep_platforms = set(
+                await Identity.filter(account=keep).values_list("platform", flat=True)
+            )
+            gone_platforms = set(
+                await Identity.filter(account=gone).values_list("platform", flat=True)
+            )
+            if keep_platforms & gone_platforms:
+                raise InvalidInput("error.link_same_platform")
+            link.used_at = now
+            await link.save(update_fields=["used_at"])
+            await merge_accounts(keep, gone)
+        return await Account.get(id=keep.id)
+
+    async def unlink(self, account: Account, platform: Platform) -> Account:
+        """Move `platform`'s identity to a new, empty account; everything stays with this one."""
+        identities = await Identity.filter(account=account)
+        leaving = next((i for i in identities if i.platform == platform), None)
+        if leaving is None:
+            raise InvalidInput("error.unlink_not_linked", platform=platform.value)
+        if len(identities) == 1:
+            raise InvalidInput("error.unlink_last")
+        async with in_transaction():
+            fresh = await Account.create(
+                handle=await _free_handle(f"{account.handle}_{platform.value}"[:32]),
+                display_name=leaving.display_name,
+                language=account.language,
+            )
+            leaving.account_id = fresh.id
+            await leaving.save(update_fields=["account_id"])
+        return fresh
+
+
+async def _free_handle(base: str) -> str:
+    handle, n = base, 1
+    while await Account.exists(handle=handle):
+        n += 1
+        suffix = f"_{n}"
+        handle = base[: 32 - len(suffix)] + suffix
+    return handle
+
+
+async def _move_unique_pairs(model: type, field: str, other: str, keep: int, gone: int) -> None:
+    """Re-point `field` from `gone` to `keep` for a (field, other) unique pair table,
+    dropping rows that would duplicate one `keep` already has or point at `keep` itself."""
+    kept_others = await model.filter(**{f"{field}_id": keep}).values_list(f"{other}_id", flat=True)
+    await model.filter(
+        Q(**{f"{field}_id": gone})
+        & (Q(**{f"{other}_id__in": list(kept_others)}) | Q(**{f"{other}_id": keep}))
+    ).delete()
+    await model.filter(**{f"{field}_id": gone}).update(**{f"{field}_id": keep})
+
+
+async def merge_accounts(keep: Account, gone: Account) -> None:
+    """Move everything of `gone` to `keep` and delete `gone`. Call inside a transaction.
+
+    Every table that references an account is handled here; a test checks that no
+    foreign key to Account is forgotten when new tables arrive.
+    """
+    k, g = keep.id, gone.id
+    await Identity.filter(account_id=g).update(account_id=k)
+    await Post.filter(author_id=g).update(author_id=k)
+    await Comment.filter(author_id=g).update(author_id=k)
+    await GenerationJob.filter(requester_id=g).update(requester_id=k)
+    await ActionToken.filter(owner_id=g).delete()  # old buttons of the gone account
+    for field, other in (("follower", "followee"), ("followee", "follower")):
+        await _move_unique_pairs(Follow, field, other, k, g)
+    for field, other in (("blocker", "blocked"), ("blocked", "blocker")):
+        await _move_unique_pairs(Block, field, other, k, g)
+    # A post both liked: keep one like and take one off its counter.
+    kept_likes = await Reaction.filter(account_id=k).values_list("post_id", "kind")
+    for post_id, kind in kept_likes:
+        if await Reaction.filter(account_id=g, post_id=post_id, kind=kind).delete():
+            await Post.filter(id=post_id).update(like_count=F("like_count") - 1)
+    await Reaction.filter(account_id=g).update(account_id=k)
+    await _merge_digests_and_notifications(k, g)
+    if keep.language is None and gone.language is not None:
+        keep.language = gone.language
+        await keep.save(update_fields=["language"])
+    await gone.delete()
+
+
+async def _merge_digests_and_notifications(keep: int, gone: int) -> None:
+    """Digests, private chats, notification settings and notifications of `gone` move to
+    `keep`; where both have one (a private chat per platform, a setting per kind) `keep`'s
+    stays, and a notification between the two becomes one to oneself, which is dropped."""
+    await DigestSubscription.filter(owner_id=gone).update(owner_id=keep)
+    kept_platforms = await DirectChat.filter(account_id=keep).values_list("platform", flat=True)
+    await DirectChat.filter(account_id=gone, platform__in=list(kept_platforms)).delete()
+    await DirectChat.filter(account_id=gone).update(account_id=keep)
+    kept_kinds = await NotificationPreference.filter(account_id=keep).values_list("kind", flat=True)
+    await NotificationPreference.filter(account_id=gone, kind__in=list(kept_kinds)).delete()
+    await NotificationPreference.filter(account_id=gone).update(account_id=keep)
+    await NotificationBatch.filter(recipient_id=gone).update(recipient_id=keep)
+    await Notification.filter(recipient_id=gone).update(recipient_id=keep)
+    await Notification.filter(actor_id=gone).update(actor_id=keep)
+    await Notification.filter(recipient_id=keep, actor_id=keep).delete()
+
+
+# Tables whose foreign keys to Account merge_accounts() handles (checked by a test).
+MERGED_ACCOUNT_REFERENCES = frozenset(
+    {
+        ("identity", "account_id"),
+        ("post", "author_id"),
+        ("comment", "author_id"),
+        ("generation_job", "requester_id"),
+        ("action_token", "owner_id"),
+        ("follow", "follower_id"),
+        ("follow", "followee_id"),
+        ("block", "blocker_id"),
+        ("block", "blocked_id"),
+        ("reaction", "account_id"),
+        ("digest_subscription", "owner_id"),
+        ("direct_chat", "account_id"),
+        ("notification_preference", "account_id"),
+        ("notification_batch", "recipient_id"),
+        ("notification", "recipient_id"),
+        ("notification", "actor_id"),
+    }
+)

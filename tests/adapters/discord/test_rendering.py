@@ -1,0 +1,85 @@
+"""Replies bigger than Discord allows are cut to fit; nothing is ever rejected."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.commands import CommandSpec, Context
+from bot.replies import Button, ImageRef, Reply
+from tests.adapters.discord.conftest import DiscordWorld
+from tests.adapters.discord.helpers import with_commands
+
+
+def noisy_png(path: Path, seed: int) -> Path:
+    Image.effect_noise((200, 200), 60 + seed).convert("RGB").save(path)
+    return path
+
+
+async def test_an_oversized_reply_is_cut_to_discords_limits(
+    world: DiscordWorld, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    images = tuple(ImageRef(noisy_png(tmp_path / f"{n}.png", n)) for n in range(12))
+
+    async def huge(ctx: Context) -> Reply:
+        return Reply(
+            title="T" * 300,
+            text=("word " * 1200).strip(),  # 5,999 characters
+            footer="F" * 2100,
+            images=images,
+            buttons=tuple(
+                tuple(
+                    Button(f"{r}-{c} " + "L" * 90, "show", {"post": r * 10 + c}) for c in range(6)
+                )
+                for r in range(7)
+            ),
+        )
+
+    async def long_text(ctx: Context) -> Reply:
+        return Reply(text="x" * 3000)
+
+    app = with_commands(
+        world.app,
+        monkeypatch,
+        CommandSpec("huge", huge),
+        CommandSpec("long", long_text),
+        huge="Huge",
+        long="Long",
+    )
+    await world.start(app)
+    alice = world.person("alice", world.fake.guild_channel())
+
+    (message,) = await alice.slash("huge")
+    embed = message.embed
+    assert len(embed["title"]) == 256 and embed["title"].endswith("…")
+    assert len(embed["footer"]["text"]) == 2048
+    assert len(embed["title"]) + len(embed["description"]) + 2048 <= 6000
+    assert embed["description"].endswith("word…")  # cut between words
+    assert len(message.payload["attachments"]) == 10
+    rows = message.payload["components"]
+    assert len(rows) == 5 and all(len(row["components"]) == 5 for row in rows)
+    assert all(len(b["label"]) <= 80 for row in rows for b in row["components"])
+
+    (long_message,) = await alice.slash("long")
+    assert long_message.payload["content"] == ""
+    assert long_message.embed["description"] == "x" * 3000  # too long for content, not cut
+    assert world.fake.all_violations() == []
+
+
+async def test_an_image_over_the_upload_cap_is_left_out(
+    world: DiscordWorld, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    big = noisy_png(tmp_path / "big.png", 1)
+    world.fake.upload_cap = big.stat().st_size - 1
+
+    async def picture(ctx: Context) -> Reply:
+        return Reply(title="A picture", images=(ImageRef(big),))
+
+    app = with_commands(world.app, monkeypatch, CommandSpec("pic", picture), pic="Picture")
+    await world.start(app)
+    (message,) = await world.person("alice").slash("pic")
+    assert message.embed["title"] == "A picture"
+    assert message.payload["attachments"] == []
+    assert world.fake.all_violations() == []

@@ -1,0 +1,729 @@
+"""A fake Discord for the real discord.py client: REST API and gateway on 127.0.0.1.
+
+It answers the routes a bot uses and rejects what Discord rejects (late or double interaction
+responses, expired tokens, oversized content, embeds, components, attachments and command
+definitions), recording every request and every violation. Tests drive it as users would:
+`slash()`, `press()`, `submit_modal()`, `message_menu()`, `autocomplete()`, `react()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+
+from core.clock import Clock
+from tests.support.fake_discord import limits
+from tests.support.fake_discord.gateway import FakeGateway
+from tests.support.fake_discord.interactions import (
+    ALLOWED_RESPONSES,
+    AUTOCOMPLETE,
+    AUTOCOMPLETE_RESULT,
+    COMMAND,
+    COMPONENT,
+    DEFERRED_MESSAGE,
+    DEFERRED_UPDATE,
+    MESSAGE,
+    MODAL,
+    MODAL_SUBMIT,
+    UPDATE,
+    FakeInteraction,
+    command_options,
+    interaction_payload,
+    modal_answer,
+    reaction_payload,
+)
+from tests.support.fake_discord.messages import EPHEMERAL, LOADING, MessageStore, StoredMessage
+from tests.support.fake_discord.payloads import FakeUser, Place, snowflake
+
+API = "/api/v10"
+TOKEN_LIFE = timedelta(minutes=15)
+DEFAULT_UPLOAD_CAP = 10 * 1024 * 1024
+WAIT_LIMIT = 10.0  # seconds a test waits for the bot before failing
+CDN = "https://cdn.fake-discord.invalid"
+
+
+class _RealClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    query: dict[str, str]
+    body: dict[str, Any] | list[Any] | None
+    files: dict[str, int]
+
+
+def _json(data: Any, status: int = 200) -> web.Response:
+    # discord.py parses JSON only when Content-Type is exactly application/json.
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+    )
+
+
+def _error(status: int, code: int, message: str) -> web.Response:
+    return _json({"code": code, "message": message}, status)
+
+
+class FakeDiscord:
+    def __init__(
+        self,
+        *,
+        token: str = "fake-bot-token",
+        clock: Clock | None = None,
+        response_deadline: float = 3.0,
+        upload_cap: int = DEFAULT_UPLOAD_CAP,
+    ) -> None:
+        self.token = token
+        self.clock = clock or _RealClock()
+        self.response_deadline = response_deadline
+        self.upload_cap = upload_cap
+        self.app_id = snowflake()
+        self.bot = FakeUser(snowflake(), "mosaic", "Mosaic", bot=True)
+        self.users: dict[int, FakeUser] = {self.bot.id: self.bot}
+        self.requests: list[Recorded] = []
+        self.violations: list[str] = []
+        self.store = MessageStore(self.bot, CDN)
+        self.interactions: dict[int, FakeInteraction] = {}
+        self.commands: dict[str, list[dict[str, Any]]] = {}
+        self.command_syncs: list[str] = []
+        self.forbidden_channels: set[int] = set()
+        self.unknown_channels: set[int] = set()
+        self.dm_channels: dict[int, int] = {}
+        self.bot_reactions: list[tuple[int, str]] = []
+        self._refusals: list[tuple[str, str, int, int, float | None]] = []
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.gateway: FakeGateway | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+    @property
+    def rest_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}{API}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def start(self) -> None:
+        app = web.Application(client_max_size=64 * 1024 * 1024)
+        app.router.add_get("/gateway", self._gateway_socket)
+        app.router.add_route("*", API + "/{tail:.*}", self._route)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.gateway = FakeGateway(
+            token=self.token,
+            ready={
+                "v": 10,
+                "user": self.bot.payload(),
+                "guilds": [],
+                "private_channels": [],
+                "resume_gateway_url": self.gateway_url,
+                "application": {"id": str(self.app_id), "flags": 0},
+            },
+        )
+
+    async def stop(self) -> None:
+        if self.gateway is not None:
+            await self.gateway.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _gateway_socket(self, request: web.Request) -> web.StreamResponse:
+        assert self.gateway is not None
+        return await self.gateway.handle(request)
+
+    @property
+    def messages(self) -> dict[int, StoredMessage]:
+        return self.store.by_id
+
+    # --- people and places ----------------------------------------------------------------
+    def user(self, username: str, display: str | None = None) -> FakeUser:
+        person = FakeUser(snowflake(), username, display or username.title())
+        self.users[person.id] = person
+        return person
+
+    def guild_channel(self, guild_id: int | None = None, *, locale: str = "en-US") -> Place:
+        return Place(snowflake(), guild_id or snowflake(), locale)
+
+    def dm(self, user: FakeUser) -> Place:
+        channel = self.dm_channels.setdefault(user.id, snowflake())
+        return Place(channel)
+
+    # --- what tests look at -----------------------------------------------------------------
+    def all_violations(self) -> list[str]:
+        found = list(self.violations)
+        if self.gateway is not None:
+            found += self.gateway.violations
+        now = asyncio.get_running_loop().time()
+        for interaction in self.interactions.values():
+            late = now - interaction.dispatched_at > self.response_deadline
+            if interaction.responded_at is None and late:
+                found.append(f"interaction {interaction.id} was never answered")
+        return found
+
+    def conversation(self, interaction: FakeInteraction) -> list[StoredMessage]:
+        """The messages an interaction produced, in order (deleted ones left out)."""
+        ids = ([interaction.original_id] if interaction.original_id else []) + [
+            i for i in interaction.followups if i != interaction.original_id
+        ]
+        found = [self.messages[i] for i in ids if i in self.messages]
+        return [m for m in found if not m.deleted and m.interaction_id == interaction.id]
+
+    def channel_messages(self, channel_id: int) -> list[StoredMessage]:
+        return [
+            m
+            for m in self.messages.values()
+            if m.channel_id == channel_id and m.interaction_id is None and not m.deleted
+        ]
+
+    async def wait_until(self, predicate: Callable[[], bool]) -> None:
+        """Until `predicate()` holds; re-checked after every request (10 s at most)."""
+        async with asyncio.timeout(WAIT_LIMIT), self._changed:
+            await self._changed.wait_for(predicate)
+
+    async def answered(self, interaction: FakeInteraction) -> None:
+        """Until the bot has sent the interaction's initial response (10 s at most)."""
+        async with asyncio.timeout(WAIT_LIMIT):
+            await interaction.answered.wait()
+
+    async def barrier(self) -> None:
+        assert self.gateway is not None
+        await self.gateway.barrier()
+
+    # --- users acting ---------------------------------------------------------------------
+    async def slash(
+        self,
+        user: FakeUser,
+        place: Place,
+        command: str,
+        options: dict[str, Any] | None = None,
+        *,
+        admin: bool = False,
+        locale: str = "en-US",
+    ) -> FakeInteraction:
+        definition, path = self._find_command(place, command)
+        data = {
+            "id": definition["id"],
+            "name": definition["name"],
+            "type": 1,
+            "options": command_options(definition, path, options or {}),
+        }
+        return await self._interact(COMMAND, user, place, data, admin=admin, locale=locale)
+
+    async def autocomplete(
+        self,
+        user: FakeUser,
+        place: Place,
+        command: str,
+        options: dict[str, Any],
+        *,
+        focused: str,
+        locale: str = "en-US",
+    ) -> FakeInteraction:
+        definition, path = self._find_command(place, command)
+        built = command_options(definition, path, options, focused=focused)
+        data = {"id": definition["id"], "name": definition["name"], "type": 1, "options": built}
+        return await self._interact(AUTOCOMPLETE, user, place, data, locale=locale)
+
+    async def press(
+        self,
+        user: FakeUser,
+        message: StoredMessage,
+        custom_id: str,
+        *,
+        place: Place | None = None,
+        admin: bool = False,
+        locale: str = "en-US",
+    ) -> FakeInteraction:
+        assert custom_id in message.custom_ids, f"{custom_id!r} is not on that message"
+        place = place or self._place_of(message)
+        data = {"custom_id": custom_id, "component_type": 2}
+        return await self._interact(
+            COMPONENT, user, place, data, admin=admin, locale=locale, message=message
+        )
+
+    async def submit_modal(
+        self, user: FakeUser, opened: FakeInteraction, answer: str, *, locale: str = "en-US"
+    ) -> FakeInteraction:
+        assert opened.response_type == MODAL and opened.response_data is not None, "no modal"
+        message = self.store.get(opened.component_message_id)
+        data = modal_answer(opened.response_data, answer)
+        return await self._interact(
+            MODAL_SUBMIT, user, opened.place, data, locale=locale, message=message
+        )
+
+    async def message_menu(
+        self, user: FakeUser, place: Place, name: str, message: StoredMessage
+    ) -> FakeInteraction:
+        definitions = self._definitions(place)
+        definition = next(
+            (d for d in definitions if d.get("type") == 3 and d["name"] == name), None
+        )
+        assert definition is not None, f"no message command {name!r} registered"
+        data = {
+            "id": definition["id"],
+            "name": name,
+            "type": 3,
+            "target_id": str(message.id),
+            "resolved": {"messages": {str(message.id): message.payload}},
+        }
+        return await self._interact(COMMAND, user, place, data)
+
+    async def react(
+        self, user: FakeUser, message: StoredMessage, emoji: str, *, remove: bool = False
+    ) -> None:
+        data = reaction_payload(
+            user, message.payload, self._place_of(message), emoji, remove=remove
+        )
+        assert self.gateway is not None
+        await self.gateway.dispatch(
+            "MESSAGE_REACTION_REMOVE" if remove else "MESSAGE_REACTION_ADD", data
+        )
+
+    def _place_of(self, message: StoredMessage) -> Place:
+        guild = message.payload.get("guild_id")
+        return Place(message.channel_id, int(guild) if guild else None)
+
+    async def _interact(
+        self,
+        kind: int,
+        user: FakeUser,
+        place: Place,
+        data: dict[str, Any],
+        *,
+        admin: bool = False,
+        locale: str = "en-US",
+        message: StoredMessage | None = None,
+    ) -> FakeInteraction:
+        interaction_id = snowflake()
+        payload = interaction_payload(
+            interaction_id=interaction_id,
+            application_id=self.app_id,
+            kind=kind,
+            user=user,
+            place=place,
+            data=data,
+            upload_cap=self.upload_cap,
+            admin=admin,
+            locale=locale,
+            message=message.payload if message is not None else None,
+        )
+        interaction = FakeInteraction(
+            id=interaction_id,
+            token=payload["token"],
+            type=kind,
+            user=user,
+            place=place,
+            payload=payload,
+            created=self.clock.now(),
+            dispatched_at=asyncio.get_running_loop().time(),
+            component_message_id=message.id if message is not None else None,
+        )
+        self.interactions[interaction_id] = interaction
+        assert self.gateway is not None
+        await self.gateway.dispatch("INTERACTION_CREATE", payload)
+        return interaction
+
+    # --- commands as a Discord client sees them -------------------------------------------
+    def _definitions(self, place: Place) -> list[dict[str, Any]]:
+        found = list(self.commands.get("global", []))
+        if place.guild_id is not None:
+            found += self.commands.get(f"guild:{place.guild_id}", [])
+        return found
+
+    def _find_command(self, place: Place, command: str) -> tuple[dict[str, Any], list[str]]:
+        top, *path = command.split(" ")
+        for definition in self._definitions(place):
+            if definition.get("type", 1) == 1 and definition["name"] == top:
+                return definition, path
+        raise AssertionError(f"/{top} is not registered where {place} is")
+
+    # --- faults tests ask for ------------------------------------------------------------
+    def refuse_next(self, method: str, path_part: str, status: int, code: int) -> None:
+        """Answer the next `method` request whose path contains `path_part` with an error."""
+        self._refusals.append((method, path_part, status, code, None))
+
+    def rate_limit_next(self, method: str, path_part: str, retry_after: float) -> None:
+        """Answer the next matching request with a 429 asking to retry after `retry_after` s."""
+        self._refusals.append((method, path_part, 429, 0, retry_after))
+
+    def _refusal(self, method: str, path: str) -> web.Response | None:
+        for entry in self._refusals:
+            verb, part, status, code, retry_after = entry
+            if verb == method and part in path:
+                self._refusals.remove(entry)
+                if retry_after is None:
+                    return _error(status, code, "refused by the test")
+                limited = _json(
+                    {
+                        "message": "You are being rate limited.",
+                        "retry_after": retry_after,
+                        "global": False,
+                    },
+                    429,
+                )
+                limited.headers["Via"] = "1.1 google"
+                limited.headers["Retry-After"] = str(retry_after)
+                return limited
+        return None
+
+    async def redeliver(self, interaction: FakeInteraction) -> None:
+        """The gateway sends the same INTERACTION_CREATE again (as after a resume)."""
+        assert self.gateway is not None
+        await self.gateway.dispatch("INTERACTION_CREATE", interaction.payload)
+
+    # --- REST ---------------------------------------------------------------------------------
+    async def _route(self, request: web.Request) -> web.StreamResponse:
+        arrived = asyncio.get_running_loop().time()
+        path = "/" + request.match_info["tail"]
+        body, files = await self._read_body(request)
+        self.requests.append(Recorded(request.method, path, dict(request.query), body, files))
+        try:
+            refusal = self._refusal(request.method, path)
+            if refusal is not None:
+                return refusal
+            return await self._handle(request, path.split("/")[1:], body, files, arrived)
+        finally:
+            async with self._changed:
+                self._changed.notify_all()
+
+    async def _read_body(self, request: web.Request) -> tuple[Any, dict[str, int]]:
+        if not request.can_read_body:
+            return None, {}
+        if request.content_type.startswith("multipart/"):
+            body: Any = None
+            files: dict[str, int] = {}
+            reader = await request.multipart()
+            async for part in reader:
+                content = await part.read()  # type: ignore[union-attr]
+                if part.name == "payload_json":  # type: ignore[union-attr]
+                    body = json.loads(content)
+                else:
+                    files[part.filename or part.name or "?"] = len(content)  # type: ignore[union-attr]
+            return body, files
+        if request.content_type != "application/json":
+            self.violations.append(
+                f"{request.method} {request.path}: body of {request.content_type}"
+            )
+        raw = await request.read()
+        return (json.loads(raw) if raw else None), {}
+
+    async def _handle(
+        self,
+        request: web.Request,
+        parts: list[str],
+        body: Any,
+        files: dict[str, int],
+        arrived: float,
+    ) -> web.StreamResponse:
+        method = request.method
+        if parts[0] == "interactions":
+            return self._callback(int(parts[1]), parts[2], body or {}, files, arrived)
+        if parts[0] == "webhooks":
+            return self._webhook(method, parts[2], parts[3:], body or {}, files)
+        if request.headers.get("Authorization") != f"Bot {self.token}":
+            return _error(401, 0, "401: Unauthorized")
+        match method, parts:
+            case "GET", ["users", "@me"]:
+                return _json(self.bot.payload())
+            case "GET", ["users", user_id]:
+                user = self.users.get(int(user_id))
+                return _json(user.payload()) if user else _error(404, 10013, "Unknown User")
+            case "GET", ["oauth2", "applications", "@me"]:
+                return _json(self._application())
+            case "GET", ["gateway", *_]:
+                return _json({"url": self.gateway_url, "shards": 1})
+            case (("PUT" | "GET"), ["applications", _, "commands"]):
+                return self._commands(method, "global", body)
+            case (("PUT" | "GET"), ["applications", _, "guilds", guild_id, "commands"]):
+                return self._commands(method, f"guild:{guild_id}", body)
+            case "POST", ["users", "@me", "channels"]:
+                return self._open_dm(int(body["recipient_id"]))
+            case "POST", ["channels", channel_id, "messages"]:
+                return self._channel_send(int(channel_id), body or {}, files)
+            case "PATCH", ["channels", channel_id, "messages", message_id]:
+                return self._channel_edit(int(channel_id), int(message_id), body or {}, files)
+            case (
+                ("PUT" | "DELETE"),
+                ["channels", _, "messages", message_id, "reactions", emoji, "@me"],
+            ):
+                self.bot_reactions.append((int(message_id), emoji))
+                return web.Response(status=204)
+        self.violations.append(f"unexpected request {method} /{'/'.join(parts)}")
+        return _error(404, 0, "404: Not Found")
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": str(self.app_id),
+            "name": "Mosaic",
+            "description": "",
+            "icon": None,
+            "bot_public": True,
+            "bot_require_code_grant": False,
+            "owner": self.users[self.bot.id].payload(),
+            "verify_key": "0" * 64,
+            "flags": 0,
+        }
+
+    def _commands(self, method: str, scope: str, body: Any) -> web.Response:
+        if method == "GET":
+            return _json(self.commands.get(scope, []))
+        problems = limits.commands_problems(body)
+        if problems:
+            self.violations += [f"command sync ({scope}): {p}" for p in problems]
+            return _error(400, 50035, "Invalid Form Body")
+        self.command_syncs.append(scope)
+        stored = []
+        for command in body:
+            stored.append(
+                {
+                    "description": "",  # Discord's answer has one even for menus
+                    **command,
+                    "id": str(snowflake()),
+                    "application_id": str(self.app_id),
+                    "version": str(snowflake()),
+                    **({"guild_id": scope.split(":")[1]} if scope != "global" else {}),
+                }
+            )
+        self.commands[scope] = stored
+        return _json(stored)
+
+    def _open_dm(self, user_id: int) -> web.Response:
+        user = self.users.get(user_id)
+        if user is None:
+            return _error(404, 10013, "Unknown User")
+        channel_id = self.dm_channels.setdefault(user_id, snowflake())
+        return _json(Place(channel_id).channel_payload(user))
+
+    # --- messages ------------------------------------------------------------------------
+    def _checked(self, where: str, body: dict[str, Any], files: dict[str, int], cap: int) -> bool:
+        problems = limits.message_problems(body, files, upload_cap=cap)
+        self.violations += [f"{where}: {p}" for p in problems]
+        return not problems
+
+    def _channel_send(
+        self, channel_id: int, body: dict[str, Any], files: dict[str, int]
+    ) -> web.Response:
+        if channel_id in self.forbidden_channels:
+            return _error(403, 50001, "Missing Access")
+        if channel_id in self.unknown_channels:
+            return _error(404, 10003, "Unknown Channel")
+        if not self._checked(f"message to channel {channel_id}", body, files, self.upload_cap):
+            return _error(400, 50035, "Invalid Form Body")
+        guild = next(
+            (
+                i.place.guild_id
+                for i in self.interactions.values()
+                if i.place.channel_id == channel_id
+            ),
+            None,
+        )
+        stored = self.store.create(
+            channel_id=channel_id,
+            body=body,
+            files=files,
+            flags=body.get("flags") or 0,
+            guild_id=guild,
+        )
+        return _json(stored.payload)
+
+    def _channel_edit(
+        self, channel_id: int, message_id: int, body: dict[str, Any], files: dict[str, int]
+    ) -> web.Response:
+        if channel_id in self.forbidden_channels:
+            return _error(403, 50001, "Missing Access")
+        message = self.store.get(message_id)
+        if (
+            message is None
+            or message.deleted
+            or message.channel_id != channel_id
+            or message.ephemeral
+        ):
+            return _error(404, 10008, "Unknown Message")
+        after = self.store.files_after_edit(message, body, files)
+        if not self._checked(
+            f"edit of message {message_id}", {**message.payload, **body}, after, self.upload_cap
+        ):
+            return _error(400, 50035, "Invalid Form Body")
+        self.store.edit(message, body, files)
+        return _json(message.payload)
+
+    # --- interactions ------------------------------------------------------------------------
+    def _callback(
+        self,
+        interaction_id: int,
+        token: str,
+        body: dict[str, Any],
+        files: dict[str, int],
+        arrived: float,
+    ) -> web.Response:
+        interaction = self.interactions.get(interaction_id)
+        if interaction is None or interaction.token != token:
+            self.violations.append(f"callback for unknown interaction {interaction_id}")
+            return _error(404, 10062, "Unknown interaction")
+        if interaction.response_type is not None:
+            self.violations.append(f"interaction {interaction_id} answered twice")
+            return _error(400, 40060, "Interaction has already been acknowledged.")
+        elapsed = arrived - interaction.dispatched_at
+        if elapsed > self.response_deadline:
+            self.violations.append(
+                f"interaction {interaction_id} answered after {elapsed:.2f} s "
+                f"(deadline {self.response_deadline} s)"
+            )
+            return _error(404, 10062, "Unknown interaction")
+        kind, data = body.get("type"), body.get("data") or {}
+        problem = self._callback_problem(interaction, kind, data, files)
+        if problem:
+            self.violations.append(f"interaction {interaction_id}: {problem}")
+            return _error(400, 50035, "Invalid Form Body")
+        interaction.response_type, interaction.response_data = kind, data
+        interaction.responded_at = arrived
+        interaction.answered.set()
+        return _json(self._callback_result(interaction, kind, data, files))
+
+    def _callback_problem(
+        self, interaction: FakeInteraction, kind: Any, data: dict[str, Any], files: dict[str, int]
+    ) -> str | None:
+        if kind not in ALLOWED_RESPONSES[interaction.type]:
+            return f"response type {kind} is not allowed for interaction type {interaction.type}"
+        if kind == DEFERRED_UPDATE and interaction.component_message_id is None:
+            return "DEFERRED_UPDATE_MESSAGE without a message"
+        if kind in (MESSAGE, UPDATE):
+            problems = limits.message_problems(data, files, upload_cap=interaction.upload_cap)
+            return "; ".join(problems) or None
+        if kind == MODAL:
+            return "; ".join(limits.modal_problems(data)) or None
+        if kind == AUTOCOMPLETE_RESULT:
+            return "; ".join(limits.autocomplete_problems(data)) or None
+        return None
+
+    def _callback_result(
+        self, interaction: FakeInteraction, kind: int, data: dict[str, Any], files: dict[str, int]
+    ) -> dict[str, Any]:
+        ephemeral = bool((data.get("flags") or 0) & EPHEMERAL)
+        message: StoredMessage | None = None
+        if kind in (MESSAGE, DEFERRED_MESSAGE):
+            body = data if kind == MESSAGE else {}
+            message = self.store.create(
+                channel_id=interaction.place.channel_id,
+                body=body,
+                files=files if kind == MESSAGE else {},
+                flags=(EPHEMERAL if ephemeral else 0)
+                | (LOADING if kind == DEFERRED_MESSAGE else 0),
+                interaction_id=interaction.id,
+                guild_id=interaction.place.guild_id,
+            )
+            interaction.original_id = message.id
+            interaction.original_loading = kind == DEFERRED_MESSAGE
+        elif kind in (DEFERRED_UPDATE, UPDATE):
+            interaction.original_id = interaction.component_message_id
+            message = self.store.by_id[interaction.component_message_id]  # type: ignore[index]
+            if kind == UPDATE:
+                self.store.edit(message, data, files)
+        result: dict[str, Any] = {
+            "interaction": {
+                "id": str(interaction.id),
+                "type": interaction.type,
+                "response_message_loading": kind == DEFERRED_MESSAGE,
+                "response_message_ephemeral": ephemeral,
+            },
+            "resource": {"type": kind},
+        }
+        if message is not None:
+            result["interaction"]["response_message_id"] = str(message.id)
+            if kind in (MESSAGE, DEFERRED_MESSAGE, UPDATE):
+                result["resource"]["message"] = message.payload
+        return result
+
+    def _webhook(
+        self, method: str, token: str, rest: list[str], body: dict[str, Any], files: dict[str, int]
+    ) -> web.Response:
+        interaction = next((i for i in self.interactions.values() if i.token == token), None)
+        where = f"{method} webhook /{'/'.join(rest)}"
+        if interaction is None:
+            self.violations.append(f"{where}: unknown webhook token")
+            return _error(404, 10015, "Unknown Webhook")
+        if self.clock.now() - interaction.created > TOKEN_LIFE:
+            self.violations.append(f"{where}: interaction token expired (15 min)")
+            return _error(401, 50027, "Invalid Webhook Token")
+        if interaction.response_type is None:
+            self.violations.append(f"{where}: before the interaction was answered")
+            return _error(404, 10015, "Unknown Webhook")
+        match method, rest:
+            case "POST", []:
+                return self._followup(interaction, body, files)
+            case (("GET" | "PATCH" | "DELETE"), ["messages", which]):
+                return self._webhook_message(interaction, method, which, body, files, where)
+        self.violations.append(f"{where}: unexpected webhook route")
+        return _error(404, 0, "404: Not Found")
+
+    def _followup(
+        self, interaction: FakeInteraction, body: dict[str, Any], files: dict[str, int]
+    ) -> web.Response:
+        if not self._checked(f"follow-up of {interaction.id}", body, files, interaction.upload_cap):
+            return _error(400, 50035, "Invalid Form Body")
+        if interaction.original_loading and interaction.original_id is not None:
+            # Discord: the first follow-up after a deferred response fills the "thinking…"
+            # message and keeps the defer's visibility, whatever its own flags say.
+            message = self.store.by_id[interaction.original_id]
+            interaction.original_loading = False
+            self.store.edit(message, {**body, "attachments": []}, files)
+            interaction.followups.append(message.id)
+            return _json(message.payload)
+        flags = body.get("flags") or 0
+        message = self.store.create(
+            channel_id=interaction.place.channel_id,
+            body=body,
+            files=files,
+            flags=flags & EPHEMERAL,
+            interaction_id=interaction.id,
+            guild_id=interaction.place.guild_id,
+        )
+        interaction.followups.append(message.id)
+        return _json(message.payload)
+
+    def _webhook_message(
+        self,
+        interaction: FakeInteraction,
+        method: str,
+        which: str,
+        body: dict[str, Any],
+        files: dict[str, int],
+        where: str,
+    ) -> web.Response:
+        if which == "@original":
+            message_id = interaction.original_id
+        else:
+            message_id = int(which) if int(which) in interaction.followups else None
+        message = self.store.get(message_id) if message_id is not None else None
+        if message is None or message.deleted:
+            self.violations.append(f"{where}: unknown message")
+            return _error(404, 10008, "Unknown Message")
+        if method == "GET":
+            return _json(message.payload)
+        if method == "DELETE":
+            message.deleted = True
+            if message_id == interaction.original_id:
+                interaction.original_loading = False
+            return web.Response(status=204)
+        after = self.store.files_after_edit(message, body, files)
+        merged = {**message.payload, **{k: v for k, v in body.items() if v is not None}}
+        if not self._checked(where, merged, after, interaction.upload_cap):
+            return _error(400, 50035, "Invalid Form Body")
+        self.store.edit(message, body, files)
+        if message_id == interaction.original_id:
+            interaction.original_loading = False
+        return _json(message.payload)
