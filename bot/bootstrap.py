@@ -7,13 +7,14 @@ Tests call `build()` with fakes (a fake clock, a fake image provider, a test dat
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from bot.commands.job_notices import JobNotices
+from bot.messengers import AccountNotifier, MessengerRetractor, Messengers
 from bot.replies import Messenger
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
@@ -33,6 +34,7 @@ from core.i18n import translate
 from core.images import ImageStore, LocalImageStore
 from core.notifications import Notifications
 from core.persistence.database import Database, is_postgres
+from core.safety import AuditLog, Authority, Moderation, Reports, Safety, Sanctions, Takedown
 from core.services import Services
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
@@ -54,6 +56,7 @@ from scheduler.sender import Timer
 
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
+    from bot.adapters.telegram import Limits, TelegramAdapter, Timing
 
 log = logging.getLogger(__name__)
 
@@ -158,7 +161,9 @@ def build(
         per_server=settings.server_daily_image_quota,
     )
     jobs = GenerationJobs(moderator, quotas, clock)
-    notices = JobNotices(tokens, images)
+    messengers = Messengers()  # the adapters add theirs (build_discord, ...)
+    notices = JobNotices(tokens, images, messengers)
+    sent_messages = SentMessages()
     worker = GenerationWorker(
         provider,
         images,
@@ -186,10 +191,11 @@ def build(
         tokens=tokens,
         destinations=destinations,
         updates=UpdateLog(clock),
-        sent_messages=SentMessages(),
+        sent_messages=sent_messages,
         generation=Generation(jobs, quotas, STYLES, worker.wake),
         linking=AccountLinking(clock),
         account_data=AccountData(images, clock, settings.data_dir / "exports"),
+        safety=build_safety(settings, clock, posts, sent_messages, messengers),
         digests=digests,
         digest_composer=composer,
         notifications=notifications,
@@ -224,6 +230,24 @@ def build(
     )
 
 
+def build_safety(
+    settings: Settings,
+    clock: Clock,
+    posts: Posts,
+    sent_messages: SentMessages,
+    messengers: Messengers,
+) -> Safety:
+    """Reports, moderation, sanctions, audit and takedowns, speaking through the messengers."""
+    authority = Authority(settings.global_moderator_names)
+    notifier = AccountNotifier(messengers, settings.default_language)
+    takedown = Takedown(sent_messages, MessengerRetractor(messengers))
+    reports = Reports(posts, settings.report_hide_threshold, takedown, notifier)
+    sanctions = Sanctions(clock)
+    audit = AuditLog(clock)
+    moderation = Moderation(authority, reports, sanctions, audit, takedown, notifier, clock, posts)
+    return Safety(authority, reports, sanctions, audit, takedown, moderation)
+
+
 def build_discord(
     app: App, *, autocomplete: Mapping[str, ChoiceLister] | None = None, **overrides: Any
 ) -> DiscordAdapter:
@@ -244,3 +268,27 @@ def build_discord(
 def style_suggestions(language: str) -> list[tuple[str, str]]:
     """`/imagine style:` choices: (style name, its label in `language`)."""
     return [(name, translate(language, label_key(name))) for name in style_names()]
+
+
+def build_telegram(
+    app: App,
+    *,
+    limits: Limits | None = None,
+    timing: Timing | None = None,
+    on_handled: Callable[[int], None] | None = None,
+) -> TelegramAdapter:
+    """The Telegram adapter for `app`, configured from its settings (TELEGRAM_*).
+
+    Tests pass scaled-down `timing` and `on_handled` (called after each update is handled).
+    """
+    from bot.adapters.telegram import TelegramAdapter, TelegramConfig
+
+    adapter = TelegramAdapter(
+        TelegramConfig.from_settings(app.settings),
+        app.dispatcher,
+        limits=limits,
+        timing=timing,
+        on_handled=on_handled,
+    )
+    app.add_messenger(Platform.TELEGRAM, adapter.messenger)  # jobs outliving an update, digests
+    return adapter

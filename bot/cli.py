@@ -11,7 +11,7 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from bot.bootstrap import App, build, build_discord
+from bot.bootstrap import App, build, build_discord, build_telegram
 from core.domain import Platform
 from core.errors import ConfigurationError
 from core.persistence.database import upgrade
@@ -66,9 +66,7 @@ def _chat_adapters(app: App) -> list[ChatAdapter]:
     if settings.discord_bot_token is not None:
         adapters.append(build_discord(app))
     if settings.telegram_bot_token is not None:
-        raise ConfigurationError(
-            "the Telegram adapter is not available in this version; unset TELEGRAM_BOT_TOKEN"
-        )
+        adapters.append(build_telegram(app))
     return adapters
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class ButtonStyle(StrEnum):
@@ -83,6 +83,13 @@ class Conversation(Protocol):
     async def edit(self, handle: MessageHandle, reply: Reply) -> None: ...
 
     def reply_target(self) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class PostLinks(Protocol):
+    """A conversation on a platform that has shareable links to posts (Telegram deep links)."""
+
+    def post_link(self, post_id: int) -> str: ...
 
 
 class Messenger(Protocol):

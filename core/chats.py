@@ -56,6 +56,10 @@ class Destinations:
             paused_reason=reason[:200]
         )
 
+    async def resume(self, platform: Platform, chat_id: str) -> None:
+        """The platform says we may write there again (unblocked, re-added to the group)."""
+        await Destination.filter(platform=platform, chat_id=chat_id).update(paused_reason=None)
+
 
 class UpdateLog:
     """Makes repeated platform events (a re-delivered update) have one effect."""

@@ -31,6 +31,40 @@ class JobState(StrEnum):
     CANCELLED = "cancelled"
 
 
+class ModerationState(StrEnum):
+    """Whether a post shows: visible, hidden pending review (reports), hidden or removed."""
+
+    VISIBLE = "visible"
+    PENDING_REVIEW = "pending_review"  # enough reports: hidden until a moderator decides
+    HIDDEN = "hidden"  # hidden by a moderator; kept until deleted
+    REMOVED = "removed"  # deleted by a moderator
+
+
+class ReportTarget(StrEnum):
+    POST = "post"
+    COMMENT = "comment"
+    USER = "user"
+
+
+class ReportState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class SanctionKind(StrEnum):
+    MUTE = "mute"
+    BAN = "ban"
+
+
+class GenerationAccess(StrEnum):
+    """Who may generate images in a server (a server policy)."""
+
+    EVERYONE = "everyone"
+    ROLE = "role"  # Discord: members with one role
+    ADMINS = "admins"  # Telegram: the group's admins
+    NOBODY = "nobody"
+
+
 class DigestState(StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"

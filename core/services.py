@@ -12,6 +12,7 @@ from core.feed import ChronologicalFeed
 from core.generation.service import Generation
 from core.images import ImageStore
 from core.notifications import Notifications
+from core.safety import Safety
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
 from core.social.data_rights import AccountData
@@ -35,6 +36,7 @@ class Services:
     generation: Generation
     linking: AccountLinking
     account_data: AccountData
+    safety: Safety
     digests: DigestSubscriptions
     digest_composer: DigestComposer
     notifications: Notifications

@@ -41,6 +41,10 @@ class Settings(BaseSettings):
         default=500, ge=0, alias="MOSAIC_SERVER_DAILY_IMAGE_QUOTA"
     )
 
+    # Trust and safety
+    report_hide_threshold: int = Field(default=3, ge=1, alias="MOSAIC_REPORT_HIDE_THRESHOLD")
+    global_moderators: str = Field(default="", alias="MOSAIC_GLOBAL_MODERATORS")
+
     # Digests and notifications
     digest_daily_cap: int = Field(default=3, ge=1, le=48, alias="MOSAIC_DIGEST_DAILY_CAP")
     notification_interval_minutes: int = Field(
@@ -75,6 +79,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite://{(self.data_dir / 'mosaic.db').resolve()}"
+
+    @property
+    def global_moderator_names(self) -> frozenset[str]:
+        """Handles (without @, lowercase) and account ids of the global moderators."""
+        names = (part.strip().lstrip("@").lower() for part in self.global_moderators.split(","))
+        return frozenset(name for name in names if name)
 
     @property
     def images_dir(self) -> Path:

@@ -1,6 +1,16 @@
 """The command layer: one registry of specs, handlers that call core, one dispatcher."""
 
-from bot.commands import digest, general, generation, identity, posts, server, social
+from bot.commands import (
+    digest,
+    general,
+    generation,
+    identity,
+    posts,
+    safety,
+    server,
+    sharing,
+    social,
+)
 from bot.commands.context import Context
 from bot.commands.dispatcher import Dispatcher, error_reply
 from bot.commands.registry import CommandRegistry
@@ -14,8 +24,10 @@ def build_registry() -> CommandRegistry:
             *generation.SPECS,
             *social.SPECS,
             *posts.SPECS,
+            *sharing.SPECS,
             *server.SPECS,
             *identity.SPECS,
+            *safety.SPECS,
             *digest.SPECS,
         ]
     )

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.commands.buttons import tokenize
+from bot.messengers import Messengers
 from bot.replies import Button, ButtonStyle, Conversation, ImageRef, MessageHandle, Messenger, Reply
 from bot.replies import TextInput as AskText
 from core.actions import ActionTokens
@@ -122,15 +122,15 @@ class JobNotices:
         self,
         tokens: ActionTokens,
         images: ImageStore,
-        messengers: Mapping[Platform, Messenger] | None = None,
+        messengers: Messengers | None = None,
     ) -> None:
         self._tokens = tokens
         self._images = images
-        self._messengers: dict[Platform, Messenger] = dict(messengers or {})
+        self._messengers = messengers if messengers is not None else Messengers()
         self._live: dict[int, _Live] = {}
 
     def add_messenger(self, platform: Platform, messenger: Messenger) -> None:
-        self._messengers[platform] = messenger
+        self._messengers.add(platform, messenger)
 
     def attach(self, job_id: int, conversation: Conversation, handle: MessageHandle) -> None:
         """The status message of `job_id` lives in `conversation`; edit it there."""

@@ -38,7 +38,7 @@ async def post(ctx: Context, image: str, caption: str = "") -> Reply:
         data,
         caption=caption,
         audience=Audience.PUBLIC,
-        origin=Origin(ctx.actor.platform, ctx.actor.chat_id),
+        origin=Origin(ctx.actor.platform, ctx.actor.chat_id, ctx.actor.server_id),
     )
     shown = await ctx.services.posts.get_visible(ctx.account, created.id)
     return post_reply(ctx, shown, liked=False)
@@ -113,15 +113,19 @@ SPECS = (
             Param("caption", ParamKind.TEXT, required=False, max_length=CAPTION_MAX),
         ),
         platforms=frozenset({Platform.CONSOLE}),
+        restricted=True,
     ),
     CommandSpec(
         "feed", feed, (Param("page", ParamKind.INT, required=False, min_value=1, max_value=1000),)
     ),
     CommandSpec("show", show, (POST_ID,)),
-    CommandSpec("like", like, (POST_ID,)),
+    CommandSpec("like", like, (POST_ID,), restricted=True),
     CommandSpec("unlike", unlike, (POST_ID,)),
     CommandSpec(
-        "comment", comment, (POST_ID, Param("text", ParamKind.TEXT, max_length=COMMENT_MAX))
+        "comment",
+        comment,
+        (POST_ID, Param("text", ParamKind.TEXT, max_length=COMMENT_MAX)),
+        restricted=True,
     ),
     CommandSpec("comments", comments, (POST_ID,)),
     CommandSpec("delete", delete, (POST_ID,), private_reply=True),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
 from core.persistence.models import Account, Post
+from core.safety.reports import REASON_MAX as REPORT_REASON_MAX
 from core.text import COMMENT_MAX, PROMPT_MAX
 
 
@@ -63,7 +64,23 @@ def post_buttons(ctx: Context, post: Post, *, liked: bool) -> tuple[tuple[Button
                 {"user": post.author.handle},
             ),
         )
-    return (row,)
+    extra: tuple[Button, ...] = ()
+    if _offers_files(ctx):  # platforms that recompress images (Telegram)
+        extra += (Button(ctx.t("button.file"), "file", {"post": post.id}),)
+    if post.author_id != ctx.account.id:
+        extra += (
+            Button(
+                ctx.t("button.report"),
+                "report",
+                {"kind": "post", "target": str(post.id)},
+                text_input=TextInput("reason", ctx.t("button.report_prompt"), REPORT_REASON_MAX),
+            ),
+        )
+    return (row, extra) if extra else (row,)
+
+
+def _offers_files(ctx: Context) -> bool:
+    return "file" in ctx.registry and ctx.registry.get("file").available_on(ctx.actor.platform)
 
 
 def post_reply(ctx: Context, post: Post, *, liked: bool) -> Reply:

@@ -98,6 +98,7 @@ class CommandSpec:
     hidden: bool = False  # reachable by buttons only; not listed in menus or /help
     private_reply: bool = False  # the answer concerns only the invoker (Discord ephemeral)
     admin_only: bool = False  # server/group admins only, in a server or group
+    restricted: bool = False  # refused to people muted or banned where they are
     examples: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:

@@ -28,6 +28,7 @@ from core.persistence.models import (
     DigestSubscription,
     Follow,
     Identity,
+    ModerationAction,
     NotificationPreference,
     Post,
     Reaction,
@@ -142,6 +143,10 @@ class AccountData:
             )
             for post_id, count in commented.items():
                 await Post.filter(id=post_id).update(comment_count=F("comment_count") - count)
+            # The audit log survives, without the person: entries about them lose the name
+            # (their foreign keys become NULL); entries they made as a moderator keep the
+            # handle they acted under. Their reports, and reports about them, cascade.
+            await ModerationAction.filter(subject=account).update(subject_handle="")
             await account.delete()  # cascades: identities, posts, comments, likes, jobs…
         for sha in shas:
             if not await Post.exists(image_id=sha):

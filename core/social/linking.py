@@ -29,11 +29,14 @@ from core.persistence.models import (
     Identity,
     LinkAttempt,
     LinkCode,
+    ModerationAction,
     Notification,
     NotificationBatch,
     NotificationPreference,
     Post,
     Reaction,
+    Report,
+    Sanction,
 )
 
 CODE_LIFETIME = timedelta(minutes=10)
@@ -159,11 +162,26 @@ async def merge_accounts(keep: Account, gone: Account) -> None:
         if await Reaction.filter(account_id=g, post_id=post_id, kind=kind).delete():
             await Post.filter(id=post_id).update(like_count=F("like_count") - 1)
     await Reaction.filter(account_id=g).update(account_id=k)
+    await _merge_trust_and_safety(k, g)
     await _merge_digests_and_notifications(k, g)
     if keep.language is None and gone.language is not None:
         keep.language = gone.language
         await keep.save(update_fields=["language"])
     await gone.delete()
+
+
+async def _merge_trust_and_safety(k: int, g: int) -> None:
+    """Reports count once per person: a thing both reported keeps one report, and reports
+    between the two (now one person) go. Sanctions and audit entries follow the person."""
+    kept_targets = await Report.filter(reporter_id=k).values_list("target_key", flat=True)
+    await Report.filter(reporter_id=g, target_key__in=list(kept_targets)).delete()
+    await Report.filter(Q(reporter_id=g, subject_id=k) | Q(reporter_id=k, subject_id=g)).delete()
+    await Report.filter(reporter_id=g).update(reporter_id=k)
+    await Report.filter(subject_id=g).update(subject_id=k)
+    await Sanction.filter(account_id=g).update(account_id=k)
+    await Sanction.filter(created_by_id=g).update(created_by_id=k)
+    await ModerationAction.filter(moderator_id=g).update(moderator_id=k)
+    await ModerationAction.filter(subject_id=g).update(subject_id=k)
 
 
 async def _merge_digests_and_notifications(keep: int, gone: int) -> None:
@@ -196,6 +214,12 @@ MERGED_ACCOUNT_REFERENCES = frozenset(
         ("block", "blocker_id"),
         ("block", "blocked_id"),
         ("reaction", "account_id"),
+        ("report", "reporter_id"),
+        ("report", "subject_id"),
+        ("sanction", "account_id"),
+        ("sanction", "created_by_id"),
+        ("moderation_action", "moderator_id"),
+        ("moderation_action", "subject_id"),
         ("digest_subscription", "owner_id"),
         ("direct_chat", "account_id"),
         ("notification_preference", "account_id"),

@@ -11,17 +11,26 @@ from core.clock import Clock
 from core.errors import Forbidden, NotFound
 from core.images import ImageStore
 from core.notifications import SocialEvents
-from core.persistence.models import Account, Audience, Platform, Post, StoredImage
+from core.persistence.models import (
+    Account,
+    Audience,
+    ModerationState,
+    Platform,
+    Post,
+    StoredImage,
+)
 from core.social.visibility import can_view
 from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
 
 
 @dataclass(frozen=True, slots=True)
 class Origin:
-    """Where something was made: platform and chat (None for a DM or the console)."""
+    """Where something was made: platform, chat (None for a DM or the console) and server
+    (Discord guild, Telegram group; its admins moderate what was made there)."""
 
     platform: Platform
     chat_id: str | None = None
+    server_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,7 @@ class Posts:
                 audience=audience,
                 origin_platform=origin.platform,
                 origin_chat_id=origin.chat_id,
+                origin_server_id=origin.server_id,
                 provider=provenance.provider,
                 model=provenance.model,
                 remix_of=remix_of,
@@ -99,23 +109,43 @@ class Posts:
             raise NotFound("error.unknown_post", post=post_id)
         return post
 
+    async def load_live(self, post_id: int) -> Post:
+        """The post whatever moderation says of it, unless it is deleted (for moderators)."""
+        post = await self._load(post_id)
+        if post.deleted_at is not None:
+            raise NotFound("error.post_deleted", post=post_id)
+        return post
+
     async def get_visible(self, viewer: Account, post_id: int) -> Post:
         """The post, if `viewer` may see it. Deleted and hidden posts answer differently."""
         post = await self._load(post_id)
         if post.deleted_at is not None:
             raise NotFound("error.post_deleted", post=post_id)
+        if post.author_id == viewer.id and post.moderation is not ModerationState.VISIBLE:
+            raise NotFound("error.post_hidden", post=post_id)
         if not await can_view(viewer, post):
             raise NotFound("error.unknown_post", post=post_id)
         return post
 
     async def delete(self, actor: Account, post_id: int) -> Post:
-        post = await self.get_visible(actor, post_id)
-        if post.author_id != actor.id:
-            raise Forbidden("error.not_author", post=post_id)
+        post = await self._load(post_id)
+        if post.author_id != actor.id or post.deleted_at is not None:
+            # Authors may delete their own posts even while moderation hides them.
+            post = await self.get_visible(actor, post_id)
+            if post.author_id != actor.id:
+                raise Forbidden("error.not_author", post=post_id)
+        return await self.remove(post)
+
+    async def remove(self, post: Post, *, moderation: ModerationState | None = None) -> Post:
+        """Delete a post (its author, or a moderator with `moderation=REMOVED`)."""
         sha = post.image_id
         post.deleted_at = self._clock.now()
         post.image_id = None
-        await post.save(update_fields=["deleted_at", "image_id"])
+        fields = ["deleted_at", "image_id"]
+        if moderation is not None:
+            post.moderation = moderation
+            fields.append("moderation")
+        await post.save(update_fields=fields)
         if sha is not None:
             await self.release_image(sha)
         return post

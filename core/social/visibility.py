@@ -1,15 +1,16 @@
 """Who may see which post: the one rule every read path uses.
 
-A post is visible to a viewer when it is not deleted, neither of the two blocked the other,
-and its audience allows it: public to anyone, followers to the author's followers, private
-to the author only. The author always sees their own posts.
+A post is visible to a viewer when it is not deleted, not taken down by moderation (hidden
+pending review, hidden or removed: for everyone, its author included, so that feeds, search,
+trending and digests all drop it), neither of the two blocked the other, and its audience
+allows it: public to anyone, followers to the author's followers, private to the author only.
 """
 
 from __future__ import annotations
 
 from tortoise.expressions import Q, Subquery
 
-from core.persistence.models import Account, Audience, Block, Follow, Post
+from core.persistence.models import Account, Audience, Block, Follow, ModerationState, Post
 
 
 async def blocked_between(a_id: int, b_id: int) -> bool:
@@ -30,6 +31,7 @@ def visible_to(viewer_id: int) -> Q:
     )
     return Q(
         Q(deleted_at=None),
+        Q(moderation=ModerationState.VISIBLE),
         audience_ok,
         ~Q(author_id__in=blockers),
         ~Q(author_id__in=blocked),
@@ -37,7 +39,7 @@ def visible_to(viewer_id: int) -> Q:
 
 
 async def can_view(viewer: Account, post: Post) -> bool:
-    if post.deleted_at is not None:
+    if post.deleted_at is not None or post.moderation is not ModerationState.VISIBLE:
         return False
     if post.author_id == viewer.id:
         return True

@@ -46,8 +46,8 @@ def test_imagine_post_follow_remix_with_credit(tmp_path: Path) -> None:
             "/follow alice",
             "/feed",
             "4 the lighthouse in a storm",  # 🎨 Remix… on alice's post
-            "7",  # 📢 Post
-            "12",  # 🌍 Everyone
+            "8",  # 📢 Post (after the feed's ⚑ Report… and the job's ✖ Cancel)
+            "13",  # 🌍 Everyone
             "/feed",
         ),
         "bob",
@@ -56,7 +56,8 @@ def test_imagine_post_follow_remix_with_credit(tmp_path: Path) -> None:
     assert "── #1 by @alice (public) ──" in feed
     assert "[4] 🎨 Remix…" in feed
     assert "Preview of job #2" in bob["4 the lighthouse in a storm"]
-    posted = bob["12"]
+    assert "[6] ⚑ Report…" in feed
+    posted = bob["13"]
     assert "── #2 by @bob (public) ──" in posted
     assert "remix of #1 by @alice" in posted
     assert "── #2 by @bob (public) ──" in bob["/feed #2"]

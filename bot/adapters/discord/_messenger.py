@@ -5,9 +5,9 @@ from __future__ import annotations
 import aiohttp
 import discord
 
-from bot.adapters.discord._outbound import Outbound, SentMessage, Undeliverable
+from bot.adapters.discord._outbound import Outbound, SentMessage
 from bot.replies import Reply
-from core.delivery import DeliveryBlocked, DeliveryRetryAfter, DeliveryTransient
+from core.delivery import DeliveryRetryAfter, DeliveryTransient
 from core.domain import ChatKind
 
 
@@ -20,9 +20,10 @@ class DiscordMessenger:
     destination) when the chat cannot be reached.
 
     `send_to` speaks the neutral delivery errors of `core.delivery` (the outbox sender acts
-    on them): `DeliveryBlocked` for an unreachable chat, `DeliveryRetryAfter` when a 429
-    asks for a longer wait than the client's `max_ratelimit_timeout`, `DeliveryTransient`
-    for 5xx answers (after discord.py's own retries) and network failures.
+    on them): `DeliveryBlocked` (`Undeliverable` is one) for an unreachable chat,
+    `DeliveryRetryAfter` when a 429 asks for a longer wait than the client's
+    `max_ratelimit_timeout`, `DeliveryTransient` for 5xx answers (after discord.py's own
+    retries) and network failures.
     """
 
     def __init__(self, outbound: Outbound) -> None:
@@ -31,8 +32,6 @@ class DiscordMessenger:
     async def send_to(self, target: dict[str, str], reply: Reply) -> SentMessage:
         try:
             return await self._send_to(target, reply)
-        except Undeliverable as refused:
-            raise DeliveryBlocked(refused.reason) from refused
         except discord.RateLimited as limited:
             raise DeliveryRetryAfter(limited.retry_after) from limited
         except discord.DiscordServerError as error:
@@ -52,3 +51,11 @@ class DiscordMessenger:
 
     async def edit(self, handle: SentMessage, reply: Reply) -> None:
         await self._outbound.edit_in_channel(handle, reply)
+
+    def direct_target(self, user_id: str) -> dict[str, str]:
+        """A person, reached by DM (a moderator's decision, a notice)."""
+        return {"user": user_id}
+
+    async def delete(self, chat_id: str, message_id: str) -> bool:
+        """Delete a message the bot sent (a takedown); True when it is gone."""
+        return await self._outbound.delete_in_channel(int(chat_id), int(message_id))

@@ -100,6 +100,7 @@ class FakeDiscord:
         self.unknown_channels: set[int] = set()
         self.dm_channels: dict[int, int] = {}
         self.bot_reactions: list[tuple[int, str]] = []
+        self.deletions: list[tuple[int, int]] = []  # (channel, message) the bot deleted
         self._refusals: list[tuple[str, str, int, int, float | None]] = []
         self.rate_limits: RateLimits | None = None
         self._changed = asyncio.Condition()
@@ -488,6 +489,8 @@ class FakeDiscord:
                 return self._channel_send(int(channel_id), body or {}, files)
             case "PATCH", ["channels", channel_id, "messages", message_id]:
                 return self._channel_edit(int(channel_id), int(message_id), body or {}, files)
+            case "DELETE", ["channels", channel_id, "messages", message_id]:
+                return self._channel_delete(int(channel_id), int(message_id))
             case (
                 ("PUT" | "DELETE"),
                 ["channels", _, "messages", message_id, "reactions", emoji, "@me"],
@@ -571,6 +574,22 @@ class FakeDiscord:
             guild_id=guild,
         )
         return _json(stored.payload)
+
+    def _channel_delete(self, channel_id: int, message_id: int) -> web.Response:
+        """The bot deletes one of its messages (ephemeral ones cannot be: they are not there)."""
+        if channel_id in self.forbidden_channels:
+            return _error(403, 50001, "Missing Access")
+        message = self.store.get(message_id)
+        if (
+            message is None
+            or message.deleted
+            or message.channel_id != channel_id
+            or message.ephemeral
+        ):
+            return _error(404, 10008, "Unknown Message")
+        message.deleted = True
+        self.deletions.append((channel_id, message_id))
+        return web.Response(status=204)
 
     def _channel_edit(
         self, channel_id: int, message_id: int, body: dict[str, Any], files: dict[str, int]

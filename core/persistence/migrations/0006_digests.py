@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0004_accounts_linking')]
+    dependencies = [('models', '0005_trust_and_safety')]
 
     initial = False
 

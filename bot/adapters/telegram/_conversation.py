@@ -1,0 +1,90 @@
+"""Where replies go: the chat an update came from (`Conversation`), or a chat named by a
+stored target (`Messenger`, for messages outside any live update)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from telegram.error import BadRequest, NetworkError, RetryAfter
+
+from bot.adapters.telegram._delivery import ReplyDelivery, TelegramMessage
+from bot.adapters.telegram._sender import ChatUnavailable, retry_seconds
+from bot.adapters.telegram._translate import ChatRef, post_link
+from bot.replies import Reply
+from core.chats import Destinations
+from core.delivery import DeliveryBlocked, DeliveryRetryAfter, DeliveryTransient
+from core.domain import ChatKind, Platform
+
+
+class TelegramConversation:
+    """Replies to one update. In a group the first reply quotes the command it answers."""
+
+    def __init__(
+        self,
+        delivery: ReplyDelivery,
+        chat: ChatRef,
+        *,
+        bot_username: Callable[[], str],
+        quote: int | None = None,
+    ) -> None:
+        self._delivery = delivery
+        self._chat = chat
+        self._bot_username = bot_username
+        self._quote = quote
+
+    async def send(self, reply: Reply) -> TelegramMessage | None:
+        quote, self._quote = self._quote, None
+        return await self._delivery.send(self._chat, reply, reply_to=quote)
+
+    async def edit(self, handle: TelegramMessage | None, reply: Reply) -> None:
+        if handle is not None:
+            await self._delivery.edit(handle, reply)
+
+    def reply_target(self) -> dict[str, str]:
+        return target_for(self._chat)
+
+    def post_link(self, post_id: int) -> str:
+        return post_link(self._bot_username(), post_id)
+
+
+def target_for(chat: ChatRef) -> dict[str, str]:
+    return {"platform": Platform.TELEGRAM.value, "chat_id": str(chat.id), "kind": chat.kind.value}
+
+
+def chat_of(target: dict[str, str]) -> ChatRef:
+    return ChatRef(int(target["chat_id"]), ChatKind(target.get("kind", ChatKind.PRIVATE.value)))
+
+
+class TelegramMessenger:
+    """Sends to a stored target; refuses chats that blocked or removed the bot.
+
+    `send_to` speaks the neutral delivery errors of `core.delivery` (the outbox sender acts
+    on them): `DeliveryBlocked` (`ChatUnavailable` is one) for a chat that blocked or removed
+    the bot or does not exist,
+    `DeliveryRetryAfter` for a 429 the sender's own retries did not absorb, and
+    `DeliveryTransient` for timeouts and network errors. A group that became a supergroup
+    is followed by the sender itself (the message goes to the new id, once).
+    """
+
+    def __init__(self, delivery: ReplyDelivery, destinations: Destinations) -> None:
+        self._delivery = delivery
+        self._destinations = destinations
+
+    async def send_to(self, target: dict[str, str], reply: Reply) -> TelegramMessage | None:
+        try:
+            return await self._send_to(target, reply)
+        except RetryAfter as flood:
+            raise DeliveryRetryAfter(retry_seconds(flood)) from flood
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                raise DeliveryBlocked(f"telegram: {error.message}") from error
+            raise
+        except NetworkError as error:  # TimedOut too: it may have arrived, the outbox decides
+            raise DeliveryTransient(f"telegram: {error.message}") from error
+
+    async def _send_to(self, target: dict[str, str], reply: Reply) -> TelegramMessage | None:
+        chat = chat_of(target)
+        place = await self._destinations.find(Platform.TELEGRAM, str(chat.id))
+        if place is not None and place.paused_reason is not None:
+            raise ChatUnavailable(chat.id, place.paused_reason)
+        return await self._delivery.send(chat, reply)

@@ -1,0 +1,85 @@
+"""The platform `Messenger`s, and what reaches people and chats out of band through them.
+
+One registry per app: the adapters add their messenger at start-up (`build_discord`, ...),
+and everything that speaks outside a live conversation finds it here — job notices, a
+moderator's decision sent to an author (`AccountNotifier`), and takedowns of messages the
+bot sent (`MessengerRetractor`).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol, runtime_checkable
+
+from bot.replies import Messenger, Reply
+from core.domain import Platform
+from core.i18n import translate
+from core.persistence.models import Account, Identity
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class DirectMessenger(Protocol):
+    """A messenger that can reach a person privately by their platform user id."""
+
+    def direct_target(self, user_id: str) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class RetractingMessenger(Protocol):
+    """A messenger that can delete a message the bot sent."""
+
+    async def delete(self, chat_id: str, message_id: str) -> bool: ...
+
+
+class Messengers:
+    def __init__(self) -> None:
+        self._by_platform: dict[Platform, Messenger] = {}
+
+    def add(self, platform: Platform, messenger: Messenger) -> None:
+        self._by_platform[platform] = messenger
+
+    def get(self, platform: Platform) -> Messenger | None:
+        return self._by_platform.get(platform)
+
+
+class AccountNotifier:
+    """Core's `Notifier`: a private message to a person, on the first platform that can."""
+
+    def __init__(self, messengers: Messengers, default_language: str) -> None:
+        self._messengers = messengers
+        self._default_language = default_language
+
+    async def notify(self, account_id: int, key: str, /, **params: Any) -> None:
+        account = await Account.get_or_none(id=account_id)
+        if account is None:
+            return
+        reply = Reply(
+            text=translate(account.language or self._default_language, key, **params),
+            private=True,
+        )
+        for identity in await Identity.filter(account_id=account_id).order_by("id"):
+            messenger = self._messengers.get(identity.platform)
+            if not isinstance(messenger, DirectMessenger):
+                continue
+            try:
+                await messenger.send_to(messenger.direct_target(identity.platform_user_id), reply)
+                return
+            except Exception:
+                log.exception("could not notify account %s on %s", account_id, identity.platform)
+        log.warning("nobody could tell account %s about %s", account_id, key)
+
+
+class MessengerRetractor:
+    """Core's `Retractor`: deletes a sent message through its platform's messenger."""
+
+    def __init__(self, messengers: Messengers) -> None:
+        self._messengers = messengers
+
+    async def retract(self, platform: Platform, chat_id: str, message_id: str) -> bool:
+        messenger = self._messengers.get(platform)
+        if not isinstance(messenger, RetractingMessenger):
+            log.warning("no way to retract %s messages yet", platform)
+            return False
+        return await messenger.delete(chat_id, message_id)
