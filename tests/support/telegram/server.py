@@ -173,6 +173,10 @@ class FakeBotApi:
         self._last_accepted: dict[int, float] = {}
         self._group_accepted: dict[int, deque[float]] = {}
         self._all_accepted: deque[float] = deque()  # every paced request, for the overall rate
+        self.accepted_sends = 0  # messages accepted (paced requests that succeeded)
+        self.held = 0  # requests waiting at the hold (`hold_after`)
+        self._hold_after: int | None = None
+        self._released = asyncio.Event()
         self._throttle: list[int] = []
         self._changed = asyncio.Condition()
         self._closing = False
@@ -265,6 +269,17 @@ class FakeBotApi:
             )
             self.push({"message": message})
         return moved
+
+    def hold_after(self, accepted: int) -> None:
+        """Once `accepted` messages were accepted, hold every further message request
+        unprocessed (as if in flight) until `drop_held()` (crash tests)."""
+        self._hold_after = accepted
+        self._released.clear()
+
+    def drop_held(self) -> None:
+        """Answer held requests with a 502 without processing them; stop holding."""
+        self._hold_after = None
+        self._released.set()
 
     def throttle_next(self, count: int, *, retry_after: int = 1) -> None:
         """The next `count` paced requests get 429 whatever the pace (a flood-wait storm)."""
@@ -404,6 +419,17 @@ class FakeBotApi:
             )
         method = request.match_info["method"]
         params, files = await _read_params(request)
+        if (
+            method in PACED
+            and self._hold_after is not None
+            and self.accepted_sends >= self._hold_after
+        ):
+            self.held += 1
+            await self._notify()
+            await self._released.wait()
+            return web.json_response(
+                {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
+            )
         call = ApiCall(method, params, files, at=time.monotonic())
         self.calls.append(call)
         for listener in self.listeners:
@@ -770,6 +796,7 @@ class FakeBotApi:
             recent.append(now)
         self._last_accepted[chat.id] = now
         overall.append(now)
+        self.accepted_sends += 1
 
     @staticmethod
     def _too_many(seconds: float) -> None:
