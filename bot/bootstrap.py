@@ -15,9 +15,13 @@ from typing import TYPE_CHECKING, Any
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from bot.commands.job_notices import JobNotices
 from bot.messengers import AccountNotifier, MessengerRetractor, Messengers
+from bot.replies import Messenger
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock, SystemClock
+from core.delivery import Outbox, Pacer
+from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
+from core.digests import DigestComposer, DigestRanker, DigestRuns, DigestSubscriptions
 from core.domain import Platform
 from core.feed import (
     ChronologicalFeed,
@@ -37,19 +41,39 @@ from core.generation.styles import STYLES, label_key, style_names
 from core.generation.worker import GenerationWorker
 from core.i18n import translate
 from core.images import ImageStore, LocalImageStore
-from core.persistence.database import Database
+from core.notifications import Notifications
+from core.persistence.database import Database, is_postgres
 from core.safety import AuditLog, Authority, Moderation, Reports, Safety, Sanctions, Takedown
 from core.services import Services
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
 from core.social.data_rights import AccountData
 from core.social.linking import AccountLinking
+from scheduler import (
+    CronNextRun,
+    DigestRunner,
+    Leadership,
+    MonotonicTimer,
+    NotificationFlusher,
+    OutboxSender,
+    Outcomes,
+    PostgresAdvisoryLock,
+    Scheduler,
+    SingleProcess,
+)
+from scheduler.sender import Timer
 
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
     from bot.adapters.telegram import Limits, TelegramAdapter, Timing
 
 log = logging.getLogger(__name__)
+
+PACE_LIMITS: dict[Platform, PaceLimits] = {
+    Platform.TELEGRAM: TELEGRAM_LIMITS,
+    Platform.DISCORD: DISCORD_LIMITS,
+    Platform.CONSOLE: CONSOLE_LIMITS,
+}
 
 
 @dataclass(slots=True)
@@ -61,15 +85,45 @@ class App:
     dispatcher: Dispatcher
     notices: JobNotices
     worker: GenerationWorker
+    scheduler: Scheduler
+    outbox: Outbox
+    outcomes: Outcomes
 
     async def start(self, *, migrate: bool = True) -> None:
         """Open the database (applying migrations) in the calling task, then start workers."""
         await self.database.open(migrate_first=migrate)
         await self.worker.start()
 
+    async def start_scheduler(self) -> None:
+        """Digests, notifications and paced delivery (`mosaic run` and the console chat)."""
+        await self.scheduler.start()
+
     async def stop(self) -> None:
+        await self.scheduler.stop()
         await self.worker.stop()
         await self.database.close()
+
+    def add_messenger(
+        self,
+        platform: Platform,
+        messenger: Messenger,
+        *,
+        limits: PaceLimits | None = None,
+        timer: Timer | None = None,
+    ) -> OutboxSender:
+        """A platform can now be reached outside conversations: job notices, and a paced
+        outbox sender for digests and notifications (tests scale `limits` and `timer`)."""
+        self.notices.add_messenger(platform, messenger)
+        sender = OutboxSender(
+            platform,
+            messenger,
+            self.outbox,
+            Pacer(limits or PACE_LIMITS[platform]),
+            self.outcomes,
+            timer=timer or MonotonicTimer(),
+        )
+        self.scheduler.add_sender(sender)
+        return sender
 
 
 def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
@@ -128,7 +182,9 @@ def build(
     tokens = ActionTokens()
     embedder = embedder or text_embedder(settings)
     taste = TasteKeeper(PostIndexer(embedder), clock)
-    posts = Posts(images, clock, taste)
+    url = settings.resolved_database_url
+    notifications = Notifications(clock, timedelta(minutes=settings.notification_interval_minutes))
+    posts = Posts(images, clock, taste, notifications)
     feed = PersonalizedFeed(embedder, clock, page_size=settings.feed_page_size)
     quotas = Quotas(
         clock,
@@ -149,36 +205,61 @@ def build(
         progress_every=progress_every,
         lease=job_lease,
     )
+    calculator = CronNextRun()
+    digests = DigestSubscriptions(clock, calculator)
+    composer = DigestComposer(DigestRanker(feed, clock), images, settings.default_language)
+    destinations = Destinations()
     services = Services(
         settings=settings,
         clock=clock,
         images=images,
         accounts=Accounts(),
-        graph=SocialGraph(taste),
+        graph=SocialGraph(taste, notifications),
         posts=posts,
-        engagement=Engagement(posts, taste),
+        engagement=Engagement(posts, taste, notifications),
         feed=feed,
         chronological=ChronologicalFeed(),
         discovery=Discovery(clock),
         suggestions=Suggestions(feed, clock),
         tokens=tokens,
-        destinations=Destinations(),
+        destinations=destinations,
         updates=UpdateLog(clock),
         sent_messages=sent_messages,
         generation=Generation(jobs, quotas, STYLES, worker.wake),
         linking=AccountLinking(clock),
         account_data=AccountData(images, clock, settings.data_dir / "exports"),
         safety=build_safety(settings, clock, posts, sent_messages, messengers),
+        digests=digests,
+        digest_composer=composer,
+        notifications=notifications,
+    )
+    postgres = is_postgres(url)
+    outbox = Outbox(clock, postgres=postgres)
+    runs = DigestRuns(clock, calculator, postgres=postgres)
+    outcomes = Outcomes(
+        outbox, runs, digests, destinations, notifications, settings.default_language
+    )
+    leadership: Leadership = PostgresAdvisoryLock(url) if postgres else SingleProcess()
+    scheduler = Scheduler(
+        leadership,
+        DigestRunner(runs, composer, outbox, tokens, clock, daily_cap=settings.digest_daily_cap),
+        NotificationFlusher(notifications, outbox, settings.default_language),
+        outbox,
+        {},
+        tick_seconds=settings.scheduler_tick_seconds,
     )
     registry = build_registry()
     return App(
         settings=settings,
-        database=Database(settings.resolved_database_url),
+        database=Database(url),
         services=services,
         registry=registry,
         dispatcher=Dispatcher(registry, services, notices),
         notices=notices,
         worker=worker,
+        scheduler=scheduler,
+        outbox=outbox,
+        outcomes=outcomes,
     )
 
 
@@ -213,7 +294,7 @@ def build_discord(
     config = DiscordConfig.from_settings(app.settings, **overrides)
     listers: dict[str, ChoiceLister] = {"style": style_suggestions, **(autocomplete or {})}
     adapter = DiscordAdapter(config, app.dispatcher, autocomplete=listers)
-    app.notices.add_messenger(Platform.DISCORD, adapter.messenger)
+    app.add_messenger(Platform.DISCORD, adapter.messenger)
     return adapter
 
 
@@ -242,5 +323,5 @@ def build_telegram(
         timing=timing,
         on_handled=on_handled,
     )
-    app.notices.add_messenger(Platform.TELEGRAM, adapter.messenger)  # jobs outliving an update
+    app.add_messenger(Platform.TELEGRAM, adapter.messenger)  # jobs outliving an update, digests
     return adapter

@@ -12,6 +12,7 @@ from typing import Protocol
 from pydantic import ValidationError
 
 from bot.bootstrap import App, build, build_discord, build_telegram
+from core.domain import Platform
 from core.errors import ConfigurationError
 from core.persistence.database import upgrade
 from core.settings import Settings
@@ -44,7 +45,10 @@ async def _chat(app: App, user: str) -> None:
 
     await app.start()
     try:
-        await ConsoleChat(app.dispatcher, user).run()
+        chat = ConsoleChat(app.dispatcher, user)
+        app.add_messenger(Platform.CONSOLE, chat)  # digests and notifications print here
+        await app.start_scheduler()
+        await chat.run()
     finally:
         await app.stop()
 
@@ -74,6 +78,7 @@ async def _run(app: App) -> None:
         return
     await app.start()
     try:
+        await app.start_scheduler()  # after the adapters registered their messengers
         await asyncio.gather(*(adapter.run() for adapter in adapters))
     finally:
         for adapter in adapters:

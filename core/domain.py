@@ -63,3 +63,23 @@ class GenerationAccess(StrEnum):
     ROLE = "role"  # Discord: members with one role
     ADMINS = "admins"  # Telegram: the group's admins
     NOBODY = "nobody"
+
+
+class DigestState(StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class RunState(StrEnum):
+    CLAIMED = "claimed"  # the scheduler took this period; composing
+    QUEUED = "queued"  # its messages are in the outbox
+    DELIVERED = "delivered"
+    SKIPPED = "skipped"  # nothing new, the daily cap, quiet hours: `reason` says
+    FAILED = "failed"  # the destination refused it: `reason` says
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"  # given up: `last_error` says why

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock
+from core.digests import DigestComposer, DigestSubscriptions
 from core.feed import ChronologicalFeed, Discovery, PersonalizedFeed, Suggestions
 from core.generation.service import Generation
 from core.images import ImageStore
+from core.notifications import Notifications
 from core.safety import Safety
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
@@ -38,3 +40,6 @@ class Services:
     linking: AccountLinking
     account_data: AccountData
     safety: Safety
+    digests: DigestSubscriptions
+    digest_composer: DigestComposer
+    notifications: Notifications

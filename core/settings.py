@@ -56,6 +56,15 @@ class Settings(BaseSettings):
         default=256, ge=16, le=3072, alias="MOSAIC_EMBEDDING_DIMENSIONS"
     )
 
+    # Digests and notifications
+    digest_daily_cap: int = Field(default=3, ge=1, le=48, alias="MOSAIC_DIGEST_DAILY_CAP")
+    notification_interval_minutes: int = Field(
+        default=15, ge=1, le=1440, alias="MOSAIC_NOTIFICATION_INTERVAL_MINUTES"
+    )
+    scheduler_tick_seconds: float = Field(
+        default=30.0, ge=1.0, le=3600.0, alias="MOSAIC_SCHEDULER_TICK_SECONDS"
+    )
+
     # Chat platforms
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_base_url: str | None = Field(default=None, alias="TELEGRAM_API_BASE_URL")

@@ -1,0 +1,26 @@
+"""The background side of Mosaic: the scheduler leader, digest runs and the paced senders.
+
+The only package besides `bot/bootstrap.py` that imports APScheduler. Schedules live in our
+tables; APScheduler only fires one "tick" job (see `service.py`).
+"""
+
+from scheduler.cron import CronNextRun
+from scheduler.digests import DigestRunner
+from scheduler.leader import Leadership, PostgresAdvisoryLock, SingleProcess
+from scheduler.notifications import NotificationFlusher
+from scheduler.outcomes import Outcomes
+from scheduler.sender import MonotonicTimer, OutboxSender
+from scheduler.service import Scheduler
+
+__all__ = [
+    "CronNextRun",
+    "DigestRunner",
+    "Leadership",
+    "MonotonicTimer",
+    "NotificationFlusher",
+    "OutboxSender",
+    "Outcomes",
+    "PostgresAdvisoryLock",
+    "Scheduler",
+    "SingleProcess",
+]

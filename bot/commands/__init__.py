@@ -1,6 +1,7 @@
 """The command layer: one registry of specs, handlers that call core, one dispatcher."""
 
 from bot.commands import (
+    digest,
     feed,
     general,
     generation,
@@ -29,6 +30,7 @@ def build_registry() -> CommandRegistry:
             *server.SPECS,
             *identity.SPECS,
             *safety.SPECS,
+            *digest.SPECS,
         ]
     )
 

@@ -108,6 +108,10 @@ class Dispatcher:
         account = account or await self.account_for(actor)
         if spec.restricted:
             await self.services.safety.sanctions.check(account.id, actor.platform, actor.server_id)
+        if actor.chat_kind is ChatKind.PRIVATE:  # where notifications can reach them
+            await self.services.notifications.remember_direct_chat(
+                account.id, actor.platform, conversation.reply_target()
+            )
         ctx = Context(
             actor=actor,
             account=account,

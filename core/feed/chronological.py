@@ -19,3 +19,7 @@ class ChronologicalFeed:
             .limit(limit)
             .select_related("author", "remix_of__author")
         )
+
+    async def top(self, viewer: Account, *, limit: int, offset: int = 0) -> list[Post]:
+        """The same as `page`: newest first (the digest ranking's port)."""
+        return await self.page(viewer, limit=limit, offset=offset)

@@ -181,6 +181,11 @@ class PersonalizedFeed:
         by_id = {post.id: post for post in rows}
         return [by_id[i] for i in ids if i in by_id]
 
+    async def top(self, viewer: Account, *, limit: int, offset: int = 0) -> list[Post]:
+        """The viewer's best posts, without touching their feed session (for digests)."""
+        ranked = await self.rank(viewer)
+        return await self._posts(viewer.id, [r.post_id for r in ranked[offset : offset + limit]])
+
     # ------------------------------------------------------------------ ranking
 
     async def rank(

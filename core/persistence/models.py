@@ -13,12 +13,15 @@ from tortoise.models import Model
 from core.domain import (
     Audience,
     ChatKind,
+    DigestState,
     GenerationAccess,
     JobState,
     ModerationState,
+    OutboxState,
     Platform,
     ReportState,
     ReportTarget,
+    RunState,
     SanctionKind,
 )
 
@@ -502,6 +505,181 @@ class FeedSession(Model):
         table = "feed_session"
 
 
+class DigestSubscription(Model):
+    """A digest that goes to one destination on a schedule (see core/digests).
+
+    `schedule` is a 5-field cron expression in `timezone` (daily and weekly schedules are
+    stored as cron too, `schedule_text` keeps what the subscriber typed). `next_run_at` is
+    always in UTC and already respects quiet hours. The scheduler claims rows whose
+    `next_run_at` has passed.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    destination: fields.ForeignKeyRelation[Destination] = fields.ForeignKeyField(
+        "models.Destination", related_name="digest_subscriptions", on_delete=fields.CASCADE
+    )
+    owner: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="digest_subscriptions", on_delete=fields.CASCADE
+    )
+    personal = fields.BooleanField(default=True)  # ranked for the owner (a DM), else the place
+    target: dict = fields.JSONField(default=dict)  # the Messenger's target for the destination
+    schedule = fields.CharField(max_length=120)
+    schedule_text = fields.CharField(max_length=160)
+    timezone = fields.CharField(max_length=64)
+    quiet_start = fields.IntField(null=True)  # minutes after local midnight
+    quiet_end = fields.IntField(null=True)
+    size = fields.IntField(default=6)
+    topics = fields.CharField(max_length=200, default="")
+    state = fields.CharEnumField(DigestState, max_length=16, default=DigestState.ACTIVE)
+    paused_reason = fields.CharField(max_length=200, null=True)
+    last_run_at = fields.DatetimeField(null=True)
+    next_run_at = fields.DatetimeField()
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "digest_subscription"
+        indexes = (("state", "next_run_at"), ("owner_id", "state"), ("destination_id",))
+
+
+class DigestRun(Model):
+    """One digest of one subscription for one period: the unique key makes it happen once."""
+
+    id = fields.BigIntField(primary_key=True)
+    subscription: fields.ForeignKeyRelation[DigestSubscription] = fields.ForeignKeyField(
+        "models.DigestSubscription", related_name="runs", on_delete=fields.CASCADE
+    )
+    period = fields.CharField(max_length=32)  # the scheduled time it stands for, UTC ISO
+    scheduled_for = fields.DatetimeField()
+    state = fields.CharEnumField(RunState, max_length=16, default=RunState.CLAIMED)
+    reason = fields.CharField(max_length=200, null=True)  # why it was skipped or failed
+    items: list = fields.JSONField(default=list)  # post ids, in the collage's order
+    claimed_at = fields.DatetimeField()  # by the scheduler's clock
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "digest_run"
+        unique_together = (("subscription", "period"),)
+        indexes = (("state", "claimed_at"), ("subscription_id", "scheduled_for"))
+
+
+class DeliveredItem(Model):
+    """A post already sent to a destination in a digest: it is never sent there again."""
+
+    id = fields.BigIntField(primary_key=True)
+    destination: fields.ForeignKeyRelation[Destination] = fields.ForeignKeyField(
+        "models.Destination", related_name="delivered_items", on_delete=fields.CASCADE
+    )
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="deliveries", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "delivered_item"
+        unique_together = (("destination", "post"),)
+
+
+class OutboxMessage(Model):
+    """A message to send outside any conversation, written before it is sent.
+
+    `dedupe_key` is unique, so composing the same digest twice cannot queue it twice. The
+    paced sender claims `pending` rows whose `next_attempt_at` has come (a lease in
+    `lease_until` while sending), and records `sent`, a retry, or why it gave up.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    platform = fields.CharEnumField(Platform, max_length=16)
+    chat_key = fields.CharField(max_length=64)  # what the pacer limits per chat
+    group_chat = fields.BooleanField(default=False)
+    target: dict = fields.JSONField(default=dict)
+    reply: dict = fields.JSONField(default=dict)
+    dedupe_key = fields.CharField(max_length=96, unique=True)
+    state = fields.CharEnumField(OutboxState, max_length=16, default=OutboxState.PENDING)
+    attempts = fields.IntField(default=0)
+    next_attempt_at = fields.DatetimeField()
+    lease_until = fields.DatetimeField(null=True)
+    last_error = fields.CharField(max_length=200, null=True)
+    run: fields.ForeignKeyNullableRelation[DigestRun] = fields.ForeignKeyField(
+        "models.DigestRun", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    created_at = fields.DatetimeField(auto_now_add=True)
+    sent_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "outbox_message"
+        indexes = (("platform", "state", "next_attempt_at"), ("state", "lease_until"))
+
+
+class DirectChat(Model):
+    """Where a person can be reached privately on a platform (learned when they write us)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="direct_chats", on_delete=fields.CASCADE
+    )
+    platform = fields.CharEnumField(Platform, max_length=16)
+    target: dict = fields.JSONField(default=dict)
+    updated_at = fields.DatetimeField(auto_now=True)
+
+    class Meta:
+        table = "direct_chat"
+        unique_together = (("account", "platform"),)
+
+
+class NotificationPreference(Model):
+    """A kind of notification someone switched off (no row: on)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="notification_preferences", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)
+    enabled = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "notification_preference"
+        unique_together = (("account", "kind"),)
+
+
+class NotificationBatch(Model):
+    """The notifications of one person sent together in one message."""
+
+    id = fields.BigIntField(primary_key=True)
+    recipient: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="notification_batches", on_delete=fields.CASCADE
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "notification_batch"
+        indexes = (("recipient_id", "created_at"),)
+
+
+class Notification(Model):
+    """Something happened to someone's post or profile, waiting for the next batch."""
+
+    id = fields.BigIntField(primary_key=True)
+    recipient: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="notifications", on_delete=fields.CASCADE
+    )
+    kind = fields.CharField(max_length=16)  # follow, like, comment, remix
+    actor: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="notifications_caused", on_delete=fields.CASCADE
+    )
+    post_id = fields.BigIntField(null=True)
+    batch: fields.ForeignKeyNullableRelation[NotificationBatch] = fields.ForeignKeyField(
+        "models.NotificationBatch",
+        related_name="notifications",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "notification"
+        indexes = (("batch_id", "recipient_id"),)
+
+
 __all__ = [
     "Account",
     "ActionToken",
@@ -509,7 +687,12 @@ __all__ = [
     "Block",
     "ChatKind",
     "Comment",
+    "DeliveredItem",
     "Destination",
+    "DigestRun",
+    "DigestState",
+    "DigestSubscription",
+    "DirectChat",
     "FeedSession",
     "Follow",
     "GenerationJob",
@@ -519,6 +702,11 @@ __all__ = [
     "LinkCode",
     "ModerationAction",
     "ModerationState",
+    "Notification",
+    "NotificationBatch",
+    "NotificationPreference",
+    "OutboxMessage",
+    "OutboxState",
     "Platform",
     "Post",
     "PostTerm",
@@ -526,6 +714,7 @@ __all__ = [
     "QuotaUsage",
     "Reaction",
     "Report",
+    "RunState",
     "Sanction",
     "SentMessage",
     "StoredImage",

@@ -25,9 +25,11 @@ from core.persistence.models import (
     Account,
     Block,
     Comment,
+    DigestSubscription,
     Follow,
     Identity,
     ModerationAction,
+    NotificationPreference,
     Post,
     Reaction,
     StoredImage,
@@ -95,6 +97,22 @@ class AccountData:
                 b.blocked.handle
                 for b in await Block.filter(blocker=account).select_related("blocked")
             ],
+            "digests": [
+                {
+                    "id": d.id,
+                    "schedule": d.schedule_text,
+                    "size": d.size,
+                    "topics": d.topics,
+                    "state": d.state.value,
+                    "created_at": _when(d.created_at),
+                }
+                for d in await DigestSubscription.filter(owner=account).order_by("id")
+            ],
+            "notifications_off": sorted(
+                await NotificationPreference.filter(account=account, enabled=False).values_list(
+                    "kind", flat=True
+                )
+            ),
         }
         images = {p.image_id: self._images.path(p.image_id) for p in posts if p.image_id}
         stamp = self._clock.now().strftime("%Y%m%d-%H%M%S")

@@ -7,6 +7,7 @@ from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.errors import Conflict, InvalidInput
+from core.notifications import SocialEvents
 from core.persistence.models import Account, Comment, Post, Reaction
 from core.social.posts import Posts
 from core.social.taste import NoTasteUpdates, Signal, TasteUpdater
@@ -16,9 +17,15 @@ LIKE = Signal.LIKE.value
 
 
 class Engagement:
-    def __init__(self, posts: Posts, taste: TasteUpdater | None = None) -> None:
+    def __init__(
+        self,
+        posts: Posts,
+        taste: TasteUpdater | None = None,
+        events: SocialEvents | None = None,
+    ) -> None:
         self._posts = posts
         self._taste = taste or NoTasteUpdates()
+        self._events = events
 
     async def like(self, account: Account, post_id: int) -> Post:
         post = await self._posts.get_visible(account, post_id)
@@ -30,6 +37,8 @@ class Engagement:
         except IntegrityError:
             raise Conflict("error.already_liked", post=post_id) from None
         await post.refresh_from_db(fields=["like_count"])
+        if self._events is not None:
+            await self._events.happened("like", post.author_id, account.id, post.id)
         return post
 
     async def unlike(self, account: Account, post_id: int) -> Post:
@@ -60,6 +69,8 @@ class Engagement:
             comment = await Comment.create(post=post, author=account, text=cleaned)
             await Post.filter(id=post.id).update(comment_count=F("comment_count") + 1)
             await self._taste.engaged(account, post, Signal.COMMENT)
+        if self._events is not None:
+            await self._events.happened("comment", post.author_id, account.id, post.id)
         return comment
 
     async def comments(

@@ -8,14 +8,18 @@ from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from core.errors import Conflict, Forbidden, InvalidInput
+from core.notifications import SocialEvents
 from core.persistence.models import Account, Block, Follow
 from core.social.taste import NoTasteUpdates, TasteUpdater
 from core.social.visibility import blocked_between
 
 
 class SocialGraph:
-    def __init__(self, taste: TasteUpdater | None = None) -> None:
+    def __init__(
+        self, taste: TasteUpdater | None = None, events: SocialEvents | None = None
+    ) -> None:
         self._taste = taste or NoTasteUpdates()
+        self._events = events
 
     async def follow(self, follower: Account, followee: Account) -> None:
         if follower.id == followee.id:
@@ -28,6 +32,8 @@ class SocialGraph:
                 await self._taste.followed(follower, followee)
         except IntegrityError:
             raise Conflict("error.already_following", handle=followee.handle) from None
+        if self._events is not None:
+            await self._events.happened("follow", followee.id, follower.id)
 
     async def unfollow(self, follower: Account, followee: Account) -> None:
         async with in_transaction():

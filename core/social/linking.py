@@ -22,6 +22,8 @@ from core.persistence.models import (
     ActionToken,
     Block,
     Comment,
+    DigestSubscription,
+    DirectChat,
     FeedSession,
     Follow,
     GenerationJob,
@@ -29,6 +31,9 @@ from core.persistence.models import (
     LinkAttempt,
     LinkCode,
     ModerationAction,
+    Notification,
+    NotificationBatch,
+    NotificationPreference,
     Post,
     Reaction,
     Report,
@@ -162,6 +167,7 @@ async def merge_accounts(keep: Account, gone: Account) -> None:
     await _merge_trust_and_safety(k, g)
     await _merge_taste(k, g)
     await FeedSession.filter(account_id=g).delete()  # a fresh feed session for the merged one
+    await _merge_digests_and_notifications(k, g)
     if keep.language is None and gone.language is not None:
         keep.language = gone.language
         await keep.save(update_fields=["language"])
@@ -198,6 +204,23 @@ async def _merge_taste(keep: int, gone: int) -> None:
     await theirs.delete()
 
 
+async def _merge_digests_and_notifications(keep: int, gone: int) -> None:
+    """Digests, private chats, notification settings and notifications of `gone` move to
+    `keep`; where both have one (a private chat per platform, a setting per kind) `keep`'s
+    stays, and a notification between the two becomes one to oneself, which is dropped."""
+    await DigestSubscription.filter(owner_id=gone).update(owner_id=keep)
+    kept_platforms = await DirectChat.filter(account_id=keep).values_list("platform", flat=True)
+    await DirectChat.filter(account_id=gone, platform__in=list(kept_platforms)).delete()
+    await DirectChat.filter(account_id=gone).update(account_id=keep)
+    kept_kinds = await NotificationPreference.filter(account_id=keep).values_list("kind", flat=True)
+    await NotificationPreference.filter(account_id=gone, kind__in=list(kept_kinds)).delete()
+    await NotificationPreference.filter(account_id=gone).update(account_id=keep)
+    await NotificationBatch.filter(recipient_id=gone).update(recipient_id=keep)
+    await Notification.filter(recipient_id=gone).update(recipient_id=keep)
+    await Notification.filter(actor_id=gone).update(actor_id=keep)
+    await Notification.filter(recipient_id=keep, actor_id=keep).delete()
+
+
 # Tables whose foreign keys to Account merge_accounts() handles (checked by a test).
 MERGED_ACCOUNT_REFERENCES = frozenset(
     {
@@ -219,5 +242,11 @@ MERGED_ACCOUNT_REFERENCES = frozenset(
         ("sanction", "created_by_id"),
         ("moderation_action", "moderator_id"),
         ("moderation_action", "subject_id"),
+        ("digest_subscription", "owner_id"),
+        ("direct_chat", "account_id"),
+        ("notification_preference", "account_id"),
+        ("notification_batch", "recipient_id"),
+        ("notification", "recipient_id"),
+        ("notification", "actor_id"),
     }
 )

@@ -10,6 +10,7 @@ from tortoise.transactions import in_transaction
 from core.clock import Clock
 from core.errors import Forbidden, NotFound
 from core.images import ImageStore
+from core.notifications import SocialEvents
 from core.persistence.models import (
     Account,
     Audience,
@@ -43,10 +44,17 @@ class Provenance:
 
 
 class Posts:
-    def __init__(self, images: ImageStore, clock: Clock, taste: TasteUpdater | None = None) -> None:
+    def __init__(
+        self,
+        images: ImageStore,
+        clock: Clock,
+        taste: TasteUpdater | None = None,
+        events: SocialEvents | None = None,
+    ) -> None:
         self._images = images
         self._clock = clock
         self._taste = taste or NoTasteUpdates()
+        self._events = events
 
     async def create(
         self,
@@ -99,6 +107,8 @@ class Posts:
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)
         await self._taste.post_created(post)  # outside: it may call an embeddings API
+        if remix_of is not None and self._events is not None:
+            await self._events.happened("remix", remix_of.author_id, author.id, remix_of.id)
         return post
 
     async def _load(self, post_id: int) -> Post:

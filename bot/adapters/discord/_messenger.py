@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import aiohttp
+import discord
+
 from bot.adapters.discord._outbound import Outbound, SentMessage
 from bot.replies import Reply
+from core.delivery import DeliveryRetryAfter, DeliveryTransient
 from core.domain import ChatKind
 
 
@@ -14,12 +18,28 @@ class DiscordMessenger:
     DM). Public replies go to the channel; private ones by DM, so that nothing meant for one
     person ever lands in a shared channel. Raises `Undeliverable` (after pausing the
     destination) when the chat cannot be reached.
+
+    `send_to` speaks the neutral delivery errors of `core.delivery` (the outbox sender acts
+    on them): `DeliveryBlocked` (`Undeliverable` is one) for an unreachable chat,
+    `DeliveryRetryAfter` when a 429 asks for a longer wait than the client's
+    `max_ratelimit_timeout`, `DeliveryTransient` for 5xx answers (after discord.py's own
+    retries) and network failures.
     """
 
     def __init__(self, outbound: Outbound) -> None:
         self._outbound = outbound
 
     async def send_to(self, target: dict[str, str], reply: Reply) -> SentMessage:
+        try:
+            return await self._send_to(target, reply)
+        except discord.RateLimited as limited:
+            raise DeliveryRetryAfter(limited.retry_after) from limited
+        except discord.DiscordServerError as error:
+            raise DeliveryTransient(f"discord {error.status}: {error.text}"[:200]) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise DeliveryTransient(f"discord unreachable: {error!r}"[:200]) from error
+
+    async def _send_to(self, target: dict[str, str], reply: Reply) -> SentMessage:
         channel, user = target.get("channel"), target.get("user")
         is_dm = target.get("private") == "1"
         if channel and (is_dm or not reply.private):

@@ -19,6 +19,7 @@ import discord
 from bot.adapters.discord._render import DEFAULT_UPLOAD_CAP, render
 from bot.replies import Reply
 from core.chats import Destinations, SentMessages
+from core.delivery import DeliveryBlocked
 from core.domain import ChatKind, Platform
 
 log = logging.getLogger(__name__)
@@ -33,13 +34,15 @@ UNDELIVERABLE_CODES = frozenset(
 )
 
 
-class Undeliverable(Exception):
+class Undeliverable(DeliveryBlocked):
     """A message could not be delivered and will not be retried; the destination is paused."""
 
     def __init__(self, chat_id: str, reason: str) -> None:
-        super().__init__(f"chat {chat_id}: {reason}")
+        super().__init__(reason)
         self.chat_id = chat_id
-        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"chat {self.chat_id}: {self.reason}"
 
 
 class Where(StrEnum):

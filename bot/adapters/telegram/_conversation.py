@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from telegram.error import BadRequest, NetworkError, RetryAfter
+
 from bot.adapters.telegram._delivery import ReplyDelivery, TelegramMessage
-from bot.adapters.telegram._sender import ChatUnavailable
+from bot.adapters.telegram._sender import ChatUnavailable, retry_seconds
 from bot.adapters.telegram._translate import ChatRef, post_link
 from bot.replies import Reply
 from core.chats import Destinations
+from core.delivery import DeliveryBlocked, DeliveryRetryAfter, DeliveryTransient
 from core.domain import ChatKind, Platform
 
 
@@ -53,13 +56,33 @@ def chat_of(target: dict[str, str]) -> ChatRef:
 
 
 class TelegramMessenger:
-    """Sends to a stored target; refuses chats that blocked or removed the bot."""
+    """Sends to a stored target; refuses chats that blocked or removed the bot.
+
+    `send_to` speaks the neutral delivery errors of `core.delivery` (the outbox sender acts
+    on them): `DeliveryBlocked` (`ChatUnavailable` is one) for a chat that blocked or removed
+    the bot or does not exist,
+    `DeliveryRetryAfter` for a 429 the sender's own retries did not absorb, and
+    `DeliveryTransient` for timeouts and network errors. A group that became a supergroup
+    is followed by the sender itself (the message goes to the new id, once).
+    """
 
     def __init__(self, delivery: ReplyDelivery, destinations: Destinations) -> None:
         self._delivery = delivery
         self._destinations = destinations
 
     async def send_to(self, target: dict[str, str], reply: Reply) -> TelegramMessage | None:
+        try:
+            return await self._send_to(target, reply)
+        except RetryAfter as flood:
+            raise DeliveryRetryAfter(retry_seconds(flood)) from flood
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                raise DeliveryBlocked(f"telegram: {error.message}") from error
+            raise
+        except NetworkError as error:  # TimedOut too: it may have arrived, the outbox decides
+            raise DeliveryTransient(f"telegram: {error.message}") from error
+
+    async def _send_to(self, target: dict[str, str], reply: Reply) -> TelegramMessage | None:
         chat = chat_of(target)
         place = await self._destinations.find(Platform.TELEGRAM, str(chat.id))
         if place is not None and place.paused_reason is not None:

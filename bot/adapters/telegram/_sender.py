@@ -27,18 +27,21 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.adapters.telegram._pacing import Limits, Pacer, Timing
 from bot.adapters.telegram._translate import ChatRef
 from core.chats import Destinations
+from core.delivery import DeliveryBlocked
 from core.domain import Platform
 
 log = logging.getLogger(__name__)
 
 
-class ChatUnavailable(Exception):
+class ChatUnavailable(DeliveryBlocked):
     """Telegram refuses messages to this chat (the bot was blocked or removed)."""
 
     def __init__(self, chat_id: int, reason: str) -> None:
-        super().__init__(f"chat {chat_id} is unavailable: {reason}")
+        super().__init__(reason)
         self.chat_id = chat_id
-        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"chat {self.chat_id} is unavailable: {self.reason}"
 
 
 class TelegramSender:

@@ -11,6 +11,7 @@ from bot.adapters.discord import Undeliverable
 from bot.commands import CommandSpec, Context
 from bot.replies import Reply
 from core.clock import FakeClock
+from core.delivery import DeliveryRetryAfter
 from core.domain import Platform
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import with_commands
@@ -160,7 +161,9 @@ async def test_a_short_rate_limit_is_waited_out_a_long_one_is_not(world: Discord
     assert (message.id, message.text) == (sent.message_id, "patience")
 
     world.fake.rate_limit_next("POST", "/channels/333/messages", retry_after=600)
-    with pytest.raises(discord.RateLimited):  # max_ratelimit_timeout: no 10-minute stall
+    with pytest.raises(DeliveryRetryAfter) as limited:  # max_ratelimit_timeout: no stall
         await world.bot.messenger.send_to({"channel": "333"}, Reply(text="later"))
+    assert limited.value.seconds == pytest.approx(600)  # the outbox waits it out instead
+    assert isinstance(limited.value.__cause__, discord.RateLimited)
     attempts = [r for r in world.fake.requests if r.path == "/channels/333/messages"]
     assert len(attempts) == 3

@@ -48,7 +48,7 @@ async def test_the_menu_is_published_in_english_and_german(telegram: Telegram) -
     assert admins["server"] == (
         "This server's Mosaic settings (admins): show, language, generation, nsfw"
     )
-    assert admins["settings"] == "Your personal settings: language, handles"
+    assert admins["settings"] == "Your personal settings: language, handles, notifications"
     assert menus[("default", "")] == menus[("default", "en")]
     assert telegram.fake.rejections == []
 
@@ -70,7 +70,9 @@ async def test_a_group_of_subcommands_alone_lists_them(telegram: Telegram) -> No
     assert answer == (
         "/settings needs one more word. Choose one:\n"
         "/settings language <en|de> — Choose your language\n"
-        "/settings handles <show|hide> — Show your handles from other platforms on your profile"
+        "/settings handles <show|hide> — Show your handles from other platforms on your profile\n"
+        "/settings notifications <follow|like|comment|remix|all> <on|off> — Switch a kind of "
+        "notification on or off"
     )
 
 

@@ -40,6 +40,7 @@ from tests.support.fake_discord.interactions import (
 )
 from tests.support.fake_discord.messages import EPHEMERAL, LOADING, MessageStore, StoredMessage
 from tests.support.fake_discord.payloads import FakeUser, Place, snowflake
+from tests.support.fake_discord.rates import RateLimits
 
 API = "/api/v10"
 TOKEN_LIFE = timedelta(minutes=15)
@@ -101,6 +102,7 @@ class FakeDiscord:
         self.bot_reactions: list[tuple[int, str]] = []
         self.deletions: list[tuple[int, int]] = []  # (channel, message) the bot deleted
         self._refusals: list[tuple[str, str, int, int, float | None]] = []
+        self.rate_limits: RateLimits | None = None
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -381,6 +383,34 @@ class FakeDiscord:
                 return limited
         return None
 
+    def enforce_rate_limits(
+        self, *, global_per_second: float = 50.0, channel_messages: int = 5, window: float = 5.0
+    ) -> RateLimits:
+        """Answer requests over Discord's global rate or a channel's message window with
+        429 (bot-token requests only); `rate_limits.exceeded` lists each one."""
+        self.rate_limits = RateLimits(global_per_second, channel_messages, window)
+        return self.rate_limits
+
+    def _rate_limited(self, method: str, parts: list[str]) -> web.Response | None:
+        if self.rate_limits is None or parts[0] in ("interactions", "webhooks"):
+            return None
+        over = self.rate_limits.check(method, parts)
+        if over is None:
+            return None
+        retry_after, is_global = over
+        limited = _json(
+            {
+                "message": "You are being rate limited.",
+                "retry_after": retry_after,
+                "global": is_global,
+            },
+            429,
+        )
+        limited.headers["Retry-After"] = f"{retry_after:.3f}"
+        if is_global:
+            limited.headers["X-RateLimit-Global"] = "true"
+        return limited
+
     async def redeliver(self, interaction: FakeInteraction) -> None:
         """The gateway sends the same INTERACTION_CREATE again (as after a resume)."""
         assert self.gateway is not None
@@ -393,7 +423,9 @@ class FakeDiscord:
         body, files = await self._read_body(request)
         self.requests.append(Recorded(request.method, path, dict(request.query), body, files))
         try:
-            refusal = self._refusal(request.method, path)
+            refusal = self._refusal(request.method, path) or self._rate_limited(
+                request.method, path.split("/")[1:]
+            )
             if refusal is not None:
                 return refusal
             return await self._handle(request, path.split("/")[1:], body, files, arrived)

@@ -7,7 +7,8 @@ what Telegram rejects — recording each rejection, so tests can assert there we
 - text > 4096 or caption > 1024 characters after entity parsing (UTF-16 units), bad HTML;
 - callback_data outside 1–64 bytes; media groups outside 2–10; photos over 10 MB or with
   width + height > 10000; documents over 50 MB; alerts over 200 characters;
-- more than one message per second per chat, more than 20 per minute per group: 429 with
+- more than 30 messages per second in all, more than one per second per chat, more than 20
+  per minute per group: 429 with
   `parameters.retry_after` (windows scale with `time_scale`: 0.01 makes a second 10 ms);
 - a user who blocked the bot (403), a group that kicked it (403), a group that became a
   supergroup (400 with `migrate_to_chat_id`), an unknown chat (400).
@@ -143,8 +144,10 @@ class FakeBotApi:
         chat_interval: float = 1.0,
         group_messages: int = 20,
         group_window: float = 60.0,
+        overall_per_second: float = 30.0,
     ) -> None:
         self.token = token
+        self.overall_per_second = overall_per_second
         self.username = username
         self.time_scale = time_scale
         self.chat_interval = chat_interval
@@ -169,6 +172,11 @@ class FakeBotApi:
         self._pending_queries: set[str] = set()
         self._last_accepted: dict[int, float] = {}
         self._group_accepted: dict[int, deque[float]] = {}
+        self._all_accepted: deque[float] = deque()  # every paced request, for the overall rate
+        self.accepted_sends = 0  # messages accepted (paced requests that succeeded)
+        self.held = 0  # requests waiting at the hold (`hold_after`)
+        self._hold_after: int | None = None
+        self._released = asyncio.Event()
         self._throttle: list[int] = []
         self._changed = asyncio.Condition()
         self._closing = False
@@ -261,6 +269,17 @@ class FakeBotApi:
             )
             self.push({"message": message})
         return moved
+
+    def hold_after(self, accepted: int) -> None:
+        """Once `accepted` messages were accepted, hold every further message request
+        unprocessed (as if in flight) until `drop_held()` (crash tests)."""
+        self._hold_after = accepted
+        self._released.clear()
+
+    def drop_held(self) -> None:
+        """Answer held requests with a 502 without processing them; stop holding."""
+        self._hold_after = None
+        self._released.set()
 
     def throttle_next(self, count: int, *, retry_after: int = 1) -> None:
         """The next `count` paced requests get 429 whatever the pace (a flood-wait storm)."""
@@ -400,6 +419,17 @@ class FakeBotApi:
             )
         method = request.match_info["method"]
         params, files = await _read_params(request)
+        if (
+            method in PACED
+            and self._hold_after is not None
+            and self.accepted_sends >= self._hold_after
+        ):
+            self.held += 1
+            await self._notify()
+            await self._released.wait()
+            return web.json_response(
+                {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
+            )
         call = ApiCall(method, params, files, at=time.monotonic())
         self.calls.append(call)
         for listener in self.listeners:
@@ -749,6 +779,11 @@ class FakeBotApi:
                 429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after
             )
         now = time.monotonic() / self.time_scale
+        overall = self._all_accepted
+        while overall and overall[0] <= now - 1.0:
+            overall.popleft()
+        if len(overall) >= self.overall_per_second:  # ~30 messages per second in all
+            self._too_many(overall[0] + 1.0 - now)
         since = now - self._last_accepted.get(chat.id, -math.inf)
         if since < self.chat_interval:
             self._too_many(self.chat_interval - since)
@@ -760,6 +795,8 @@ class FakeBotApi:
                 self._too_many(recent[0] + self.group_window - now)
             recent.append(now)
         self._last_accepted[chat.id] = now
+        overall.append(now)
+        self.accepted_sends += 1
 
     @staticmethod
     def _too_many(seconds: float) -> None:

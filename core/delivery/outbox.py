@@ -1,0 +1,150 @@
+"""The outbox: every message that is not a reply is a row here before it is sent.
+
+Rows are added in the same transaction as whatever decided to send them (a digest run, a
+notification batch); `dedupe_key` is unique, so deciding twice still queues one message.
+Only the scheduler leader sends (pacing is per bot token, so one sender per platform in the
+whole cluster), and a new leader first takes back the rows its dead predecessor was sending:
+those are sent again, because nobody can know whether the platform got them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from tortoise.expressions import F
+from tortoise.transactions import in_transaction
+
+from core.clock import Clock
+from core.domain import OutboxState, Platform
+from core.persistence.models import OutboxMessage
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    platform: Platform
+    chat_key: str  # the chat the platform limits (what the pacer counts)
+    target: dict[str, str]  # the Messenger's target
+    reply: dict[str, Any]  # a serialized Reply
+    dedupe_key: str
+    group_chat: bool = False
+    run_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def chat_key_for(target: dict[str, str]) -> str:
+    """The chat a Messenger target points at, for pacing (adapters name it differently)."""
+    for key in ("chat_id", "channel", "user"):
+        if target.get(key):
+            return str(target[key])
+    return repr(sorted(target.items()))
+
+
+class Outbox:
+    def __init__(self, clock: Clock, *, postgres: bool = False) -> None:
+        self._clock = clock
+        self._postgres = postgres
+
+    async def add(self, items: list[OutboxItem]) -> None:
+        """Queue messages; a dedupe key already queued (or sent) is left alone."""
+        now = self._clock.now()
+        rows = [
+            OutboxMessage(
+                platform=item.platform,
+                chat_key=item.chat_key[:64],
+                group_chat=item.group_chat,
+                target=item.target,
+                reply=item.reply,
+                dedupe_key=item.dedupe_key[:96],
+                next_attempt_at=now,
+                run_id=item.run_id,
+            )
+            for item in items
+        ]
+        if rows:
+            await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
+
+    async def claim(self, platform: Platform, limit: int) -> list[OutboxMessage]:
+        """Take up to `limit` due messages of `platform` (oldest first) for sending."""
+        now = self._clock.now()
+        async with in_transaction():
+            query = (
+                OutboxMessage.filter(
+                    platform=platform, state=OutboxState.PENDING, next_attempt_at__lte=now
+                )
+                .order_by("next_attempt_at", "id")
+                .limit(limit)
+            )
+            if self._postgres:
+                query = query.select_for_update(skip_locked=True)
+            rows = await query
+            if not rows:
+                return []
+            ids = [row.id for row in rows]
+            await OutboxMessage.filter(id__in=ids, state=OutboxState.PENDING).update(
+                state=OutboxState.SENDING, lease_until=now, attempts=F("attempts") + 1
+            )
+        for row in rows:
+            row.state, row.attempts = OutboxState.SENDING, row.attempts + 1
+        return rows
+
+    async def next_due(self, platform: Platform) -> datetime | None:
+        """When the earliest waiting message of `platform` becomes due (None: none waits)."""
+        row = (
+            await OutboxMessage.filter(platform=platform, state=OutboxState.PENDING)
+            .order_by("next_attempt_at")
+            .first()
+            .values_list("next_attempt_at", flat=True)
+        )
+        return row  # type: ignore[return-value]
+
+    async def sent(self, message_id: int) -> None:
+        await OutboxMessage.filter(id=message_id).update(
+            state=OutboxState.SENT, sent_at=self._clock.now(), last_error=None
+        )
+
+    async def retry(self, message_id: int, after: timedelta, error: str) -> None:
+        await OutboxMessage.filter(id=message_id).update(
+            state=OutboxState.PENDING,
+            next_attempt_at=self._clock.now() + after,
+            last_error=error[:200],
+        )
+
+    async def give_back(self, message_id: int, after: timedelta, error: str) -> None:
+        """Back to the queue without counting an attempt (the platform asked us to wait)."""
+        await OutboxMessage.filter(id=message_id).update(
+            state=OutboxState.PENDING,
+            next_attempt_at=self._clock.now() + after,
+            last_error=error[:200],
+            attempts=F("attempts") - 1,
+        )
+
+    async def failed(self, message_id: int, error: str) -> None:
+        await OutboxMessage.filter(id=message_id).update(
+            state=OutboxState.FAILED, last_error=error[:200]
+        )
+
+    async def fail_waiting(self, platform: Platform, chat_key: str, error: str) -> int:
+        """A destination refuses messages: drop everything still waiting for it."""
+        return await OutboxMessage.filter(
+            platform=platform, chat_key=chat_key, state=OutboxState.PENDING
+        ).update(state=OutboxState.FAILED, last_error=error[:200])
+
+    async def move_waiting(self, platform: Platform, old_chat: str, new_chat: str) -> None:
+        """A chat got a new id: messages still waiting for it go to the new one."""
+        rows = await OutboxMessage.filter(
+            platform=platform, chat_key=old_chat, state__in=[OutboxState.PENDING]
+        )
+        for row in rows:
+            target = dict(row.target)
+            for key, value in target.items():
+                if value == old_chat:
+                    target[key] = new_chat
+            await OutboxMessage.filter(id=row.id).update(chat_key=new_chat, target=target)
+
+    async def take_back_all(self) -> int:
+        """On becoming the leader: messages a dead sender was sending go back to the queue."""
+        return await OutboxMessage.filter(state=OutboxState.SENDING).update(
+            state=OutboxState.PENDING, next_attempt_at=self._clock.now()
+        )

@@ -1,0 +1,140 @@
+"""Notifications: a DM when someone follows you, likes, comments on or remixes your post.
+
+Services report what happened (`happened()`); nothing is sent right away. Every few minutes
+the scheduler gathers each person's waiting notifications into one `NotificationBatch` (at
+most one per `every` per person) and queues one message for it in the outbox. Each kind can
+be switched off. People are reached in the private chat they last used with Mosaic
+(`DirectChat`, remembered by the dispatcher).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Protocol
+
+from tortoise.expressions import Subquery
+
+from core.clock import Clock
+from core.domain import Platform
+from core.errors import InvalidInput
+from core.persistence.models import (
+    Account,
+    DirectChat,
+    Notification,
+    NotificationBatch,
+    NotificationPreference,
+)
+
+KINDS: tuple[str, ...] = ("follow", "like", "comment", "remix")
+
+
+class SocialEvents(Protocol):
+    """What social services tell about things that happened (core.social takes one)."""
+
+    async def happened(
+        self, kind: str, recipient_id: int, actor_id: int, post_id: int | None = None
+    ) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    batch: NotificationBatch
+    recipient: Account
+    chat: DirectChat
+    notifications: list[Notification]
+
+
+class Notifications:
+    def __init__(self, clock: Clock, every: timedelta, *, remember: int = 10_000) -> None:
+        self._clock = clock
+        self.every = every
+        self._known_chats: OrderedDict[tuple[int, str], str] = OrderedDict()
+        self._remember = remember
+
+    async def happened(
+        self, kind: str, recipient_id: int, actor_id: int, post_id: int | None = None
+    ) -> None:
+        if recipient_id == actor_id:
+            return
+        if await NotificationPreference.exists(account_id=recipient_id, kind=kind, enabled=False):
+            return
+        await Notification.create(
+            recipient_id=recipient_id,
+            kind=kind,
+            actor_id=actor_id,
+            post_id=post_id,
+            created_at=self._clock.now(),
+        )
+
+    async def set_enabled(self, account: Account, kind: str, enabled: bool) -> None:
+        if kind not in KINDS:
+            raise InvalidInput("error.bad_choice", value=kind, choices=", ".join(KINDS))
+        await NotificationPreference.update_or_create(
+            defaults={"enabled": enabled}, account_id=account.id, kind=kind
+        )
+        if not enabled:  # what waits of that kind is not wanted any more either
+            await Notification.filter(recipient_id=account.id, kind=kind, batch_id=None).delete()
+
+    async def preferences(self, account: Account) -> dict[str, bool]:
+        off = set(
+            await NotificationPreference.filter(account_id=account.id, enabled=False).values_list(
+                "kind", flat=True
+            )
+        )
+        return {kind: kind not in off for kind in KINDS}
+
+    async def remember_direct_chat(
+        self, account_id: int, platform: Platform, target: dict[str, str]
+    ) -> None:
+        """Where `account_id` talks to us privately on `platform` (cached: one write per change)."""
+        key, value = (account_id, platform.value), repr(sorted(target.items()))
+        if self._known_chats.get(key) == value:
+            return
+        await DirectChat.update_or_create(
+            defaults={"target": target}, account_id=account_id, platform=platform
+        )
+        self._known_chats[key] = value
+        while len(self._known_chats) > self._remember:
+            self._known_chats.popitem(last=False)
+
+    async def direct_chat(self, account_id: int) -> DirectChat | None:
+        return await DirectChat.filter(account_id=account_id).order_by("-updated_at").first()
+
+    async def recipients_due(self, limit: int = 200) -> list[int]:
+        """People with waiting notifications whose last batch is at least `every` old."""
+        now = self._clock.now()
+        recent = Subquery(
+            NotificationBatch.filter(created_at__gt=now - self.every).values("recipient_id")
+        )
+        rows = (
+            await Notification.filter(batch_id=None)
+            .exclude(recipient_id__in=recent)
+            .distinct()
+            .limit(limit)
+            .values_list("recipient_id", flat=True)
+        )
+        return list(rows)
+
+    async def open_batch(self, recipient_id: int) -> Batch | None:
+        """Gather the waiting notifications of one person (call inside a transaction)."""
+        chat = await self.direct_chat(recipient_id)
+        waiting = Notification.filter(recipient_id=recipient_id, batch_id=None)
+        if chat is None:  # nowhere to send them: drop them rather than pile them up
+            await waiting.delete()
+            return None
+        batch = await NotificationBatch.create(
+            recipient_id=recipient_id, created_at=self._clock.now()
+        )
+        moved = await waiting.update(batch_id=batch.id)
+        if not moved:
+            await batch.delete()
+            return None
+        notifications = (
+            await Notification.filter(batch_id=batch.id)
+            .order_by("created_at", "id")
+            .select_related("actor")
+        )
+        recipient = await Account.get(id=recipient_id)
+        return Batch(batch, recipient, chat, notifications)

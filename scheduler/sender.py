@@ -1,0 +1,308 @@
+"""The paced sender: one per platform, draining that platform's outbox within its limits.
+
+    claim rows ─► per-chat queues ─► heap by "ready at" (Pacer) ─► Messenger.send_to ─► record
+
+At most one message per chat is in flight and at most `concurrency` overall. The pacer says
+when each chat may get its next message; a 429's `retry_after` holds the chat (or the whole
+platform) and puts the message back at the front of its chat's queue. Transient errors are
+retried with exponential backoff through the outbox; a blocked or vanished destination is
+handed to `DeliveryOutcomes`, which pauses it without disturbing anybody else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import math
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Protocol
+
+from bot.replies import Messenger
+from bot.reply_codec import decode_reply
+from core.delivery import (
+    DeliveryBlocked,
+    DeliveryRetryAfter,
+    DeliveryTransient,
+    DestinationMoved,
+    Outbox,
+    Pacer,
+)
+from core.domain import Platform
+from core.persistence.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+MAX_BACKOFF = timedelta(minutes=30)
+
+
+class Timer(Protocol):
+    """Pacing time in platform seconds (tests scale it down together with a fake server)."""
+
+    scale: float  # real seconds per platform second
+
+    def now(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MonotonicTimer:
+    scale: float = 1.0  # real seconds per platform second
+
+    def now(self) -> float:
+        return time.monotonic() / self.scale
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds) * self.scale)
+
+
+class DeliveryOutcomes(Protocol):
+    async def sent(self, message: OutboxMessage) -> None: ...
+
+    async def failed(self, message: OutboxMessage, reason: str) -> None: ...
+
+    async def blocked(self, message: OutboxMessage, reason: str) -> None: ...
+
+    async def moved(self, message: OutboxMessage, new_chat: str) -> OutboxMessage: ...
+
+
+@dataclass(slots=True)
+class SenderStats:
+    sent: int = 0
+    retry_after: int = 0  # 429s the platform answered
+    transient: int = 0
+    blocked: int = 0
+    failed: int = 0
+    moved: int = 0
+
+
+def backoff(attempts: int) -> timedelta:
+    return min(MAX_BACKOFF, timedelta(seconds=5 * 2 ** max(0, attempts - 1)))
+
+
+@dataclass(slots=True)
+class _Chat:
+    group: bool
+    waiting: deque[OutboxMessage] = field(default_factory=deque)
+
+
+class OutboxSender:
+    def __init__(
+        self,
+        platform: Platform,
+        messenger: Messenger,
+        outbox: Outbox,
+        pacer: Pacer,
+        outcomes: DeliveryOutcomes,
+        *,
+        timer: Timer | None = None,
+        concurrency: int = 32,
+        batch: int = 200,
+        idle_poll: float = 5.0,
+    ) -> None:
+        self.platform = platform
+        self.stats = SenderStats()
+        self._messenger = messenger
+        self._outbox = outbox
+        self._pacer = pacer
+        self._outcomes = outcomes
+        self._timer = timer or MonotonicTimer()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._batch = batch
+        self._idle_poll = idle_poll
+        self._chats: dict[str, _Chat] = {}
+        self._heap: list[tuple[float, int, str]] = []
+        self._order = itertools.count()
+        self._queued = 0
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self.idle = asyncio.Event()  # set whenever nothing is queued or in flight
+
+    # --- lifecycle --------------------------------------------------------------
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._loop(), name=f"outbox-{self.platform}")
+
+    async def stop(self) -> None:
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for flying in list(self._in_flight):
+            flying.cancel()
+        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        self._chats.clear()
+        self._heap.clear()
+        self._queued = 0
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None
+
+    def wake(self) -> None:
+        """New messages are in the outbox."""
+        self._wake.set()
+
+    # --- the loop ---------------------------------------------------------------
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self._step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database hiccupped: log it, breathe, go on
+                log.exception("the %s outbox sender failed a step; retrying", self.platform)
+                await asyncio.sleep(1.0)
+
+    async def _step(self) -> None:
+        """Claim more if the queues run low, then start the next send that may go now."""
+        if self._queued < self._batch // 2:
+            await self._fill()
+        if not self._heap:
+            self._mark_idle()
+            await self._wait_for_work(self._idle_poll)
+            return
+        ready, _, chat_key = self._heap[0]
+        chat = self._chats.get(chat_key)
+        if chat is None or not chat.waiting:  # a stale entry
+            heapq.heappop(self._heap)
+            return
+        now = self._timer.now()
+        actual = self._pacer.ready_at(chat_key, chat.group, now)
+        if actual == math.inf:  # one message in flight: scheduled again when it lands
+            heapq.heappop(self._heap)
+            return
+        if actual > now:
+            if actual > ready + 1e-9:  # its turn moved later: put it back in order
+                heapq.heapreplace(self._heap, (actual, next(self._order), chat_key))
+            else:
+                await self._wait_for_work(actual - now)
+            return
+        heapq.heappop(self._heap)
+        await self._slots.acquire()
+        message = chat.waiting.popleft()
+        self._queued -= 1
+        self._pacer.started(chat_key, self._timer.now())
+        task = asyncio.create_task(self._send(chat_key, message))
+        self._in_flight.add(task)
+        task.add_done_callback(self._landed)
+
+    def _landed(self, task: asyncio.Task[None]) -> None:
+        self._in_flight.discard(task)
+        self._mark_idle()
+        self._wake.set()
+
+    async def drain(self) -> None:
+        """Until everything due in the outbox has been sent or given up (tests, shutdown)."""
+        self.idle.clear()
+        self.wake()
+        await self.idle.wait()
+
+    async def _wait_for_work(self, seconds: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), max(0.0, seconds) * self._timer.scale)
+
+    def _mark_idle(self) -> None:
+        if not self._in_flight and self._queued == 0:
+            self.idle.set()
+
+    async def _fill(self) -> None:
+        rows = await self._outbox.claim(self.platform, self._batch - self._queued)
+        self._pacer.forget_idle(self._timer.now())
+        for row in rows:
+            self._enqueue(row)
+
+    def _enqueue(self, row: OutboxMessage, *, front: bool = False) -> None:
+        self.idle.clear()
+        chat = self._chats.get(row.chat_key)
+        if chat is None:
+            chat = self._chats[row.chat_key] = _Chat(row.group_chat)
+        was_empty = not chat.waiting
+        (chat.waiting.appendleft if front else chat.waiting.append)(row)
+        self._queued += 1
+        if was_empty:
+            self._schedule(row.chat_key)
+
+    def _schedule(self, chat_key: str) -> None:
+        chat = self._chats[chat_key]
+        ready = self._pacer.chat_ready_at(chat_key, chat.group, self._timer.now())
+        if ready != math.inf:
+            heapq.heappush(self._heap, (ready, next(self._order), chat_key))
+            self._wake.set()
+
+    def _done_with_chat(self, chat_key: str) -> None:
+        chat = self._chats.get(chat_key)
+        if chat is None:
+            return
+        if chat.waiting:
+            self._schedule(chat_key)
+        else:
+            del self._chats[chat_key]
+        self._wake.set()
+
+    # --- one message ------------------------------------------------------------
+    async def _send(self, chat_key: str, message: OutboxMessage) -> None:
+        group = message.group_chat
+        counted = True
+        try:
+            await self._messenger.send_to(message.target, decode_reply(message.reply))
+        except DeliveryRetryAfter as wait:
+            counted = False
+            self.stats.retry_after += 1
+            now = self._timer.now()
+            if wait.whole_platform:
+                self._pacer.hold_all(wait.seconds, now)
+            self._pacer.hold(chat_key, wait.seconds, now)
+            self._enqueue(message, front=True)  # scheduled again when this send lands
+        except DestinationMoved as moved:
+            self.stats.moved += 1
+            self._enqueue(await self._outcomes.moved(message, moved.new_chat_id), front=True)
+        except DeliveryBlocked as blocked:
+            self.stats.blocked += 1
+            await self._drop_chat(chat_key)
+            await self._outcomes.blocked(message, blocked.reason)
+        except (DeliveryTransient, OSError, TimeoutError) as error:
+            await self._transient(message, str(getattr(error, "reason", error)) or repr(error))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # a bug or an unknown failure: retried like a transient one
+            log.exception("sending outbox message %s failed", message.id)
+            await self._transient(message, repr(error))
+        else:
+            self.stats.sent += 1
+            await self._outbox.sent(message.id)
+            await self._outcomes.sent(message)
+        finally:
+            self._pacer.finished(chat_key, group, self._timer.now(), counted=counted)
+            self._slots.release()
+            self._done_with_chat(chat_key)
+
+    async def _transient(self, message: OutboxMessage, reason: str) -> None:
+        self.stats.transient += 1
+        if message.attempts >= MAX_ATTEMPTS:
+            self.stats.failed += 1
+            await self._outbox.failed(message.id, reason)
+            await self._outcomes.failed(message, reason)
+            return
+        await self._outbox.retry(message.id, backoff(message.attempts), reason)
+
+    async def _drop_chat(self, chat_key: str) -> None:
+        """Messages of a refused chat that were already claimed go back to the outbox, where
+        `DeliveryOutcomes.blocked` fails them together with the rest."""
+        chat = self._chats.get(chat_key)
+        if chat is None:
+            return
+        while chat.waiting:
+            waiting = chat.waiting.popleft()
+            self._queued -= 1
+            await self._outbox.retry(waiting.id, timedelta(0), "destination refused")

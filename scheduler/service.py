@@ -1,0 +1,109 @@
+"""The trigger: one in-memory APScheduler job that ticks; everything else is in the DB.
+
+Each tick: lead (or try to), then claim and compose due digests, batch notifications and
+wake the senders. Becoming the leader first takes back what a dead leader left half done
+(claimed runs, messages it was sending). Senders run only in the leader: pacing is per bot
+token, so one process must own each platform's outbox.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from core.delivery import Outbox
+from core.domain import Platform
+from scheduler.digests import DigestRunner
+from scheduler.leader import Leadership
+from scheduler.notifications import NotificationFlusher
+from scheduler.sender import OutboxSender
+
+log = logging.getLogger(__name__)
+
+TICK_JOB = "mosaic-tick"
+
+
+class Scheduler:
+    def __init__(
+        self,
+        leadership: Leadership,
+        runner: DigestRunner,
+        notifications: NotificationFlusher,
+        outbox: Outbox,
+        senders: Mapping[Platform, OutboxSender],
+        *,
+        tick_seconds: float,
+    ) -> None:
+        self._leadership = leadership
+        self._runner = runner
+        self._notifications = notifications
+        self._outbox = outbox
+        self.senders: dict[Platform, OutboxSender] = dict(senders)
+        self._tick_seconds = tick_seconds
+        self._trigger: AsyncIOScheduler | None = None
+        self._lock = asyncio.Lock()
+        self.leading = False
+
+    def add_sender(self, sender: OutboxSender) -> None:
+        self.senders[sender.platform] = sender
+        if self.leading:
+            sender.start()
+
+    async def start(self) -> None:
+        """Tick now, then every `tick_seconds`."""
+        self._trigger = AsyncIOScheduler(
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
+        )
+        self._trigger.add_job(
+            self.tick,
+            "interval",
+            seconds=self._tick_seconds,
+            id=TICK_JOB,
+            next_run_time=datetime.now(UTC),
+        )
+        self._trigger.start()
+
+    async def stop(self) -> None:
+        if self._trigger is not None:
+            self._trigger.shutdown(wait=False)
+            self._trigger = None
+        async with self._lock:
+            await self._step_down()
+            await self._leadership.release()
+
+    async def tick(self) -> None:
+        async with self._lock:  # a manual tick and the trigger's never overlap
+            try:
+                await self._tick()
+            except Exception:
+                log.exception("scheduler tick failed")
+
+    async def _tick(self) -> None:
+        if not await self._leadership.acquire():
+            await self._step_down()
+            return
+        if not self.leading:
+            await self._take_over()
+        await self._runner.tick()
+        await self._notifications.flush()
+        for sender in self.senders.values():
+            sender.wake()
+
+    async def _take_over(self) -> None:
+        taken = await self._outbox.take_back_all()
+        redone = await self._runner.take_over()
+        if taken or redone:
+            log.info("took over %d unsent messages and %d unfinished digests", taken, redone)
+        self.leading = True
+        for sender in self.senders.values():
+            sender.start()
+
+    async def _step_down(self) -> None:
+        if self.leading:
+            self.leading = False
+            for sender in self.senders.values():
+                await sender.stop()
