@@ -1,0 +1,117 @@
+"""Cross-posting: a published post becomes one outbox message per Mosaic channel that wants it.
+
+- Who wants it: channels connected for their members, when the author is a member of the
+  place (the digests' rule: posted there, or subscribed it to a digest); channels with a
+  topic, when the post's words or #tags match it.
+- Never: posts that are not shown to everyone (`shown_to_everyone`, the one visibility rule),
+  posts whose author is muted or banned where the channel is, paused channels (the platform
+  refused messages there), and the chat the post was made in (it is there already).
+- Queued at publish time, one row per (channel, post) under a unique key, rendered with the
+  post's buttons; the paced sender asks `refusal` again just before sending, so a post hidden
+  or deleted meanwhile, or an author sanctioned meanwhile, is not sent.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Protocol
+
+from core.crossposts.channels import matches_topic, topic_terms
+from core.delivery import Outbox, OutboxItem
+from core.digests.ranking import member_of
+from core.domain import ChatKind, Platform
+from core.persistence.models import Destination, MosaicChannel, OutboxMessage, Post
+from core.safety.sanctions import Sanctions
+from core.social.visibility import shown_to_everyone
+
+log = logging.getLogger(__name__)
+
+WITHHELD_HIDDEN = "withheld: the post is no longer public"
+WITHHELD_SANCTIONED = "withheld: its author is muted or banned there"
+
+
+def crosspost_key(channel_id: int, post_id: int) -> str:
+    return f"crosspost:{channel_id}:{post_id}"
+
+
+class CrossPostRenderer(Protocol):
+    """Turns a post into the serialized reply a channel shows (buttons already tokenized)."""
+
+    async def render(self, destination: Destination, post: Post) -> dict[str, Any]: ...
+
+
+class CrossPosts:
+    def __init__(self, outbox: Outbox, renderer: CrossPostRenderer, sanctions: Sanctions) -> None:
+        self._outbox = outbox
+        self._renderer = renderer
+        self._sanctions = sanctions
+
+    async def post_published(self, post: Post) -> int:
+        """Queue the post for every channel that wants it; returns how many were queued."""
+        post = await Post.filter(shown_to_everyone(), id=post.id).select_related("author").first()
+        if post is None:
+            return 0
+        items = []
+        for channel in await self._wanting(post):
+            destination = channel.destination
+            if not await self._may_show(channel, destination, post):
+                continue
+            items.append(
+                OutboxItem(
+                    platform=Platform(destination.platform),
+                    chat_key=destination.chat_id,
+                    group_chat=destination.kind is not ChatKind.PRIVATE,
+                    target=channel.target,
+                    reply=await self._renderer.render(destination, post),
+                    dedupe_key=crosspost_key(channel.id, post.id),
+                    channel_id=channel.id,
+                    post_id=post.id,
+                )
+            )
+        await self._outbox.add(items)
+        return len(items)
+
+    async def _wanting(self, post: Post) -> list[MosaicChannel]:
+        places = await Destination.filter(await member_of(post.author_id)).values_list(
+            "id", flat=True
+        )
+        channels = await MosaicChannel.filter(topics="", destination_id__in=list(places))
+        for channel in await MosaicChannel.exclude(topics=""):
+            if matches_topic(post, topic_terms(channel.topics)):
+                channels.append(channel)
+        for channel in channels:
+            await channel.fetch_related("destination")
+        return channels
+
+    async def _may_show(self, channel: MosaicChannel, destination: Destination, post: Post) -> bool:
+        if destination.paused_reason is not None:
+            return False
+        if (
+            post.origin_platform == destination.platform
+            and post.origin_chat_id == destination.chat_id
+        ):
+            return False
+        return await self._sanctioned(channel, destination, post.author_id) is None
+
+    async def _sanctioned(
+        self, channel: MosaicChannel, destination: Destination, author_id: int
+    ) -> object | None:
+        return await self._sanctions.active(
+            author_id, Platform(destination.platform), channel.server_id
+        )
+
+    async def refusal(self, message: OutboxMessage) -> str | None:
+        """Why a queued cross-post must not be sent now (None: send it)."""
+        if message.channel_id is None or message.post_id is None:
+            return None
+        post = await Post.filter(shown_to_everyone(), id=message.post_id).first()
+        if post is None:
+            return WITHHELD_HIDDEN
+        channel = await MosaicChannel.get_or_none(id=message.channel_id).select_related(
+            "destination"
+        )
+        if channel is None:  # switched off while this was being claimed
+            return "withheld: the channel was disconnected"
+        if await self._sanctioned(channel, channel.destination, post.author_id) is not None:
+            return WITHHELD_SANCTIONED
+        return None
