@@ -16,18 +16,27 @@ from __future__ import annotations
 import logging
 from typing import Any, Protocol
 
+from tortoise.expressions import Q
+
 from core.crossposts.channels import matches_topic, topic_terms
 from core.delivery import Outbox, OutboxItem
 from core.digests.ranking import member_of
 from core.domain import ChatKind, Platform
-from core.persistence.models import Destination, MosaicChannel, OutboxMessage, Post
-from core.safety.sanctions import Sanctions
+from core.persistence.models import Destination, MosaicChannel, OutboxMessage, Post, Sanction
+from core.safety.sanctions import Sanctions, applies
 from core.social.visibility import shown_to_everyone
 
 log = logging.getLogger(__name__)
 
 WITHHELD_HIDDEN = "withheld: the post is no longer public"
 WITHHELD_SANCTIONED = "withheld: its author is muted or banned there"
+
+
+def _sanctioned_there(
+    channel: MosaicChannel, destination: Destination, sanctions: list[Sanction]
+) -> bool:
+    platform = Platform(destination.platform)
+    return any(applies(sanction, platform, channel.server_id) for sanction in sanctions)
 
 
 def crosspost_key(channel_id: int, post_id: int) -> str:
@@ -51,18 +60,22 @@ class CrossPosts:
         post = await Post.filter(shown_to_everyone(), id=post.id).select_related("author").first()
         if post is None:
             return 0
+        sanctions = await self._sanctions.in_force(post.author_id)
+        rendered: dict[str | None, dict[str, Any]] = {}  # one rendering per language
         items = []
         for channel in await self._wanting(post):
             destination = channel.destination
-            if not await self._may_show(channel, destination, post):
+            if not self._may_show(channel, destination, post, sanctions):
                 continue
+            if destination.language not in rendered:
+                rendered[destination.language] = await self._renderer.render(destination, post)
             items.append(
                 OutboxItem(
                     platform=Platform(destination.platform),
                     chat_key=destination.chat_id,
                     group_chat=destination.kind is not ChatKind.PRIVATE,
                     target=channel.target,
-                    reply=await self._renderer.render(destination, post),
+                    reply=rendered[destination.language],
                     dedupe_key=crosspost_key(channel.id, post.id),
                     channel_id=channel.id,
                     post_id=post.id,
@@ -75,15 +88,20 @@ class CrossPosts:
         places = await Destination.filter(await member_of(post.author_id)).values_list(
             "id", flat=True
         )
-        channels = await MosaicChannel.filter(topics="", destination_id__in=list(places))
-        for channel in await MosaicChannel.exclude(topics=""):
-            if matches_topic(post, topic_terms(channel.topics)):
-                channels.append(channel)
-        for channel in channels:
-            await channel.fetch_related("destination")
-        return channels
+        about = [
+            channel_id
+            for channel_id, topics in await MosaicChannel.exclude(topics="").values_list(
+                "id", "topics"
+            )
+            if matches_topic(post, topic_terms(topics))
+        ]
+        wanted = Q(topics="", destination_id__in=list(places)) | Q(id__in=about)
+        return await MosaicChannel.filter(wanted).select_related("destination").order_by("id")
 
-    async def _may_show(self, channel: MosaicChannel, destination: Destination, post: Post) -> bool:
+    @staticmethod
+    def _may_show(
+        channel: MosaicChannel, destination: Destination, post: Post, sanctions: list[Sanction]
+    ) -> bool:
         if destination.paused_reason is not None:
             return False
         if (
@@ -91,14 +109,7 @@ class CrossPosts:
             and post.origin_chat_id == destination.chat_id
         ):
             return False
-        return await self._sanctioned(channel, destination, post.author_id) is None
-
-    async def _sanctioned(
-        self, channel: MosaicChannel, destination: Destination, author_id: int
-    ) -> object | None:
-        return await self._sanctions.active(
-            author_id, Platform(destination.platform), channel.server_id
-        )
+        return not _sanctioned_there(channel, destination, sanctions)
 
     async def refusal(self, message: OutboxMessage) -> str | None:
         """Why a queued cross-post must not be sent now (None: send it)."""
@@ -112,6 +123,7 @@ class CrossPosts:
         )
         if channel is None:  # switched off while this was being claimed
             return "withheld: the channel was disconnected"
-        if await self._sanctioned(channel, channel.destination, post.author_id) is not None:
+        sanctions = await self._sanctions.in_force(post.author_id)
+        if _sanctioned_there(channel, channel.destination, sanctions):
             return WITHHELD_SANCTIONED
         return None

@@ -87,10 +87,13 @@ async def member_of(account_id: int) -> Q:
     subscribed = await DigestSubscription.filter(owner_id=account_id).values_list(
         "destination_id", flat=True
     )
-    where = Q(id__in=list(set(subscribed)))
-    for platform, chat_id in set(posted):
+    chats: dict[str, set[str]] = {}
+    for platform, chat_id in posted:
         if chat_id is not None:
-            where |= Q(platform=platform, chat_id=chat_id)
+            chats.setdefault(platform, set()).add(chat_id)
+    where = Q(id__in=list(set(subscribed)))
+    for platform, chat_ids in chats.items():
+        where |= Q(platform=platform, chat_id__in=sorted(chat_ids))
     return where
 
 

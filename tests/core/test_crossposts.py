@@ -5,7 +5,7 @@ paced sender delivers them with buttons, and whatever may not be shown is not se
 from __future__ import annotations
 
 from bot.bootstrap import App
-from core.delivery import DeliveryBlocked
+from core.delivery import DeliveryBlocked, DestinationMoved
 from core.domain import Audience, ModerationState, OutboxState, Platform, SanctionKind
 from core.persistence.models import Account, Destination, MosaicChannel, OutboxMessage, Post
 from core.social import Origin
@@ -212,3 +212,25 @@ async def test_a_digest_subscriber_counts_as_a_member(app: App) -> None:
     await carol.text("/server crosspost on")
     carols = await picture(app, await account(app, "carol"), "from my DM", shade=1)
     assert [row.post_id for row in await queued()] == [carols.id]
+
+
+async def test_a_migrated_group_takes_its_mosaic_channel_along(app: App) -> None:
+    carol = group_admin(app, "carol", "-100")
+    bob = await account(app, "bob")
+    await picture(app, bob, "hello", chat="-100", shade=1)
+    await carol.text("/server crosspost on")
+    first = await picture(app, bob, "first", shade=2)
+
+    def migrated(target: dict[str, str], reply: object) -> None:
+        if target.get("chat_id") == "-100":
+            raise DestinationMoved("-100200")
+
+    messenger = RecordingMessenger(script=migrated)
+    sender = console_sender(app, messenger)
+    await deliver(app, sender)
+    assert [reply.post_id for reply in messenger.to(chat_id="-100200")] == [first.id]
+    channel = await MosaicChannel.get()
+    assert (channel.target, channel.server_id) == ({"chat_id": "-100200"}, "-100200")
+    second = await picture(app, bob, "second", shade=3)
+    await deliver(app, sender)
+    assert [reply.post_id for reply in messenger.to(chat_id="-100200")] == [first.id, second.id]
