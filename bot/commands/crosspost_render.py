@@ -16,7 +16,7 @@ from core.actions import ActionTokens
 from core.domain import Platform
 from core.i18n import translate
 from core.images import ImageStore
-from core.persistence.models import Destination, Post
+from core.persistence.models import Post
 from core.text import COMMENT_MAX, PROMPT_MAX
 
 
@@ -84,8 +84,8 @@ class CrossPostRendering:
         self._tokens = tokens
         self._default_language = default_language
 
-    async def render(self, destination: Destination, post: Post) -> dict[str, Any]:
-        language = destination.language or self._default_language
+    async def render(self, language: str | None, post: Post) -> dict[str, Any]:
+        language = language or self._default_language
         image = None
         if post.image_id is not None:
             alt = (post.prompt or post.caption or "")[:200]

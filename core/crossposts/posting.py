@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any, Protocol
 
 from tortoise.expressions import Q
@@ -26,8 +25,6 @@ from core.persistence.models import Destination, MosaicChannel, OutboxMessage, P
 from core.safety.sanctions import Sanctions, applies
 from core.social.visibility import shown_to_everyone
 
-log = logging.getLogger(__name__)
-
 WITHHELD_HIDDEN = "withheld: the post is no longer public"
 WITHHELD_SANCTIONED = "withheld: its author is muted or banned there"
 
@@ -39,14 +36,37 @@ def _sanctioned_there(
     return any(applies(sanction, platform, channel.server_id) for sanction in sanctions)
 
 
+async def _languages(channels: list[MosaicChannel]) -> dict[int, str | None]:
+    """Each channel's language: its own, else its server's (`/server language` on Discord
+    is set for the guild), else None."""
+    servers = {
+        (channel.destination.platform, channel.server_id)
+        for channel in channels
+        if channel.destination.language is None and channel.server_id is not None
+    }
+    known: dict[tuple[str, str], str | None] = {}
+    for platform in {platform for platform, _ in servers}:
+        ids = [server for p, server in servers if p == platform]
+        for chat_id, language in await Destination.filter(
+            platform=platform, chat_id__in=ids
+        ).values_list("chat_id", "language"):
+            known[(platform, chat_id)] = language
+    return {
+        channel.id: channel.destination.language
+        or known.get((channel.destination.platform, channel.server_id or ""))
+        for channel in channels
+    }
+
+
 def crosspost_key(channel_id: int, post_id: int) -> str:
     return f"crosspost:{channel_id}:{post_id}"
 
 
 class CrossPostRenderer(Protocol):
-    """Turns a post into the serialized reply a channel shows (buttons already tokenized)."""
+    """Turns a post into the serialized reply a channel shows (buttons already tokenized),
+    in `language` (None: the default language)."""
 
-    async def render(self, destination: Destination, post: Post) -> dict[str, Any]: ...
+    async def render(self, language: str | None, post: Post) -> dict[str, Any]: ...
 
 
 class CrossPosts:
@@ -61,21 +81,25 @@ class CrossPosts:
         if post is None:
             return 0
         sanctions = await self._sanctions.in_force(post.author_id)
+        channels = [
+            channel
+            for channel in await self._wanting(post)
+            if self._may_show(channel, channel.destination, post, sanctions)
+        ]
+        languages = await _languages(channels)
         rendered: dict[str | None, dict[str, Any]] = {}  # one rendering per language
         items = []
-        for channel in await self._wanting(post):
-            destination = channel.destination
-            if not self._may_show(channel, destination, post, sanctions):
-                continue
-            if destination.language not in rendered:
-                rendered[destination.language] = await self._renderer.render(destination, post)
+        for channel in channels:
+            destination, language = channel.destination, languages[channel.id]
+            if language not in rendered:
+                rendered[language] = await self._renderer.render(language, post)
             items.append(
                 OutboxItem(
                     platform=Platform(destination.platform),
                     chat_key=destination.chat_id,
                     group_chat=destination.kind is not ChatKind.PRIVATE,
                     target=channel.target,
-                    reply=rendered[destination.language],
+                    reply=rendered[language],
                     dedupe_key=crosspost_key(channel.id, post.id),
                     channel_id=channel.id,
                     post_id=post.id,

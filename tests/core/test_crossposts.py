@@ -4,9 +4,18 @@ paced sender delivers them with buttons, and whatever may not be shown is not se
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.bootstrap import App
 from core.delivery import DeliveryBlocked, DestinationMoved
-from core.domain import Audience, ModerationState, OutboxState, Platform, SanctionKind
+from core.domain import (
+    Audience,
+    ChatKind,
+    ModerationState,
+    OutboxState,
+    Platform,
+    SanctionKind,
+)
 from core.persistence.models import Account, Destination, MosaicChannel, OutboxMessage, Post
 from core.social import Origin
 from tests.digests.helpers import (
@@ -234,3 +243,18 @@ async def test_a_migrated_group_takes_its_mosaic_channel_along(app: App) -> None
     second = await picture(app, bob, "second", shade=3)
     await deliver(app, sender)
     assert [reply.post_id for reply in messenger.to(chat_id="-100200")] == [first.id, second.id]
+
+
+async def test_a_channel_speaks_its_servers_language(app: App) -> None:
+    admin = group_admin(app, "carol", "channel-7")
+    admin.actor = replace(admin.actor, chat_kind=ChatKind.CHANNEL, server_id="guild-1")
+    await admin.say("/server language de")  # set for the whole server (a Discord guild)
+    assert "Mosaic-Kanal" in await admin.text("/server crosspost on topic drachen")
+    dora = await account(app, "dora")
+    kite = await picture(app, dora, "ein roter Drachen", shade=1)
+    messenger = RecordingMessenger()
+    await deliver(app, console_sender(app, messenger))
+    (shown,) = messenger.to(chat_id="channel-7")
+    assert shown.post_id == kite.id
+    assert "geteilt aus Console" in (shown.footer or "")
+    assert [button.label for button in shown.buttons[0]][:2] == ["🔎 Öffnen", "❤ Gefällt mir"]
