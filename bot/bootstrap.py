@@ -13,12 +13,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
+from bot.commands.crosspost_render import CrossPostRendering
 from bot.commands.job_notices import JobNotices
 from bot.messengers import AccountNotifier, MessengerRetractor, Messengers
 from bot.replies import Messenger
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock, SystemClock
+from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
 from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
 from core.digests import DigestComposer, DigestRanker, DigestRuns, DigestSubscriptions
@@ -121,6 +123,7 @@ class App:
             Pacer(limits or PACE_LIMITS[platform]),
             self.outcomes,
             timer=timer or MonotonicTimer(),
+            gate=self.services.crossposts,  # a cross-post is checked again before it goes
         )
         self.scheduler.add_sender(sender)
         return sender
@@ -185,6 +188,12 @@ def build(
     url = settings.resolved_database_url
     notifications = Notifications(clock, timedelta(minutes=settings.notification_interval_minutes))
     posts = Posts(images, clock, taste, notifications)
+    postgres = is_postgres(url)
+    outbox = Outbox(clock, postgres=postgres)
+    crossposts = CrossPosts(
+        outbox, CrossPostRendering(images, tokens, settings.default_language), Sanctions(clock)
+    )
+    posts.on_published(crossposts)  # new public posts go to the Mosaic channels that want them
     feed = PersonalizedFeed(embedder, clock, page_size=settings.feed_page_size)
     quotas = Quotas(
         clock,
@@ -232,9 +241,9 @@ def build(
         digests=digests,
         digest_composer=composer,
         notifications=notifications,
+        mosaic_channels=MosaicChannels(),
+        crossposts=crossposts,
     )
-    postgres = is_postgres(url)
-    outbox = Outbox(clock, postgres=postgres)
     runs = DigestRuns(clock, calculator, postgres=postgres)
     outcomes = Outcomes(
         outbox, runs, digests, destinations, notifications, settings.default_language

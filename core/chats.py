@@ -11,7 +11,7 @@ from core.clock import Clock
 from core.domain import ChatKind, Platform
 from core.errors import InvalidInput
 from core.i18n import LANGUAGES
-from core.persistence.models import Destination, ProcessedUpdate, SentMessage
+from core.persistence.models import Destination, Post, ProcessedUpdate, SentMessage
 
 UPDATE_MEMORY = timedelta(days=2)  # Telegram keeps undelivered updates ≤ 24 h
 
@@ -46,10 +46,14 @@ class Destinations:
         await destination.save(update_fields=["nsfw_allowed"])
 
     async def move(self, platform: Platform, old_chat_id: str, new_chat_id: str) -> None:
-        """A Telegram group became a supergroup: its settings follow it to the new id."""
+        """A Telegram group became a supergroup: its settings follow it to the new id, and
+        so do the posts made there (who is a member there; whose admins moderate them)."""
         if await Destination.exists(platform=platform, chat_id=new_chat_id):
             return
         await Destination.filter(platform=platform, chat_id=old_chat_id).update(chat_id=new_chat_id)
+        made_there = Post.filter(origin_platform=platform)
+        await made_there.filter(origin_chat_id=old_chat_id).update(origin_chat_id=new_chat_id)
+        await made_there.filter(origin_server_id=old_chat_id).update(origin_server_id=new_chat_id)
 
     async def pause(self, platform: Platform, chat_id: str, reason: str) -> None:
         await Destination.filter(platform=platform, chat_id=chat_id).update(

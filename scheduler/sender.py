@@ -73,6 +73,12 @@ class DeliveryOutcomes(Protocol):
     async def moved(self, message: OutboxMessage, new_chat: str) -> OutboxMessage: ...
 
 
+class SendGate(Protocol):
+    async def refusal(self, message: OutboxMessage) -> str | None:
+        """Why this message must not go out now, after all (None: send it)."""
+        ...
+
+
 @dataclass(slots=True)
 class SenderStats:
     sent: int = 0
@@ -81,6 +87,7 @@ class SenderStats:
     blocked: int = 0
     failed: int = 0
     moved: int = 0
+    withheld: int = 0  # the gate refused them just before sending
 
 
 def backoff(attempts: int) -> timedelta:
@@ -106,6 +113,7 @@ class OutboxSender:
         concurrency: int = 32,
         batch: int = 200,
         idle_poll: float = 5.0,
+        gate: SendGate | None = None,
     ) -> None:
         self.platform = platform
         self.stats = SenderStats()
@@ -113,6 +121,7 @@ class OutboxSender:
         self._outbox = outbox
         self._pacer = pacer
         self._outcomes = outcomes
+        self._gate = gate
         self._timer = timer or MonotonicTimer()
         self._slots = asyncio.Semaphore(concurrency)
         self._batch = batch
@@ -254,8 +263,12 @@ class OutboxSender:
     async def _send(self, chat_key: str, message: OutboxMessage) -> None:
         group = message.group_chat
         counted = True
+        refusal: str | None = None
         try:
-            await self._messenger.send_to(message.target, decode_reply(message.reply))
+            if self._gate is not None:
+                refusal = await self._gate.refusal(message)
+            if refusal is None:
+                await self._messenger.send_to(message.target, decode_reply(message.reply))
         except DeliveryRetryAfter as wait:
             counted = False
             self.stats.retry_after += 1
@@ -279,9 +292,14 @@ class OutboxSender:
             log.exception("sending outbox message %s failed", message.id)
             await self._transient(message, repr(error))
         else:
-            self.stats.sent += 1
-            await self._outbox.sent(message.id)
-            await self._outcomes.sent(message)
+            if refusal is not None:
+                counted = False
+                self.stats.withheld += 1
+                await self._outbox.failed(message.id, refusal)
+            else:
+                self.stats.sent += 1
+                await self._outbox.sent(message.id)
+                await self._outcomes.sent(message)
         finally:
             self._pacer.finished(chat_key, group, self._timer.now(), counted=counted)
             self._slots.release()

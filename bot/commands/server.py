@@ -10,11 +10,14 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import Reply
+from core.crossposts.channels import TOPICS_MAX
 from core.domain import ChatKind
+from core.errors import InvalidInput
 from core.i18n import LANGUAGES
 from core.persistence.models import Destination
 
 ON_OFF = ("on", "off")
+CROSSPOST_SCOPES = ("members", "topic")
 
 
 async def _server(ctx: Context) -> Destination:
@@ -36,15 +39,49 @@ def _on_off(ctx: Context, value: bool) -> str:
 async def server_show(ctx: Context) -> Reply:
     server, channel = await _server(ctx), await _channel(ctx)
     language = ctx.t(f"language.{server.language}") if server.language else ctx.t("server.unset")
+    summary = ctx.t(
+        "server.summary",
+        language=language,
+        nsfw=_on_off(ctx, server.nsfw_allowed),
+        generation=_on_off(ctx, channel.generation_allowed),
+    )
     return Reply(
         title=ctx.t("server.title"),
-        text=ctx.t(
-            "server.summary",
-            language=language,
-            nsfw=_on_off(ctx, server.nsfw_allowed),
-            generation=_on_off(ctx, channel.generation_allowed),
-        ),
+        text=f"{summary}\n{await _crosspost_state(ctx, channel)}",
     )
+
+
+async def _crosspost_state(ctx: Context, place: Destination) -> str:
+    mosaic = await ctx.services.mosaic_channels.of(place)
+    if mosaic is None:
+        return ctx.t("server.crosspost.state", state=ctx.t("server.crosspost.none"))
+    if mosaic.topics:
+        state = ctx.t("server.crosspost.topic", topic=mosaic.topics)
+    else:
+        state = ctx.t("server.crosspost.members")
+    if place.paused_reason:
+        state = ctx.t("server.crosspost.paused", state=state, reason=place.paused_reason)
+    return ctx.t("server.crosspost.state", state=state)
+
+
+async def server_crosspost(
+    ctx: Context, value: str, scope: str = "members", topic: str = ""
+) -> Reply:
+    place = await _channel(ctx)
+    channels = ctx.services.mosaic_channels
+    if value == "off":
+        gone = await channels.disconnect(place)
+        return Reply(text=ctx.t("server.crosspost.off" if gone else "server.crosspost.was_off"))
+    if scope == "topic" and not topic:
+        raise InvalidInput("error.crosspost_topic_missing")
+    if scope == "members" and topic:
+        raise InvalidInput("error.crosspost_topic_without_scope", topic=topic[:40])
+    mosaic = await channels.connect(
+        place, ctx.conversation.reply_target(), server_id=ctx.actor.server_id, topics=topic
+    )
+    if mosaic.topics:
+        return Reply(text=ctx.t("server.crosspost.on_topic", topic=mosaic.topics))
+    return Reply(text=ctx.t("server.crosspost.on_members"))
 
 
 async def server_language(ctx: Context, language: str) -> Reply:
@@ -77,4 +114,15 @@ SPECS = (
     ),
     CommandSpec("server generation", server_generation, (SWITCH,), admin_only=True),
     CommandSpec("server nsfw", server_nsfw, (SWITCH,), admin_only=True),
+    CommandSpec(
+        "server crosspost",
+        server_crosspost,
+        (
+            SWITCH,
+            Param("scope", ParamKind.CHOICE, required=False, choices=CROSSPOST_SCOPES),
+            Param("topic", ParamKind.TEXT, required=False, max_length=TOPICS_MAX),
+        ),
+        admin_only=True,
+        examples=("/server crosspost on", "/server crosspost on topic cats #watercolor"),
+    ),
 )

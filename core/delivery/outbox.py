@@ -30,6 +30,8 @@ class OutboxItem:
     dedupe_key: str
     group_chat: bool = False
     run_id: int | None = None
+    channel_id: int | None = None  # a cross-post: its Mosaic channel …
+    post_id: int | None = None  # … and the post it shows
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -59,6 +61,8 @@ class Outbox:
                 dedupe_key=item.dedupe_key[:96],
                 next_attempt_at=now,
                 run_id=item.run_id,
+                channel_id=item.channel_id,
+                post_id=item.post_id,
             )
             for item in items
         ]

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Protocol
 
+from tortoise.expressions import Q
+
 from core.clock import Clock
 from core.digests.schedule import topic_words
 from core.domain import Audience
@@ -61,6 +63,38 @@ async def already_sent(destination_id: int) -> set[int]:
         "post_id", flat=True
     )
     return set(rows)
+
+
+async def place_members(destination: Destination) -> set[int]:
+    """The place's members who use Mosaic: who posted there or subscribed it to a digest."""
+    posted = await Post.filter(
+        origin_platform=destination.platform, origin_chat_id=destination.chat_id
+    ).values_list("author_id", flat=True)
+    subscribed = await DigestSubscription.filter(destination_id=destination.id).values_list(
+        "owner_id", flat=True
+    )
+    return set(posted) | set(subscribed)
+
+
+async def member_of(account_id: int) -> Q:
+    """The same rule from the person's side: a `Destination` filter for the places where
+    `account_id` is a member (Mosaic channels ask it for each new post)."""
+    posted = (
+        await Post.filter(author_id=account_id)
+        .distinct()
+        .values_list("origin_platform", "origin_chat_id")
+    )
+    subscribed = await DigestSubscription.filter(owner_id=account_id).values_list(
+        "destination_id", flat=True
+    )
+    chats: dict[str, set[str]] = {}
+    for platform, chat_id in posted:
+        if chat_id is not None:
+            chats.setdefault(platform, set()).add(chat_id)
+    where = Q(id__in=list(set(subscribed)))
+    for platform, chat_ids in chats.items():
+        where |= Q(platform=platform, chat_id__in=sorted(chat_ids))
+    return where
 
 
 class DigestRanker:
@@ -133,13 +167,7 @@ class DigestRanker:
         return candidates[:size]
 
     async def _members(self, destination: Destination) -> set[int]:
-        posted = await Post.filter(
-            origin_platform=destination.platform, origin_chat_id=destination.chat_id
-        ).values_list("author_id", flat=True)
-        subscribed = await DigestSubscription.filter(destination_id=destination.id).values_list(
-            "owner_id", flat=True
-        )
-        return set(posted) | set(subscribed)
+        return await place_members(destination)
 
     @staticmethod
     def _usable(

@@ -579,6 +579,23 @@ class DeliveredItem(Model):
         unique_together = (("destination", "post"),)
 
 
+class MosaicChannel(Model):
+    """A chat whose admins asked for Mosaic posts: new public posts by the place's members
+    (`topics` empty) or matching `topics` are cross-posted there through the outbox."""
+
+    id = fields.BigIntField(primary_key=True)
+    destination: fields.OneToOneRelation[Destination] = fields.OneToOneField(
+        "models.Destination", related_name="mosaic_channel", on_delete=fields.CASCADE
+    )
+    server_id = fields.CharField(max_length=64, null=True)  # its server (sanctions there)
+    target: dict = fields.JSONField(default=dict)  # the Messenger's target for the chat
+    topics = fields.CharField(max_length=200, default="")  # empty: posts by its members
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "mosaic_channel"
+
+
 class OutboxMessage(Model):
     """A message to send outside any conversation, written before it is sent.
 
@@ -601,6 +618,14 @@ class OutboxMessage(Model):
     last_error = fields.CharField(max_length=200, null=True)
     run: fields.ForeignKeyNullableRelation[DigestRun] = fields.ForeignKeyField(
         "models.DigestRun", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    # A cross-post: the Mosaic channel it goes to and the post it shows (checked again
+    # just before sending; switching the channel off or deleting the post drops it).
+    channel: fields.ForeignKeyNullableRelation[MosaicChannel] = fields.ForeignKeyField(
+        "models.MosaicChannel", related_name="messages", null=True, on_delete=fields.CASCADE
+    )
+    post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="outbox_messages", null=True, on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
@@ -702,6 +727,7 @@ __all__ = [
     "LinkCode",
     "ModerationAction",
     "ModerationState",
+    "MosaicChannel",
     "Notification",
     "NotificationBatch",
     "NotificationPreference",

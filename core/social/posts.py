@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -22,6 +24,14 @@ from core.persistence.models import (
 from core.social.taste import NoTasteUpdates, TasteUpdater
 from core.social.visibility import can_view
 from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
+
+log = logging.getLogger(__name__)
+
+
+class PublishedPosts(Protocol):
+    """Told of every new post once it is saved (cross-posting to Mosaic channels)."""
+
+    async def post_published(self, post: Post) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +65,10 @@ class Posts:
         self._clock = clock
         self._taste = taste or NoTasteUpdates()
         self._events = events
+        self._published: list[PublishedPosts] = []
+
+    def on_published(self, listener: PublishedPosts) -> None:
+        self._published.append(listener)
 
     async def create(
         self,
@@ -109,6 +123,11 @@ class Posts:
         await self._taste.post_created(post)  # outside: it may call an embeddings API
         if remix_of is not None and self._events is not None:
             await self._events.happened("remix", remix_of.author_id, author.id, remix_of.id)
+        for listener in self._published:
+            try:  # the post stands whatever happens to its cross-posts
+                await listener.post_published(post)
+            except Exception:
+                log.exception("post %s was saved but could not be cross-posted", post.id)
         return post
 
     async def _load(self, post_id: int) -> Post:
