@@ -6,9 +6,10 @@
 - Never: posts that are not shown to everyone (`shown_to_everyone`, the one visibility rule),
   posts whose author is muted or banned where the channel is, paused channels (the platform
   refused messages there), and the chat the post was made in (it is there already).
-- Queued at publish time, one row per (channel, post) under a unique key, rendered with the
-  post's buttons; the paced sender asks `refusal` again just before sending, so a post hidden
-  or deleted meanwhile, or an author sanctioned meanwhile, is not sent.
+- Queued in the post's own transaction (a crash keeps both or neither), one row per
+  (channel, post) under a unique key, rendered with the post's buttons; the paced sender
+  asks `refusal` again just before sending, so a post hidden or deleted meanwhile, or an
+  author sanctioned meanwhile, is not sent.
 """
 
 from __future__ import annotations

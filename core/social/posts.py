@@ -120,14 +120,18 @@ class Posts:
             )
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)
+            # In the post's transaction, so a crash leaves both the post and its queued
+            # cross-posts or neither; each listener in a savepoint, so the post stands
+            # whatever happens to its cross-posts.
+            for listener in self._published:
+                try:
+                    async with in_transaction():
+                        await listener.post_published(post)
+                except Exception:
+                    log.exception("post %s was saved but could not be cross-posted", post.id)
         await self._taste.post_created(post)  # outside: it may call an embeddings API
         if remix_of is not None and self._events is not None:
             await self._events.happened("remix", remix_of.author_id, author.id, remix_of.id)
-        for listener in self._published:
-            try:  # the post stands whatever happens to its cross-posts
-                await listener.post_published(post)
-            except Exception:
-                log.exception("post %s was saved but could not be cross-posted", post.id)
         return post
 
     async def _load(self, post_id: int) -> Post:

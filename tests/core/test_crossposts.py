@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.bootstrap import App
-from core.delivery import DeliveryBlocked, DestinationMoved
+from core.delivery import DeliveryBlocked, DestinationMoved, OutboxItem
 from core.domain import (
     Audience,
     ChatKind,
@@ -258,3 +258,32 @@ async def test_a_channel_speaks_its_servers_language(app: App) -> None:
     assert shown.post_id == kite.id
     assert "geteilt aus Console" in (shown.footer or "")
     assert [button.label for button in shown.buttons[0]][:2] == ["🔎 Öffnen", "❤ Gefällt mir"]
+
+
+async def test_cross_posts_are_queued_with_the_post_and_a_failing_one_never_loses_it(
+    app: App,
+) -> None:
+    carol = group_admin(app, "carol", PLACE)
+    bob = await member(app, "bob")
+    await carol.text("/server crosspost on")
+
+    class HalfwayFailure:
+        """A listener that queues a message and then fails."""
+
+        async def post_published(self, post: Post) -> None:
+            item = OutboxItem(
+                platform=Platform.CONSOLE,
+                chat_key=PLACE,
+                target=TARGET,
+                reply={"text": "half"},
+                dedupe_key=f"halfway:{post.id}",
+            )
+            await app.outbox.add([item])
+            raise RuntimeError("the renderer broke halfway")
+
+    app.services.posts.on_published(HalfwayFailure())
+    post = await picture(app, bob, "a heron at dawn", shade=7)
+    assert await Post.exists(id=post.id)  # the post stands
+    assert len(await queued(post)) == 1  # the cross-post, queued in the post's transaction
+    # the failing listener's half-done work went with its savepoint
+    assert not await OutboxMessage.exists(dedupe_key=f"halfway:{post.id}")
