@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from bot.messengers import RetractingMessenger
 from bot.replies import Messenger
 from bot.reply_codec import decode_reply
 from core.delivery import (
@@ -33,7 +34,7 @@ from core.delivery import (
     Outbox,
     Pacer,
 )
-from core.domain import Platform
+from core.domain import OutboxOperation, Platform
 from core.persistence.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,8 @@ class SenderStats:
     blocked: int = 0
     failed: int = 0
     moved: int = 0
+    retracted: int = 0  # copies of taken-down posts deleted
+    withdrawn: int = 0  # messages not sent: they showed a post taken down meanwhile
 
 
 def backoff(attempts: int) -> timedelta:
@@ -251,11 +254,29 @@ class OutboxSender:
         self._wake.set()
 
     # --- one message ------------------------------------------------------------
+    async def _deliver(self, message: OutboxMessage) -> bool:
+        """Carry out the row's operation; False: nothing went out (it was withdrawn)."""
+        if message.operation == OutboxOperation.RETRACT:
+            if not isinstance(self._messenger, RetractingMessenger):
+                raise DeliveryBlocked(f"{self.platform} messages cannot be deleted")
+            target = message.target
+            if not await self._messenger.delete(target["chat_id"], target["message_id"]):
+                raise DeliveryTransient("the platform did not delete the message")
+            await self._outbox.retracted(message)
+            self.stats.retracted += 1
+            return False
+        if await self._outbox.taken_down(message):  # a takedown came after the claim
+            await self._outbox.withdraw(message.id)
+            self.stats.withdrawn += 1
+            return False
+        await self._messenger.send_to(message.target, decode_reply(message.reply))
+        return True
+
     async def _send(self, chat_key: str, message: OutboxMessage) -> None:
         group = message.group_chat
         counted = True
         try:
-            await self._messenger.send_to(message.target, decode_reply(message.reply))
+            went_out = await self._deliver(message)
         except DeliveryRetryAfter as wait:
             counted = False
             self.stats.retry_after += 1
@@ -279,9 +300,10 @@ class OutboxSender:
             log.exception("sending outbox message %s failed", message.id)
             await self._transient(message, repr(error))
         else:
-            self.stats.sent += 1
-            await self._outbox.sent(message.id)
-            await self._outcomes.sent(message)
+            if went_out:
+                self.stats.sent += 1
+                await self._outbox.sent(message.id)
+                await self._outcomes.sent(message)
         finally:
             self._pacer.finished(chat_key, group, self._timer.now(), counted=counted)
             self._slots.release()

@@ -8,7 +8,7 @@ from core.safety.audit import AuditLog
 from core.safety.authority import Authority, Jurisdiction, Standing
 from core.safety.moderation import Moderation
 from core.safety.policy import Member, ServerPolicies
-from core.safety.ports import Notifier, Retractor
+from core.safety.ports import Notifier
 from core.safety.reports import Reports, Target, parse_target
 from core.safety.sanctions import Sanctions
 from core.safety.takedown import Takedown
@@ -35,7 +35,6 @@ __all__ = [
     "Moderation",
     "Notifier",
     "Reports",
-    "Retractor",
     "Safety",
     "Sanctions",
     "ServerPolicies",

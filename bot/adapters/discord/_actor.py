@@ -68,6 +68,8 @@ def reply_target(actor: Actor) -> dict[str, str]:
     target = {"user": actor.user_id}
     if actor.chat_id is not None:
         target["channel"] = actor.chat_id
+    if actor.server_id is not None:  # what it shows was delivered in this server
+        target["server"] = actor.server_id
     if actor.chat_kind is ChatKind.PRIVATE:
         target["private"] = "1"
     return target
