@@ -281,7 +281,7 @@ def build_safety(
     authority = Authority(settings.global_moderator_names)
     notifier = AccountNotifier(messengers, settings.default_language)
     takedown = Takedown(sent_messages, outbox, wake_sender)
-    reports = Reports(posts, settings.report_hide_threshold, takedown, notifier)
+    reports = Reports(posts, settings.report_hide_threshold, takedown, notifier, sent_messages)
     sanctions = Sanctions(clock)
     audit = AuditLog(clock)
     moderation = Moderation(authority, reports, sanctions, audit, takedown, notifier, clock, posts)
