@@ -211,6 +211,7 @@ def build(
     destinations = Destinations()
     postgres = is_postgres(url)
     outbox = Outbox(clock, postgres=postgres)
+    runs = DigestRuns(clock, calculator, postgres=postgres)
 
     def wake_sender(platform: Platform) -> None:  # the scheduler is built below
         scheduler.wake(platform)
@@ -234,12 +235,13 @@ def build(
         generation=Generation(jobs, quotas, STYLES, worker.wake),
         linking=AccountLinking(clock),
         account_data=AccountData(images, clock, settings.data_dir / "exports"),
-        safety=build_safety(settings, clock, posts, sent_messages, messengers, outbox, wake_sender),
+        safety=build_safety(
+            settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
+        ),
         digests=digests,
         digest_composer=composer,
         notifications=notifications,
     )
-    runs = DigestRuns(clock, calculator, postgres=postgres)
     outcomes = Outcomes(
         outbox, runs, digests, destinations, notifications, settings.default_language
     )
@@ -275,12 +277,13 @@ def build_safety(
     messengers: Messengers,
     outbox: Outbox,
     wake_sender: Callable[[Platform], None],
+    runs: DigestRuns,
 ) -> Safety:
     """Reports, moderation, sanctions, audit and takedowns: people are told through the
     messengers, copies of taken-down posts are deleted through the outbox."""
     authority = Authority(settings.global_moderator_names)
     notifier = AccountNotifier(messengers, settings.default_language)
-    takedown = Takedown(sent_messages, outbox, wake_sender)
+    takedown = Takedown(sent_messages, outbox, wake_sender, runs)
     reports = Reports(posts, settings.report_hide_threshold, takedown, notifier, sent_messages)
     sanctions = Sanctions(clock)
     audit = AuditLog(clock)

@@ -36,6 +36,7 @@ from core.delivery import (
 )
 from core.domain import OutboxOperation, Platform
 from core.persistence.models import OutboxMessage
+from core.safety.takedown import WITHDRAWN
 
 log = logging.getLogger(__name__)
 
@@ -268,6 +269,7 @@ class OutboxSender:
         if await self._outbox.taken_down(message):  # a takedown came after the claim
             await self._outbox.withdraw(message.id)
             self.stats.withdrawn += 1
+            await self._outcomes.failed(message, WITHDRAWN)  # a digest: not delivered
             return False
         await self._messenger.send_to(message.target, decode_reply(message.reply))
         return True

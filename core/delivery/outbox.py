@@ -106,15 +106,16 @@ class Outbox:
         ).update(state=OutboxState.PENDING, attempts=0, next_attempt_at=self._clock.now())
         return {Platform(copy.platform) for copy in copies}
 
-    async def withdraw_showing(self, post_ids: set[int]) -> int:
-        """Waiting messages that show any of these posts (taken down) are not sent."""
-        withdrawn = 0
+    async def withdraw_showing(self, post_ids: set[int]) -> list[OutboxMessage]:
+        """Waiting messages that show any of these posts (taken down) are not sent; returns
+        them (a digest run among them has not been delivered)."""
+        withdrawn = []
         waiting = await OutboxMessage.filter(
             state=OutboxState.PENDING, operation=OutboxOperation.SEND
-        ).values_list("id", "reply")
-        for message_id, reply in waiting:
-            if shown_posts(reply) & post_ids:
-                withdrawn += await self.withdraw(message_id)
+        ).only("id", "reply", "run_id")
+        for message in waiting:
+            if shown_posts(message.reply) & post_ids and await self.withdraw(message.id):
+                withdrawn.append(message)
         return withdrawn
 
     async def withdraw(self, message_id: int) -> int:

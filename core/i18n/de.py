@@ -587,6 +587,7 @@ MESSAGES: dict[str, str] = {
     "digest.reason.cap": "die tägliche Höchstzahl an Digests für diesen Chat war erreicht",
     "digest.reason.paused": "die Zustellung in diesen Chat ist pausiert",
     "digest.reason.nothing_new": "es gab nichts Neues",
+    "digest.reason.withdrawn": "ein Beitrag darin wurde entfernt, bevor er verschickt wurde; die anderen Bilder können beim nächsten Mal kommen",
     "digest.reason.error": "bei uns ist etwas schiefgegangen; der nächste versucht es wieder",
     "digest.on": "an",
     "digest.off": "aus",

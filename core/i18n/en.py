@@ -588,6 +588,7 @@ MESSAGES: dict[str, str] = {
     "digest.reason.cap": "the daily limit of digests for this chat was reached",
     "digest.reason.paused": "delivery to this chat is paused",
     "digest.reason.nothing_new": "there was nothing new",
+    "digest.reason.withdrawn": "a post in it was taken down before it went out; its other pictures may come next time",
     "digest.reason.error": "something broke on our side; the next one will try again",
     "digest.on": "on",
     "digest.off": "off",

@@ -5,9 +5,11 @@
                       feeds, previews, posts, digests that showed it among others)
                    ─► the platforms' paced senders delete them like any other send
 
-A copy is forgotten only once its platform confirmed the deletion; a copy whose deletion
-kept failing stays recorded, and the next takedown of the post queues it again. A message
-claimed for sending before the takedown is checked again just before it goes out.
+A withdrawn digest's run counts as not delivered, so its other pictures may come in a
+later digest. A copy is forgotten only once its platform confirmed the deletion; a copy
+whose deletion kept failing stays recorded, and the next takedown of the post queues it
+again. A message claimed for sending before the takedown is checked again just before it
+goes out.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from collections.abc import Callable
 
 from core.chats import SentMessages
 from core.delivery import Outbox
+from core.digests.runs import DigestRuns
 from core.domain import Platform
 
 log = logging.getLogger(__name__)
 
 Wake = Callable[[Platform], None]
+WITHDRAWN = "digest.reason.withdrawn"
 
 
 def _no_wake(platform: Platform) -> None:
@@ -29,15 +33,25 @@ def _no_wake(platform: Platform) -> None:
 
 
 class Takedown:
-    def __init__(self, sent_messages: SentMessages, outbox: Outbox, wake: Wake = _no_wake) -> None:
+    def __init__(
+        self,
+        sent_messages: SentMessages,
+        outbox: Outbox,
+        wake: Wake = _no_wake,
+        runs: DigestRuns | None = None,
+    ) -> None:
         self._sent = sent_messages
         self._outbox = outbox
         self._wake = wake
+        self._runs = runs
 
     async def take_down(self, post_id: int) -> int:
         """Withdraw what still waits to show the post and queue the deletion of every
         copy; returns how many copies are queued for deletion."""
         withdrawn = await self._outbox.withdraw_showing({post_id})
+        for message in withdrawn:  # its other pictures may come in a later digest
+            if message.run_id is not None and self._runs is not None:
+                await self._runs.not_delivered(message.run_id, WITHDRAWN)
         copies = await self._sent.copies_of(post_id)
         for platform in await self._outbox.retract(copies):
             self._wake(platform)
@@ -46,6 +60,6 @@ class Takedown:
                 "post %s taken down: %d copies to delete, %d messages withdrawn",
                 post_id,
                 len(copies),
-                withdrawn,
+                len(withdrawn),
             )
         return len(copies)

@@ -7,8 +7,15 @@ import asyncio
 
 from core.clock import FakeClock
 from core.digests import parse_request
-from core.domain import ChatKind, ModerationState, OutboxOperation, OutboxState, Platform
-from core.persistence.models import OutboxMessage, Post, SentMessage
+from core.domain import (
+    ChatKind,
+    ModerationState,
+    OutboxOperation,
+    OutboxState,
+    Platform,
+    RunState,
+)
+from core.persistence.models import DigestRun, OutboxMessage, Post, SentMessage
 from core.social import Origin
 from tests.adapters.telegram.conftest import Telegram, messages, texts
 from tests.support.images import png_bytes
@@ -119,6 +126,9 @@ async def test_a_waiting_digest_that_shows_a_taken_down_post_never_goes_out(
         caption="unicorn fields",
         origin=Origin(Platform.TELEGRAM, str(GROUP), str(GROUP)),
     )
+    await app.services.posts.create(
+        author, png_bytes((5, 120, 5)), caption="quiet harbour", origin=Origin(Platform.CONSOLE)
+    )
     destination = await app.services.destinations.get(
         Platform.TELEGRAM, str(GROUP), kind=ChatKind.GROUP, title="Painters"
     )
@@ -135,3 +145,12 @@ async def test_a_waiting_digest_that_shows_a_taken_down_post_never_goes_out(
     await waiting.refresh_from_db()
     assert waiting.state is OutboxState.WITHDRAWN
     assert not [c for c in fake.calls if c.method == "sendPhoto" and c.chat_id == GROUP]
+    # the run was not delivered: its other picture comes in the next digest
+    run = await DigestRun.get(id=waiting.run_id)
+    assert (run.state, run.reason) == (RunState.FAILED, "digest.reason.withdrawn")
+    clock.advance(days=1)
+    await deliver(telegram)
+    [later] = [c for c in fake.calls if c.ok and c.method == "sendPhoto" and c.chat_id == GROUP]
+    buttons = str(later.params["reply_markup"])
+    assert len(later.params["reply_markup"]["inline_keyboard"]) == 1, buttons
+    assert "harbour" in later.params["caption"] and "unicorn" not in later.params["caption"]
