@@ -10,7 +10,7 @@ import pytest
 
 from core.clock import FakeClock
 from core.domain import ModerationState, Platform
-from core.persistence.models import Post, Report
+from core.persistence.models import GenerationJob, Post, Report
 from core.safety import Standing
 from core.settings import Settings
 from core.social import Origin
@@ -138,4 +138,25 @@ async def test_who_may_hide_a_post_on_discord(world: DiscordWorld, role: str) ->
     assert hidden is (role in MAY_HIDE)
     assert answer.ephemeral
     assert answer.text.startswith("⚠️") is (role not in MAY_HIDE)
+    assert world.fake.all_violations() == []
+
+
+async def test_a_server_policy_lets_only_one_role_generate(world: DiscordWorld) -> None:
+    """The adapter reads the member's roles from the interaction (never from options)."""
+    await world.start()
+    place = world.fake.guild_channel()
+    ada = world.person("ada", place, admin=True)
+    artist = world.person("artie", place)
+    artist.user.roles.append(4242)
+    visitor = world.person("vic", place)
+    visitor.user.roles.append(1313)
+    (set_up,) = await ada.slash("server access", who="role", role="<@&4242>")
+    assert "members with the role 4242" in set_up.text
+    (refused,) = await visitor.slash("imagine", prompt="a fox")
+    assert refused.ephemeral and "Only members with the role 4242" in refused.text
+    queued = await artist.slash("imagine", prompt="a fox")
+    assert not any("Only members" in m.text for m in queued)
+    assert await GenerationJob.filter(prompt="a fox").count() == 1
+    (blocked,) = await artist.slash("imagine", prompt="a nude fox")
+    assert "doesn't allow adult or graphic images" in blocked.text  # NSFW is off by default
     assert world.fake.all_violations() == []
