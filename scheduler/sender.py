@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import heapq
 import itertools
 import logging
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from bot.messengers import RetractingMessenger
 from bot.replies import Messenger
 from bot.reply_codec import decode_reply
 from core.delivery import (
@@ -33,8 +35,9 @@ from core.delivery import (
     Outbox,
     Pacer,
 )
-from core.domain import Platform
+from core.domain import OutboxOperation, Platform
 from core.persistence.models import OutboxMessage
+from core.safety.takedown import WITHDRAWN
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +82,14 @@ class SendGate(Protocol):
         ...
 
 
+class Delivered(enum.Enum):
+    """What became of a claimed row."""
+
+    SENT = "sent"
+    RETRACTED = "retracted"  # a copy was deleted
+    HELD = "held"  # nothing went out: withdrawn or withheld
+
+
 @dataclass(slots=True)
 class SenderStats:
     sent: int = 0
@@ -88,6 +99,8 @@ class SenderStats:
     failed: int = 0
     moved: int = 0
     withheld: int = 0  # the gate refused them just before sending
+    retracted: int = 0  # copies of taken-down posts deleted
+    withdrawn: int = 0  # messages not sent: they showed a post taken down meanwhile
 
 
 def backoff(attempts: int) -> timedelta:
@@ -260,15 +273,36 @@ class OutboxSender:
         self._wake.set()
 
     # --- one message ------------------------------------------------------------
+    async def _deliver(self, message: OutboxMessage) -> Delivered:
+        """Carry out the row's operation, unless what it shows may no longer go out."""
+        if message.operation == OutboxOperation.RETRACT:
+            if not isinstance(self._messenger, RetractingMessenger):
+                raise DeliveryBlocked(f"{self.platform} messages cannot be deleted")
+            target = message.target
+            if not await self._messenger.delete(target["chat_id"], target["message_id"]):
+                raise DeliveryTransient("the platform did not delete the message")
+            await self._outbox.retracted(message)
+            self.stats.retracted += 1
+            return Delivered.RETRACTED
+        if await self._outbox.taken_down(message):  # a takedown came after the claim
+            await self._outbox.withdraw(message.id)
+            self.stats.withdrawn += 1
+            await self._outcomes.failed(message, WITHDRAWN)  # a digest: not delivered
+            return Delivered.HELD
+        refusal = await self._gate.refusal(message) if self._gate is not None else None
+        if refusal is not None:  # e.g. a cross-post whose author was banned there meanwhile
+            self.stats.withheld += 1
+            await self._outbox.failed(message.id, refusal)
+            return Delivered.HELD
+        await self._messenger.send_to(message.target, decode_reply(message.reply))
+        return Delivered.SENT
+
     async def _send(self, chat_key: str, message: OutboxMessage) -> None:
         group = message.group_chat
         counted = True
-        refusal: str | None = None
         try:
-            if self._gate is not None:
-                refusal = await self._gate.refusal(message)
-            if refusal is None:
-                await self._messenger.send_to(message.target, decode_reply(message.reply))
+            outcome = await self._deliver(message)
+            counted = outcome is not Delivered.HELD  # the platform saw nothing
         except DeliveryRetryAfter as wait:
             counted = False
             self.stats.retry_after += 1
@@ -292,11 +326,7 @@ class OutboxSender:
             log.exception("sending outbox message %s failed", message.id)
             await self._transient(message, repr(error))
         else:
-            if refusal is not None:
-                counted = False
-                self.stats.withheld += 1
-                await self._outbox.failed(message.id, refusal)
-            else:
+            if outcome is Delivered.SENT:
                 self.stats.sent += 1
                 await self._outbox.sent(message.id)
                 await self._outcomes.sent(message)

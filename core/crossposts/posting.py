@@ -4,6 +4,7 @@
   place (the digests' rule: posted there, or subscribed it to a digest); channels with a
   topic, when the post's words or #tags match it.
 - Never: posts that are not shown to everyone (`shown_to_everyone`, the one visibility rule),
+  sensitive posts where the server's policy has NSFW off,
   posts whose author is muted or banned where the channel is, paused channels (the platform
   refused messages there), and the chat the post was made in (it is there already).
 - Queued in the post's own transaction (a crash keeps both or neither), one row per
@@ -23,6 +24,7 @@ from core.delivery import Outbox, OutboxItem
 from core.digests.ranking import member_of
 from core.domain import ChatKind, Platform
 from core.persistence.models import Destination, MosaicChannel, OutboxMessage, Post, Sanction
+from core.safety.policy import nsfw_allowed
 from core.safety.sanctions import Sanctions, applies
 from core.social.visibility import shown_to_everyone
 
@@ -59,6 +61,18 @@ async def _languages(channels: list[MosaicChannel]) -> dict[int, str | None]:
     }
 
 
+async def _nsfw_allowed(channel: MosaicChannel) -> bool:
+    """The channel's own policy, else its server's (Discord sets NSFW per guild)."""
+    if channel.destination.nsfw_allowed:
+        return True
+    if channel.server_id is None:
+        return False
+    server = await Destination.get_or_none(
+        platform=channel.destination.platform, chat_id=channel.server_id
+    )
+    return nsfw_allowed(server)
+
+
 def crosspost_key(channel_id: int, post_id: int) -> str:
     return f"crosspost:{channel_id}:{post_id}"
 
@@ -87,6 +101,8 @@ class CrossPosts:
             for channel in await self._wanting(post)
             if self._may_show(channel, channel.destination, post, sanctions)
         ]
+        if post.sensitive:  # adult or graphic: only where the server's policy allows NSFW
+            channels = [channel for channel in channels if await _nsfw_allowed(channel)]
         languages = await _languages(channels)
         rendered: dict[str | None, dict[str, Any]] = {}  # one rendering per language
         items = []

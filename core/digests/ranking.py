@@ -26,7 +26,7 @@ from tortoise.expressions import Q
 
 from core.clock import Clock
 from core.digests.schedule import topic_words
-from core.domain import Audience
+from core.domain import Audience, ModerationState
 from core.persistence.models import (
     Account,
     DeliveredItem,
@@ -103,11 +103,12 @@ class DigestRanker:
         self._clock = clock
 
     async def for_person(
-        self, viewer: Account, topics: str, size: int, exclude: set[int]
+        self, viewer: Account, topics: str, size: int, exclude: set[int], *, safe: bool = False
     ) -> list[Post]:
+        """`safe`: no sensitive posts (the digest goes to a place with NSFW off)."""
         wanted = topic_words(topics)
         feed = await self._feed.top(viewer, limit=FEED_DEPTH, offset=0)
-        picked = self._usable(feed, exclude, skip_author=viewer.id)
+        picked = self._usable(feed, exclude, skip_author=viewer.id, safe=safe)
         if len(picked) < size:  # a thin feed: fill with what people like lately
             since = self._clock.now() - RECENT
             popular = (
@@ -118,25 +119,31 @@ class DigestRanker:
                 .select_related("author")
             )
             seen = {p.id for p in picked}
-            picked += [p for p in self._usable(popular, exclude, viewer.id) if p.id not in seen]
+            picked += [
+                p for p in self._usable(popular, exclude, viewer.id, safe=safe) if p.id not in seen
+            ]
         # stable: the feed's order within "matches the topics" and "does not"
         picked.sort(key=lambda post: -topic_hits(post, wanted))
         return picked[:size]
 
     async def for_place(
-        self, destination: Destination, topics: str, size: int, exclude: set[int]
+        self, destination: Destination, topics: str, size: int, exclude: set[int], *, safe: bool
     ) -> list[Post]:
         wanted = topic_words(topics)
         now = self._clock.now()
         candidates = self._usable(
             await Post.filter(
-                audience=Audience.PUBLIC, deleted_at=None, created_at__gte=now - RECENT
+                audience=Audience.PUBLIC,
+                deleted_at=None,
+                moderation=ModerationState.VISIBLE,
+                created_at__gte=now - RECENT,
             )
             .exclude(image_id=None)
             .order_by("-created_at", "-id")
             .limit(PLACE_CANDIDATES)
             .select_related("author"),
             exclude,
+            safe=safe,
         )
         if not candidates:
             return []
@@ -171,7 +178,11 @@ class DigestRanker:
 
     @staticmethod
     def _usable(
-        posts: Iterable[Post], exclude: set[int], skip_author: int | None = None
+        posts: Iterable[Post],
+        exclude: set[int],
+        skip_author: int | None = None,
+        *,
+        safe: bool = False,
     ) -> list[Post]:
         return [
             post
@@ -179,5 +190,7 @@ class DigestRanker:
             if post.id not in exclude
             and post.image_id is not None
             and post.deleted_at is None
+            and post.moderation == ModerationState.VISIBLE
+            and not (safe and post.sensitive)
             and post.author_id != skip_author
         ]

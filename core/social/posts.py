@@ -11,6 +11,7 @@ from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.errors import Forbidden, NotFound
+from core.generation.moderation import is_sensitive
 from core.images import ImageStore
 from core.notifications import SocialEvents
 from core.persistence.models import (
@@ -117,6 +118,7 @@ class Posts:
                 model=provenance.model,
                 remix_of=remix_of,
                 created_at=self._clock.now(),
+                sensitive=is_sensitive(f"{prompt or ''}\n{caption}"),
             )
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)

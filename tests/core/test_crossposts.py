@@ -161,12 +161,14 @@ async def test_hidden_deleted_and_sanctioned_posts_are_not_sent(app: App) -> Non
     sender = console_sender(app, messenger)
     await deliver(app, sender)
     assert [reply.post_id for reply in messenger.to(chat_id=PLACE)] == [fine.id]
-    assert sender.stats.withheld == 3
+    # taken down meanwhile: withdrawn (like any message showing them); sanctioned: withheld
+    assert (sender.stats.withdrawn, sender.stats.withheld) == (2, 1)
     states = {row.post_id: (row.state, row.last_error) for row in await queued()}
     assert states[fine.id] == (OutboxState.SENT, None)
-    for post in (hidden, deleted, later_banned):
-        state, reason = states[post.id]
-        assert state is OutboxState.FAILED and reason is not None and "withheld" in reason
+    for post in (hidden, deleted):
+        assert states[post.id][0] is OutboxState.WITHDRAWN
+    state, reason = states[later_banned.id]
+    assert state is OutboxState.FAILED and reason is not None and "withheld" in reason
 
 
 async def test_a_blocked_channel_pauses_with_its_reason_and_reconnecting_resumes(
@@ -287,3 +289,15 @@ async def test_cross_posts_are_queued_with_the_post_and_a_failing_one_never_lose
     assert len(await queued(post)) == 1  # the cross-post, queued in the post's transaction
     # the failing listener's half-done work went with its savepoint
     assert not await OutboxMessage.exists(dedupe_key=f"halfway:{post.id}")
+
+
+async def test_sensitive_posts_reach_only_channels_whose_server_allows_nsfw(app: App) -> None:
+    carol = group_admin(app, "carol", PLACE)
+    bob = await member(app, "bob")
+    await carol.text("/server crosspost on")
+    gory = await picture(app, bob, "a gory battlefield", shade=1)
+    assert gory.sensitive and not await queued(gory)  # NSFW is off by default
+
+    await carol.text("/server nsfw on")
+    allowed = await picture(app, bob, "another gory battlefield", shade=2)
+    assert len(await queued(allowed)) == 1
