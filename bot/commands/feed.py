@@ -24,7 +24,8 @@ TRENDING_WINDOWS = ("day", "week")
 
 
 async def _posts(ctx: Context, posts: list[Post], *, why: bool = False) -> list[Reply]:
-    """Post replies with the viewer's like state (one query for all), and a "why" button.
+    """Post replies with the viewer's like and follow state (a query each for all), and a
+    "why" button.
 
     In a server whose policy has NSFW off, sensitive posts are left out."""
     if ctx.actor.server_id is not None and any(post.sensitive for post in posts):
@@ -32,9 +33,12 @@ async def _posts(ctx: Context, posts: list[Post], *, why: bool = False) -> list[
         if not nsfw_allowed(place):
             posts = [post for post in posts if not post.sensitive]
     liked = await ctx.services.engagement.liked_among(ctx.account, [p.id for p in posts])
+    followed = await ctx.services.graph.followed_among(ctx.account, {p.author_id for p in posts})
     replies = []
     for post in posts:
-        reply = post_reply(ctx, post, liked=post.id in liked)
+        reply = post_reply(
+            ctx, post, liked=post.id in liked, follows_author=post.author_id in followed
+        )
         if why:
             button = Button(ctx.t("button.why"), "why", {"post": post.id}, owner_only=True)
             rows = list(reply.buttons)

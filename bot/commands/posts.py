@@ -46,7 +46,10 @@ async def post(ctx: Context, image: str, caption: str = "") -> Reply:
 
 async def show(ctx: Context, post: int) -> Reply:
     found = await ctx.services.posts.get_visible(ctx.account, post)
-    return post_reply(ctx, found, liked=bool(await _liked_ids(ctx, [found.id])))
+    follows = await ctx.services.graph.followed_among(ctx.account, {found.author_id})
+    return post_reply(
+        ctx, found, liked=bool(await _liked_ids(ctx, [found.id])), follows_author=bool(follows)
+    )
 
 
 async def like(ctx: Context, post: int) -> Reply:

@@ -33,7 +33,9 @@ def post_footer(ctx: Context, post: Post) -> str:
     return " · ".join(parts)
 
 
-def post_buttons(ctx: Context, post: Post, *, liked: bool) -> tuple[tuple[Button, ...], ...]:
+def post_buttons(
+    ctx: Context, post: Post, *, liked: bool, follows_author: bool = False
+) -> tuple[tuple[Button, ...], ...]:
     like = (
         Button(ctx.t("button.unlike"), "unlike", {"post": post.id})
         if liked
@@ -56,7 +58,7 @@ def post_buttons(ctx: Context, post: Post, *, liked: bool) -> tuple[tuple[Button
                 text_input=TextInput("prompt", ctx.t("button.remix_prompt"), PROMPT_MAX),
             ),
         )
-    if post.author_id != ctx.account.id:
+    if post.author_id != ctx.account.id and not follows_author:
         row += (
             Button(
                 ctx.t("button.follow_author", author=handle(post.author)),
@@ -83,7 +85,9 @@ def _offers_files(ctx: Context) -> bool:
     return "file" in ctx.registry and ctx.registry.get("file").available_on(ctx.actor.platform)
 
 
-def post_reply(ctx: Context, post: Post, *, liked: bool) -> Reply:
+def post_reply(ctx: Context, post: Post, *, liked: bool, follows_author: bool = False) -> Reply:
+    """A post as the viewer sees it: Unlike if they like it, no Follow if they follow its
+    author (or are the author)."""
     lines = []
     if post.caption:
         lines.append(post.caption)
@@ -99,6 +103,6 @@ def post_reply(ctx: Context, post: Post, *, liked: bool) -> Reply:
         text="\n".join(lines),
         images=post_image(ctx, post),
         footer=post_footer(ctx, post),
-        buttons=post_buttons(ctx, post, liked=liked),
+        buttons=post_buttons(ctx, post, liked=liked, follows_author=follows_author),
         post_id=post.id,
     )

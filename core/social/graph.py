@@ -43,6 +43,13 @@ class SocialGraph:
         if not deleted:
             raise Conflict("error.not_following", handle=followee.handle)
 
+    async def followed_among(self, account: Account, author_ids: set[int]) -> set[int]:
+        """Which of `author_ids` the account follows (one query for a whole page)."""
+        rows = await Follow.filter(follower=account, followee_id__in=author_ids).values_list(
+            "followee_id", flat=True
+        )
+        return set(rows)
+
     async def followers(self, account: Account, *, limit: int, offset: int = 0) -> list[Account]:
         return await self._page(Follow.filter(followee=account), "follower", limit, offset)
 

@@ -37,6 +37,25 @@ async def test_post_follow_feed_like_comment_through_buttons(app: App, tmp_path:
     assert find_button(again, "unlike"), "the feed shows Unlike once liked"
 
 
+async def test_a_post_offers_follow_only_to_those_who_do_not_follow_its_author(
+    app: App, tmp_path: Path
+) -> None:
+    alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
+    await alice.say(f"/post {image_file(tmp_path)} my cat")
+    shown = await bob.say("/show 1")
+    follow = find_button(shown, "follow")
+    assert follow.label.endswith("Follow @alice")
+    await bob.press(follow)
+    assert not [
+        b for r in (await bob.say("/show 1"))[0].buttons for b in r if b.command == "follow"
+    ]
+    feed = await bob.say("/feed")
+    assert feed[0].title.startswith("#1 by @alice")
+    assert not [b for r in feed[0].buttons for b in r if b.command == "follow"]
+    mine = await alice.say("/show 1")  # the author is never offered to follow herself
+    assert not [b for r in mine[0].buttons for b in r if b.command == "follow"]
+
+
 async def test_errors_are_localized_per_user(app: App) -> None:
     alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
     await bob.say("/help")

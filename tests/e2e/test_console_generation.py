@@ -46,8 +46,8 @@ def test_imagine_post_follow_remix_with_credit(tmp_path: Path) -> None:
             "/follow alice",
             "/feed",
             "4 the lighthouse in a storm",  # 🎨 Remix… on alice's post
-            "11",  # 📢 Post (after the feed's Report, Why, Fresh page, Tune and the job's Cancel)
-            "16",  # 🌍 Everyone
+            "10",  # 📢 Post (after the feed's Report, Why, Fresh page, Tune and the job's Cancel)
+            "15",  # 🌍 Everyone
             "/feed",
         ),
         "bob",
@@ -56,8 +56,9 @@ def test_imagine_post_follow_remix_with_credit(tmp_path: Path) -> None:
     assert "── #1 by @alice (public) ──" in feed
     assert "[4] 🎨 Remix…" in feed
     assert "Preview of job #2" in bob["4 the lighthouse in a storm"]
-    assert "[6] ⚑ Report…" in feed
-    posted = bob["16"]
+    assert "[5] ⚑ Report…" in feed
+    assert "Follow @alice" not in feed  # bob follows her already
+    posted = bob["15"]
     assert "── #2 by @bob (public) ──" in posted
     assert "remix of #1 by @alice" in posted
     assert "── #2 by @bob (public) ──" in bob["/feed #2"]
