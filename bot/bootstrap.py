@@ -21,7 +21,13 @@ from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock, SystemClock
 from core.delivery import Outbox, Pacer
 from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
-from core.digests import DigestComposer, DigestRanker, DigestRuns, DigestSubscriptions
+from core.digests import (
+    CollageRetention,
+    DigestComposer,
+    DigestRanker,
+    DigestRuns,
+    DigestSubscriptions,
+)
 from core.domain import Platform
 from core.feed import (
     ChronologicalFeed,
@@ -52,6 +58,7 @@ from core.social.linking import AccountLinking
 from scheduler import (
     CronNextRun,
     DigestRunner,
+    Housekeeping,
     Leadership,
     MonotonicTimer,
     NotificationFlusher,
@@ -247,6 +254,11 @@ def build(
         outbox,
         {},
         tick_seconds=settings.scheduler_tick_seconds,
+        housekeeping=Housekeeping(
+            clock,
+            services.updates,
+            CollageRetention(images, clock, timedelta(days=settings.digest_collage_retention_days)),
+        ),
     )
     registry = build_registry()
     return App(
