@@ -32,9 +32,13 @@ class Housekeeping:
         self._last: datetime | None = None
 
     async def tick(self) -> bool:
-        """Do the chores if `every` has passed since the last time; True when they ran."""
+        """Do the chores once `every` has passed since the last time (or since the first
+        tick: starting up, and a short-lived `mosaic chat`, stay light); True when they ran."""
         now = self._clock.now()
-        if self._last is not None and now - self._last < self._every:
+        if self._last is None:
+            self._last = now
+            return False
+        if now - self._last < self._every:
             return False
         self._last = now
         forgotten = await self._updates.forget_old()
