@@ -350,7 +350,14 @@ async def run(destinations: int, compose: int, scale: float, url: str, folder: P
         await copy_digests(app, chats[compose:])
         messages = list(await OutboxMessage.all().order_by("id"))
         size = statistics.fmean(len(decode_reply(m.reply).images) for m in messages)
+        print(
+            f"digest fan-out to {destinations} Telegram chats (every 10th a group), "
+            f"time scale {scale:g} (limits {OVERALL / scale:g} msg/s in all, {1 * scale:g} s "
+            f"per chat, 20 per {60 * scale:g} s per group); {size:.0f} collage photo per message",
+            flush=True,
+        )
         mine = await ours(app, fake, scale, destinations)
+        print(mine.line(), flush=True)
     finally:
         await app.stop()
         await fake.stop()
@@ -361,12 +368,6 @@ async def run(destinations: int, compose: int, scale: float, url: str, folder: P
     finally:
         await other.stop()
 
-    print(
-        f"digest fan-out to {destinations} Telegram chats (every 10th a group), "
-        f"time scale {scale:g} (limits {OVERALL / scale:g} msg/s in all, {1 * scale:g} s per "
-        f"chat, 20 per {60 * scale:g} s per group); {size:.0f} collage photo per message"
-    )
-    print(mine.line())
     print(theirs.line())
     print(
         f"composition ({compose} digests of 4 items, one scheduler tick on SQLite): "
