@@ -23,7 +23,13 @@ from core.clock import Clock, SystemClock
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
 from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
-from core.digests import DigestComposer, DigestRanker, DigestRuns, DigestSubscriptions
+from core.digests import (
+    CollageRetention,
+    DigestComposer,
+    DigestRanker,
+    DigestRuns,
+    DigestSubscriptions,
+)
 from core.domain import Platform
 from core.feed import (
     ChronologicalFeed,
@@ -54,6 +60,7 @@ from core.social.linking import AccountLinking
 from scheduler import (
     CronNextRun,
     DigestRunner,
+    Housekeeping,
     Leadership,
     MonotonicTimer,
     NotificationFlusher,
@@ -262,6 +269,11 @@ def build(
         outbox,
         {},
         tick_seconds=settings.scheduler_tick_seconds,
+        housekeeping=Housekeeping(
+            clock,
+            services.updates,
+            CollageRetention(images, clock, timedelta(days=settings.digest_collage_retention_days)),
+        ),
     )
     registry = build_registry()
     return App(

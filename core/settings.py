@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(
         default=30.0, ge=1.0, le=3600.0, alias="MOSAIC_SCHEDULER_TICK_SECONDS"
     )
+    digest_collage_retention_days: float = Field(
+        default=7.0, ge=0.0, le=365.0, alias="MOSAIC_DIGEST_COLLAGE_RETENTION_DAYS"
+    )
 
     # Chat platforms
     telegram_bot_token: SecretStr | None = Field(default=None, alias="TELEGRAM_BOT_TOKEN")

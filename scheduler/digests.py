@@ -113,5 +113,5 @@ class DigestRunner:
                     )
                 ]
             )
-            await self._runs.queued(run, item_ids)
+            await self._runs.queued(run, item_ids, digest.collage.sha256)
         return 1

@@ -1,7 +1,8 @@
 """The trigger: one in-memory APScheduler job that ticks; everything else is in the DB.
 
-Each tick: lead (or try to), then claim and compose due digests, batch notifications and
-wake the senders. Becoming the leader first takes back what a dead leader left half done
+Each tick: lead (or try to), then claim and compose due digests, batch notifications,
+wake the senders, and now and then do the housekeeping (old update ids, old collages).
+Becoming the leader first takes back what a dead leader left half done
 (claimed runs, messages it was sending). Senders run only in the leader: pacing is per bot
 token, so one process must own each platform's outbox.
 """
@@ -18,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from core.delivery import Outbox
 from core.domain import Platform
 from scheduler.digests import DigestRunner
+from scheduler.housekeeping import Housekeeping
 from scheduler.leader import Leadership
 from scheduler.notifications import NotificationFlusher
 from scheduler.sender import OutboxSender
@@ -37,6 +39,7 @@ class Scheduler:
         senders: Mapping[Platform, OutboxSender],
         *,
         tick_seconds: float,
+        housekeeping: Housekeeping | None = None,
     ) -> None:
         self._leadership = leadership
         self._runner = runner
@@ -44,6 +47,7 @@ class Scheduler:
         self._outbox = outbox
         self.senders: dict[Platform, OutboxSender] = dict(senders)
         self._tick_seconds = tick_seconds
+        self._housekeeping = housekeeping
         self._trigger: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
         self.leading = False
@@ -99,6 +103,11 @@ class Scheduler:
         await self._notifications.flush()
         for sender in self.senders.values():
             sender.wake()
+        if self._housekeeping is not None:
+            try:
+                await self._housekeeping.tick()
+            except Exception:  # a chore that failed must not stop digests: next time again
+                log.exception("scheduler housekeeping failed")
 
     async def _take_over(self) -> None:
         taken = await self._outbox.take_back_all()

@@ -18,6 +18,7 @@ from bot.messengers import Messengers
 from bot.replies import Button, ButtonStyle, Conversation, ImageRef, MessageHandle, Messenger, Reply
 from bot.replies import TextInput as AskText
 from core.actions import ActionTokens
+from core.delivery import DestinationMoved
 from core.domain import JobState, Platform
 from core.i18n import translate
 from core.images import ImageStore
@@ -201,5 +202,10 @@ class JobNotices:
                 job.origin_platform,
             )
             return
+        target = dict(job.reply_target)
         for reply in replies:
-            await messenger.send_to(job.reply_target, reply)
+            try:
+                await messenger.send_to(target, reply)
+            except DestinationMoved as moved:  # a Telegram group became a supergroup meanwhile
+                target["chat_id"] = moved.new_chat_id
+                await messenger.send_to(target, reply)

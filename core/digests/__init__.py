@@ -3,6 +3,7 @@
 The scheduler (`scheduler/`) drives these; commands (`bot/commands/digest.py`) manage them.
 """
 
+from core.digests.cleanup import CollageRetention
 from core.digests.compose import ComposedDigest, DigestComposer
 from core.digests.ranking import DigestRanker, PersonalFeed
 from core.digests.runs import DigestRuns
@@ -10,6 +11,7 @@ from core.digests.schedule import NextRunCalculator, QuietHours, Schedule, parse
 from core.digests.subscriptions import DigestSubscriptions
 
 __all__ = [
+    "CollageRetention",
     "ComposedDigest",
     "DigestComposer",
     "DigestRanker",

@@ -134,6 +134,6 @@ class DigestRuns:
         ).delete()
         await self.finish(run_id, RunState.FAILED, reason)
 
-    async def queued(self, run: DigestRun, items: list[int]) -> None:
-        run.state, run.items = RunState.QUEUED, items
-        await run.save(update_fields=["state", "items"])
+    async def queued(self, run: DigestRun, items: list[int], collage: str | None = None) -> None:
+        run.state, run.items, run.collage = RunState.QUEUED, items, collage
+        await run.save(update_fields=["state", "items", "collage"])

@@ -576,6 +576,7 @@ class DigestRun(Model):
     state = fields.CharEnumField(RunState, max_length=16, default=RunState.CLAIMED)
     reason = fields.CharField(max_length=200, null=True)  # why it was skipped or failed
     items: list = fields.JSONField(default=list)  # post ids, in the collage's order
+    collage = fields.CharField(max_length=64, null=True)  # its picture's sha256, until cleaned
     claimed_at = fields.DatetimeField()  # by the scheduler's clock
     finished_at = fields.DatetimeField(null=True)
 

@@ -15,6 +15,7 @@ import pytest
 from bot.bootstrap import App, build
 from bot.replies import Reply
 from core.clock import SystemClock
+from core.delivery import DestinationMoved
 from core.domain import JobState, Platform
 from core.generation import ImageOptions, QuotaExceeded
 from core.generation.jobs import JobRequest
@@ -171,3 +172,35 @@ async def test_a_job_interrupted_twice_fails_with_a_message(app: App) -> None:
     assert "zweimal durch einen Neustart unterbrochen" in messenger.sent[0][1].text
     status = await app.services.generation.quotas.status(f"account:{account.id}", 25)
     assert status.used == 0, "the quota came back"
+
+
+@dataclass
+class MovingMessenger(RecordingMessenger):
+    """A Telegram group that became a supergroup: its old id is reported moved."""
+
+    async def send_to(self, target: dict, reply: Reply) -> int:
+        if target.get("chat_id") == "-100":
+            raise DestinationMoved("-100200")
+        return await super().send_to(target, reply)
+
+
+async def test_a_job_notice_follows_a_group_that_moved(app: App) -> None:
+    messenger = MovingMessenger()
+    app.notices.add_messenger(Platform.CONSOLE, messenger)
+    account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+    job = await app.services.generation.jobs.submit(
+        JobRequest(
+            account,
+            "x",
+            ImageOptions(count=1),
+            Platform.CONSOLE,
+            reply_target={"chat_id": "-100", "kind": "group"},
+        )
+    )
+    past = app.services.clock.now() - timedelta(minutes=5)
+    await GenerationJob.filter(id=job.id).update(
+        state=JobState.RUNNING, attempts=2, lease_until=past
+    )
+    await app.worker.recover()
+    assert [target for target, _ in messenger.sent] == [{"chat_id": "-100200", "kind": "group"}]
+    assert "interrupted twice" in messenger.sent[0][1].text

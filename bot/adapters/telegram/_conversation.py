@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from telegram.error import BadRequest, NetworkError, RetryAfter
+from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter
 
 from bot.adapters.telegram._delivery import ReplyDelivery, TelegramMessage
 from bot.adapters.telegram._sender import ChatUnavailable, retry_seconds
 from bot.adapters.telegram._translate import ChatRef, post_link
 from bot.replies import Reply
 from core.chats import Destinations
-from core.delivery import DeliveryBlocked, DeliveryRetryAfter, DeliveryTransient
+from core.delivery import (
+    DeliveryBlocked,
+    DeliveryRetryAfter,
+    DeliveryTransient,
+    DestinationMoved,
+)
 from core.domain import ChatKind, Platform
 
 
@@ -61,9 +66,10 @@ class TelegramMessenger:
     `send_to` speaks the neutral delivery errors of `core.delivery` (the outbox sender acts
     on them): `DeliveryBlocked` (`ChatUnavailable` is one) for a chat that blocked or removed
     the bot or does not exist,
-    `DeliveryRetryAfter` for a 429 the sender's own retries did not absorb, and
-    `DeliveryTransient` for timeouts and network errors. A group that became a supergroup
-    is followed by the sender itself (the message goes to the new id, once).
+    `DeliveryRetryAfter` for a 429 the sender's own retries did not absorb,
+    `DestinationMoved` for a group that became a supergroup (PTB's `ChatMigrated`: the outbox
+    moves the destination, its subscriptions and waiting messages, then sends there), and
+    `DeliveryTransient` for timeouts and network errors.
     """
 
     def __init__(self, delivery: ReplyDelivery, destinations: Destinations) -> None:
@@ -75,6 +81,8 @@ class TelegramMessenger:
             return await self._send_to(target, reply)
         except RetryAfter as flood:
             raise DeliveryRetryAfter(retry_seconds(flood)) from flood
+        except ChatMigrated as migrated:
+            raise DestinationMoved(str(migrated.new_chat_id)) from migrated
         except BadRequest as error:
             if "chat not found" in error.message.lower():
                 raise DeliveryBlocked(f"telegram: {error.message}") from error
@@ -87,7 +95,7 @@ class TelegramMessenger:
         place = await self._destinations.find(Platform.TELEGRAM, str(chat.id))
         if place is not None and place.paused_reason is not None:
             raise ChatUnavailable(chat.id, place.paused_reason)
-        return await self._delivery.send(chat, reply)
+        return await self._delivery.send(chat, reply, follow_moves=False)
 
     def direct_target(self, user_id: str) -> dict[str, str]:
         """A person's private chat with the bot (its id is the user's id)."""

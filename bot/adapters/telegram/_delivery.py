@@ -47,13 +47,22 @@ class ReplyDelivery:
         self._sent_messages = sent_messages
 
     async def send(
-        self, chat: ChatRef, reply: Reply, *, reply_to: int | None = None
+        self,
+        chat: ChatRef,
+        reply: Reply,
+        *,
+        reply_to: int | None = None,
+        follow_moves: bool = True,
     ) -> TelegramMessage | None:
+        """Show `reply` in `chat`; with `follow_moves=False` a group that became a
+        supergroup raises `ChatMigrated` instead of being followed (the outbox moves it)."""
         photos, files = await asyncio.gather(_load(reply.images), _load(reply.files))
         handle: TelegramMessage | None = None
         shown: list[Message] = []
         for call in reply_calls(reply, photos, files, reply_to=reply_to):
-            result = await self._sender.to_chat(chat, call.method, **call.kwargs)
+            result = await self._sender.to_chat(
+                chat, call.method, follow_moves=follow_moves, **call.kwargs
+            )
             messages = list(result) if isinstance(result, Sequence) else [result]
             shown += messages
             if call.main:

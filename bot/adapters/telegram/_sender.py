@@ -7,7 +7,9 @@
 - 403 (blocked by the user, kicked from the group): the destination is paused and nothing more
   is sent there until the chat comes back (`available_again`); `ChatUnavailable` is raised.
 - A group that became a supergroup: its destination moves to the new id and the message is
-  sent there, once. Later sends to the old id go to the new one directly.
+  sent there, once. Later sends to the old id go to the new one directly. Outbox sends
+  (`follow_moves=False`) get `ChatMigrated` instead: the outbox moves the destination, its
+  subscriptions and waiting messages itself (`core.delivery.DestinationMoved`).
 - Anything else (a timeout, a 5xx) is not retried: the message may have arrived, and a second
   copy is worse than a missing one.
 """
@@ -59,15 +61,22 @@ class TelegramSender:
     def current_id(self, chat_id: int) -> int:
         return self._moved.get(chat_id, chat_id)
 
-    async def to_chat(self, chat: ChatRef, method: str, **kwargs: Any) -> Any:
+    async def to_chat(
+        self, chat: ChatRef, method: str, *, follow_moves: bool = True, **kwargs: Any
+    ) -> Any:
         """A message or an edit in `chat`, paced and migration-aware."""
         chat_id = self.current_id(chat.id)
+        if not follow_moves and chat_id != chat.id:  # known to have moved: no need to ask
+            raise ChatMigrated(chat_id)
         if chat_id in self._unavailable:
             raise ChatUnavailable(chat_id, self._unavailable[chat_id])
         try:
             return await self._paced(chat_id, chat.is_group, method, kwargs)
         except ChatMigrated as migrated:
             new_id = int(migrated.new_chat_id)
+            if not follow_moves:
+                self._moved[chat_id] = new_id  # replies in live updates follow it at once
+                raise  # the outbox moves the destination, its subscriptions and messages
             await self.moved(chat_id, new_id)
             return await self._paced(new_id, True, method, kwargs)
         except Forbidden as refused:

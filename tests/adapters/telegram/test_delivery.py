@@ -12,8 +12,11 @@ import pytest
 
 from bot.adapters.telegram import ChatUnavailable
 from bot.replies import Button, ImageRef, Reply
+from bot.reply_codec import encode_reply
+from core.delivery import DestinationMoved, OutboxItem
 from core.domain import Platform
 from tests.adapters.telegram.conftest import Telegram
+from tests.digests.helpers import FAST
 from tests.support.images import png_bytes
 from tests.support.telegram.entities import utf16_len
 
@@ -94,6 +97,8 @@ async def test_being_blocked_is_also_learned_from_a_member_update(telegram: Tele
 
 
 async def test_a_migrated_group_keeps_its_settings_and_gets_the_message(telegram: Telegram) -> None:
+    """The messenger reports the migration (`DestinationMoved`, sending nothing); the outbox
+    moves the destination with its settings and sends there."""
     fake, app = telegram.fake, telegram.app
     boss = fake.user(11, "Boss", "boss")
     group = fake.group(GROUP, "Painters", admins=[boss])
@@ -101,15 +106,37 @@ async def test_a_migrated_group_keeps_its_settings_and_gets_the_message(telegram
     fake.migrate(group, -100777, notify=False)
 
     target = {"chat_id": str(GROUP), "kind": "group"}
-    await telegram.adapter.messenger.send_to(target, Reply(text="Tagesauswahl"))
+    with pytest.raises(DestinationMoved) as moved_to:
+        await telegram.adapter.messenger.send_to(target, Reply(text="Tagesauswahl"))
+    assert moved_to.value.new_chat_id == "-100777"
     assert [(r.code, r.chat_id) for r in fake.rejections] == [(400, GROUP)]
+    assert fake.bot_messages(-100777) == []
+
+    sender = app.add_messenger(Platform.TELEGRAM, telegram.adapter.messenger, limits=FAST)
+    await app.outbox.add([outbox_item(target, Reply(text="Tagesauswahl"), "daily")])
+    await app.scheduler.tick()
+    await asyncio.wait_for(sender.drain(), 10)
     assert fake.last_bot_message(-100777)["text"] == "Tagesauswahl"
     moved = await app.services.destinations.find(Platform.TELEGRAM, "-100777")
     assert moved is not None and moved.language == "de"
     assert await app.services.destinations.find(Platform.TELEGRAM, str(GROUP)) is None
 
-    await telegram.adapter.messenger.send_to(target, Reply(text="noch eine"))
-    assert len(fake.rejections) == 1, "later sends go to the new id directly"
+    with pytest.raises(DestinationMoved):  # a later message for the old id: known to have moved
+        await telegram.adapter.messenger.send_to(target, Reply(text="noch eine"))
+    assert len(fake.rejections) == 1, "Telegram is not asked again"
+    await telegram.say(boss, "/help", chat=group)  # replies in the group follow it at once
+    assert len(fake.rejections) == 1 and len(fake.bot_messages(-100777)) == 2
+
+
+def outbox_item(target: dict[str, str], reply: Reply, key: str) -> OutboxItem:
+    return OutboxItem(
+        platform=Platform.TELEGRAM,
+        chat_key=target["chat_id"],
+        group_chat=True,
+        target=target,
+        reply=encode_reply(reply),
+        dedupe_key=key,
+    )
 
 
 async def test_a_migration_update_moves_the_group(telegram: Telegram) -> None:
@@ -121,7 +148,11 @@ async def test_a_migration_update_moves_the_group(telegram: Telegram) -> None:
     await telegram.handle(max(u["update_id"] for u in fake._queue))
     moved = await app.services.destinations.find(Platform.TELEGRAM, "-100888")
     assert moved is not None and moved.language == "de"
-    await telegram.adapter.messenger.send_to({"chat_id": str(GROUP)}, Reply(text="hallo"))
+    sender = app.add_messenger(Platform.TELEGRAM, telegram.adapter.messenger, limits=FAST)
+    target = {"chat_id": str(GROUP), "kind": "group"}
+    await app.outbox.add([outbox_item(target, Reply(text="hallo"), "greeting")])
+    await app.scheduler.tick()
+    await asyncio.wait_for(sender.drain(), 10)
     assert fake.last_bot_message(-100888)["text"] == "hallo"
     assert fake.rejections == []
 

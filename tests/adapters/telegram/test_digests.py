@@ -102,3 +102,47 @@ async def test_a_fan_out_keeps_telegrams_limits_and_reaches_each_chat_once(
         assert "AI-generated" in first.params["caption"]
     finally:
         await adapter.stop()
+
+
+async def test_a_group_that_became_a_supergroup_takes_its_digests_along(
+    app: App, fake_api: FakeBotApi, clock: FakeClock
+) -> None:
+    """PTB's ChatMigrated (400 with `migrate_to_chat_id`) reaches the outbox as
+    DestinationMoved: the destination, the subscription and the message follow the new id."""
+    fake = fake_api
+    adapter = build_telegram(app, timing=Timing(SCALE))
+    await adapter.start()
+    try:
+        sender = app.add_messenger(
+            Platform.TELEGRAM,
+            adapter.messenger,
+            limits=TELEGRAM_LIMITS,
+            timer=MonotonicTimer(SCALE),
+        )
+        await bob_posts(app, 8)
+        group = fake.group(-4100, "Foxes")
+        await subscribe(app, group.id, ChatKind.GROUP, "Foxes")
+        fake.migrate(group, -1004100, notify=False)
+
+        clock.advance(hours=20)
+        await app.scheduler.tick()
+        await asyncio.wait_for(sender.drain(), 30)
+        refused = [c for c in fake.calls if not c.ok]
+        assert [(c.chat_id, c.error.code, c.error.parameters) for c in refused if c.error] == [
+            (-4100, 400, {"migrate_to_chat_id": -1004100})
+        ]
+        assert [c.chat_id for c in fake.sent(None, "sendPhoto")] == [-1004100]
+        assert sender.stats.moved == 1
+        subscription = await DigestSubscription.get().select_related("destination")
+        assert subscription.destination.chat_id == "-1004100"
+        assert subscription.target["chat_id"] == "-1004100"
+        message = await OutboxMessage.get()
+        assert (message.chat_key, message.state) == ("-1004100", OutboxState.SENT)
+
+        clock.advance(days=1)  # the next digest goes to the new id straight away
+        await app.scheduler.tick()
+        await asyncio.wait_for(sender.drain(), 30)
+        assert [c.chat_id for c in fake.sent(None, "sendPhoto")] == [-1004100, -1004100]
+        assert len([c for c in fake.calls if not c.ok]) == 1
+    finally:
+        await adapter.stop()

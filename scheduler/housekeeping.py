@@ -1,0 +1,48 @@
+"""Chores the scheduler leader does now and then, not on every tick: forgetting platform
+update ids older than their memory (`UpdateLog.forget_old`) and deleting the collage files
+of old digests (`CollageRetention`)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from core.chats import UpdateLog
+from core.clock import Clock
+from core.digests import CollageRetention
+
+log = logging.getLogger(__name__)
+
+EVERY = timedelta(hours=1)
+
+
+class Housekeeping:
+    def __init__(
+        self,
+        clock: Clock,
+        updates: UpdateLog,
+        collages: CollageRetention,
+        *,
+        every: timedelta = EVERY,
+    ) -> None:
+        self._clock = clock
+        self._updates = updates
+        self._collages = collages
+        self._every = every
+        self._last: datetime | None = None
+
+    async def tick(self) -> bool:
+        """Do the chores once `every` has passed since the last time (or since the first
+        tick: starting up, and a short-lived `mosaic chat`, stay light); True when they ran."""
+        now = self._clock.now()
+        if self._last is None:
+            self._last = now
+            return False
+        if now - self._last < self._every:
+            return False
+        self._last = now
+        forgotten = await self._updates.forget_old()
+        removed = await self._collages.clean()
+        if forgotten or removed:
+            log.info("forgot %d old update ids, deleted %d old collages", forgotten, removed)
+        return True
