@@ -231,6 +231,7 @@ async def split_composition(app: App) -> tuple[float, float]:
             subscription.topics,
             subscription.size,
             await already_sent(subscription.destination_id),
+            safe=not subscription.destination.nsfw_allowed,  # as the composer decides for a group
         )
         ranking.append(time.perf_counter() - started)
         thumbs = [await app.services.images.thumbnail(p.image_id) for p in items if p.image_id]

@@ -199,15 +199,19 @@ class OutboxSender:
             heapq.heappop(self._heap)
             return
         now = self._timer.now()
-        actual = self._pacer.ready_at(chat_key, chat.group, now)
-        if actual == math.inf:  # one message in flight: scheduled again when it lands
+        chat_ready = self._pacer.chat_ready_at(chat_key, chat.group, now)
+        if chat_ready == math.inf:  # one message in flight: scheduled again when it lands
             heapq.heappop(self._heap)
             return
+        if chat_ready > max(ready, now) + 1e-9:  # its turn moved later: back in order
+            heapq.heapreplace(self._heap, (chat_ready, next(self._order), chat_key))
+            return
+        # The heap is ordered by each chat's own turn; the overall limit holds whichever
+        # chat is first, so wait for it here rather than re-sorting every chat behind it
+        # (that was O(chats) per message, without yielding, at thousands of chats).
+        actual = max(chat_ready, self._pacer.overall_ready_at(now))
         if actual > now:
-            if actual > ready + 1e-9:  # its turn moved later: put it back in order
-                heapq.heapreplace(self._heap, (actual, next(self._order), chat_key))
-            else:
-                await self._wait_for_work(actual - now)
+            await self._wait_for_work(actual - now)
             return
         heapq.heappop(self._heap)
         await self._slots.acquire()
