@@ -18,6 +18,7 @@ class Actor:
     locale: str | None = None  # the platform's idea of the user's language
     chat_id: str | None = None  # where the message was typed (Telegram chat, Discord channel)
     chat_kind: ChatKind = ChatKind.PRIVATE
+    chat_title: str = ""  # the group's or channel's name, as the platform reported it
     server_id: str | None = None  # Discord guild; for Telegram groups the chat id again
     is_admin: bool = False  # the adapter checked: may manage this server/group
     # The member's roles in the server (Discord role ids and lower-case names; Telegram

@@ -36,7 +36,9 @@ async def _place(ctx: Context, *, manage: bool = True) -> Destination:
     if manage and not actor.is_admin:
         raise Forbidden("error.digest_admins_only")
     chat_id = actor.chat_id or actor.server_id or ""
-    return await ctx.services.destinations.get(actor.platform, chat_id, kind=actor.chat_kind)
+    return await ctx.services.destinations.get(
+        actor.platform, chat_id, kind=actor.chat_kind, title=actor.chat_title
+    )
 
 
 def _local(moment: datetime | None, subscription: DigestSubscription) -> str:

@@ -17,6 +17,12 @@ def _chat_kind(interaction: discord.Interaction) -> ChatKind:
     return ChatKind.PRIVATE
 
 
+def _channel_name(interaction: discord.Interaction) -> str:
+    """ "#general" for a guild channel whose name came with the interaction, else ""."""
+    name = getattr(interaction.channel, "name", None)
+    return f"#{name}" if name else ""
+
+
 def _locale(interaction: discord.Interaction) -> str | None:
     locale = interaction.locale or interaction.guild_locale
     return locale.value if locale is not None else None
@@ -44,6 +50,7 @@ def actor_for(interaction: discord.Interaction) -> Actor:
         locale=_locale(interaction),
         chat_id=str(interaction.channel_id) if interaction.channel_id is not None else None,
         chat_kind=_chat_kind(interaction),
+        chat_title=_channel_name(interaction) if in_guild else "",
         server_id=str(interaction.guild_id) if in_guild else None,
         is_admin=in_guild and interaction.permissions.manage_guild,
         roles=_roles(user) if in_guild else frozenset(),

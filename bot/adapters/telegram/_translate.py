@@ -96,6 +96,7 @@ def actor_for(user: User, chat: Chat) -> Actor:
         locale=user.language_code,
         chat_id=str(chat.id),
         chat_kind=kind,
+        chat_title="" if kind is ChatKind.PRIVATE else chat.title or "",
         server_id=None if kind is ChatKind.PRIVATE else str(chat.id),
     )
 

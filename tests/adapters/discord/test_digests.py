@@ -35,7 +35,7 @@ async def test_an_admin_subscribes_a_channel_and_its_digest_arrives_as_an_embed(
     await world.app.scheduler.tick()
     await asyncio.wait_for(world.app.scheduler.senders[Platform.DISCORD].drain(), 20)
     (digest,) = world.fake.channel_messages(place.channel_id)
-    assert digest.embed["title"].startswith("📰 Digest")
+    assert digest.embed["title"].startswith("📰 Digest of #general")
     (attachment,) = digest.payload["attachments"]
     assert digest.embed["image"]["url"] == f"attachment://{attachment['filename']}"
     rows = digest.payload["components"]

@@ -51,7 +51,7 @@ async def test_a_group_digest_arrives_on_schedule_as_a_collage_with_buttons_once
     (digest,) = fake.sent(group, "sendPhoto")
     message = digest.result
     caption = message["caption"]
-    assert caption.startswith("📰 Digest") and "2026-01-06" in caption
+    assert caption.startswith("📰 Digest of Painters") and "2026-01-06" in caption
     assert caption.count(" by @bob") == 4 and "AI-generated" in caption
     keyboard = message["reply_markup"]["inline_keyboard"]
     assert [[b["text"] for b in row] for row in keyboard] == [
