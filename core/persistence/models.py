@@ -34,7 +34,7 @@ class Account(Model):
     handle = fields.CharField(max_length=32, unique=True)
     display_name = fields.CharField(max_length=64)
     language = fields.CharField(max_length=8, null=True)
-    show_linked_handles = fields.BooleanField(default=False)
+    show_linked_handles = fields.BooleanField(default=False, db_default=False)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     identities: fields.ReverseRelation[Identity]
@@ -96,14 +96,17 @@ class Post(Model):
     # The server (Discord guild, Telegram group) it was made in: whose admins moderate it.
     origin_server_id = fields.CharField(max_length=64, null=True)
     moderation = fields.CharEnumField(
-        ModerationState, max_length=16, default=ModerationState.VISIBLE
+        ModerationState,
+        max_length=16,
+        default=ModerationState.VISIBLE,
+        db_default=ModerationState.VISIBLE,
     )
     remix_of: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="remixes", null=True, on_delete=fields.SET_NULL
     )
     allow_remix = fields.BooleanField(default=True)
     # The parent was removed with its author's account: credit "a deleted user".
-    remix_parent_gone = fields.BooleanField(default=False)
+    remix_parent_gone = fields.BooleanField(default=False, db_default=False)
     provider = fields.CharField(max_length=32, null=True)
     model = fields.CharField(max_length=64, null=True)
     like_count = fields.IntField(default=0)
@@ -120,7 +123,7 @@ class Post(Model):
     newcomer = fields.BooleanField(null=True)  # one of its author's first posts
     # Adult or graphic (its prompt matched `core.safety.policy.SENSITIVE_TERMS`): kept out of
     # the feeds, digests and cross-posts of servers whose policy has NSFW off.
-    sensitive = fields.BooleanField(default=False)
+    sensitive = fields.BooleanField(default=False, db_default=False)
 
     class Meta:
         table = "post"
@@ -236,9 +239,12 @@ class Destination(Model):
     generation_allowed = fields.BooleanField(default=True)
     nsfw_allowed = fields.BooleanField(default=False)
     # Server policy (trust and safety); the defaults are the safe ones.
-    blocked_words: list = fields.JSONField(default=list)  # refused in prompts here
+    blocked_words: list = fields.JSONField(default=list, db_default=[])  # refused in prompts
     generation_access = fields.CharEnumField(
-        GenerationAccess, max_length=16, default=GenerationAccess.EVERYONE
+        GenerationAccess,
+        max_length=16,
+        default=GenerationAccess.EVERYONE,
+        db_default=GenerationAccess.EVERYONE,
     )
     generation_role = fields.CharField(max_length=64, null=True)  # for GenerationAccess.ROLE
     member_daily_cap = fields.IntField(null=True)  # images per member per day in this server
@@ -330,7 +336,7 @@ class GenerationJob(Model):
     finished_at = fields.DatetimeField(null=True)
     # A running job belongs to the worker that renews this; an expired lease means it crashed.
     lease_until = fields.DatetimeField(null=True)
-    posted: dict = fields.JSONField(default=dict)  # result image index → post id
+    posted: dict = fields.JSONField(default=dict, db_default={})  # result image index → post id
 
     class Meta:
         table = "generation_job"
@@ -636,7 +642,12 @@ class OutboxMessage(Model):
     reply: dict = fields.JSONField(default=dict)
     dedupe_key = fields.CharField(max_length=96, unique=True)
     # send: `reply` to `target`; retract: delete the message `target` names (a takedown).
-    operation = fields.CharEnumField(OutboxOperation, max_length=16, default=OutboxOperation.SEND)
+    operation = fields.CharEnumField(
+        OutboxOperation,
+        max_length=16,
+        default=OutboxOperation.SEND,
+        db_default=OutboxOperation.SEND,
+    )
     state = fields.CharEnumField(OutboxState, max_length=16, default=OutboxState.PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()

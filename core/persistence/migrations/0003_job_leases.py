@@ -18,6 +18,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='GenerationJob',
             name='posted',
-            field=fields.JSONField(default=dict, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+            field=fields.JSONField(default=dict, db_default={}, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
         ),
     ]

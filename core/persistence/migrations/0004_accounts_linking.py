@@ -36,7 +36,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Account',
             name='show_linked_handles',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='Identity',
@@ -46,6 +46,6 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Post',
             name='remix_parent_gone',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
     ]

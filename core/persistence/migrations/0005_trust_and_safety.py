@@ -70,12 +70,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Destination',
             name='blocked_words',
-            field=fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+            field=fields.JSONField(default=list, db_default=[], encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
         ),
         ops.AddField(
             model_name='Destination',
             name='generation_access',
-            field=fields.CharEnumField(default=GenerationAccess.EVERYONE, description='EVERYONE: everyone\nROLE: role\nADMINS: admins\nNOBODY: nobody', enum_type=GenerationAccess, max_length=16),
+            field=fields.CharEnumField(default=GenerationAccess.EVERYONE, db_default=GenerationAccess.EVERYONE, description='EVERYONE: everyone\nROLE: role\nADMINS: admins\nNOBODY: nobody', enum_type=GenerationAccess, max_length=16),
         ),
         ops.AddField(
             model_name='Destination',
@@ -90,7 +90,7 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='Post',
             name='moderation',
-            field=fields.CharEnumField(default=ModerationState.VISIBLE, description='VISIBLE: visible\nPENDING_REVIEW: pending_review\nHIDDEN: hidden\nREMOVED: removed', enum_type=ModerationState, max_length=16),
+            field=fields.CharEnumField(default=ModerationState.VISIBLE, db_default=ModerationState.VISIBLE, description='VISIBLE: visible\nPENDING_REVIEW: pending_review\nHIDDEN: hidden\nREMOVED: removed', enum_type=ModerationState, max_length=16),
         ),
         ops.AddField(
             model_name='Post',

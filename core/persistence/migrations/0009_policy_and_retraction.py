@@ -29,12 +29,12 @@ class Migration(migrations.Migration):
         ops.AddField(
             model_name='OutboxMessage',
             name='operation',
-            field=fields.CharEnumField(default=OutboxOperation.SEND, description='SEND: send\nRETRACT: retract', enum_type=OutboxOperation, max_length=16),
+            field=fields.CharEnumField(default=OutboxOperation.SEND, db_default=OutboxOperation.SEND, description='SEND: send\nRETRACT: retract', enum_type=OutboxOperation, max_length=16),
         ),
         ops.AddField(
             model_name='Post',
             name='sensitive',
-            field=fields.BooleanField(default=False),
+            field=fields.BooleanField(default=False, db_default=False),
         ),
         ops.AddField(
             model_name='SentMessage',
