@@ -72,8 +72,11 @@ async def gather(
         _top(
             "network",
             "post",
-            f"(author_id IN (SELECT followee_id FROM follow WHERE follower_id = "
-            f"{sql.param(viewer_id)}) OR author_id = {sql.param(viewer_id)}) "
+            # The viewer's own id goes inside the IN, not in an OR beside it: with the OR,
+            # PostgreSQL walks the whole post(created_at) index backwards filtering (0.3 s
+            # at a million posts); without it, it looks up each followee's posts by index.
+            f"author_id IN (SELECT followee_id FROM follow WHERE follower_id = "
+            f"{sql.param(viewer_id)} UNION ALL SELECT {sql.param(viewer_id)}) "
             "AND deleted_at IS NULL",
             "created_at DESC",
             limits.network,
