@@ -1,27 +1,35 @@
 """Feed benchmarks on a dataset in the format of `bench/dataset.py`: quality and speed.
 
     python -m bench.workload --out /tmp/feed-2k                 # the small default dataset
-    python -m bench.ranking --dataset /tmp/feed-2k              # quality (SQLite)
+    python -m bench.ranking --dataset /tmp/feed-2k              # quality (SQLite), ~2 min
     python -m bench.ranking --dataset /tmp/feed-2k --speed      # + page latency
-    python -m bench.ranking --dataset /tmp/feed-1m --no-quality --speed --skip-terms \\
-        --database-url postgres://postgres@127.0.0.1:5432/mosaic_feedbench
+    python -m bench.ranking --dataset /tmp/feed-1m --split none --no-quality --speed \
+        --skip-terms --database-url postgres://postgres@127.0.0.1:5432/mosaic_feedbench
+    # then, without loading again:  ... --reuse
 
-**Quality.** Each user's latest 20 % of likes (users with ≥ 5 likes) are held out; the
-database gets everything else (counters, `hot`, reactions and taste profiles are built
-from the training likes only; feed sessions start empty). For a sample of users with
-held-out likes, three lists of 20 are compared with recall@20 and nDCG@20:
+**Quality.** `--split time` (default): the clock is set `--window-days` (2) before the
+last event; the database gets the world as it was then (posts, follows, likes up to that
+moment) and each user's likes after it, their most recent ones, are held out (only likes of
+posts that existed at the cut). `--split user`: each user's latest 20 % of likes (users
+with ≥ 5 likes) are held out and the clock is at the end. Either way, counters, `hot`,
+reactions and taste profiles are built from the training likes only and feed sessions
+start empty. For a sample of users with held-out likes, three lists of 20 are compared
+with recall@20 and nDCG@20:
 
 - personalized: `PersonalizedFeed.page(viewer)`, the real `/feed` page 1 (candidates →
-  score → diversity), with the clock at the end of the dataset;
+  score → diversity);
 - chronological: `ChronologicalFeed` (followees' and own posts, newest first);
 - popularity: visible posts by `hot` (engagement decayed by age), the trending order.
 
 Posts the user liked in training are skipped in both baselines (the personalized feed
-sinks them itself), so no list wastes places on them.
+sinks them itself), so no list wastes places on them. Also printed: the share of held-out
+posts that are among the personalized feed's candidates at all (what a perfect ordering of
+them would reach).
 
 **Speed** (`--speed`): for a sample of users, in one run and alternating, the time of a
 `/feed` page (a new session each time: all six queries, ranking and saving the session) and
-of the plain indexed query "latest 20 posts from followees" (`post(author_id, created_at)`).
+(in alternating order, as both warm the same followees' posts for the other) of the plain
+indexed query "latest 20 posts from followees" (`post(author_id, created_at)`).
 Prints p50/p99 of both and the ratio of the p99s.
 """
 
@@ -156,14 +164,25 @@ async def speed(dataset: Dataset, now: float, sample: int, seed: int, postgres: 
     for user in users[:10]:  # warm up caches and prepared statements
         await feed.page(accounts[user])
         await connection.execute_query_dict(plain, [user])
-    ours, theirs = [], []
-    for user in users:
+    ours: list[float] = []
+    theirs: list[float] = []
+
+    async def page(user: int) -> None:
         began = time.perf_counter()
         await feed.page(accounts[user])
         ours.append(time.perf_counter() - began)
+
+    async def latest(user: int) -> None:
         began = time.perf_counter()
         await connection.execute_query_dict(plain, [user])
         theirs.append(time.perf_counter() - began)
+
+    for number, user in enumerate(users):
+        # Both read the same followees' posts: whichever runs second finds them cached, so
+        # the order alternates.
+        first, second = (page, latest) if number % 2 == 0 else (latest, page)
+        await first(user)
+        await second(user)
     print(f"\nSpeed over {len(users)} users ({'PostgreSQL' if postgres else 'SQLite'})")
     for name, times in (("/feed page", ours), ("latest 20 from followees", theirs)):
         print(f"  {name:<26} p50 {_ms(times, 50)}  p99 {_ms(times, 99)}")
