@@ -13,12 +13,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
+from bot.commands.crosspost_render import CrossPostRendering
 from bot.commands.job_notices import JobNotices
-from bot.messengers import AccountNotifier, MessengerRetractor, Messengers
+from bot.messengers import AccountNotifier, Messengers
 from bot.replies import Messenger
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock, SystemClock
+from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
 from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
 from core.digests import DigestComposer, DigestRanker, DigestRuns, DigestSubscriptions
@@ -121,6 +123,7 @@ class App:
             Pacer(limits or PACE_LIMITS[platform]),
             self.outcomes,
             timer=timer or MonotonicTimer(),
+            gate=self.services.crossposts,  # a cross-post is checked again before it goes
         )
         self.scheduler.add_sender(sender)
         return sender
@@ -185,6 +188,12 @@ def build(
     url = settings.resolved_database_url
     notifications = Notifications(clock, timedelta(minutes=settings.notification_interval_minutes))
     posts = Posts(images, clock, taste, notifications)
+    postgres = is_postgres(url)
+    outbox = Outbox(clock, postgres=postgres)
+    crossposts = CrossPosts(
+        outbox, CrossPostRendering(images, tokens, settings.default_language), Sanctions(clock)
+    )
+    posts.on_published(crossposts)  # new public posts go to the Mosaic channels that want them
     feed = PersonalizedFeed(embedder, clock, page_size=settings.feed_page_size)
     quotas = Quotas(
         clock,
@@ -209,6 +218,11 @@ def build(
     digests = DigestSubscriptions(clock, calculator)
     composer = DigestComposer(DigestRanker(feed, clock), images, settings.default_language)
     destinations = Destinations()
+    runs = DigestRuns(clock, calculator, postgres=postgres)
+
+    def wake_sender(platform: Platform) -> None:  # the scheduler is built below
+        scheduler.wake(platform)
+
     services = Services(
         settings=settings,
         clock=clock,
@@ -228,14 +242,15 @@ def build(
         generation=Generation(jobs, quotas, STYLES, worker.wake),
         linking=AccountLinking(clock),
         account_data=AccountData(images, clock, settings.data_dir / "exports"),
-        safety=build_safety(settings, clock, posts, sent_messages, messengers),
+        safety=build_safety(
+            settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
+        ),
         digests=digests,
         digest_composer=composer,
         notifications=notifications,
+        mosaic_channels=MosaicChannels(),
+        crossposts=crossposts,
     )
-    postgres = is_postgres(url)
-    outbox = Outbox(clock, postgres=postgres)
-    runs = DigestRuns(clock, calculator, postgres=postgres)
     outcomes = Outcomes(
         outbox, runs, digests, destinations, notifications, settings.default_language
     )
@@ -269,12 +284,16 @@ def build_safety(
     posts: Posts,
     sent_messages: SentMessages,
     messengers: Messengers,
+    outbox: Outbox,
+    wake_sender: Callable[[Platform], None],
+    runs: DigestRuns,
 ) -> Safety:
-    """Reports, moderation, sanctions, audit and takedowns, speaking through the messengers."""
+    """Reports, moderation, sanctions, audit and takedowns: people are told through the
+    messengers, copies of taken-down posts are deleted through the outbox."""
     authority = Authority(settings.global_moderator_names)
     notifier = AccountNotifier(messengers, settings.default_language)
-    takedown = Takedown(sent_messages, MessengerRetractor(messengers))
-    reports = Reports(posts, settings.report_hide_threshold, takedown, notifier)
+    takedown = Takedown(sent_messages, outbox, wake_sender, runs)
+    reports = Reports(posts, settings.report_hide_threshold, takedown, notifier, sent_messages)
     sanctions = Sanctions(clock)
     audit = AuditLog(clock)
     moderation = Moderation(authority, reports, sanctions, audit, takedown, notifier, clock, posts)

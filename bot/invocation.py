@@ -20,6 +20,9 @@ class Actor:
     chat_kind: ChatKind = ChatKind.PRIVATE
     server_id: str | None = None  # Discord guild; for Telegram groups the chat id again
     is_admin: bool = False  # the adapter checked: may manage this server/group
+    # The member's roles in the server (Discord role ids and lower-case names; Telegram
+    # has none), as the platform reported them: server policies may limit generation to one.
+    roles: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

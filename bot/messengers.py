@@ -1,9 +1,9 @@
 """The platform `Messenger`s, and what reaches people and chats out of band through them.
 
 One registry per app: the adapters add their messenger at start-up (`build_discord`, ...),
-and everything that speaks outside a live conversation finds it here — job notices, a
-moderator's decision sent to an author (`AccountNotifier`), and takedowns of messages the
-bot sent (`MessengerRetractor`).
+and everything that speaks outside a live conversation finds it here — job notices and a
+moderator's decision sent to an author (`AccountNotifier`). The outbox senders delete the
+copies of taken-down posts through a `RetractingMessenger`.
 """
 
 from __future__ import annotations
@@ -69,17 +69,3 @@ class AccountNotifier:
             except Exception:
                 log.exception("could not notify account %s on %s", account_id, identity.platform)
         log.warning("nobody could tell account %s about %s", account_id, key)
-
-
-class MessengerRetractor:
-    """Core's `Retractor`: deletes a sent message through its platform's messenger."""
-
-    def __init__(self, messengers: Messengers) -> None:
-        self._messengers = messengers
-
-    async def retract(self, platform: Platform, chat_id: str, message_id: str) -> bool:
-        messenger = self._messengers.get(platform)
-        if not isinstance(messenger, RetractingMessenger):
-            log.warning("no way to retract %s messages yet", platform)
-            return False
-        return await messenger.delete(chat_id, message_id)

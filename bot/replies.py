@@ -60,6 +60,7 @@ class Reply:
     private: bool = False  # only the invoking user should see it (Discord ephemeral)
     is_error: bool = False
     post_id: int | None = None  # the post this reply shows (native reactions count as likes)
+    shows: tuple[int, ...] = ()  # more posts it shows (a digest): a takedown retracts it too
     files: tuple[ImageRef, ...] = ()  # sent as files, as they are (exports, full images)
 
     def with_buttons(self, buttons: tuple[tuple[Button, ...], ...]) -> Reply:

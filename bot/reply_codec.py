@@ -47,6 +47,8 @@ def encode_reply(reply: Reply) -> dict[str, Any]:
         data["is_error"] = True
     if reply.post_id is not None:
         data["post_id"] = reply.post_id
+    if reply.shows:
+        data["shows"] = list(reply.shows)
     if reply.files:
         data["files"] = [_image(image) for image in reply.files]
     return data
@@ -74,6 +76,7 @@ def decode_reply(data: dict[str, Any]) -> Reply:
         images=images("images"),
         files=images("files"),
         post_id=data.get("post_id"),
+        shows=tuple(int(p) for p in data.get("shows", ())),
         buttons=tuple(tuple(button(b) for b in row) for row in data.get("buttons", [])),
         footer=data.get("footer"),
         private=bool(data.get("private")),

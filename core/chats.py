@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterable
 from datetime import timedelta
 
 from tortoise.exceptions import IntegrityError
@@ -11,7 +12,7 @@ from core.clock import Clock
 from core.domain import ChatKind, Platform
 from core.errors import InvalidInput
 from core.i18n import LANGUAGES
-from core.persistence.models import Destination, ProcessedUpdate, SentMessage
+from core.persistence.models import Destination, Post, ProcessedUpdate, SentMessage, ShownPost
 
 UPDATE_MEMORY = timedelta(days=2)  # Telegram keeps undelivered updates ≤ 24 h
 
@@ -46,10 +47,14 @@ class Destinations:
         await destination.save(update_fields=["nsfw_allowed"])
 
     async def move(self, platform: Platform, old_chat_id: str, new_chat_id: str) -> None:
-        """A Telegram group became a supergroup: its settings follow it to the new id."""
+        """A Telegram group became a supergroup: its settings follow it to the new id, and
+        so do the posts made there (who is a member there; whose admins moderate them)."""
         if await Destination.exists(platform=platform, chat_id=new_chat_id):
             return
         await Destination.filter(platform=platform, chat_id=old_chat_id).update(chat_id=new_chat_id)
+        made_there = Post.filter(origin_platform=platform)
+        await made_there.filter(origin_chat_id=old_chat_id).update(origin_chat_id=new_chat_id)
+        await made_there.filter(origin_server_id=old_chat_id).update(origin_server_id=new_chat_id)
 
     async def pause(self, platform: Platform, chat_id: str, reason: str) -> None:
         await Destination.filter(platform=platform, chat_id=chat_id).update(
@@ -83,13 +88,34 @@ class SentMessages:
     """Which bot message shows which post (reactions count as likes; takedowns find copies)."""
 
     async def record(
-        self, platform: Platform, chat_id: str, message_id: str, post_id: int | None
+        self,
+        platform: Platform,
+        chat_id: str,
+        message_id: str,
+        post_id: int | None,
+        *,
+        server_id: str | None = None,
+        shows: Iterable[int] = (),
     ) -> None:
+        """`server_id`: the server it was delivered in (its moderators may take it down);
+        `shows`: more posts the message shows (a digest), found by takedowns too."""
         # Recorded already? Sending may be retried; recording is idempotent.
         with contextlib.suppress(IntegrityError):
             await SentMessage.create(
-                platform=platform, chat_id=chat_id, message_id=message_id, post_id=post_id
+                platform=platform,
+                chat_id=chat_id,
+                message_id=message_id,
+                post_id=post_id,
+                server_id=server_id,
             )
+        others = [p for p in dict.fromkeys(shows) if p != post_id]
+        if not others:
+            return
+        row = await SentMessage.get(platform=platform, chat_id=chat_id, message_id=message_id)
+        existing = await Post.filter(id__in=others).values_list("id", flat=True)
+        await ShownPost.bulk_create(
+            [ShownPost(message_id=row.id, post_id=p) for p in existing], ignore_conflicts=True
+        )
 
     async def post_for(self, platform: Platform, chat_id: str, message_id: str) -> int | None:
         row = await SentMessage.get_or_none(
@@ -98,4 +124,19 @@ class SentMessages:
         return row.post_id if row else None
 
     async def copies_of(self, post_id: int) -> list[SentMessage]:
-        return await SentMessage.filter(post_id=post_id)
+        """Every message known to show the post, alone or among others (a digest)."""
+        own = await SentMessage.filter(post_id=post_id)
+        shown_in = await SentMessage.filter(shown__post_id=post_id).exclude(
+            id__in=[row.id for row in own]
+        )
+        return [*own, *shown_in]
+
+    async def servers_showing(self, post_id: int) -> frozenset[tuple[Platform, str]]:
+        """The servers the post was delivered in, as (platform, server id)."""
+        own = await SentMessage.filter(post_id=post_id, server_id__isnull=False).values_list(
+            "platform", "server_id"
+        )
+        shown = await SentMessage.filter(
+            shown__post_id=post_id, server_id__isnull=False
+        ).values_list("platform", "server_id")
+        return frozenset((Platform(p), str(s)) for p, s in [*own, *shown])

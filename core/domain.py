@@ -83,3 +83,11 @@ class OutboxState(StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"  # given up: `last_error` says why
+    WITHDRAWN = "withdrawn"  # not sent: it showed a post that was taken down meanwhile
+
+
+class OutboxOperation(StrEnum):
+    """What an outbox row asks of the platform."""
+
+    SEND = "send"  # send `reply` to `target`
+    RETRACT = "retract"  # delete the message `target` names (a takedown)

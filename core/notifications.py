@@ -30,6 +30,11 @@ from core.persistence.models import (
 KINDS: tuple[str, ...] = ("follow", "like", "comment", "remix")
 
 
+def notification_key(batch_id: int) -> str:
+    """The outbox key of one batch of notifications."""
+    return f"notify:{batch_id}"
+
+
 class SocialEvents(Protocol):
     """What social services tell about things that happened (core.social takes one)."""
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock
+from core.crossposts import CrossPosts, MosaicChannels
 from core.digests import DigestComposer, DigestSubscriptions
 from core.feed import ChronologicalFeed, Discovery, PersonalizedFeed, Suggestions
 from core.generation.service import Generation
@@ -43,3 +44,5 @@ class Services:
     digests: DigestSubscriptions
     digest_composer: DigestComposer
     notifications: Notifications
+    mosaic_channels: MosaicChannels
+    crossposts: CrossPosts

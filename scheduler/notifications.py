@@ -8,7 +8,7 @@ from bot.commands.digest_render import notification_reply
 from bot.reply_codec import encode_reply
 from core.delivery import Outbox, OutboxItem, chat_key_for
 from core.domain import Platform
-from core.notifications import Notifications
+from core.notifications import Notifications, notification_key
 
 
 class NotificationFlusher:
@@ -35,7 +35,7 @@ class NotificationFlusher:
                             chat_key=chat_key_for(batch.chat.target),
                             target=dict(batch.chat.target),
                             reply=encode_reply(reply),
-                            dedupe_key=f"notify:{batch.batch.id}",
+                            dedupe_key=notification_key(batch.batch.id),
                         )
                     ]
                 )

@@ -5,8 +5,8 @@
 - blocked (403, kicked, unknown chat): the destination and its digests are paused with the
   reason, messages still waiting for it are dropped, and each subscriber who can be reached
   elsewhere (their private chat) is told why and how to resume.
-- moved (a Telegram group became a supergroup): the destination, its subscriptions and
-  waiting messages follow the new chat id, and the message is sent there.
+- moved (a Telegram group became a supergroup): the destination, its subscriptions, its
+  Mosaic channel and waiting messages follow the new chat id, and the message is sent there.
 """
 
 from __future__ import annotations
@@ -21,7 +21,12 @@ from core.digests import DigestRuns, DigestSubscriptions
 from core.domain import ChatKind, OutboxState, Platform, RunState
 from core.i18n import translate
 from core.notifications import Notifications
-from core.persistence.models import Destination, DigestSubscription, OutboxMessage
+from core.persistence.models import (
+    Destination,
+    DigestSubscription,
+    MosaicChannel,
+    OutboxMessage,
+)
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +118,13 @@ class Outcomes:
         ):
             subscription.target = _retarget(subscription.target, old_chat, new_chat)
             await subscription.save(update_fields=["target"])
+        for channel in await MosaicChannel.filter(
+            destination__platform=platform, destination__chat_id=new_chat
+        ):
+            channel.target = _retarget(channel.target, old_chat, new_chat)
+            if channel.server_id == old_chat:  # a Telegram group is its own server
+                channel.server_id = new_chat
+            await channel.save(update_fields=["target", "server_id"])
         await self._outbox.move_waiting(platform, old_chat, new_chat)
         message.chat_key = new_chat
         message.target = _retarget(message.target, old_chat, new_chat)

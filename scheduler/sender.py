@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import heapq
 import itertools
 import logging
@@ -23,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from bot.messengers import RetractingMessenger
 from bot.replies import Messenger
 from bot.reply_codec import decode_reply
 from core.delivery import (
@@ -33,8 +35,9 @@ from core.delivery import (
     Outbox,
     Pacer,
 )
-from core.domain import Platform
+from core.domain import OutboxOperation, Platform
 from core.persistence.models import OutboxMessage
+from core.safety.takedown import WITHDRAWN
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +76,20 @@ class DeliveryOutcomes(Protocol):
     async def moved(self, message: OutboxMessage, new_chat: str) -> OutboxMessage: ...
 
 
+class SendGate(Protocol):
+    async def refusal(self, message: OutboxMessage) -> str | None:
+        """Why this message must not go out now, after all (None: send it)."""
+        ...
+
+
+class Delivered(enum.Enum):
+    """What became of a claimed row."""
+
+    SENT = "sent"
+    RETRACTED = "retracted"  # a copy was deleted
+    HELD = "held"  # nothing went out: withdrawn or withheld
+
+
 @dataclass(slots=True)
 class SenderStats:
     sent: int = 0
@@ -81,6 +98,9 @@ class SenderStats:
     blocked: int = 0
     failed: int = 0
     moved: int = 0
+    withheld: int = 0  # the gate refused them just before sending
+    retracted: int = 0  # copies of taken-down posts deleted
+    withdrawn: int = 0  # messages not sent: they showed a post taken down meanwhile
 
 
 def backoff(attempts: int) -> timedelta:
@@ -106,6 +126,7 @@ class OutboxSender:
         concurrency: int = 32,
         batch: int = 200,
         idle_poll: float = 5.0,
+        gate: SendGate | None = None,
     ) -> None:
         self.platform = platform
         self.stats = SenderStats()
@@ -113,6 +134,7 @@ class OutboxSender:
         self._outbox = outbox
         self._pacer = pacer
         self._outcomes = outcomes
+        self._gate = gate
         self._timer = timer or MonotonicTimer()
         self._slots = asyncio.Semaphore(concurrency)
         self._batch = batch
@@ -251,11 +273,36 @@ class OutboxSender:
         self._wake.set()
 
     # --- one message ------------------------------------------------------------
+    async def _deliver(self, message: OutboxMessage) -> Delivered:
+        """Carry out the row's operation, unless what it shows may no longer go out."""
+        if message.operation == OutboxOperation.RETRACT:
+            if not isinstance(self._messenger, RetractingMessenger):
+                raise DeliveryBlocked(f"{self.platform} messages cannot be deleted")
+            target = message.target
+            if not await self._messenger.delete(target["chat_id"], target["message_id"]):
+                raise DeliveryTransient("the platform did not delete the message")
+            await self._outbox.retracted(message)
+            self.stats.retracted += 1
+            return Delivered.RETRACTED
+        if await self._outbox.taken_down(message):  # a takedown came after the claim
+            await self._outbox.withdraw(message.id)
+            self.stats.withdrawn += 1
+            await self._outcomes.failed(message, WITHDRAWN)  # a digest: not delivered
+            return Delivered.HELD
+        refusal = await self._gate.refusal(message) if self._gate is not None else None
+        if refusal is not None:  # e.g. a cross-post whose author was banned there meanwhile
+            self.stats.withheld += 1
+            await self._outbox.failed(message.id, refusal)
+            return Delivered.HELD
+        await self._messenger.send_to(message.target, decode_reply(message.reply))
+        return Delivered.SENT
+
     async def _send(self, chat_key: str, message: OutboxMessage) -> None:
         group = message.group_chat
         counted = True
         try:
-            await self._messenger.send_to(message.target, decode_reply(message.reply))
+            outcome = await self._deliver(message)
+            counted = outcome is not Delivered.HELD  # the platform saw nothing
         except DeliveryRetryAfter as wait:
             counted = False
             self.stats.retry_after += 1
@@ -279,9 +326,10 @@ class OutboxSender:
             log.exception("sending outbox message %s failed", message.id)
             await self._transient(message, repr(error))
         else:
-            self.stats.sent += 1
-            await self._outbox.sent(message.id)
-            await self._outcomes.sent(message)
+            if outcome is Delivered.SENT:
+                self.stats.sent += 1
+                await self._outbox.sent(message.id)
+                await self._outcomes.sent(message)
         finally:
             self._pacer.finished(chat_key, group, self._timer.now(), counted=counted)
             self._slots.release()

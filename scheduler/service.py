@@ -48,6 +48,13 @@ class Scheduler:
         self._lock = asyncio.Lock()
         self.leading = False
 
+    def wake(self, platform: Platform) -> None:
+        """New messages for `platform` are in the outbox (a takedown): send them now if
+        this process leads; otherwise the leader's next tick finds them."""
+        sender = self.senders.get(platform)
+        if sender is not None and self.leading:
+            sender.wake()
+
     def add_sender(self, sender: OutboxSender) -> None:
         self.senders[sender.platform] = sender
         if self.leading:

@@ -82,6 +82,7 @@ def digest_reply(digest: ComposedDigest, platform: Platform, *, preview: bool = 
         footer=translate(language, footer_key),
         buttons=digest_buttons(language, platform, digest.items),
         private=preview,
+        shows=tuple(post.id for post in digest.items),
     )
 
 

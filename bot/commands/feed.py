@@ -13,6 +13,7 @@ from core.feed.scoring import PARTS
 from core.feed.steering import TEXT_LENGTH, SteeringTerm
 from core.feed.text import TERM_MAX
 from core.persistence.models import Post
+from core.safety.policy import nsfw_allowed
 
 SEARCH_MAX = 200
 SUGGESTIONS = 5
@@ -23,7 +24,13 @@ TRENDING_WINDOWS = ("day", "week")
 
 
 async def _posts(ctx: Context, posts: list[Post], *, why: bool = False) -> list[Reply]:
-    """Post replies with the viewer's like state (one query for all), and a "why" button."""
+    """Post replies with the viewer's like state (one query for all), and a "why" button.
+
+    In a server whose policy has NSFW off, sensitive posts are left out."""
+    if ctx.actor.server_id is not None and any(post.sensitive for post in posts):
+        place = await ctx.services.safety.policies.find(ctx.actor.platform, ctx.actor.server_id)
+        if not nsfw_allowed(place):
+            posts = [post for post in posts if not post.sensitive]
     liked = await ctx.services.engagement.liked_among(ctx.account, [p.id for p in posts])
     replies = []
     for post in posts:

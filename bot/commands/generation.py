@@ -45,6 +45,8 @@ def _request(ctx: Context, prompt: str, options: ImageOptions, **extra: object) 
         origin_chat_id=ctx.actor.chat_id,
         server_id=ctx.actor.server_id,
         reply_target=target,
+        member_is_admin=ctx.actor.is_admin,
+        member_roles=ctx.actor.roles,
         **extra,  # type: ignore[arg-type]
     )
 
@@ -246,8 +248,11 @@ SPECS = (
         ),
         private_reply=True,
         restricted=True,
+        asks_admin=True,  # a server policy may let only admins generate (Telegram: no roles)
     ),
-    CommandSpec("remix", remix, (POST_ID, PROMPT), private_reply=True, restricted=True),
+    CommandSpec(
+        "remix", remix, (POST_ID, PROMPT), private_reply=True, restricted=True, asks_admin=True
+    ),
     CommandSpec("queue", queue, private_reply=True),
     CommandSpec("cancel", cancel, (JOB,), private_reply=True),
     CommandSpec("quota", quota, private_reply=True),
@@ -265,7 +270,15 @@ SPECS = (
         hidden=True,
         restricted=True,
     ),
-    CommandSpec("reroll", reroll, (JOB,), hidden=True, private_reply=True, restricted=True),
+    CommandSpec(
+        "reroll",
+        reroll,
+        (JOB,),
+        hidden=True,
+        private_reply=True,
+        restricted=True,
+        asks_admin=True,
+    ),
     CommandSpec(
         "vary",
         vary,
@@ -273,6 +286,7 @@ SPECS = (
         hidden=True,
         private_reply=True,
         restricted=True,
+        asks_admin=True,
     ),
     CommandSpec("discard", discard, (JOB,), hidden=True, private_reply=True),
 )

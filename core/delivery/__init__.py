@@ -12,7 +12,7 @@ from core.delivery.errors import (
     DeliveryTransient,
     DestinationMoved,
 )
-from core.delivery.outbox import Outbox, OutboxItem, chat_key_for
+from core.delivery.outbox import Outbox, OutboxItem, chat_key_for, retraction, shown_posts
 from core.delivery.pacing import PaceLimits, Pacer, TokenBucket
 
 __all__ = [
@@ -27,4 +27,6 @@ __all__ = [
     "Pacer",
     "TokenBucket",
     "chat_key_for",
+    "retraction",
+    "shown_posts",
 ]

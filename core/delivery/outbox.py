@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from tortoise.expressions import F
+from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from core.clock import Clock
-from core.domain import OutboxState, Platform
-from core.persistence.models import OutboxMessage
+from core.domain import ModerationState, OutboxOperation, OutboxState, Platform
+from core.persistence.models import OutboxMessage, Post, SentMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +30,37 @@ class OutboxItem:
     dedupe_key: str
     group_chat: bool = False
     run_id: int | None = None
+    channel_id: int | None = None  # a cross-post: its Mosaic channel …
+    post_id: int | None = None  # … and the post it shows
     extra: dict[str, Any] = field(default_factory=dict)
+    operation: OutboxOperation = OutboxOperation.SEND
+
+
+def retraction(copy: SentMessage) -> OutboxItem:
+    """The outbox row that deletes one sent copy of a post (a takedown), paced like a send.
+
+    One per copy (`dedupe_key`): a second takedown of the same copy queues nothing new."""
+    return OutboxItem(
+        platform=Platform(copy.platform),
+        chat_key=copy.chat_id,
+        target={"chat_id": copy.chat_id, "message_id": copy.message_id},
+        reply={},
+        dedupe_key=retraction_key(copy.id),
+        group_chat=copy.server_id is not None,
+        operation=OutboxOperation.RETRACT,
+    )
+
+
+def retraction_key(sent_message_id: int) -> str:
+    return f"retract:{sent_message_id}"
+
+
+def shown_posts(reply: dict[str, Any]) -> set[int]:
+    """The posts a serialized reply shows (its own and a digest's)."""
+    shown = {int(p) for p in reply.get("shows", ())}
+    if reply.get("post_id") is not None:
+        shown.add(int(reply["post_id"]))
+    return shown
 
 
 def chat_key_for(target: dict[str, str]) -> str:
@@ -59,11 +89,65 @@ class Outbox:
                 dedupe_key=item.dedupe_key[:96],
                 next_attempt_at=now,
                 run_id=item.run_id,
+                channel_id=item.channel_id,
+                post_id=item.post_id,
+                operation=item.operation,
             )
             for item in items
         ]
         if rows:
             await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
+
+    async def retract(self, copies: list[SentMessage]) -> set[Platform]:
+        """Queue the deletion of these copies. A copy whose earlier deletion gave up (the
+        platform kept failing) is queued again: its row is still there, so it is retried."""
+        if not copies:
+            return set()
+        await self.add([retraction(copy) for copy in copies])
+        await OutboxMessage.filter(
+            dedupe_key__in=[retraction_key(copy.id) for copy in copies],
+            state__in=[OutboxState.FAILED, OutboxState.SENT],
+        ).update(state=OutboxState.PENDING, attempts=0, next_attempt_at=self._clock.now())
+        return {Platform(copy.platform) for copy in copies}
+
+    async def withdraw_showing(self, post_ids: set[int]) -> list[OutboxMessage]:
+        """Waiting messages that show any of these posts (taken down) are not sent; returns
+        them (a digest run among them has not been delivered)."""
+        withdrawn = []
+        waiting = await OutboxMessage.filter(
+            state=OutboxState.PENDING, operation=OutboxOperation.SEND
+        ).only("id", "reply", "run_id")
+        for message in waiting:
+            if shown_posts(message.reply) & post_ids and await self.withdraw(message.id):
+                withdrawn.append(message)
+        return withdrawn
+
+    async def withdraw(self, message_id: int) -> int:
+        return await OutboxMessage.filter(
+            id=message_id, state__in=[OutboxState.PENDING, OutboxState.SENDING]
+        ).update(state=OutboxState.WITHDRAWN, last_error="it shows a post taken down")
+
+    async def taken_down(self, message: OutboxMessage) -> bool:
+        """Whether the message shows a post that may no longer be shown (checked just
+        before sending: a takedown may come after the message was claimed)."""
+        shown = shown_posts(message.reply)
+        if not shown:
+            return False
+        return (
+            await Post.filter(id__in=shown)
+            .filter(Q(deleted_at__isnull=False) | ~Q(moderation=ModerationState.VISIBLE))
+            .exists()
+        )
+
+    async def retracted(self, message: OutboxMessage) -> None:
+        """A copy is gone from the platform: the row is done and the copy forgotten."""
+        async with in_transaction():
+            await self.sent(message.id)
+            await SentMessage.filter(
+                platform=message.platform,
+                chat_id=message.target.get("chat_id", ""),
+                message_id=message.target.get("message_id", ""),
+            ).delete()
 
     async def claim(self, platform: Platform, limit: int) -> list[OutboxMessage]:
         """Take up to `limit` due messages of `platform` (oldest first) for sending."""

@@ -57,13 +57,15 @@ class DigestComposer:
         exclude: set[int],
     ) -> ComposedDigest | None:
         """The digest for `subscription` as of `at` (a local time), or None: nothing new."""
+        # A group or channel shows sensitive posts only if its policy allows NSFW.
+        safe = destination.kind is not ChatKind.PRIVATE and not destination.nsfw_allowed
         if subscription.personal:
             items = await self._ranker.for_person(
-                owner, subscription.topics, subscription.size, exclude
+                owner, subscription.topics, subscription.size, exclude, safe=safe
             )
         else:
             items = await self._ranker.for_place(
-                destination, subscription.topics, subscription.size, exclude
+                destination, subscription.topics, subscription.size, exclude, safe=safe
             )
         if not items:
             return None

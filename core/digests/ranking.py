@@ -22,9 +22,11 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import Protocol
 
+from tortoise.expressions import Q
+
 from core.clock import Clock
 from core.digests.schedule import topic_words
-from core.domain import Audience
+from core.domain import Audience, ModerationState
 from core.persistence.models import (
     Account,
     DeliveredItem,
@@ -63,17 +65,50 @@ async def already_sent(destination_id: int) -> set[int]:
     return set(rows)
 
 
+async def place_members(destination: Destination) -> set[int]:
+    """The place's members who use Mosaic: who posted there or subscribed it to a digest."""
+    posted = await Post.filter(
+        origin_platform=destination.platform, origin_chat_id=destination.chat_id
+    ).values_list("author_id", flat=True)
+    subscribed = await DigestSubscription.filter(destination_id=destination.id).values_list(
+        "owner_id", flat=True
+    )
+    return set(posted) | set(subscribed)
+
+
+async def member_of(account_id: int) -> Q:
+    """The same rule from the person's side: a `Destination` filter for the places where
+    `account_id` is a member (Mosaic channels ask it for each new post)."""
+    posted = (
+        await Post.filter(author_id=account_id)
+        .distinct()
+        .values_list("origin_platform", "origin_chat_id")
+    )
+    subscribed = await DigestSubscription.filter(owner_id=account_id).values_list(
+        "destination_id", flat=True
+    )
+    chats: dict[str, set[str]] = {}
+    for platform, chat_id in posted:
+        if chat_id is not None:
+            chats.setdefault(platform, set()).add(chat_id)
+    where = Q(id__in=list(set(subscribed)))
+    for platform, chat_ids in chats.items():
+        where |= Q(platform=platform, chat_id__in=sorted(chat_ids))
+    return where
+
+
 class DigestRanker:
     def __init__(self, feed: PersonalFeed, clock: Clock) -> None:
         self._feed = feed
         self._clock = clock
 
     async def for_person(
-        self, viewer: Account, topics: str, size: int, exclude: set[int]
+        self, viewer: Account, topics: str, size: int, exclude: set[int], *, safe: bool = False
     ) -> list[Post]:
+        """`safe`: no sensitive posts (the digest goes to a place with NSFW off)."""
         wanted = topic_words(topics)
         feed = await self._feed.top(viewer, limit=FEED_DEPTH, offset=0)
-        picked = self._usable(feed, exclude, skip_author=viewer.id)
+        picked = self._usable(feed, exclude, skip_author=viewer.id, safe=safe)
         if len(picked) < size:  # a thin feed: fill with what people like lately
             since = self._clock.now() - RECENT
             popular = (
@@ -84,25 +119,31 @@ class DigestRanker:
                 .select_related("author")
             )
             seen = {p.id for p in picked}
-            picked += [p for p in self._usable(popular, exclude, viewer.id) if p.id not in seen]
+            picked += [
+                p for p in self._usable(popular, exclude, viewer.id, safe=safe) if p.id not in seen
+            ]
         # stable: the feed's order within "matches the topics" and "does not"
         picked.sort(key=lambda post: -topic_hits(post, wanted))
         return picked[:size]
 
     async def for_place(
-        self, destination: Destination, topics: str, size: int, exclude: set[int]
+        self, destination: Destination, topics: str, size: int, exclude: set[int], *, safe: bool
     ) -> list[Post]:
         wanted = topic_words(topics)
         now = self._clock.now()
         candidates = self._usable(
             await Post.filter(
-                audience=Audience.PUBLIC, deleted_at=None, created_at__gte=now - RECENT
+                audience=Audience.PUBLIC,
+                deleted_at=None,
+                moderation=ModerationState.VISIBLE,
+                created_at__gte=now - RECENT,
             )
             .exclude(image_id=None)
             .order_by("-created_at", "-id")
             .limit(PLACE_CANDIDATES)
             .select_related("author"),
             exclude,
+            safe=safe,
         )
         if not candidates:
             return []
@@ -133,17 +174,15 @@ class DigestRanker:
         return candidates[:size]
 
     async def _members(self, destination: Destination) -> set[int]:
-        posted = await Post.filter(
-            origin_platform=destination.platform, origin_chat_id=destination.chat_id
-        ).values_list("author_id", flat=True)
-        subscribed = await DigestSubscription.filter(destination_id=destination.id).values_list(
-            "owner_id", flat=True
-        )
-        return set(posted) | set(subscribed)
+        return await place_members(destination)
 
     @staticmethod
     def _usable(
-        posts: Iterable[Post], exclude: set[int], skip_author: int | None = None
+        posts: Iterable[Post],
+        exclude: set[int],
+        skip_author: int | None = None,
+        *,
+        safe: bool = False,
     ) -> list[Post]:
         return [
             post
@@ -151,5 +190,7 @@ class DigestRanker:
             if post.id not in exclude
             and post.image_id is not None
             and post.deleted_at is None
+            and post.moderation == ModerationState.VISIBLE
+            and not (safe and post.sensitive)
             and post.author_id != skip_author
         ]

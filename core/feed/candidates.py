@@ -85,7 +85,7 @@ async def gather(
             "trending",
             "post",
             f"audience = {sql.param(public)} AND hot IS NOT NULL AND deleted_at IS NULL",
-            "hot DESC",
+            "hot DESC, id DESC",
             limits.trending,
         ),
         _top(
@@ -104,7 +104,7 @@ async def gather(
                 "post",
                 f"taste_bucket = {sql.param(bucket)} AND hot IS NOT NULL "
                 f"AND audience = {sql.param(public)} AND deleted_at IS NULL",
-                "hot DESC",
+                "hot DESC, id DESC",
                 limits.similar_per_bucket,
             )
         )

@@ -12,8 +12,9 @@ from core.clock import Clock
 from core.domain import JobState, Platform
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.generation.provider import MAX_IMAGES_PER_JOB, ImageOptions, Moderator, PromptFlagged
-from core.generation.quota import Quotas, server_scope
+from core.generation.quota import Quotas, member_scope, server_scope
 from core.persistence.models import Account, Destination, GenerationJob, Post
+from core.safety.policy import Member, ServerPolicies
 from core.text import PROMPT_MAX, clean_text
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
@@ -38,6 +39,8 @@ class JobRequest:
     kind: JobKind = JobKind.GENERATE
     parent_post: Post | None = None
     parent_image: str | None = None
+    member_is_admin: bool = False  # in `server_id`, as the adapter established it
+    member_roles: frozenset[str] = frozenset()  # Discord role ids and names there
 
 
 def safety_identifier(account_id: int) -> str:
@@ -49,11 +52,24 @@ def _job_server_scope(job: GenerationJob) -> str | None:
     return server_scope(job.origin_platform, job.server_id) if job.server_id else None
 
 
+def _job_member_scope(job: GenerationJob) -> str | None:
+    if not (job.server_id and job.options.get("member_capped")):
+        return None
+    return member_scope(job.origin_platform, job.server_id, job.requester_id)
+
+
 class GenerationJobs:
-    def __init__(self, moderator: Moderator, quotas: Quotas, clock: Clock) -> None:
+    def __init__(
+        self,
+        moderator: Moderator,
+        quotas: Quotas,
+        clock: Clock,
+        policies: ServerPolicies | None = None,
+    ) -> None:
         self._moderator = moderator
         self._quotas = quotas
         self._clock = clock
+        self._policies = policies or ServerPolicies()
 
     async def submit(self, request: JobRequest) -> GenerationJob:
         prompt = clean_text(request.prompt, limit=PROMPT_MAX, field="prompt")
@@ -62,13 +78,30 @@ class GenerationJobs:
         if not 1 <= request.options.count <= MAX_IMAGES_PER_JOB:
             raise InvalidInput("error.out_of_range", field="count", low=1, high=MAX_IMAGES_PER_JOB)
         await self._check_place(request)
+        policy = None
+        if request.server_id is not None:  # the server's policy, before any model call
+            member = Member(
+                request.origin_platform,
+                request.server_id,
+                is_admin=request.member_is_admin,
+                roles=request.member_roles,
+            )
+            policy = await self._policies.admit(member, prompt)
         verdict = await self._moderator.check_prompt(prompt)
         if verdict.flagged:
             raise PromptFlagged(categories=", ".join(verdict.categories) or "policy")
         scope = (
             server_scope(request.origin_platform, request.server_id) if request.server_id else None
         )
-        charged = await self._quotas.reserve(request.requester.id, scope, request.options.count)
+        member_cap = None
+        if policy is not None and policy.member_daily_cap is not None and request.server_id:
+            member_cap = (
+                member_scope(request.origin_platform, request.server_id, request.requester.id),
+                policy.member_daily_cap,
+            )
+        charged = await self._quotas.reserve(
+            request.requester.id, scope, request.options.count, member=member_cap
+        )
         options = request.options
         return await GenerationJob.create(
             requester=request.requester,
@@ -80,6 +113,7 @@ class GenerationJobs:
                 "style": options.style,
                 "seed": options.seed,
                 "quota_day": charged.isoformat(),
+                **({"member_capped": True} if member_cap else {}),
             },
             parent_post=request.parent_post,
             parent_image=request.parent_image,
@@ -135,7 +169,9 @@ class GenerationJobs:
     async def refund(self, job: GenerationJob) -> None:
         count = int(job.options.get("count", 1))
         day = date.fromisoformat(job.options["quota_day"])
-        await self._quotas.refund(job.requester_id, _job_server_scope(job), count, day)
+        await self._quotas.refund(
+            job.requester_id, _job_server_scope(job), count, day, member=_job_member_scope(job)
+        )
 
     def image_options(self, job: GenerationJob) -> ImageOptions:
         return ImageOptions(

@@ -212,6 +212,25 @@ class _Matcher:
         return in_words or any(solid in run for run in reading.spelled for solid in self._solid)
 
 
+class WordList:
+    """A plain list of words or phrases (a server's blocked words), matched like `RULES`."""
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self._terms = [(term, _Matcher((term,))) for term in dict.fromkeys(terms) if _phrase(term)]
+
+    @property
+    def usable(self) -> bool:
+        """Some term has letters or digits to match (punctuation alone matches nothing)."""
+        return bool(self._terms)
+
+    def hits(self, text: str) -> list[str]:
+        """The terms found in `text`, in the list's order."""
+        if not self._terms:
+            return []
+        views = readings(text)
+        return [term for term, matcher in self._terms if any(matcher.found_in(v) for v in views)]
+
+
 class LocalModerator:
     """`Moderator` that needs no network: `RULES` plus any `extra_words` of a server policy."""
 
@@ -245,3 +264,18 @@ class LocalModerator:
 
     async def check_prompt(self, text: str) -> ModerationVerdict:
         return self.verdict(text)
+
+
+# Adult and graphic terms: refused in prompts where a server policy has NSFW off, and what
+# makes a post `sensitive` (kept out of such places' feeds, digests and cross-posts).
+SENSITIVE_TERMS = (
+    "nude", "naked", "nudity", "sex", "sexual", "sexy", "porn", "porno", "erotic", "nsfw",
+    "lingerie", "topless", "undressed", "bottomless", "hentai", "fetish", "bdsm", "orgasm",
+    "nackt", "nackte", "nackten", "erotisch", "gore", "gory", "bloody corpse", "blutig",
+)  # fmt: skip
+SENSITIVE = WordList(SENSITIVE_TERMS)
+
+
+def is_sensitive(text: str) -> bool:
+    """Adult or graphic: what a place with NSFW off neither generates nor shows."""
+    return bool(SENSITIVE.hits(text))

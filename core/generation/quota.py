@@ -28,6 +28,11 @@ def server_scope(platform: str, server_id: str) -> str:
     return f"server:{platform}:{server_id}"
 
 
+def member_scope(platform: str, server_id: str, account_id: int) -> str:
+    """One member's images in one server (a server policy's per-member daily cap)."""
+    return f"member:{platform}:{server_id}:{account_id}"
+
+
 @dataclass(frozen=True, slots=True)
 class QuotaStatus:
     used: int
@@ -58,8 +63,16 @@ class Quotas:
             self._rows_made.clear()
         self._rows_made.add((scope, day))
 
-    async def reserve(self, account_id: int, server: str | None, count: int) -> date:
-        """Take `count` images from the account's (and the server's) quota, or raise.
+    async def reserve(
+        self,
+        account_id: int,
+        server: str | None,
+        count: int,
+        *,
+        member: tuple[str, int] | None = None,
+    ) -> date:
+        """Take `count` images from the account's (and the server's, and the member's cap in
+        that server: `member` = (scope, cap)) quota, all or none, or raise.
 
         Returns the day charged, which a refund must name.
         """
@@ -67,6 +80,8 @@ class Quotas:
         scopes = [(account_scope(account_id), self.per_account, "error.quota_exceeded")]
         if server is not None:
             scopes.append((server, self.per_server, "error.server_quota_exceeded"))
+        if member is not None:
+            scopes.append((member[0], member[1], "error.member_cap_exceeded"))
         for scope, _, _ in scopes:
             await self._row(scope, day)
         async with in_transaction():
@@ -79,8 +94,17 @@ class Quotas:
                     raise QuotaExceeded(key, limit=limit, count=count)
         return day
 
-    async def refund(self, account_id: int, server: str | None, count: int, day: date) -> None:
+    async def refund(
+        self,
+        account_id: int,
+        server: str | None,
+        count: int,
+        day: date,
+        *,
+        member: str | None = None,
+    ) -> None:
         scopes = [account_scope(account_id)] + ([server] if server else [])
+        scopes += [member] if member else []
         for scope in scopes:
             await QuotaUsage.filter(scope=scope, day=day, used__gte=count).update(
                 used=F("used") - count

@@ -17,6 +17,7 @@ from core.domain import (
     GenerationAccess,
     JobState,
     ModerationState,
+    OutboxOperation,
     OutboxState,
     Platform,
     ReportState,
@@ -117,6 +118,9 @@ class Post(Model):
     embedding_model = fields.CharField(max_length=64, null=True)  # which embedder made it
     taste_bucket = fields.SmallIntField(null=True)  # locality-sensitive hash of `embedding`
     newcomer = fields.BooleanField(null=True)  # one of its author's first posts
+    # Adult or graphic (its prompt matched `core.safety.policy.SENSITIVE_TERMS`): kept out of
+    # the feeds, digests and cross-posts of servers whose policy has NSFW off.
+    sensitive = fields.BooleanField(default=False)
 
     class Meta:
         table = "post"
@@ -269,11 +273,30 @@ class SentMessage(Model):
     post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="sent_messages", null=True, on_delete=fields.SET_NULL
     )
+    # The server it was delivered in (Discord guild, Telegram group): its admins moderate it.
+    server_id = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
         table = "sent_message"
         unique_together = (("platform", "chat_id", "message_id"),)
+        indexes = (("post_id",),)
+
+
+class ShownPost(Model):
+    """A post that a sent message shows besides its own (a digest collage shows several)."""
+
+    id = fields.BigIntField(primary_key=True)
+    message: fields.ForeignKeyRelation[SentMessage] = fields.ForeignKeyField(
+        "models.SentMessage", related_name="shown", on_delete=fields.CASCADE
+    )
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="shown_in", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "shown_post"
+        unique_together = (("message", "post"),)
         indexes = (("post_id",),)
 
 
@@ -579,6 +602,23 @@ class DeliveredItem(Model):
         unique_together = (("destination", "post"),)
 
 
+class MosaicChannel(Model):
+    """A chat whose admins asked for Mosaic posts: new public posts by the place's members
+    (`topics` empty) or matching `topics` are cross-posted there through the outbox."""
+
+    id = fields.BigIntField(primary_key=True)
+    destination: fields.OneToOneRelation[Destination] = fields.OneToOneField(
+        "models.Destination", related_name="mosaic_channel", on_delete=fields.CASCADE
+    )
+    server_id = fields.CharField(max_length=64, null=True)  # its server (sanctions there)
+    target: dict = fields.JSONField(default=dict)  # the Messenger's target for the chat
+    topics = fields.CharField(max_length=200, default="")  # empty: posts by its members
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "mosaic_channel"
+
+
 class OutboxMessage(Model):
     """A message to send outside any conversation, written before it is sent.
 
@@ -594,6 +634,8 @@ class OutboxMessage(Model):
     target: dict = fields.JSONField(default=dict)
     reply: dict = fields.JSONField(default=dict)
     dedupe_key = fields.CharField(max_length=96, unique=True)
+    # send: `reply` to `target`; retract: delete the message `target` names (a takedown).
+    operation = fields.CharEnumField(OutboxOperation, max_length=16, default=OutboxOperation.SEND)
     state = fields.CharEnumField(OutboxState, max_length=16, default=OutboxState.PENDING)
     attempts = fields.IntField(default=0)
     next_attempt_at = fields.DatetimeField()
@@ -601,6 +643,14 @@ class OutboxMessage(Model):
     last_error = fields.CharField(max_length=200, null=True)
     run: fields.ForeignKeyNullableRelation[DigestRun] = fields.ForeignKeyField(
         "models.DigestRun", related_name="messages", null=True, on_delete=fields.SET_NULL
+    )
+    # A cross-post: the Mosaic channel it goes to and the post it shows (checked again
+    # just before sending; switching the channel off or deleting the post drops it).
+    channel: fields.ForeignKeyNullableRelation[MosaicChannel] = fields.ForeignKeyField(
+        "models.MosaicChannel", related_name="messages", null=True, on_delete=fields.CASCADE
+    )
+    post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="outbox_messages", null=True, on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
@@ -702,6 +752,7 @@ __all__ = [
     "LinkCode",
     "ModerationAction",
     "ModerationState",
+    "MosaicChannel",
     "Notification",
     "NotificationBatch",
     "NotificationPreference",
@@ -717,6 +768,7 @@ __all__ = [
     "RunState",
     "Sanction",
     "SentMessage",
+    "ShownPost",
     "StoredImage",
     "TasteProfile",
 ]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from core.safety.audit import AuditLog
 from core.safety.authority import Authority, Jurisdiction, Standing
 from core.safety.moderation import Moderation
-from core.safety.ports import Notifier, Retractor
+from core.safety.policy import Member, ServerPolicies
+from core.safety.ports import Notifier
 from core.safety.reports import Reports, Target, parse_target
 from core.safety.sanctions import Sanctions
 from core.safety.takedown import Takedown
@@ -23,18 +24,20 @@ class Safety:
     audit: AuditLog
     takedown: Takedown
     moderation: Moderation
+    policies: ServerPolicies = field(default_factory=ServerPolicies)
 
 
 __all__ = [
     "AuditLog",
     "Authority",
     "Jurisdiction",
+    "Member",
     "Moderation",
     "Notifier",
     "Reports",
-    "Retractor",
     "Safety",
     "Sanctions",
+    "ServerPolicies",
     "Standing",
     "Takedown",
     "Target",

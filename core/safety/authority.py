@@ -1,4 +1,5 @@
-"""Who may moderate what: server admins their own server, global moderators everything.
+"""Who may moderate what: server admins what was posted or delivered in their server,
+global moderators everything.
 
 Rights are decided here, on the server side, from what the adapter established about the
 actor (`Standing`): never from anything a client sent along with a button or a command.
@@ -25,10 +26,19 @@ class Standing:
 
 @dataclass(frozen=True, slots=True)
 class Jurisdiction:
-    """Whose moderators decide about something: one server, or (server_id None) nobody's."""
+    """Whose moderators decide about something: one server, or (server_id None) nobody's;
+    and for a post, also the servers it was delivered in (`delivered_in`: a digest, a
+    cross-post, a /show in a group), whose moderators may take it down there too."""
 
     platform: Platform
     server_id: str | None
+    delivered_in: frozenset[tuple[Platform, str]] = frozenset()
+
+    def covers(self, platform: Platform, server_id: str) -> bool:
+        return (platform, server_id) == (self.platform, self.server_id) or (
+            platform,
+            server_id,
+        ) in self.delivered_in
 
 
 class Authority:
@@ -46,8 +56,8 @@ class Authority:
             return True
         return (
             self.is_server_moderator(standing)
-            and place.server_id is not None
-            and (standing.platform, standing.server_id) == (place.platform, place.server_id)
+            and standing.server_id is not None
+            and place.covers(standing.platform, standing.server_id)
         )
 
     def require(self, standing: Standing, place: Jurisdiction) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Min
 
+from core.chats import SentMessages
 from core.domain import ModerationState, ReportState, ReportTarget
 from core.errors import InvalidInput, NotFound
 from core.persistence.models import Account, Comment, Post, Report
@@ -77,8 +78,14 @@ class QueueEntry:
 
 class Reports:
     def __init__(
-        self, posts: Posts, threshold: int, takedown: Takedown, notifier: Notifier
+        self,
+        posts: Posts,
+        threshold: int,
+        takedown: Takedown,
+        notifier: Notifier,
+        copies: SentMessages | None = None,
     ) -> None:
+        self._copies = copies or SentMessages()
         self._posts = posts
         self.threshold = threshold
         self._takedown = takedown
@@ -107,7 +114,8 @@ class Reports:
                 if moderating
                 else self._posts.get_visible(viewer, post_id)
             )
-            return Target(kind, target_key(kind, post.id), post.author, _origin(post), post=post)
+            place = await self._place(post, here)
+            return Target(kind, target_key(kind, post.id), post.author, place, post=post)
         comment = await Comment.get_or_none(id=number(kind, ident), deleted_at=None).select_related(
             "author", "post"
         )
@@ -119,9 +127,24 @@ class Reports:
             kind,
             target_key(kind, comment.id),
             comment.author,
-            _origin(comment.post),
+            await self._place(comment.post, here),
             comment=comment,
         )
+
+    async def _place(self, post: Post, here: Jurisdiction) -> Jurisdiction:
+        """Whose moderators decide about the post: where it was made, and every server it
+        was delivered in. Reported (or acted on) from one of the latter, that server's
+        moderators get the report in their queue."""
+        origin = _origin(post)
+        delivered = await self._copies.servers_showing(post.id)
+        if not delivered:
+            return origin
+        servers = delivered | (
+            {(origin.platform, origin.server_id)} if origin.server_id is not None else set()
+        )
+        if here.server_id is not None and (here.platform, here.server_id) in delivered:
+            return Jurisdiction(here.platform, here.server_id, frozenset(servers))
+        return Jurisdiction(origin.platform, origin.server_id, frozenset(servers))
 
     async def file(self, reporter: Account, target: Target, reason: str) -> Filed:
         cleaned = clean_text(reason, limit=REASON_MAX, field="reason")
@@ -179,7 +202,7 @@ class Reports:
         entries = []
         for group in groups[:limit]:
             rows: Sequence[Report] = (
-                await Report.filter(target_key=group["target_key"], state=ReportState.OPEN)
+                await query.filter(target_key=group["target_key"])
                 .order_by("created_at", "id")
                 .limit(3)
                 .select_related("subject", "post__author", "comment__author")

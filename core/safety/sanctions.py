@@ -12,6 +12,13 @@ from core.errors import Forbidden
 from core.persistence.models import Account, Sanction
 
 
+def applies(sanction: Sanction, platform: Platform, server_id: str | None) -> bool:
+    """Whether a sanction in force reaches this place (a global one reaches every place)."""
+    if sanction.server_id is None:
+        return True
+    return Platform(sanction.platform) is platform and sanction.server_id == server_id
+
+
 def when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -54,6 +61,11 @@ class Sanctions:
             Q(account_id=account_id), here, Q(until=None) | Q(until__gt=now)
         ).order_by("kind", "-created_at")  # "ban" sorts before "mute"
         return rows[0] if rows else None
+
+    async def in_force(self, account_id: int) -> list[Sanction]:
+        """Every sanction of the account that has not run out (anywhere)."""
+        now = self._clock.now()
+        return await Sanction.filter(Q(account_id=account_id), Q(until=None) | Q(until__gt=now))
 
     async def check(self, account_id: int, platform: Platform, server_id: str | None) -> None:
         """Refuse a sanctioned account, saying why and until when."""

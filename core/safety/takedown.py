@@ -1,38 +1,65 @@
-"""Taking a post down everywhere the bot already showed it.
+"""Taking a post down everywhere the bot already showed it, through the outbox.
 
-Every message that showed the post is in `SentMessages`; each is deleted through the
-platform's `Retractor`. A copy that could not be deleted (the platform was unreachable)
-keeps its row, so a later takedown of the same post tries again.
+    take_down(post) ─► waiting messages that show it (digests, notices) are withdrawn
+                   ─► one `retract` outbox row per known copy (`SentMessages.copies_of`:
+                      feeds, previews, posts, digests that showed it among others)
+                   ─► the platforms' paced senders delete them like any other send
 
-Not paced yet: this calls the messengers directly. When the outbox lands, takedowns become
-outbox rows like every other non-reply send.
+A withdrawn digest's run counts as not delivered, so its other pictures may come in a
+later digest. A copy is forgotten only once its platform confirmed the deletion; a copy
+whose deletion kept failing stays recorded, and the next takedown of the post queues it
+again. A message claimed for sending before the takedown is checked again just before it
+goes out.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from core.chats import SentMessages
-from core.safety.ports import Retractor
+from core.delivery import Outbox
+from core.digests.runs import DigestRuns
+from core.domain import Platform
 
 log = logging.getLogger(__name__)
 
+Wake = Callable[[Platform], None]
+WITHDRAWN = "digest.reason.withdrawn"
+
+
+def _no_wake(platform: Platform) -> None:
+    return None
+
 
 class Takedown:
-    def __init__(self, sent_messages: SentMessages, retractor: Retractor) -> None:
+    def __init__(
+        self,
+        sent_messages: SentMessages,
+        outbox: Outbox,
+        wake: Wake = _no_wake,
+        runs: DigestRuns | None = None,
+    ) -> None:
         self._sent = sent_messages
-        self.retractor = retractor
+        self._outbox = outbox
+        self._wake = wake
+        self._runs = runs
 
     async def take_down(self, post_id: int) -> int:
-        """Delete every known copy of the post; returns how many are gone."""
-        gone = 0
-        for copy in await self._sent.copies_of(post_id):
-            try:
-                removed = await self.retractor.retract(copy.platform, copy.chat_id, copy.message_id)
-            except Exception:
-                log.exception("could not retract %s message %s", copy.platform, copy.message_id)
-                continue
-            if removed:
-                await copy.delete()
-                gone += 1
-        return gone
+        """Withdraw what still waits to show the post and queue the deletion of every
+        copy; returns how many copies are queued for deletion."""
+        withdrawn = await self._outbox.withdraw_showing({post_id})
+        for message in withdrawn:  # its other pictures may come in a later digest
+            if message.run_id is not None and self._runs is not None:
+                await self._runs.not_delivered(message.run_id, WITHDRAWN)
+        copies = await self._sent.copies_of(post_id)
+        for platform in await self._outbox.retract(copies):
+            self._wake(platform)
+        if withdrawn or copies:
+            log.info(
+                "post %s taken down: %d copies to delete, %d messages withdrawn",
+                post_id,
+                len(copies),
+                len(withdrawn),
+            )
+        return len(copies)

@@ -5,7 +5,7 @@ from core.social.engagement import Engagement
 from core.social.graph import SocialGraph
 from core.social.posts import Origin, Posts, Provenance
 from core.social.taste import NoTasteUpdates, Signal, TasteUpdater
-from core.social.visibility import blocked_between, can_view, visible_to
+from core.social.visibility import blocked_between, can_view, shown_to_everyone, visible_to
 
 __all__ = [
     "Accounts",
@@ -20,5 +20,6 @@ __all__ = [
     "TasteUpdater",
     "blocked_between",
     "can_view",
+    "shown_to_everyone",
     "visible_to",
 ]

@@ -2,8 +2,10 @@
 
 The export is a ZIP of JSON files plus the images of the person's posts. Deletion removes
 the account, its identities, posts (and their image files once no other post uses them),
-comments, likes, follows, blocks, jobs and buttons; remixes of the person's posts stay,
-credited to "a deleted user".
+comments, likes, follows, blocks, jobs, buttons, feed tuning, digests and notifications,
+and every message still waiting in the outbox for them (their digests and notifications,
+cross-posts of their posts); remixes of the person's posts stay, credited to "a deleted
+user".
 """
 
 from __future__ import annotations
@@ -20,19 +22,25 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from core.clock import Clock
+from core.domain import OutboxState
 from core.images import ImageStore
+from core.notifications import notification_key
 from core.persistence.models import (
     Account,
     Block,
     Comment,
+    DigestRun,
     DigestSubscription,
     Follow,
     Identity,
     ModerationAction,
+    NotificationBatch,
     NotificationPreference,
+    OutboxMessage,
     Post,
     Reaction,
     StoredImage,
+    TasteProfile,
 )
 
 
@@ -49,12 +57,18 @@ class AccountData:
     async def export(self, account: Account) -> Path:
         """Write the ZIP under the data folder and return its path."""
         posts = await Post.filter(author=account, deleted_at=None).order_by("id")
+        taste = await TasteProfile.get_or_none(account=account)
         document = {
             "account": {
                 "handle": account.handle,
                 "display_name": account.display_name,
                 "language": account.language,
                 "created_at": _when(account.created_at),
+            },
+            "settings": {
+                "language": account.language,
+                "show_linked_handles": account.show_linked_handles,
+                "feed_tuning": taste.steering_text if taste is not None else "",
             },
             "identities": [
                 {
@@ -147,11 +161,23 @@ class AccountData:
             # (their foreign keys become NULL); entries they made as a moderator keep the
             # handle they acted under. Their reports, and reports about them, cascade.
             await ModerationAction.filter(subject=account).update(subject_handle="")
+            await self._drop_waiting_messages(account)
             await account.delete()  # cascades: identities, posts, comments, likes, jobs…
         for sha in shas:
             if not await Post.exists(image_id=sha):
                 await StoredImage.filter(sha256=sha).delete()
                 await self._images.remove(sha)
+
+    @staticmethod
+    async def _drop_waiting_messages(account: Account) -> None:
+        """Digests and notifications still waiting for the person are not sent any more
+        (cross-posts of their posts go with the posts)."""
+        runs = DigestRun.filter(subscription__owner_id=account.id).values_list("id", flat=True)
+        batches = await NotificationBatch.filter(recipient=account).values_list("id", flat=True)
+        waiting = [OutboxState.PENDING, OutboxState.SENDING]
+        await OutboxMessage.filter(run_id__in=list(await runs), state__in=waiting).delete()
+        keys = [notification_key(batch_id) for batch_id in batches]
+        await OutboxMessage.filter(dedupe_key__in=keys, state__in=waiting).delete()
 
 
 def _write_zip(target: Path, document: dict[str, Any], images: dict[str, Path]) -> None:

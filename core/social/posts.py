@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from typing import Protocol
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.errors import Forbidden, NotFound
+from core.generation.moderation import is_sensitive
 from core.images import ImageStore
 from core.notifications import SocialEvents
 from core.persistence.models import (
@@ -22,6 +25,14 @@ from core.persistence.models import (
 from core.social.taste import NoTasteUpdates, TasteUpdater
 from core.social.visibility import can_view
 from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
+
+log = logging.getLogger(__name__)
+
+
+class PublishedPosts(Protocol):
+    """Told of every new post once it is saved (cross-posting to Mosaic channels)."""
+
+    async def post_published(self, post: Post) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +66,10 @@ class Posts:
         self._clock = clock
         self._taste = taste or NoTasteUpdates()
         self._events = events
+        self._published: list[PublishedPosts] = []
+
+    def on_published(self, listener: PublishedPosts) -> None:
+        self._published.append(listener)
 
     async def create(
         self,
@@ -103,9 +118,19 @@ class Posts:
                 model=provenance.model,
                 remix_of=remix_of,
                 created_at=self._clock.now(),
+                sensitive=is_sensitive(f"{prompt or ''}\n{caption}"),
             )
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)
+            # In the post's transaction, so a crash leaves both the post and its queued
+            # cross-posts or neither; each listener in a savepoint, so the post stands
+            # whatever happens to its cross-posts.
+            for listener in self._published:
+                try:
+                    async with in_transaction():
+                        await listener.post_published(post)
+                except Exception:
+                    log.exception("post %s was saved but could not be cross-posted", post.id)
         await self._taste.post_created(post)  # outside: it may call an embeddings API
         if remix_of is not None and self._events is not None:
             await self._events.happened("remix", remix_of.author_id, author.id, remix_of.id)

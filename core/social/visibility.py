@@ -4,6 +4,8 @@ A post is visible to a viewer when it is not deleted, not taken down by moderati
 pending review, hidden or removed: for everyone, its author included, so that feeds, search,
 trending and digests all drop it), neither of the two blocked the other, and its audience
 allows it: public to anyone, followers to the author's followers, private to the author only.
+`shown_to_everyone` is the same rule for a place rather than a person (a Mosaic channel):
+visible, and public.
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ async def blocked_between(a_id: int, b_id: int) -> bool:
     ).exists()
 
 
+def _live() -> Q:
+    return Q(Q(deleted_at=None), Q(moderation=ModerationState.VISIBLE))
+
+
+def shown_to_everyone() -> Q:
+    """A filter for `Post` querysets: posts anybody may see (a channel shows them to all)."""
+    return Q(_live(), Q(audience=Audience.PUBLIC))
+
+
 def visible_to(viewer_id: int) -> Q:
     """A filter for `Post` querysets: posts `viewer_id` may see."""
     followees = Subquery(Follow.filter(follower_id=viewer_id).values("followee_id"))
@@ -30,8 +41,7 @@ def visible_to(viewer_id: int) -> Q:
         | Q(audience=Audience.FOLLOWERS, author_id__in=followees)
     )
     return Q(
-        Q(deleted_at=None),
-        Q(moderation=ModerationState.VISIBLE),
+        _live(),
         audience_ok,
         ~Q(author_id__in=blockers),
         ~Q(author_id__in=blocked),

@@ -173,3 +173,30 @@ async def test_the_audit_log_shows_each_server_its_own(app: App) -> None:
     assert "first" in everything and "second" in everything
     refused = (await w.people["other"].say("/mod log"))[0]
     assert refused.is_error
+
+
+async def test_admins_of_a_server_the_post_was_delivered_in_may_take_it_down(app: App) -> None:
+    """Moderators moderate what was posted *or delivered* in their server (a digest there)."""
+    w = await world(app)
+    eve = w.people["admin_elsewhere"]
+    hide = f"/mod hide {w.post.id} not in our server"
+    refused = await eve.say(hide)
+    assert refused[0].is_error and not await effect(w, "hide", "admin_elsewhere")
+    # a digest delivered the post into the other server (recorded when the bot sent it)
+    await app.services.sent_messages.record(
+        Platform.DISCORD, "b-digests", "m9", None, server_id=OTHER_SERVER, shows=[w.post.id]
+    )
+    # a member there reports it: the report goes to that server's queue
+    member = in_server(ChatUser(app, "mia", Platform.DISCORD), OTHER_SERVER)
+    assert not (await member.say(f"/report post {w.post.id} offensive"))[0].is_error
+    assert "offensive" in await eve.text("/mod queue")
+    assert "offensive" not in await w.people["admin_here"].text("/mod queue")
+    # ...and its admin may act on the post
+    done = await eve.say(hide)
+    assert not done[0].is_error, done[0].text
+    assert await effect(w, "hide", "admin_elsewhere")
+    assert "not in our server" in w.messenger.texts_to("owner")[0]
+    # an admin of a third server, where it never went, still may not
+    third = in_server(ChatUser(app, "tom", Platform.DISCORD), "guild-c", admin=True)
+    assert (await third.say(f"/mod delete {w.post.id} nope"))[0].is_error
+    assert (await Post.get(id=w.post.id)).deleted_at is None

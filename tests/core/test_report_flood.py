@@ -46,6 +46,8 @@ async def test_a_thousand_reports_from_a_hundred_people(app: App) -> None:
     assert (entry.target.key, entry.reports) == (f"post:{post.id}", 100)
     assert len(messenger.texts_to("author")) == 1  # no duplicate notices
     assert "hidden until a moderator reviews it" in messenger.texts_to("author")[0]
+    assert messenger.deleted == []  # queued in the outbox, paced like any send
+    await messenger.flush()
     assert sorted(messenger.deleted) == [("chan", "m1"), ("dm", "m2")]  # each copy once
     assert not await SentMessage.exists(post_id=post.id)
 

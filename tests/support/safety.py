@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field, replace
 
 from bot.bootstrap import App
 from bot.replies import Reply
+from core.delivery.pacing import PaceLimits
 from core.domain import ChatKind, Platform
+from scheduler.sender import MonotonicTimer, OutboxSender
 from tests.support.chat import ChatUser
+
+FAST = PaceLimits(
+    overall_per_second=10_000, chat_interval=0.0, window_messages=10_000, window_seconds=1.0
+)
 
 
 @dataclass
@@ -16,6 +23,14 @@ class RecordingMessenger:
 
     sent: list[tuple[dict[str, str], Reply]] = field(default_factory=list)
     deleted: list[tuple[str, str]] = field(default_factory=list)
+    app: App | None = None
+    sender: OutboxSender | None = None
+
+    async def flush(self) -> None:
+        """One scheduler tick, then until the outbox sender (takedowns) is done."""
+        assert self.app is not None and self.sender is not None
+        await self.app.scheduler.tick()
+        await asyncio.wait_for(self.sender.drain(), 20)
 
     async def send_to(self, target: dict[str, str], reply: Reply) -> int:
         self.sent.append((dict(target), reply))
@@ -33,8 +48,9 @@ class RecordingMessenger:
 
 
 def recording_messenger(app: App, platform: Platform = Platform.DISCORD) -> RecordingMessenger:
-    messenger = RecordingMessenger()
-    app.notices.add_messenger(platform, messenger)
+    """Notices go to it at once; takedowns once `flush` lets its outbox sender work."""
+    messenger = RecordingMessenger(app=app)
+    messenger.sender = app.add_messenger(platform, messenger, limits=FAST, timer=MonotonicTimer())
     return messenger
 
 

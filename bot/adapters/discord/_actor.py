@@ -22,6 +22,16 @@ def _locale(interaction: discord.Interaction) -> str | None:
     return locale.value if locale is not None else None
 
 
+def _roles(user: discord.abc.User) -> frozenset[str]:
+    """The member's role ids (from the interaction's own payload) and, where the guild is
+    known, their lower-case names."""
+    if not isinstance(user, discord.Member):
+        return frozenset()
+    ids = {str(role_id) for role_id in user._roles}
+    names = {role.name.casefold() for role in user.roles if not role.is_default()}
+    return frozenset(ids | names)
+
+
 def actor_for(interaction: discord.Interaction) -> Actor:
     """The person behind an interaction; server admins are those with Manage Server."""
     user = interaction.user
@@ -36,6 +46,7 @@ def actor_for(interaction: discord.Interaction) -> Actor:
         chat_kind=_chat_kind(interaction),
         server_id=str(interaction.guild_id) if in_guild else None,
         is_admin=in_guild and interaction.permissions.manage_guild,
+        roles=_roles(user) if in_guild else frozenset(),
     )
 
 
@@ -57,6 +68,8 @@ def reply_target(actor: Actor) -> dict[str, str]:
     target = {"user": actor.user_id}
     if actor.chat_id is not None:
         target["channel"] = actor.chat_id
+    if actor.server_id is not None:  # what it shows was delivered in this server
+        target["server"] = actor.server_id
     if actor.chat_kind is ChatKind.PRIVATE:
         target["private"] = "1"
     return target

@@ -44,7 +44,10 @@ class DiscordMessenger:
         is_dm = target.get("private") == "1"
         if channel and (is_dm or not reply.private):
             kind = ChatKind.PRIVATE if is_dm else ChatKind.CHANNEL
-            return await self._outbound.to_channel(int(channel), reply, kind=kind)
+            server = target.get("server")
+            return await self._outbound.to_channel(
+                int(channel), reply, kind=kind, server_id=int(server) if server else None
+            )
         if user:
             return await self._outbound.to_user(int(user), reply)
         raise ValueError(f"a Discord target needs a channel or a user, got {sorted(target)}")

@@ -81,7 +81,7 @@ class Outbound:
     async def edit_original(self, interaction: discord.Interaction, reply: Reply) -> SentMessage:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
         message = await interaction.edit_original_response(**rendered.edit_kwargs())  # type: ignore[arg-type]
-        return await self._sent(Where.ORIGINAL, message, reply)
+        return await self._sent(Where.ORIGINAL, message, reply, interaction.guild_id)
 
     async def delete_original(self, interaction: discord.Interaction) -> None:
         await interaction.delete_original_response()
@@ -95,7 +95,7 @@ class Outbound:
             ephemeral=ephemeral,
             wait=True,
         )
-        return await self._sent(Where.FOLLOWUP, message, reply)
+        return await self._sent(Where.FOLLOWUP, message, reply, interaction.guild_id)
 
     async def edit_followup(
         self, interaction: discord.Interaction, handle: SentMessage, reply: Reply
@@ -105,17 +105,22 @@ class Outbound:
             handle.message_id,
             **rendered.edit_kwargs(),  # type: ignore[arg-type]
         )
-        await self._sent(Where.FOLLOWUP, message, reply)
+        await self._sent(Where.FOLLOWUP, message, reply, interaction.guild_id)
 
     # --- with the bot token (no time limit) ------------------------------------------
     async def to_channel(
-        self, channel_id: int, reply: Reply, *, kind: ChatKind = ChatKind.CHANNEL
+        self,
+        channel_id: int,
+        reply: Reply,
+        *,
+        kind: ChatKind = ChatKind.CHANNEL,
+        server_id: int | None = None,
     ) -> SentMessage:
         channel = self._client.get_partial_messageable(channel_id)
         rendered = render(reply, upload_cap=DEFAULT_UPLOAD_CAP)
         async with self._reported(str(channel_id), kind):
             message = await channel.send(**rendered.send_kwargs())  # type: ignore[call-overload]
-        return await self._sent(Where.CHANNEL, message, reply)
+        return await self._sent(Where.CHANNEL, message, reply, server_id)
 
     async def to_user(self, user_id: int, reply: Reply) -> SentMessage:
         async with self._reported(f"user:{user_id}", ChatKind.PRIVATE):
@@ -143,11 +148,23 @@ class Outbound:
         return True
 
     # ---------------------------------------------------------------------------------
-    async def _sent(self, where: Where, message: discord.Message, reply: Reply) -> SentMessage:
+    async def _sent(
+        self,
+        where: Where,
+        message: discord.Message,
+        reply: Reply,
+        server_id: int | None = None,
+    ) -> SentMessage:
         ephemeral = message.flags.ephemeral
-        if reply.post_id is not None and not ephemeral:
+        if (reply.post_id is not None or reply.shows) and not ephemeral:
+            guild = message.guild.id if message.guild is not None else server_id
             await self._sent_messages.record(
-                Platform.DISCORD, str(message.channel.id), str(message.id), reply.post_id
+                Platform.DISCORD,
+                str(message.channel.id),
+                str(message.id),
+                reply.post_id,
+                server_id=str(guild) if guild is not None else None,
+                shows=reply.shows,
             )
         return SentMessage(where, message.id, message.channel.id, ephemeral)
 

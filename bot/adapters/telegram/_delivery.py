@@ -27,7 +27,7 @@ from bot.adapters.telegram._translate import (
 )
 from bot.replies import ImageRef, Reply
 from core.chats import SentMessages
-from core.domain import Platform
+from core.domain import ChatKind, Platform
 
 log = logging.getLogger(__name__)
 
@@ -74,9 +74,14 @@ class ReplyDelivery:
         else:  # text cannot become a photo (nor one photo an album): replace the message
             await self._replace(handle, reply)
             return
-        if reply.post_id is not None:
+        if reply.post_id is not None or reply.shows:
             await self._sent_messages.record(
-                Platform.TELEGRAM, str(handle.chat.id), str(handle.message_id), reply.post_id
+                Platform.TELEGRAM,
+                str(handle.chat.id),
+                str(handle.message_id),
+                reply.post_id,
+                server_id=str(handle.chat.id) if handle.chat.kind is not ChatKind.PRIVATE else None,
+                shows=reply.shows,
             )
 
     async def _edit(self, handle: TelegramMessage, method: str, kwargs: dict[str, Any]) -> None:
@@ -117,11 +122,17 @@ class ReplyDelivery:
             handle.media = replacement.media
 
     async def _record(self, reply: Reply, messages: list[Message]) -> None:
-        if reply.post_id is None:
+        if reply.post_id is None and not reply.shows:
             return
         for message in messages:
+            group = message.chat.type != "private"  # a group's id is its server id
             await self._sent_messages.record(
-                Platform.TELEGRAM, str(message.chat.id), str(message.message_id), reply.post_id
+                Platform.TELEGRAM,
+                str(message.chat.id),
+                str(message.message_id),
+                reply.post_id,
+                server_id=str(message.chat.id) if group else None,
+                shows=reply.shows,
             )
 
 

@@ -3,12 +3,14 @@ with the real discord.py client against the fake Discord."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
+from core.clock import FakeClock
 from core.domain import ModerationState, Platform
-from core.persistence.models import Post, Report
+from core.persistence.models import GenerationJob, Post, Report
 from core.safety import Standing
 from core.settings import Settings
 from core.social import Origin
@@ -27,14 +29,22 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     )
 
 
+async def deliver(world: DiscordWorld) -> None:
+    """One scheduler tick, then until the Discord outbox sender has nothing left due."""
+    await world.app.scheduler.tick()
+    await asyncio.wait_for(world.app.scheduler.senders[Platform.DISCORD].drain(), 20)
+
+
 async def test_a_hidden_post_is_taken_down_everywhere_and_its_author_told(
-    world: DiscordWorld,
+    world: DiscordWorld, clock: FakeClock
 ) -> None:
     await world.start()
     place = world.fake.guild_channel()
+    elsewhere = world.fake.guild_channel()  # another server, whose channel has a digest
     bob = world.person("bob", place)
     alice = world.person("alice", place)
     ada = world.person("ada", place, admin=True)
+    carol = world.person("carol", elsewhere, admin=True)
     author = await account_of(world.app, bob.user)
     post = await world.app.services.posts.create(
         author,
@@ -45,7 +55,13 @@ async def test_a_hidden_post_is_taken_down_everywhere_and_its_author_told(
     await alice.slash("follow", user="bob")
     shown, _page = await alice.slash("feed show")
     (again,) = await alice.slash("show", post=post.id)
-    copies = {shown.id, again.id}
+    (subscribed,) = await carol.slash("digest subscribe", schedule="daily 08:30 UTC 4")
+    assert "Digest #1 is set up" in subscribed.text
+    clock.advance(days=1)
+    await deliver(world)
+    (digest,) = world.fake.channel_messages(elsewhere.channel_id)
+    assert digest.embed["title"].startswith("📰 Digest")
+    copies = {shown.id, again.id, digest.id}
 
     # the Report button asks for a reason in a modal and answers with a private receipt
     opened = await alice.start_press(shown, "Report")
@@ -62,8 +78,10 @@ async def test_a_hidden_post_is_taken_down_everywhere_and_its_author_told(
     (done,) = await ada.slash("mod hide", post=post.id, reason="gore")
     assert done.text == f"Post #{post.id} is hidden everywhere; its author was told."
 
-    # the copies the bot had sent are deleted on Discord, and the author got a DM
-    assert {m for _, m in world.fake.deletions} == copies
+    # the copies the bot had sent, the digest in the other server too, are deleted on
+    # Discord through the paced outbox, and the author got a DM
+    await deliver(world)
+    assert sorted(m for _, m in world.fake.deletions) == sorted(copies)  # each once
     assert all(world.fake.messages[m].deleted for m in copies)
     dm = world.fake.dm(bob.user)
     (notice,) = world.fake.channel_messages(dm.channel_id)
@@ -74,6 +92,12 @@ async def test_a_hidden_post_is_taken_down_everywhere_and_its_author_told(
     assert empty.text.startswith("Your feed is empty")
     (gone,) = await alice.slash("show", post=post.id)
     assert "does not exist or is not visible" in gone.text
+    for command, options in (("search", {"text": "something bad"}), ("trending", {})):
+        found = await alice.slash(command, **options)
+        assert all(f"#{post.id} " not in (m.embed or {}).get("title", "") for m in found)
+    clock.advance(days=1)
+    await deliver(world)  # the next digest has nothing new (the hidden post never returns)
+    assert world.fake.channel_messages(elsewhere.channel_id) == []
     (log,) = await ada.slash("mod log")
     assert "@ada · hide" in log.text and "gore" in log.text
     assert world.fake.all_violations() == []
@@ -114,4 +138,25 @@ async def test_who_may_hide_a_post_on_discord(world: DiscordWorld, role: str) ->
     assert hidden is (role in MAY_HIDE)
     assert answer.ephemeral
     assert answer.text.startswith("⚠️") is (role not in MAY_HIDE)
+    assert world.fake.all_violations() == []
+
+
+async def test_a_server_policy_lets_only_one_role_generate(world: DiscordWorld) -> None:
+    """The adapter reads the member's roles from the interaction (never from options)."""
+    await world.start()
+    place = world.fake.guild_channel()
+    ada = world.person("ada", place, admin=True)
+    artist = world.person("artie", place)
+    artist.user.roles.append(4242)
+    visitor = world.person("vic", place)
+    visitor.user.roles.append(1313)
+    (set_up,) = await ada.slash("server access", who="role", role="<@&4242>")
+    assert "members with the role 4242" in set_up.text
+    (refused,) = await visitor.slash("imagine", prompt="a fox")
+    assert refused.ephemeral and "Only members with the role 4242" in refused.text
+    queued = await artist.slash("imagine", prompt="a fox")
+    assert not any("Only members" in m.text for m in queued)
+    assert await GenerationJob.filter(prompt="a fox").count() == 1
+    (blocked,) = await artist.slash("imagine", prompt="a nude fox")
+    assert "doesn't allow adult or graphic images" in blocked.text  # NSFW is off by default
     assert world.fake.all_violations() == []

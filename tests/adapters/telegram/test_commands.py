@@ -46,7 +46,8 @@ async def test_the_menu_is_published_in_english_and_german(telegram: Telegram) -
     assert "server" not in everyone and "post" not in everyone
     admins = {c["command"]: c["description"] for c in menus[("all_chat_administrators", "en")]}
     assert admins["server"] == (
-        "This server's Mosaic settings (admins): show, language, generation, nsfw"
+        "This server's Mosaic settings (admins): show, language, generation, nsfw, policy, "
+        "words, access, cap, crosspost"
     )
     assert admins["settings"] == "Your personal settings: language, handles, notifications"
     assert menus[("default", "")] == menus[("default", "en")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 DISCORD_EPOCH_MS = 1420070400000
@@ -32,6 +32,7 @@ class FakeUser:
     username: str
     global_name: str | None = None
     bot: bool = False
+    roles: list[int] = field(default_factory=list)  # role ids in every guild (a fake)
 
     def payload(self) -> dict[str, Any]:
         return {
@@ -86,7 +87,7 @@ def member_payload(user: FakeUser, *, admin: bool) -> dict[str, Any]:
     permissions = MEMBER_PERMISSIONS | (MANAGE_GUILD if admin else 0)
     return {
         "user": user.payload(),
-        "roles": [],
+        "roles": [str(role) for role in user.roles],
         "joined_at": iso_now(),
         "deaf": False,
         "mute": False,

@@ -1,0 +1,56 @@
+"""Connecting a chat as a Mosaic channel, and what it asks for (its members' posts, or a
+topic matched the way the feed's search matches words and #tags)."""
+
+from __future__ import annotations
+
+from core.errors import InvalidInput
+from core.feed.text import post_terms, tags, words
+from core.persistence.models import Destination, MosaicChannel, Post
+
+TOPICS_MAX = 200
+
+
+def topic_terms(text: str) -> set[str]:
+    """The words and #tags of a topic, normalized like a post's terms."""
+    return set(words(text)) | set(tags(text))
+
+
+def matches_topic(post: Post, terms: set[str]) -> bool:
+    return bool(terms & set(post_terms(post.prompt, post.caption)))
+
+
+class MosaicChannels:
+    async def connect(
+        self,
+        destination: Destination,
+        target: dict[str, str],
+        *,
+        server_id: str | None,
+        topics: str = "",
+    ) -> MosaicChannel:
+        """Connect (or reconfigure) the chat; connecting again also lifts a pause."""
+        topics = " ".join(topics.split())
+        if len(topics) > TOPICS_MAX:
+            raise InvalidInput(
+                "error.too_long", field="topic", limit=TOPICS_MAX, length=len(topics)
+            )
+        if topics and not topic_terms(topics):
+            raise InvalidInput("error.crosspost_topic_empty")
+        channel, created = await MosaicChannel.get_or_create(
+            destination=destination,
+            defaults={"target": target, "server_id": server_id, "topics": topics},
+        )
+        if not created:
+            channel.target, channel.server_id, channel.topics = target, server_id, topics
+            await channel.save(update_fields=["target", "server_id", "topics"])
+        if destination.paused_reason is not None:
+            destination.paused_reason = None
+            await destination.save(update_fields=["paused_reason"])
+        return channel
+
+    async def disconnect(self, destination: Destination) -> bool:
+        """No more cross-posts there; messages still waiting for it are dropped with it."""
+        return await MosaicChannel.filter(destination_id=destination.id).delete() > 0
+
+    async def of(self, destination: Destination) -> MosaicChannel | None:
+        return await MosaicChannel.get_or_none(destination_id=destination.id)

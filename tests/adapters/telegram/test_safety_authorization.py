@@ -1,0 +1,195 @@
+"""The authorization matrix on Telegram, through python-telegram-bot and the fake Bot API.
+
+Six people (the post's owner, another member, an admin of the post's group, an admin of
+another group, a global moderator, a banned member) × every mutating action. Group-admin
+status comes from the platform only: the adapter asks `getChatMember` (the fake answers
+from its own member list), nothing the client sends can claim it. Each cell runs against a
+fresh database and a fresh fake, and checks the effect in the database, or that nothing
+changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from core.domain import GenerationAccess, ModerationState, Platform, ReportState, SanctionKind
+from core.persistence.models import (
+    Account,
+    Destination,
+    DigestSubscription,
+    ModerationAction,
+    Post,
+    Report,
+    Sanction,
+)
+from core.safety import Standing
+from core.settings import Settings
+from core.social import Origin
+from tests.adapters.telegram.conftest import Telegram
+from tests.support.images import png_bytes
+from tests.support.telegram import FakeBotApi
+from tests.support.telegram.server import FakeChat, FakeUser
+
+GROUP, OTHER_GROUP = -100111, -100222
+ROLES = ("owner", "other", "admin_here", "admin_elsewhere", "global_mod", "banned")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, fake_api: FakeBotApi) -> Settings:
+    return Settings(
+        MOSAIC_DATA_DIR=tmp_path / "data",
+        MOSAIC_DATABASE_URL=database_url,
+        TELEGRAM_BOT_TOKEN=fake_api.token,
+        TELEGRAM_API_BASE_URL=fake_api.base_url,
+        MOSAIC_GLOBAL_MODERATORS="gmod",
+        _env_file=None,
+    )
+
+
+@dataclass
+class World:
+    telegram: Telegram
+    people: dict[str, FakeUser]
+    where: dict[str, FakeChat | None]  # the chat each person acts in (None: private)
+    owner: Account
+    post: Post
+
+
+async def world(telegram: Telegram) -> World:
+    app, fake = telegram.app, telegram.fake
+    people = {
+        "owner": fake.user(1, "Owner", "owner"),
+        "other": fake.user(2, "Other", "other"),
+        "admin_here": fake.user(3, "Ada", "ada"),
+        "admin_elsewhere": fake.user(4, "Eve", "eve"),
+        "global_mod": fake.user(5, "Gina", "gmod"),
+        "banned": fake.user(6, "Bandit", "bandit"),
+    }
+    here = fake.group(
+        GROUP,
+        "Painters",
+        members=[people["owner"], people["other"], people["banned"]],
+        admins=[people["admin_here"]],
+    )
+    elsewhere = fake.group(
+        OTHER_GROUP, "Sculptors", members=[people["owner"]], admins=[people["admin_elsewhere"]]
+    )
+    where: dict[str, FakeChat | None] = {
+        "owner": here,
+        "other": here,
+        "admin_here": here,
+        "admin_elsewhere": elsewhere,
+        "global_mod": None,  # in a private chat: rights come from the configuration
+        "banned": here,
+    }
+    accounts = {
+        role: await app.services.accounts.resolve(
+            Platform.TELEGRAM, str(user.id), user.first_name, handle_hint=user.username or ""
+        )
+        for role, user in people.items()
+    }
+    owner = accounts["owner"]
+    post = await app.services.posts.create(
+        owner,
+        png_bytes((9, 9, 9)),
+        caption="a post",
+        origin=Origin(Platform.TELEGRAM, str(GROUP), str(GROUP)),
+    )
+    await app.services.safety.moderation.ban(
+        Standing(accounts["global_mod"], Platform.TELEGRAM),
+        accounts["banned"],
+        everywhere=True,
+        reason="spam",
+    )
+    # one open report (by someone outside the matrix), so dismiss has something to close
+    witness = await app.services.accounts.resolve(Platform.TELEGRAM, "99", "Witness")
+    await Report.create(
+        reporter=witness, target_kind="post", target_key=f"post:{post.id}", post=post,
+        subject=owner, reason="meh", platform=Platform.TELEGRAM, server_id=str(GROUP),
+    )  # fmt: skip
+    return World(telegram, people, where, owner, post)
+
+
+MODERATORS = {"admin_here", "global_mod"}
+SANCTIONERS = {"admin_here", "admin_elsewhere", "global_mod"}  # each in their own group
+# action → (command line, who may do it to the post's group or its owner)
+ACTIONS: dict[str, tuple[str, set[str]]] = {
+    "delete_own": ("/delete {post}", {"owner"}),
+    "report": ("/report post {post} looks like spam", {"other", "admin_here", "admin_elsewhere",
+                                                      "global_mod"}),
+    "dismiss": ("/mod dismiss {post} fine by me", MODERATORS),
+    "hide": ("/mod hide {post} not here", MODERATORS),
+    "mod_delete": ("/mod delete {post} illegal", MODERATORS),
+    "warn": ("/mod warn owner be nice", SANCTIONERS),
+    "mute": ("/mod mute owner 5 cool down", SANCTIONERS),
+    "ban": ("/mod ban owner server enough", {"admin_here", "admin_elsewhere"}),
+    "ban_global": ("/mod ban owner global enough", {"global_mod"}),
+    # the group's own settings: only its admins change them (others' tries change nothing
+    # here; an admin of another group changes only that group)
+    "policy_nsfw": ("/server nsfw on", {"admin_here"}),
+    "policy_words": ("/server words add dragons", {"admin_here"}),
+    "policy_access": ("/server access nobody", {"admin_here"}),
+    "policy_cap": ("/server cap 3", {"admin_here"}),
+    "digest_subscribe": ("/digest subscribe daily 08:30 UTC", {"admin_here"}),
+}  # fmt: skip
+ADMIN_CHECKED = {"policy_nsfw", "policy_words", "policy_access", "policy_cap", "digest_subscribe"}
+
+
+async def effect(w: World, action: str) -> bool:
+    """Whether `action` took effect on the post's group or its owner (checked in the DB)."""
+    post = await Post.get(id=w.post.id)
+    group = await Destination.get_or_none(platform=Platform.TELEGRAM, chat_id=str(GROUP))
+    match action:
+        case "delete_own":
+            return post.deleted_at is not None and post.moderation is ModerationState.VISIBLE
+        case "report":
+            return await Report.filter(post_id=post.id).count() == 2
+        case "dismiss":
+            return not await Report.exists(post_id=post.id, state=ReportState.OPEN)
+        case "hide":
+            return post.moderation is ModerationState.HIDDEN
+        case "mod_delete":
+            return post.deleted_at is not None and post.moderation is ModerationState.REMOVED
+        case "warn":
+            return await ModerationAction.filter(action="warn").exists()
+        case "mute" | "ban" | "ban_global":
+            kind = SanctionKind.MUTE if action == "mute" else SanctionKind.BAN
+            return await Sanction.exists(account=w.owner, kind=kind)
+        case "policy_nsfw":
+            return group is not None and group.nsfw_allowed
+        case "policy_words":
+            return group is not None and "dragons" in group.blocked_words
+        case "policy_access":
+            return group is not None and group.generation_access is GenerationAccess.NOBODY
+        case "policy_cap":
+            return group is not None and group.member_daily_cap == 3
+        case "digest_subscribe":
+            return group is not None and await DigestSubscription.exists(destination=group)
+    raise AssertionError(action)
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+async def test_authorization_matrix_on_telegram(telegram: Telegram, action: str, role: str) -> None:
+    w = await world(telegram)
+    line, allowed = ACTIONS[action]
+    user, chat = w.people[role], w.where[role]
+    calls = await telegram.say(user, line.format(post=w.post.id), chat=chat)
+    answers = [c for c in calls if c.ok and c.method == "sendMessage"]
+    assert answers, f"{role} got no answer to {line}"
+
+    assert await effect(w, action) is (role in allowed), answers[-1].params.get("text")
+    if action in ADMIN_CHECKED and chat is not None:
+        # admin rights were asked of the platform, for this user in this chat
+        asked = [c for c in calls if c.method == "getChatMember"]
+        assert [(c.chat_id, int(c.params["user_id"])) for c in asked] == [(chat.id, user.id)]
+    if role not in allowed and not (chat is not w.where["owner"] and action in ADMIN_CHECKED):
+        # refused (an admin of another group, or someone in a private chat, changes only
+        # their own place: that is not a refusal, and the post's group stays as it was)
+        assert answers[-1].params["text"].startswith("⚠️"), answers[-1].params["text"]
+    if role not in allowed and action not in ADMIN_CHECKED:
+        assert await ModerationAction.all().count() == 1  # the setup's ban only
+    assert telegram.fake.rejections == []
