@@ -163,6 +163,7 @@ async def load(
         "embedding_model",
         "taste_bucket",
         "newcomer",
+        "sensitive",
     )
     term_rows: list[tuple] = []
     for start in range(0, len(dataset.post_ids), BATCH):
@@ -197,6 +198,7 @@ async def load(
                     embedder.model_id if has else None,
                     int(buckets[i]) if has else None,
                     bool(newcomer[i]),
+                    False,
                 )
             )
             if terms:

@@ -4,7 +4,8 @@ A page costs a constant number of queries, whatever the size of the network:
 
 1. the viewer's feed session (pages of this session, what they saw lately)
 2. the viewer's taste profile (taste vector, authors, buckets, tuning)
-3. candidate ids from every source, and whom the viewer follows (one UNION ALL)
+3. candidate ids from every source (followees' news, posts liked by the viewer's peers,
+   taste buckets, trending, newcomers, tuning), and whom the viewer follows (one UNION ALL)
 4. the features of those candidates, filtered by `visible_to` (audience, blocks, deletions)
 5. the posts of the page, with authors, to show them
 6. the session again, saved with a version check (another process may serve the same viewer)
@@ -203,6 +204,8 @@ class PersonalizedFeed:
             viewer.id,
             buckets=self._buckets(state, steering),
             terms=self._tagged_terms(steering),
+            now=self.clock.now(),
+            engaged=state.engaged,
             limits=self.limits,
         )
         excluded = set(exclude)
