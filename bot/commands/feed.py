@@ -180,6 +180,8 @@ def _label(ctx: Context, explanation: Explanation, part: str) -> str:
         )
     if part == "freshness":
         return _age(ctx, ctx.services.clock.now() - post.created_at)
+    if part == "following":
+        return ctx.t("why.following", author=author)
     if part == "newcomer":
         return ctx.t("why.newcomer", author=author)
     if part == "seen":

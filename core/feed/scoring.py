@@ -6,6 +6,7 @@ For a viewer and a post:
 |--------------|--------------------------------------------------------------------------------|
 | affinity     | 1 for your own post; 0.6 if you follow the author, plus up to 0.4 for how much |
 |              | you liked, commented on and remixed their posts lately                         |
+| following    | e^(−age / 1 day) for a post of someone you follow: their news, while it is new |
 | similarity   | how close the post is to the average post you liked, relative to how close     |
 |              | your liked posts are to each other (1 = as close as a typical one)             |
 | engagement   | likes + 2·comments + 3·remixes, decayed by the post's age, on a log scale      |
@@ -40,6 +41,7 @@ ONLY_PENALTY = 2.0  # with "only …" terms, a post matching none of them loses 
 
 PARTS = (
     "affinity",
+    "following",
     "similarity",
     "engagement",
     "freshness",
@@ -53,6 +55,7 @@ PARTS = (
 @dataclass(frozen=True, slots=True)
 class Weights:
     affinity: float = 1.0
+    following: float = 1.0
     similarity: float = 1.5
     engagement: float = 1.0
     freshness: float = 0.5
@@ -101,17 +104,46 @@ class ViewerTaste:
     engaged: frozenset[int] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
 class Breakdown:
-    """One post's score, part by part: `values` are the features, `parts` value × weight."""
+    """One post's score, part by part: `values` are the features, `parts` value × weight.
 
-    post_id: int
-    author_id: int
-    total: float
-    values: dict[str, float]
-    parts: dict[str, float]
-    matches: tuple[tuple[SteeringVector, float], ...]  # each tuning term and its match 0–1
-    hidden: bool  # a "no …" term matches it
+    The ranking needs only `total`; the parts are read from the arrays of the whole scoring
+    when asked for (`/why`, suggestions), so hundreds of candidates cost no dictionaries."""
+
+    __slots__ = ("_row", "_table", "author_id", "hidden", "post_id", "total")
+
+    def __init__(
+        self, post_id: int, author_id: int, total: float, hidden: bool, table: _Table, row: int
+    ) -> None:
+        self.post_id = post_id
+        self.author_id = author_id
+        self.total = total
+        self.hidden = hidden  # a "no …" term matches it
+        self._table = table
+        self._row = row
+
+    @property
+    def values(self) -> dict[str, float]:
+        return {name: float(self._table.values[name][self._row]) for name in PARTS}
+
+    @property
+    def parts(self) -> dict[str, float]:
+        return {name: float(self._table.parts[name][self._row]) for name in PARTS}
+
+    @property
+    def matches(self) -> tuple[tuple[SteeringVector, float], ...]:
+        """Each tuning term and how clearly the post matches it (0–1)."""
+        return tuple((term, float(m[self._row])) for term, m in self._table.matches)
+
+    def __repr__(self) -> str:
+        return f"Breakdown(post_id={self.post_id}, total={self.total:.3f})"
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    values: dict[str, np.ndarray]
+    parts: dict[str, np.ndarray]
+    matches: list[tuple[SteeringVector, np.ndarray]]
 
 
 class Scorer:
@@ -129,17 +161,11 @@ class Scorer:
         parts = {
             name: signs.get(name, 1.0) * self.weights.of(name) * values[name] for name in PARTS
         }
-        totals = sum(parts.values())
+        totals = sum(parts.values()).tolist()
+        table = _Table(values, parts, matches)
+        flags = hidden.tolist()
         return [
-            Breakdown(
-                post_id=post.post_id,
-                author_id=post.author_id,
-                total=float(totals[i]),
-                values={name: float(values[name][i]) for name in PARTS},
-                parts={name: float(parts[name][i]) for name in PARTS},
-                matches=tuple((term, float(m[i])) for term, m in matches),
-                hidden=bool(hidden[i]),
-            )
+            Breakdown(post.post_id, post.author_id, totals[i], flags[i], table, i)
             for i, post in enumerate(posts)
         ]
 
@@ -158,11 +184,13 @@ class Scorer:
         engagement_value = np.minimum(np.log1p(decayed) / math.log1p(ENGAGEMENT_REFERENCE), 1.0)
 
         seen = viewer.seen or {}
+        freshness = np.exp(-ages / FRESH_TIMESCALE.total_seconds())
         return {
             "affinity": affinity,
+            "following": np.where(followed & ~own, freshness, 0.0),
             "similarity": self._similarity(viewer, posts),
             "engagement": engagement_value,
-            "freshness": np.exp(-ages / FRESH_TIMESCALE.total_seconds()),
+            "freshness": freshness,
             "newcomer": np.array([p.newcomer for p in posts]) & ~followed & ~own,
             "seen": np.array([min(seen.get(p.post_id, 0), SEEN_CAP) for p in posts], dtype=float),
             "engaged": np.array([p.post_id in viewer.engaged for p in posts], dtype=float),

@@ -265,9 +265,14 @@ def bulk_tastes(
     exactly what replaying the events one by one through `TasteState` gives (used to load
     benchmark data; tested against the incremental path). Times in seconds."""
     factors = weights * 0.5 ** ((now - times) / HALF_LIFE.total_seconds())
-    vectors = np.zeros((count, embeddings.shape[1]), dtype=np.float64)
-    np.add.at(vectors, owners, embeddings * factors[:, None])
+    vectors = np.zeros((count, embeddings.shape[1]), dtype=np.float32)
+    if len(owners):  # grouped sums (sort + reduceat: much faster than np.add.at)
+        order = np.argsort(owners, kind="stable")
+        grouped = owners[order]
+        starts = np.flatnonzero(np.r_[True, grouped[1:] != grouped[:-1]])
+        weighted = embeddings[order] * factors[order, None].astype(np.float32)
+        vectors[grouped[starts]] = np.add.reduceat(weighted, starts, axis=0)
     totals = np.bincount(
         owners, weights=factors * (np.abs(embeddings).sum(axis=1) > 0), minlength=count
     )
-    return vectors.astype(np.float32), totals
+    return vectors, totals

@@ -145,3 +145,12 @@ def test_feed_and_its_tuning_can_both_be_published_on_discord() -> None:
 def test_typed_feed_lines_find_their_command(line: str, command: str, rest: str) -> None:
     spec, text = build_registry().match_text(line, Platform.TELEGRAM)
     assert (spec.name, text) == (command, rest)
+
+
+async def test_why_says_a_followees_new_post_is_news(app: App) -> None:
+    (alice,) = await people(app, "alice")
+    shown = await post(app, alice, WATERCOLOR)
+    viewer = ChatUser(app, "viewer")
+    await viewer.say("/follow alice")
+    why = await viewer.say(f"/why {shown.id}")
+    assert "new from @alice, whom you follow: 1.00 × 1 = +1.00" in why[0].text

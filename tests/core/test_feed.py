@@ -367,3 +367,38 @@ async def test_why_refuses_posts_the_viewer_may_not_see(app: App) -> None:
     private = await post(app, alice, WATERCOLOR, audience=Audience.PRIVATE)
     with pytest.raises(NotFound):
         await app.services.posts.get_visible(viewer, private.id)
+
+
+async def test_posts_liked_lately_by_people_who_liked_the_same_become_candidates(
+    app: App,
+) -> None:
+    alice, carol, dave, peer, stranger, viewer = await people(
+        app, "alice", "carol", "dave", "peer", "stranger", "viewer"
+    )
+    shared = await post(app, alice, WATERCOLOR)
+    liked_by_peer = await post(app, carol, ANIME)
+    liked_by_stranger = await post(app, dave, ANIME)
+    for account in (viewer, peer):
+        await app.services.engagement.like(account, shared.id)
+    await app.services.engagement.like(peer, liked_by_peer.id)
+    await app.services.engagement.like(stranger, liked_by_stranger.id)
+    sources = {r.post_id: r.sources for r in await app.services.feed.rank(viewer)}
+    assert "peers" in sources[liked_by_peer.id]
+    assert "peers" not in sources[liked_by_stranger.id]
+    (lonely,) = await people(app, "lonely")  # has liked nothing: no peers yet
+    lonely_sources = {r.post_id: r.sources for r in await app.services.feed.rank(lonely)}
+    assert not any("peers" in s for s in lonely_sources.values())
+
+
+async def test_followees_news_is_a_candidate_for_two_weeks_and_weighs_while_new(
+    app: App, clock: FakeClock
+) -> None:
+    alice, viewer = await people(app, "alice", "viewer")
+    await app.services.graph.follow(viewer, alice)
+    new, old = await post(app, alice, WATERCOLOR), await post(app, alice, WATERCOLOR)
+    await age(new, clock, hours=2)
+    await age(old, clock, hours=24 * 15)
+    ranked = {r.post_id: r for r in await app.services.feed.rank(viewer)}
+    assert "network" in ranked[new.id].sources
+    assert old.id not in ranked or "network" not in ranked[old.id].sources
+    assert ranked[new.id].breakdown.values["following"] > 0.9

@@ -280,3 +280,21 @@ def test_pages_keep_rank_order_and_no_author_holds_over_a_quarter(
 
 def test_author_cap_is_a_quarter_but_at_least_one() -> None:
     assert [author_cap(n) for n in (1, 4, 5, 8, 20)] == [1, 1, 1, 2, 5]
+
+
+def test_a_followees_post_counts_as_news_while_it_is_new() -> None:
+    posts = [
+        features(1, 10, "watercolor lake", created_at=NOW - timedelta(hours=1)),
+        features(2, 10, "watercolor lake", created_at=NOW - timedelta(days=3)),
+        features(3, 11, "watercolor lake", created_at=NOW - timedelta(hours=1)),
+        features(4, 99, "watercolor lake", created_at=NOW - timedelta(hours=1)),
+    ]
+    viewer = ViewerTaste(account_id=99, now=NOW, followees=frozenset({10}))
+    scores = {b.post_id: b for b in scorer().score(viewer, posts)}
+    following = {i: scores[i].values["following"] for i in scores}
+    assert following[1] == pytest.approx(scores[1].values["freshness"])
+    assert following[1] > 0.9
+    assert following[1] > following[2] > 0  # fades with the post's age
+    assert following[3] == 0  # not followed
+    assert following[4] == 0  # your own post: affinity already says so
+    assert scores[1].total > scores[3].total

@@ -1,0 +1,284 @@
+"""Feed benchmarks on a dataset in the format of `bench/dataset.py`: quality and speed.
+
+    python -m bench.workload --out /tmp/feed-2k                 # the small default dataset
+    python -m bench.ranking --dataset /tmp/feed-2k              # quality (SQLite), ~2 min
+    python -m bench.ranking --dataset /tmp/feed-2k --speed      # + page latency
+    python -m bench.ranking --dataset /tmp/feed-1m --split none --no-quality --speed \
+        --skip-terms --database-url postgres://postgres@127.0.0.1:5432/mosaic_feedbench
+    # then, without loading again:  ... --reuse
+
+**Quality.** `--split time` (default): the clock is set `--window-days` (2) before the
+last event; the database gets the world as it was then (posts, follows, likes up to that
+moment) and each user's likes after it, their most recent ones, are held out (only likes of
+posts that existed at the cut). `--split user`: each user's latest 20 % of likes (users
+with ≥ 5 likes) are held out and the clock is at the end. Either way, counters, `hot`,
+reactions and taste profiles are built from the training likes only and feed sessions
+start empty. For a sample of users with held-out likes, three lists of 20 are compared
+with recall@20 and nDCG@20:
+
+- personalized: `PersonalizedFeed.page(viewer)`, the real `/feed` page 1 (candidates →
+  score → diversity);
+- chronological: `ChronologicalFeed` (followees' and own posts, newest first);
+- popularity: visible posts by `hot` (engagement decayed by age), the trending order.
+
+Posts the user liked in training are skipped in both baselines (the personalized feed
+sinks them itself), so no list wastes places on them. Also printed: the share of held-out
+posts that are among the personalized feed's candidates at all (what a perfect ordering of
+them would reach).
+
+**Speed** (`--speed`): for a sample of users, in one run and alternating, the time of a
+`/feed` page (a new session each time: all six queries, ranking and saving the session) and
+(in alternating order, as both warm the same followees' posts for the other) of the plain
+indexed query "latest 20 posts from followees" (`post(author_id, created_at)`).
+Prints p50/p99 of both and the ratio of the p99s. Objects alive before the timing (the
+dataset read into this process) are frozen out of garbage collection (`gc.freeze`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import asyncpg
+import numpy as np
+from tortoise import connections
+
+from bench.dataset import Dataset, read
+from bench.evaluation import hold_out, ndcg_at, recall_at, split_at
+from bench.loading import load, stamp
+from core.clock import FakeClock
+from core.feed import ChronologicalFeed, HashedNgramEmbedder, PersonalizedFeed
+from core.persistence.database import Database, is_postgres
+from core.persistence.models import Account, Post
+from core.social.visibility import visible_to
+
+K = 20
+LATEST_FROM_FOLLOWEES = (
+    "SELECT id, author_id, created_at FROM post WHERE author_id IN "
+    "(SELECT followee_id FROM follow WHERE follower_id = {p}) AND deleted_at IS NULL "
+    "ORDER BY created_at DESC LIMIT 20"
+)
+
+
+async def prepare(url: str | None, reuse: bool) -> tuple[str, Path | None]:
+    if url is None:
+        folder = Path(tempfile.mkdtemp(prefix="mosaic-feedbench-"))
+        return f"sqlite://{folder / 'bench.db'}", folder
+    if is_postgres(url) and not reuse:
+        base, name = url.rsplit("/", 1)
+        admin = await asyncpg.connect(base.replace("asyncpg://", "postgres://") + "/postgres")
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+    return url, None
+
+
+async def quality(
+    dataset: Dataset,
+    held: dict[int, set[int]],
+    train: np.ndarray,
+    now: float,
+    sample: int,
+    seed: int,
+) -> None:
+    feed = PersonalizedFeed(HashedNgramEmbedder(), FakeClock(stamp(now)), page_size=K)
+    chronological = ChronologicalFeed()
+    liked: dict[int, set[int]] = {}
+    for user, post in train[:, :2].tolist():
+        liked.setdefault(user, set()).add(post)
+    users = sorted(held)
+    random.Random(seed).shuffle(users)
+    users = users[:sample]
+    accounts = {a.id: a for a in await Account.filter(id__in=users)}
+    popular_pool = max(K + max((len(liked.get(u, ())) for u in users), default=0), 200)
+
+    lists: dict[str, list[list[int]]] = {"personalized": [], "chronological": [], "popularity": []}
+    coverage: list[float] = []
+    began = time.perf_counter()
+    for user in users:
+        viewer = accounts[user]
+        seen_before = liked.get(user, set())
+        page = await feed.page(viewer)
+        lists["personalized"].append([p.id for p in page.posts])
+        candidates = {r.post_id for r in await feed.rank(viewer)}
+        coverage.append(len(held[user] & candidates) / len(held[user]))
+        newest = await chronological.page(viewer, limit=K + len(seen_before))
+        lists["chronological"].append(_skip(newest, seen_before))
+        hottest = (
+            await Post.filter(visible_to(user))
+            .order_by("-hot", "-id")
+            .limit(popular_pool)
+            .values_list("id", flat=True)
+        )
+        lists["popularity"].append([i for i in hottest if i not in seen_before][:K])
+    elapsed = time.perf_counter() - began
+
+    print(
+        f"\nQuality on {len(users)} users with held-out likes "
+        f"(held out: {sum(len(held[u]) for u in users):,} likes; {elapsed:.1f} s)"
+    )
+    scores = {}
+    for name, ranked in lists.items():
+        recall = statistics.fmean(
+            recall_at(r, held[u], K) for r, u in zip(ranked, users, strict=True)
+        )
+        ndcg = statistics.fmean(ndcg_at(r, held[u], K) for r, u in zip(ranked, users, strict=True))
+        scores[name] = (recall, ndcg)
+        print(f"  {name:<14} recall@{K} {recall:.4f}   nDCG@{K} {ndcg:.4f}")
+    print(
+        f"  held-out posts among the personalized candidates: {statistics.fmean(coverage):.1%}"
+        " (the recall any ordering of them could reach)"
+    )
+    ours = scores["personalized"]
+    for name, goal in (("chronological", 2.0), ("popularity", 1.3)):
+        base = scores[name]
+        print(
+            f"  personalized / {name:<13} recall@{K} {_ratio(ours[0], base[0])}"
+            f"  nDCG@{K} {_ratio(ours[1], base[1])}   (goal recall ≥ {goal}×: "
+            f"{'met' if base[0] and ours[0] / base[0] >= goal else 'MISSED'})"
+        )
+
+
+def _skip(posts: list[Post], liked: set[int]) -> list[int]:
+    return [p.id for p in posts if p.id not in liked][:K]
+
+
+def _ratio(ours: float, base: float) -> str:
+    return f"{ours / base:5.2f}×" if base else "  n/a"
+
+
+async def speed(dataset: Dataset, now: float, sample: int, seed: int, postgres: bool) -> None:
+    feed = PersonalizedFeed(HashedNgramEmbedder(), FakeClock(stamp(now)), page_size=K)
+    connection = connections.get("postgres" if postgres else "sqlite")
+    plain = LATEST_FROM_FOLLOWEES.format(p="$1" if postgres else "?")
+    following = np.unique(dataset.follows[:, 0])
+    rng = random.Random(seed)
+    users = rng.sample(following.tolist(), min(sample, len(following)))
+    accounts = {a.id: a for a in await Account.filter(id__in=users)}
+    for user in users[:10]:  # warm up caches and prepared statements
+        await feed.page(accounts[user])
+        await connection.execute_query_dict(plain, [user])
+    # The dataset read into this process (hundreds of thousands of objects) is no part of a
+    # server, but each full garbage collection scans it: ~70 ms pauses at 100k posts that
+    # landed in whichever timing was running. Frozen, they are left out of collections.
+    gc.collect()
+    gc.freeze()
+    ours: list[float] = []
+    theirs: list[float] = []
+
+    async def page(user: int) -> None:
+        began = time.perf_counter()
+        await feed.page(accounts[user])
+        ours.append(time.perf_counter() - began)
+
+    async def latest(user: int) -> None:
+        began = time.perf_counter()
+        await connection.execute_query_dict(plain, [user])
+        theirs.append(time.perf_counter() - began)
+
+    for number, user in enumerate(users):
+        # Both read the same followees' posts: whichever runs second finds them cached, so
+        # the order alternates.
+        first, second = (page, latest) if number % 2 == 0 else (latest, page)
+        await first(user)
+        await second(user)
+    print(f"\nSpeed over {len(users)} users ({'PostgreSQL' if postgres else 'SQLite'})")
+    for name, times in (("/feed page", ours), ("latest 20 from followees", theirs)):
+        print(f"  {name:<26} p50 {_ms(times, 50)}  p99 {_ms(times, 99)}")
+    p99_ours, p99_theirs = np.percentile(ours, 99), np.percentile(theirs, 99)
+    print(
+        f"  ratio p99 {p99_ours / p99_theirs:.1f}×  (goal ≤ 2×)   "
+        f"ratio p50 {np.percentile(ours, 50) / np.percentile(theirs, 50):.1f}×"
+    )
+
+
+def _ms(times: list[float], q: int) -> str:
+    return f"{np.percentile(times, q) * 1000:7.1f} ms"
+
+
+async def run(args: argparse.Namespace) -> None:
+    began = time.perf_counter()
+    dataset = read(args.dataset)
+    end = float(max(dataset.likes[:, 2].max(initial=0), dataset.post_created.max(initial=0)))
+    if args.split == "time":
+        now = end - args.window_days * 86_400
+        dataset, train, held = split_at(dataset, now)
+    elif args.split == "user":
+        now = end + 60
+        train, held = hold_out(dataset.likes, fraction=args.hold_out)
+    else:  # everything loaded, nothing held out (speed only)
+        now, train, held = end + 60, dataset.likes, {}
+    print(
+        f"{dataset.summary()} (read in {time.perf_counter() - began:.1f} s); "
+        f"training likes {len(train):,}, held out {sum(map(len, held.values())):,} "
+        f"of {len(held):,} users ({args.split} split); clock at {stamp(now):%Y-%m-%d %H:%M} UTC"
+    )
+    url, folder = await prepare(args.database_url, args.reuse)
+    database = Database(url)
+    await database.open()
+    try:
+        if not args.reuse:
+            began = time.perf_counter()
+            loaded = await load(
+                dataset,
+                train,
+                HashedNgramEmbedder(),
+                now=now,
+                postgres=is_postgres(url),
+                terms=not args.skip_terms,
+            )
+            print(f"loaded in {time.perf_counter() - began:.1f} s: {loaded.summary()}")
+        if args.quality and held:
+            await quality(dataset, held, train, now, args.sample, args.seed)
+        if args.speed:
+            await speed(dataset, now, args.speed_sample, args.seed, is_postgres(url))
+    finally:
+        await database.close()
+    if folder is not None and not args.keep:
+        for path in folder.iterdir():
+            path.unlink()
+        folder.rmdir()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dataset", type=Path, required=True)
+    parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="the database is already loaded from this dataset: skip loading",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the SQLite file")
+    parser.add_argument(
+        "--split",
+        choices=("time", "user", "none"),
+        default="time",
+        help="time: likes after a cut are held out; user: each user's last 20 %%; "
+        "none: everything loaded (speed only)",
+    )
+    parser.add_argument("--window-days", type=float, default=2.0, help="time split: test days")
+    parser.add_argument("--hold-out", type=float, default=0.2, help="user split: fraction")
+    parser.add_argument("--sample", type=int, default=500, help="users in the quality run")
+    parser.add_argument("--no-quality", dest="quality", action="store_false")
+    parser.add_argument("--speed", action="store_true")
+    parser.add_argument("--speed-sample", type=int, default=300)
+    parser.add_argument(
+        "--skip-terms",
+        action="store_true",
+        help="do not load post terms (only /feed tune and search use them)",
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
