@@ -21,7 +21,13 @@ from core.persistence.models import OutboxMessage, Post
 from core.settings import Settings
 from tests.adapters.discord.conftest import DiscordWorld, fake_discord, world
 from tests.adapters.discord.test_generation import post_publicly, preview_of
-from tests.adapters.telegram.conftest import Telegram, fake_api, messages, telegram
+from tests.adapters.telegram.conftest import (
+    Telegram,
+    fake_api,
+    messages,
+    telegram,
+    telegram_settings,
+)
 from tests.adapters.telegram.test_imagine import preview_in
 from tests.support.telegram import FakeBotApi
 
@@ -30,13 +36,7 @@ __all__ = ["fake_api", "fake_discord", "telegram", "world"]  # fixtures used bel
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, fake_api: FakeBotApi) -> Settings:
-    return Settings(
-        MOSAIC_DATA_DIR=tmp_path / "data",
-        MOSAIC_DATABASE_URL=database_url,
-        TELEGRAM_BOT_TOKEN=fake_api.token,
-        TELEGRAM_API_BASE_URL=fake_api.base_url,
-        _env_file=None,
-    )
+    return telegram_settings(tmp_path, database_url, fake_api)
 
 
 async def telegram_post(telegram: Telegram, user: Any, prompt: str, job: int) -> dict[str, Any]:

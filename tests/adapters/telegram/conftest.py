@@ -113,15 +113,23 @@ async def fake_api() -> AsyncIterator[FakeBotApi]:
     await fake.stop()
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str, fake_api: FakeBotApi) -> Settings:
+def telegram_settings(
+    tmp_path: Path, database_url: str, fake_api: FakeBotApi, **extra: Any
+) -> Settings:
+    """Settings for a bot that talks to the fake Bot API (`extra`: more settings)."""
     return Settings(
         MOSAIC_DATA_DIR=tmp_path / "data",
         MOSAIC_DATABASE_URL=database_url,
         TELEGRAM_BOT_TOKEN=fake_api.token,
         TELEGRAM_API_BASE_URL=fake_api.base_url,
         _env_file=None,
+        **extra,
     )
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, fake_api: FakeBotApi) -> Settings:
+    return telegram_settings(tmp_path, database_url, fake_api)
 
 
 @pytest.fixture

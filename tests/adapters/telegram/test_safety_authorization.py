@@ -28,7 +28,7 @@ from core.persistence.models import (
 from core.safety import Standing
 from core.settings import Settings
 from core.social import Origin
-from tests.adapters.telegram.conftest import Telegram
+from tests.adapters.telegram.conftest import Telegram, telegram_settings
 from tests.support.images import png_bytes
 from tests.support.telegram import FakeBotApi
 from tests.support.telegram.server import FakeChat, FakeUser
@@ -39,13 +39,11 @@ ROLES = ("owner", "other", "admin_here", "admin_elsewhere", "global_mod", "banne
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, fake_api: FakeBotApi) -> Settings:
-    return Settings(
-        MOSAIC_DATA_DIR=tmp_path / "data",
-        MOSAIC_DATABASE_URL=database_url,
-        TELEGRAM_BOT_TOKEN=fake_api.token,
-        TELEGRAM_API_BASE_URL=fake_api.base_url,
+    return telegram_settings(
+        tmp_path,
+        database_url,
+        fake_api,
         MOSAIC_GLOBAL_MODERATORS="gmod",
-        _env_file=None,
     )
 
 

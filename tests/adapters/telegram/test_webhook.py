@@ -12,7 +12,7 @@ from bot.bootstrap import App, build_telegram
 from core.errors import ConfigurationError
 from core.persistence.models import Follow
 from core.settings import Settings
-from tests.adapters.telegram.conftest import Telegram, texts
+from tests.adapters.telegram.conftest import Telegram, telegram_settings, texts
 from tests.support.telegram import FakeBotApi
 
 SECRET = "s3cret_-Token"
@@ -21,15 +21,13 @@ PATH = "/telegram/hook"
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, fake_api: FakeBotApi) -> Settings:
-    return Settings(
-        MOSAIC_DATA_DIR=tmp_path / "data",
-        MOSAIC_DATABASE_URL=database_url,
-        TELEGRAM_BOT_TOKEN=fake_api.token,
-        TELEGRAM_API_BASE_URL=fake_api.base_url,
+    return telegram_settings(
+        tmp_path,
+        database_url,
+        fake_api,
         TELEGRAM_WEBHOOK_URL=f"https://mosaic.example{PATH}",
         TELEGRAM_WEBHOOK_SECRET=SECRET,
         TELEGRAM_WEBHOOK_LISTEN="127.0.0.1:0",
-        _env_file=None,
     )
 
 
