@@ -294,3 +294,44 @@ async def test_a_german_chat_gets_a_german_digest(
     assert digest.title == "📰 Digest für alice vom 06.01.2026"
     assert digest.footer.startswith("KI-generierte Bilder")
     assert digest.buttons[0][1].label == "❤ Nr. 1"
+
+
+async def test_the_overall_limit_is_waited_for_once_not_per_waiting_chat(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Hundreds of chats held by the overall limit: each send looks at a few chats' turns,
+    not at every chat waiting behind it (that was O(chats) per message and never yielded)."""
+    from core.delivery import OutboxItem, PaceLimits, Pacer
+    from core.domain import Platform
+    from scheduler.sender import MonotonicTimer
+
+    chats = 300
+    looked_at = 0
+    chat_ready_at = Pacer.chat_ready_at
+
+    def counting(self: Pacer, chat: str, group: bool, now: float) -> float:
+        nonlocal looked_at
+        looked_at += 1
+        return chat_ready_at(self, chat, group, now)
+
+    monkeypatch.setattr(Pacer, "chat_ready_at", counting)
+    messenger = RecordingMessenger()
+    limits = PaceLimits(
+        overall_per_second=3_000, chat_interval=1.0, window_messages=20, window_seconds=60.0
+    )
+    sender = app.add_messenger(Platform.CONSOLE, messenger, limits=limits, timer=MonotonicTimer())
+    await app.outbox.add(
+        [
+            OutboxItem(
+                platform=Platform.CONSOLE,
+                chat_key=f"c{n}",
+                target={"chat_id": f"c{n}"},
+                reply={"text": f"hello {n}"},
+                dedupe_key=f"fan:{n}",
+            )
+            for n in range(chats)
+        ]
+    )
+    await deliver(app, sender)
+    assert messenger.calls == chats
+    assert looked_at < 10 * chats, f"{looked_at} looks at chats' turns for {chats} messages"
