@@ -7,7 +7,7 @@ Hidden posts are kept; deletion releases the image like an author's own delete.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -162,24 +162,9 @@ class Moderation:
             raise InvalidInput("error.out_of_range", field="hours", low=1, high=MAX_MUTE_HOURS)
         reason = _reason(reason)
         until = self._clock.now() + timedelta(hours=hours)
-        async with in_transaction():
-            await self.sanctions.impose(
-                user,
-                SanctionKind.MUTE,
-                platform=place.platform,
-                server_id=place.server_id,
-                until=until,
-                reason=reason,
-                by=standing.account,
-            )
-            await self.audit.record(
-                standing.account,
-                f"mute {hours}h",
-                f"user:{user.id}",
-                place=place,
-                subject=user,
-                reason=reason,
-            )
+        await self._sanction(
+            standing, user, SanctionKind.MUTE, f"mute {hours}h", place, until, reason
+        )
         await self._notifier.notify(user.id, "notice.muted", until=when(until), reason=reason)
         return when(until)
 
@@ -194,26 +179,36 @@ class Moderation:
             if place.server_id is None:
                 raise InvalidInput("error.server_only")
         reason = _reason(reason)
+        action = "ban global" if everywhere else "ban"
+        await self._sanction(standing, user, SanctionKind.BAN, action, place, None, reason)
+        key = "notice.banned_everywhere" if everywhere else "notice.banned_here"
+        await self._notifier.notify(user.id, key, reason=reason)
+
+    async def _sanction(
+        self,
+        standing: Standing,
+        user: Account,
+        kind: SanctionKind,
+        action: str,
+        place: Jurisdiction,
+        until: datetime | None,
+        reason: str,
+    ) -> None:
+        """Impose a sanction and write it to the audit log, together or not at all."""
         async with in_transaction():
             await self.sanctions.impose(
                 user,
-                SanctionKind.BAN,
+                kind,
                 platform=place.platform,
                 server_id=place.server_id,
-                until=None,
+                until=until,
                 reason=reason,
                 by=standing.account,
             )
+            key = f"user:{user.id}"
             await self.audit.record(
-                standing.account,
-                "ban" if not everywhere else "ban global",
-                f"user:{user.id}",
-                place=place,
-                subject=user,
-                reason=reason,
+                standing.account, action, key, place=place, subject=user, reason=reason
             )
-        key = "notice.banned_everywhere" if everywhere else "notice.banned_here"
-        await self._notifier.notify(user.id, key, reason=reason)
 
 
 def _reason(text: str) -> str:
