@@ -16,6 +16,9 @@ quoting) and an optional `meta.json`:
 - `prompt` and `caption` are free text (`#tags` are written in them, as users do).
 - a (follower, followee) or (user, post) pair appears at most once; nobody follows themselves.
 - `meta.json` (optional) describes how the data was made; benchmarks do not need it.
+- `hidden.npz` (optional, generator-specific: `bench/workload.py` writes it) holds the
+  variables the data was drawn from; benchmarks never need it (`bench.ranking` uses it, when
+  there, for the ceiling of its quality ratios).
 
 Numbers are read with numpy (`users`, `follows`, `likes` as int64 arrays), posts' texts as
 Python lists, so a few million rows load in seconds.

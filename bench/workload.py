@@ -25,12 +25,16 @@ The model (all vectorized with numpy; the same seed gives the same files):
   and likes of one's own posts are dropped.
 
 `meta.json` records the arguments and each user's main topic (for looking at the data).
+`hidden.npz` (see `Hidden`) holds what the files do not show: each user's taste and activity,
+each post's topic and quality, and the like process's constants, so that `bench/oracle.py` can
+replay that process. Benchmarks never need it.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,6 +52,36 @@ SOCIAL_AGE = 1.5 * DAY
 TASTE_AGE = 2.0 * DAY
 WINDOW = 24  # posts of one topic around the moment, among which quality decides
 OVERDRAW = 1.3  # draw more likes than wanted: repeats and own posts are dropped
+HIDDEN = "hidden.npz"
+
+
+@dataclass(slots=True)
+class Hidden:
+    """The generator's hidden variables and constants: enough to replay its like process.
+
+    Users and posts are indexed from 0 (user id − 1, post id − 1)."""
+
+    taste: np.ndarray  # (users, topics): each user's topic mixture
+    activity: np.ndarray  # (users,): likers are drawn in proportion to it
+    topic: np.ndarray  # (posts,)
+    quality: np.ndarray  # (posts,)
+    draws: int  # the like draws the likes came from (dropped ones too: repeats, none found…)
+    begin: int  # the moments of the draws are uniform in [begin, end)
+    end: int
+    social: float = SOCIAL
+    social_age: float = SOCIAL_AGE
+    taste_age: float = TASTE_AGE
+    window: int = WINDOW
+
+    def save(self, directory: Path) -> None:
+        values = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
+        np.savez_compressed(directory / HIDDEN, **values)
+
+    @classmethod
+    def load(cls, directory: Path) -> Hidden:
+        with np.load(directory / HIDDEN) as stored:
+            values = {f.name: stored[f.name] for f in fields(cls)}
+        return cls(**{k: v.item() if v.ndim == 0 else v for k, v in values.items()})
 
 
 def generate(
@@ -59,6 +93,23 @@ def generate(
     weeks: int = 8,
     follows_per_user: float = 20.0,
 ) -> Dataset:
+    """A workload in the format of `bench/dataset.py` (see the module's docstring)."""
+    dataset, _ = simulate(
+        users, posts, likes, seed=seed, weeks=weeks, follows_per_user=follows_per_user
+    )
+    return dataset
+
+
+def simulate(
+    users: int,
+    posts: int,
+    likes: int,
+    *,
+    seed: int = 1,
+    weeks: int = 8,
+    follows_per_user: float = 20.0,
+) -> tuple[Dataset, Hidden]:
+    """`generate`'s workload and the hidden variables it was drawn from."""
     rng = np.random.default_rng(seed)
     names = list(TOPICS)
     k = len(names)
@@ -79,15 +130,16 @@ def generate(
     quality = rng.lognormal(0.0, 0.8, posts) * fame[author] ** 0.3
     prompts, captions = _texts(rng, names, topic, favourite_style[author])
 
+    hidden = Hidden(taste, activity, topic, quality, draws=0, begin=START + DAY, end=end)
+    process = LikeProcess(hidden, follows, author, created)
     like_rows = np.zeros((0, 3), dtype=np.int64)
-    overdraw = OVERDRAW
+    overdraw, draws = OVERDRAW, 0
     while len(like_rows) < likes and overdraw < 8:  # repeats dropped: draw more
-        like_rows = _likes(
-            rng, likes, overdraw, taste, activity, follows, author, created, topic, quality, end
-        )
+        like_rows, draws = _likes(rng, process, likes, int(likes * overdraw) + 16)
         overdraw *= 1.25
+    hidden = replace(hidden, draws=draws)
     ids = np.arange(1, users + 1, dtype=np.int64)
-    return Dataset(
+    dataset = Dataset(
         user_ids=ids,
         handles=[f"user{i}" for i in range(1, users + 1)],
         user_created=user_created.astype(np.int64),
@@ -112,6 +164,7 @@ def generate(
             "main_topic": main_topic.tolist(),
         },
     )
+    return dataset, hidden
 
 
 def _pick(rng: np.random.Generator, weights: np.ndarray, count: int) -> np.ndarray:
@@ -181,67 +234,88 @@ def _texts(
     return prompts, captions
 
 
+class LikeProcess:
+    """Where the generator's likes go: given who likes and when, which post (or none).
+
+    `follows` rows are (follower, followee, …) and `author` / `created` are per post, all
+    indexed from 0; the indexes the choice searches are built once."""
+
+    def __init__(
+        self, hidden: Hidden, follows: np.ndarray, author: np.ndarray, created: np.ndarray
+    ) -> None:
+        self.hidden, self.author, self.created = hidden, author, created
+        follows = follows[np.lexsort((follows[:, 1], follows[:, 0]))]
+        self.followee = follows[:, 1]
+        self.starts = np.searchsorted(follows[:, 0], np.arange(len(hidden.taste) + 1))
+        self.span = hidden.end + 1  # keys: group × span + time
+        self.by_author = np.lexsort((created, author))
+        self.author_keys = author[self.by_author] * self.span + created[self.by_author]
+        topic = hidden.topic
+        self.by_topic = np.lexsort((created, topic))
+        self.topic_bounds = np.searchsorted(
+            topic[self.by_topic], np.arange(hidden.taste.shape[1] + 1)
+        )
+        self.topic_keys = topic[self.by_topic] * self.span + created[self.by_topic]
+
+    def choose(self, rng: np.random.Generator, liker: np.ndarray, moment: np.ndarray) -> np.ndarray:
+        """The post each `liker` likes at `moment`, or -1: none found, not accepted, one's
+        own or not made yet. With probability `social` a followee's latest post before
+        moment − Exp(`social_age`), accepted with probability 0.2 + 0.8 × the liker's
+        relative taste for its topic; otherwise a topic from the liker's taste and, among
+        the `window` posts of that topic made just before moment − Exp(`taste_age`), the
+        one of highest log(quality) + Gumbel noise."""
+        hidden, author, created = self.hidden, self.author, self.created
+        taste, topic = hidden.taste, hidden.topic
+        post = np.full(len(liker), -1, dtype=np.int64)
+        social = rng.random(len(liker)) < hidden.social
+
+        starts = self.starts
+        rows = np.flatnonzero(social & (starts[liker + 1] > starts[liker]))
+        lo, hi = starts[liker[rows]], starts[liker[rows] + 1]
+        followee = self.followee[lo + (rng.random(len(rows)) * (hi - lo)).astype(np.int64)]
+        target = moment[rows] - rng.exponential(hidden.social_age, len(rows)).astype(np.int64)
+        at = np.searchsorted(self.author_keys, followee * self.span + target, side="right") - 1
+        chosen = self.by_author[np.maximum(at, 0)]
+        found = (at >= 0) & (author[chosen] == followee)
+        relative = taste[liker[rows], topic[chosen]] / taste[liker[rows]].max(axis=1)
+        accept = found & (rng.random(len(rows)) < 0.2 + 0.8 * relative)
+        post[rows[accept]] = chosen[accept]
+
+        rows = np.flatnonzero(~social)
+        want_topic = _from_mixture(rng, taste, liker[rows])
+        target = moment[rows] - rng.exponential(hidden.taste_age, len(rows)).astype(np.int64)
+        at = np.searchsorted(self.topic_keys, want_topic * self.span + target, side="right") - 1
+        offsets = at[:, None] - np.arange(hidden.window)[None, :]
+        valid = offsets >= self.topic_bounds[want_topic][:, None]
+        window = self.by_topic[np.maximum(offsets, 0)]
+        gumbel = -np.log(-np.log(rng.random(window.shape)))
+        score = np.where(valid, np.log(hidden.quality[window]) + gumbel, -np.inf)
+        best = score.argmax(axis=1)
+        ok = valid[np.arange(len(rows)), best]
+        post[rows[ok]] = window[np.arange(len(rows)), best][ok]
+
+        made = post >= 0
+        made[made] = (author[post[made]] != liker[made]) & (created[post[made]] < moment[made])
+        return np.where(made, post, -1)
+
+
 def _likes(
-    rng: np.random.Generator,
-    wanted: int,
-    overdraw: float,
-    taste: np.ndarray,
-    activity: np.ndarray,
-    follows: np.ndarray,
-    author: np.ndarray,
-    created: np.ndarray,
-    topic: np.ndarray,
-    quality: np.ndarray,
-    end: int,
-) -> np.ndarray:
-    users, posts = len(taste), len(author)
-    draws = int(wanted * overdraw) + 16
-    liker = _pick(rng, activity, draws)
-    moment = rng.integers(START + DAY, end, size=draws)
-    post = np.full(draws, -1, dtype=np.int64)
-
-    social = rng.random(draws) < SOCIAL
-    # Social: a recent post of a followee (posts sorted by author, then time).
-    order = np.lexsort((created, author))
-    keys = author[order] * (end + 1) + created[order]
-    starts = np.searchsorted(follows[:, 0], np.arange(users + 1))
-    rows = np.flatnonzero(social & (starts[liker + 1] > starts[liker]))
-    lo, hi = starts[liker[rows]], starts[liker[rows] + 1]
-    followee = follows[lo + (rng.random(len(rows)) * (hi - lo)).astype(np.int64), 1]
-    target = moment[rows] - rng.exponential(SOCIAL_AGE, len(rows)).astype(np.int64)
-    at = np.searchsorted(keys, followee * (end + 1) + target, side="right") - 1
-    found = (at >= 0) & (author[order[np.maximum(at, 0)]] == followee)
-    chosen = order[np.maximum(at, 0)]
-    relative = taste[liker[rows], topic[chosen]] / taste[liker[rows]].max(axis=1)
-    accept = found & (rng.random(len(rows)) < 0.2 + 0.8 * relative)
-    post[rows[accept]] = chosen[accept]
-
-    # Taste × popularity × recency: a topic from the taste, then quality among recent posts.
-    rows = np.flatnonzero(~social)
-    want_topic = _from_mixture(rng, taste, liker[rows])
-    target = moment[rows] - rng.exponential(TASTE_AGE, len(rows)).astype(np.int64)
-    by_topic = np.lexsort((created, topic))
-    sorted_topic = topic[by_topic]
-    bounds = np.searchsorted(sorted_topic, np.arange(taste.shape[1] + 1))
-    tkeys = topic[by_topic] * (end + 1) + created[by_topic]
-    at = np.searchsorted(tkeys, want_topic * (end + 1) + target, side="right") - 1
-    first = bounds[want_topic]
-    offsets = at[:, None] - np.arange(WINDOW)[None, :]
-    valid = offsets >= first[:, None]
-    window = by_topic[np.maximum(offsets, 0)]
-    gumbel = -np.log(-np.log(rng.random(window.shape)))
-    score = np.where(valid, np.log(quality[window]) + gumbel, -np.inf)
-    best = score.argmax(axis=1)
-    ok = valid[np.arange(len(rows)), best]
-    post[rows[ok]] = window[np.arange(len(rows)), best][ok]
-
-    keep = (post >= 0) & (author[np.maximum(post, 0)] != liker)
-    keep &= created[np.maximum(post, 0)] < moment
-    liker, post, moment = liker[keep], post[keep], moment[keep]
-    _, first_seen = np.unique(liker * posts + post, return_index=True)
+    rng: np.random.Generator, process: LikeProcess, wanted: int, draws: int
+) -> tuple[np.ndarray, int]:
+    """Up to `wanted` likes (liker, post, moment) by time, from the first of `draws` draws
+    (repeats dropped), and how many draws they came from."""
+    hidden = process.hidden
+    liker = _pick(rng, hidden.activity, draws)
+    moment = rng.integers(hidden.begin, hidden.end, size=draws)
+    post = process.choose(rng, liker, moment)
+    kept = np.flatnonzero(post >= 0)
+    liker, post, moment = liker[kept], post[kept], moment[kept]
+    _, first_seen = np.unique(liker * len(process.author) + post, return_index=True)
     first_seen = np.sort(first_seen)[:wanted]
+    if len(first_seen) == wanted and wanted:
+        draws = int(kept[first_seen[-1]]) + 1
     table = np.column_stack([liker[first_seen], post[first_seen], moment[first_seen]])
-    return table[np.argsort(table[:, 2], kind="stable")].astype(np.int64)
+    return table[np.argsort(table[:, 2], kind="stable")].astype(np.int64), draws
 
 
 def main() -> None:
@@ -255,7 +329,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     began = time.perf_counter()
-    dataset = generate(
+    dataset, hidden = simulate(
         args.users,
         args.posts,
         args.likes,
@@ -265,6 +339,7 @@ def main() -> None:
     )
     made = time.perf_counter()
     write(dataset, args.out)
+    hidden.save(args.out)
     print(
         f"{dataset.summary()} → {args.out} "
         f"(generated in {made - began:.1f} s, written in {time.perf_counter() - made:.1f} s)"
