@@ -9,7 +9,7 @@ uses, batched instead of one post at a time:
   `newcomer` for each author's first `NEWCOMER_POSTS` posts, terms from `post_terms`;
 - taste profiles: the decayed sums `TasteKeeper` keeps on every write — likes (weight 1),
   one's own posts (0.5) and follows (0.5 × the followee's latest posts) — computed at once
-  with `bulk_tastes`, and the author, bucket and engaged-post maps with the same decay and
+  with `bulk_tastes`, and the author, bucket, #tag and engaged-post maps with the same decay and
   the same caps (`TasteState.write`). `terms` (only for `/suggest prompts`) stay empty, and
   a follow's vector uses the followee's latest posts at load time, not at follow time.
 
@@ -39,10 +39,11 @@ from core.feed.taste import (
     MAX_ENGAGED,
     OWN_POST_WEIGHT,
     SIGNAL_WEIGHT,
+    TAGS_PER_POST,
     TasteState,
     bulk_tastes,
 )
-from core.feed.text import post_terms
+from core.feed.text import post_terms, tags
 from core.persistence.models import TasteProfile
 from core.social.taste import Signal
 
@@ -240,6 +241,7 @@ async def load(
             "authors",
             "buckets",
             "terms",
+            "tags",
             "engaged",
             "steering_text",
             "steering",
@@ -255,6 +257,7 @@ async def load(
                 json.dumps(p.authors),
                 json.dumps(p.buckets),
                 "{}",
+                json.dumps(p.tags),
                 json.dumps(p.engaged),
                 "",
                 "[]",
@@ -358,6 +361,13 @@ def tastes(
         np.concatenate([like_decay, own_decay]),
         count,
     )
+    tag_maps = _tag_sums(
+        dataset,
+        np.concatenate([likers, authors_rows]),
+        np.concatenate([liked, np.arange(len(authors_rows))]),
+        np.concatenate([like_decay, own_decay]),
+        count,
+    )
     order = np.lexsort((likes[:, 2], likers))
     bounds = np.searchsorted(likers[order], np.arange(count + 1))
     liked_ids = likes[order, 1]
@@ -365,7 +375,7 @@ def tastes(
     profiles = []
     moment = stamp(now)
     for row in range(count):
-        if total[row] <= 0 and not author_maps[row] and not bucket_maps[row]:
+        if total[row] <= 0 and not (author_maps[row] or bucket_maps[row] or tag_maps[row]):
             continue
         state = TasteState(
             model=model if total[row] > 0 else None,
@@ -373,6 +383,7 @@ def tastes(
             weight=float(total[row]),
             authors=author_maps[row],
             buckets=bucket_maps[row],
+            tags=tag_maps[row],
             engaged=liked_ids[bounds[row] : bounds[row + 1]][-MAX_ENGAGED:].tolist(),
             updated_at=moment,
         )
@@ -394,6 +405,28 @@ def _latest_mean(
     np.add.at(sums, authors[keep], vectors[keep].astype(np.float32))
     counts = np.bincount(authors[keep], minlength=count)
     return sums / np.maximum(counts, 1)[:, None]
+
+
+def _tag_sums(
+    dataset: Dataset, owners: np.ndarray, posts: np.ndarray, weights: np.ndarray, count: int
+) -> list[dict]:
+    """Per owner, #tag → summed weight, each post's weight shared by its first tags (as
+    `TasteState.add` does with a signal's tags). `posts` are row numbers of the dataset."""
+    names: dict[str, int] = {}
+    post_tags = [
+        [names.setdefault(t, len(names)) for t in tags(f"{prompt}\n{caption}")[:TAGS_PER_POST]]
+        for prompt, caption in zip(dataset.prompts, dataset.captions, strict=True)
+    ]
+    sizes = np.array([len(t) for t in post_tags], dtype=np.int64)
+    flat = np.array([code for t in post_tags for code in t], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    repeat = sizes[posts]
+    rows = np.repeat(np.arange(len(posts)), repeat)
+    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    keys = flat[starts[posts[rows]] + offsets] if len(rows) else np.zeros(0, dtype=np.int64)
+    coded = _sums(owners[rows], keys, weights[rows] / repeat[rows], count)
+    by_code = list(names)
+    return [{by_code[int(code)]: value for code, value in m.items()} for m in coded]
 
 
 def _sums(owners: np.ndarray, keys: np.ndarray, weights: np.ndarray, count: int) -> list[dict]:

@@ -6,11 +6,12 @@ statement (the ORM has no UNION, hence plain SQL that runs on SQLite and Postgre
 | source     | what                                                     | index                  |
 |------------|----------------------------------------------------------|------------------------|
 | `follows`  | whom the viewer follows (for ranking, not a candidate)   | follow unique          |
-| `network`  | newest posts of followees and the viewer's own, of the   | post(author, created)  |
-|            | last two weeks                                           |                        |
+| `network`  | the latest few posts of each followee and the viewer's   | post(author, created)  |
+|            | own, of the last two weeks, newest first                 |                        |
 | `similar`  | hottest public posts in the viewer's taste buckets       | post(bucket, hot)      |
 | `trending` | hottest public posts (engagement, decayed by age)        | post(audience, hot)    |
 | `fresh`    | newest public posts among their authors' first ones      | post(newcomer, created)|
+| `tags`     | newest posts with the #tags the viewer engaged with most | post_term(term, post)  |
 | `tagged`   | newest posts tagged or worded like the viewer's tuning   | post_term(term, post)  |
 | `peers`    | posts liked lately by the latest people who liked what   | reaction(post, …),     |
 |            | the viewer engaged with lately (co-engagement)           | reaction(account, at)  |
@@ -39,10 +40,12 @@ from core.persistence.models import Post
 @dataclass(frozen=True, slots=True)
 class SourceLimits:
     network: int = 80
+    network_per_author: int = 3
     similar_per_bucket: int = 40
     trending: int = 80
     fresh: int = 20
     tagged_per_term: int = 20
+    per_liked_tag: int = 30
     peer_likers: int = 100
     peer_likes: int = 150
     network_window: timedelta = timedelta(days=14)  # older posts score near zero anyway
@@ -80,6 +83,7 @@ async def gather(
     *,
     buckets: list[int],
     terms: list[str],
+    tags: Sequence[str] = (),
     now: datetime,
     engaged: Sequence[int] = (),
     limits: SourceLimits = SourceLimits(),
@@ -90,18 +94,7 @@ async def gather(
     parts = [
         f"SELECT 'follows' AS source, followee_id AS id FROM follow "
         f"WHERE follower_id = {sql.param(viewer_id)}",
-        _top(
-            "network",
-            "post",
-            # The viewer's own id goes inside the IN, not in an OR beside it: with the OR,
-            # PostgreSQL walks the whole post(created_at) index backwards filtering (0.3 s
-            # at a million posts); without it, it looks up each followee's posts by index.
-            f"author_id IN (SELECT followee_id FROM follow WHERE follower_id = "
-            f"{sql.param(viewer_id)} UNION ALL SELECT {sql.param(viewer_id)}) "
-            f"AND created_at >= {sql.param(now - limits.network_window)} AND deleted_at IS NULL",
-            "created_at DESC",
-            limits.network,
-        ),
+        _network(sql, viewer_id, now, limits),
         _top(
             "trending",
             "post",
@@ -127,6 +120,17 @@ async def gather(
                 f"AND audience = {sql.param(public)} AND deleted_at IS NULL",
                 "hot DESC, id DESC",
                 limits.similar_per_bucket,
+            )
+        )
+    for tag in tags:
+        parts.append(
+            _top(
+                "tags",
+                "post_term",
+                f"term = {sql.param(tag)} AND tag = {sql.param(True)}",
+                "post_id DESC",
+                limits.per_liked_tag,
+                column="post_id",
             )
         )
     for term in terms:
@@ -163,6 +167,26 @@ def _top(source: str, table: str, where: str, order: str, limit: int, *, column:
     return (
         f"SELECT '{source}' AS source, id FROM (SELECT {column} AS id FROM {table} "
         f"WHERE {where} ORDER BY {order} LIMIT {int(limit)}) AS {{alias}}"
+    )
+
+
+def _network(sql: _Statement, viewer_id: int, now: datetime, limits: SourceLimits) -> str:
+    """The `network` source: the latest `network_per_author` posts of each followee (and of
+    the viewer), newest first, so one prolific followee cannot crowd out the others."""
+    # The viewer's own id goes inside the IN, not in an OR beside it: with the OR, PostgreSQL
+    # walks the whole post(created_at) index backwards filtering (0.3 s at a million posts);
+    # without it, it looks up each followee's posts by index.
+    latest = (
+        f"SELECT id, created_at, ROW_NUMBER() OVER "
+        f"(PARTITION BY author_id ORDER BY created_at DESC, id DESC) AS nth FROM post "
+        f"WHERE author_id IN (SELECT followee_id FROM follow WHERE follower_id = "
+        f"{sql.param(viewer_id)} UNION ALL SELECT {sql.param(viewer_id)}) "
+        f"AND created_at >= {sql.param(now - limits.network_window)} AND deleted_at IS NULL"
+    )
+    return (
+        f"SELECT 'network' AS source, id FROM (SELECT id FROM ({latest}) AS {{alias}}n "
+        f"WHERE nth <= {int(limits.network_per_author)} ORDER BY created_at DESC "
+        f"LIMIT {int(limits.network)}) AS {{alias}}"
     )
 
 

@@ -57,6 +57,7 @@ SEEN_MEMORY = 500  # posts remembered as shown, per viewer
 SAVE_ATTEMPTS = 3
 MAX_JUMP = 20  # `/feed 30` on a fresh session ranks at most this many pages ahead
 BUCKETS_FROM_HISTORY, BUCKETS_FROM_TASTE, BUCKETS_MAX = 3, 2, 6
+LIKED_TAGS = 4  # the viewer's favourite #tags whose newest posts are candidates
 TAGGED_TERMS_MAX = 4
 
 FEATURE_FIELDS = (
@@ -207,6 +208,7 @@ class PersonalizedFeed:
             viewer.id,
             buckets=self._buckets(state, steering),
             terms=self._tagged_terms(steering),
+            tags=_favourites(state.tags, LIKED_TAGS),
             now=self.clock.now(),
             engaged=state.engaged,
             limits=self.limits,
@@ -378,6 +380,11 @@ def _instant(value: datetime | str) -> datetime:
     """A timestamp as PostgreSQL (datetime) or SQLite (ISO text) returns it, in UTC."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _favourites(weights: dict[str, float], count: int) -> list[str]:
+    """The `count` heaviest keys (ties by name, so the same profile gives the same query)."""
+    return [key for key, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]
 
 
 def _seen(session: FeedSession) -> dict[int, int]:

@@ -3,7 +3,8 @@
 A taste is kept as decayed sums (half-life `HALF_LIFE`): the vector is Σ wᵢ·eᵢ over the
 embeddings eᵢ of posts engaged with, next to the total weight Σ wᵢ, so `vector / weight` is
 the (recency-weighted) average post the person liked. Small maps keep the same for authors
-(affinity), taste buckets (where to look for similar posts) and prompt words (prompt ideas).
+(affinity), taste buckets (where to look for similar posts), prompt words (prompt ideas) and
+#tags (where to look for new posts of a kind the person likes).
 Each write decays what is stored to "now" and adds the new signal: O(1), no history replay.
 `TasteKeeper` is the feed's implementation of the social core's `TasteUpdater` port.
 """
@@ -22,6 +23,7 @@ from core.clock import Clock
 from core.feed.embeddings import pack_exact, unpack, unpack_exact
 from core.feed.hot import refresh_hot
 from core.feed.indexing import PostIndexer
+from core.feed.text import tags as tags_in
 from core.feed.text import words
 from core.persistence.models import Account, Destination, Post, TasteProfile
 from core.social.taste import Signal
@@ -33,8 +35,9 @@ SIGNAL_WEIGHT = {Signal.LIKE: 1.0, Signal.COMMENT: 1.5, Signal.REMIX: 2.0}
 OWN_POST_WEIGHT = 0.5  # what you post says something about what you like
 FOLLOW_WEIGHT = 0.5  # spread over the followee's recent posts
 FOLLOW_SAMPLE = 10
-MAX_AUTHORS, MAX_BUCKETS, MAX_TERMS, MAX_ENGAGED = 200, 16, 60, 200
+MAX_AUTHORS, MAX_BUCKETS, MAX_TERMS, MAX_TAGS, MAX_ENGAGED = 200, 16, 60, 30, 200
 FORGET_BELOW = 0.01
+TAGS_PER_POST = 5  # a post's first #tags that count (a wall of tags says little)
 
 
 def decay_factor(elapsed: timedelta) -> float:
@@ -56,6 +59,7 @@ class Engagement:
     author_id: int | None = None
     bucket: int | None = None
     words: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
     post_id: int | None = None
 
 
@@ -67,6 +71,7 @@ class TasteState:
     authors: dict[str, float] = field(default_factory=dict)
     buckets: dict[str, float] = field(default_factory=dict)
     terms: dict[str, float] = field(default_factory=dict)
+    tags: dict[str, float] = field(default_factory=dict)
     engaged: list[int] = field(default_factory=list)
     updated_at: datetime | None = None
 
@@ -79,6 +84,7 @@ class TasteState:
             authors=dict(profile.authors),
             buckets=dict(profile.buckets),
             terms=dict(profile.terms),
+            tags=dict(profile.tags),
             engaged=list(profile.engaged),
             updated_at=profile.updated_at,
         )
@@ -91,6 +97,7 @@ class TasteState:
         profile.authors = _top(self.authors, MAX_AUTHORS)
         profile.buckets = _top(self.buckets, MAX_BUCKETS)
         profile.terms = _top(self.terms, MAX_TERMS)
+        profile.tags = _top(self.tags, MAX_TAGS)
         profile.engaged = self.engaged[-MAX_ENGAGED:]
         profile.updated_at = self.updated_at
         return [
@@ -100,6 +107,7 @@ class TasteState:
             "authors",
             "buckets",
             "terms",
+            "tags",
             "engaged",
             "updated_at",
         ]
@@ -110,7 +118,7 @@ class TasteState:
             if self.vector is not None:
                 self.vector = self.vector * factor
             self.weight *= factor
-            for weights in (self.authors, self.buckets, self.terms):
+            for weights in (self.authors, self.buckets, self.terms, self.tags):
                 for key in weights:
                     weights[key] *= factor
         self.updated_at = max(now, self.updated_at) if self.updated_at else now
@@ -129,6 +137,8 @@ class TasteState:
             _bump(self.buckets, str(signal.bucket), amount)
         for word in signal.words:
             _bump(self.terms, word, amount / max(len(signal.words), 1))
+        for tag in signal.tags:
+            _bump(self.tags, tag, amount / len(signal.tags))
         if signal.post_id is not None:
             if signal.post_id in self.engaged:
                 self.engaged.remove(signal.post_id)
@@ -156,6 +166,7 @@ def signal_from(post: Post, weight: float, *, model: str) -> Engagement:
         author_id=post.author_id,
         bucket=post.taste_bucket,
         words=tuple(dict.fromkeys(words(post.prompt or post.caption or "")))[:12],
+        tags=tuple(tags_in(f"{post.prompt or ''}\n{post.caption or ''}"))[:TAGS_PER_POST],
         post_id=post.id,
     )
 

@@ -486,9 +486,9 @@ class TasteProfile(Model):
 
     Kept up to date on every like, comment, remix, follow and post (core/feed/taste.py).
     `vector` is a decayed sum of the embeddings of posts engaged with (float32), `total_weight`
-    the decayed sum of their weights; `authors`, `buckets` and `terms` are small decayed
-    weight maps; `engaged` the most recent posts liked, commented or remixed (they sink in the
-    feed); `steering` the weighted terms `/feed tune` resolved to.
+    the decayed sum of their weights; `authors`, `buckets`, `terms` and `tags` are small
+    decayed weight maps; `engaged` the most recent posts liked, commented or remixed (they sink
+    in the feed); `steering` the weighted terms `/feed tune` resolved to.
     """
 
     id = fields.BigIntField(primary_key=True)
@@ -504,6 +504,7 @@ class TasteProfile(Model):
     authors: dict = fields.JSONField(default=dict)  # author id → weight
     buckets: dict = fields.JSONField(default=dict)  # taste bucket → weight
     terms: dict = fields.JSONField(default=dict)  # prompt word → weight (for /suggest prompts)
+    tags: dict = fields.JSONField(default=dict, db_default={})  # #tag → weight (candidates)
     engaged: list = fields.JSONField(default=list)  # post ids, newest last
     steering_text = fields.TextField(default="")  # `/feed tune` as typed
     steering: list = fields.JSONField(default=list)  # the weighted terms it resolved to

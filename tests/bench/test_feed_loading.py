@@ -12,7 +12,14 @@ from bench.workload import generate
 from core.feed.embeddings import unpack
 from core.feed.hot import hot_score
 from core.feed.local_embeddings import HashedNgramEmbedder
-from core.feed.taste import FOLLOW_SAMPLE, FOLLOW_WEIGHT, OWN_POST_WEIGHT, Engagement, TasteState
+from core.feed.taste import (
+    FOLLOW_SAMPLE,
+    FOLLOW_WEIGHT,
+    OWN_POST_WEIGHT,
+    Engagement,
+    TasteState,
+    signal_from,
+)
 from core.persistence.database import Database, is_postgres
 from core.persistence.models import Post, PostTerm, Reaction, TasteProfile
 
@@ -62,16 +69,10 @@ async def test_loaded_tastes_equal_replaying_every_event(database_url: str) -> N
                 continue
             post = posts[ref]
             weight = 1.0 if kind == "like" else OWN_POST_WEIGHT
-            state.add(
-                Engagement(
-                    weight,
-                    unpack(post.embedding),
-                    author_id=post.author_id if kind == "like" else None,
-                    bucket=post.taste_bucket,
-                    post_id=post.id if kind == "like" else None,
-                ),
-                embedder.model_id,
-            )
+            signal = signal_from(post, weight, model=embedder.model_id)
+            if kind == "own":  # as TasteKeeper.post_created: not engaged, not a favourite
+                signal.post_id = signal.author_id = None
+            state.add(signal, embedder.model_id)
         profiles = {p.account_id: p for p in await TasteProfile.all()}
         assert set(profiles) == set(states)
         for user, state in states.items():
@@ -85,5 +86,6 @@ async def test_loaded_tastes_equal_replaying_every_event(database_url: str) -> N
             assert loaded_state.engaged == expected.engaged
             assert loaded_state.authors == pytest.approx(expected.authors, abs=2e-4)
             assert loaded_state.buckets == pytest.approx(expected.buckets, abs=2e-4)
+            assert loaded_state.tags == pytest.approx(expected.tags, abs=2e-4)
     finally:
         await database.close()

@@ -153,4 +153,4 @@ async def test_why_says_a_followees_new_post_is_news(app: App) -> None:
     viewer = ChatUser(app, "viewer")
     await viewer.say("/follow alice")
     why = await viewer.say(f"/why {shown.id}")
-    assert "new from @alice, whom you follow: 1.00 × 1 = +1.00" in why[0].text
+    assert "new from @alice, whom you follow: 1.00 × 3 = +3.00" in why[0].text

@@ -278,6 +278,37 @@ def test_pages_keep_rank_order_and_no_author_holds_over_a_quarter(
         assert [i.post_id for i in page] == sorted(i.post_id for i in page)
 
 
+def test_each_followees_latest_post_counts_most_and_many_followees_share_it_out() -> None:
+    posts = [
+        features(1, 10, "watercolor lake", created_at=NOW - timedelta(hours=1)),
+        features(2, 10, "watercolor lake", created_at=NOW - timedelta(hours=2)),
+        features(3, 10, "watercolor lake", created_at=NOW - timedelta(hours=3)),
+        features(4, 11, "watercolor lake", created_at=NOW - timedelta(hours=5)),
+    ]
+    few = ViewerTaste(account_id=99, now=NOW, followees=frozenset({10, 11}))
+    values = {b.post_id: b.values["following"] for b in scorer().score(few, posts)}
+    # A prolific followee's third post is worth less than a quiet followee's older latest.
+    assert values[1] > values[4] > values[2] > values[3] > 0
+    many = ViewerTaste(account_id=99, now=NOW, followees=frozenset(range(10, 50)))
+    shared = {b.post_id: b.values["following"] for b in scorer().score(many, posts)}
+    assert shared[1] == pytest.approx(values[1] / 2)  # 40 followees: half the attention each
+
+
+def test_a_close_new_liked_post_matches_better_than_a_stale_or_unrelated_one() -> None:
+    taste = embed("watercolor lake at dawn")[0]
+    posts = [
+        features(1, 10, "watercolor lake at dawn", likes=5),
+        features(2, 10, "watercolor lake at dawn", likes=0),
+        features(3, 10, "watercolor lake at dawn", likes=5, created_at=NOW - timedelta(days=6)),
+        features(4, 10, "neon cyberpunk street", likes=5),
+    ]
+    viewer = ViewerTaste(account_id=99, now=NOW, taste=taste)
+    match = {b.post_id: b.values["match"] for b in scorer().score(viewer, posts)}
+    assert match[1] > match[2] > 0  # liked more
+    assert match[1] > match[3] > 0  # newer
+    assert match[1] > 5 * match[4]  # closer
+
+
 def test_author_cap_is_a_quarter_but_at_least_one() -> None:
     assert [author_cap(n) for n in (1, 4, 5, 8, 20)] == [1, 1, 1, 2, 5]
 
@@ -292,9 +323,8 @@ def test_a_followees_post_counts_as_news_while_it_is_new() -> None:
     viewer = ViewerTaste(account_id=99, now=NOW, followees=frozenset({10}))
     scores = {b.post_id: b for b in scorer().score(viewer, posts)}
     following = {i: scores[i].values["following"] for i in scores}
-    assert following[1] == pytest.approx(scores[1].values["freshness"])
-    assert following[1] > 0.9
-    assert following[1] > following[2] > 0  # fades with the post's age
+    assert following[1] == pytest.approx(math.exp(-1 / 72))  # the author's latest, 1 h old
+    assert following[2] == pytest.approx(0.3 * math.exp(-1))  # 3 days old, one newer post
     assert following[3] == 0  # not followed
     assert following[4] == 0  # your own post: affinity already says so
     assert scores[1].total > scores[3].total
