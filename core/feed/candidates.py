@@ -41,13 +41,13 @@ from core.persistence.models import Post
 class SourceLimits:
     network: int = 80
     network_per_author: int = 3
-    similar_per_bucket: int = 40
-    trending: int = 80
+    similar_per_bucket: int = 10  # buckets mix kinds of posts: #tags find them better
+    trending: int = 40
     fresh: int = 20
     tagged_per_term: int = 20
     per_liked_tag: int = 30
     peer_likers: int = 100
-    peer_likes: int = 150
+    peer_likes: int = 80
     network_window: timedelta = timedelta(days=14)  # older posts score near zero anyway
     peer_window: timedelta = timedelta(days=14)  # whose likes of the seeds count
     peer_likes_window: timedelta = timedelta(days=3)  # what those peers liked lately

@@ -55,6 +55,17 @@ def unpack(data: bytes | None) -> np.ndarray | None:
     return None if not data else np.frombuffer(data, dtype="<f2").astype(np.float32)
 
 
+def unpack_rows(blobs: Sequence[bytes | None]) -> list[np.ndarray | None]:
+    """`unpack` of many vectors at once (one conversion for all: a feed page reads hundreds)."""
+    sizes = {len(blob) for blob in blobs if blob}
+    if len(sizes) != 1:  # none, or vectors of different embedders: one at a time
+        return [unpack(blob) for blob in blobs]
+    present = [blob for blob in blobs if blob]
+    matrix = np.frombuffer(b"".join(present), dtype="<f2").astype(np.float32)
+    rows = iter(matrix.reshape(len(present), -1))
+    return [next(rows) if blob else None for blob in blobs]
+
+
 def pack_exact(vector: np.ndarray) -> bytes:
     """A taste vector as stored: float32 (it is a running sum, so keep the precision)."""
     return np.asarray(vector, dtype="<f4").tobytes()

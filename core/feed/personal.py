@@ -36,7 +36,7 @@ from core.feed.embeddings import (
     EmbeddingUnavailable,
     TextEmbedder,
     nearest_buckets,
-    unpack,
+    unpack_rows,
 )
 from core.feed.scoring import (
     Breakdown,
@@ -59,6 +59,7 @@ MAX_JUMP = 20  # `/feed 30` on a fresh session ranks at most this many pages ahe
 BUCKETS_FROM_HISTORY, BUCKETS_FROM_TASTE, BUCKETS_MAX = 3, 2, 6
 LIKED_TAGS = 4  # the viewer's favourite #tags whose newest posts are candidates
 TAGGED_TERMS_MAX = 4
+NO_BUCKET = -1  # no post is in it (a post without a vector has no bucket: NULL)
 
 FEATURE_FIELDS = (
     "id",
@@ -204,11 +205,13 @@ class PersonalizedFeed:
         profile = await TasteProfile.get_or_none(account_id=viewer.id)
         state = TasteState.of(profile) if profile is not None else TasteState()
         steering = self._steering_vectors(profile)
+        # Lists padded to their maximum length with values that match nothing, so that the
+        # candidate statement keeps one text and PostgreSQL can reuse its prepared plan.
         found = await gather(
             viewer.id,
-            buckets=self._buckets(state, steering),
-            terms=self._tagged_terms(steering),
-            tags=_favourites(state.tags, LIKED_TAGS),
+            buckets=_padded(self._buckets(state, steering), BUCKETS_MAX, NO_BUCKET),
+            terms=_padded(self._tagged_terms(steering), TAGGED_TERMS_MAX, ""),
+            tags=_padded(_favourites(state.tags, LIKED_TAGS), LIKED_TAGS, ""),
             now=self.clock.now(),
             engaged=state.engaged,
             limits=self.limits,
@@ -226,20 +229,26 @@ class PersonalizedFeed:
         if not ids:
             return []
         rows = await _with_features(Post.filter(visible_to(viewer_id), id__in=ids))
-        return [self._feature(row) for row in rows]
+        return self._as_features(rows)
 
-    def _feature(self, row: dict) -> PostFeatures:
-        same_model = row["embedding_model"] == self.embedder.model_id
-        return PostFeatures(
-            post_id=row["id"],
-            author_id=row["author_id"],
-            created_at=_instant(row["created"]),
-            likes=row["like_count"],
-            comments=row["comment_count"],
-            remixes=row["remix_count"],
-            embedding=unpack(row["embedding"]) if same_model else None,
-            newcomer=bool(row["newcomer"]),
+    def _as_features(self, rows: list[dict]) -> list[PostFeatures]:
+        model = self.embedder.model_id
+        vectors = unpack_rows(
+            [r["embedding"] if r["embedding_model"] == model else None for r in rows]
         )
+        return [
+            PostFeatures(
+                post_id=row["id"],
+                author_id=row["author_id"],
+                created_at=_instant(row["created"]),
+                likes=row["like_count"],
+                comments=row["comment_count"],
+                remixes=row["remix_count"],
+                embedding=vector,
+                newcomer=bool(row["newcomer"]),
+            )
+            for row, vector in zip(rows, vectors, strict=True)
+        ]
 
     def _viewer(
         self,
@@ -320,8 +329,7 @@ class PersonalizedFeed:
         rows = await _with_features(Post.filter(id=post.id))
         if not rows:
             raise NotFound("error.unknown_post", post=post.id)
-        [row] = rows
-        [breakdown] = self.scorer.score(taste, [self._feature(row)])
+        [breakdown] = self.scorer.score(taste, self._as_features(rows))
         return Explanation(
             post=post,
             breakdown=breakdown,
@@ -380,6 +388,10 @@ def _instant(value: datetime | str) -> datetime:
     """A timestamp as PostgreSQL (datetime) or SQLite (ISO text) returns it, in UTC."""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _padded(values: list, size: int, filler: object) -> list:
+    return values + [filler] * (size - len(values))
 
 
 def _favourites(weights: dict[str, float], count: int) -> list[str]:

@@ -167,8 +167,9 @@ class Scorer:
     def score(self, viewer: ViewerTaste, posts: list[PostFeatures]) -> list[Breakdown]:
         if not posts:
             return []
-        values = self._values(viewer, posts)
-        matches, steering, hidden = self._steering(viewer, posts)
+        matrix = _matrix(posts)
+        values = self._values(viewer, posts, matrix)
+        matches, steering, hidden = self._steering(viewer, matrix, len(posts))
         values["steering"] = steering
         signs = {"seen": -1.0, "engaged": -1.0}
         parts = {
@@ -182,7 +183,9 @@ class Scorer:
             for i, post in enumerate(posts)
         ]
 
-    def _values(self, viewer: ViewerTaste, posts: list[PostFeatures]) -> dict[str, np.ndarray]:
+    def _values(
+        self, viewer: ViewerTaste, posts: list[PostFeatures], matrix: np.ndarray | None
+    ) -> dict[str, np.ndarray]:
         now = viewer.now
         ages = np.array([max((now - p.created_at).total_seconds(), 0.0) for p in posts])
         authors = viewer.authors or {}
@@ -201,7 +204,7 @@ class Scorer:
         news = np.exp(-ages / NEWS_TIMESCALE.total_seconds())
         attention = min(1.0, FOLLOWS_REFERENCE / max(len(viewer.followees), 1))
         newer = _newer_by_same_author(posts)
-        similarity = self._similarity(viewer, posts)
+        similarity = self._similarity(viewer, matrix, len(posts))
         liked = (1.0 + np.log1p(raw)) / (1.0 + math.log1p(ENGAGEMENT_REFERENCE))
         return {
             "affinity": affinity,
@@ -218,24 +221,24 @@ class Scorer:
         }
 
     @staticmethod
-    def _similarity(viewer: ViewerTaste, posts: list[PostFeatures]) -> np.ndarray:
+    def _similarity(viewer: ViewerTaste, matrix: np.ndarray | None, count: int) -> np.ndarray:
         taste = viewer.taste
-        if taste is None or not np.any(taste):
-            return np.zeros(len(posts))
-        matrix = _matrix(posts, taste.shape[0])
+        if taste is None or not np.any(taste) or matrix is None or matrix.shape[1] != taste.size:
+            return np.zeros(count)
         return np.clip((matrix @ taste) / float(taste @ taste), 0.0, 1.0)
 
     def _steering(
-        self, viewer: ViewerTaste, posts: list[PostFeatures]
+        self, viewer: ViewerTaste, matrix: np.ndarray | None, count: int
     ) -> tuple[list[tuple[SteeringVector, np.ndarray]], np.ndarray, np.ndarray]:
-        total = np.zeros(len(posts))
-        hidden = np.zeros(len(posts), dtype=bool)
+        total = np.zeros(count)
+        hidden = np.zeros(count, dtype=bool)
         terms = [t for t in viewer.steering if t.vector is not None]
-        if not terms:
+        if matrix is not None:
+            terms = [t for t in terms if t.vector.shape[0] == matrix.shape[1]]  # type: ignore[union-attr]
+        if not terms or matrix is None:
             return [], total, hidden
-        matrix = _matrix(posts, terms[0].vector.shape[0])  # type: ignore[union-attr]
         matches = []
-        best_only = np.zeros(len(posts))
+        best_only = np.zeros(count)
         for term in terms:
             cosine = matrix @ term.vector
             match = np.clip((cosine - self.match_low) / (self.match_high - self.match_low), 0, 1)
@@ -264,13 +267,15 @@ def _newer_by_same_author(posts: list[PostFeatures]) -> np.ndarray:
     return newer
 
 
-def _matrix(posts: list[PostFeatures], dimensions: int) -> np.ndarray:
-    """Post vectors as rows (zeros for posts without one, or of another size)."""
-    matrix = np.zeros((len(posts), dimensions), dtype=np.float32)
-    for row, post in enumerate(posts):
-        if post.embedding is not None and post.embedding.shape[0] == dimensions:
-            matrix[row] = post.embedding
-    return matrix
+def _matrix(posts: list[PostFeatures]) -> np.ndarray | None:
+    """Post vectors as rows (zeros for posts without one, or of another size than the first);
+    None when no post has one."""
+    vectors = [p.embedding for p in posts]
+    size = next((v.shape[0] for v in vectors if v is not None), None)
+    if size is None:
+        return None
+    zeros = np.zeros(size, dtype=np.float32)
+    return np.stack([v if v is not None and v.shape[0] == size else zeros for v in vectors])
 
 
 def rank(breakdowns: list[Breakdown]) -> list[Breakdown]:
