@@ -39,11 +39,10 @@ from core.feed.taste import (
     MAX_ENGAGED,
     OWN_POST_WEIGHT,
     SIGNAL_WEIGHT,
-    TAGS_PER_POST,
     TasteState,
     bulk_tastes,
 )
-from core.feed.text import post_terms, tags
+from core.feed.text import post_tags, post_terms
 from core.persistence.models import TasteProfile
 from core.social.taste import Signal
 
@@ -413,12 +412,12 @@ def _tag_sums(
     """Per owner, #tag → summed weight, each post's weight shared by its first tags (as
     `TasteState.add` does with a signal's tags). `posts` are row numbers of the dataset."""
     names: dict[str, int] = {}
-    post_tags = [
-        [names.setdefault(t, len(names)) for t in tags(f"{prompt}\n{caption}")[:TAGS_PER_POST]]
+    coded_tags = [
+        [names.setdefault(t, len(names)) for t in post_tags(prompt, caption)]
         for prompt, caption in zip(dataset.prompts, dataset.captions, strict=True)
     ]
-    sizes = np.array([len(t) for t in post_tags], dtype=np.int64)
-    flat = np.array([code for t in post_tags for code in t], dtype=np.int64)
+    sizes = np.array([len(t) for t in coded_tags], dtype=np.int64)
+    flat = np.array([code for t in coded_tags for code in t], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     repeat = sizes[posts]
     rows = np.repeat(np.arange(len(posts)), repeat)

@@ -11,7 +11,7 @@ from bot.replies import Button, ButtonStyle, Reply, TextInput
 from core.feed import Explanation, PersonSuggestion, PromptIdea, Tuning
 from core.feed.scoring import PARTS
 from core.feed.steering import TEXT_LENGTH, SteeringTerm
-from core.feed.text import TERM_MAX
+from core.feed.text import TERM_MAX, post_tags
 from core.persistence.models import Post
 from core.safety.policy import nsfw_allowed
 
@@ -182,6 +182,10 @@ def _label(ctx: Context, explanation: Explanation, part: str) -> str:
         return _age(ctx, ctx.services.clock.now() - post.created_at)
     if part == "following":
         return ctx.t("why.following", author=author)
+    if part == "tags":
+        return ctx.t(
+            "why.tags", tags=" ".join(f"#{t}" for t in post_tags(post.prompt, post.caption))
+        )
     if part == "newcomer":
         return ctx.t("why.newcomer", author=author)
     if part == "seen":

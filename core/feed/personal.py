@@ -49,7 +49,7 @@ from core.feed.scoring import (
 )
 from core.feed.steering import Direction, SteeringTerm, parse_steering
 from core.feed.taste import TasteState, decay_factor
-from core.feed.text import words
+from core.feed.text import post_tags, words
 from core.persistence.models import Account, FeedSession, Follow, Post, TasteProfile
 from core.social.visibility import visible_to
 
@@ -70,6 +70,8 @@ FEATURE_FIELDS = (
     "embedding",
     "embedding_model",
     "newcomer",
+    "prompt",
+    "caption",
 )
 
 
@@ -246,6 +248,7 @@ class PersonalizedFeed:
                 remixes=row["remix_count"],
                 embedding=vector,
                 newcomer=bool(row["newcomer"]),
+                tags=post_tags(row["prompt"], row["caption"]),
             )
             for row, vector in zip(rows, vectors, strict=True)
         ]
@@ -270,6 +273,7 @@ class PersonalizedFeed:
             steering=steering,
             seen=seen,
             engaged=frozenset(state.engaged),
+            tags=state.tags,
         )
 
     def _buckets(self, state: TasteState, steering: tuple[SteeringVector, ...]) -> list[int]:

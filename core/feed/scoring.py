@@ -11,6 +11,8 @@ For a viewer and a post:
 |              | (× min(1, 20 / people you follow))                                             |
 | similarity   | how close the post is to the average post you liked, relative to how close     |
 |              | your liked posts are to each other (1 = as close as a typical one)             |
+| tags         | how much you like the post's #tags: the mean of their weights in your taste,  |
+|              | relative to your favourite tag                                                 |
 | match        | similarity³ × e^(−age / 3 days) × how well liked it is (1 + ln(1 + likes + …)) |
 |              | ÷ (1 + ln 21): close to your taste, new and liked, all at once (about 0–1)     |
 | engagement   | likes + 2·comments + 3·remixes, decayed by the post's age, on a log scale      |
@@ -42,7 +44,8 @@ FRESH_TIMESCALE = timedelta(hours=24)
 NEWS_TIMESCALE = timedelta(days=3)  # `following` and `match`: how long a post stays news
 NEWER_POST_FACTOR = 0.3  # `following`: × this for each newer post of the same author
 FOLLOWS_REFERENCE = 20  # `following`: following more people than this shares it out
-MATCH_SHARPNESS = 3  # `match`: similarity to this power (close matches count, loose hardly)
+MATCH_SHARPNESS = 3
+# `match`: similarity to this power (close matches count, loose hardly)
 ENGAGEMENT_TIMESCALE = timedelta(hours=36)
 ENGAGEMENT_REFERENCE = 20.0  # decayed engagement that counts as fully trending (value 1)
 AUTHOR_SCALE = 3.0  # engagement weight with an author that gives ~63 % of the bonus
@@ -54,6 +57,7 @@ PARTS = (
     "affinity",
     "following",
     "similarity",
+    "tags",
     "match",
     "engagement",
     "freshness",
@@ -67,9 +71,10 @@ PARTS = (
 @dataclass(frozen=True, slots=True)
 class Weights:
     affinity: float = 1.0
-    following: float = 3.0  # a followee's latest post is the likeliest like of all
+    following: float = 5.0  # a followee's latest post is the likeliest like of all
     similarity: float = 1.5
     match: float = 1.5
+    tags: float = 1.0
     engagement: float = 1.0
     freshness: float = 0.5
     steering: float = 1.0
@@ -93,6 +98,7 @@ class PostFeatures:
     remixes: int
     embedding: np.ndarray | None
     newcomer: bool = False
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +121,7 @@ class ViewerTaste:
     steering: tuple[SteeringVector, ...] = ()
     seen: dict[int, int] | None = None  # post id → times shown
     engaged: frozenset[int] = frozenset()
+    tags: dict[str, float] | None = None  # weight per #tag of posts engaged with
 
 
 class Breakdown:
@@ -205,6 +212,7 @@ class Scorer:
         attention = min(1.0, FOLLOWS_REFERENCE / max(len(viewer.followees), 1))
         newer = _newer_by_same_author(posts)
         similarity = self._similarity(viewer, matrix, len(posts))
+        tag_value = _tag_affinity(viewer.tags or {}, posts)
         liked = (1.0 + np.log1p(raw)) / (1.0 + math.log1p(ENGAGEMENT_REFERENCE))
         return {
             "affinity": affinity,
@@ -212,6 +220,7 @@ class Scorer:
                 followed & ~own, attention * news * NEWER_POST_FACTOR**newer, 0.0
             ),
             "similarity": similarity,
+            "tags": tag_value,
             "match": similarity**MATCH_SHARPNESS * news * liked,
             "engagement": engagement_value,
             "freshness": freshness,
@@ -251,6 +260,22 @@ class Scorer:
         if any(t.direction is Direction.ONLY for t in terms):
             total -= ONLY_PENALTY * (1.0 - best_only)
         return matches, total, hidden
+
+
+def _tag_affinity(weights: dict[str, float], posts: list[PostFeatures]) -> np.ndarray:
+    """For each post, the mean over its #tags (`post_tags`) of how much the viewer likes each,
+    relative to their favourite tag (0–1)."""
+    if not weights:
+        return np.zeros(len(posts))
+    top = max(weights.values())
+    if top <= 0:
+        return np.zeros(len(posts))
+    return np.array(
+        [
+            sum(weights.get(t, 0.0) for t in p.tags) / (top * len(p.tags)) if p.tags else 0.0
+            for p in posts
+        ]
+    )
 
 
 def _newer_by_same_author(posts: list[PostFeatures]) -> np.ndarray:

@@ -23,8 +23,7 @@ from core.clock import Clock
 from core.feed.embeddings import pack_exact, unpack, unpack_exact
 from core.feed.hot import refresh_hot
 from core.feed.indexing import PostIndexer
-from core.feed.text import tags as tags_in
-from core.feed.text import words
+from core.feed.text import post_tags, words
 from core.persistence.models import Account, Destination, Post, TasteProfile
 from core.social.taste import Signal
 
@@ -37,7 +36,6 @@ FOLLOW_WEIGHT = 0.5  # spread over the followee's recent posts
 FOLLOW_SAMPLE = 10
 MAX_AUTHORS, MAX_BUCKETS, MAX_TERMS, MAX_TAGS, MAX_ENGAGED = 200, 16, 60, 30, 200
 FORGET_BELOW = 0.01
-TAGS_PER_POST = 5  # a post's first #tags that count (a wall of tags says little)
 
 
 def decay_factor(elapsed: timedelta) -> float:
@@ -166,7 +164,7 @@ def signal_from(post: Post, weight: float, *, model: str) -> Engagement:
         author_id=post.author_id,
         bucket=post.taste_bucket,
         words=tuple(dict.fromkeys(words(post.prompt or post.caption or "")))[:12],
-        tags=tuple(tags_in(f"{post.prompt or ''}\n{post.caption or ''}"))[:TAGS_PER_POST],
+        tags=post_tags(post.prompt, post.caption),
         post_id=post.id,
     )
 

@@ -3,7 +3,8 @@
 - `words(text)`: lowercase words without stop words (English and German), German art words
   mapped to their English counterpart (`glossary.py`), plural `s` dropped: "Misty Lakes"
   and "misty lake" give the same words; "Aquarell" gives "watercolor".
-- `tags(text)`: the `#tags` written in a text, lowercase, without the `#`.
+- `tags(text)`: the `#tags` written in a text, lowercase, without the `#`; `post_tags`: the
+  first few of a post's, the ones tastes and ranking count.
 """
 
 from __future__ import annotations
@@ -78,6 +79,14 @@ def post_terms(prompt: str | None, caption: str, *, limit: int = 32) -> dict[str
     for word in words(text):
         terms.setdefault(word, False)
     return dict(list(terms.items())[:limit])
+
+
+TAGS_PER_POST = 5  # a post's first #tags that say what it is (a wall of tags says little)
+
+
+def post_tags(prompt: str | None, caption: str | None) -> tuple[str, ...]:
+    """The #tags that say what a post is, for tastes and ranking: its first few."""
+    return tuple(tags(f"{prompt or ''}\n{caption or ''}")[:TAGS_PER_POST])
 
 
 def embedding_text(prompt: str | None, caption: str) -> str:

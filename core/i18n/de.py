@@ -495,6 +495,7 @@ MESSAGES: dict[str, str] = {
     "why.affinity.followed": "du folgst {author}",
     "why.affinity.liked": "dir gefielen zuletzt Beiträge von {author}",
     "why.similarity": "ähnlich wie Beiträge, die dir gefallen",
+    "why.tags": "verschlagwortet mit {tags} wie Beiträge, die dir gefallen",
     "why.match": "nah an deinem Geschmack, neu und beliebt",
     "why.following": "neu von {author}, dem du folgst",
     "why.engagement": "beliebt und besprochen (❤ {likes}, 💬 {comments}, 🎨 {remixes}), mit dem Alter nachlassend",

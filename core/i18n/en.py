@@ -496,6 +496,7 @@ MESSAGES: dict[str, str] = {
     "why.affinity.followed": "you follow {author}",
     "why.affinity.liked": "you liked posts by {author} lately",
     "why.similarity": "similar to posts you liked",
+    "why.tags": "tagged {tags}, like posts you liked",
     "why.match": "close to your taste, new and liked",
     "why.following": "new from {author}, whom you follow",
     "why.engagement": "liked and talked about (❤ {likes}, 💬 {comments}, 🎨 {remixes}), fading with age",

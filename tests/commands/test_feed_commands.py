@@ -153,4 +153,17 @@ async def test_why_says_a_followees_new_post_is_news(app: App) -> None:
     viewer = ChatUser(app, "viewer")
     await viewer.say("/follow alice")
     why = await viewer.say(f"/why {shown.id}")
-    assert "new from @alice, whom you follow: 1.00 × 3 = +3.00" in why[0].text
+    assert "new from @alice, whom you follow: 1.00 × 5 = +5.00" in why[0].text
+
+
+async def test_a_like_makes_its_tags_a_reason_at_once(app: App) -> None:
+    alice, bob = await people(app, "alice", "bob")
+    liked = await post(app, alice, "a lighthouse at dusk", caption="#harbor #boats")
+    other = await post(app, bob, "a pier at night", caption="#harbor #night")
+    viewer = ChatUser(app, "viewer")
+    before = await viewer.text(f"/why {other.id}")
+    assert "tagged" not in before
+    await viewer.say(f"/like {liked.id}")
+    after = await viewer.text(f"/why {other.id}")
+    # #harbor is as liked as the favourite tag (1), #night not at all (0): the mean is 0.5.
+    assert "tagged #harbor #night, like posts you liked: 0.50 × 1 = +0.50" in after
