@@ -44,8 +44,7 @@ FRESH_TIMESCALE = timedelta(hours=24)
 NEWS_TIMESCALE = timedelta(days=3)  # `following` and `match`: how long a post stays news
 NEWER_POST_FACTOR = 0.3  # `following`: × this for each newer post of the same author
 FOLLOWS_REFERENCE = 20  # `following`: following more people than this shares it out
-MATCH_SHARPNESS = 3
-# `match`: similarity to this power (close matches count, loose hardly)
+MATCH_SHARPNESS = 3  # `match`: similarity to this power (close matches count, loose hardly)
 ENGAGEMENT_TIMESCALE = timedelta(hours=36)
 ENGAGEMENT_REFERENCE = 20.0  # decayed engagement that counts as fully trending (value 1)
 AUTHOR_SCALE = 3.0  # engagement weight with an author that gives ~63 % of the bonus
