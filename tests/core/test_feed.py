@@ -4,6 +4,7 @@ repeat, visibility holds, tuning steers, and a page costs a constant number of q
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -402,3 +403,40 @@ async def test_followees_news_is_a_candidate_for_two_weeks_and_weighs_while_new(
     assert "network" in ranked[new.id].sources
     assert old.id not in ranked or "network" not in ranked[old.id].sources
     assert ranked[new.id].breakdown.values["following"] > 0.9
+
+
+async def test_each_followee_brings_their_latest_posts_however_much_others_post(
+    app: App, clock: FakeClock
+) -> None:
+    prolific, quiet, viewer = await people(app, "prolific", "quiet", "viewer")
+    for followee in (prolific, quiet):
+        await app.services.graph.follow(viewer, followee)
+    quiet_post = await post(app, quiet, ANIME)
+    await age(quiet_post, clock, hours=30)
+    flood = [await post(app, prolific, f"{WATERCOLOR} {n}") for n in range(6)]
+    for hours, item in enumerate(reversed(flood)):
+        await age(item, clock, hours=hours)
+    feed = app.services.feed
+    limits = replace(feed.limits, network=4, trending=0, fresh=0, similar_per_bucket=0)
+    narrow = PersonalizedFeed(feed.embedder, feed.clock, page_size=5, limits=limits)
+    network = [r.post_id for r in await narrow.rank(viewer) if "network" in r.sources]
+    # Only 4 places: the prolific followee's latest 3, and the quiet one's day-old post
+    # (newest-first overall would have given all 4 to the prolific one).
+    assert sorted(network) == sorted([quiet_post.id, *(p.id for p in flood[-3:])])
+    ranked = {r.post_id: r for r in await narrow.rank(viewer)}
+    following = {i: ranked[i].breakdown.values["following"] for i in network}
+    assert following[quiet_post.id] > following[flood[-2].id]  # their latest beats a 2nd
+
+
+async def test_new_posts_with_the_tags_someone_likes_become_candidates(app: App) -> None:
+    alice, bob, viewer = await people(app, "alice", "bob", "viewer")
+    liked = await post(app, alice, "a lighthouse at dusk", caption="#harbor")
+    tagged = await post(app, bob, "boats at the pier", caption="#harbor")
+    other = await post(app, bob, "a castle on a hill", caption="#castle")
+    await app.services.engagement.like(viewer, liked.id)
+    feed = app.services.feed
+    limits = replace(feed.limits, trending=0, fresh=0, similar_per_bucket=0, peer_likes=0)
+    narrow = PersonalizedFeed(feed.embedder, feed.clock, page_size=5, limits=limits)
+    sources = {r.post_id: r.sources for r in await narrow.rank(viewer)}
+    assert "tags" in sources[tagged.id]
+    assert other.id not in sources
