@@ -31,7 +31,7 @@ share of held-out posts that are among the personalized feed's candidates at all
 perfect ordering of them would reach).
 
 **Speed** (`--speed`): for a sample of users, in one run and alternating, the time of a
-`/feed` page (a new session each time: all six queries, ranking and saving the session) and
+`/feed` page (a new session each time: all five queries, ranking and saving the session) and
 (in alternating order, as both warm the same followees' posts for the other) of the plain
 indexed query "latest 20 posts from followees" (`post(author_id, created_at)`).
 Prints p50/p99 of both and the ratio of the p99s. Objects alive before the timing (the

@@ -1,4 +1,5 @@
-"""Where feed candidates come from: several sources, gathered in one round trip.
+"""Where feed candidates come from: several sources, gathered with their features in one
+round trip.
 
 Each source is a small indexed top-N query; all of them are glued with UNION ALL into one
 statement (the ORM has no UNION, hence plain SQL that runs on SQLite and PostgreSQL alike):
@@ -22,8 +23,9 @@ statement (the ORM has no UNION, hence plain SQL that runs on SQLite and Postgre
 It only widens the candidates; the posts it brings are scored like any other (a "liked by
 n peers" score part was tried and ranked worse: the counts follow popularity).
 
-Visibility (audience, blocks, deletions) is *not* decided here: the ranker filters the ids
-through `core.social.visible_to`, the one rule.
+Visibility (audience, blocks, deletions) is *not* decided here: the caller passes the visible
+posts' feature columns as a SELECT the ORM wrote from `core.social.visible_to`, the one rule
+(`Visible`), and the statement joins the candidates to it (see `gather`).
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from core.domain import Audience
 from core.persistence.models import Post
@@ -56,22 +59,32 @@ class SourceLimits:
 PEER_SEEDS = 50  # the viewer's most recent engaged posts that start the `peers` source
 
 
+@dataclass(frozen=True, slots=True)
+class Visible:
+    """The feature columns of the posts the viewer may see, as one SELECT written by the ORM
+    (so `visible_to` stays the one rule): its text, its values (in the connection's
+    placeholder style, `?` or `$1…$k`), and the names of its columns, `id` first."""
+
+    sql: str
+    values: list[object]
+    columns: tuple[str, ...]
+
+
 @dataclass(slots=True)
 class Candidates:
     followees: set[int] = field(default_factory=set)
     sources: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
-
-    @property
-    def post_ids(self) -> list[int]:
-        return list(self.sources)
+    features: list[Any] = field(default_factory=list)  # rows of `Visible`, as the driver gives
 
 
 class _Statement:
-    """SQL text plus its parameters, in the placeholder style of the connection."""
+    """SQL text plus its parameters, in the placeholder style of the connection. It may start
+    from the values of text written before it (`$k+1…` continues their numbering; `?` is
+    positional, so that text must come first in the statement)."""
 
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, values: Sequence[object] = ()) -> None:
         self._postgres = dialect == "postgres"
-        self.values: list[object] = []
+        self.values: list[object] = list(values)
 
     def param(self, value: object) -> str:
         self.values.append(value)
@@ -80,6 +93,7 @@ class _Statement:
 
 async def gather(
     viewer_id: int,
+    visible: Visible,
     *,
     buckets: list[int],
     terms: list[str],
@@ -88,8 +102,11 @@ async def gather(
     engaged: Sequence[int] = (),
     limits: SourceLimits = SourceLimits(),
 ) -> Candidates:
+    """The candidates of every source, whom the viewer follows, and the features of the
+    candidates the viewer may see: one statement, so one round trip and one plan (see
+    `_joined`)."""
     db = Post._meta.db
-    sql = _Statement(db.capabilities.dialect)
+    sql = _Statement(db.capabilities.dialect, visible.values)
     public = Audience.PUBLIC.value
     parts = [
         f"SELECT 'follows' AS source, followee_id AS id FROM follow "
@@ -148,17 +165,46 @@ async def gather(
         parts.append(_peers(sql, viewer_id, engaged, now, limits))
     # Every derived table needs its own name; the same shape of statement keeps the same text,
     # so PostgreSQL's prepared-statement cache is reused.
-    statement = " UNION ALL ".join(
+    sources = " UNION ALL ".join(
         part.replace("{alias}", f"s{index}") for index, part in enumerate(parts)
     )
-    rows = await db.execute_query_dict(statement, sql.values)
+    _, rows = await db.execute_query(_joined(sources, visible), sql.values)
     found = Candidates()
     for row in rows:
-        if row["source"] == "follows":
+        source = row["source"]
+        if source == "post":
+            found.features.append(row)
+        elif source == "follows":
             found.followees.add(int(row["id"]))
         else:
-            found.sources[int(row["id"])].add(row["source"])
+            found.sources[int(row["id"])].add(source)
     return found
+
+
+def _joined(sources: str, visible: Visible) -> str:
+    """One statement for the candidates and their features:
+
+        WITH visible AS (<Visible>), c AS (<the sources, UNION ALL>)
+        SELECT source, id, NULL AS author_id, … FROM c                  -- small rows
+        UNION ALL
+        SELECT 'post', v.id, v.author_id, … FROM (SELECT DISTINCT id FROM c
+            WHERE source <> 'follows') AS d JOIN visible AS v ON v.id = d.id
+
+    One round trip and one plan instead of two, and no list of hundreds of ids sent back as
+    parameters. Each visible candidate's features come once, however many sources brought it;
+    `follows` rows are followee ids, never posts. `visible` comes first in the text, as its
+    values come first (`?` is positional); PostgreSQL inlines it (used once) and computes `c`
+    once (used twice)."""
+    first, *rest = visible.columns
+    empty = ", ".join(f'NULL AS "{column}"' for column in rest)
+    features = ", ".join(f'v."{column}"' for column in visible.columns)
+    return (
+        f"WITH visible AS ({visible.sql}), c AS ({sources}) "
+        f'SELECT source, id AS "{first}", {empty} FROM c '
+        f"UNION ALL SELECT 'post', {features} FROM "
+        f"(SELECT DISTINCT id FROM c WHERE source <> 'follows') AS d "
+        f'JOIN visible AS v ON v."{first}" = d.id'
+    )
 
 
 def _top(source: str, table: str, where: str, order: str, limit: int, *, column: str = "id") -> str:

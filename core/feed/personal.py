@@ -4,11 +4,12 @@ A page costs a constant number of queries, whatever the size of the network:
 
 1. the viewer's feed session (pages of this session, what they saw lately)
 2. the viewer's taste profile (taste vector, authors, buckets, tuning)
-3. candidate ids from every source (followees' news, posts liked by the viewer's peers,
-   taste buckets, trending, newcomers, tuning), and whom the viewer follows (one UNION ALL)
-4. the features of those candidates, filtered by `visible_to` (audience, blocks, deletions)
-5. the posts of the page, with authors, to show them
-6. the session again, saved with a version check (another process may serve the same viewer)
+3. candidates from every source (followees' news, posts liked by the viewer's peers, taste
+   buckets, trending, newcomers, tuning), whom the viewer follows, and the features of the
+   candidates that pass `visible_to` (audience, blocks, deletions): one statement
+   (`candidates.gather`)
+4. the posts of the page, with authors, to show them
+5. the session again, saved with a version check (another process may serve the same viewer)
 
 Sessions: `/feed` starts one; "next" continues it. Every page of a session is stored, so a
 later page never repeats an earlier one, and any process can serve it. Each new page is
@@ -19,10 +20,10 @@ little each time they were shown (`seen`).
 from __future__ import annotations
 
 import itertools
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 from tortoise.expressions import RawSQL
@@ -30,7 +31,7 @@ from tortoise.queryset import QuerySet, ValuesQuery
 
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
-from core.feed.candidates import SourceLimits, gather
+from core.feed.candidates import SourceLimits, Visible, gather
 from core.feed.diversity import paginate
 from core.feed.embeddings import (
     EmbeddingUnavailable,
@@ -211,6 +212,7 @@ class PersonalizedFeed:
         # candidate statement keeps one text and PostgreSQL can reuse its prepared plan.
         found = await gather(
             viewer.id,
+            _visible_features(viewer.id),
             buckets=_padded(self._buckets(state, steering), BUCKETS_MAX, NO_BUCKET),
             terms=_padded(self._tagged_terms(steering), TAGGED_TERMS_MAX, ""),
             tags=_padded(_favourites(state.tags, LIKED_TAGS), LIKED_TAGS, ""),
@@ -218,8 +220,11 @@ class PersonalizedFeed:
             engaged=state.engaged,
             limits=self.limits,
         )
+        # In id order, as the rows came before the statements were merged: the scorer counts a
+        # post's newer ones by the same author, and breaks ties of `created_at` by that order.
         excluded = set(exclude)
-        features = await self._features(viewer.id, [i for i in found.post_ids if i not in excluded])
+        rows = sorted((r for r in found.features if r["id"] not in excluded), key=_post_id)
+        features = self._as_features(rows)
         taste = self._viewer(viewer.id, state, found.followees, steering, seen or {})
         by_id = {f.post_id: f for f in features}
         return [
@@ -227,13 +232,8 @@ class PersonalizedFeed:
             for b in rank(self.scorer.score(taste, features))
         ]
 
-    async def _features(self, viewer_id: int, ids: list[int]) -> list[PostFeatures]:
-        if not ids:
-            return []
-        rows = await _with_features(Post.filter(visible_to(viewer_id), id__in=ids))
-        return self._as_features(rows)
-
-    def _as_features(self, rows: list[dict]) -> list[PostFeatures]:
+    def _as_features(self, rows: Sequence[Any]) -> list[PostFeatures]:
+        """Rows of `_with_features`: dicts of the ORM, or rows as the driver returns them."""
         model = self.embedder.model_id
         vectors = unpack_rows(
             [r["embedding"] if r["embedding_model"] == model else None for r in rows]
@@ -386,6 +386,19 @@ def _with_features(query: QuerySet[Post]) -> ValuesQuery[Literal[False]]:
     `datetime.fromisoformat` is C."""
     created = RawSQL('"post"."created_at"')
     return query.annotate(created=created).values(*FEATURE_FIELDS, "created")
+
+
+def _visible_features(viewer_id: int) -> Visible:
+    """The features of the posts the viewer may see, as SQL for the candidate statement,
+    written by the ORM from `visible_to` (never restated by hand)."""
+    query = _with_features(Post.filter(visible_to(viewer_id)))
+    query.sql()  # builds `query.query`, whose parameters are then read in placeholder style
+    text, values = query.query.get_parameterized_sql()
+    return Visible(text, list(values), (*FEATURE_FIELDS, "created"))
+
+
+def _post_id(row: Any) -> int:
+    return row["id"]
 
 
 def _instant(value: datetime | str) -> datetime:
