@@ -23,15 +23,21 @@ SUGGEST_KINDS = ("people", "prompts", "posts")
 TRENDING_WINDOWS = ("day", "week")
 
 
+async def _safe_place(ctx: Context) -> bool:
+    """Whether this is a server or group whose policy has NSFW off (the safe default)."""
+    if ctx.actor.server_id is None:
+        return False
+    place = await ctx.services.safety.policies.find(ctx.actor.platform, ctx.actor.server_id)
+    return not nsfw_allowed(place)
+
+
 async def _posts(ctx: Context, posts: list[Post], *, why: bool = False) -> list[Reply]:
     """Post replies with the viewer's like and follow state (a query each for all), and a
     "why" button.
 
     In a server whose policy has NSFW off, sensitive posts are left out."""
-    if ctx.actor.server_id is not None and any(post.sensitive for post in posts):
-        place = await ctx.services.safety.policies.find(ctx.actor.platform, ctx.actor.server_id)
-        if not nsfw_allowed(place):
-            posts = [post for post in posts if not post.sensitive]
+    if any(post.sensitive for post in posts) and await _safe_place(ctx):
+        posts = [post for post in posts if not post.sensitive]
     liked = await ctx.services.engagement.liked_among(ctx.account, [p.id for p in posts])
     followed = await ctx.services.graph.followed_among(ctx.account, {p.author_id for p in posts})
     replies = []
@@ -55,7 +61,8 @@ async def _posts(ctx: Context, posts: list[Post], *, why: bool = False) -> list[
 
 
 async def feed(ctx: Context, page: int | None = None) -> list[Reply]:
-    shown = await ctx.services.feed.page(ctx.account, page)
+    # Ranked without sensitive posts where they may not show, so that the page stays full.
+    shown = await ctx.services.feed.page(ctx.account, page, safe=await _safe_place(ctx))
     if not shown.posts:
         key = "feed.empty" if shown.number == 1 else "feed.end"
         return [Reply(text=ctx.t(key))]

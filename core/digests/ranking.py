@@ -44,7 +44,9 @@ PLACE_CANDIDATES = 300
 
 
 class PersonalFeed(Protocol):
-    async def top(self, viewer: Account, *, limit: int, offset: int = 0) -> list[Post]: ...
+    async def top(
+        self, viewer: Account, *, limit: int, offset: int = 0, safe: bool = False
+    ) -> list[Post]: ...
 
 
 def _text_of(post: Post) -> str:
@@ -107,7 +109,7 @@ class DigestRanker:
     ) -> list[Post]:
         """`safe`: no sensitive posts (the digest goes to a place with NSFW off)."""
         wanted = topic_words(topics)
-        feed = await self._feed.top(viewer, limit=FEED_DEPTH, offset=0)
+        feed = await self._feed.top(viewer, limit=FEED_DEPTH, offset=0, safe=safe)
         picked = self._usable(feed, exclude, skip_author=viewer.id, safe=safe)
         if len(picked) < size:  # a thin feed: fill with what people like lately
             since = self._clock.now() - RECENT

@@ -133,9 +133,12 @@ class PersonalizedFeed:
 
     # ------------------------------------------------------------------ pages
 
-    async def page(self, viewer: Account, number: int | None = None) -> FeedPage:
+    async def page(
+        self, viewer: Account, number: int | None = None, *, safe: bool = False
+    ) -> FeedPage:
         """`number=None` starts a new session at page 1; a number shows that page of the
-        current session (ranking the pages up to it that were not shown yet)."""
+        current session (ranking the pages up to it that were not shown yet). `safe`: no
+        sensitive posts (the page is shown in a place with NSFW off)."""
         for _ in range(SAVE_ATTEMPTS):
             session, _ = await FeedSession.get_or_create(account_id=viewer.id)
             if number is not None and 1 <= number <= len(session.pages):
@@ -143,7 +146,7 @@ class PersonalizedFeed:
             version = session.version
             if number is None:
                 session.number, session.pages = session.number + 1, []
-            page, shown = await self._next(viewer, session, number or 1)
+            page, shown = await self._next(viewer, session, number or 1, safe=safe)
             if await self._save(session, version, shown):
                 return page
         raise Conflict("error.feed_busy")
@@ -153,10 +156,10 @@ class PersonalizedFeed:
         return FeedPage(number, await self._posts(viewer.id, ids), has_more=True)
 
     async def _next(
-        self, viewer: Account, session: FeedSession, number: int
+        self, viewer: Account, session: FeedSession, number: int, *, safe: bool
     ) -> tuple[FeedPage, list[list[int]]]:
         shown = set(itertools.chain.from_iterable(session.pages))
-        ranked = await self.rank(viewer, exclude=shown, seen=_seen(session))
+        ranked = await self.rank(viewer, exclude=shown, seen=_seen(session), safe=safe)
         wanted = min(number - len(session.pages), MAX_JUMP)
         pages = paginate(ranked, self.page_size, wanted)
         new_pages = [[item.post_id for item in page] for page in pages if page]
@@ -190,9 +193,11 @@ class PersonalizedFeed:
         by_id = {post.id: post for post in rows}
         return [by_id[i] for i in ids if i in by_id]
 
-    async def top(self, viewer: Account, *, limit: int, offset: int = 0) -> list[Post]:
+    async def top(
+        self, viewer: Account, *, limit: int, offset: int = 0, safe: bool = False
+    ) -> list[Post]:
         """The viewer's best posts, without touching their feed session (for digests)."""
-        ranked = await self.rank(viewer)
+        ranked = await self.rank(viewer, safe=safe)
         return await self._posts(viewer.id, [r.post_id for r in ranked[offset : offset + limit]])
 
     # ------------------------------------------------------------------ ranking
@@ -203,8 +208,10 @@ class PersonalizedFeed:
         *,
         exclude: Collection[int] = (),
         seen: dict[int, int] | None = None,
+        safe: bool = False,
     ) -> list[RankedPost]:
-        """Every candidate the viewer may see, best first (no paging, no side effects)."""
+        """Every candidate the viewer may see, best first (no paging, no side effects);
+        `safe`: sensitive posts left out."""
         profile = await TasteProfile.get_or_none(account_id=viewer.id)
         state = TasteState.of(profile) if profile is not None else TasteState()
         steering = self._steering_vectors(profile)
@@ -212,7 +219,7 @@ class PersonalizedFeed:
         # candidate statement keeps one text and PostgreSQL can reuse its prepared plan.
         found = await gather(
             viewer.id,
-            _visible_features(viewer.id),
+            _visible_features(viewer.id, safe=safe),
             buckets=_padded(self._buckets(state, steering), BUCKETS_MAX, NO_BUCKET),
             terms=_padded(self._tagged_terms(steering), TAGGED_TERMS_MAX, ""),
             tags=_padded(_favourites(state.tags, LIKED_TAGS), LIKED_TAGS, ""),
@@ -220,10 +227,8 @@ class PersonalizedFeed:
             engaged=state.engaged,
             limits=self.limits,
         )
-        # In id order, as the rows came before the statements were merged: the scorer counts a
-        # post's newer ones by the same author, and breaks ties of `created_at` by that order.
         excluded = set(exclude)
-        rows = sorted((r for r in found.features if r["id"] not in excluded), key=_post_id)
+        rows = [r for r in found.features if r["id"] not in excluded]
         features = self._as_features(rows)
         taste = self._viewer(viewer.id, state, found.followees, steering, seen or {})
         by_id = {f.post_id: f for f in features}
@@ -388,17 +393,15 @@ def _with_features(query: QuerySet[Post]) -> ValuesQuery[Literal[False]]:
     return query.annotate(created=created).values(*FEATURE_FIELDS, "created")
 
 
-def _visible_features(viewer_id: int) -> Visible:
-    """The features of the posts the viewer may see, as SQL for the candidate statement,
-    written by the ORM from `visible_to` (never restated by hand)."""
-    query = _with_features(Post.filter(visible_to(viewer_id)))
+def _visible_features(viewer_id: int, *, safe: bool) -> Visible:
+    """The features of the posts the viewer may see (and, if `safe`, that are not sensitive),
+    as SQL for the candidate statement, written by the ORM from `visible_to` (never restated
+    by hand)."""
+    allowed = Post.filter(visible_to(viewer_id))
+    query = _with_features(allowed.filter(sensitive=False) if safe else allowed)
     query.sql()  # builds `query.query`, whose parameters are then read in placeholder style
     text, values = query.query.get_parameterized_sql()
     return Visible(text, list(values), (*FEATURE_FIELDS, "created"))
-
-
-def _post_id(row: Any) -> int:
-    return row["id"]
 
 
 def _instant(value: datetime | str) -> datetime:

@@ -278,9 +278,11 @@ def _tag_affinity(weights: dict[str, float], posts: list[PostFeatures]) -> np.nd
 
 
 def _newer_by_same_author(posts: list[PostFeatures]) -> np.ndarray:
-    """For each post, how many posts of the same author among `posts` are newer."""
+    """For each post, how many posts of the same author among `posts` are newer (of two made
+    at the same moment, the later id is the newer)."""
     order = sorted(
-        range(len(posts)), key=lambda i: (posts[i].author_id, -posts[i].created_at.timestamp())
+        range(len(posts)),
+        key=lambda i: (posts[i].author_id, -posts[i].created_at.timestamp(), -posts[i].post_id),
     )
     newer = np.zeros(len(posts))
     previous, count = None, 0
