@@ -222,7 +222,9 @@ async def suggest(ctx: Context, kind: str | None = None) -> list[Reply]:
     if kind == "prompts":
         ideas = await ctx.services.suggestions.prompts(ctx.account, limit=SUGGESTIONS)
         return [_prompts(ctx, ideas)]
-    posts = await ctx.services.suggestions.posts(ctx.account, limit=POSTS_TO_COMMENT)
+    posts = await ctx.services.suggestions.posts(
+        ctx.account, limit=POSTS_TO_COMMENT, safe=await _safe_place(ctx)
+    )
     if not posts:
         return [Reply(text=ctx.t("suggest.posts.empty"), private=True)]
     return [Reply(text=ctx.t("suggest.posts.title")), *await _posts(ctx, posts)]
@@ -280,7 +282,10 @@ def _prompts(ctx: Context, ideas: list[PromptIdea]) -> Reply:
 
 async def trending(ctx: Context, window: str = "day") -> list[Reply]:
     posts = await ctx.services.discovery.trending(
-        ctx.account, window=window, limit=ctx.services.settings.feed_page_size
+        ctx.account,
+        window=window,
+        limit=ctx.services.settings.feed_page_size,
+        safe=await _safe_place(ctx),
     )
     if not posts:
         return [Reply(text=ctx.t(f"trending.empty.{window}"))]
@@ -289,7 +294,7 @@ async def trending(ctx: Context, window: str = "day") -> list[Reply]:
 
 async def search(ctx: Context, text: str) -> list[Reply]:
     posts = await ctx.services.discovery.search(
-        ctx.account, text, limit=ctx.services.settings.feed_page_size
+        ctx.account, text, limit=ctx.services.settings.feed_page_size, safe=await _safe_place(ctx)
     )
     if not posts:
         return [Reply(text=ctx.t("search.empty", text=text))]
@@ -299,7 +304,7 @@ async def search(ctx: Context, text: str) -> list[Reply]:
 async def tag(ctx: Context, tag: str) -> list[Reply]:
     name = tag.strip().removeprefix("#").lower()
     posts = await ctx.services.discovery.tag(
-        ctx.account, name, limit=ctx.services.settings.feed_page_size
+        ctx.account, name, limit=ctx.services.settings.feed_page_size, safe=await _safe_place(ctx)
     )
     if not posts:
         return [Reply(text=ctx.t("tag.empty", tag=name))]

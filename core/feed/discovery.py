@@ -1,6 +1,7 @@
 """Finding posts without a feed: trending, search over prompts, captions and #tags, one tag.
 
-All of it goes through `visible_to`, and all of it uses an index: trending sorts by `hot`
+All of it goes through `visible_to` (and, in places with NSFW off, leaves sensitive posts out
+in the query itself), and all of it uses an index: trending sorts by `hot`
 (engagement decayed by age, see hot.py) within a time window; search and tags look words up
 in `post_term`, written when the post was made.
 """
@@ -28,12 +29,14 @@ class Discovery:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
 
-    async def trending(self, viewer: Account, *, window: str, limit: int) -> list[Post]:
+    async def trending(
+        self, viewer: Account, *, window: str, limit: int, safe: bool = False
+    ) -> list[Post]:
         """Public posts of the last day or week, most engagement (decayed by age) first."""
         since = self._clock.now() - WINDOWS[window]
         return (
             await Post.filter(
-                visible_to(viewer.id),
+                _shown(viewer, safe),
                 audience=Audience.PUBLIC,
                 hot__isnull=False,
                 created_at__gte=since,
@@ -43,7 +46,9 @@ class Discovery:
             .select_related("author", "remix_of__author")
         )
 
-    async def search(self, viewer: Account, text: str, *, limit: int) -> list[Post]:
+    async def search(
+        self, viewer: Account, text: str, *, limit: int, safe: bool = False
+    ) -> list[Post]:
         """Posts whose prompt, caption or tags hold every word (`#word`: as a tag), newest
         first."""
         wanted_tags = tags(text)
@@ -63,9 +68,9 @@ class Discovery:
             .limit(MATCHES_MAX)
             .values_list("post_id", flat=True)
         )
-        return await self._newest(viewer, list(await matches), limit)
+        return await self._newest(viewer, list(await matches), limit, safe)
 
-    async def tag(self, viewer: Account, tag: str, *, limit: int) -> list[Post]:
+    async def tag(self, viewer: Account, tag: str, *, limit: int, safe: bool = False) -> list[Post]:
         name = normalize(tag.strip()).removeprefix("#").strip()[:TERM_MAX]
         if not name:
             raise InvalidInput("error.empty", field="tag")
@@ -75,15 +80,21 @@ class Discovery:
             .limit(MATCHES_MAX)
             .values_list("post_id", flat=True)
         )
-        return await self._newest(viewer, list(ids), limit)
+        return await self._newest(viewer, list(ids), limit, safe)
 
     @staticmethod
-    async def _newest(viewer: Account, ids: list[int], limit: int) -> list[Post]:
+    async def _newest(viewer: Account, ids: list[int], limit: int, safe: bool) -> list[Post]:
         if not ids:
             return []
         return (
-            await Post.filter(visible_to(viewer.id), id__in=ids)
+            await Post.filter(_shown(viewer, safe), id__in=ids)
             .order_by("-created_at", "-id")
             .limit(limit)
             .select_related("author", "remix_of__author")
         )
+
+
+def _shown(viewer: Account, safe: bool) -> Q:
+    """What the viewer may see; `safe`: without sensitive posts (a place with NSFW off), so
+    that a page of results stays full there."""
+    return Q(visible_to(viewer.id), sensitive=False) if safe else visible_to(viewer.id)

@@ -143,8 +143,9 @@ class Suggestions:
             ideas.append(PromptIdea(row["prompt"], source_post=row["id"]))
         return ideas[:limit]
 
-    async def posts(self, viewer: Account, *, limit: int) -> list[Post]:
-        ranked = await self._feed.rank(viewer)
+    async def posts(self, viewer: Account, *, limit: int, safe: bool = False) -> list[Post]:
+        """Posts worth a comment; `safe`: no sensitive ones (a place with NSFW off)."""
+        ranked = await self._feed.rank(viewer, safe=safe)
         worth = [item for item in ranked if _worth_a_comment(item, viewer.id)]
         worth.sort(key=_conversation_score, reverse=True)
         ids = [item.post_id for item in worth[:limit]]

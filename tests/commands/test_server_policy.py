@@ -188,3 +188,16 @@ async def test_sensitive_posts_stay_out_of_a_safe_groups_digest_and_feed(
     later = messenger.to(chat_id="-300")[1]
     shown = {b.args["post"] for row in later.buttons for b in row if b.command == "show"}
     assert shown == {p.id for p in spicy}
+
+
+async def test_trending_search_and_tags_stay_full_in_a_safe_group(app: App) -> None:
+    bob = await account(app, "bob")
+    calm = await pictures(app, bob, 2, prompt="a quiet harbour #sea")
+    spicy = await pictures(app, bob, 6, prompt="a nude study #sea")  # newer: they come first
+    admin = group_admin(app, "alice", "-300")
+    for line in ("/trending", "/tag sea", "/search sea"):
+        titles = " ".join(r.title or "" for r in await admin.say(line))
+        assert all(f"#{p.id} " in titles for p in calm), line
+        assert all(f"#{p.id} " not in titles for p in spicy), line
+    in_private = " ".join(r.title or "" for r in await ChatUser(app, "carol").say("/tag sea"))
+    assert any(f"#{p.id} " in in_private for p in spicy)  # elsewhere they are shown
