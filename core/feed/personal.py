@@ -19,6 +19,7 @@ little each time they were shown (`seen`).
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -92,6 +93,17 @@ class RankedPost:
 
 
 @dataclass(frozen=True, slots=True)
+class _Planned:
+    """The pages ranked for a request: the one to show (`number`, its post `ids`) and all
+    new ones to store in the session (`pages`)."""
+
+    number: int
+    ids: list[int]
+    has_more: bool
+    pages: list[list[int]]
+
+
+@dataclass(frozen=True, slots=True)
 class FeedPage:
     number: int
     posts: list[Post]
@@ -146,9 +158,13 @@ class PersonalizedFeed:
             version = session.version
             if number is None:
                 session.number, session.pages = session.number + 1, []
-            page, shown = await self._next(viewer, session, number or 1, safe=safe)
-            if await self._save(session, version, shown):
-                return page
+            planned = await self._next(viewer, session, number or 1, safe=safe)
+            # Independent: the page's posts and the session saved with them, side by side.
+            posts, saved = await asyncio.gather(
+                self._posts(viewer.id, planned.ids), self._save(session, version, planned.pages)
+            )
+            if saved:
+                return FeedPage(planned.number, posts, planned.has_more)
         raise Conflict("error.feed_busy")
 
     async def _stored(self, viewer: Account, session: FeedSession, number: int) -> FeedPage:
@@ -157,18 +173,17 @@ class PersonalizedFeed:
 
     async def _next(
         self, viewer: Account, session: FeedSession, number: int, *, safe: bool
-    ) -> tuple[FeedPage, list[list[int]]]:
+    ) -> _Planned:
         shown = set(itertools.chain.from_iterable(session.pages))
         ranked = await self.rank(viewer, exclude=shown, seen=_seen(session), safe=safe)
         wanted = min(number - len(session.pages), MAX_JUMP)
         pages = paginate(ranked, self.page_size, wanted)
         new_pages = [[item.post_id for item in page] for page in pages if page]
         if not new_pages:
-            return FeedPage(len(session.pages) + 1, [], has_more=False), []
+            return _Planned(len(session.pages) + 1, [], False, [])
         on_pages = sum(len(p) for p in new_pages)
-        posts = await self._posts(viewer.id, new_pages[-1])
         number = len(session.pages) + len(new_pages)
-        return FeedPage(number, posts, has_more=len(ranked) > on_pages), new_pages
+        return _Planned(number, new_pages[-1], len(ranked) > on_pages, new_pages)
 
     async def _save(self, session: FeedSession, version: int, new_pages: list[list[int]]) -> bool:
         seen = _seen(session)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from core.feed.glossary import GERMAN_TO_ENGLISH
 
@@ -84,6 +85,7 @@ def post_terms(prompt: str | None, caption: str, *, limit: int = 32) -> dict[str
 TAGS_PER_POST = 5  # a post's first #tags that say what it is (a wall of tags says little)
 
 
+@lru_cache(maxsize=20_000)  # posts' texts never change, and a feed page reads ~300
 def post_tags(prompt: str | None, caption: str | None) -> tuple[str, ...]:
     """The #tags that say what a post is, for tastes and ranking: its first few."""
     return tuple(tags(f"{prompt or ''}\n{caption or ''}")[:TAGS_PER_POST])
