@@ -49,7 +49,7 @@ class SourceLimits:
     fresh: int = 20
     tagged_per_term: int = 20
     per_liked_tag: int = 30
-    peer_likers: int = 50
+    peer_likers: int = 100
     peer_likes: int = 80
     network_window: timedelta = timedelta(days=14)  # older posts score near zero anyway
     peer_window: timedelta = timedelta(days=14)  # whose likes of the seeds count

@@ -3,12 +3,12 @@
 A page costs a constant number of queries, whatever the size of the network:
 
 1. the viewer's feed session (pages of this session, what they saw lately)
-2. the viewer's taste profile (taste vector, authors, buckets, tuning)
-3. candidates from every source (followees' news, posts liked by the viewer's peers, taste
-   buckets, trending, newcomers, tuning), whom the viewer follows, and the features of the
-   candidates that pass `visible_to` (audience, blocks, deletions): one statement
-   (`candidates.gather`)
-4. the posts of the page, with authors, to show them
+2. the viewer's taste profile (taste vector, authors, buckets, #tags, tuning)
+3. candidates from every source (followees' latest posts, new posts of the viewer's
+   favourite #tags, posts liked by the viewer's peers, taste buckets, trending, newcomers,
+   tuning), whom the viewer follows, and the features of the candidates that pass
+   `visible_to` (audience, blocks, deletions): one statement (`candidates.gather`)
+4. the posts of the page, with authors, to show them, and side by side with it
 5. the session again, saved with a version check (another process may serve the same viewer)
 
 Sessions: `/feed` starts one; "next" continues it. Every page of a session is stored, so a
