@@ -229,39 +229,12 @@ async def load(
 
     began = time.perf_counter()
     profiles = tastes(dataset, likes, vectors, buckets, index_of, now=now, model=embedder.model_id)
+    saved = TasteState().write(TasteProfile())  # the columns TasteKeeper writes, in order
     await writer.insert(
         "taste_profile",
-        (
-            "id",
-            "account_id",
-            "embedding_model",
-            "vector",
-            "total_weight",
-            "authors",
-            "buckets",
-            "terms",
-            "tags",
-            "engaged",
-            "steering_text",
-            "steering",
-            "updated_at",
-        ),
+        ("id", "account_id", *saved, "steering_text", "steering"),
         [
-            (
-                n,
-                account,
-                p.embedding_model,
-                p.vector,
-                p.total_weight,
-                json.dumps(p.authors),
-                json.dumps(p.buckets),
-                "{}",
-                json.dumps(p.tags),
-                json.dumps(p.engaged),
-                "",
-                "[]",
-                writer.time(now),
-            )
+            (n, account, *(_column(writer, p, name) for name in saved), "", "[]")
             for n, (account, p) in enumerate(profiles, 1)
         ],
     )
@@ -275,6 +248,16 @@ async def load(
     await writer.analyze()
     seconds["analyze"] = time.perf_counter() - began
     return Loaded(seconds, rows)
+
+
+def _column(writer: Writer, profile: TasteProfile, name: str) -> object:
+    """One column of a taste profile as the writer inserts it (JSON maps as text)."""
+    value = getattr(profile, name)
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    if isinstance(value, datetime):
+        return writer.time(value.timestamp())
+    return value
 
 
 def _index(ids: np.ndarray) -> np.ndarray:
