@@ -2,14 +2,15 @@
 
 A page costs a constant number of queries, whatever the size of the network:
 
-1. the viewer's feed session (pages of this session, what they saw lately)
+1. the viewer's feed session (pages of this session, what they saw lately), and side by side
 2. the viewer's taste profile (taste vector, authors, buckets, #tags, tuning)
 3. candidates from every source (followees' latest posts, new posts of the viewer's
    favourite #tags, posts liked by the viewer's peers, taste buckets, trending, newcomers,
    tuning), whom the viewer follows, and the features of the candidates that pass
    `visible_to` (audience, blocks, deletions): one statement (`candidates.gather`)
 4. the posts of the page, with authors, to show them, and side by side with it
-5. the session again, saved with a version check (another process may serve the same viewer)
+5. the session again, saved with a version check (another process may serve the same viewer;
+   a viewer's first session is created here)
 
 Sessions: `/feed` starts one; "next" continues it. Every page of a session is stored, so a
 later page never repeats an earlier one, and any process can serve it. Each new page is
@@ -24,9 +25,11 @@ import itertools
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import RawSQL
 from tortoise.queryset import QuerySet, ValuesQuery
 
@@ -152,16 +155,20 @@ class PersonalizedFeed:
         current session (ranking the pages up to it that were not shown yet). `safe`: no
         sensitive posts (the page is shown in a place with NSFW off)."""
         for _ in range(SAVE_ATTEMPTS):
-            session, _ = await FeedSession.get_or_create(account_id=viewer.id)
+            stored, profile = await asyncio.gather(
+                FeedSession.get_or_none(account_id=viewer.id),
+                TasteProfile.get_or_none(account_id=viewer.id),
+            )
+            session = stored or FeedSession(account_id=viewer.id)  # `_save` creates a first one
             if number is not None and 1 <= number <= len(session.pages):
                 return await self._stored(viewer, session, number)
             version = session.version
             if number is None:
                 session.number, session.pages = session.number + 1, []
-            planned = await self._next(viewer, session, number or 1, safe=safe)
+            planned = await self._next(viewer, profile, session, number or 1, safe=safe)
             # Independent: the page's posts and the session saved with them, side by side.
             posts, saved = await asyncio.gather(
-                self._posts(viewer.id, planned.ids), self._save(session, version, planned.pages)
+                _ranked_posts(planned.ids), self._save(session, version, planned.pages)
             )
             if saved:
                 return FeedPage(planned.number, posts, planned.has_more)
@@ -172,10 +179,16 @@ class PersonalizedFeed:
         return FeedPage(number, await self._posts(viewer.id, ids), has_more=True)
 
     async def _next(
-        self, viewer: Account, session: FeedSession, number: int, *, safe: bool
+        self,
+        viewer: Account,
+        profile: TasteProfile | None,
+        session: FeedSession,
+        number: int,
+        *,
+        safe: bool,
     ) -> _Planned:
         shown = set(itertools.chain.from_iterable(session.pages))
-        ranked = await self.rank(viewer, exclude=shown, seen=_seen(session), safe=safe)
+        ranked = await self._rank(viewer, profile, exclude=shown, seen=_seen(session), safe=safe)
         wanted = min(number - len(session.pages), MAX_JUMP)
         pages = paginate(ranked, self.page_size, wanted)
         new_pages = [[item.post_id for item in page] for page in pages if page]
@@ -186,34 +199,37 @@ class PersonalizedFeed:
         return _Planned(number, new_pages[-1], len(ranked) > on_pages, new_pages)
 
     async def _save(self, session: FeedSession, version: int, new_pages: list[list[int]]) -> bool:
+        """Store the new pages, if nobody else stored a page for the viewer since `version`
+        was read (else False: read the session again and rank again)."""
         seen = _seen(session)
         for post_id in itertools.chain.from_iterable(new_pages):
             seen[post_id] = seen.pop(post_id, 0) + 1  # re-inserted: most recent last
-        updated = await FeedSession.filter(id=session.id, version=version).update(
-            number=session.number,
-            pages=[*session.pages, *new_pages],
-            seen=[[post_id, times] for post_id, times in seen.items()][-SEEN_MEMORY:],
-            version=version + 1,
-            updated_at=self.clock.now(),
-        )
-        return updated == 1
+        values = {
+            "number": session.number,
+            "pages": [*session.pages, *new_pages],
+            "seen": [[post_id, times] for post_id, times in seen.items()][-SEEN_MEMORY:],
+            "version": version + 1,
+            "updated_at": self.clock.now(),
+        }
+        if session.id is None:  # the viewer's first session, created with its first pages
+            try:
+                await FeedSession.create(account_id=session.account_id, **values)
+            except IntegrityError:  # another process created it meanwhile
+                return False
+            return True
+        return await FeedSession.filter(id=session.id, version=version).update(**values) == 1
 
     async def _posts(self, viewer_id: int, ids: list[int]) -> list[Post]:
-        """The posts, with authors, in the given order; any no longer visible are left out."""
-        if not ids:
-            return []
-        rows = await Post.filter(visible_to(viewer_id), id__in=ids).select_related(
-            "author", "remix_of__author"
-        )
-        by_id = {post.id: post for post in rows}
-        return [by_id[i] for i in ids if i in by_id]
+        """The posts of a stored page, with authors, in its order; any no longer visible (since
+        it was ranked, maybe days ago) are left out."""
+        return await _in_order(Post.filter(visible_to(viewer_id), id__in=ids), ids)
 
     async def top(
         self, viewer: Account, *, limit: int, offset: int = 0, safe: bool = False
     ) -> list[Post]:
         """The viewer's best posts, without touching their feed session (for digests)."""
         ranked = await self.rank(viewer, safe=safe)
-        return await self._posts(viewer.id, [r.post_id for r in ranked[offset : offset + limit]])
+        return await _ranked_posts([r.post_id for r in ranked[offset : offset + limit]])
 
     # ------------------------------------------------------------------ ranking
 
@@ -228,6 +244,17 @@ class PersonalizedFeed:
         """Every candidate the viewer may see, best first (no paging, no side effects);
         `safe`: sensitive posts left out."""
         profile = await TasteProfile.get_or_none(account_id=viewer.id)
+        return await self._rank(viewer, profile, exclude=exclude, seen=seen, safe=safe)
+
+    async def _rank(
+        self,
+        viewer: Account,
+        profile: TasteProfile | None,
+        *,
+        exclude: Collection[int] = (),
+        seen: dict[int, int] | None = None,
+        safe: bool = False,
+    ) -> list[RankedPost]:
         state = TasteState.of(profile) if profile is not None else TasteState()
         steering = self._steering_vectors(profile)
         # Lists padded to their maximum length with values that match nothing, so that the
@@ -400,6 +427,22 @@ class PersonalizedFeed:
         await TasteProfile.filter(account_id=viewer.id).update(steering_text="", steering=[])
 
 
+async def _ranked_posts(ids: list[int]) -> list[Post]:
+    """The posts just ranked, with authors, in ranking order. `rank` took them from the posts
+    `visible_to` allowed in this request, so they are not checked again (the ORM took ~1 ms to
+    write that check)."""
+    return await _in_order(Post.filter(id__in=ids), ids)
+
+
+async def _in_order(query: QuerySet[Post], ids: list[int]) -> list[Post]:
+    """The posts of `query` among `ids`, with their authors, in the order of `ids`."""
+    if not ids:
+        return []
+    rows = await query.select_related("author", "remix_of__author")
+    by_id = {post.id: post for post in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def _with_features(query: QuerySet[Post]) -> ValuesQuery[Literal[False]]:
     """The columns the ranker reads, `created_at` raw (as `created`, parsed by `_instant`):
     the ORM's pure-Python ISO parser took ~8 ms of a SQLite page for ~400 candidates,
@@ -411,11 +454,26 @@ def _with_features(query: QuerySet[Post]) -> ValuesQuery[Literal[False]]:
 def _visible_features(viewer_id: int, *, safe: bool) -> Visible:
     """The features of the posts the viewer may see (and, if `safe`, that are not sensitive),
     as SQL for the candidate statement, written by the ORM from `visible_to` (never restated
-    by hand)."""
-    allowed = Post.filter(visible_to(viewer_id))
+    by hand): once per kind of database, with the viewer's id put in its places."""
+    written = _visible_for_anyone(safe, Post._meta.db.capabilities.dialect)
+    values = [viewer_id if value == _ANY_VIEWER else value for value in written.values]
+    return Visible(written.sql, values, written.columns)
+
+
+_ANY_VIEWER = -7_340_033  # no account's id: marks the viewer's places in the written SQL
+
+
+@lru_cache(maxsize=8)
+def _visible_for_anyone(safe: bool, dialect: str) -> Visible:
+    """`_visible_features` for `_ANY_VIEWER`. Writing it took the ORM ~1 ms, as long as
+    ranking a page's candidates; the text is the same for every viewer (the id is a
+    parameter), so it is written once per `dialect`."""
+    allowed = Post.filter(visible_to(_ANY_VIEWER))
     query = _with_features(allowed.filter(sensitive=False) if safe else allowed)
     query.sql()  # builds `query.query`, whose parameters are then read in placeholder style
     text, values = query.query.get_parameterized_sql()
+    if str(_ANY_VIEWER) in text:  # written into the text, not a parameter: cannot be reused
+        raise RuntimeError("visible_to wrote the viewer's id into the SQL text")
     return Visible(text, list(values), (*FEATURE_FIELDS, "created"))
 
 

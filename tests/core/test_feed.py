@@ -180,19 +180,43 @@ async def test_a_concurrent_page_from_another_process_is_not_repeated(app: App) 
     await feed.page(viewer)
     other = PersonalizedFeed(feed.embedder, feed.clock, page_size=5)
     raced: list[int] = []
-    original = feed.rank
+    original = feed._rank
 
     async def rank_while_another_process_serves_page_two(*args, **kwargs):  # type: ignore[no-untyped-def]
         if not raced:
             raced.extend(p.id for p in (await other.page(viewer, 2)).posts)
         return await original(*args, **kwargs)
 
-    feed.rank = rank_while_another_process_serves_page_two  # type: ignore[method-assign]
+    feed._rank = rank_while_another_process_serves_page_two  # type: ignore[method-assign]
     mine = await ids(app, viewer, 2)
     assert mine == raced, "the loser of the race shows the page the winner stored"
     session = await FeedSession.get(account_id=viewer.id)
     shown = [i for page in session.pages for i in page]
     assert len(session.pages) == 2 and len(shown) == len(set(shown))
+
+
+async def test_two_processes_starting_a_viewers_first_session_at_once(app: App) -> None:
+    authors = await people(app, *(f"author{i}" for i in range(12)))
+    (viewer,) = await people(app, "viewer")
+    for author in authors:
+        await post(app, author, ANIME)
+    feed = app.services.feed
+    other = PersonalizedFeed(feed.embedder, feed.clock, page_size=5)
+    raced: list[int] = []
+    original = feed._rank
+
+    async def rank_while_another_process_starts_one(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not raced:
+            raced.extend(p.id for p in (await other.page(viewer)).posts)
+        return await original(*args, **kwargs)
+
+    feed._rank = rank_while_another_process_starts_one  # type: ignore[method-assign]
+    mine = await ids(app, viewer)
+    assert raced and mine, "both get a page"
+    assert set(mine).isdisjoint(raced), "the loser starts a session after the winner's"
+    session = await FeedSession.get(account_id=viewer.id)
+    assert session.number == 2 and session.pages == [mine]
+    assert await FeedSession.filter(account_id=viewer.id).count() == 1
 
 
 async def test_no_author_over_a_quarter_of_a_page(app: App) -> None:
