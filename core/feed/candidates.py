@@ -8,7 +8,8 @@ statement (the ORM has no UNION, hence plain SQL that runs on SQLite and Postgre
 |------------|----------------------------------------------------------|------------------------|
 | `follows`  | whom the viewer follows (for ranking, not a candidate)   | follow unique          |
 | `network`  | the latest few posts of each followee and the viewer's   | post(author, created)  |
-|            | own, of the last two weeks, newest first                 |                        |
+|            | own, of the last two weeks, newest first; and the latest |                        |
+|            | post of each followee, however old                       |                        |
 | `similar`  | hottest public posts in the viewer's taste buckets       | post(bucket, hot)      |
 | `trending` | hottest public posts (engagement, decayed by age)        | post(audience, hot)    |
 | `fresh`    | newest public posts among their authors' first ones      | post(newcomer, created)|
@@ -51,7 +52,8 @@ class SourceLimits:
     per_liked_tag: int = 30
     peer_likers: int = 100
     peer_likes: int = 80
-    network_window: timedelta = timedelta(days=14)  # older posts score near zero anyway
+    network_window: timedelta = timedelta(days=14)  # older ones: only a followee's latest
+    latest_followees: int = 200  # followees (latest followed first) whose latest is a candidate
     peer_window: timedelta = timedelta(days=14)  # whose likes of the seeds count
     peer_likes_window: timedelta = timedelta(days=3)  # what those peers liked lately
 
@@ -112,6 +114,7 @@ async def gather(
         f"SELECT 'follows' AS source, followee_id AS id FROM follow "
         f"WHERE follower_id = {sql.param(viewer_id)}",
         _network(sql, viewer_id, now, limits),
+        _latest_of_followees(sql, viewer_id, limits),
         _top(
             "trending",
             "post",
@@ -233,6 +236,20 @@ def _network(sql: _Statement, viewer_id: int, now: datetime, limits: SourceLimit
         f"SELECT 'network' AS source, id FROM (SELECT id FROM ({latest}) AS {{alias}}n "
         f"WHERE nth <= {int(limits.network_per_author)} ORDER BY created_at DESC "
         f"LIMIT {int(limits.network)}) AS {{alias}}"
+    )
+
+
+def _latest_of_followees(sql: _Statement, viewer_id: int, limits: SourceLimits) -> str:
+    """The rest of the `network` source: each followee's latest post, however old (it stays
+    news until they post again, see `scoring`), one index lookup per followee."""
+    latest = (
+        "SELECT p.id FROM post AS p WHERE p.author_id = f.followee_id "
+        "AND p.deleted_at IS NULL ORDER BY p.created_at DESC LIMIT 1"
+    )
+    return (
+        f"SELECT 'network' AS source, id FROM (SELECT ({latest}) AS id FROM follow AS f "
+        f"WHERE f.follower_id = {sql.param(viewer_id)} ORDER BY f.created_at DESC "
+        f"LIMIT {int(limits.latest_followees)}) AS {{alias}} WHERE id IS NOT NULL"
     )
 
 

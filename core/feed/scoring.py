@@ -6,9 +6,10 @@ For a viewer and a post:
 |--------------|--------------------------------------------------------------------------------|
 | affinity     | 1 for your own post; 0.6 if you follow the author, plus up to 0.4 for how much |
 |              | you liked, commented on and remixed their posts lately                         |
-| following    | news of someone you follow: e^(−age / 3 days), × 0.3 for each newer post of    |
-|              | theirs (their latest counts most), shared out when you follow many people      |
-|              | (× min(1, 20 / people you follow))                                             |
+| following    | the latest of someone you follow, however old, until they post again: the      |
+|              | chance it is the post of theirs you come to next, if you look back about 1½    |
+|              | days and a day passes before you do (`_newer_post_ages`); halved for each time |
+|              | it was shown to you, shared out when you follow many (× min(1, 20 / follows))  |
 | similarity   | how close the post is to the average post you liked, relative to how close     |
 |              | your liked posts are to each other (1 = as close as a typical one)             |
 | tags         | how much you like the post's #tags: the mean of their weights in your taste,  |
@@ -31,6 +32,7 @@ Vectorized with numpy over all candidates.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -41,8 +43,10 @@ from core.feed.hot import engagement
 from core.feed.steering import Direction
 
 FRESH_TIMESCALE = timedelta(hours=24)
-NEWS_TIMESCALE = timedelta(days=3)  # `following` and `match`: how long a post stays news
-NEWER_POST_FACTOR = 0.3  # `following`: × this for each newer post of the same author
+NEWS_TIMESCALE = timedelta(days=3)  # `match`: how long a post stays news
+LOOK_BACK = timedelta(hours=36)  # `following`: how far back people typically look …
+LOOK_DELAY = timedelta(days=1)  # … and how long until they do
+SEEN_FADE = 0.5  # `following`: × this for each time the feed showed the post already
 FOLLOWS_REFERENCE = 20  # `following`: following more people than this shares it out
 MATCH_SHARPNESS = 3  # `match`: similarity to this power (close matches count, loose hardly)
 ENGAGEMENT_TIMESCALE = timedelta(hours=36)
@@ -206,17 +210,18 @@ class Scorer:
         engagement_value = np.minimum(np.log1p(decayed) / math.log1p(ENGAGEMENT_REFERENCE), 1.0)
 
         seen = viewer.seen or {}
+        shown = np.array([seen.get(p.post_id, 0) for p in posts], dtype=float)
         freshness = np.exp(-ages / FRESH_TIMESCALE.total_seconds())
         news = np.exp(-ages / NEWS_TIMESCALE.total_seconds())
         attention = min(1.0, FOLLOWS_REFERENCE / max(len(viewer.followees), 1))
-        newer = _newer_by_same_author(posts)
+        newer = _newer_post_ages(posts, ages)
         similarity = self._similarity(viewer, matrix, len(posts))
         tag_value = _tag_affinity(viewer.tags or {}, posts)
         liked = (1.0 + np.log1p(raw)) / (1.0 + math.log1p(ENGAGEMENT_REFERENCE))
         return {
             "affinity": affinity,
             "following": np.where(
-                followed & ~own, attention * news * NEWER_POST_FACTOR**newer, 0.0
+                followed & ~own, attention * _come_to(ages, newer) * SEEN_FADE**shown, 0.0
             ),
             "similarity": similarity,
             "tags": tag_value,
@@ -224,7 +229,7 @@ class Scorer:
             "engagement": engagement_value,
             "freshness": freshness,
             "newcomer": np.array([p.newcomer for p in posts]) & ~followed & ~own,
-            "seen": np.array([min(seen.get(p.post_id, 0), SEEN_CAP) for p in posts], dtype=float),
+            "seen": np.minimum(shown, SEEN_CAP),
             "engaged": np.array([p.post_id in viewer.engaged for p in posts], dtype=float),
         }
 
@@ -277,20 +282,27 @@ def _tag_affinity(weights: dict[str, float], posts: list[PostFeatures]) -> np.nd
     )
 
 
-def _newer_by_same_author(posts: list[PostFeatures]) -> np.ndarray:
-    """For each post, how many posts of the same author among `posts` are newer (of two made
-    at the same moment, the later id is the newer)."""
+def _newer_post_ages(posts: list[PostFeatures], ages: np.ndarray) -> np.ndarray:
+    """For each post, the age (seconds) of the next newer post of its author among `posts`, or
+    NaN for the author's newest (of two made at the same moment, the later id is the newer)."""
     order = sorted(
-        range(len(posts)),
-        key=lambda i: (posts[i].author_id, -posts[i].created_at.timestamp(), -posts[i].post_id),
+        range(len(posts)), key=lambda i: (posts[i].author_id, ages[i], -posts[i].post_id)
     )
-    newer = np.zeros(len(posts))
-    previous, count = None, 0
-    for i in order:
-        count = count + 1 if posts[i].author_id == previous else 0
-        previous = posts[i].author_id
-        newer[i] = count
+    newer = np.full(len(posts), np.nan)
+    for newer_one, post in itertools.pairwise(order):
+        if posts[newer_one].author_id == posts[post].author_id:
+            newer[post] = ages[newer_one]
     return newer
+
+
+def _come_to(ages: np.ndarray, newer: np.ndarray) -> np.ndarray:
+    """The chance that a post is the one of its author's you come to next: you look back
+    X ~ Exp(`LOOK_BACK`) from a moment `LOOK_DELAY` ahead and see their latest post as of
+    then, so P(newer post's age + delay < X ≤ age + delay); for their newest, P(X ≤ age + delay).
+    An author's latest post stays news until they post again, however old it is."""
+    back, delay = LOOK_BACK.total_seconds(), LOOK_DELAY.total_seconds()
+    before_newer = np.where(np.isnan(newer), 1.0, np.exp(-(np.nan_to_num(newer) + delay) / back))
+    return np.clip(before_newer - np.exp(-(ages + delay) / back), 0.0, 1.0)
 
 
 def _matrix(posts: list[PostFeatures]) -> np.ndarray | None:

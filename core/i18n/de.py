@@ -497,7 +497,7 @@ MESSAGES: dict[str, str] = {
     "why.similarity": "ähnlich wie Beiträge, die dir gefallen",
     "why.tags": "verschlagwortet mit {tags} wie Beiträge, die dir gefallen",
     "why.match": "nah an deinem Geschmack, neu und beliebt",
-    "why.following": "neu von {author}, dem du folgst",
+    "why.following": "das Neueste von {author}, dem du folgst",
     "why.engagement": "beliebt und besprochen (❤ {likes}, 💬 {comments}, 🎨 {remixes}), mit dem Alter nachlassend",
     "why.freshness.hours": "frisch: vor {hours} Std. gepostet",
     "why.freshness.days": "vor {days} Tagen gepostet",

@@ -498,7 +498,7 @@ MESSAGES: dict[str, str] = {
     "why.similarity": "similar to posts you liked",
     "why.tags": "tagged {tags}, like posts you liked",
     "why.match": "close to your taste, new and liked",
-    "why.following": "new from {author}, whom you follow",
+    "why.following": "the latest from {author}, whom you follow",
     "why.engagement": "liked and talked about (❤ {likes}, 💬 {comments}, 🎨 {remixes}), fading with age",
     "why.freshness.hours": "fresh: posted {hours} h ago",
     "why.freshness.days": "posted {days} days ago",

@@ -147,13 +147,14 @@ def test_typed_feed_lines_find_their_command(line: str, command: str, rest: str)
     assert (spec.name, text) == (command, rest)
 
 
-async def test_why_says_a_followees_new_post_is_news(app: App) -> None:
+async def test_why_says_a_post_is_a_followees_latest(app: App) -> None:
     (alice,) = await people(app, "alice")
     shown = await post(app, alice, WATERCOLOR)
     viewer = ChatUser(app, "viewer")
     await viewer.say("/follow alice")
     why = await viewer.say(f"/why {shown.id}")
-    assert "new from @alice, whom you follow: 1.00 × 5 = +5.00" in why[0].text
+    # made just now: the one of theirs come to next if looking back less than a day (of 1½)
+    assert "the latest from @alice, whom you follow: 0.49 × 5 = +2.43" in why[0].text
 
 
 async def test_a_like_makes_its_tags_a_reason_at_once(app: App) -> None:

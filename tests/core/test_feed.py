@@ -280,10 +280,17 @@ async def test_why_explains_the_score_that_ranked_the_post(app: App) -> None:
     ranked = next(b for b in await app.services.feed.rank(viewer) if b.post_id == shown.id)
     assert explanation.followed and not explanation.own
     assert explanation.position == (1, 1) and page.posts[0].id == shown.id
-    # the same numbers as the ranking (seen once now, which rank() did not know above)
+    # the same numbers as the ranking, but for having been seen once now (which rank() did
+    # not know above): −0.35, and their post, no longer news to the viewer, counts half
     assert explanation.breakdown.values["affinity"] == ranked.breakdown.values["affinity"]
     assert explanation.breakdown.parts["seen"] == pytest.approx(-0.35)
-    assert explanation.breakdown.total == pytest.approx(ranked.breakdown.total - 0.35)
+    following = ranked.breakdown.parts["following"]
+    assert following > 0 and explanation.breakdown.parts["following"] == pytest.approx(
+        following / 2
+    )
+    assert explanation.breakdown.total == pytest.approx(
+        ranked.breakdown.total - 0.35 - following / 2
+    )
 
 
 async def test_tags_and_words_are_stored_when_posting(app: App) -> None:
@@ -415,18 +422,23 @@ async def test_posts_liked_lately_by_people_who_liked_the_same_become_candidates
     assert not any("peers" in s for s in lonely_sources.values())
 
 
-async def test_followees_news_is_a_candidate_for_two_weeks_and_weighs_while_new(
+async def test_a_followees_latest_post_stays_news_until_they_post_again(
     app: App, clock: FakeClock
 ) -> None:
     alice, viewer = await people(app, "alice", "viewer")
     await app.services.graph.follow(viewer, alice)
-    new, old = await post(app, alice, WATERCOLOR), await post(app, alice, WATERCOLOR)
-    await age(new, clock, hours=2)
-    await age(old, clock, hours=24 * 15)
+    ancient, latest = await post(app, alice, WATERCOLOR), await post(app, alice, WATERCOLOR)
+    await age(ancient, clock, hours=24 * 61)
+    await age(latest, clock, hours=24 * 20)
     ranked = {r.post_id: r for r in await app.services.feed.rank(viewer)}
-    assert "network" in ranked[new.id].sources
-    assert old.id not in ranked or "network" not in ranked[old.id].sources
-    assert ranked[new.id].breakdown.values["following"] > 0.9
+    assert "network" in ranked[latest.id].sources  # older than two weeks, but their latest
+    assert ancient.id not in ranked or "network" not in ranked[ancient.id].sources
+    assert ranked[latest.id].breakdown.values["following"] > 0.9  # 20 days old, still the latest
+    newer = await post(app, alice, WATERCOLOR)
+    await age(newer, clock, hours=48)
+    ranked = {r.post_id: r for r in await app.services.feed.rank(viewer)}
+    assert ranked[newer.id].breakdown.values["following"] > 0.8
+    assert ranked[latest.id].breakdown.values["following"] < 0.2
 
 
 async def test_each_followee_brings_their_latest_posts_however_much_others_post(

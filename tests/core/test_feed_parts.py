@@ -287,8 +287,9 @@ def test_each_followees_latest_post_counts_most_and_many_followees_share_it_out(
     ]
     few = ViewerTaste(account_id=99, now=NOW, followees=frozenset({10, 11}))
     values = {b.post_id: b.values["following"] for b in scorer().score(few, posts)}
-    # A prolific followee's third post is worth less than a quiet followee's older latest.
-    assert values[1] > values[4] > values[2] > values[3] > 0
+    # Each followee's latest counts most (the older one a little more: looking back a day and a
+    # half, it is the likelier to be come to); a prolific followee's earlier posts hardly.
+    assert values[4] > values[1] > 0.5 > 0.02 > values[2] > values[3] > 0
     many = ViewerTaste(account_id=99, now=NOW, followees=frozenset(range(10, 50)))
     shared = {b.post_id: b.values["following"] for b in scorer().score(many, posts)}
     assert shared[1] == pytest.approx(values[1] / 2)  # 40 followees: half the attention each
@@ -313,18 +314,25 @@ def test_author_cap_is_a_quarter_but_at_least_one() -> None:
     assert [author_cap(n) for n in (1, 4, 5, 8, 20)] == [1, 1, 1, 2, 5]
 
 
-def test_a_followees_post_counts_as_news_while_it_is_new() -> None:
+def test_following_is_the_chance_of_coming_to_that_post_of_theirs_next() -> None:
     posts = [
         features(1, 10, "watercolor lake", created_at=NOW - timedelta(hours=1)),
         features(2, 10, "watercolor lake", created_at=NOW - timedelta(days=3)),
         features(3, 11, "watercolor lake", created_at=NOW - timedelta(hours=1)),
         features(4, 99, "watercolor lake", created_at=NOW - timedelta(hours=1)),
+        features(5, 12, "watercolor lake", created_at=NOW - timedelta(days=40)),
     ]
-    viewer = ViewerTaste(account_id=99, now=NOW, followees=frozenset({10}))
+    viewer = ViewerTaste(account_id=99, now=NOW, followees=frozenset({10, 12}))
     scores = {b.post_id: b for b in scorer().score(viewer, posts)}
     following = {i: scores[i].values["following"] for i in scores}
-    assert following[1] == pytest.approx(math.exp(-1 / 72))  # the author's latest, 1 h old
-    assert following[2] == pytest.approx(0.3 * math.exp(-1))  # 3 days old, one newer post
+    # Looking back X ~ Exp(36 h) from a day ahead: the latest post, 1 h old, is the one come
+    # to when X ≤ 25 h; the one before it, 3 days old, when 25 h < X ≤ 96 h.
+    assert following[1] == pytest.approx(1 - math.exp(-25 / 36))
+    assert following[2] == pytest.approx(math.exp(-25 / 36) - math.exp(-96 / 36))
     assert following[3] == 0  # not followed
     assert following[4] == 0  # your own post: affinity already says so
+    assert following[5] == pytest.approx(1.0)  # 40 days old, but still their latest
+    seen = ViewerTaste(account_id=99, now=NOW, followees=frozenset({10, 12}), seen={5: 2})
+    again = {b.post_id: b.values["following"] for b in scorer().score(seen, posts)}
+    assert again[5] == pytest.approx(0.25)  # shown twice already: no longer news to them
     assert scores[1].total > scores[3].total
