@@ -8,8 +8,8 @@ For a viewer and a post:
 |              | you liked, commented on and remixed their posts lately                         |
 | following    | the latest of someone you follow, however old, until they post again: the      |
 |              | chance it is the post of theirs you come to next, if you look back about 1½    |
-|              | days and a day passes before you do (`_newer_post_ages`); halved for each time |
-|              | it was shown to you, shared out when you follow many (× min(1, 20 / follows))  |
+|              | days and a day passes before you do (`_come_to`); halved for each time it      |
+|              | was shown to you; shared out when you follow many (× min(1, 20 / follows))     |
 | similarity   | how close the post is to the average post you liked, relative to how close     |
 |              | your liked posts are to each other (1 = as close as a typical one)             |
 | tags         | how much you like the post's #tags: the mean of their weights in your taste,  |
