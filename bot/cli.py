@@ -6,7 +6,9 @@ import argparse
 import asyncio
 import getpass
 import logging
+import signal
 import sys
+from collections.abc import Awaitable
 from typing import Protocol
 
 from pydantic import ValidationError
@@ -79,11 +81,37 @@ async def _run(app: App) -> None:
     await app.start()
     try:
         await app.start_scheduler()  # after the adapters registered their messengers
-        await asyncio.gather(*(adapter.run() for adapter in adapters))
+        await _until_terminated(asyncio.gather(*(adapter.run() for adapter in adapters)))
     finally:
         for adapter in adapters:
             await adapter.close()
         await app.stop()
+
+
+async def _until_terminated(work: Awaitable[object]) -> None:
+    """Await `work`; SIGTERM (how systemd, Docker and Kubernetes stop a service) cancels it,
+    so the caller's cleanup runs as after Ctrl-C, and the process then ends with status 0."""
+    task = asyncio.ensure_future(work)
+    loop = asyncio.get_running_loop()
+    terminated = asyncio.Event()
+
+    def terminate() -> None:
+        log.info("SIGTERM: stopping")
+        terminated.set()
+        task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGTERM, terminate)
+    except NotImplementedError:  # no signal handlers in this event loop (Windows)
+        await task
+        return
+    try:
+        await task
+    except asyncio.CancelledError:
+        if not terminated.is_set():
+            raise  # Ctrl-C (asyncio.run cancels the main task): KeyboardInterrupt, status 130
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def _default_user() -> str:

@@ -6,7 +6,8 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,8 +29,23 @@ async def fake() -> AsyncIterator[FakeBotApi]:
     await api.stop()
 
 
-async def test_mosaic_run_serves_telegram_until_interrupted(
-    fake: FakeBotApi, tmp_path: Path
+@contextmanager
+def signals_reach_children() -> Iterator[None]:
+    """Start children with SIGINT at its default action. A test run started in the background
+    by a non-interactive shell ignores SIGINT, and children inherit an ignored signal (a
+    handled one is reset at exec), so `mosaic run` would not even see Ctrl-C."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.parametrize(
+    ("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)], ids=["SIGINT", "SIGTERM"]
+)
+async def test_mosaic_run_serves_telegram_until_stopped(
+    fake: FakeBotApi, tmp_path: Path, stop: signal.Signals, status: int
 ) -> None:
     env = {
         **os.environ,
@@ -42,22 +58,27 @@ async def test_mosaic_run_serves_telegram_until_interrupted(
     }
     for name in ("DISCORD_BOT_TOKEN", "TELEGRAM_WEBHOOK_URL", "OPENAI_API_KEY"):
         env.pop(name, None)
-    process = await asyncio.create_subprocess_exec(  # in tmp_path: no .env is read
-        str(MOSAIC), "run", env=env, stderr=asyncio.subprocess.PIPE, cwd=tmp_path
-    )
+    with signals_reach_children():
+        process = await asyncio.create_subprocess_exec(  # in tmp_path: no .env is read
+            str(MOSAIC), "run", env=env, stderr=asyncio.subprocess.PIPE, cwd=tmp_path
+        )
+    # Read the log while the bot runs: at DEBUG it outgrows a pipe's buffer before the bot
+    # answers, and a child blocked writing its log answers nothing.
+    assert process.stderr is not None
+    stderr = asyncio.ensure_future(process.stderr.read())
     ana = fake.user(202, "Ana", "ana", language="de")
     fake.say(ana, "/start")
     answered = asyncio.ensure_future(fake.wait_for(lambda: bool(fake.sent(ana)), within=60))
     exited = asyncio.ensure_future(process.wait())
     await asyncio.wait([answered, exited], return_when=asyncio.FIRST_COMPLETED)
     if process.returncode is None:
-        process.send_signal(signal.SIGINT)
-    _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        process.send_signal(stop)
+    await asyncio.wait_for(process.wait(), 30)
     answered.cancel()
-    log = stderr.decode()
+    log = (await stderr).decode()
     assert fake.sent(ana), log
     assert fake.last_bot_message(ana)["text"].startswith("Mosaic-Befehle")
-    assert process.returncode == 130, log
+    assert process.returncode == status, log
     assert "Traceback" not in log, log
     assert fake.token not in log
 
