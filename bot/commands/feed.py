@@ -163,11 +163,17 @@ def _reasons(ctx: Context, explanation: Explanation) -> list[str]:
         label = _label(ctx, explanation, part)
         value = breakdown.values[part]
         weight = explanation.weights.of(part)
-        shown_value = f"{value:.0f}" if part == "seen" else f"{value:.2f}"
+        shown_value = f"{value:.0f}" if part == "seen" else _value(value)
         formula = f"{shown_value} × {weight:g}"
         lines.append((abs(contribution), f"{label}: {formula} = {_number(contribution)}"))
     lines.sort(key=lambda item: -item[0])
     return [line for _, line in lines]
+
+
+def _value(value: float) -> str:
+    """A part's value: two decimals, or three for a small one (`standout` values are a few
+    hundredths, with a large weight)."""
+    return f"{value:.2f}" if abs(value) >= 0.1 or value == 0 else f"{value:.3f}"
 
 
 def _label(ctx: Context, explanation: Explanation, part: str) -> str:
@@ -189,10 +195,9 @@ def _label(ctx: Context, explanation: Explanation, part: str) -> str:
         return _age(ctx, ctx.services.clock.now() - post.created_at)
     if part == "following":
         return ctx.t("why.following", author=author)
-    if part == "tags":
-        return ctx.t(
-            "why.tags", tags=" ".join(f"#{t}" for t in post_tags(post.prompt, post.caption))
-        )
+    if part in ("tags", "standout"):
+        tags = " ".join(f"#{t}" for t in post_tags(post.prompt, post.caption))
+        return ctx.t(f"why.{part}", tags=tags)
     if part == "newcomer":
         return ctx.t("why.newcomer", author=author)
     if part == "seen":

@@ -55,7 +55,7 @@ from core.feed.scoring import (
 from core.feed.steering import Direction, SteeringTerm, parse_steering
 from core.feed.taste import TasteState, decay_factor
 from core.feed.text import post_tags, words
-from core.persistence.models import Account, FeedSession, Follow, Post, TasteProfile
+from core.persistence.models import Account, FeedSession, Post, TasteProfile
 from core.social.visibility import visible_to
 
 SEEN_MEMORY = 500  # posts remembered as shown, per viewer
@@ -104,6 +104,14 @@ class _Planned:
     ids: list[int]
     has_more: bool
     pages: list[list[int]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    breakdowns: list[Breakdown]
+    features: list[PostFeatures]
+    sources: dict[int, set[str]]
+    followees: set[int]
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +263,27 @@ class PersonalizedFeed:
         seen: dict[int, int] | None = None,
         safe: bool = False,
     ) -> list[RankedPost]:
+        scored = await self._score(viewer, profile, exclude=exclude, seen=seen, safe=safe)
+        by_id = {f.post_id: f for f in scored.features}
+        return [
+            RankedPost(b, by_id[b.post_id], frozenset(scored.sources[b.post_id]))
+            for b in rank(scored.breakdowns)
+        ]
+
+    async def _score(
+        self,
+        viewer: Account,
+        profile: TasteProfile | None,
+        *,
+        exclude: Collection[int] = (),
+        seen: dict[int, int] | None = None,
+        safe: bool = False,
+        also: int | None = None,
+    ) -> _Scored:
+        """Every candidate the viewer may see, and the post `also` wherever it comes from,
+        scored together: some parts measure a post against the others (`following`: is a
+        newer post of its author among them; `standout`: how it compares with posts of its
+        #tags), so a post is scored the same in the feed and in `/why`."""
         state = TasteState.of(profile) if profile is not None else TasteState()
         steering = self._steering_vectors(profile)
         # Lists padded to their maximum length with values that match nothing, so that the
@@ -271,13 +300,11 @@ class PersonalizedFeed:
         )
         excluded = set(exclude)
         rows = [r for r in found.features if r["id"] not in excluded]
+        if also is not None and all(r["id"] != also for r in rows):
+            rows += await _with_features(Post.filter(id=also))
         features = self._as_features(rows)
         taste = self._viewer(viewer.id, state, found.followees, steering, seen or {})
-        by_id = {f.post_id: f for f in features}
-        return [
-            RankedPost(b, by_id[b.post_id], frozenset(found.sources[b.post_id]))
-            for b in rank(self.scorer.score(taste, features))
-        ]
+        return _Scored(self.scorer.score(taste, features), features, found.sources, found.followees)
 
     def _as_features(self, rows: Sequence[Any]) -> list[PostFeatures]:
         """Rows of `_with_features`: dicts of the ORM, or rows as the driver returns them."""
@@ -364,28 +391,22 @@ class PersonalizedFeed:
     # ------------------------------------------------------------------ /why
 
     async def explain(self, viewer: Account, post: Post) -> Explanation:
-        """The score of one post (already checked visible) for the viewer, part by part."""
-        profile = await TasteProfile.get_or_none(account_id=viewer.id)
-        session = await FeedSession.get_or_none(account_id=viewer.id)
-        state = TasteState.of(profile) if profile is not None else TasteState()
-        followed = await Follow.exists(follower_id=viewer.id, followee_id=post.author_id)
-        seen = _seen(session) if session else {}
-        taste = self._viewer(
-            viewer.id,
-            state,
-            {post.author_id} if followed else set(),
-            self._steering_vectors(profile),
-            seen,
+        """The score of one post (already checked visible) for the viewer, part by part, as
+        the feed would rank it now."""
+        profile, session = await asyncio.gather(
+            TasteProfile.get_or_none(account_id=viewer.id),
+            FeedSession.get_or_none(account_id=viewer.id),
         )
-        rows = await _with_features(Post.filter(id=post.id))
-        if not rows:
+        seen = _seen(session) if session else {}
+        scored = await self._score(viewer, profile, seen=seen, also=post.id)
+        breakdown = next((b for b in scored.breakdowns if b.post_id == post.id), None)
+        if breakdown is None:
             raise NotFound("error.unknown_post", post=post.id)
-        [breakdown] = self.scorer.score(taste, self._as_features(rows))
         return Explanation(
             post=post,
             breakdown=breakdown,
             weights=self.weights,
-            followed=followed,
+            followed=post.author_id in scored.followees,
             own=post.author_id == viewer.id,
             position=_position(session, post.id),
         )

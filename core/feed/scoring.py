@@ -16,6 +16,9 @@ For a viewer and a post:
 |              | relative to your favourite tag                                                 |
 | match        | similarity³ × e^(−age / 3 days) × how well liked it is (1 + ln(1 + likes + …)) |
 |              | ÷ (1 + ln 21): close to your taste, new and liked, all at once (about 0–1)     |
+| standout     | a new post that stands out among the posts of its #tags, in the measure that   |
+|              | what you like carries those #tags: tag share × e^(−age / 2 days) × standing    |
+|              | (`_standing`: its likes for its age, relative to other posts of its #tags)      |
 | engagement   | likes + 2·comments + 3·remixes, decayed by the post's age, on a log scale      |
 | freshness    | e^(−age / 1 day)                                                               |
 | steering     | Σ (weight of each `/feed tune` term × how clearly the post matches it)          |
@@ -23,9 +26,9 @@ For a viewer and a post:
 | seen         | how often the feed showed it to you already (0–3), counts against it           |
 | engaged      | 1 if you already liked, commented on or remixed it, counts against it          |
 
-score = Σ weight × value. `following` and `match` are the two ways people find what they like
-next: the latest post of someone they follow, and a new, well-liked post of a kind they like
-(in the feed benchmark these two parts moved recall@20 most). The same code ranks the feed
+score = Σ weight × value. `following`, `standout` and `match` are the ways people find what
+they like next: the latest post of someone they follow, and a new, well-liked post of a kind
+they like (in the feed benchmark these parts moved recall@20 most). The same code ranks the feed
 and explains it (`/why`), so the explanation is the ranking, not a story about it.
 Vectorized with numpy over all candidates.
 """
@@ -49,6 +52,9 @@ LOOK_DELAY = timedelta(days=1)  # … and how long until they do
 SEEN_FADE = 0.5  # `following`: × this for each time the feed showed the post already
 FOLLOWS_REFERENCE = 20  # `following`: following more people than this shares it out
 MATCH_SHARPNESS = 3  # `match`: similarity to this power (close matches count, loose hardly)
+ATTENTION_TIMESCALE = timedelta(days=2)  # `standout`: how fast attention to a post fades
+LIKES_PRIOR, ATTENTION_PRIOR = 0.5, 0.05  # `standout`: a post without likes yet is not nil
+STANDING_PRIOR = 5.0  # `standout`: a #tag's typical post counts all candidates' this often
 ENGAGEMENT_TIMESCALE = timedelta(hours=36)
 ENGAGEMENT_REFERENCE = 20.0  # decayed engagement that counts as fully trending (value 1)
 AUTHOR_SCALE = 3.0  # engagement weight with an author that gives ~63 % of the bonus
@@ -62,6 +68,7 @@ PARTS = (
     "similarity",
     "tags",
     "match",
+    "standout",
     "engagement",
     "freshness",
     "steering",
@@ -78,6 +85,7 @@ class Weights:
     similarity: float = 1.5
     match: float = 1.5
     tags: float = 1.0
+    standout: float = 20.0  # its values are small: a tag's share of what you like is a few %
     engagement: float = 1.0
     freshness: float = 0.5
     steering: float = 1.0
@@ -218,6 +226,7 @@ class Scorer:
         similarity = self._similarity(viewer, matrix, len(posts))
         tag_value = _tag_affinity(viewer.tags or {}, posts)
         liked = (1.0 + np.log1p(raw)) / (1.0 + math.log1p(ENGAGEMENT_REFERENCE))
+        lifetimes = ages / ATTENTION_TIMESCALE.total_seconds()  # `standout`'s age unit
         return {
             "affinity": affinity,
             "following": np.where(
@@ -226,6 +235,9 @@ class Scorer:
             "similarity": similarity,
             "tags": tag_value,
             "match": similarity**MATCH_SHARPNESS * news * liked,
+            "standout": _tag_share(viewer.tags or {}, posts)
+            * np.exp(-lifetimes)
+            * _standing(posts, raw, lifetimes),
             "engagement": engagement_value,
             "freshness": freshness,
             "newcomer": np.array([p.newcomer for p in posts]) & ~followed & ~own,
@@ -280,6 +292,51 @@ def _tag_affinity(weights: dict[str, float], posts: list[PostFeatures]) -> np.nd
             for p in posts
         ]
     )
+
+
+def _tag_share(weights: dict[str, float], posts: list[PostFeatures]) -> np.ndarray:
+    """For each post, the mean over its #tags of each tag's share of the viewer's tag weights
+    (what they engaged with carried it): ~0.25 for a tag of the only kind they like."""
+    total = sum(weights.values())
+    if total <= 0:
+        return np.zeros(len(posts))
+    return np.array(
+        [
+            sum(weights.get(t, 0.0) for t in p.tags) / (total * len(p.tags)) if p.tags else 0.0
+            for p in posts
+        ]
+    )
+
+
+def _standing(posts: list[PostFeatures], engaged: np.ndarray, lifetimes: np.ndarray) -> np.ndarray:
+    """How a post stands out among the posts with its #tags: its appeal over theirs.
+
+    Attention to a post fades as e^(−age / `ATTENTION_TIMESCALE`) (`lifetimes` is its age in
+    that unit), so by now it has had 1 − e^(−lifetimes) of all it will get, and its likes ÷
+    that share estimate the likes it will end with: its appeal, comparable between old and new
+    posts.
+    The typical appeal of a tag is the mean over the candidates with that tag, drawn towards
+    the mean of all candidates (`STANDING_PRIOR`), so that a tag seen once is not its own
+    yardstick; a post's yardstick is the mean over its tags. Posts without tags stand at 1."""
+    had = -np.expm1(-lifetimes)
+    appeal = (engaged + LIKES_PRIOR) / (had + ATTENTION_PRIOR)
+    overall = float(appeal.mean()) if len(appeal) else 0.0
+    sums: dict[str, float] = {}
+    counts: dict[str, int] = {}
+    for post, value in zip(posts, appeal.tolist(), strict=True):
+        for tag in post.tags:
+            sums[tag] = sums.get(tag, 0.0) + value
+            counts[tag] = counts.get(tag, 0) + 1
+    typical = {
+        tag: (sums[tag] + STANDING_PRIOR * overall) / (counts[tag] + STANDING_PRIOR) for tag in sums
+    }
+    yardstick = np.array(
+        [
+            sum(typical[t] for t in p.tags) / len(p.tags) if p.tags else a
+            for p, a in zip(posts, appeal, strict=True)
+        ]
+    )
+    return appeal / yardstick
 
 
 def _newer_post_ages(posts: list[PostFeatures], ages: np.ndarray) -> np.ndarray:

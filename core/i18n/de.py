@@ -497,6 +497,7 @@ MESSAGES: dict[str, str] = {
     "why.similarity": "ähnlich wie Beiträge, die dir gefallen",
     "why.tags": "verschlagwortet mit {tags} wie Beiträge, die dir gefallen",
     "why.match": "nah an deinem Geschmack, neu und beliebt",
+    "why.standout": "neu und beliebter als die meisten Beiträge mit {tags}, die dir gefallen",
     "why.following": "das Neueste von {author}, dem du folgst",
     "why.engagement": "beliebt und besprochen (❤ {likes}, 💬 {comments}, 🎨 {remixes}), mit dem Alter nachlassend",
     "why.freshness.hours": "frisch: vor {hours} Std. gepostet",

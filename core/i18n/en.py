@@ -498,6 +498,7 @@ MESSAGES: dict[str, str] = {
     "why.similarity": "similar to posts you liked",
     "why.tags": "tagged {tags}, like posts you liked",
     "why.match": "close to your taste, new and liked",
+    "why.standout": "new and better liked than most posts tagged {tags}, which you like",
     "why.following": "the latest from {author}, whom you follow",
     "why.engagement": "liked and talked about (❤ {likes}, 💬 {comments}, 🎨 {remixes}), fading with age",
     "why.freshness.hours": "fresh: posted {hours} h ago",

@@ -293,6 +293,27 @@ async def test_why_explains_the_score_that_ranked_the_post(app: App) -> None:
     )
 
 
+async def test_why_measures_a_post_against_the_others_as_the_feed_does(app: App) -> None:
+    """`standout` compares a post with the candidates of its #tags and `following` looks for a
+    newer post of its author among them: `/why` scores the post among the same candidates."""
+    alice, bob, carol, viewer = await people(app, "alice", "bob", "carol", "viewer")
+    await app.services.graph.follow(viewer, carol)
+    liked = await post(app, alice, WATERCOLOR, caption="#watercolor")
+    await app.services.engagement.like(viewer, liked.id)
+    plain = await post(app, alice, "a watercolor lake", caption="#watercolor")
+    loved = await post(app, bob, "a watercolor harbor", caption="#watercolor")
+    for name in ("dan", "eve", "fay"):
+        (fan,) = await people(app, name)
+        await app.services.engagement.like(fan, loved.id)
+    older = await post(app, carol, ANIME)
+    await post(app, carol, ANIME)  # newer: the older one is no longer carol's latest
+    ranked = {b.post_id: b.breakdown for b in await app.services.feed.rank(viewer)}
+    assert ranked[loved.id].values["standout"] > ranked[plain.id].values["standout"] > 0
+    for shown in (loved, plain, older):
+        explanation = await app.services.feed.explain(viewer, shown)
+        assert explanation.breakdown.values == pytest.approx(ranked[shown.id].values)
+
+
 async def test_tags_and_words_are_stored_when_posting(app: App) -> None:
     (alice,) = await people(app, "alice")
     made = await post(app, alice, "A Lighthouse at dawn #Watercolor", caption="#misty-lake!")

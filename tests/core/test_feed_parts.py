@@ -336,3 +336,28 @@ def test_following_is_the_chance_of_coming_to_that_post_of_theirs_next() -> None
     again = {b.post_id: b.values["following"] for b in scorer().score(seen, posts)}
     assert again[5] == pytest.approx(0.25)  # shown twice already: no longer news to them
     assert scores[1].total > scores[3].total
+
+
+def test_a_post_that_stands_out_among_its_tags_is_a_standout_in_proportion_to_their_share() -> None:
+    day = timedelta(days=1)
+    posts = [
+        features(1, 10, "lake", tags=("watercolor",), likes=12, created_at=NOW - day),
+        features(2, 11, "lake", tags=("watercolor",), likes=2, created_at=NOW - day),
+        features(3, 12, "lake", tags=("watercolor",), likes=2, created_at=NOW - 4 * day),
+        features(4, 13, "lake", tags=("watercolor",), likes=12, created_at=NOW - 6 * day),
+        features(5, 14, "girl", tags=("anime",), likes=12, created_at=NOW - day),
+        features(6, 15, "girl", likes=12, created_at=NOW - day),  # no tags
+    ]
+    tags = {"watercolor": 3.0, "anime": 1.0}
+    viewer = ViewerTaste(account_id=99, now=NOW, tags=tags)
+    standout = {b.post_id: b.values["standout"] for b in scorer().score(viewer, posts)}
+    assert standout[1] > 3 * standout[2] > 0  # better liked at the same age
+    # As many likes in a third of the time stand out more (it will end with more), and it
+    # is newer, so more of its attention is still to come.
+    assert standout[1] > standout[4] > 0 and standout[2] > standout[3]
+    # A tag with a quarter of the viewer's tag weights counts a third as much as one with
+    # three quarters (the anime post is alone with its tag: measured against all posts).
+    assert standout[5] < standout[1] / 3
+    assert standout[6] == 0  # without tags it cannot say
+    nobody = ViewerTaste(account_id=99, now=NOW)
+    assert all(b.values["standout"] == 0 for b in scorer().score(nobody, posts))
