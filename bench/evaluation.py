@@ -10,6 +10,8 @@
 - `recall_at(ranked, relevant, k)`: the share of the relevant items found in the first k.
 - `ndcg_at(ranked, relevant, k)`: binary-relevance nDCG: Σ 1/log2(rank + 1) over the hits in
   the first k, divided by the same sum for a perfect list (all relevant items first).
+- `ratio_interval(ours, theirs)`: how sure a ratio of two mean scores over the same users is:
+  a 95 % paired bootstrap interval (users drawn again with replacement, both lists alike).
 """
 
 from __future__ import annotations
@@ -83,3 +85,21 @@ def split_at(dataset: Dataset, cut: float) -> tuple[Dataset, np.ndarray, dict[in
         meta=dataset.meta,
     )
     return past, before, heldout
+
+
+def ratio_interval(
+    ours: Sequence[float], theirs: Sequence[float], *, rounds: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """95 % interval of mean(ours) / mean(theirs), scores of the same users in the same order:
+    `rounds` resamples of the users (the same ones for both lists), 2.5th and 97.5th
+    percentiles of the ratio. Resamples whose `theirs` sums to 0 are left out."""
+    a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
+    if a.shape != b.shape or not len(a):
+        raise ValueError("the same users, at least one, in both lists")
+    picks = np.random.default_rng(seed).integers(0, len(a), size=(rounds, len(a)))
+    means_a, means_b = a[picks].mean(axis=1), b[picks].mean(axis=1)
+    kept = means_b > 0
+    if not kept.any():
+        return math.nan, math.nan
+    low, high = np.percentile(means_a[kept] / means_b[kept], [2.5, 97.5])
+    return float(low), float(high)

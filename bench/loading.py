@@ -6,7 +6,8 @@ transaction), then the feed's columns and tables are filled with the functions p
 uses, batched instead of one post at a time:
 
 - posts: the embedder's vectors (`pack`, `buckets_of`), `hot_score` from the like counters,
-  `newcomer` for each author's first `NEWCOMER_POSTS` posts, terms from `post_terms`;
+  `newcomer` for each author's first `NEWCOMER_POSTS` posts, terms from `post_terms`, and
+  the posts per #tag and day (`tag_day`, as `crowding.count_post` counts them);
 - taste profiles: the decayed sums `TasteKeeper` keeps on every write — likes (weight 1),
   one's own posts (0.5) and follows (0.5 × the followee's latest posts) — computed at once
   with `bulk_tastes`, and the author, bucket, #tag and engaged-post maps with the same decay and
@@ -21,8 +22,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 from tortoise import connections
@@ -76,6 +78,9 @@ class Writer:
     def time(self, seconds: int | float) -> object:
         moment = stamp(seconds)
         return moment if self.postgres else moment.strftime("%Y-%m-%d %H:%M:%S.%f+00:00")
+
+    def day(self, day: date) -> object:
+        return day if self.postgres else day.isoformat()
 
     async def insert(self, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
@@ -169,6 +174,7 @@ async def load(
         "sensitive",
     )
     term_rows: list[tuple] = []
+    tag_days: Counter[tuple[str, date]] = Counter()
     for start in range(0, len(dataset.post_ids), BATCH):
         stop = min(start + BATCH, len(dataset.post_ids))
         texts = [
@@ -207,6 +213,10 @@ async def load(
             if terms:
                 for term, tag in post_terms(dataset.prompts[i], dataset.captions[i]).items():
                     term_rows.append((int(dataset.post_ids[i]), term, tag))
+            day = stamp(dataset.post_created[i]).date()
+            tag_days.update(
+                (tag, day) for tag in post_tags(dataset.prompts[i], dataset.captions[i])
+            )
         await writer.insert("post", columns, batch_rows)
     rows["posts"] = len(dataset.post_ids)
     seconds["posts"] = time.perf_counter() - began
@@ -218,6 +228,14 @@ async def load(
             ("id", "post_id", "term", "tag"),
             [(n, *row) for n, row in enumerate(term_rows, 1)],
         )
+    await writer.insert(
+        "tag_day",
+        ("id", "tag", "day", "posts"),
+        [
+            (n, tag, writer.day(day), posts)
+            for n, ((tag, day), posts) in enumerate(tag_days.items(), 1)
+        ],
+    )
     rows["post terms"] = len(term_rows)
     seconds["post terms"] = time.perf_counter() - began
 
@@ -246,7 +264,7 @@ async def load(
 
     began = time.perf_counter()
     await writer.reset_sequences(
-        ("account", "follow", "post", "post_term", "reaction", "taste_profile")
+        ("account", "follow", "post", "post_term", "tag_day", "reaction", "taste_profile")
     )
     await writer.analyze()
     seconds["analyze"] = time.perf_counter() - began

@@ -38,6 +38,7 @@ from core.feed import (
     PersonalizedFeed,
     PostIndexer,
     Suggestions,
+    TagDayRetention,
     TasteKeeper,
     TextEmbedder,
 )
@@ -273,6 +274,7 @@ def build(
             clock,
             services.updates,
             CollageRetention(images, clock, timedelta(days=settings.digest_collage_retention_days)),
+            TagDayRetention(clock),
         ),
     )
     registry = build_registry()

@@ -1,6 +1,7 @@
 """Chores the scheduler leader does now and then, not on every tick: forgetting platform
-update ids older than their memory (`UpdateLog.forget_old`) and deleting the collage files
-of old digests (`CollageRetention`)."""
+update ids older than their memory (`UpdateLog.forget_old`), deleting the collage files
+of old digests (`CollageRetention`) and the feed's old posts-per-#tag counts
+(`TagDayRetention`)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from datetime import datetime, timedelta
 from core.chats import UpdateLog
 from core.clock import Clock
 from core.digests import CollageRetention
+from core.feed import TagDayRetention
 
 log = logging.getLogger(__name__)
 
@@ -22,12 +24,14 @@ class Housekeeping:
         clock: Clock,
         updates: UpdateLog,
         collages: CollageRetention,
+        tag_days: TagDayRetention,
         *,
         every: timedelta = EVERY,
     ) -> None:
         self._clock = clock
         self._updates = updates
         self._collages = collages
+        self._tag_days = tag_days
         self._every = every
         self._last: datetime | None = None
 
@@ -43,6 +47,12 @@ class Housekeeping:
         self._last = now
         forgotten = await self._updates.forget_old()
         removed = await self._collages.clean()
-        if forgotten or removed:
-            log.info("forgot %d old update ids, deleted %d old collages", forgotten, removed)
+        counts = await self._tag_days.clean()
+        if forgotten or removed or counts:
+            log.info(
+                "forgot %d old update ids, deleted %d old collages and %d old tag counts",
+                forgotten,
+                removed,
+                counts,
+            )
         return True

@@ -5,10 +5,12 @@
 - `taste.TasteKeeper`: keeps taste profiles and trending scores current on every write;
 - `discovery.Discovery`: trending, search, tags; `suggestions.Suggestions`: people, prompts,
   posts worth a comment;
-- `chronological.ChronologicalFeed`: followees' posts, newest first (the baseline).
+- `chronological.ChronologicalFeed`: followees' posts, newest first (the baseline);
+- `crowding`: how many posts each #tag had lately (`TagDayRetention` keeps two weeks).
 """
 
 from core.feed.chronological import ChronologicalFeed
+from core.feed.crowding import TagDayRetention
 from core.feed.discovery import Discovery
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder
 from core.feed.indexing import PostIndexer
@@ -32,6 +34,7 @@ __all__ = [
     "RankedPost",
     "Reason",
     "Suggestions",
+    "TagDayRetention",
     "TasteKeeper",
     "TextEmbedder",
     "Tuning",

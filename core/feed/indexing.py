@@ -1,10 +1,12 @@
 """What the feed stores about a post when it is made: its embedding and taste bucket, whether
-it is one of its author's first posts, its trending score, and its words and #tags."""
+it is one of its author's first posts, its trending score, its words and #tags, and one more
+post for each of its tags on its day (`crowding`)."""
 
 from __future__ import annotations
 
 import logging
 
+from core.feed.crowding import count_post
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder, buckets_of, pack
 from core.feed.hot import hot_score
 from core.feed.text import embedding_text, post_terms
@@ -54,3 +56,4 @@ class PostIndexer:
         await PostTerm.bulk_create(
             [PostTerm(post_id=post.id, term=term, tag=tag) for term, tag in terms.items()]
         )
+        await count_post(post)

@@ -7,9 +7,11 @@ A page costs a constant number of queries, whatever the size of the network:
 3. candidates from every source (followees' latest posts, new posts of the viewer's
    favourite #tags, posts liked by the viewer's peers, taste buckets, trending, newcomers,
    tuning), whom the viewer follows, and the features of the candidates that pass
-   `visible_to` (audience, blocks, deletions): one statement (`candidates.gather`)
-4. the posts of the page, with authors, to show them, and side by side with it
-5. the session again, saved with a version check (another process may serve the same viewer;
+   `visible_to` (audience, blocks, deletions): one statement (`candidates.gather`), and side
+   by side with it
+4. how crowded the viewer's #tags were lately (`crowding.volumes`)
+5. the posts of the page, with authors, to show them, and side by side with it
+6. the session again, saved with a version check (another process may serve the same viewer;
    a viewer's first session is created here)
 
 Sessions: `/feed` starts one; "next" continues it. Every page of a session is stored, so a
@@ -36,6 +38,7 @@ from tortoise.queryset import QuerySet, ValuesQuery
 from core.clock import Clock
 from core.errors import Conflict, InvalidInput, NotFound
 from core.feed.candidates import SourceLimits, Visible, gather
+from core.feed.crowding import volumes
 from core.feed.diversity import paginate
 from core.feed.embeddings import (
     EmbeddingUnavailable,
@@ -288,22 +291,27 @@ class PersonalizedFeed:
         steering = self._steering_vectors(profile)
         # Lists padded to their maximum length with values that match nothing, so that the
         # candidate statement keeps one text and PostgreSQL can reuse its prepared plan.
-        found = await gather(
-            viewer.id,
-            _visible_features(viewer.id, safe=safe),
-            buckets=_padded(self._buckets(state, steering), BUCKETS_MAX, NO_BUCKET),
-            terms=_padded(self._tagged_terms(steering), TAGGED_TERMS_MAX, ""),
-            tags=_padded(_favourites(state.tags, LIKED_TAGS), LIKED_TAGS, ""),
-            now=self.clock.now(),
-            engaged=state.engaged,
-            limits=self.limits,
+        now = self.clock.now()
+        # The candidate statement and how crowded the viewer's #tags are, side by side.
+        found, crowding = await asyncio.gather(
+            gather(
+                viewer.id,
+                _visible_features(viewer.id, safe=safe),
+                buckets=_padded(self._buckets(state, steering), BUCKETS_MAX, NO_BUCKET),
+                terms=_padded(self._tagged_terms(steering), TAGGED_TERMS_MAX, ""),
+                tags=_padded(_favourites(state.tags, LIKED_TAGS), LIKED_TAGS, ""),
+                now=now,
+                engaged=state.engaged,
+                limits=self.limits,
+            ),
+            volumes(state.tags, now),
         )
         excluded = set(exclude)
         rows = [r for r in found.features if r["id"] not in excluded]
         if also is not None and all(r["id"] != also for r in rows):
             rows += await _with_features(Post.filter(id=also))
         features = self._as_features(rows)
-        taste = self._viewer(viewer.id, state, found.followees, steering, seen or {})
+        taste = self._viewer(viewer.id, state, found.followees, steering, seen or {}, crowding)
         return _Scored(self.scorer.score(taste, features), features, found.sources, found.followees)
 
     def _as_features(self, rows: Sequence[Any]) -> list[PostFeatures]:
@@ -334,6 +342,7 @@ class PersonalizedFeed:
         followees: set[int],
         steering: tuple[SteeringVector, ...],
         seen: dict[int, int],
+        crowding: dict[str, float],
     ) -> ViewerTaste:
         now = self.clock.now()
         factor = decay_factor(now - state.updated_at) if state.updated_at else 1.0
@@ -348,6 +357,7 @@ class PersonalizedFeed:
             seen=seen,
             engaged=frozenset(state.engaged),
             tags=state.tags,
+            crowding=crowding,
         )
 
     def _buckets(self, state: TasteState, steering: tuple[SteeringVector, ...]) -> list[int]:

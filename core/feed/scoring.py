@@ -16,9 +16,10 @@ For a viewer and a post:
 |              | relative to your favourite tag                                                 |
 | match        | similarity³ × e^(−age / 3 days) × how well liked it is (1 + ln(1 + likes + …)) |
 |              | ÷ (1 + ln 21): close to your taste, new and liked, all at once (about 0–1)     |
-| standout     | a new post that stands out among the posts of its #tags, in the measure that   |
-|              | what you like carries those #tags: tag share × e^(−age / 2 days) × standing    |
-|              | (`_standing`: its likes for its age, relative to other posts of its #tags)      |
+| standout     | a new post that stands out among the posts of its #tags, for the attention you |
+|              | give those tags: (the tags' share of what you like ÷ how many posts they had   |
+|              | lately, `crowding`) × e^(−age / 2 days) × standing (`_standing`: its likes for |
+|              | its age, relative to other posts of its #tags). Small numbers: weight 400      |
 | engagement   | likes + 2·comments + 3·remixes, decayed by the post's age, on a log scale      |
 | freshness    | e^(−age / 1 day)                                                               |
 | steering     | Σ (weight of each `/feed tune` term × how clearly the post matches it)          |
@@ -85,7 +86,7 @@ class Weights:
     similarity: float = 1.5
     match: float = 1.5
     tags: float = 1.0
-    standout: float = 20.0  # its values are small: a tag's share of what you like is a few %
+    standout: float = 400.0  # its values are small: a share of a few % over dozens of posts
     engagement: float = 1.0
     freshness: float = 0.5
     steering: float = 1.0
@@ -133,6 +134,7 @@ class ViewerTaste:
     seen: dict[int, int] | None = None  # post id → times shown
     engaged: frozenset[int] = frozenset()
     tags: dict[str, float] | None = None  # weight per #tag of posts engaged with
+    crowding: dict[str, float] | None = None  # #tag → its recent posts, decayed (`crowding`)
 
 
 class Breakdown:
@@ -235,7 +237,7 @@ class Scorer:
             "similarity": similarity,
             "tags": tag_value,
             "match": similarity**MATCH_SHARPNESS * news * liked,
-            "standout": _tag_share(viewer.tags or {}, posts)
+            "standout": _tag_pull(viewer.tags or {}, viewer.crowding or {}, posts)
             * np.exp(-lifetimes)
             * _standing(posts, raw, lifetimes),
             "engagement": engagement_value,
@@ -294,17 +296,20 @@ def _tag_affinity(weights: dict[str, float], posts: list[PostFeatures]) -> np.nd
     )
 
 
-def _tag_share(weights: dict[str, float], posts: list[PostFeatures]) -> np.ndarray:
-    """For each post, the mean over its #tags of each tag's share of the viewer's tag weights
-    (what they engaged with carried it): ~0.25 for a tag of the only kind they like."""
+def _tag_pull(
+    weights: dict[str, float], crowding: dict[str, float], posts: list[PostFeatures]
+) -> np.ndarray:
+    """For each post, the mean over its #tags of the tag's share of the viewer's tag weights
+    (what they engaged with carried it) over how many posts the tag had lately (at least 1):
+    the attention the viewer gives a tag, shared by the posts that compete for it."""
     total = sum(weights.values())
     if total <= 0:
         return np.zeros(len(posts))
+    pull = {
+        tag: weight / (total * max(crowding.get(tag, 0.0), 1.0)) for tag, weight in weights.items()
+    }
     return np.array(
-        [
-            sum(weights.get(t, 0.0) for t in p.tags) / (total * len(p.tags)) if p.tags else 0.0
-            for p in posts
-        ]
+        [sum(pull.get(t, 0.0) for t in p.tags) / len(p.tags) if p.tags else 0.0 for p in posts]
     )
 
 

@@ -483,6 +483,21 @@ class PostTerm(Model):
         indexes = (("term", "post_id"),)
 
 
+class TagDay(Model):
+    """How many posts carried a #tag on a day (UTC): how crowded the tag is, for the feed's
+    `standout` part (core/feed/crowding.py). Counted when a post is made; housekeeping deletes
+    days older than two weeks."""
+
+    id = fields.BigIntField(primary_key=True)
+    tag = fields.CharField(max_length=64)
+    day = fields.DateField()
+    posts = fields.IntField(default=0)
+
+    class Meta:
+        table = "tag_day"
+        unique_together = (("tag", "day"),)
+
+
 class TasteProfile(Model):
     """What one account (or one channel) likes, and how its owner tuned their feed.
 
@@ -785,5 +800,6 @@ __all__ = [
     "SentMessage",
     "ShownPost",
     "StoredImage",
+    "TagDay",
     "TasteProfile",
 ]

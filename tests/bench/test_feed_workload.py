@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from bench.dataset import FormatError, read, write
-from bench.evaluation import hold_out, ndcg_at, recall_at, split_at
+from bench.evaluation import hold_out, ndcg_at, ratio_interval, recall_at, split_at
 from bench.workload import generate
 
 
@@ -89,3 +89,16 @@ def test_split_at_shows_the_world_as_it_was() -> None:
     existed = set(past.post_ids.tolist())
     later = {(u, p) for u, p, t in made.likes.tolist() if t > cut and p in existed}
     assert {(u, p) for u, posts in held.items() for p in posts} == later
+
+
+def test_the_ratio_interval_holds_the_ratio_and_narrows_with_more_users() -> None:
+    rng = np.random.default_rng(3)
+    theirs = rng.random(400)
+    ours = 2 * theirs + rng.normal(0, 0.3, 400)
+    low, high = ratio_interval(ours, theirs)
+    assert low < ours.mean() / theirs.mean() < high
+    few_low, few_high = ratio_interval(ours[:40], theirs[:40])
+    assert few_high - few_low > 2 * (high - low)
+    assert ratio_interval([1.0, 2.0], [1.0, 2.0]) == (1.0, 1.0)  # paired: the same users
+    with pytest.raises(ValueError):
+        ratio_interval([1.0], [1.0, 2.0])

@@ -13,9 +13,10 @@ from bot.bootstrap import App
 from core.clock import FakeClock
 from core.domain import Audience, Platform
 from core.errors import InvalidInput, NotFound
-from core.feed import PersonalizedFeed
+from core.feed import PersonalizedFeed, TagDayRetention
+from core.feed.crowding import decayed, volumes
 from core.feed.hot import refresh_hot
-from core.persistence.models import Account, FeedSession, Post, PostTerm, TasteProfile
+from core.persistence.models import Account, FeedSession, Post, PostTerm, TagDay, TasteProfile
 from core.social import Origin, Provenance
 from tests.support.images import png_bytes
 from tests.support.queries import count_queries
@@ -314,6 +315,33 @@ async def test_why_measures_a_post_against_the_others_as_the_feed_does(app: App)
         assert explanation.breakdown.values == pytest.approx(ranked[shown.id].values)
 
 
+async def test_each_post_counts_for_its_tags_on_its_day(app: App, clock: FakeClock) -> None:
+    """Posts per #tag and day, counted when posts are made (an upsert: the first post of a
+    tag's day creates its row), read back decayed by age, and forgotten after two weeks."""
+    (alice,) = await people(app, "alice")
+    assert clock.now().hour == 12  # the day's posts are spread over its first half
+    await post(app, alice, "a lake #Watercolor", caption="#misty")
+    await post(app, alice, "a harbor", caption="#watercolor")
+    clock.advance(hours=24)
+    await post(app, alice, "a city #neon #watercolor")
+    rows = await TagDay.all().order_by("day", "tag").values_list("tag", "day", "posts")
+    today, yesterday = clock.now().date(), (clock.now() - timedelta(days=1)).date()
+    assert rows == [
+        ("misty", yesterday, 1),
+        ("watercolor", yesterday, 2),
+        ("neon", today, 1),
+        ("watercolor", today, 1),
+    ]
+    found = await volumes(["watercolor", "neon", "anime"], clock.now())
+    assert found == pytest.approx(
+        decayed([(t, d, n) for t, d, n in rows if t != "misty"], clock.now())
+    )
+    assert set(found) == {"watercolor", "neon"} and found["watercolor"] > found["neon"]
+    clock.advance(days=14)  # the first day now lies before the last two weeks; the second not
+    assert await TagDayRetention(clock).clean() == 2
+    assert await TagDay.filter().count() == 2
+
+
 async def test_tags_and_words_are_stored_when_posting(app: App) -> None:
     (alice,) = await people(app, "alice")
     made = await post(app, alice, "A Lighthouse at dawn #Watercolor", caption="#misty-lake!")
@@ -411,7 +439,7 @@ async def test_a_feed_page_costs_the_same_queries_whatever_the_network(app: App)
     with count_queries() as many:
         await app.services.feed.page(viewer)
         await app.services.feed.page(viewer, 2)
-    assert len(few) == len(many) == 10, many
+    assert len(few) == len(many) == 12, many  # six per page (see core/feed/personal.py)
     assert not any("COUNT(" in q.upper() for q in many)
 
 

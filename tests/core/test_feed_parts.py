@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from core.feed.crowding import decayed
 from core.feed.diversity import author_cap, paginate
 from core.feed.embeddings import buckets_of, nearest_buckets, pack, unpack
 from core.feed.hot import HOT_TIMESCALE, engagement, hot_score
@@ -361,3 +362,36 @@ def test_a_post_that_stands_out_among_its_tags_is_a_standout_in_proportion_to_th
     assert standout[6] == 0  # without tags it cannot say
     nobody = ViewerTaste(account_id=99, now=NOW)
     assert all(b.values["standout"] == 0 for b in scorer().score(nobody, posts))
+
+
+def test_a_crowded_tag_shares_the_viewers_attention_among_more_posts() -> None:
+    posts = [
+        features(1, 10, "lake", tags=("watercolor",), likes=3),
+        features(2, 11, "city", tags=("neon",), likes=3),
+    ]
+    tags = {"watercolor": 1.0, "neon": 1.0}
+    crowding = {"watercolor": 80.0, "neon": 20.0}
+    viewer = ViewerTaste(account_id=99, now=NOW, tags=tags, crowding=crowding)
+    standout = {b.post_id: b.values["standout"] for b in scorer().score(viewer, posts)}
+    assert standout[2] == pytest.approx(4 * standout[1])
+    quiet = ViewerTaste(account_id=99, now=NOW, tags=tags, crowding={"watercolor": 0.2})
+    again = {b.post_id: b.values["standout"] for b in scorer().score(quiet, posts)}
+    assert again[1] == again[2]  # fewer than one post lately counts as one
+
+
+def test_posts_per_tag_and_day_read_as_a_count_decayed_by_age() -> None:
+    scale = 2 * 24  # hours: the attention timescale
+    now = datetime(2026, 3, 10, 12, tzinfo=UTC)  # half of today has passed
+    rows = [
+        ("lake", date(2026, 3, 10), 6),  # today, spread over the last 12 h
+        ("lake", date(2026, 3, 9), 24),  # yesterday, 12-36 h ago
+        ("neon", date(2026, 3, 11), 5),  # tomorrow's (a clock ahead): nothing yet
+    ]
+    found = decayed(rows, now)
+    today = 6 * scale / 12 * (1 - math.exp(-12 / scale))
+    yesterday = 24 * scale / 24 * (math.exp(-12 / scale) - math.exp(-36 / scale))
+    assert found == {"lake": pytest.approx(today + yesterday)}
+    # A steady 24 posts a day (12 so far today) reads as ~ 24 × 2 days, the posts competing.
+    days = [date(2026, 3, 10) - timedelta(days=d) for d in range(60)]
+    steady = decayed([("t", day, 12 if day == now.date() else 24) for day in days], now)
+    assert steady["t"] == pytest.approx(48, rel=0.01)

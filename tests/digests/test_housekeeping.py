@@ -1,5 +1,6 @@
 """The scheduler's housekeeping: old platform update ids are forgotten, and collage files of
-digests that are done and older than the retention are deleted (never one still needed)."""
+digests that are done and older than the retention are deleted (never one still needed), and
+the feed's posts-per-#tag counts after two weeks."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from bot.bootstrap import App
 from core.clock import FakeClock
 from core.delivery import DeliveryTransient
 from core.domain import OutboxState, Platform, RunState
-from core.persistence.models import DigestRun, OutboxMessage, Post, ProcessedUpdate
+from core.persistence.models import DigestRun, OutboxMessage, Post, ProcessedUpdate, TagDay
 from tests.digests.helpers import (
     RecordingMessenger,
     account,
@@ -87,3 +88,16 @@ async def test_collages_of_delivered_digests_go_after_the_retention(
     assert (await DigestRun.get(id=waiting.id)).collage == waiting.collage
     for post in await Post.all():  # the pictures in the digest are untouched
         assert post.image_id and app.services.images.path(post.image_id).exists()
+
+
+async def test_the_tick_forgets_posts_per_tag_counts_after_two_weeks(
+    app: App, clock: FakeClock
+) -> None:
+    today = clock.now().date()
+    for days in (20, 15, 13, 0):
+        await TagDay.create(tag="lake", day=today - timedelta(days=days), posts=3)
+    await app.scheduler.tick()  # starting up: no chores yet
+    clock.advance(hours=1)
+    await app.scheduler.tick()
+    kept = await TagDay.all().order_by("day").values_list("day", flat=True)
+    assert kept == [today - timedelta(days=13), today]

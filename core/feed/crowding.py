@@ -1,0 +1,81 @@
+"""How crowded a #tag is: the posts that carried it lately, weighted by how recent they are.
+
+Each post made counts once for each of its tags (`post_tags`) on its UTC day (`TagDay`, one
+atomic upsert per tag). Read back for a few tags, the days become one number per tag: the
+decayed count Σ e^(−age / `ATTENTION_TIMESCALE`) over its posts, as if each day's posts were
+spread evenly over the day (so far, for today). A tag with 20 posts a day reads as ~40: the
+posts that compete with each other for the attention of the people who like the tag.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+from core.clock import Clock
+from core.feed.scoring import ATTENTION_TIMESCALE
+from core.feed.text import post_tags
+from core.persistence.models import Post, TagDay
+
+DAYS_READ = 7  # older days weigh under e^(−3): left out
+DAYS_KEPT = 14  # housekeeping deletes older days
+_DAY = timedelta(days=1)
+
+
+async def count_post(post: Post) -> None:
+    """Count a new post on its day for each of its tags (in the caller's transaction)."""
+    tags = post_tags(post.prompt, post.caption)
+    if not tags:
+        return
+    db = TagDay._meta.db
+    postgres = db.capabilities.dialect == "postgres"
+    day = post.created_at.astimezone(UTC).date()
+    rows, values = [], []
+    for tag in tags:
+        values += [tag, day if postgres else day.isoformat()]
+        rows.append(f"(${len(values) - 1}, ${len(values)}, 1)" if postgres else "(?, ?, 1)")
+    await db.execute_query(
+        f"INSERT INTO tag_day (tag, day, posts) VALUES {', '.join(rows)} "
+        "ON CONFLICT (tag, day) DO UPDATE SET posts = tag_day.posts + 1",
+        values,
+    )
+
+
+async def volumes(tags: Collection[str], now: datetime) -> dict[str, float]:
+    """The decayed post count of each tag (tags without posts lately are left out)."""
+    since = (now - timedelta(days=DAYS_READ)).astimezone(UTC).date()
+    rows = await TagDay.filter(tag__in=list(tags), day__gte=since).values_list(
+        "tag", "day", "posts"
+    )
+    return decayed(rows, now)
+
+
+def decayed(rows: Iterable[tuple[str, date, int]], now: datetime) -> dict[str, float]:
+    """Σ over (tag, day, posts) rows of posts × the mean of e^(−age / ATTENTION_TIMESCALE)
+    over the day (over its part until `now`, for today; days ahead of `now` count nothing)."""
+    scale = ATTENTION_TIMESCALE.total_seconds()
+    found: dict[str, float] = {}
+    for tag, day, posts in rows:
+        start = datetime.combine(day, time(), tzinfo=UTC)
+        begun = (now - start).total_seconds()  # age of the day's first moment
+        if begun <= 0:
+            continue
+        span = min(begun, _DAY.total_seconds())  # of the day, the part until now
+        newest = begun - span  # age of its last moment (0 for today)
+        mean = scale / span * (math.exp(-newest / scale) - math.exp(-begun / scale))
+        found[tag] = found.get(tag, 0.0) + posts * mean
+    return found
+
+
+class TagDayRetention:
+    """Keeps `DAYS_KEPT` days of counts (older ones are never read: `DAYS_READ`)."""
+
+    def __init__(self, clock: Clock, keep: timedelta = timedelta(days=DAYS_KEPT)) -> None:
+        self._clock = clock
+        self.keep = keep
+
+    async def clean(self) -> int:
+        """Delete the counts of days before the kept ones; how many rows went."""
+        first_kept = (self._clock.now() - self.keep).astimezone(UTC).date()
+        return await TagDay.filter(day__lt=first_kept).delete()
