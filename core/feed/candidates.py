@@ -45,13 +45,13 @@ from core.persistence.models import Post
 class SourceLimits:
     network: int = 80
     network_per_author: int = 3
-    similar_per_bucket: int = 10  # buckets mix kinds of posts: #tags find them better
-    trending: int = 40
-    fresh: int = 20
+    similar_per_bucket: int = 5  # buckets mix kinds of posts: #tags find them better
+    trending: int = 20
+    fresh: int = 10
     tagged_per_term: int = 20
     per_liked_tag: int = 30
     peer_likers: int = 100
-    peer_likes: int = 80
+    peer_likes: int = 50
     network_window: timedelta = timedelta(days=14)  # older ones: only a followee's latest
     latest_followees: int = 200  # followees (latest followed first) whose latest is a candidate
     peer_window: timedelta = timedelta(days=14)  # whose likes of the seeds count
