@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tortoise import Tortoise
+from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate
 
@@ -30,7 +31,7 @@ def connection_name(url: str) -> str:
 
 def tortoise_config(url: str) -> dict[str, Any]:
     return {
-        "connections": {connection_name(url): url},
+        "connections": {connection_name(url): _connection(url)},
         "apps": {
             APP: {
                 "models": [MODELS_MODULE],
@@ -41,6 +42,24 @@ def tortoise_config(url: str) -> dict[str, Any]:
         "use_tz": True,
         "timezone": "UTC",
     }
+
+
+def _connection(url: str) -> str | dict[str, Any]:
+    """SQLite: the URL. PostgreSQL: the URL's settings, and a pool that takes connections back
+    as they are (`_take_back_as_is`)."""
+    if not is_postgres(url):
+        return url
+    config = expand_db_url(url)
+    config["credentials"]["reset"] = _take_back_as_is
+    return config
+
+
+async def _take_back_as_is(connection: object) -> None:
+    """asyncpg's pool `reset` hook, doing nothing more: asyncpg still rolls back a transaction
+    left open. Its default also sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL;`, a round trip after every query (~0.15 ms, 0.65 ms of a 10 ms feed page) for
+    session state Mosaic never leaves on a pooled connection: no SET, LISTEN or cursor outside
+    a transaction, and the scheduler leader's advisory lock has a connection of its own."""
 
 
 def _ensure_sqlite_folder(url: str) -> None:

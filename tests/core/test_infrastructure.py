@@ -1,18 +1,21 @@
-"""The test and storage infrastructure itself: network guard, migrations, images."""
+"""The test and storage infrastructure itself: network guard, migrations, the connection pool,
+images."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import socket
 
 import pytest
 from PIL import Image
+from tortoise.connection import get_connection
 
 from core.errors import InvalidInput
 from core.images import LocalImageStore
-from core.persistence.database import tortoise_config
+from core.persistence.database import Database, connection_name, tortoise_config
 from tests.conftest import NetworkBlocked
-from tests.support.databases import run_isolated
+from tests.support.databases import DatabaseFactory, run_isolated
 from tests.support.images import png_bytes
 
 
@@ -114,3 +117,34 @@ async def test_the_same_picture_stored_concurrently_is_one_file(tmp_path) -> Non
     assert len({s.sha256 for s in stored}) == 1
     assert stored[0].path.read_bytes() == (await store.put(data)).path.read_bytes()
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+@pytest.mark.postgres
+async def test_pooled_connections_come_back_as_left_but_never_inside_a_transaction(
+    databases: DatabaseFactory,
+) -> None:
+    """The PostgreSQL pool skips asyncpg's reset round trip (`RESET ALL`, …): a session setting
+    left on a pooled connection stays (Mosaic leaves none), while a transaction left open is
+    still rolled back when the connection goes back."""
+    database_url = databases.fresh("postgres")
+    database = Database(database_url)
+    await database.open(migrate_first=False)
+    try:
+        client = get_connection(connection_name(database_url))
+        async with client.acquire_connection() as raw:
+            left = await raw.fetchval("SELECT pg_backend_pid()")
+            await raw.execute("SET application_name = 'left-behind'")
+            await raw.execute("BEGIN")
+            await raw.execute("CREATE TEMPORARY TABLE written_in_a_transaction (x int)")
+        async with contextlib.AsyncExitStack() as held:  # take pooled connections until it
+            for _ in range(client.pool_maxsize):
+                raw = await held.enter_async_context(client.acquire_connection())
+                if await raw.fetchval("SELECT pg_backend_pid()") == left:
+                    break
+            else:
+                pytest.fail("the connection did not come back to the pool")
+            assert await raw.fetchval("SHOW application_name") == "left-behind"
+            assert not raw.is_in_transaction()
+            assert await raw.fetchval("SELECT to_regclass('written_in_a_transaction')") is None
+    finally:
+        await database.close()
