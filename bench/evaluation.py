@@ -11,13 +11,14 @@
 - `ndcg_at(ranked, relevant, k)`: binary-relevance nDCG: Σ 1/log2(rank + 1) over the hits in
   the first k, divided by the same sum for a perfect list (all relevant items first).
 - `ratio_interval(ours, theirs)`: how sure a ratio of two mean scores over the same users is:
-  a 95 % paired bootstrap interval (users drawn again with replacement, both lists alike).
+  a 95 % paired bootstrap interval (users drawn again with replacement, both lists alike);
+  `percentile_ratio_interval` the same for a ratio of two percentiles (of latencies).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 
 import numpy as np
 
@@ -93,13 +94,31 @@ def ratio_interval(
     """95 % interval of mean(ours) / mean(theirs), scores of the same users in the same order:
     `rounds` resamples of the users (the same ones for both lists), 2.5th and 97.5th
     percentiles of the ratio. Resamples whose `theirs` sums to 0 are left out."""
+    return _paired_interval(ours, theirs, lambda m: m.mean(axis=1), rounds, seed)
+
+
+def percentile_ratio_interval(
+    ours: Sequence[float], theirs: Sequence[float], q: float, *, rounds: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """95 % interval of the q-th percentile of `ours` over that of `theirs` (paired as in
+    `ratio_interval`)."""
+    return _paired_interval(ours, theirs, lambda m: np.percentile(m, q, axis=1), rounds, seed)
+
+
+def _paired_interval(
+    ours: Sequence[float],
+    theirs: Sequence[float],
+    statistic: Callable[[np.ndarray], np.ndarray],
+    rounds: int,
+    seed: int,
+) -> tuple[float, float]:
     a, b = np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float)
     if a.shape != b.shape or not len(a):
         raise ValueError("the same users, at least one, in both lists")
     picks = np.random.default_rng(seed).integers(0, len(a), size=(rounds, len(a)))
-    means_a, means_b = a[picks].mean(axis=1), b[picks].mean(axis=1)
-    kept = means_b > 0
+    top, bottom = statistic(a[picks]), statistic(b[picks])
+    kept = bottom > 0
     if not kept.any():
         return math.nan, math.nan
-    low, high = np.percentile(means_a[kept] / means_b[kept], [2.5, 97.5])
+    low, high = np.percentile(top[kept] / bottom[kept], [2.5, 97.5])
     return float(low), float(high)

@@ -72,18 +72,26 @@ def _date(value: date | str) -> date:
 def decayed(rows: Iterable[tuple[str, date, int]], now: datetime) -> dict[str, float]:
     """Σ over (tag, day, posts) rows of posts × the mean of e^(−age / ATTENTION_TIMESCALE)
     over the day (over its part until `now`, for today; days ahead of `now` count nothing)."""
-    scale = ATTENTION_TIMESCALE.total_seconds()
     found: dict[str, float] = {}
+    weights: dict[date, float] = {}  # a week of days for dozens of tags: each day once
     for tag, day, posts in rows:
-        start = datetime.combine(day, time(), tzinfo=UTC)
-        begun = (now - start).total_seconds()  # age of the day's first moment
-        if begun <= 0:
-            continue
-        span = min(begun, _DAY.total_seconds())  # of the day, the part until now
-        newest = begun - span  # age of its last moment (0 for today)
-        mean = scale / span * (math.exp(-newest / scale) - math.exp(-begun / scale))
-        found[tag] = found.get(tag, 0.0) + posts * mean
+        weight = weights.get(day)
+        if weight is None:
+            weight = weights[day] = _day_weight(day, now)
+        if weight:
+            found[tag] = found.get(tag, 0.0) + posts * weight
     return found
+
+
+def _day_weight(day: date, now: datetime) -> float:
+    """The mean of e^(−age / ATTENTION_TIMESCALE) over `day`, or its part until `now`."""
+    scale = ATTENTION_TIMESCALE.total_seconds()
+    begun = (now - datetime.combine(day, time(), tzinfo=UTC)).total_seconds()  # its start's age
+    if begun <= 0:
+        return 0.0
+    span = min(begun, _DAY.total_seconds())  # of the day, the part until now
+    newest = begun - span  # age of its last moment (0 for today)
+    return scale / span * (math.exp(-newest / scale) - math.exp(-begun / scale))
 
 
 class TagDayRetention:

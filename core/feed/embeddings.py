@@ -55,15 +55,18 @@ def unpack(data: bytes | None) -> np.ndarray | None:
     return None if not data else np.frombuffer(data, dtype="<f2").astype(np.float32)
 
 
-def unpack_rows(blobs: Sequence[bytes | None]) -> list[np.ndarray | None]:
-    """`unpack` of many vectors at once (one conversion for all: a feed page reads hundreds)."""
-    sizes = {len(blob) for blob in blobs if blob}
-    if len(sizes) != 1:  # none, or vectors of different embedders: one at a time
-        return [unpack(blob) for blob in blobs]
-    present = [blob for blob in blobs if blob]
-    matrix = np.frombuffer(b"".join(present), dtype="<f2").astype(np.float32)
-    rows = iter(matrix.reshape(len(present), -1))
-    return [next(rows) if blob else None for blob in blobs]
+def unpack_matrix(blobs: Sequence[bytes | None]) -> np.ndarray | None:
+    """Stored vectors as the rows of one float32 matrix, converted at once (a feed page reads
+    hundreds): zero rows for missing ones and ones of another size than the first (another
+    embedder's); None when there is none."""
+    size = next((len(blob) for blob in blobs if blob), None)
+    if size is None:
+        return None
+    present = [row for row, blob in enumerate(blobs) if blob and len(blob) == size]
+    matrix = np.zeros((len(blobs), size // 2), dtype=np.float32)
+    joined = b"".join(blobs[row] for row in present)  # type: ignore[misc]
+    matrix[present] = np.frombuffer(joined, dtype="<f2").reshape(len(present), -1)
+    return matrix
 
 
 def pack_exact(vector: np.ndarray) -> bytes:

@@ -12,15 +12,21 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import numpy as np
 
 from core.persistence.models import Post
+
+Count = TypeVar("Count", int, np.ndarray)
 
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 HOT_TIMESCALE = timedelta(hours=24)  # a day older needs e (≈2.7) times the engagement
 
 
-def engagement(likes: int, comments: int, remixes: int) -> float:
-    return max(likes, 0) + 2 * max(comments, 0) + 3 * max(remixes, 0)
+def engagement(likes: Count, comments: Count, remixes: Count) -> Count:
+    """Likes + 2·comments + 3·remixes, of one post or (numpy arrays) of many."""
+    return np.maximum(likes, 0) + 2 * np.maximum(comments, 0) + 3 * np.maximum(remixes, 0)
 
 
 def hot_score(likes: int, comments: int, remixes: int, created_at: datetime) -> float:

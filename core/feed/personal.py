@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Collection, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -44,11 +45,11 @@ from core.feed.embeddings import (
     EmbeddingUnavailable,
     TextEmbedder,
     nearest_buckets,
-    unpack_rows,
+    unpack_matrix,
 )
+from core.feed.features import FeatureTable, PostFeatures
 from core.feed.scoring import (
     Breakdown,
-    PostFeatures,
     Scorer,
     SteeringVector,
     ViewerTaste,
@@ -83,11 +84,14 @@ FEATURE_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a page makes hundreds, and frozen ones cost twice as much
 class RankedPost:
     breakdown: Breakdown
-    features: PostFeatures
-    sources: frozenset[str]
+    sources: AbstractSet[str]  # which candidate sources brought it
+
+    @property
+    def features(self) -> PostFeatures:
+        return self.breakdown.features
 
     @property
     def post_id(self) -> int:
@@ -112,7 +116,6 @@ class _Planned:
 @dataclass(frozen=True, slots=True)
 class _Scored:
     breakdowns: list[Breakdown]
-    features: list[PostFeatures]
     sources: dict[int, set[str]]
     followees: set[int]
 
@@ -267,11 +270,8 @@ class PersonalizedFeed:
         safe: bool = False,
     ) -> list[RankedPost]:
         scored = await self._score(viewer, profile, exclude=exclude, seen=seen, safe=safe)
-        by_id = {f.post_id: f for f in scored.features}
-        return [
-            RankedPost(b, by_id[b.post_id], frozenset(scored.sources[b.post_id]))
-            for b in rank(scored.breakdowns)
-        ]
+        sources = scored.sources
+        return [RankedPost(b, sources.get(b.post_id, set())) for b in rank(scored.breakdowns)]
 
     async def _score(
         self,
@@ -310,30 +310,27 @@ class PersonalizedFeed:
         rows = [r for r in found.features if r["id"] not in excluded]
         if also is not None and all(r["id"] != also for r in rows):
             rows += await _with_features(Post.filter(id=also))
-        features = self._as_features(rows)
+        features = self._feature_table(rows)
         taste = self._viewer(viewer.id, state, found.followees, steering, seen or {}, crowding)
-        return _Scored(self.scorer.score(taste, features), features, found.sources, found.followees)
+        return _Scored(self.scorer.score(taste, features), found.sources, found.followees)
 
-    def _as_features(self, rows: Sequence[Any]) -> list[PostFeatures]:
-        """Rows of `_with_features`: dicts of the ORM, or rows as the driver returns them."""
+    def _feature_table(self, rows: Sequence[Any]) -> FeatureTable:
+        """Rows of `_with_features` (dicts of the ORM, or rows as the driver returns them) as
+        the ranker's columns."""
         model = self.embedder.model_id
-        vectors = unpack_rows(
-            [r["embedding"] if r["embedding_model"] == model else None for r in rows]
+        return FeatureTable.build(
+            post_ids=[row["id"] for row in rows],
+            author_ids=[row["author_id"] for row in rows],
+            created=[_instant(row["created"]).timestamp() for row in rows],
+            likes=[row["like_count"] for row in rows],
+            comments=[row["comment_count"] for row in rows],
+            remixes=[row["remix_count"] for row in rows],
+            newcomer=[bool(row["newcomer"]) for row in rows],
+            embeddings=unpack_matrix(
+                [row["embedding"] if row["embedding_model"] == model else None for row in rows]
+            ),
+            tags=[post_tags(row["prompt"], row["caption"]) for row in rows],
         )
-        return [
-            PostFeatures(
-                post_id=row["id"],
-                author_id=row["author_id"],
-                created_at=_instant(row["created"]),
-                likes=row["like_count"],
-                comments=row["comment_count"],
-                remixes=row["remix_count"],
-                embedding=vector,
-                newcomer=bool(row["newcomer"]),
-                tags=post_tags(row["prompt"], row["caption"]),
-            )
-            for row, vector in zip(rows, vectors, strict=True)
-        ]
 
     def _viewer(
         self,

@@ -36,13 +36,14 @@ Vectorized with numpy over all candidates.
 
 from __future__ import annotations
 
-import itertools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
 
+from core.feed.features import FeatureTable, PostFeatures
 from core.feed.hot import engagement
 from core.feed.steering import Direction
 
@@ -99,21 +100,6 @@ class Weights:
 
 
 @dataclass(frozen=True, slots=True)
-class PostFeatures:
-    """What the ranker knows about one post (plain numbers, no ORM)."""
-
-    post_id: int
-    author_id: int
-    created_at: datetime
-    likes: int
-    comments: int
-    remixes: int
-    embedding: np.ndarray | None
-    newcomer: bool = False
-    tags: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
 class SteeringVector:
     text: str
     direction: Direction
@@ -164,6 +150,11 @@ class Breakdown:
         return {name: float(self._table.parts[name][self._row]) for name in PARTS}
 
     @property
+    def features(self) -> PostFeatures:
+        """What the ranker knew about the post."""
+        return self._table.posts.post(self._row)
+
+    @property
     def matches(self) -> tuple[tuple[SteeringVector, float], ...]:
         """Each tuning term and how clearly the post matches it (0–1)."""
         return tuple((term, float(m[self._row])) for term, m in self._table.matches)
@@ -174,6 +165,7 @@ class Breakdown:
 
 @dataclass(frozen=True, slots=True)
 class _Table:
+    posts: FeatureTable
     values: dict[str, np.ndarray]
     parts: dict[str, np.ndarray]
     matches: list[tuple[SteeringVector, np.ndarray]]
@@ -184,49 +176,46 @@ class Scorer:
         self.weights = weights
         self.match_low, self.match_high = match_range
 
-    def score(self, viewer: ViewerTaste, posts: list[PostFeatures]) -> list[Breakdown]:
-        if not posts:
+    def score(
+        self, viewer: ViewerTaste, posts: FeatureTable | Sequence[PostFeatures]
+    ) -> list[Breakdown]:
+        table = posts if isinstance(posts, FeatureTable) else FeatureTable.of(posts)
+        if not len(table):
             return []
-        matrix = _matrix(posts)
-        values = self._values(viewer, posts, matrix)
-        matches, steering, hidden = self._steering(viewer, matrix, len(posts))
+        values = self._values(viewer, table)
+        matches, steering, hidden = self._steering(viewer, table.embeddings, len(table))
         values["steering"] = steering
         signs = {"seen": -1.0, "engaged": -1.0}
         parts = {
             name: signs.get(name, 1.0) * self.weights.of(name) * values[name] for name in PARTS
         }
         totals = sum(parts.values()).tolist()
-        table = _Table(values, parts, matches)
-        flags = hidden.tolist()
+        scored = _Table(table, values, parts, matches)
+        ids, authors, flags = table.post_ids.tolist(), table.author_ids.tolist(), hidden.tolist()
         return [
-            Breakdown(post.post_id, post.author_id, totals[i], flags[i], table, i)
-            for i, post in enumerate(posts)
+            Breakdown(ids[i], authors[i], totals[i], flags[i], scored, i) for i in range(len(table))
         ]
 
-    def _values(
-        self, viewer: ViewerTaste, posts: list[PostFeatures], matrix: np.ndarray | None
-    ) -> dict[str, np.ndarray]:
-        now = viewer.now
-        ages = np.array([max((now - p.created_at).total_seconds(), 0.0) for p in posts])
+    def _values(self, viewer: ViewerTaste, posts: FeatureTable) -> dict[str, np.ndarray]:
+        ages = np.maximum(viewer.now.timestamp() - posts.created, 0.0)
+        own = posts.author_ids == viewer.account_id
+        followed = np.isin(posts.author_ids, _ids(viewer.followees))
         authors = viewer.authors or {}
-        own = np.array([p.author_id == viewer.account_id for p in posts])
-        followed = np.array([p.author_id in viewer.followees for p in posts])
-        liked_author = np.array([authors.get(p.author_id, 0.0) for p in posts])
+        liked_author = np.array([authors.get(a, 0.0) for a in posts.author_ids.tolist()])
         affinity = 0.6 * followed + 0.4 * (1.0 - np.exp(-liked_author / AUTHOR_SCALE))
         affinity = np.where(own, 1.0, affinity)
 
-        raw = np.array([engagement(p.likes, p.comments, p.remixes) for p in posts], dtype=float)
+        raw = engagement(posts.likes, posts.comments, posts.remixes).astype(float)
         decayed = raw * np.exp(-ages / ENGAGEMENT_TIMESCALE.total_seconds())
         engagement_value = np.minimum(np.log1p(decayed) / math.log1p(ENGAGEMENT_REFERENCE), 1.0)
 
         seen = viewer.seen or {}
-        shown = np.array([seen.get(p.post_id, 0) for p in posts], dtype=float)
+        shown = np.array([seen.get(i, 0) for i in posts.post_ids.tolist()], dtype=float)
         freshness = np.exp(-ages / FRESH_TIMESCALE.total_seconds())
         news = np.exp(-ages / NEWS_TIMESCALE.total_seconds())
         attention = min(1.0, FOLLOWS_REFERENCE / max(len(viewer.followees), 1))
-        newer = _newer_post_ages(posts, ages)
-        similarity = self._similarity(viewer, matrix, len(posts))
-        tag_value = _tag_affinity(viewer.tags or {}, posts)
+        newer = _newer_post_ages(posts.author_ids, posts.post_ids, ages)
+        similarity = self._similarity(viewer, posts.embeddings, len(posts))
         liked = (1.0 + np.log1p(raw)) / (1.0 + math.log1p(ENGAGEMENT_REFERENCE))
         lifetimes = ages / ATTENTION_TIMESCALE.total_seconds()  # `standout`'s age unit
         return {
@@ -235,16 +224,16 @@ class Scorer:
                 followed & ~own, attention * _come_to(ages, newer) * SEEN_FADE**shown, 0.0
             ),
             "similarity": similarity,
-            "tags": tag_value,
+            "tags": _tag_affinity(viewer.tags or {}, posts.tags),
             "match": similarity**MATCH_SHARPNESS * news * liked,
-            "standout": _tag_pull(viewer.tags or {}, viewer.crowding or {}, posts)
+            "standout": _tag_pull(viewer.tags or {}, viewer.crowding or {}, posts.tags)
             * np.exp(-lifetimes)
-            * _standing(posts, raw, lifetimes),
+            * _standing(posts.tags, raw, lifetimes),
             "engagement": engagement_value,
             "freshness": freshness,
-            "newcomer": np.array([p.newcomer for p in posts]) & ~followed & ~own,
+            "newcomer": posts.newcomer & ~followed & ~own,
             "seen": np.minimum(shown, SEEN_CAP),
-            "engaged": np.array([p.post_id in viewer.engaged for p in posts], dtype=float),
+            "engaged": np.isin(posts.post_ids, _ids(viewer.engaged)).astype(float),
         }
 
     @staticmethod
@@ -280,40 +269,42 @@ class Scorer:
         return matches, total, hidden
 
 
-def _tag_affinity(weights: dict[str, float], posts: list[PostFeatures]) -> np.ndarray:
+def _tag_affinity(weights: dict[str, float], tags: list[tuple[str, ...]]) -> np.ndarray:
     """For each post, the mean over its #tags (`post_tags`) of how much the viewer likes each,
     relative to their favourite tag (0–1)."""
-    if not weights:
-        return np.zeros(len(posts))
-    top = max(weights.values())
+    top = max(weights.values(), default=0.0)
     if top <= 0:
-        return np.zeros(len(posts))
-    return np.array(
-        [
-            sum(weights.get(t, 0.0) for t in p.tags) / (top * len(p.tags)) if p.tags else 0.0
-            for p in posts
-        ]
-    )
+        return np.zeros(len(tags))
+    return _mean_over_tags({tag: weight / top for tag, weight in weights.items()}, tags)
 
 
 def _tag_pull(
-    weights: dict[str, float], crowding: dict[str, float], posts: list[PostFeatures]
+    weights: dict[str, float], crowding: dict[str, float], tags: list[tuple[str, ...]]
 ) -> np.ndarray:
     """For each post, the mean over its #tags of the tag's share of the viewer's tag weights
     (what they engaged with carried it) over how many posts the tag had lately (at least 1):
     the attention the viewer gives a tag, shared by the posts that compete for it."""
     total = sum(weights.values())
     if total <= 0:
-        return np.zeros(len(posts))
+        return np.zeros(len(tags))
     pull = {
         tag: weight / (total * max(crowding.get(tag, 0.0), 1.0)) for tag, weight in weights.items()
     }
+    return _mean_over_tags(pull, tags)
+
+
+def _mean_over_tags(values: dict[str, float], tags: list[tuple[str, ...]]) -> np.ndarray:
+    """For each post's tags, the mean of `values` over them (0 for a tag without one, and for
+    a post without tags)."""
+    get = values.get
     return np.array(
-        [sum(pull.get(t, 0.0) for t in p.tags) / len(p.tags) if p.tags else 0.0 for p in posts]
+        [sum(get(t, 0.0) for t in own) / len(own) if own else 0.0 for own in tags], dtype=float
     )
 
 
-def _standing(posts: list[PostFeatures], engaged: np.ndarray, lifetimes: np.ndarray) -> np.ndarray:
+def _standing(
+    tags: list[tuple[str, ...]], engaged: np.ndarray, lifetimes: np.ndarray
+) -> np.ndarray:
     """How a post stands out among the posts with its #tags: its appeal over theirs.
 
     Attention to a post fades as e^(−age / `ATTENTION_TIMESCALE`) (`lifetimes` is its age in
@@ -328,8 +319,8 @@ def _standing(posts: list[PostFeatures], engaged: np.ndarray, lifetimes: np.ndar
     overall = float(appeal.mean()) if len(appeal) else 0.0
     sums: dict[str, float] = {}
     counts: dict[str, int] = {}
-    for post, value in zip(posts, appeal.tolist(), strict=True):
-        for tag in post.tags:
+    for own, value in zip(tags, appeal.tolist(), strict=True):
+        for tag in own:
             sums[tag] = sums.get(tag, 0.0) + value
             counts[tag] = counts.get(tag, 0) + 1
     typical = {
@@ -337,23 +328,20 @@ def _standing(posts: list[PostFeatures], engaged: np.ndarray, lifetimes: np.ndar
     }
     yardstick = np.array(
         [
-            sum(typical[t] for t in p.tags) / len(p.tags) if p.tags else a
-            for p, a in zip(posts, appeal, strict=True)
+            sum(typical[t] for t in own) / len(own) if own else value
+            for own, value in zip(tags, appeal.tolist(), strict=True)
         ]
     )
     return appeal / yardstick
 
 
-def _newer_post_ages(posts: list[PostFeatures], ages: np.ndarray) -> np.ndarray:
-    """For each post, the age (seconds) of the next newer post of its author among `posts`, or
+def _newer_post_ages(authors: np.ndarray, ids: np.ndarray, ages: np.ndarray) -> np.ndarray:
+    """For each post, the age (seconds) of the next newer post of its author among these, or
     NaN for the author's newest (of two made at the same moment, the later id is the newer)."""
-    order = sorted(
-        range(len(posts)), key=lambda i: (posts[i].author_id, ages[i], -posts[i].post_id)
-    )
-    newer = np.full(len(posts), np.nan)
-    for newer_one, post in itertools.pairwise(order):
-        if posts[newer_one].author_id == posts[post].author_id:
-            newer[post] = ages[newer_one]
+    order = np.lexsort((-ids, ages, authors))  # by author, newest first
+    newer = np.full(len(ids), np.nan)
+    same = authors[order[1:]] == authors[order[:-1]]
+    newer[order[1:][same]] = ages[order[:-1][same]]
     return newer
 
 
@@ -367,15 +355,8 @@ def _come_to(ages: np.ndarray, newer: np.ndarray) -> np.ndarray:
     return np.clip(before_newer - np.exp(-(ages + delay) / back), 0.0, 1.0)
 
 
-def _matrix(posts: list[PostFeatures]) -> np.ndarray | None:
-    """Post vectors as rows (zeros for posts without one, or of another size than the first);
-    None when no post has one."""
-    vectors = [p.embedding for p in posts]
-    size = next((v.shape[0] for v in vectors if v is not None), None)
-    if size is None:
-        return None
-    zeros = np.zeros(size, dtype=np.float32)
-    return np.stack([v if v is not None and v.shape[0] == size else zeros for v in vectors])
+def _ids(values: frozenset[int]) -> np.ndarray:
+    return np.fromiter(values, dtype=np.int64, count=len(values))
 
 
 def rank(breakdowns: list[Breakdown]) -> list[Breakdown]:

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from bench.dataset import FormatError, read, write
-from bench.evaluation import hold_out, ndcg_at, ratio_interval, recall_at, split_at
+from bench.evaluation import (
+    hold_out,
+    ndcg_at,
+    percentile_ratio_interval,
+    ratio_interval,
+    recall_at,
+    split_at,
+)
 from bench.workload import generate
 
 
@@ -102,3 +109,14 @@ def test_the_ratio_interval_holds_the_ratio_and_narrows_with_more_users() -> Non
     assert ratio_interval([1.0, 2.0], [1.0, 2.0]) == (1.0, 1.0)  # paired: the same users
     with pytest.raises(ValueError):
         ratio_interval([1.0], [1.0, 2.0])
+
+
+def test_the_percentile_ratio_interval_holds_the_ratio_of_the_tails() -> None:
+    rng = np.random.default_rng(5)
+    theirs = rng.lognormal(0, 0.5, 1000)
+    ours = 3 * theirs
+    low, high = percentile_ratio_interval(ours, theirs, 99)
+    assert low == pytest.approx(3) and high == pytest.approx(3)  # paired: exactly 3× always
+    noisy = ours * rng.lognormal(0, 0.3, 1000)
+    low, high = percentile_ratio_interval(noisy, theirs, 99)
+    assert low < np.percentile(noisy, 99) / np.percentile(theirs, 99) < high

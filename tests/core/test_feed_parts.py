@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from core.feed.crowding import decayed
 from core.feed.diversity import author_cap, paginate
 from core.feed.embeddings import buckets_of, nearest_buckets, pack, unpack
+from core.feed.features import PostFeatures
 from core.feed.hot import HOT_TIMESCALE, engagement, hot_score
 from core.feed.local_embeddings import HashedNgramEmbedder
-from core.feed.scoring import PostFeatures, Scorer, SteeringVector, ViewerTaste, Weights, rank
+from core.feed.scoring import Scorer, SteeringVector, ViewerTaste, Weights, rank
 from core.feed.steering import MAX_TERMS, TERM_LENGTH, Direction, parse_steering
 from core.feed.taste import Engagement, TasteState, bulk_tastes
 from core.feed.text import post_terms, tags, words

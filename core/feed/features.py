@@ -1,0 +1,115 @@
+"""What the ranker knows about posts, as plain numbers (no ORM).
+
+`PostFeatures` describes one post; `FeatureTable` the candidates of one request, column by
+column, so that scoring is a few vector operations: a feed page scores ~250 posts, and doing
+that post by post in Python took more time than the database took to find them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+
+
+@dataclass(frozen=True, slots=True)
+class PostFeatures:
+    """What the ranker knows about one post."""
+
+    post_id: int
+    author_id: int
+    created_at: datetime
+    likes: int
+    comments: int
+    remixes: int
+    embedding: np.ndarray | None
+    newcomer: bool = False
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureTable:
+    """The features of many posts, one array per column (row i is one post)."""
+
+    post_ids: np.ndarray  # int64
+    author_ids: np.ndarray  # int64
+    created: np.ndarray  # float64: Unix seconds
+    likes: np.ndarray  # int64, as are comments and remixes
+    comments: np.ndarray
+    remixes: np.ndarray
+    newcomer: np.ndarray  # bool
+    embeddings: np.ndarray | None  # (rows, dimensions) float32; None when no post has one
+    tags: list[tuple[str, ...]]
+
+    def __len__(self) -> int:
+        return len(self.post_ids)
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        post_ids: Sequence[int],
+        author_ids: Sequence[int],
+        created: Sequence[float],
+        likes: Sequence[int],
+        comments: Sequence[int],
+        remixes: Sequence[int],
+        newcomer: Sequence[bool],
+        embeddings: np.ndarray | None,
+        tags: list[tuple[str, ...]],
+    ) -> FeatureTable:
+        """From one sequence per column (`embeddings` already a matrix, see `matrix_of`)."""
+        return cls(
+            post_ids=np.asarray(post_ids, dtype=np.int64),
+            author_ids=np.asarray(author_ids, dtype=np.int64),
+            created=np.asarray(created, dtype=np.float64),
+            likes=np.asarray(likes, dtype=np.int64),
+            comments=np.asarray(comments, dtype=np.int64),
+            remixes=np.asarray(remixes, dtype=np.int64),
+            newcomer=np.asarray(newcomer, dtype=bool),
+            embeddings=embeddings,
+            tags=tags,
+        )
+
+    @classmethod
+    def of(cls, posts: Sequence[PostFeatures]) -> FeatureTable:
+        return cls.build(
+            post_ids=[p.post_id for p in posts],
+            author_ids=[p.author_id for p in posts],
+            created=[p.created_at.timestamp() for p in posts],
+            likes=[p.likes for p in posts],
+            comments=[p.comments for p in posts],
+            remixes=[p.remixes for p in posts],
+            newcomer=[p.newcomer for p in posts],
+            embeddings=matrix_of([p.embedding for p in posts]),
+            tags=[p.tags for p in posts],
+        )
+
+    def post(self, row: int) -> PostFeatures:
+        """Row `row` as one post's features (a post without a vector has a zero one here)."""
+        return PostFeatures(
+            post_id=int(self.post_ids[row]),
+            author_id=int(self.author_ids[row]),
+            created_at=datetime.fromtimestamp(float(self.created[row]), UTC),
+            likes=int(self.likes[row]),
+            comments=int(self.comments[row]),
+            remixes=int(self.remixes[row]),
+            embedding=None if self.embeddings is None else self.embeddings[row],
+            newcomer=bool(self.newcomer[row]),
+            tags=self.tags[row],
+        )
+
+
+def matrix_of(vectors: Sequence[np.ndarray | None]) -> np.ndarray | None:
+    """Vectors as the rows of one float32 matrix: zeros for a missing one, or one of another
+    size than the first; None when there is none."""
+    size = next((v.shape[0] for v in vectors if v is not None), None)
+    if size is None:
+        return None
+    matrix = np.zeros((len(vectors), size), dtype=np.float32)
+    for row, vector in enumerate(vectors):
+        if vector is not None and vector.shape[0] == size:
+            matrix[row] = vector
+    return matrix
