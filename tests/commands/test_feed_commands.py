@@ -33,6 +33,15 @@ async def test_feed_pages_buttons_and_why(app: App) -> None:
     assert shown == set(), "page 2 repeats nothing of page 1"
 
 
+async def test_a_remix_on_a_feed_page_credits_its_parent_and_its_author(app: App) -> None:
+    alice, bob = await people(app, "alice", "bob")
+    parent = await post(app, alice, WATERCOLOR)
+    remix = await post(app, bob, f"{WATERCOLOR}, at night", remix_of=parent)
+    feed = await ChatUser(app, "viewer").say("/feed")
+    shown = next(r for r in feed if r.title and r.title.startswith(f"#{remix.id} by @bob"))
+    assert f"remix of #{parent.id} by @alice" in shown.footer
+
+
 async def test_tune_shows_applies_and_resets_in_both_languages(app: App) -> None:
     alice, bob = await people(app, "alice", "bob")
     await post(app, alice, WATERCOLOR)
