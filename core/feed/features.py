@@ -42,6 +42,7 @@ class FeatureTable:
     newcomer: np.ndarray  # bool
     embeddings: np.ndarray | None  # (rows, dimensions) float32; None when no post has one
     tags: list[tuple[str, ...]]
+    membership: TagMembership  # the same #tags as arrays, for per-tag sums and means
 
     def __len__(self) -> int:
         return len(self.post_ids)
@@ -71,6 +72,7 @@ class FeatureTable:
             newcomer=np.asarray(newcomer, dtype=bool),
             embeddings=embeddings,
             tags=tags,
+            membership=TagMembership.of(tags),
         )
 
     @classmethod
@@ -100,6 +102,53 @@ class FeatureTable:
             newcomer=bool(self.newcomer[row]),
             tags=self.tags[row],
         )
+
+
+@dataclass(frozen=True, slots=True)
+class TagMembership:
+    """Which posts carry which #tags, as arrays: pair i says that post `rows[i]` carries tag
+    `names[columns[i]]`. Sums and means over tags become `np.bincount`s instead of Python
+    loops over every candidate's tags."""
+
+    names: list[str]
+    rows: np.ndarray  # int64, one per (post, tag) pair
+    columns: np.ndarray  # int64: the tag's index in `names`
+    per_post: np.ndarray  # int64: how many tags each post has
+
+    @classmethod
+    def of(cls, tags: Sequence[tuple[str, ...]]) -> TagMembership:
+        index: dict[str, int] = {}
+        rows: list[int] = []
+        columns: list[int] = []
+        for row, own in enumerate(tags):
+            for tag in own:
+                rows.append(row)
+                columns.append(index.setdefault(tag, len(index)))
+        row_array = np.asarray(rows, dtype=np.int64)
+        return cls(
+            names=list(index),
+            rows=row_array,
+            columns=np.asarray(columns, dtype=np.int64),
+            per_post=np.bincount(row_array, minlength=len(tags)),
+        )
+
+    def mean(self, values: np.ndarray, *, untagged: np.ndarray | float = 0.0) -> np.ndarray:
+        """For each post, the mean of `values` (one per tag, in the order of `names`) over its
+        tags; `untagged` for a post without tags."""
+        sums = np.bincount(self.rows, weights=values[self.columns], minlength=len(self.per_post))
+        return np.where(self.per_post > 0, sums / np.maximum(self.per_post, 1), untagged)
+
+    def lookup(self, values: dict[str, float]) -> np.ndarray:
+        """`values` per tag in the order of `names` (0 for a tag without one)."""
+        get = values.get
+        return np.array([get(name, 0.0) for name in self.names], dtype=float)
+
+    def totals(self, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each tag, the sum of `values` (one per post) over the posts carrying it, and
+        how many posts carry it."""
+        count = len(self.names)
+        sums = np.bincount(self.columns, weights=values[self.rows], minlength=count)
+        return sums, np.bincount(self.columns, minlength=count)
 
 
 def matrix_of(vectors: Sequence[np.ndarray | None]) -> np.ndarray | None:

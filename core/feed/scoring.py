@@ -43,7 +43,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from core.feed.features import FeatureTable, PostFeatures
+from core.feed.features import FeatureTable, PostFeatures, TagMembership
 from core.feed.hot import engagement
 from core.feed.steering import Direction
 
@@ -224,11 +224,11 @@ class Scorer:
                 followed & ~own, attention * _come_to(ages, newer) * SEEN_FADE**shown, 0.0
             ),
             "similarity": similarity,
-            "tags": _tag_affinity(viewer.tags or {}, posts.tags),
+            "tags": _tag_affinity(viewer.tags or {}, posts.membership),
             "match": similarity**MATCH_SHARPNESS * news * liked,
-            "standout": _tag_pull(viewer.tags or {}, viewer.crowding or {}, posts.tags)
+            "standout": _tag_pull(viewer.tags or {}, viewer.crowding or {}, posts.membership)
             * np.exp(-lifetimes)
-            * _standing(posts.tags, raw, lifetimes),
+            * _standing(posts.membership, raw, lifetimes),
             "engagement": engagement_value,
             "freshness": freshness,
             "newcomer": posts.newcomer & ~followed & ~own,
@@ -269,42 +269,28 @@ class Scorer:
         return matches, total, hidden
 
 
-def _tag_affinity(weights: dict[str, float], tags: list[tuple[str, ...]]) -> np.ndarray:
+def _tag_affinity(weights: dict[str, float], tags: TagMembership) -> np.ndarray:
     """For each post, the mean over its #tags (`post_tags`) of how much the viewer likes each,
     relative to their favourite tag (0–1)."""
     top = max(weights.values(), default=0.0)
     if top <= 0:
-        return np.zeros(len(tags))
-    return _mean_over_tags({tag: weight / top for tag, weight in weights.items()}, tags)
+        return np.zeros(len(tags.per_post))
+    return tags.mean(tags.lookup(weights) / top)
 
 
 def _tag_pull(
-    weights: dict[str, float], crowding: dict[str, float], tags: list[tuple[str, ...]]
+    weights: dict[str, float], crowding: dict[str, float], tags: TagMembership
 ) -> np.ndarray:
     """For each post, the mean over its #tags of the tag's share of the viewer's tag weights
     (what they engaged with carried it) over how many posts the tag had lately (at least 1):
     the attention the viewer gives a tag, shared by the posts that compete for it."""
     total = sum(weights.values())
     if total <= 0:
-        return np.zeros(len(tags))
-    pull = {
-        tag: weight / (total * max(crowding.get(tag, 0.0), 1.0)) for tag, weight in weights.items()
-    }
-    return _mean_over_tags(pull, tags)
+        return np.zeros(len(tags.per_post))
+    return tags.mean(tags.lookup(weights) / (total * np.maximum(tags.lookup(crowding), 1.0)))
 
 
-def _mean_over_tags(values: dict[str, float], tags: list[tuple[str, ...]]) -> np.ndarray:
-    """For each post's tags, the mean of `values` over them (0 for a tag without one, and for
-    a post without tags)."""
-    get = values.get
-    return np.array(
-        [sum(get(t, 0.0) for t in own) / len(own) if own else 0.0 for own in tags], dtype=float
-    )
-
-
-def _standing(
-    tags: list[tuple[str, ...]], engaged: np.ndarray, lifetimes: np.ndarray
-) -> np.ndarray:
+def _standing(tags: TagMembership, engaged: np.ndarray, lifetimes: np.ndarray) -> np.ndarray:
     """How a post stands out among the posts with its #tags: its appeal over theirs.
 
     Attention to a post fades as e^(−age / `ATTENTION_TIMESCALE`) (`lifetimes` is its age in
@@ -317,22 +303,9 @@ def _standing(
     had = -np.expm1(-lifetimes)
     appeal = (engaged + LIKES_PRIOR) / (had + ATTENTION_PRIOR)
     overall = float(appeal.mean()) if len(appeal) else 0.0
-    sums: dict[str, float] = {}
-    counts: dict[str, int] = {}
-    for own, value in zip(tags, appeal.tolist(), strict=True):
-        for tag in own:
-            sums[tag] = sums.get(tag, 0.0) + value
-            counts[tag] = counts.get(tag, 0) + 1
-    typical = {
-        tag: (sums[tag] + STANDING_PRIOR * overall) / (counts[tag] + STANDING_PRIOR) for tag in sums
-    }
-    yardstick = np.array(
-        [
-            sum(typical[t] for t in own) / len(own) if own else value
-            for own, value in zip(tags, appeal.tolist(), strict=True)
-        ]
-    )
-    return appeal / yardstick
+    sums, counts = tags.totals(appeal)
+    typical = (sums + STANDING_PRIOR * overall) / (counts + STANDING_PRIOR)
+    return appeal / tags.mean(typical, untagged=appeal)
 
 
 def _newer_post_ages(authors: np.ndarray, ids: np.ndarray, ages: np.ndarray) -> np.ndarray:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from core.feed.crowding import decayed
 from core.feed.diversity import author_cap, paginate
 from core.feed.embeddings import buckets_of, nearest_buckets, pack, unpack
-from core.feed.features import PostFeatures
+from core.feed.features import PostFeatures, TagMembership
 from core.feed.hot import HOT_TIMESCALE, engagement, hot_score
 from core.feed.local_embeddings import HashedNgramEmbedder
 from core.feed.scoring import Scorer, SteeringVector, ViewerTaste, Weights, rank
@@ -378,6 +378,19 @@ def test_a_crowded_tag_shares_the_viewers_attention_among_more_posts() -> None:
     quiet = ViewerTaste(account_id=99, now=NOW, tags=tags, crowding={"watercolor": 0.2})
     again = {b.post_id: b.values["standout"] for b in scorer().score(quiet, posts)}
     assert again[1] == again[2]  # fewer than one post lately counts as one
+
+
+def test_tag_membership_sums_and_averages_over_each_posts_tags() -> None:
+    membership = TagMembership.of([("a", "b"), (), ("b",), ("c", "a", "b")])
+    assert membership.names == ["a", "b", "c"]
+    per_tag = membership.lookup({"a": 1.0, "b": 3.0, "x": 9.0})  # "c" has none: 0
+    assert per_tag.tolist() == [1.0, 3.0, 0.0]
+    means = membership.mean(per_tag, untagged=np.array([7.0, 8.0, 9.0, 10.0]))
+    assert means.tolist() == pytest.approx([2.0, 8.0, 3.0, 4.0 / 3])
+    sums, counts = membership.totals(np.array([1.0, 100.0, 10.0, 1000.0]))
+    assert sums.tolist() == [1001.0, 1011.0, 1000.0] and counts.tolist() == [2, 3, 1]
+    nothing = TagMembership.of([(), ()])
+    assert nothing.mean(nothing.lookup({"a": 1.0})).tolist() == [0.0, 0.0]
 
 
 def test_posts_per_tag_and_day_read_as_a_count_decayed_by_age() -> None:
