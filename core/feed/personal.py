@@ -290,10 +290,10 @@ class PersonalizedFeed:
         #tags), so a post is scored the same in the feed and in `/why`."""
         state = TasteState.of(profile) if profile is not None else TasteState()
         steering = self._steering_vectors(profile)
-        # Lists padded to their maximum length with values that match nothing, so that the
-        # candidate statement keeps one text and PostgreSQL can reuse its prepared plan.
         now = self.clock.now()
-        # The candidate statement and how crowded the viewer's #tags are, side by side.
+        # The candidate statement and how crowded the viewer's #tags are, side by side. Its
+        # lists are padded to their maximum length with values that match nothing, so that
+        # the statement keeps one text and PostgreSQL can reuse its prepared plan.
         found, crowding = await asyncio.gather(
             gather(
                 viewer.id,
@@ -312,7 +312,7 @@ class PersonalizedFeed:
         if also is not None and all(r["id"] != also for r in rows):
             rows += await _with_features(Post.filter(id=also))
         features = self._feature_table(rows)
-        taste = self._viewer(viewer.id, state, found.followees, steering, seen or {}, crowding)
+        taste = self._viewer(viewer.id, now, state, found.followees, steering, seen or {}, crowding)
         return _Scored(self.scorer.score(taste, features), found.sources, found.followees)
 
     def _feature_table(self, rows: Sequence[Any]) -> FeatureTable:
@@ -336,13 +336,13 @@ class PersonalizedFeed:
     def _viewer(
         self,
         viewer_id: int,
+        now: datetime,
         state: TasteState,
         followees: set[int],
         steering: tuple[SteeringVector, ...],
         seen: dict[int, int],
         crowding: dict[str, float],
     ) -> ViewerTaste:
-        now = self.clock.now()
         factor = decay_factor(now - state.updated_at) if state.updated_at else 1.0
         same_model = state.model == self.embedder.model_id
         return ViewerTaste(
