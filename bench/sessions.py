@@ -86,13 +86,15 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--data", type=Path, default=None)
     parser.add_argument("--limit", type=float, default=20.0)
-    parser.add_argument("--smoke", action="store_true", help="3 sessions (the test suite)")
+    parser.add_argument(
+        "--smoke", action="store_true", help="2 sessions on a fresh folder (the test suite)"
+    )
     parser.add_argument("--progress", action="store_true", help="a line per session")
     args = parser.parse_args()
-    count = 3 if args.smoke else args.sessions
+    count = 2 if args.smoke else args.sessions
     data = args.data or Path(tempfile.mkdtemp(prefix="mosaic-sessions-"))
     env = environment(data)
-    if args.data is None:
+    if args.data is None and not args.smoke:
         use(env)
     load = os.getloadavg()[0]
     runs = []
