@@ -11,7 +11,7 @@ from bot.replies import Button, ButtonStyle, Reply, TextInput
 from core.feed import Explanation, PersonSuggestion, PromptIdea, Tuning
 from core.feed.scoring import PARTS
 from core.feed.steering import TEXT_LENGTH, SteeringTerm
-from core.feed.text import TERM_MAX, post_tags
+from core.feed.text import TERM_MAX, post_tags, tag_name
 from core.persistence.models import Post
 from core.safety.policy import nsfw_allowed
 
@@ -307,7 +307,7 @@ async def search(ctx: Context, text: str) -> list[Reply]:
 
 
 async def tag(ctx: Context, tag: str) -> list[Reply]:
-    name = tag.strip().removeprefix("#").lower()
+    name = tag_name(tag)
     posts = await ctx.services.discovery.tag(
         ctx.account, name, limit=ctx.services.settings.feed_page_size, safe=await _safe_place(ctx)
     )

@@ -644,4 +644,9 @@ MESSAGES: dict[str, str] = {
     "error.crosspost_topic_missing": "Say which topic, e.g. /server crosspost on topic cats #watercolor.",
     "error.crosspost_topic_empty": "That topic has no words I can match. Use words or #tags, e.g. cats #watercolor.",
     "error.crosspost_topic_without_scope": "“{topic}” looks like a topic: write /server crosspost on topic {topic}, or just /server crosspost on for posts by members.",
+    # --- issue 16: inputs that break or mislead (options, schedules, tags) ---
+    "error.option_needs_value": "The option {option} needs a value right after it, e.g. {option} watercolor. Usage: {usage}",
+    "error.digest_bad_cron_field": "In “{value}” the {field} field (field {position}), “{part}”, is out of range: it takes {allowed} (or *, lists and ranges of those).",
+    "error.digest_too_often": "“{schedule}” would send a digest more often than once every {minutes} minutes. Pick a schedule with at least that much time between runs, e.g. daily 08:30 Europe/Berlin or 0 */2 * * * UTC.",
+    "error.bad_tag": "“{value}” is not a #tag. A tag is a word of letters, digits, _ and -, e.g. /tag fox or /tag #misty-lake.",
 }
