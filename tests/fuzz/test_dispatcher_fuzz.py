@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ from tortoise.connection import get_connection
 
 from bot.bootstrap import App
 from bot.commands import build_registry
+from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.invocation import Actor, Invocation, Press
 from bot.replies import Reply
 from core.domain import ChatKind, Platform
@@ -120,12 +122,41 @@ _ARG = st.one_of(_WORDS, _NUMBER, _TEXT)
 
 
 @st.composite
-def command_lines(draw: st.DrawFn, names: list[str]) -> str:
-    name = draw(st.one_of(st.sampled_from(names), st.sampled_from(names), _TEXT))
-    args = draw(st.lists(_ARG, max_size=5))
-    head = draw(st.sampled_from(["/", "/", "/", "", " /", "//"]))
-    if draw(st.booleans()):
-        name = name.upper()
+def _value_for(draw: st.DrawFn, param: Param) -> str:
+    """A value that is mostly what the parameter takes, sometimes hostile."""
+    if draw(st.integers(0, 4)) == 0:
+        return draw(_ARG)
+    if param.kind is ParamKind.CHOICE:
+        choice = draw(st.sampled_from(param.choices))
+        return draw(st.sampled_from([choice, choice.upper(), f" {choice}", choice + "x"]))
+    if param.kind in (ParamKind.POST, ParamKind.INT):
+        return draw(
+            st.one_of(st.integers(1, 8).map(str), st.integers(1, 8).map("#{}".format), _NUMBER)
+        )
+    if param.kind is ParamKind.USER:
+        return draw(st.sampled_from(["@alice", "@bob", "@tilde", "@dora", "@dan", "bob", "@ghost"]))
+    if param.kind is ParamKind.WORD:
+        return draw(st.one_of(_WORDS, st.from_regex(r"[a-z0-9_]{1,12}", fullmatch=True)))
+    return draw(st.one_of(_TEXT, st.lists(_WORDS, min_size=1, max_size=6).map(" ".join)))
+
+
+@st.composite
+def command_lines(draw: st.DrawFn, specs: list[CommandSpec]) -> str:
+    """A typed line: a real command with values shaped like its parameters (options too,
+    with dashes phones make), or anything at all."""
+    if draw(st.integers(0, 11)) == 0:
+        name, args = draw(_TEXT), draw(st.lists(_ARG, max_size=5))
+    else:
+        spec = draw(st.sampled_from(specs))
+        name = spec.name.upper() if draw(st.integers(0, 9)) == 0 else spec.name
+        args = [draw(_value_for(p)) for p in spec.positional if p.required or draw(st.booleans())]
+        for param in spec.params:
+            if param.flag_only and draw(st.booleans()):
+                dash = draw(st.sampled_from(["--", "--", "—", "–", "-"]))
+                args += [f"{dash}{param.name}", draw(_value_for(param))][: draw(st.integers(1, 2))]
+        if draw(st.integers(0, 3)) == 0:
+            args.append(draw(_ARG))
+    head = draw(st.sampled_from(["/"] * 12 + ["", " /", "//"]))
     return head + " ".join([name, *args])
 
 
@@ -160,18 +191,25 @@ class Pressed:
     text: str | None
 
 
-def steps(names: list[str], params: dict[str, list[str]]) -> st.SearchStrategy:
+def steps(specs: list[CommandSpec]) -> st.SearchStrategy:
+    params = {spec.name: [p.name for p in spec.params] for spec in specs}
     who = st.integers(0, len(_people()) - 1)
-    typed = st.builds(Typed, who, command_lines(names))
-    invoked = st.sampled_from(names).flatmap(
-        lambda name: st.builds(
+    typed = st.builds(Typed, who, command_lines(specs))
+    invoked = st.sampled_from(specs).flatmap(
+        lambda spec: st.builds(
             Invoked,
             who,
-            st.just(name),
-            st.dictionaries(
-                st.one_of(st.sampled_from(params[name] or ["x"]), st.text(max_size=5)),
-                _RAW_VALUE,
-                max_size=4,
+            st.just(spec.name),
+            st.one_of(
+                st.fixed_dictionaries(
+                    {},
+                    optional={p.name: st.one_of(_value_for(p), _RAW_VALUE) for p in spec.params},
+                ),
+                st.dictionaries(
+                    st.one_of(st.sampled_from(params[spec.name] or ["x"]), st.text(max_size=5)),
+                    _RAW_VALUE,
+                    max_size=4,
+                ),
             ),
         )
     )
@@ -196,6 +234,7 @@ class Ledger:
     cases: int = 0
     refused: int = 0
     internal: list[str] = field(default_factory=list)
+    refusals: Counter[str] = field(default_factory=Counter)
 
 
 class UnhandledErrors(logging.Handler):
@@ -272,6 +311,7 @@ async def _check_step(app: App, step: Any, ledger: Ledger, people, conversations
             ledger.tokens += [button.token for button in row if button.token]
     if replies and all(reply.is_error for reply in replies):
         ledger.refused += 1
+        ledger.refusals[(replies[0].text or "")[:30]] += 1
         after = await _snapshot(tables, url)
         changed = [
             name for name, a, b in zip(_labels(tables), before, after, strict=True) if a != b
@@ -289,7 +329,6 @@ class Fuzzing:
 
     app: App
     backend: str
-    names: list[str]
     ledger: Ledger = field(default_factory=Ledger)
     people: list[Actor] = field(default_factory=_people)
     conversations: list[RecordingConversation] = field(default_factory=list)
@@ -315,8 +354,7 @@ class Fuzzing:
                 self.ledger.tokens += [b.token for b in row if b.token]
 
 
-REGISTRY_NAMES = sorted(spec.name for spec in build_registry())
-REGISTRY_PARAMS = {spec.name: [p.name for p in spec.params] for spec in build_registry()}
+SPECS = sorted(build_registry(), key=lambda spec: spec.name)
 
 
 @pytest.fixture
@@ -324,14 +362,15 @@ async def fuzzing(app: App, database_url: str, capsys: pytest.CaptureFixture):
     backend = "postgres" if database_url.startswith("postgres") else "sqlite"
     handler = UnhandledErrors()
     logging.getLogger().addHandler(handler)
-    state = Fuzzing(app, backend, REGISTRY_NAMES)
+    state = Fuzzing(app, backend)
     yield state
     logging.getLogger().removeHandler(handler)
     ledger = state.ledger
     with capsys.disabled():
         print(
             f"\nfuzz ({backend}): {ledger.cases} cases, {ledger.refused} refused, "
-            f"{len(ledger.tokens)} tokens seen"
+            f"{len(ledger.tokens)} tokens seen; most common refusals: "
+            f"{ledger.refusals.most_common(12)}"
         )
     assert ledger.internal == []
     assert handler.records == []
@@ -345,11 +384,7 @@ async def fuzzing(app: App, database_url: str, capsys: pytest.CaptureFixture):
     suppress_health_check=list(HealthCheck),
     derandomize=os.environ.get("MOSAIC_FUZZ_RANDOM") != "1",
 )
-@given(
-    batch=st.lists(
-        steps(REGISTRY_NAMES, REGISTRY_PARAMS), min_size=FUZZ_STEPS // 2, max_size=FUZZ_STEPS
-    )
-)
+@given(batch=st.lists(steps(SPECS), min_size=FUZZ_STEPS // 2, max_size=FUZZ_STEPS))
 async def test_fuzz_the_dispatcher(fuzzing: Fuzzing, batch: list[Any]) -> None:
     await fuzzing.prepare()
     if fuzzing.backend == "postgres":  # a real server is slower: fewer cases per session
