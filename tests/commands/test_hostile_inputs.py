@@ -284,3 +284,12 @@ async def test_a_64_character_console_name_works(app: App) -> None:
     from core.persistence.models import Identity
 
     assert (await Identity.get(platform_user_id=name)).account_id
+
+
+@pytest.mark.parametrize("hidden", ["\u200b", "\u202e", "\u2066", "\ufeff"])
+def test_invisible_characters_in_a_command_name_are_ignored(hidden: str) -> None:
+    from bot.commands import build_registry
+    from core.domain import Platform
+
+    spec, rest = build_registry().match_text(f"/{hidden}sh{hidden}ow 3", Platform.CONSOLE)
+    assert (spec.name, rest) == ("show", "3")
