@@ -41,6 +41,7 @@ from core.feed import (
     TagDayRetention,
     TasteKeeper,
     TextEmbedder,
+    local_text_embedder,
 )
 from core.generation import ImageProvider, Moderator
 from core.generation.jobs import GenerationJobs
@@ -157,12 +158,15 @@ def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
 
 def text_embedder(settings: Settings) -> TextEmbedder:
     """OpenAI embeddings when a key is configured (and MOSAIC_EMBEDDINGS is not `local`),
-    else the local hashed n-gram embedder, which needs no download."""
+    else the local multilingual model shipped in a package (German and English prompts
+    meet), else the hashed n-gram floor (also chosen by `ngram`), which needs nothing."""
     wants_openai = settings.embeddings == "openai" or (
         settings.embeddings == "auto" and settings.openai_api_key is not None
     )
-    if not wants_openai:
+    if settings.embeddings == "ngram":
         return HashedNgramEmbedder()
+    if not wants_openai:
+        return local_text_embedder()
     from core.feed.openai_embeddings import OpenAIEmbedder
     from core.generation.openai_images import build_openai_client
 

@@ -15,6 +15,7 @@ from core.feed.discovery import Discovery
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder
 from core.feed.indexing import PostIndexer
 from core.feed.local_embeddings import HashedNgramEmbedder
+from core.feed.multilingual_embeddings import MultilingualSentenceEmbedder, local_text_embedder
 from core.feed.personal import Explanation, FeedPage, PersonalizedFeed, RankedPost, Tuning
 from core.feed.scoring import Weights
 from core.feed.suggestions import PersonSuggestion, PromptIdea, Reason, Suggestions
@@ -27,6 +28,7 @@ __all__ = [
     "Explanation",
     "FeedPage",
     "HashedNgramEmbedder",
+    "MultilingualSentenceEmbedder",
     "PersonSuggestion",
     "PersonalizedFeed",
     "PostIndexer",
@@ -39,4 +41,5 @@ __all__ = [
     "TextEmbedder",
     "Tuning",
     "Weights",
+    "local_text_embedder",
 ]
