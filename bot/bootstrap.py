@@ -41,6 +41,7 @@ from core.feed import (
     TagDayRetention,
     TasteKeeper,
     TextEmbedder,
+    VectorRefresh,
     local_text_embedder,
 )
 from core.generation import ImageProvider, Moderator
@@ -196,7 +197,8 @@ def build(
         moderator = moderator or default_moderator
     tokens = ActionTokens()
     embedder = embedder or text_embedder(settings)
-    taste = TasteKeeper(PostIndexer(embedder), clock)
+    indexer = PostIndexer(embedder)
+    taste = TasteKeeper(indexer, clock)
     url = settings.resolved_database_url
     notifications = Notifications(clock, timedelta(minutes=settings.notification_interval_minutes))
     posts = Posts(images, clock, taste, notifications)
@@ -279,6 +281,7 @@ def build(
             services.updates,
             CollageRetention(images, clock, timedelta(days=settings.digest_collage_retention_days)),
             TagDayRetention(clock),
+            vectors=VectorRefresh(indexer),
         ),
     )
     registry = build_registry()

