@@ -154,7 +154,7 @@ class GenerationWorker:
         queued = await (
             GenerationJob.filter(state=JobState.QUEUED)
             .order_by("created_at", "id")
-            .values_list("id", "requester_id", "reply_target", "lease_until", "created_at")
+            .values_list("id", "requester_id", "reply_target", "lease_until")
         )
         if not queued:
             return []
@@ -183,18 +183,26 @@ class GenerationWorker:
         died) any process runs it, and the result waits in the outbox for the person."""
         now = self._clock.now()
         mine: list[int] = []
+        unseen: list[int] = []  # not leased yet: its process may not have looked yet
         claimable: list[tuple[int, int]] = []
-        for job_id, requester, target, lease_until, created_at in queued:
+        for job_id, requester, target, lease_until in queued:
             terminal = (target or {}).get("terminal")
             if terminal in self._terminals:
                 mine.append(job_id)
-            elif terminal is not None and (lease_until or created_at + self._lease) > now:
+            elif terminal is not None and lease_until is None:
+                unseen.append(job_id)
+                continue
+            elif terminal is not None and lease_until > now:
                 continue  # its own terminal's process is alive and will run it
             claimable.append((job_id, requester))
         if mine:
             await GenerationJob.filter(id__in=mine, state=JobState.QUEUED).update(
                 lease_until=now + self._lease
             )
+        if unseen:  # the lease starts now; it runs out unless that process renews it
+            await GenerationJob.filter(
+                id__in=unseen, state=JobState.QUEUED, lease_until=None
+            ).update(lease_until=now + self._lease)
         return claimable
 
     # ------------------------------------------------------------------ running
