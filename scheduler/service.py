@@ -47,7 +47,7 @@ class Scheduler:
         self._notifications = notifications
         self._outbox = outbox
         self.senders: dict[Platform, OutboxSender] = dict(senders)
-        self.local_senders: dict[Platform, OutboxSender] = {}
+        self.local_senders: list[OutboxSender] = []
         self._tick_seconds = tick_seconds
         self._housekeeping = housekeeping
         self._trigger: AsyncIOScheduler | None = None
@@ -59,9 +59,9 @@ class Scheduler:
         """New messages for `platform` are in the outbox (a takedown): send them now if
         this process leads, or if its own sender serves them (the console); otherwise the
         leader's next tick finds them."""
-        local = self.local_senders.get(platform)
-        if local is not None:
-            local.wake()
+        for local in self.local_senders:
+            if local.platform is platform:
+                local.wake()
         sender = self.senders.get(platform)
         if sender is not None and self.leading:
             sender.wake()
@@ -70,7 +70,7 @@ class Scheduler:
         """A sender for every chat of its platform runs in the leader only; one for some
         chats (`sender.chats`: a console person's) runs in this process from now on."""
         if sender.chats is not None:
-            self.local_senders[sender.platform] = sender
+            self.local_senders.append(sender)
             sender.start()
             return
         self.senders[sender.platform] = sender
@@ -106,7 +106,7 @@ class Scheduler:
             self._trigger = None
         await stop_tasks([self._ticking])
         self._ticking = None
-        for sender in self.local_senders.values():
+        for sender in self.local_senders:
             await sender.stop()
         async with self._lock:
             await self._step_down()
@@ -127,7 +127,7 @@ class Scheduler:
             await self._take_over()
         await self._runner.tick()
         await self._notifications.flush()
-        for sender in [*self.senders.values(), *self.local_senders.values()]:
+        for sender in [*self.senders.values(), *self.local_senders]:
             sender.wake()
         if self._housekeeping is not None:
             try:
