@@ -293,3 +293,17 @@ def test_invisible_characters_in_a_command_name_are_ignored(hidden: str) -> None
 
     spec, rest = build_registry().match_text(f"/{hidden}sh{hidden}ow 3", Platform.CONSOLE)
     assert (spec.name, rest) == ("show", "3")
+
+
+async def test_a_refused_digest_command_stores_no_chat(app: App) -> None:
+    """Found by the fuzz suite: /digest pause 21 in a chat Mosaic had never stored made a
+    Destination row although the answer was "this chat has no digest #21"."""
+    from core.persistence.models import Destination
+
+    alice = ChatUser(app, "alice")
+    before = await Destination.all().count()
+    for line in ("/digest pause 21", "/digest resume 21", "/digest quiet 21 off", "/digest list"):
+        await alice.say(line)
+    assert await Destination.all().count() == before
+    await alice.say("/digest subscribe daily 08:30 UTC")
+    assert await Destination.all().count() == before + 1
