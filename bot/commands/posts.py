@@ -24,11 +24,16 @@ async def _liked_ids(ctx: Context, post_ids: list[int]) -> set[int]:
 
 def _read_image_file(image: str) -> bytes:
     path = Path(image).expanduser()
-    if not path.is_file():
-        raise InvalidInput("error.no_such_file", path=str(path)[:200])
-    if path.stat().st_size > MAX_UPLOAD_FILE:
-        raise InvalidInput("error.file_too_big", limit_mb=MAX_UPLOAD_FILE // (1024 * 1024))
-    return path.read_bytes()
+    try:
+        if not path.is_file():
+            raise InvalidInput("error.no_such_file", path=str(path)[:200])
+        if path.stat().st_size > MAX_UPLOAD_FILE:
+            raise InvalidInput("error.file_too_big", limit_mb=MAX_UPLOAD_FILE // (1024 * 1024))
+        return path.read_bytes()
+    except OSError as error:  # a name too long, no permission, a directory, a vanished file
+        raise InvalidInput(
+            "error.file_unreadable", path=str(path)[:200], reason=error.strerror or "?"
+        ) from None
 
 
 async def post(ctx: Context, image: str, caption: str = "") -> Reply:

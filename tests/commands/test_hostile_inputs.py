@@ -307,3 +307,10 @@ async def test_a_refused_digest_command_stores_no_chat(app: App) -> None:
     assert await Destination.all().count() == before
     await alice.say("/digest subscribe daily 08:30 UTC")
     assert await Destination.all().count() == before + 1
+
+
+@pytest.mark.parametrize("path", ["x" * 1001, "/", "/root/../" + "y" * 300 + "/z.png"])
+async def test_post_from_an_unreadable_path_is_a_clear_error(app: App, path: str) -> None:
+    """Found by the fuzz suite: a file name too long raised OSError (error.internal)."""
+    replies = await ChatUser(app, "bob").say(f"/post {path}")
+    assert replies[0].is_error and "error id" not in replies[0].text
