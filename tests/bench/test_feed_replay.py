@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -10,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bench.dataset import write
 from bench.families import FAMILIES
 from bench.oracle import ReplayOracle
+from bench.ranking import run_replay
 from bench.replay import FOLLOW, LIKE, POST, held_out, replay, report, timeline
 from bench.workload import simulate
 from core.feed import PersonalizedFeed
@@ -106,3 +109,25 @@ def test_the_ranking_bench_runs_on_each_family_at_smoke_size(family: str, tmp_pa
     assert set(figures["scores"]) == {"personalized", "chronological", "popularity", "oracle"}
     assert "personalized/chronological" in figures["ratios"]
     assert "Replay: 25 held-out likes" in run.stdout
+
+
+async def test_a_dataset_without_hidden_variables_is_ranked_without_an_oracle(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    made, _ = simulate(50, 400, 1500, seed=6, weeks=1, follows_per_user=4, family="notags")
+    write(made, tmp_path / "data")  # no hidden.npz: a dataset from elsewhere
+    out = tmp_path / "figures.json"
+    args = argparse.Namespace(
+        dataset=tmp_path / "data",
+        database_url=None,
+        keep=False,
+        window_days=None,
+        likes=20,
+        seed=7,
+        coverage=False,
+        json=out,
+    )
+    await run_replay(args)
+    figures = json.loads(out.read_text())
+    assert set(figures["scores"]) == {"personalized", "chronological", "popularity"}
+    assert "no oracle: no hidden.npz" in capsys.readouterr().out
