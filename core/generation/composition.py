@@ -38,6 +38,7 @@ class Scene:
     horizon: float  # y of the horizon, in working pixels
     settings: frozenset[Setting]
     drawn: list[Drawn] = field(default_factory=list)
+    main_x: float = 0.5  # where the main subject stands, as a fraction of the width
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +110,14 @@ def compose(plan: Plan, reading: Reading) -> Scene:
         _near_props(scene, plan, light)
     else:
         _place_prop(scene, plan, "🪐", 0.24, (0.8, 0.25), light)
-    for index, subject in enumerate(reading.subjects):
-        _place_subject(scene, plan, subject, index, light)
+    figures = _figures(reading.subjects)
+    placed = [_place(scene, plan, subject, index, figures) for index, subject in enumerate(figures)]
+    for subject, at, anchor, size in reversed(placed):  # the far ones first, the main one last
+        _draw_subject(scene, plan, subject, at, anchor, size, light)
+    scene.drawn.extend(
+        Drawn(subject.asset.name, subject.asset.char, "subject", subject.word)
+        for subject in figures
+    )
     _weather(scene, plan)
     return scene
 
@@ -333,30 +340,64 @@ SLOTS = (0.36, 0.5, 0.64)
 SUBJECT_LIGHTING = 0.5  # subjects take half the light's tint: lit, and still easy to see
 
 
-def _place_subject(scene: Scene, plan: Plan, subject: Subject, index: int, light: Light) -> None:
+MAX_FIGURES = 3
+
+
+def _figures(subjects: tuple[Subject, ...]) -> list[Subject]:
+    """What to draw: each subject once, then more of those asked for several, three at most."""
+    figures = list(subjects[:MAX_FIGURES])
+    for subject in subjects:
+        figures += [subject] * (subject.count - 1)
+    return figures[:MAX_FIGURES]
+
+
+def _place(
+    scene: Scene, plan: Plan, subject: Subject, index: int, figures: list[Subject]
+) -> tuple[Subject, tuple[float, float], str, float]:
+    """Where a figure stands: the main one on a third or the middle, the others beside it
+    and further back (smaller), on its roomier side first."""
     rng, height = plan.rng, plan.work_size[1]
     place = subject.asset.place
     main = index == 0
-    size = SUBJECT_SIZE[place] * (1.0 if main else 0.62)
+    same_as_main = subject.asset == figures[0].asset
+    size = SUBJECT_SIZE[place] * (1.0 if main else 0.72 if same_as_main else 0.62)
     horizon = scene.horizon / height
-    x = SLOTS[int(rng.integers(0, 3))] if main else (0.16 if index == 1 else 0.84)
+    if main:
+        scene.main_x = SLOTS[int(rng.integers(0, 3))]
+        x = scene.main_x
+    else:
+        roomy = 0.8 if scene.main_x <= 0.5 else 0.2
+        x = roomy if index == 1 else 1.0 - roomy
     x += rng.uniform(-0.03, 0.03)
     if S.SPACE in scene.settings:
-        at, anchor = (x, 0.5 if main else 0.35), "centre"
-    elif place is Place.SKY:
-        at, anchor = (x, 0.3 if main else 0.22), "centre"
-    elif place is Place.WATER:
-        at, anchor = (x, horizon + (1 - horizon) * (0.55 if main else 0.3)), "bottom"
-    else:
-        at, anchor = (x, 0.93 if main else 0.84), "bottom"
-    image = _lit(drawing(subject.asset.char, size * height), light, SUBJECT_LIGHTING)
-    if anchor == "bottom" and place is not Place.SKY and S.SPACE not in scene.settings:
+        return subject, (x, 0.5 if main else 0.35), "centre", size
+    if place is Place.SKY:
+        return subject, (x, 0.3 if main else rng.uniform(0.18, 0.4)), "centre", size
+    if place is Place.WATER:
+        return subject, (x, horizon + (1 - horizon) * (0.55 if main else 0.3)), "bottom", size
+    return subject, (x, 0.93 if main else 0.84), "bottom", size
+
+
+def _draw_subject(
+    scene: Scene,
+    plan: Plan,
+    subject: Subject,
+    at: tuple[float, float],
+    anchor: str,
+    size: float,
+    light: Light,
+) -> None:
+    image = _lit(drawing(subject.asset.char, size * plan.work_size[1]), light, SUBJECT_LIGHTING)
+    width = plan.work_size[0]
+    if image.width < width:  # the whole figure inside the picture
+        half = image.width / 2 / width
+        at = (min(max(at[0], half), 1 - half), at[1])
+    if anchor == "bottom" and subject.asset.place is not Place.WATER:
         _shadow(scene, image, at, plan)
-    if place is Place.WATER and anchor == "bottom":
+    if anchor == "bottom" and subject.asset.place is Place.WATER:
         _reflection(scene, image, at, plan)
     box = _paste(scene.canvas, image, at, plan, anchor)
     scene.subjects.paste(255, box[:2], image.getchannel("A"))
-    scene.drawn.append(Drawn(subject.asset.name, subject.asset.char, "subject", subject.word))
 
 
 def _shadow(scene: Scene, image: Image.Image, at: tuple[float, float], plan: Plan) -> None:

@@ -22,6 +22,7 @@ from emoji.unicode_codes import load_from_json
 from core.generation.assets import has_drawing
 
 MAX_SUBJECTS = 3
+MAX_COPIES = 3
 
 
 class Place(StrEnum):
@@ -64,6 +65,7 @@ class Asset:
 class Subject:
     asset: Asset
     word: str  # the prompt's word that asked for it
+    count: int = 1  # "two foxes", "Füchse": more than one (drawn up to MAX_COPIES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,6 +215,15 @@ STOPWORDS = frozenset(
     }
 )  # fmt: skip
 
+# How many: a number or quantity word before a subject; an article says one. A plural with
+# neither ("foxes", "Füchse") means two.
+COUNT_WORDS: dict[str, int] = {
+    **dict.fromkeys(("a", "an", "one", "ein", "eine", "einen", "einem", "einer", "eines"), 1),
+    **dict.fromkeys(("two", "pair", "zwei", "paar", "beide", "both"), 2),
+    **dict.fromkeys(("three", "four", "five", "several", "many", "some", "drei", "vier",
+                     "fünf", "mehrere", "viele", "einige"), 3),
+}  # fmt: skip
+
 MIN_COMPOUND_HEAD = 4  # "Weihnachtsbaum" → "baum"; shorter heads find words in words ("giant")
 LINKING_ENDINGS = ("s", "es", "n", "en", "e", "er")  # "Weihnachts|baum", "Blumen|garten"
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
@@ -264,15 +275,20 @@ def read_prompt(prompt: str) -> Reading:
     settings: set[Setting] = set()
     style = None
     skip = 0
+    count: int | None = None  # said by the last number word or article
     for index, token in enumerate(tokens):
         if skip:
             skip -= 1
             continue
+        if token in COUNT_WORDS:
+            count = COUNT_WORDS[token]
+            continue
         phrase = _phrase_at(tokens, index, phrases)
         if phrase:
             length, asset = phrase
-            subjects.setdefault(asset, Subject(asset, " ".join(tokens[index : index + length])))
-            skip = length - 1
+            words_said = " ".join(tokens[index : index + length])
+            subjects.setdefault(asset, Subject(asset, words_said, count or 1))
+            skip, count = length - 1, None
             continue
         token = token.replace("-", "")
         if token in STOPWORDS or len(token) < 3:
@@ -280,11 +296,16 @@ def read_prompt(prompt: str) -> Reading:
         if style is None and token in STYLE_WORDS:
             style = STYLE_WORDS[token]
             continue
-        for found in _meanings(token, words):
+        for position, (found, surface) in enumerate(_meanings(token, words)):
             if isinstance(found, Setting):
                 settings.add(found)
-            else:
+            elif position == 0:  # the word itself, or a compound's head
+                inflected = surface not in words
+                how_many = count or (2 if inflected else 1)
+                subjects.setdefault(found, Subject(found, token, min(MAX_COPIES, how_many)))
+            else:  # a compound's modifier: "Blumen" in "Blumenwiese" is a kind, not a number
                 subjects.setdefault(found, Subject(found, token))
+        count = None
     chosen = tuple(subjects.values())[:MAX_SUBJECTS]
     if not settings and chosen:
         habitat = HABITATS.get(chosen[0].asset.name)
@@ -303,11 +324,12 @@ def _phrase_at(
     return None
 
 
-def _meanings(token: str, words: dict[str, Asset]) -> list[Asset | Setting]:
-    """A word as a setting or a subject; else a compound's head and modifier."""
+def _meanings(token: str, words: dict[str, Asset]) -> list[tuple[Asset | Setting, str]]:
+    """A word as a setting or a subject; else a compound's head and modifier. Each with the
+    part of the word it was found by."""
     known = _lookup(token, words)
     if known is not None:
-        return [known]
+        return [(known, token)]
     if len(token) < MIN_COMPOUND_HEAD + 3:
         return []
     for cut in range(3, len(token) - MIN_COMPOUND_HEAD + 1):  # the longest known head
@@ -315,7 +337,8 @@ def _meanings(token: str, words: dict[str, Asset]) -> list[Asset | Setting]:
         if head is None:
             continue
         modifier = _lookup_modifier(token[:cut], words)
-        return [head] if modifier is None else [head, modifier]
+        found = [(head, token[cut:])]
+        return found if modifier is None else [*found, (modifier, token[:cut])]
     return []
 
 

@@ -34,6 +34,12 @@ WOODBLOCK_INKS: tuple[RGB, ...] = (
     (112, 80, 58),  # brown
     (160, 158, 146),  # grey
     (246, 240, 222),  # white
+    (62, 96, 58),  # pine green
+    (150, 176, 92),  # leaf green
+    (96, 72, 122),  # dusk violet
+    (178, 124, 150),  # mauve
+    (236, 176, 104),  # orange
+    (204, 122, 112),  # coral
 )
 PIXEL_COLOURS = 20  # a 16-bit console's palette, about
 
@@ -166,7 +172,9 @@ def _nearest_ink() -> np.ndarray:
     levels = np.arange(32, dtype=np.int32) * 8 + 4
     grid = np.stack(np.meshgrid(levels, levels, levels, indexing="ij"), axis=-1)
     inks = np.array(WOODBLOCK_INKS, np.int32)
-    return np.argmin(((grid[..., None, :] - inks) ** 2).sum(axis=-1), axis=-1).astype(np.uint8)
+    weights = np.array([2, 4, 3], np.int32)  # the eye tells greens apart best, then blues
+    distance = (((grid[..., None, :] - inks) ** 2) * weights).sum(axis=-1)
+    return np.argmin(distance, axis=-1).astype(np.uint8)
 
 
 def _low_poly(scene: Scene, plan: Plan) -> Image.Image:

@@ -57,6 +57,27 @@ def test_a_compound_draws_its_head_and_its_modifier() -> None:
 
 
 @pytest.mark.parametrize(
+    ("prompt", "counts"),
+    [
+        ("a fox", [1]),
+        ("foxes", [2]),  # a plural alone: two
+        ("zwei Füchse", [2]),
+        ("drei Katzen und ein Hund", [3, 1]),
+        ("einen Bären", [1]),  # an inflected singular: the article says one
+        ("ein Blumengarten", [1]),
+    ],
+)
+def test_number_words_and_plurals_say_how_many(prompt: str, counts: list[int]) -> None:
+    assert [subject.count for subject in read_prompt(prompt).subjects] == counts
+
+
+def test_several_of_a_subject_are_drawn_several_times() -> None:
+    picture = paint("two dogs and a cat in the park", None, (256, 256), 0)
+    assert sorted(picture.subjects) == ["cat", "dog", "dog"]
+    assert picture.subjects[0] == "dog"
+
+
+@pytest.mark.parametrize(
     ("prompt", "settings"),
     [
         ("a fox in the snow", {Setting.SNOW}),
