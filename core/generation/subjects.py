@@ -237,13 +237,10 @@ def lexicon() -> tuple[dict[str, Asset], dict[tuple[str, ...], Asset]]:
     load_from_json("de")
     words: dict[str, Asset] = {}
     phrases: dict[tuple[str, ...], Asset] = {}
-    drawable = [(char, data) for char, data in EMOJI_DATA.items() if _single(char)]
+    drawable = [(char, data) for char, data in EMOJI_DATA.items() if _drawable(char)]
     for language in ("en", "de"):
         for char, data in drawable:
-            base = char.replace("\ufe0f", "")
-            if not has_drawing(base):
-                continue
-            asset = Asset(" ".join(_name_words(data["en"])), base)
+            asset = Asset(" ".join(_name_words(data["en"])), _canonical(char))
             parts = _name_words(data.get(language, ""))
             if len(parts) == 1 and len(parts[0]) >= 3 and parts[0] not in NOT_SUBJECTS:
                 words.setdefault(parts[0], asset)
@@ -254,14 +251,25 @@ def lexicon() -> tuple[dict[str, Asset], dict[tuple[str, ...], Asset]]:
     return words, phrases
 
 
-def _single(char: str) -> bool:
-    return len(char.replace("\ufe0f", "")) == 1
+# Variants that add nothing to a scene: skin tones, flags, keycaps, tags.
+_VARIANT = re.compile("[\U0001f3fb-\U0001f3ff\U0001f1e6-\U0001f1ff\u20e3\U000e0020-\U000e007f]")
+
+
+def _drawable(emoji: str) -> bool:
+    return not _VARIANT.search(emoji) and has_drawing(emoji)
+
+
+def _canonical(emoji: str) -> str:
+    """A single character without its emoji-presentation selector; a sequence as it is (its
+    ligature may need the selector)."""
+    bare = emoji.replace("\ufe0f", "")
+    return bare if len(bare) == 1 else emoji
 
 
 def _name_words(name: str) -> list[str]:
     """ ":radfahrer(in):" → ["radfahrer"], ":clown-gesicht:" → ["clowngesicht"]."""
     name = re.sub(r"\((in|e)\)", "", name.strip(":").casefold()).replace("-", "")
-    return [part for part in re.split(r"[_\s]+", name) if part]
+    return [part for part in re.split(r"[_\s/]+", name) if part]
 
 
 # ---------------------------------------------------------------- reading a prompt

@@ -7,7 +7,7 @@ import io
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, features
 
 from bench.contact_sheet import SAMPLES, Sample, render_sample
 from core.generation.composition import compose
@@ -46,6 +46,23 @@ def subjects_of(prompt: str) -> list[str]:
 )
 def test_subjects_are_found_in_english_and_german(prompt: str, expected: list[str]) -> None:
     assert subjects_of(prompt) == expected
+
+
+@pytest.mark.skipif(
+    not features.check("raqm"), reason="Pillow without libraqm cannot draw emoji sequences"
+)
+@pytest.mark.parametrize(
+    ("prompt", "expected"),
+    [
+        ("an astronaut", "astronaut"),  # person + rocket, joined
+        ("ein Eisbär", "polar bear"),
+        ("eine schwarze Katze", "black cat"),  # a two-word German name
+    ],
+)
+def test_emoji_sequences_are_subjects_too(prompt: str, expected: str) -> None:
+    assert subjects_of(prompt) == [expected]
+    picture = paint(prompt, None, (256, 256), 0)
+    assert picture.subjects == (expected,)
 
 
 def test_a_compound_draws_its_head_and_its_modifier() -> None:
