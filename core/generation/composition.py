@@ -91,35 +91,39 @@ NAMES = {
 }  # fmt: skip
 
 
-def compose(plan: Plan, reading: Reading) -> Scene:
-    """The scene for `reading`, on a canvas of the plan's working size."""
+def compose(
+    plan: Plan, reading: Reading, *, backdrop: Image.Image | None = None, scale: float = 1.0
+) -> Scene:
+    """The scene for `reading`, on a canvas of the plan's working size; or only its subjects,
+    `scale` times their size, on `backdrop` (an edit draws them into the parent picture)."""
     height = plan.work_size[1]
     settings = reading.settings
     light = next((LIGHTS[s] for s in LIGHT_ORDER if s in settings), DAY)
     horizon = height * _horizon(settings, reading.subjects)
-    scene = Scene(
-        _sky(plan, light),
-        Image.new("L", plan.work_size, 0),
-        horizon,
-        settings,
-    )
-    _sky_props(scene, plan, light)
-    if S.SPACE not in settings:
-        _far_props(scene, plan, light)
-        _land_and_water(scene, plan, light, reading.subjects)
-        _near_props(scene, plan, light)
-    else:
-        _place_prop(scene, plan, "🪐", 0.24, (0.8, 0.25), light)
+    canvas = backdrop.copy() if backdrop is not None else _sky(plan, light)
+    scene = Scene(canvas, Image.new("L", plan.work_size, 0), horizon, settings)
+    if backdrop is None:
+        _surroundings(scene, plan, light, reading.subjects)
     figures = _figures(reading.subjects)
     placed = [_place(scene, plan, subject, index, figures) for index, subject in enumerate(figures)]
     for subject, at, anchor, size in reversed(placed):  # the far ones first, the main one last
-        _draw_subject(scene, plan, subject, at, anchor, size, light)
+        _draw_subject(scene, plan, subject, at, anchor, size * scale, light)
     scene.drawn.extend(
         Drawn(subject.asset.name, subject.asset.char, "subject", subject.word)
         for subject in figures
     )
     _weather(scene, plan)
     return scene
+
+
+def _surroundings(scene: Scene, plan: Plan, light: Light, subjects: tuple[Subject, ...]) -> None:
+    _sky_props(scene, plan, light)
+    if S.SPACE in scene.settings:
+        _place_prop(scene, plan, "🪐", 0.24, (0.8, 0.25), light)
+        return
+    _far_props(scene, plan, light)
+    _land_and_water(scene, plan, light, subjects)
+    _near_props(scene, plan, light)
 
 
 def _horizon(settings: frozenset[Setting], subjects: tuple[Subject, ...]) -> float:

@@ -18,7 +18,8 @@ A picture comes together in four steps:
    asked size, and letter the prompt small in the bottom-left corner (`lettering.py`).
 
 An edit keeps the parent's light and dark structure: it recolours the parent through the
-new palette, then lays the new prompt's shapes over it, less than half opaque.
+new palette, lays the new prompt's shapes over it, less than half opaque, and draws the new
+prompt's subjects into it, smaller than a scene would.
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ from core.generation.painters import PAINTERS, paint_background, recolour
 from core.generation.provider import ImageOptions
 from core.generation.scene import Plan, digest, make_plan
 from core.generation.styles import STYLES, Style, Texture, get_style
-from core.generation.subjects import read_prompt
+from core.generation.subjects import Reading, read_prompt
 from core.generation.treatments import treat
 
 MIN_SIDE, MAX_SIDE = 64, 4096
 MAX_COUNT = 10  # like OpenAI's `n`
 EDIT_RECOLOUR = 0.6  # how much of the parent's colour an edit replaces with the new palette
 EDIT_OVERPAINT = 0.45  # how much an edit's new shapes cover the parent, at most
+EDIT_SUBJECT_SCALE = 0.6  # an edit's subjects join the parent's picture, smaller than in a scene
 # Generated pictures are grainy and barely compress further: level 1 is ~5× faster than
 # Pillow's default (files ~30 % larger), and the image store re-encodes them anyway.
 PNG_COMPRESS_LEVEL = 1
@@ -133,13 +135,31 @@ def render_edit(
     parent: bytes, prompt: str, style: Style | None, size: tuple[int, int], seed: int
 ) -> bytes:
     """`parent` recoloured and overpainted by `prompt`, as PNG bytes."""
+    return paint_edit(parent, prompt, style, size, seed).png
+
+
+def paint_edit(
+    parent: bytes, prompt: str, style: Style | None, size: tuple[int, int], seed: int
+) -> Picture:
+    """`parent` recoloured and overpainted by `prompt`, with the prompt's subjects drawn in
+    (in the style)."""
+    reading = read_prompt(prompt)
+    if style is None and reading.style:
+        style = STYLES[reading.style]
     plan = make_plan(prompt, style, size, seed, salt=digest(parent))
     base = ImageOps.fit(_open(parent, plan.work_size), plan.work_size, Image.BICUBIC)
     base = recolour(base, plan, EDIT_RECOLOUR)
     painted = base.copy()
     PAINTERS[plan.family](painted, plan)
     canvas = Image.blend(base, painted, EDIT_OVERPAINT)
-    return _finish(canvas, plan, prompt, cover_label=True)
+    drawn: tuple[Drawn, ...] = ()
+    if reading.subjects:
+        subjects_only = Reading(reading.subjects, frozenset(), None)
+        scene = compose(plan, subjects_only, backdrop=canvas, scale=EDIT_SUBJECT_SCALE)
+        canvas = Image.composite(treat(scene, plan, style), canvas, scene.subjects)
+        drawn = tuple(scene.drawn)
+    png = _finish(canvas, plan, prompt, cover_label=True)
+    return Picture(png, drawn, style and style.name)
 
 
 def _open(data: bytes, work_size: tuple[int, int]) -> Image.Image:

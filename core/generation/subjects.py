@@ -293,9 +293,9 @@ def read_prompt(prompt: str) -> Reading:
             continue
         phrase = _phrase_at(tokens, index, phrases)
         if phrase:
-            length, asset = phrase
+            length, asset, plural = phrase
             words_said = " ".join(tokens[index : index + length])
-            subjects.setdefault(asset, Subject(asset, words_said, count or 1))
+            subjects.setdefault(asset, Subject(asset, words_said, count or (2 if plural else 1)))
             skip, count = length - 1, None
             continue
         token = token.replace("-", "")
@@ -324,11 +324,16 @@ def read_prompt(prompt: str) -> Reading:
 
 def _phrase_at(
     tokens: list[str], index: int, phrases: dict[tuple[str, ...], Asset]
-) -> tuple[int, Asset] | None:
+) -> tuple[int, Asset, bool] | None:
+    """A name of several words starting at `index`: its length, drawing, and whether its last
+    word was in the plural."""
     for length in (3, 2):
         key = tuple(tokens[index : index + length])
-        if len(key) == length and key in phrases:
-            return length, phrases[key]
+        if len(key) < length:
+            continue
+        for last in lemma_candidates(key[-1]):  # "cherry blossoms", "schwarze Katzen"
+            if (*key[:-1], last) in phrases:
+                return length, phrases[(*key[:-1], last)], last != key[-1]
     return None
 
 

@@ -11,7 +11,7 @@ from PIL import Image, features
 
 from bench.contact_sheet import SAMPLES, Sample, render_sample
 from core.generation.composition import compose
-from core.generation.local import paint, render_abstract
+from core.generation.local import paint, paint_edit, render_abstract
 from core.generation.scene import make_plan
 from core.generation.styles import STYLES
 from core.generation.subjects import Setting, read_prompt
@@ -184,3 +184,10 @@ def test_a_scene_is_deterministic(style: str | None) -> None:
     first = paint("eine Dampflok in den Bergen", chosen, (256, 256), 9)
     assert first == paint("eine Dampflok in den Bergen", chosen, (256, 256), 9)
     assert first.png != paint("eine Dampflok in den Bergen", chosen, (256, 256), 10).png
+
+
+def test_an_edit_draws_the_new_prompts_subjects_into_the_parent() -> None:
+    parent = paint("Leuchtturm bei Nacht", STYLES["ukiyo-e"], (256, 256), 0).png
+    edited = paint_edit(parent, "a fox", None, (256, 256), 0)
+    assert edited.subjects == ("fox",)
+    assert paint_edit(parent, "pink haze", None, (256, 256), 0).drawn == ()
