@@ -17,7 +17,7 @@ import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageOps
 
 from core.generation.composition import Scene
-from core.generation.scene import RGB, Plan, mix, shade
+from core.generation.scene import RGB, Plan, mix
 from core.generation.styles import Style
 
 PAPER: RGB = (246, 240, 226)
@@ -42,6 +42,7 @@ WOODBLOCK_INKS: tuple[RGB, ...] = (
     (204, 122, 112),  # coral
 )
 PIXEL_COLOURS = 20  # a 16-bit console's palette, about
+LOW_POLY_COLUMNS = 44  # facets across the working canvas
 
 
 def treat(scene: Scene, plan: Plan, style: Style | None) -> Image.Image:
@@ -181,27 +182,32 @@ def _low_poly(scene: Scene, plan: Plan) -> Image.Image:
     """A jittered triangle mesh, each facet the colour at its centre, lit from one side."""
     canvas = scene.canvas
     rng, (width, height) = plan.rng, plan.work_size
-    cols = max(8, round(34 * min(1.0, plan.scale)))
-    pixels = np.asarray(canvas.filter(ImageFilter.BoxBlur(width / cols / 3)))
+    cols = max(8, round(LOW_POLY_COLUMNS * min(1.0, plan.scale)))
     rows = max(6, round(cols * height / width))
+    pixels = np.asarray(canvas.filter(ImageFilter.BoxBlur(width / cols / 3)), np.float32)
     points = np.stack(
         np.meshgrid(np.linspace(0, width, cols + 1), np.linspace(0, height, rows + 1)), -1
     )
     jitter = rng.uniform(-0.3, 0.3, points.shape) * (width / cols, height / rows)
     jitter[0, :, 1] = jitter[-1, :, 1] = jitter[:, 0, 0] = jitter[:, -1, 0] = 0
     points += jitter
+    a, b = points[:-1, :-1], points[:-1, 1:]  # each cell's corners: a b / d e
+    d, e = points[1:, :-1], points[1:, 1:]
+    triangles = np.concatenate(
+        [np.stack((a, b, e), -2).reshape(-1, 3, 2), np.stack((a, e, d), -2).reshape(-1, 3, 2)]
+    )
+    lights = np.repeat(np.array([0.07, -0.05], np.float32), rows * cols)[:, None]
+    centres = triangles.mean(axis=1)
+    xs = np.clip(centres[:, 0].astype(int), 0, width - 1)
+    ys = np.clip(centres[:, 1].astype(int), 0, height - 1)
+    under = pixels[ys, xs]
+    target = np.where(lights > 0, 255.0, 0.0)  # the lit facet lighter, the other darker
+    colours = np.round(under + (target - under) * np.abs(lights)).astype(int).tolist()
     out = Image.new("RGB", canvas.size)
     draw = ImageDraw.Draw(out)
-    for row in range(rows):
-        for col in range(cols):
-            a, b = points[row, col], points[row, col + 1]
-            d, e = points[row + 1, col], points[row + 1, col + 1]
-            for triangle, light in (((a, b, e), 0.07), ((a, e, d), -0.05)):
-                cx, cy = sum(triangle) / 3
-                under = pixels[min(int(cy), height - 1), min(int(cx), width - 1)]
-                colour = shade((int(under[0]), int(under[1]), int(under[2])), light)
-                corners = [tuple(p.tolist()) for p in triangle]
-                draw.polygon(corners, fill=colour, outline=colour)
+    for corners, colour in zip(triangles.tolist(), colours, strict=True):
+        fill = tuple(colour)
+        draw.polygon([tuple(point) for point in corners], fill=fill, outline=fill)
     return out
 
 
