@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
@@ -229,11 +230,19 @@ LINKING_ENDINGS = ("s", "es", "n", "en", "e", "er")  # "Weihnachts|baum", "Blume
 _UMLAUTS = str.maketrans({"ä": "a", "ö": "o", "ü": "u"})
 
 
-@functools.cache
+_LEXICON_LOCK = threading.Lock()  # pictures render in worker threads: build it once
+
+
 def lexicon() -> tuple[dict[str, Asset], dict[tuple[str, ...], Asset]]:
     """Single-word names and multi-word names of every drawing there is, English names
     first (they win a clash), then German ones. (The package's aliases are chat shortcodes
     such as ":sleeping:" for a sleeping face: too loose to read prompts by.)"""
+    with _LEXICON_LOCK:
+        return _build_lexicon()
+
+
+@functools.cache
+def _build_lexicon() -> tuple[dict[str, Asset], dict[tuple[str, ...], Asset]]:
     load_from_json("de")
     words: dict[str, Asset] = {}
     phrases: dict[tuple[str, ...], Asset] = {}
