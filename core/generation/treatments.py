@@ -77,7 +77,7 @@ def _photo(scene: Scene, plan: Plan) -> Image.Image:
     focus = scene.subjects.filter(ImageFilter.MaxFilter(3)).filter(ImageFilter.GaussianBlur(2))
     picture = Image.composite(canvas, background, focus)
     picture = ImageEnhance.Color(picture).enhance(0.8)
-    return ImageChops.multiply(picture, _vignette(plan, 0.35))
+    return ImageChops.multiply(picture, _vignette(plan.work_size, 0.35))
 
 
 def _pixel_art(scene: Scene, plan: Plan) -> Image.Image:
@@ -224,8 +224,10 @@ def _dreamy(scene: Scene, plan: Plan) -> Image.Image:
     return haze
 
 
-def _vignette(plan: Plan, strength: float) -> Image.Image:
-    width, height = plan.work_size
+@functools.lru_cache(maxsize=16)
+def _vignette(size: tuple[int, int], strength: float) -> Image.Image:
+    """Darker toward the corners (multiply by it). Shared: never draw on it."""
+    width, height = size
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
     distance = ((xs / width - 0.5) ** 2 + (ys / height - 0.5) ** 2) * 2
     value = np.clip(1.0 - strength * distance, 0, 1) * 255
