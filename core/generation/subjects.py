@@ -149,6 +149,20 @@ EXTRA_NAMES: dict[str, tuple[str, str]] = {
     **dict.fromkeys(("planet",), ("ringed planet", "🪐")),
     **dict.fromkeys(("train", "zug"), ("locomotive", "🚂")),
     **dict.fromkeys(("car",), ("automobile", "🚗")),
+    **dict.fromkeys(("apple", "apfel"), ("red apple", "🍎")),
+    **dict.fromkeys(("bee", "biene"), ("honeybee", "🐝")),
+    **dict.fromkeys(("squirrel", "eichhörnchen"), ("chipmunk", "🐿")),
+    **dict.fromkeys(("sheep", "lamb", "lamm"), ("ewe", "🐑")),
+    **dict.fromkeys(("palm", "palme"), ("palm tree", "🌴")),
+    **dict.fromkeys(("cake", "kuchen", "torte"), ("shortcake", "🍰")),
+    **dict.fromkeys(("coffee", "kaffee", "tea", "tee"), ("hot beverage", "☕")),
+    **dict.fromkeys(("book", "buch"), ("open book", "📖")),
+    **dict.fromkeys(("witch", "wizard", "hexe", "zauberer", "magier"), ("mage", "🧙")),
+    **dict.fromkeys(("grandma", "granny", "oma"), ("old woman", "👵")),
+    **dict.fromkeys(("grandpa", "opa"), ("old man", "👴")),
+    **dict.fromkeys(("firetruck", "feuerwehr"), ("fire engine", "🚒")),
+    **dict.fromkeys(("pilz",), ("mushroom", "🍄")),
+    **dict.fromkeys(("krake",), ("octopus", "🐙")),
     **dict.fromkeys(("bridge", "brücke"), ("bridge at night", "🌉")),
     **dict.fromkeys(("whale", "wal"), ("spouting whale", "🐳")),
 }
@@ -158,6 +172,20 @@ EXTRA_NAMES: dict[str, tuple[str, str]] = {
 NOT_SUBJECTS = frozenset(
     {"kind", "gift", "also", "hat", "arm", "bald", "rat", "mist", "fast", "fog", "nebel", "wind"}
 )
+
+# The last word of an English multi-word name stands for the drawing when nothing else has
+# that name ("birthday cake" → cake), except words that name a kind of symbol, a direction or
+# an action rather than a thing ("fast up button", "man running", "nonpotable water"). German
+# names are often phrases ("Kinder überqueren die Straße"): their heads are not used.
+NOT_HEADS = frozenset(
+    {
+        "button", "sign", "mark", "symbol", "arrow", "square", "circle", "triangle", "diamond",
+        "flag", "tone", "hand", "hands", "selector", "letter", "ideograph", "keycap", "sequence",
+        "light", "left", "right", "up", "down", "water", "landscape", "green", "portrait",
+    }
+)  # fmt: skip
+
+PREPOSITIONS = frozenset({"on", "in", "of", "with", "at", "for", "from", "over", "under"})
 
 IRREGULAR_PLURALS = {
     "mice": "mouse", "geese": "goose", "wolves": "wolf", "leaves": "leaf", "knives": "knife",
@@ -212,7 +240,7 @@ STOPWORDS = frozenset(
         "her", "their", "this", "that", "very", "some", "style", "picture", "image",
         "painting", "art", "der", "die", "das", "den", "dem", "des", "ein", "eine", "einer",
         "einem", "einen", "und", "oder", "mit", "bei", "auf", "von", "vom", "zum", "zur",
-        "über", "unter", "im", "am", "ist", "sind", "stil", "bild", "sehr",
+        "über", "unter", "im", "am", "ist", "sind", "stil", "bild", "sehr", "links", "rechts",
     }
 )  # fmt: skip
 
@@ -255,6 +283,11 @@ def _build_lexicon() -> tuple[dict[str, Asset], dict[tuple[str, ...], Asset]]:
                 words.setdefault(parts[0], asset)
             elif len(parts) > 1:
                 phrases.setdefault(tuple(parts), asset)
+    for char, data in drawable:  # "birthday cake": a cake
+        parts = _name_words(data["en"])
+        head = parts[-1] if len(parts) in (2, 3) and not PREPOSITIONS.intersection(parts) else ""
+        if len(head) >= 3 and not head.endswith(("ing", "ed")) and head not in NOT_HEADS:
+            words.setdefault(head, Asset(" ".join(parts), _canonical(char)))
     for word, (name, char) in EXTRA_NAMES.items():
         words[word] = Asset(name, char)
     return words, phrases
@@ -355,7 +388,7 @@ def _meanings(token: str, words: dict[str, Asset]) -> list[tuple[Asset | Setting
     if len(token) < MIN_COMPOUND_HEAD + 3:
         return []
     for cut in range(3, len(token) - MIN_COMPOUND_HEAD + 1):  # the longest known head
-        head = _lookup(token[cut:], words)
+        head = _lookup(token[cut:], words, MIN_COMPOUND_HEAD)  # "landscape" is no "cap"
         if head is None:
             continue
         modifier = _lookup_modifier(token[:cut], words)
@@ -364,8 +397,10 @@ def _meanings(token: str, words: dict[str, Asset]) -> list[tuple[Asset | Setting
     return []
 
 
-def _lookup(word: str, words: dict[str, Asset]) -> Asset | Setting | None:
+def _lookup(word: str, words: dict[str, Asset], min_length: int = 3) -> Asset | Setting | None:
     for form in lemma_candidates(word):
+        if len(form) < min_length:
+            continue
         if form in SETTING_WORDS:
             return SETTING_WORDS[form]
         if form in words:
