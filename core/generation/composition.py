@@ -391,7 +391,10 @@ def _draw_subject(
     size: float,
     light: Light,
 ) -> None:
-    image = _lit(drawing(subject.asset.char, size * plan.work_size[1]), light, SUBJECT_LIGHTING)
+    image = drawing(subject.asset.char, size * plan.work_size[1])
+    if subject.asset.place is Place.WATER and scene.horizon < plan.work_size[1]:
+        image = _without_drawn_water(image)  # the scene's own water shows instead
+    image = _lit(image, light, SUBJECT_LIGHTING)
     width = plan.work_size[0]
     if image.width < width:  # the whole figure inside the picture
         half = image.width / 2 / width
@@ -402,6 +405,17 @@ def _draw_subject(
         _reflection(scene, image, at, plan)
     box = _paste(scene.canvas, image, at, plan, anchor)
     scene.subjects.paste(255, box[:2], image.getchannel("A"))
+
+
+OPENMOJI_WATER = np.array((146, 211, 245))  # the flat blue OpenMoji draws water in
+
+
+def _without_drawn_water(image: Image.Image) -> Image.Image:
+    """A boat's or lighthouse's drawing without the patch of water it stands in."""
+    pixels = np.array(image)
+    water = np.abs(pixels[..., :3].astype(int) - OPENMOJI_WATER).sum(axis=-1) < 24
+    pixels[..., 3][water] = 0
+    return Image.fromarray(pixels, "RGBA")
 
 
 def _shadow(scene: Scene, image: Image.Image, at: tuple[float, float], plan: Plan) -> None:
