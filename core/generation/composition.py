@@ -348,10 +348,12 @@ MAX_FIGURES = 3
 
 
 def _figures(subjects: tuple[Subject, ...]) -> list[Subject]:
-    """What to draw: each subject once, then more of those asked for several, three at most."""
-    figures = list(subjects[:MAX_FIGURES])
+    """What to draw, three at most: the main subject (twice if there are several), each other
+    subject once, then more copies."""
+    figures = [subjects[0]] * min(2, subjects[0].count) if subjects else []
+    figures += subjects[1:]  # every other subject once, before more copies
     for subject in subjects:
-        figures += [subject] * (subject.count - 1)
+        figures += [subject] * (subject.count - figures.count(subject))
     return figures[:MAX_FIGURES]
 
 
@@ -366,9 +368,11 @@ def _place(
     same_as_main = subject.asset == figures[0].asset
     size = SUBJECT_SIZE[place] * (1.0 if main else 0.72 if same_as_main else 0.62)
     horizon = scene.horizon / height
-    if main:
-        scene.main_x = SLOTS[int(rng.integers(0, 3))]
-        x = scene.main_x
+    if main:  # alone: a third or the middle; with one more: a third; with two: the middle
+        slot = SLOTS[int(rng.integers(0, 3))]
+        if len(figures) == 2 and slot == 0.5:
+            slot = SLOTS[0]
+        scene.main_x = x = 0.5 if len(figures) == 3 else slot
     else:
         roomy = 0.8 if scene.main_x <= 0.5 else 0.2
         x = roomy if index == 1 else 1.0 - roomy
