@@ -149,7 +149,7 @@ def _sky(plan: Plan, light: Light) -> Image.Image:
     if light in (LIGHTS[S.NIGHT], LIGHTS[S.SPACE]):
         draw = ImageDraw.Draw(sky, "RGBA")
         count = max(12, int(width * height / 900))
-        xs, ys = rng.uniform(0, width, count), rng.uniform(0, height * 0.75, count) ** 1.0
+        xs, ys = rng.uniform(0, width, count), rng.uniform(0, height * 0.75, count)
         sizes, alphas = rng.uniform(0.3, 1.4, count), rng.uniform(0.4, 1.0, count)
         for x, y, r, a in zip(xs, ys, sizes, alphas, strict=True):
             r = max(0.5, r * plan.scale * 1.5)
