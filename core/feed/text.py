@@ -14,6 +14,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from core.errors import InvalidInput
 from core.feed.glossary import GERMAN_TO_ENGLISH
 
 TERM_MAX = 48  # longest word or tag kept (longer ones are cut)
@@ -120,6 +121,15 @@ def tags(text: str) -> list[str]:
         if tag:
             found.setdefault(tag, None)
     return list(found)
+
+
+def tag_name(typed: str) -> str:
+    """A tag as someone types it to look it up (`fox`, `#fox`, `##Fox`) → the stored form
+    (`fox`), normalized as `tags` normalizes the tags in posts."""
+    name = normalize(typed.strip()).lstrip("#").strip("-")[:TERM_MAX]
+    if not _TAG.fullmatch(f"#{name}"):
+        raise InvalidInput("error.bad_tag", value=typed[:40])
+    return name
 
 
 def post_terms(prompt: str | None, caption: str, *, limit: int = 32) -> dict[str, bool]:
