@@ -94,9 +94,7 @@ async def test_profile_grid_shows_exactly_the_public_posts_and_followers_only_is
         assert "for followers only" not in await page.content()
 
 
-async def test_mini_app_shows_the_feed_and_a_like_there_shows_in_feed(
-    app: App, site: Site
-) -> None:
+async def test_mini_app_shows_the_feed_and_a_like_there_shows_in_feed(app: App, site: Site) -> None:
     alice = await person(app, "alice")
     post = await publish(app, alice, "neon koi in a rain puddle", color=(200, 60, 120))
     await publish(app, await person(app, "bob"), "paper boats", color=(230, 220, 200))
@@ -130,9 +128,7 @@ async def test_forged_init_data_gets_401_and_the_app_says_so(app: App, site: Sit
     async with chromium() as browser:
         page, _ = await new_page(browser)
         statuses: list[int] = []
-        page.on(
-            "response", lambda r: statuses.append(r.status) if "/app/api/" in r.url else None
-        )
+        page.on("response", lambda r: statuses.append(r.status) if "/app/api/" in r.url else None)
         await page.goto(f"{site.url}/app#tgWebAppData={quote(forged)}")
         await page.locator("#status", has_text="Open Mosaic from Telegram").wait_for()
         assert statuses == [401]
