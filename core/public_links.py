@@ -1,9 +1,12 @@
 """Opaque, non-enumerable addresses of posts, people and images on the web.
 
-A post's address is its id with a keyed MAC (HMAC-SHA256 under a server secret, 72 bits
-kept): anybody can open a link they were given, nobody can guess the next one, and nothing
-needs storing. Images are content-addressed (their SHA-256), so their URLs never change and
-can be cached for a year; an image that is not public is served only with a capability (a
+A post's address is a keyed MAC of its id (HMAC-SHA256 under a server secret, 72 bits kept)
+followed by the id encrypted with a pad derived from that MAC (a synthetic-IV construction):
+the id does not show, anybody can open a link they were given, nobody can guess the next one
+or forge one, and nothing needs storing.
+
+Images are content-addressed (their SHA-256), so their URLs never change and can be cached
+for a year; an image that is not public is served only with a capability (a
 MAC of its hash) that the Mini App hands to the person allowed to see it.
 """
 
@@ -64,15 +67,21 @@ class PublicLinks:
     def _mac(self, kind: bytes, data: bytes, size: int = MAC_BYTES) -> bytes:
         return hmac.new(self._secret, kind + b":" + data, hashlib.sha256).digest()[:size]
 
+    def _pad(self, kind: bytes, mac: bytes) -> bytes:
+        return hmac.new(self._secret, b"pad:" + kind + mac, hashlib.sha256).digest()[:ID_BYTES]
+
     def _slug(self, kind: bytes, number: int) -> str:
         raw = number.to_bytes(ID_BYTES, "big")
-        return _b64(raw + self._mac(kind, raw))
+        mac = self._mac(kind, raw)
+        hidden = bytes(a ^ b for a, b in zip(raw, self._pad(kind, mac), strict=True))
+        return _b64(mac + hidden)
 
     def _number(self, kind: bytes, slug: str) -> int | None:
         raw = _unb64(slug) if len(slug) <= 32 else None
         if raw is None or len(raw) != ID_BYTES + MAC_BYTES:
             return None
-        number, mac = raw[:ID_BYTES], raw[ID_BYTES:]
+        mac, hidden = raw[:MAC_BYTES], raw[MAC_BYTES:]
+        number = bytes(a ^ b for a, b in zip(hidden, self._pad(kind, mac), strict=True))
         if not hmac.compare_digest(mac, self._mac(kind, number)):
             return None
         return int.from_bytes(number, "big")

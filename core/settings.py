@@ -119,5 +119,12 @@ class Settings(BaseSettings):
         return (self.web_url or f"http://{self.web_listen}").rstrip("/")
 
     @property
+    def mini_app_url(self) -> str | None:
+        """The Telegram Mini App's address: only over HTTPS (as Telegram requires)."""
+        if not self.web_url or not self.web_url.startswith("https://"):
+            return None
+        return f"{self.public_web_url}/app"
+
+    @property
     def images_dir(self) -> Path:
         return self.data_dir / "images"

@@ -56,6 +56,17 @@ def shown_on_the_web(now: datetime) -> Q:
     return Q(shown_to_everyone(), Q(sensitive=False), ~Q(author_id__in=banned_everywhere(now)))
 
 
+def has_a_web_page(post: Post) -> bool:
+    """`shown_on_the_web` for one loaded post, but for its author's bans (the page checks
+    those): whether offering a link to its web page makes sense."""
+    return (
+        post.deleted_at is None
+        and post.moderation is ModerationState.VISIBLE
+        and post.audience == Audience.PUBLIC
+        and not post.sensitive
+    )
+
+
 def visible_to(viewer_id: int) -> Q:
     """A filter for `Post` querysets: posts `viewer_id` may see."""
     followees = Subquery(Follow.filter(follower_id=viewer_id).values("followee_id"))

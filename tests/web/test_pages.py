@@ -122,8 +122,17 @@ async def test_addresses_cannot_be_guessed(app: App, site: Site) -> None:
     slug = site.links.post_slug(post.id)
     assert (await fetch(f"{site.url}/p/{slug}"))[0] == 200
     other = site.links.post_slug(post.id + 1)
-    forged = slug[:11] + other[11:]  # the next id's bytes with this post's MAC
-    for address in (f"/p/{post.id}", f"/p/{forged}", f"/p/{slug[:-1]}A", "/p/x", "/u/1"):
+    assert other[:6] != slug[:6], "neighbouring ids give unrelated addresses"
+    forged = other[:12] + slug[12:]  # the next id's MAC with this post's encrypted id
+    account_slug = site.links.account_slug(post.author_id)
+    for address in (
+        f"/p/{post.id}",
+        f"/p/{forged}",
+        f"/p/{slug[:-1]}{'A' if slug[-1] != 'A' else 'B'}",
+        "/p/x",
+        "/u/1",
+        f"/p/{account_slug}",  # a profile's address is not a post's
+    ):
         assert (await fetch(site.url + address))[0] == 404, address
 
 
