@@ -18,9 +18,10 @@ import hmac
 import os
 import secrets
 from collections.abc import Callable
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
+SLUGS_CACHED = 65_536
 ID_BYTES = 8
 MAC_BYTES = 9
 
@@ -56,6 +57,8 @@ class PublicLinks:
     def __init__(self, base_url: str, secret: bytes | Callable[[], bytes]) -> None:
         self.base_url = base_url.rstrip("/")
         self._source = secret
+        # A grid page shows dozens of addresses; the same ones come back page after page.
+        self._cached_slug = lru_cache(maxsize=SLUGS_CACHED)(self._slug)
 
     @cached_property
     def _secret(self) -> bytes:
@@ -87,14 +90,14 @@ class PublicLinks:
         return int.from_bytes(number, "big")
 
     def post_slug(self, post_id: int) -> str:
-        return self._slug(b"post", post_id)
+        return self._cached_slug(b"post", post_id)
 
     def post_id(self, slug: str) -> int | None:
         """The post behind `slug`, or None for anything this server did not hand out."""
         return self._number(b"post", slug)
 
     def account_slug(self, account_id: int) -> str:
-        return self._slug(b"account", account_id)
+        return self._cached_slug(b"account", account_id)
 
     def account_id(self, slug: str) -> int | None:
         return self._number(b"account", slug)

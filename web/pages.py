@@ -3,6 +3,8 @@ is a 404, the same 404 as an address that never existed."""
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 
 from core.errors import MosaicError
@@ -16,6 +18,10 @@ EXPLORE_SIZE = 24
 MAX_PAGE = 100
 
 routes = web.RouteTableDef()
+
+
+async def _nothing() -> None:
+    return None
 
 
 def not_found(request: web.Request) -> web.Response:
@@ -34,11 +40,12 @@ async def post_page(request: web.Request) -> web.StreamResponse:
     post = await site.gallery.post(post_id) if post_id is not None else None
     if post is None:
         return not_found(request)
-    parent = None
-    if post.remix_of_id is not None:
-        parent = await site.gallery.post(post.remix_of_id)
-    comments = await site.gallery.comments(post)
-    remixes = await site.gallery.remixes([post.id], limit=REMIXES_SHOWN)
+    gallery = site.gallery
+    parent, comments, remixes = await asyncio.gather(  # independent reads, side by side
+        gallery.post(post.remix_of_id) if post.remix_of_id is not None else _nothing(),
+        gallery.comments(post),
+        gallery.remixes([post.id], limit=REMIXES_SHOWN),
+    )
     return site.render(
         request,
         "post.html",
