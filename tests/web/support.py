@@ -11,6 +11,8 @@ from urllib.parse import urlencode
 
 from bot.bootstrap import App
 from core.domain import Audience, Platform
+from core.generation.local import LocalImageProvider
+from core.generation.provider import ImageOptions
 from core.persistence.models import Account, Post
 from core.public_links import PublicLinks
 from core.social import Origin, Provenance
@@ -73,10 +75,16 @@ async def publish(
     audience: Audience = Audience.PUBLIC,
     color: tuple[int, int, int] = (30, 120, 200),
     remix_of: Post | None = None,
+    painted: bool = False,
 ) -> Post:
+    """A post with a flat 96×64 picture, or (`painted`) one the local generator paints."""
+    image = png_bytes(color, (96, 64))
+    if painted:
+        options = ImageOptions(size="384x384", seed=sum(color))
+        (image,) = await LocalImageProvider().generate(prompt, options)
     return await app.services.posts.create(
         author,
-        png_bytes(color, (96, 64)),
+        image,
         audience=audience,
         origin=Origin(Platform.CONSOLE),
         provenance=Provenance("local", "mosaic-local-1", prompt),

@@ -42,9 +42,9 @@ async def new_page(browser):  # type: ignore[no-untyped-def]
 
 async def test_post_page_shows_image_prompt_and_ai_label(app: App, site: Site) -> None:
     alice = await person(app, "alice")
-    parent = await publish(app, alice, "a tide pool full of stars #sea", color=(20, 60, 160))
+    parent = await publish(app, alice, "a tide pool full of stars #sea", painted=True)
     post = await publish(
-        app, await person(app, "bob"), "a tide pool at night", color=(10, 20, 80), remix_of=parent
+        app, await person(app, "bob"), "a tide pool at night #sea", painted=True, remix_of=parent
     )
     await app.services.engagement.comment(alice, post.id, "lovely colours")
     async with chromium() as browser:
@@ -53,9 +53,9 @@ async def test_post_page_shows_image_prompt_and_ai_label(app: App, site: Site) -
         assert response.status == 200
         image = page.locator("img.full")
         await image.wait_for()
-        assert await image.evaluate("img => img.complete && img.naturalWidth") == 96
-        assert await image.get_attribute("alt") == "a tide pool at night"
-        assert await page.locator(".prompt").inner_text() == "a tide pool at night"
+        assert await image.evaluate("img => img.complete && img.naturalWidth") == 384
+        assert await image.get_attribute("alt") == "a tide pool at night #sea"
+        assert await page.locator(".prompt").inner_text() == "a tide pool at night #sea"
         assert "AI-generated" in await page.locator(".ai-label").inner_text()
         assert "lovely colours" in await page.locator(".comments").inner_text()
         await page.screenshot(path=SCREENSHOTS / "web-post.png", full_page=True)
@@ -69,9 +69,10 @@ async def test_profile_grid_shows_exactly_the_public_posts_and_followers_only_is
     app: App, site: Site
 ) -> None:
     alice, bob = await person(app, "alice"), await person(app, "bob")
+    prompts = ["a fox in snow", "lighthouse at dusk", "neon koi", "paper boats", "moon garden"]
     public = [
-        await publish(app, alice, f"study {n}", color=(40 * n, 120, 255 - 40 * n))
-        for n in range(1, 6)
+        await publish(app, alice, prompt, color=(40 * n, 120, 255 - 40 * n), painted=True)
+        for n, prompt in enumerate(prompts)
     ]
     hidden = await publish(app, alice, "for followers only", audience=Audience.FOLLOWERS)
     await publish(app, bob, "bob's picture")
@@ -96,8 +97,9 @@ async def test_profile_grid_shows_exactly_the_public_posts_and_followers_only_is
 
 async def test_mini_app_shows_the_feed_and_a_like_there_shows_in_feed(app: App, site: Site) -> None:
     alice = await person(app, "alice")
-    post = await publish(app, alice, "neon koi in a rain puddle", color=(200, 60, 120))
-    await publish(app, await person(app, "bob"), "paper boats", color=(230, 220, 200))
+    post = await publish(app, alice, "neon koi in a rain puddle", painted=True)
+    bob = await person(app, "bob")
+    await publish(app, bob, "paper boats on a canal", color=(230, 220, 200), painted=True)
     viewer = {"id": 880011, "first_name": "Tess", "username": "tess", "language_code": "en"}
     signed = sign_init_data(viewer, int(time.time()))
     async with chromium() as browser:
