@@ -13,7 +13,7 @@ from multidict import CIMultiDict
 
 from bot.bootstrap import App
 from core.domain import Audience, ModerationState, Platform, SanctionKind
-from core.persistence.models import Post, Reaction
+from core.persistence.models import GenerationJob, Post, Reaction
 from tests.web.support import Site, person, publish, sign_init_data, start_site
 from web.limits import RateLimiter
 
@@ -277,3 +277,41 @@ async def test_state_changing_calls_are_rate_limited_per_client(app: App) -> Non
     finally:
         await site.role.stop()
     assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429]
+
+
+async def test_a_remix_from_the_mini_app_is_queued_for_the_persons_chat(
+    app: App, site: Site
+) -> None:
+    alice = await person(app, "alice")
+    post = await publish(app, alice, "a quiet harbor")
+    locked = await publish(app, alice, "no remixes please")
+    await Post.filter(id=locked.id).update(allow_remix=False)
+    hidden = await publish(app, alice, "friends only", audience=Audience.FOLLOWERS)
+    signed = sign_init_data(
+        {"id": 4321, "first_name": "Remy", "language_code": "de"}, int(time.time())
+    )
+    body = {"post": site.links.post_slug(post.id), "prompt": "the harbor at night"}
+    status, queued = await api(site, "POST", "/app/api/remix", signed, body)
+    assert status == 200 and "Vorschau" in queued["message"]
+    job = await GenerationJob.get(id=queued["job"])
+    assert (job.kind, job.prompt, job.parent_post_id) == ("remix", "the harbor at night", post.id)
+    assert job.reply_target == {
+        "platform": "telegram", "chat_id": "4321", "kind": "private", "language": "de"
+    }  # fmt: skip
+    status, refused = await api(
+        site,
+        "POST",
+        "/app/api/remix",
+        signed,
+        {"post": site.links.post_slug(locked.id), "prompt": "x"},
+    )
+    assert status == 403 and "@alice" in refused["error"]
+    status, _ = await api(
+        site,
+        "POST",
+        "/app/api/remix",
+        signed,
+        {"post": site.links.post_slug(hidden.id), "prompt": "x"},
+    )
+    assert status == 404
+    assert await GenerationJob.all().count() == 1
