@@ -6,6 +6,7 @@ that is not public, live and safe, or whose author is banned, is simply not foun
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from tortoise.expressions import Q
@@ -74,14 +75,14 @@ class Gallery:
 
     async def profile(self, account_id: int) -> PublicProfile | None:
         banned = banned_everywhere(self._clock.now())
-        account = await Account.filter(id=account_id).exclude(id__in=banned).first()
+        account, followers, following = await asyncio.gather(  # side by side
+            Account.filter(id=account_id).exclude(id__in=banned).first(),
+            Follow.filter(followee_id=account_id).count(),
+            Follow.filter(follower_id=account_id).count(),
+        )
         if account is None:
             return None
-        return PublicProfile(
-            account,
-            followers=await Follow.filter(followee_id=account_id).count(),
-            following=await Follow.filter(follower_id=account_id).count(),
-        )
+        return PublicProfile(account, followers=followers, following=following)
 
     async def posts_by(self, account_id: int, *, limit: int, offset: int = 0) -> list[Post]:
         return (

@@ -87,13 +87,15 @@ def _page_number(request: web.Request) -> int:
 async def profile_page(request: web.Request) -> web.StreamResponse:
     site = site_of(request)
     account_id = site.links.account_id(request.match_info["slug"])
-    profile = await site.gallery.profile(account_id) if account_id is not None else None
-    if profile is None:
+    if account_id is None:
         return not_found(request)
     page = _page_number(request)
-    posts = await site.gallery.posts_by(
-        account_id, limit=GRID_SIZE + 1, offset=(page - 1) * GRID_SIZE
+    profile, posts = await asyncio.gather(  # a banned person's posts are not found either
+        site.gallery.profile(account_id),
+        site.gallery.posts_by(account_id, limit=GRID_SIZE + 1, offset=(page - 1) * GRID_SIZE),
     )
+    if profile is None:
+        return not_found(request)
     return site.render(
         request,
         "profile.html",
