@@ -22,6 +22,7 @@ from core.generation.jobs import JobKind, JobRequest
 from core.generation.provider import ImageOptions
 from core.i18n import normalize_language, translate
 from core.persistence.models import Account, Post
+from core.safety.policy import shows_sensitive
 from web.cards import card
 from web.initdata import InitDataRefused, TelegramUser, validate_init_data
 from web.language import choose
@@ -130,7 +131,9 @@ async def feed(request: web.Request) -> web.StreamResponse:
 
     async def work() -> dict[str, Any]:
         services = site.services
-        shown = await services.feed.page(account, number)
+        # The Mini App is the person's own place: their opt-in decides about sensitive posts.
+        hide_sensitive = not shows_sensitive(account, None, shared=False)
+        shown = await services.feed.page(account, number, safe=hide_sensitive)
         ids = [post.id for post in shown.posts]
         loaded = {p.id: p for p in await _with_images(ids)}
         liked = await services.engagement.liked_among(account, ids)

@@ -315,3 +315,16 @@ async def test_a_remix_from_the_mini_app_is_queued_for_the_persons_chat(
     )
     assert status == 404
     assert await GenerationJob.all().count() == 1
+
+
+async def test_the_mini_app_feed_leaves_out_sensitive_posts_without_the_opt_in(
+    app: App, site: Site
+) -> None:
+    alice = await person(app, "alice")
+    await publish(app, alice, "a calm lake")
+    sensitive = await publish(app, await person(app, "bob"), "something for adults")
+    await Post.filter(id=sensitive.id).update(sensitive=True)
+    signed = sign_init_data({"id": 5150, "first_name": "Nia"}, int(time.time()))
+    status, page = await api(site, "GET", "/app/api/feed", signed)
+    assert status == 200
+    assert [p["prompt"] for p in page["posts"]] == ["a calm lake"]
