@@ -30,6 +30,7 @@ import aiohttp
 import numpy as np
 from PIL import Image
 
+import core.safety  # noqa: F401 - first: `import core.feed` alone hits a circular import
 from bench.loading import Writer
 from core.images import LocalImageStore
 from core.persistence.database import Database, is_postgres
