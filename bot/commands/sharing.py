@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands.context import Context
+from bot.commands.context import Context, post_to_show
 from bot.commands.render import post_image
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import PostLinks, Reply
@@ -13,7 +13,7 @@ from core.social.visibility import has_a_web_page
 async def share(ctx: Context, post: int) -> Reply:
     """A link that opens the post: its web page when there is one (MOSAIC_WEB_URL), else a
     Telegram deep link; elsewhere, how to open it."""
-    found = await ctx.services.posts.get_visible(ctx.account, post)
+    found = await post_to_show(ctx, post)
     if ctx.services.settings.web_url and has_a_web_page(found):
         link = ctx.services.links.post_url(found.id)
         return Reply(text=ctx.t("share.web_link", post=found.id, link=link))
@@ -25,7 +25,7 @@ async def share(ctx: Context, post: int) -> Reply:
 
 async def file(ctx: Context, post: int) -> Reply:
     """The post's image as a file, for platforms that recompress images they show."""
-    found = await ctx.services.posts.get_visible(ctx.account, post)
+    found = await post_to_show(ctx, post)
     return Reply(
         text=ctx.t("file.caption", post=found.id),
         files=post_image(ctx, found),
