@@ -55,6 +55,7 @@ from core.i18n import translate
 from core.images import ImageStore, LocalImageStore
 from core.notifications import Notifications
 from core.persistence.database import Database, is_postgres
+from core.public_links import PublicLinks, load_or_create_secret
 from core.safety import AuditLog, Authority, Moderation, Reports, Safety, Sanctions, Takedown
 from core.services import Services
 from core.settings import Settings
@@ -80,6 +81,7 @@ from scheduler.sender import Timer
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
     from bot.adapters.telegram import Limits, TelegramAdapter, Timing
+    from web import WebRole
 
 log = logging.getLogger(__name__)
 
@@ -278,6 +280,7 @@ def build(
         notifications=notifications,
         mosaic_channels=MosaicChannels(),
         crossposts=crossposts,
+        links=public_links(settings),
     )
     outcomes = Outcomes(
         outbox, runs, digests, destinations, notifications, settings.default_language
@@ -388,3 +391,31 @@ def build_telegram(
     )
     app.add_messenger(Platform.TELEGRAM, adapter.messenger)  # jobs outliving an update, digests
     return adapter
+
+
+def public_links(settings: Settings) -> PublicLinks:
+    """Web addresses under MOSAIC_WEB_URL, signed with MOSAIC_WEB_SECRET or, when unset, a
+    secret kept in the data folder (read on first use)."""
+    configured = settings.web_secret
+
+    def secret() -> bytes:
+        if configured is not None:
+            return configured.get_secret_value().encode()
+        return load_or_create_secret(settings.data_dir / "web-secret")
+
+    return PublicLinks(settings.public_web_url, secret)
+
+
+def build_web(app: App, *, listen: str | None = None) -> WebRole:
+    """The web role: public pages and the Telegram Mini App (tests listen on port 0)."""
+    from web import WebRole, build_web_app
+
+    settings = app.settings
+    token = settings.telegram_bot_token
+    web_app = build_web_app(
+        app.services,
+        app.services.links,
+        telegram_bot_token=token.get_secret_value() if token is not None else None,
+        init_data_max_age=settings.web_init_data_max_age_seconds,
+    )
+    return WebRole(web_app, listen or settings.web_listen, settings.public_web_url)

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from pydantic import ValidationError
 
-from bot.bootstrap import App, build, build_discord, build_telegram
+from bot.bootstrap import App, build, build_discord, build_telegram, build_web
 from core.domain import Platform
 from core.errors import ConfigurationError
 from core.persistence.database import upgrade
@@ -56,18 +56,60 @@ def _setup_logging(settings: Settings, *, quiet: bool) -> None:
     )
 
 
-async def _chat(app: App, user: str) -> None:
+class Role(Protocol):
+    """A part of `mosaic run` that starts and stops beside the chat adapters (the web; later
+    `--roles` picks which run in a process)."""
+
+    name: str
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+def _roles(app: App) -> list[Role]:
+    return [build_web(app)] if app.settings.web_enabled else []
+
+
+async def _start_roles(app: App, roles: list[Role]) -> list[Role]:
+    """Start each role; the web on its default address steps aside if the port is taken
+    (a configured MOSAIC_WEB_LISTEN that cannot be used stops start-up instead)."""
+    started: list[Role] = []
+    for role in roles:
+        try:
+            await role.start()
+        except ConfigurationError as error:
+            if role.name == "web" and "web_listen" not in app.settings.model_fields_set:
+                log.warning("%s: running without the web pages", error)
+                print(f"mosaic: {error}; running without them", file=sys.stderr)
+                continue
+            raise
+        started.append(role)
+        if role.name == "web":
+            print(f"mosaic: web pages at {app.settings.public_web_url}/explore", file=sys.stderr)
+    return started
+
+
+async def _stop_roles(roles: list[Role]) -> None:
+    for role in reversed(roles):
+        await role.stop()
+
+
+async def _chat(app: App, user: str, roles: list[Role] | None = None) -> None:
     from bot.adapters.console import ConsoleChat
 
     await app.start()
+    started: list[Role] = []
     try:
         chat = ConsoleChat(app.dispatcher, user)
         app.worker.serve_terminal(chat.terminal)  # the jobs asked for here run here
         # Digests, notifications and job results for this person (only) print here.
         app.add_messenger(Platform.CONSOLE, chat, only_for=frozenset({chat.user}))
         await app.start_scheduler()
+        started = await _start_roles(app, roles or [])
         await chat.run()
     finally:
+        await _stop_roles(started)
         await app.stop()
 
 
@@ -92,13 +134,16 @@ async def _run(app: App) -> None:
     adapters = _chat_adapters(app)
     if not adapters:
         log.info("no chat token configured: starting the console chat")
-        await _chat(app, _default_user())
+        await _chat(app, _default_user(), _roles(app))
         return
     await app.start()
+    started: list[Role] = []
     try:
         await app.start_scheduler()  # after the adapters registered their messengers
+        started = await _start_roles(app, _roles(app))
         await _until_terminated(asyncio.gather(*(adapter.run() for adapter in adapters)))
     finally:
+        await _stop_roles(started)
         for adapter in adapters:
             await adapter.close()
         await app.stop()

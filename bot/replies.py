@@ -38,6 +38,8 @@ class Button:
     text_input: TextInput | None = None
     style: ButtonStyle = ButtonStyle.SECONDARY
     token: str | None = None  # set by the dispatcher: what the platform carries
+    url: str | None = None  # a link button: opens this address and runs no command
+    opens_app: bool = False  # the link is the Telegram Mini App (a web_app button there)
 
 
 @dataclass(frozen=True, slots=True)

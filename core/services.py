@@ -13,6 +13,7 @@ from core.feed import ChronologicalFeed, Discovery, PersonalizedFeed, Suggestion
 from core.generation.service import Generation
 from core.images import ImageStore
 from core.notifications import Notifications
+from core.public_links import PublicLinks
 from core.safety import Safety
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
@@ -46,3 +47,4 @@ class Services:
     notifications: Notifications
     mosaic_channels: MosaicChannels
     crossposts: CrossPosts
+    links: PublicLinks  # addresses of posts and people on the web pages

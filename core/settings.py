@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     discord_dev_guild_id: int | None = Field(default=None, alias="DISCORD_DEV_GUILD_ID")
     discord_api_base_url: str | None = Field(default=None, alias="DISCORD_API_BASE_URL")
 
+    # Web pages and the Telegram Mini App (web/)
+    web_listen: str = Field(default="127.0.0.1:8080", alias="MOSAIC_WEB_LISTEN")
+    web_url: str | None = Field(default=None, alias="MOSAIC_WEB_URL")
+    web_secret: SecretStr | None = Field(default=None, alias="MOSAIC_WEB_SECRET")
+    web_init_data_max_age_seconds: int = Field(
+        default=3600, ge=10, le=7 * 86400, alias="MOSAIC_WEB_INIT_DATA_MAX_AGE"
+    )
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:
@@ -99,6 +107,23 @@ class Settings(BaseSettings):
         """Handles (without @, lowercase) and account ids of the global moderators."""
         names = (part.strip().lstrip("@").lower() for part in self.global_moderators.split(","))
         return frozenset(name for name in names if name)
+
+    @property
+    def web_enabled(self) -> bool:
+        """The web role runs unless MOSAIC_WEB_LISTEN is `off` (or empty)."""
+        return self.web_listen.strip().lower() not in ("", "off", "none")
+
+    @property
+    def public_web_url(self) -> str:
+        """Where people reach the web pages: MOSAIC_WEB_URL, else the listen address."""
+        return (self.web_url or f"http://{self.web_listen}").rstrip("/")
+
+    @property
+    def mini_app_url(self) -> str | None:
+        """The Telegram Mini App's address: only over HTTPS (as Telegram requires)."""
+        if not self.web_url or not self.web_url.startswith("https://"):
+            return None
+        return f"{self.public_web_url}/app"
 
     @property
     def images_dir(self) -> Path:

@@ -8,6 +8,7 @@ from bot.commands.context import Context, hides_sensitive
 from bot.commands.render import handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import Button, ButtonStyle, Reply, TextInput
+from core.domain import ChatKind, Platform
 from core.feed import Explanation, PersonSuggestion, PromptIdea, Tuning
 from core.feed.scoring import PARTS
 from core.feed.steering import TEXT_LENGTH, SteeringTerm
@@ -87,8 +88,17 @@ async def feed(ctx: Context, page: int | None = None) -> list[Reply]:
     text = ctx.t("feed.page", page=shown.number)
     if tuning.terms:
         text = ctx.t("feed.page_tuned", page=shown.number, tuning=describe_terms(ctx, tuning))
-    replies.append(Reply(text=text, buttons=(tuple(nav),)))
+    replies.append(Reply(text=text, buttons=(tuple(nav), *_mini_app_row(ctx))))
     return replies
+
+
+def _mini_app_row(ctx: Context) -> tuple[tuple[Button, ...], ...]:
+    """The feed as a grid (the Telegram Mini App): in private chats, over HTTPS only."""
+    url = ctx.services.settings.mini_app_url
+    private = ctx.actor.chat_kind is ChatKind.PRIVATE
+    if url is None or ctx.actor.platform is not Platform.TELEGRAM or not private:
+        return ()
+    return ((Button(ctx.t("button.open_app"), "", url=url, opens_app=True),),)
 
 
 def describe_term(ctx: Context, term: SteeringTerm) -> str:

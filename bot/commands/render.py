@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from bot.commands.context import Context
 from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from core.domain import Platform
 from core.persistence.models import Account, Post
 from core.safety.reports import REASON_MAX as REPORT_REASON_MAX
+from core.social.visibility import has_a_web_page
 from core.text import COMMENT_MAX, PROMPT_MAX
 
 
@@ -78,7 +80,16 @@ def post_buttons(
                 text_input=TextInput("reason", ctx.t("button.report_prompt"), REPORT_REASON_MAX),
             ),
         )
+    if _links_to_the_web(ctx) and has_a_web_page(post):
+        url = ctx.services.links.post_url(post.id)
+        extra += (Button(ctx.t("button.open_web"), "", url=url),)
     return (row, extra) if extra else (row,)
+
+
+def _links_to_the_web(ctx: Context) -> bool:
+    """Discord posts link to their web page once the web has a public URL (MOSAIC_WEB_URL);
+    Telegram has /share and the Mini App."""
+    return bool(ctx.services.settings.web_url) and ctx.actor.platform is Platform.DISCORD
 
 
 def _offers_files(ctx: Context) -> bool:

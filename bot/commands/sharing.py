@@ -7,11 +7,16 @@ from bot.commands.render import post_image
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import PostLinks, Reply
 from core.domain import Platform
+from core.social.visibility import has_a_web_page
 
 
 async def share(ctx: Context, post: int) -> Reply:
-    """A link that opens the post (Telegram: a deep link); elsewhere, how to open it."""
+    """A link that opens the post: its web page when there is one (MOSAIC_WEB_URL), else a
+    Telegram deep link; elsewhere, how to open it."""
     found = await post_to_show(ctx, post)
+    if ctx.services.settings.web_url and has_a_web_page(found):
+        link = ctx.services.links.post_url(found.id)
+        return Reply(text=ctx.t("share.web_link", post=found.id, link=link))
     if isinstance(ctx.conversation, PostLinks):
         link = ctx.conversation.post_link(found.id)
         return Reply(text=ctx.t("share.link", post=found.id, link=link))

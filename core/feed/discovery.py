@@ -1,6 +1,7 @@
 """Finding posts without a feed: trending, search over prompts, captions and #tags, one tag.
 
-All of it goes through `visible_to` (and, in places with NSFW off, leaves sensitive posts out
+All of it goes through `visible_to` (or, for the public web, with no viewer, through
+`shown_on_the_web`) (and, in places with NSFW off, leaves sensitive posts out
 in the query itself), and all of it uses an index: trending sorts by `hot`
 (engagement decayed by age, see hot.py) within a time window; search and tags look words up
 in `post_term`, written when the post was made.
@@ -18,7 +19,7 @@ from core.domain import Audience
 from core.errors import InvalidInput
 from core.feed.text import tag_name, tags, words
 from core.persistence.models import Account, Post, PostTerm
-from core.social.visibility import visible_to
+from core.social.visibility import shown_on_the_web, visible_to
 
 WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7)}
 SEARCH_TERMS_MAX = 6
@@ -30,13 +31,13 @@ class Discovery:
         self._clock = clock
 
     async def trending(
-        self, viewer: Account, *, window: str, limit: int, safe: bool = False
+        self, viewer: Account | None, *, window: str, limit: int, safe: bool = False
     ) -> list[Post]:
         """Public posts of the last day or week, most engagement (decayed by age) first."""
         since = self._clock.now() - WINDOWS[window]
         return (
             await Post.filter(
-                _shown(viewer, safe),
+                self._shown(viewer, safe),
                 audience=Audience.PUBLIC,
                 hot__isnull=False,
                 created_at__gte=since,
@@ -47,7 +48,7 @@ class Discovery:
         )
 
     async def search(
-        self, viewer: Account, text: str, *, limit: int, safe: bool = False
+        self, viewer: Account | None, text: str, *, limit: int, safe: bool = False
     ) -> list[Post]:
         """Posts whose prompt, caption or tags hold every word (`#word`: as a tag), newest
         first."""
@@ -70,7 +71,9 @@ class Discovery:
         )
         return await self._newest(viewer, list(await matches), limit, safe)
 
-    async def tag(self, viewer: Account, tag: str, *, limit: int, safe: bool = False) -> list[Post]:
+    async def tag(
+        self, viewer: Account | None, tag: str, *, limit: int, safe: bool = False
+    ) -> list[Post]:
         name = tag_name(tag)
         ids = (
             await PostTerm.filter(term=name, tag=True)
@@ -80,19 +83,21 @@ class Discovery:
         )
         return await self._newest(viewer, list(ids), limit, safe)
 
-    @staticmethod
-    async def _newest(viewer: Account, ids: list[int], limit: int, safe: bool) -> list[Post]:
+    async def _newest(
+        self, viewer: Account | None, ids: list[int], limit: int, safe: bool
+    ) -> list[Post]:
         if not ids:
             return []
         return (
-            await Post.filter(_shown(viewer, safe), id__in=ids)
+            await Post.filter(self._shown(viewer, safe), id__in=ids)
             .order_by("-created_at", "-id")
             .limit(limit)
             .select_related("author", "remix_of__author")
         )
 
-
-def _shown(viewer: Account, safe: bool) -> Q:
-    """What the viewer may see; `safe`: without sensitive posts (a place with NSFW off), so
-    that a page of results stays full there."""
-    return Q(visible_to(viewer.id), sensitive=False) if safe else visible_to(viewer.id)
+    def _shown(self, viewer: Account | None, safe: bool) -> Q:
+        """What the viewer may see (None: anybody on the public web); `safe`: without
+        sensitive posts (a place with NSFW off), so that a page of results stays full."""
+        if viewer is None:
+            return shown_on_the_web(self._clock.now())
+        return Q(visible_to(viewer.id), sensitive=False) if safe else visible_to(viewer.id)

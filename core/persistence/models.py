@@ -136,6 +136,8 @@ class Post(Model):
             ("audience", "hot"),
             ("taste_bucket", "hot"),
             ("newcomer", "created_at"),
+            ("remix_of_id", "like_count"),  # a post's remixes (web pages, remix tree)
+            ("image_id",),  # is an image shown by a public post (web), still used (release)
         )
 
 

@@ -10,9 +10,20 @@ visible, and public.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tortoise.expressions import Q, Subquery
 
-from core.persistence.models import Account, Audience, Block, Follow, ModerationState, Post
+from core.domain import SanctionKind
+from core.persistence.models import (
+    Account,
+    Audience,
+    Block,
+    Follow,
+    ModerationState,
+    Post,
+    Sanction,
+)
 
 
 async def blocked_between(a_id: int, b_id: int) -> bool:
@@ -28,6 +39,32 @@ def _live() -> Q:
 def shown_to_everyone() -> Q:
     """A filter for `Post` querysets: posts anybody may see (a channel shows them to all)."""
     return Q(_live(), Q(audience=Audience.PUBLIC))
+
+
+def banned_everywhere(now: datetime) -> Subquery:
+    """The ids of the accounts under a ban in force everywhere (not in one server only)."""
+    bans = Sanction.filter(
+        Q(kind=SanctionKind.BAN, server_id=None), Q(until=None) | Q(until__gt=now)
+    )
+    return Subquery(bans.values("account_id"))
+
+
+def shown_on_the_web(now: datetime) -> Q:
+    """A filter for `Post` querysets: what the public web pages may show to anybody, signed
+    in or not. Public and live (as `shown_to_everyone`), not sensitive, and not by anyone
+    banned everywhere; anything else is answered as if it did not exist."""
+    return Q(shown_to_everyone(), Q(sensitive=False), ~Q(author_id__in=banned_everywhere(now)))
+
+
+def has_a_web_page(post: Post) -> bool:
+    """`shown_on_the_web` for one loaded post, but for its author's bans (the page checks
+    those): whether offering a link to its web page makes sense."""
+    return (
+        post.deleted_at is None
+        and post.moderation is ModerationState.VISIBLE
+        and post.audience == Audience.PUBLIC
+        and not post.sensitive
+    )
 
 
 def visible_to(viewer_id: int) -> Q:

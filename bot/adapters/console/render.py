@@ -25,6 +25,9 @@ def render_reply(reply: Reply, number: NumberButton) -> str:
     for row in reply.buttons:
         labels = []
         for button in row:
+            if button.url is not None:  # nothing to press: the address is shown
+                labels.append(f"{button.label}: {button.url}")
+                continue
             ellipsis = "…" if button.text_input else ""
             labels.append(f"[{number(button)}] {button.label}{ellipsis}")
         lines.append("   ".join(labels))

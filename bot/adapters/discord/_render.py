@@ -138,6 +138,11 @@ def _view(rows: tuple[tuple[Button, ...], ...]) -> discord.ui.View | None:
     view = discord.ui.View(timeout=None)
     for row_index, row in enumerate(rows[:ROWS_MAX]):
         for button in row[:BUTTONS_PER_ROW]:
+            if button.url is not None:  # a link: Discord opens it, no interaction comes back
+                label = cut(button.label, BUTTON_LABEL_MAX)
+                style = discord.ButtonStyle.link
+                view.add_item(discord.ui.Button(label=label, url=button.url, style=style))
+                continue
             if button.token is None:
                 raise ValueError(f"button {button.label!r} has no token (not dispatched?)")
             view.add_item(

@@ -24,7 +24,7 @@ from bot.adapters.telegram._conversation import TelegramConversation, TelegramMe
 from bot.adapters.telegram._delivery import ReplyDelivery
 from bot.adapters.telegram._errors import ErrorReporter
 from bot.adapters.telegram._logging import TokenRedaction
-from bot.adapters.telegram._menu import publish_menu
+from bot.adapters.telegram._menu import publish_menu, publish_mini_app
 from bot.adapters.telegram._pacing import Limits, Timing
 from bot.adapters.telegram._processing import ChatOrderedProcessor
 from bot.adapters.telegram._sender import TelegramSender
@@ -167,11 +167,10 @@ class TelegramAdapter:
 
     async def start(self) -> None:
         await self._initialize()
-        await publish_menu(
-            self._sender,
-            self._dispatcher.registry,
-            self._dispatcher.services.settings.default_language,
-        )
+        settings = self._dispatcher.services.settings
+        await publish_menu(self._sender, self._dispatcher.registry, settings.default_language)
+        if settings.mini_app_url is not None:
+            await publish_mini_app(self._sender, settings.mini_app_url, settings.default_language)
         await self._application.start()
         if self._config.webhook_url:
             await self._start_webhook(self._config.webhook_url)

@@ -10,7 +10,13 @@ from __future__ import annotations
 import logging
 import re
 
-from telegram import BotCommand, BotCommandScopeAllChatAdministrators, BotCommandScopeDefault
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeDefault,
+    MenuButtonWebApp,
+    WebAppInfo,
+)
 
 from bot.adapters.telegram._format import cut
 from bot.adapters.telegram._sender import TelegramSender
@@ -69,3 +75,9 @@ async def publish_menu(
                 scope=scope,
                 language_code=language,
             )
+
+
+async def publish_mini_app(sender: TelegramSender, url: str, language: str) -> None:
+    """The bot's menu button opens the feed as a grid (the Mini App at `url`, HTTPS)."""
+    button = MenuButtonWebApp(translate(language, "menu.app"), WebAppInfo(url))
+    await sender.call("set_chat_menu_button", menu_button=button)

@@ -30,6 +30,7 @@ from telegram import (
     MessageEntity,
     ReplyParameters,
     User,
+    WebAppInfo,
 )
 from telegram.constants import ParseMode
 
@@ -228,15 +229,17 @@ def callback_data(button: Button) -> str:
     return data
 
 
+def inline_button(button: Button) -> InlineKeyboardButton:
+    label = cut(button.label, BUTTON_LABEL_LIMIT)
+    if button.url is not None and button.opens_app:
+        return InlineKeyboardButton(label, web_app=WebAppInfo(button.url))
+    if button.url is not None:
+        return InlineKeyboardButton(label, url=button.url)
+    return InlineKeyboardButton(label, callback_data=callback_data(button))
+
+
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    rows = [
-        [
-            InlineKeyboardButton(cut(b.label, BUTTON_LABEL_LIMIT), callback_data=callback_data(b))
-            for b in row
-        ]
-        for row in reply.buttons
-        if row
-    ]
+    rows = [[inline_button(b) for b in row] for row in reply.buttons if row]
     return InlineKeyboardMarkup(rows) if rows else None
 
 

@@ -21,6 +21,8 @@ EMBEDS_TOTAL_MAX = 6000
 ROWS_MAX = 5
 BUTTONS_PER_ROW = 5
 CUSTOM_ID_MAX = 100
+LINK_STYLE = 5  # button style that opens `url`
+URL_MAX = 512
 BUTTON_LABEL_MAX = 80
 ATTACHMENTS_MAX = 10
 MODAL_TITLE_MAX = 45
@@ -106,6 +108,15 @@ def components_problems(rows: list[dict[str, Any]]) -> list[str]:
         if len(buttons) > BUTTONS_PER_ROW:
             found.append(f"{len(buttons)} buttons in a row (max {BUTTONS_PER_ROW})")
         for button in buttons:
+            if button.get("style") == LINK_STYLE:  # opens a URL; carries no custom_id
+                url = button.get("url") or ""
+                if "custom_id" in button or not url.startswith(("https://", "http://")):
+                    found.append(f"link button needs a URL and no custom_id: {button}")
+                if len(url) > URL_MAX:
+                    found.append(f"button url over {URL_MAX} characters")
+                continue
+            if "url" in button or not button.get("custom_id"):
+                found.append(f"a non-link button needs a custom_id and no url: {button}")
             custom_id = button.get("custom_id") or ""
             if len(custom_id) > CUSTOM_ID_MAX:
                 found.append(f"custom_id of {len(custom_id)} characters (max {CUSTOM_ID_MAX})")

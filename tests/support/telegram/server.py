@@ -43,6 +43,7 @@ EDITS = frozenset({"editMessageText", "editMessageCaption", "editMessageMedia"})
 PACED = SENDS | EDITS
 _JSON_FIELDS = {
     "reply_markup",
+    "menu_button",
     "media",
     "entities",
     "caption_entities",
@@ -160,6 +161,7 @@ class FakeBotApi:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
         self.menus: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self.menu_buttons: dict[object, dict[str, Any]] = {}  # chat id (None: default) -> button
         self.answers: dict[str, dict[str, Any]] = {}
         self.webhook: dict[str, Any] | None = None
         self.pushed_at: dict[int, float] = {}
@@ -507,6 +509,17 @@ class FakeBotApi:
         self.webhook = {"url": params["url"], "secret_token": secret}
         return True
 
+    async def _api_set_chat_menu_button(self, params: dict, files: dict) -> Any:
+        button = params.get("menu_button") or {"type": "default"}
+        if button.get("type") == "web_app":
+            if not 1 <= len(button.get("text", "")) <= 64:
+                raise ApiError(400, "Bad Request: menu button text is invalid")
+            _check_web_app(button.get("web_app"), "menu button")
+        elif button.get("type") not in ("default", "commands"):
+            raise ApiError(400, "Bad Request: unsupported menu button type")
+        self.menu_buttons[params.get("chat_id")] = button
+        return True
+
     async def _api_set_my_commands(self, params: dict, files: dict) -> Any:
         commands = params.get("commands") or []
         if len(commands) > 100:
@@ -717,6 +730,16 @@ class FakeBotApi:
                     raise ApiError(
                         400, "Bad Request: text buttons are unallowed in the inline keyboard"
                     )
+                kinds = [k for k in ("callback_data", "url", "web_app") if k in button]
+                if len(kinds) != 1:
+                    raise ApiError(400, "Bad Request: can't parse inline keyboard button")
+                if "url" in button:
+                    if not str(button["url"]).startswith(("https://", "http://", "tg://")):
+                        raise ApiError(400, "Bad Request: BUTTON_URL_INVALID")
+                    continue
+                if "web_app" in button:
+                    _check_web_app(button["web_app"], "inline keyboard button")
+                    continue
                 data = button.get("callback_data")
                 if data is None or not 1 <= len(data.encode()) <= 64:
                     raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
@@ -865,3 +888,11 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], dict[str, 
         else:
             params[name] = value
     return params, files
+
+
+def _check_web_app(web_app: Any, where: str) -> None:
+    """Telegram accepts Mini Apps only over HTTPS."""
+    url = web_app.get("url", "") if isinstance(web_app, dict) else ""
+    if not url.startswith("https://"):
+        problem = f"Web App URL {url!r} is invalid: Only HTTPS links are allowed"
+        raise ApiError(400, f"Bad Request: {where} {problem}")

@@ -1,0 +1,65 @@
+"""What every web handler shares: core services, links, templates and limits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from core.i18n import LANGUAGES, translate
+from core.public_links import PublicLinks
+from core.services import Services
+from web.gallery import Gallery
+from web.language import choose, remember
+from web.limits import RateLimiter
+
+HERE = Path(__file__).parent
+SITE_KEY: web.AppKey[Site] = web.AppKey("site")
+
+
+@dataclass(slots=True)
+class Site:
+    services: Services
+    links: PublicLinks
+    gallery: Gallery
+    templates: Environment
+    writes: RateLimiter  # per client, for everything that changes state
+    telegram_bot_token: str | None  # the Mini App's key; None: the Mini App is off
+    init_data_max_age: float
+
+    def render(
+        self, request: web.Request, name: str, *, status: int = 200, **values: Any
+    ) -> web.Response:
+        language = choose(request, self.services.settings.default_language)
+
+        def t(key: str, /, **params: Any) -> str:
+            return translate(language, key, **params)
+
+        html = self.templates.get_template(name).render(
+            t=t,
+            lang=language,
+            languages=LANGUAGES,
+            path=request.path,
+            base=self.links.base_url,
+            **values,
+        )
+        response = web.Response(text=html, status=status, content_type="text/html")
+        response.headers["Vary"] = "Accept-Language, Cookie"
+        remember(request, response)
+        return response
+
+
+def templates() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(HERE / "templates"),
+        autoescape=select_autoescape(["html", "svg"], default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def site_of(request: web.Request) -> Site:
+    return request.app[SITE_KEY]
