@@ -13,6 +13,18 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+# Candidate sources (candidates.py), a bit each in impressions and in the ranker's `source`
+# part; the order is the bit number, so new ones go at the end.
+SOURCES = ("network", "similar", "trending", "fresh", "tags", "tagged", "peers", "new", "explore")
+
+
+def source_bits(names: Sequence[str] | set[str] | frozenset[str]) -> int:
+    bits = 0
+    for name in names:
+        if name in SOURCES:
+            bits |= 1 << SOURCES.index(name)
+    return bits
+
 
 @dataclass(frozen=True, slots=True)
 class PostFeatures:

@@ -26,11 +26,19 @@ For a viewer and a post:
 | newcomer     | 1 for one of the first posts of an author you don't follow                    |
 | seen         | how often the feed showed it to you already (0–3), counts against it           |
 | engaged      | 1 if you already liked, commented on or remixed it, counts against it          |
+| recency      | learned (`Learned.recency`): how newness pays in this community, a mix of       |
+|              | e^(−age / τ) over a few time scales τ, with the shares the fit gave them       |
+| source       | learned (`Learned.sources`): what the candidate sources that brought the post  |
+|              | say about it, by the shares the fit gave each                                  |
 
-score = Σ weight × value. `following`, `standout` and `match` are the ways people find what
-they like next: the latest post of someone they follow, and a new, well-liked post of a kind
-they like (in the feed benchmark these parts moved recall@20 most). The same code ranks the feed
-and explains it (`/why`), so the explanation is the ranking, not a story about it.
+score = Σ weight × value. The weights are the hand-set `Weights` until a ranker fitted to the
+community's own impressions wins on held-out ones (ranker.py, fitting.py); then it sets them,
+and `recency` and `source`, which are 0 in the prior.
+
+`following`, `standout` and `match` are the ways people find what they like next: the latest
+post of someone they follow, and a new, well-liked post of a kind they like (in the feed
+benchmark these parts moved recall@20 most). The same code ranks the feed and explains it
+(`/why`), so the explanation is the ranking, not a story about it.
 Vectorized with numpy over all candidates.
 """
 
@@ -43,7 +51,7 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from core.feed.features import FeatureTable, PostFeatures, TagMembership
+from core.feed.features import SOURCES, FeatureTable, PostFeatures, TagMembership
 from core.feed.hot import engagement
 from core.feed.steering import Direction
 
@@ -77,6 +85,8 @@ PARTS = (
     "newcomer",
     "seen",
     "engaged",
+    "recency",
+    "source",
 )
 
 
@@ -94,9 +104,20 @@ class Weights:
     newcomer: float = 0.15
     seen: float = 0.35  # per earlier showing
     engaged: float = 3.0
+    recency: float = 0.0  # learned parts: nothing until a fitted ranker serves
+    source: float = 0.0
 
     def of(self, part: str) -> float:
         return float(getattr(self, part))
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """What a fitted ranker adds to the hand-written parts: how newness pays, as shares of
+    e^(−age / τ) per time scale τ (seconds), and what each candidate source says."""
+
+    recency: tuple[tuple[float, float], ...] = ()
+    sources: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +162,9 @@ class Breakdown:
         self._table = table
         self._row = row
 
+    def value(self, name: str) -> float:
+        return float(self._table.values[name][self._row])
+
     @property
     def values(self) -> dict[str, float]:
         return {name: float(self._table.values[name][self._row]) for name in PARTS}
@@ -172,17 +196,28 @@ class _Table:
 
 
 class Scorer:
-    def __init__(self, weights: Weights, match_range: tuple[float, float]) -> None:
+    def __init__(
+        self, weights: Weights, match_range: tuple[float, float], learned: Learned = Learned()
+    ) -> None:
         self.weights = weights
+        self.learned = learned
         self.match_low, self.match_high = match_range
 
     def score(
-        self, viewer: ViewerTaste, posts: FeatureTable | Sequence[PostFeatures]
+        self,
+        viewer: ViewerTaste,
+        posts: FeatureTable | Sequence[PostFeatures],
+        sources: np.ndarray | None = None,
     ) -> list[Breakdown]:
+        """`sources`: per post, the bits (`SOURCES`) of the candidate sources that brought it."""
         table = posts if isinstance(posts, FeatureTable) else FeatureTable.of(posts)
         if not len(table):
             return []
         values = self._values(viewer, table)
+        ages = np.maximum(viewer.now.timestamp() - table.created, 0.0)
+        values["recency"] = learned_recency(self.learned, ages)
+        bits = np.zeros(len(table), dtype=np.int64) if sources is None else sources
+        values["source"] = learned_source(self.learned, bits)
         matches, steering, hidden = self._steering(viewer, table.embeddings, len(table))
         values["steering"] = steering
         signs = {"seen": -1.0, "engaged": -1.0}
@@ -267,6 +302,23 @@ class Scorer:
         if any(t.direction is Direction.ONLY for t in terms):
             total -= ONLY_PENALTY * (1.0 - best_only)
         return matches, total, hidden
+
+
+def learned_recency(learned: Learned, ages: np.ndarray) -> np.ndarray:
+    """The `recency` part for posts of these ages (seconds)."""
+    total = np.zeros(len(ages))
+    for timescale, share in learned.recency:
+        total += share * np.exp(-ages / timescale)
+    return total
+
+
+def learned_source(learned: Learned, bits: np.ndarray) -> np.ndarray:
+    """The `source` part for posts brought by these sources (bits of `SOURCES`)."""
+    total = np.zeros(len(bits))
+    for name, share in learned.sources:
+        if name in SOURCES:
+            total += share * ((bits >> SOURCES.index(name)) & 1)
+    return total
 
 
 def _tag_affinity(weights: dict[str, float], tags: TagMembership) -> np.ndarray:

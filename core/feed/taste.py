@@ -22,6 +22,7 @@ from tortoise.transactions import in_transaction
 from core.clock import Clock
 from core.feed.embeddings import pack_exact, unpack, unpack_exact
 from core.feed.hot import refresh_hot
+from core.feed.impressions import ImpressionLog, Outcome
 from core.feed.indexing import PostIndexer
 from core.feed.text import post_tags, words
 from core.persistence.models import Account, Destination, Post, TasteProfile
@@ -169,12 +170,17 @@ def signal_from(post: Post, weight: float, *, model: str) -> Engagement:
     )
 
 
-class TasteKeeper:
-    """Keeps taste profiles and trending scores up to date (the `TasteUpdater` port)."""
+OUTCOMES = {Signal.LIKE: Outcome.LIKE, Signal.COMMENT: Outcome.COMMENT, Signal.REMIX: Outcome.REMIX}
 
-    def __init__(self, indexer: PostIndexer, clock: Clock) -> None:
+
+class TasteKeeper:
+    """Keeps taste profiles and trending scores up to date (the `TasteUpdater` port), and
+    joins each like, comment, remix, unlike and follow to the impression that led to it."""
+
+    def __init__(self, indexer: PostIndexer, clock: Clock, impressions: ImpressionLog) -> None:
         self._indexer = indexer
         self._clock = clock
+        self._impressions = impressions
 
     @property
     def model(self) -> str:
@@ -192,6 +198,7 @@ class TasteKeeper:
                 await refresh_hot(parent.id)
                 weight = SIGNAL_WEIGHT[Signal.REMIX]
                 await self._apply(signal_from(parent, weight, model=self.model), post.author_id)
+                await self._impressions.outcome(post.author_id, parent.id, Outcome.REMIX)
         if post.origin_chat_id is not None:
             place = await Destination.get_or_none(
                 platform=post.origin_platform, chat_id=post.origin_chat_id
@@ -202,11 +209,13 @@ class TasteKeeper:
     async def engaged(self, account: Account, post: Post, signal: Signal) -> None:
         await refresh_hot(post.id)
         await self._apply(signal_from(post, SIGNAL_WEIGHT[signal], model=self.model), account.id)
+        await self._impressions.outcome(account.id, post.id, OUTCOMES[signal])
 
     async def unliked(self, account: Account, post: Post) -> None:
         await refresh_hot(post.id)
         signal = signal_from(post, SIGNAL_WEIGHT[Signal.LIKE], model=self.model)
         await self._apply(signal, account.id, sign=-1.0)
+        await self._impressions.outcome(account.id, post.id, Outcome.UNLIKE)
 
     async def followed(self, follower: Account, followee: Account) -> None:
         rows = (
@@ -219,6 +228,7 @@ class TasteKeeper:
         embedding = np.mean(vectors, axis=0) if vectors else None
         signal = Engagement(weight=FOLLOW_WEIGHT, embedding=embedding)  # affinity: the follow
         await self._apply(signal, follower.id)
+        await self._impressions.followed(follower.id, followee.id)
 
     async def unfollowed(self, follower: Account, followee: Account) -> None:
         async with in_transaction():
