@@ -216,6 +216,7 @@ def build(
         page_size=settings.feed_page_size,
         impressions=impressions,
         ranker=ranker,
+        explore_share=settings.feed_explore_share,
     )
     quotas = Quotas(
         clock,

@@ -14,8 +14,9 @@ serving time every post is scored as if first (the position columns are dropped)
 The model is scikit-learn's `LogisticRegression` (L2, lbfgs) on standardized columns; its
 coefficients, unstandardized, become the weights. They are scaled so that the fitted scores
 spread as much as the prior's on the same rows: `/feed tune` terms and the thresholds that
-hide posts keep their meaning. Beyond `MAX_FIT_ROWS` rows, negatives are sampled and weighted
-back, so the fit's time is bounded whatever the community's size.
+hide posts keep their meaning. Beyond `MAX_FIT_ROWS` impressions, the database returns every
+impression with an outcome and every k-th of the others (weighted k), so the read and the fit
+take bounded time whatever the community's size (AUC does not change under such sampling).
 
 A new model is written to `ranker_model` and switched on only when its AUC on the held-out
 last `HELD_OUT` of the impressions (by time) beats the model in force (or the prior) by
@@ -63,9 +64,10 @@ TIMESCALES = tuple(
 )
 # Positions in buckets that get coarser down the page (people look at the top closely).
 POSITION_BUCKETS = (1, 2, 3, 5, 10, 20)
-# The regression's time grows with rows: beyond this, negatives are sampled (and weighted
-# back). Three million rows × ~30 columns fit in about a minute on one core.
-MAX_FIT_ROWS = 3_000_000
+# The read's and the regression's time grow with rows: beyond this many, impressions without
+# an outcome are sampled (and weighted back). ~30 coefficients need far fewer rows than a
+# million for standard errors well below their size; a million rows fit in about a minute.
+MAX_FIT_ROWS = 1_000_000
 MIN_POSITIVES = 50  # fewer outcomes than this say too little to move the weights
 MIN_GAIN = 0.002  # held-out AUC a new model must add: less is noise of the split
 POSITIVE = Outcome.LIKE | Outcome.COMMENT | Outcome.REMIX | Outcome.FOLLOW
@@ -87,6 +89,7 @@ class TrainingSet:
     sources: np.ndarray  # int64 bits of `SOURCES`
     positions: np.ndarray  # int32
     labels: np.ndarray  # bool
+    weights: np.ndarray  # float32: how many impressions each row stands for (sampling)
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -98,6 +101,7 @@ class TrainingSet:
             self.sources[chosen],
             self.positions[chosen],
             self.labels[chosen],
+            self.weights[chosen],
         )
 
     @classmethod
@@ -114,6 +118,7 @@ class TrainingSet:
             np.zeros(0, np.int64),
             np.zeros(0, np.int32),
             np.zeros(0, bool),
+            np.zeros(0, np.float32),
         )
 
 
@@ -165,7 +170,7 @@ def serving_scores(parameters: RankerParameters, data: TrainingSet) -> np.ndarra
     return total
 
 
-def fit(data: TrainingSet, current: RankerParameters, version: int, *, seed: int = 0) -> FitResult:
+def fit(data: TrainingSet, current: RankerParameters, version: int) -> FitResult:
     """Fit on the older impressions, judge on the newest `HELD_OUT` (see the docstring)."""
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
@@ -178,8 +183,7 @@ def fit(data: TrainingSet, current: RankerParameters, version: int, *, seed: int
         raise NotEnoughData(f"{int(data.labels.sum())} outcomes in {len(data)} impressions")
     if held.labels.all() or not held.labels.any():
         raise NotEnoughData("the held-out impressions have one outcome only")
-    chosen, sample_weight = _sample(train.labels, np.random.default_rng(seed))
-    train = train.rows(chosen)
+    sample_weight = train.weights.astype(float)
     matrix = design(train, with_positions=True)
     scaler = StandardScaler().fit(matrix, sample_weight=sample_weight)
     scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
@@ -187,24 +191,10 @@ def fit(data: TrainingSet, current: RankerParameters, version: int, *, seed: int
     model.fit((matrix - scaler.mean_) / scale, train.labels, sample_weight=sample_weight)
     coefficients = model.coef_[0] / scale  # per unit of each raw column
     fitted = _parameters(coefficients, current, version, train)
-    metric = float(roc_auc_score(held.labels, serving_scores(fitted, held)))
-    baseline = float(roc_auc_score(held.labels, serving_scores(current, held)))
-    return FitResult(fitted, metric, baseline, len(data), _now() - started)
-
-
-def _sample(labels: np.ndarray, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """All rows, or all positives and a uniform share of negatives (weighted back up) when
-    there are more than `MAX_FIT_ROWS`."""
-    if len(labels) <= MAX_FIT_ROWS:
-        return np.arange(len(labels)), np.ones(len(labels))
-    positives = np.flatnonzero(labels)
-    negatives = np.flatnonzero(~labels)
-    keep = max(MAX_FIT_ROWS - len(positives), 1)
-    rate = min(1.0, keep / len(negatives))
-    picked = negatives[rng.random(len(negatives)) < rate]
-    chosen = np.sort(np.concatenate([positives, picked]))
-    weights = np.where(labels[chosen], 1.0, 1.0 / rate)
-    return chosen, weights
+    judged = {"sample_weight": held.weights}
+    metric = float(roc_auc_score(held.labels, serving_scores(fitted, held), **judged))
+    baseline = float(roc_auc_score(held.labels, serving_scores(current, held), **judged))
+    return FitResult(fitted, metric, baseline, int(data.weights.sum()), _now() - started)
 
 
 def _parameters(
@@ -241,10 +231,13 @@ def _now() -> float:
 # ---------------------------------------------------------------------- reading impressions
 
 
-async def load(since: datetime, *, chunk: int = CHUNK) -> TrainingSet:
+async def load(since: datetime, *, chunk: int = CHUNK, max_rows: int = MAX_FIT_ROWS) -> TrainingSet:
     """The ranked impressions (with parts, of a person) shown since `since`, oldest first,
-    read in chunks of ids so that memory stays the size of the columns."""
+    read in chunks of ids so that memory stays the size of the columns; beyond `max_rows`,
+    those without an outcome are sampled (every k-th id, weighted k)."""
     db = Impression._meta.db
+    total = await Impression.filter(shown_at__gte=since).count()
+    stride = max(1, -(-total // max_rows))
     postgres = db.capabilities.dialect == "postgres"
     mark = (lambda i: f"${i}") if postgres else (lambda i: "?")
     surfaces = ", ".join(str(int(s)) for s in (Surface.FEED, Surface.SUGGEST))
@@ -259,6 +252,7 @@ async def load(since: datetime, *, chunk: int = CHUNK) -> TrainingSet:
         "FROM impression AS i JOIN post AS p ON p.id = i.post_id "
         f"WHERE i.id > {mark(1)} AND i.shown_at >= {mark(2)} AND i.parts IS NOT NULL "
         f"AND i.viewer_id IS NOT NULL AND i.surface IN ({surfaces}) "
+        f"AND (i.outcome <> 0 OR i.id % {int(stride)} = 0) "
         f"ORDER BY i.id LIMIT {int(chunk)}"
     )
     parts: list[TrainingSet] = []
@@ -267,7 +261,7 @@ async def load(since: datetime, *, chunk: int = CHUNK) -> TrainingSet:
         _, rows = await db.execute_query(sql, [last, since])
         if not rows:
             break
-        parts.append(await asyncio.to_thread(_columns, rows))
+        parts.append(await asyncio.to_thread(_columns, rows, stride))
         last = int(rows[-1]["id"])
         if len(rows) < chunk:
             break
@@ -275,22 +269,24 @@ async def load(since: datetime, *, chunk: int = CHUNK) -> TrainingSet:
     return data
 
 
-def _columns(rows: Sequence[Any]) -> TrainingSet:
+def _columns(rows: Sequence[Any], stride: int) -> TrainingSet:
     """Rows of `load`'s query as columns, a column at a time (not a row at a time)."""
     width = len(PARTS) * 2  # bytes of one row's packed parts
-    blobs = [bytes(row["parts"]) for row in rows]
+    blobs = [bytes(row[1]) for row in rows]
     if all(len(blob) == width for blob in blobs):
         flat = np.frombuffer(b"".join(blobs), dtype=np.float16)
         values = flat.reshape(len(rows), len(PARTS)).astype(np.float32)
     else:  # parts from another list of parts: one by one
         values = np.array([unpack_parts(blob) for blob in blobs], dtype=np.float32)
-    ages = np.maximum(np.array([float(row["age"]) for row in rows], dtype=np.float32), 0.0)
+    ages = np.maximum(np.array([float(row[5]) for row in rows], dtype=np.float32), 0.0)
+    outcomes = np.array([row[4] for row in rows], dtype=np.int64)
     return TrainingSet(
         values.reshape(len(rows), len(PARTS)),
         ages,
-        np.array([row["sources"] for row in rows], dtype=np.int64),
-        np.array([row["position"] for row in rows], dtype=np.int32),
-        labels_of(np.array([row["outcome"] for row in rows], dtype=np.int64)),
+        np.array([row[3] for row in rows], dtype=np.int64),
+        np.array([row[2] for row in rows], dtype=np.int32),
+        labels_of(outcomes),
+        np.where(outcomes != 0, 1.0, float(stride)).astype(np.float32),
     )
 
 

@@ -203,7 +203,8 @@ class ImpressionLog:
 
 
 async def _insert(rows: Sequence[tuple[object, ...]]) -> None:
-    """Rows of `_COLUMNS` in one multi-row INSERT (nothing when empty)."""
+    """Rows of `_COLUMNS` in one multi-row INSERT, and the posts' `shown` counts (what
+    exploration weighs likes against) in one UPDATE; nothing when empty."""
     if not rows:
         return
     db = Impression._meta.db
@@ -217,3 +218,6 @@ async def _insert(rows: Sequence[tuple[object, ...]]) -> None:
         groups.append(f"({', '.join(marks)})")
     sql = f"INSERT INTO impression ({', '.join(_COLUMNS)}) VALUES {', '.join(groups)}"
     await db.execute_query(sql, values)
+    posts = sorted({int(row[2]) for row in rows})  # type: ignore[call-overload]
+    marks = ", ".join(f"${i}" if postgres else "?" for i in range(1, len(posts) + 1))
+    await db.execute_query(f"UPDATE post SET shown = shown + 1 WHERE id IN ({marks})", posts)

@@ -51,6 +51,8 @@ from core.feed.embeddings import (
     nearest_buckets,
     unpack_matrix,
 )
+from core.feed.exploration import EXPLORE_SHARE, explore
+from core.feed.fans import effective_likes
 from core.feed.features import FeatureTable, PostFeatures, source_bits
 from core.feed.impressions import ImpressionLog, Shown, Surface, pack
 from core.feed.ranker import RankerParameters, ServingRanker
@@ -86,6 +88,8 @@ FEATURE_FIELDS = (
     "embedding",
     "embedding_model",
     "newcomer",
+    "shown",
+    "fan_likes",
     "prompt",
     "caption",
 )
@@ -163,6 +167,8 @@ class PersonalizedFeed:
         limits: SourceLimits | None = None,
         impressions: ImpressionLog | None = None,
         ranker: ServingRanker | None = None,
+        explore_share: float = EXPLORE_SHARE,
+        rng: np.random.Generator | None = None,
     ) -> None:
         """`weights`: rank with these always (else the fitted model in force, see ranker.py)."""
         self.embedder = embedder
@@ -170,6 +176,8 @@ class PersonalizedFeed:
         self.page_size = page_size
         self.impressions = impressions or ImpressionLog(clock)
         self.ranker = ranker or ServingRanker()
+        self.explore_share = explore_share
+        self.rng = rng or np.random.default_rng()
         self._fixed = weights is not None
         self.parameters = RankerParameters(weights=weights or Weights())
         self.limits = limits or SourceLimits()
@@ -250,6 +258,11 @@ class PersonalizedFeed:
         ranked = await self._rank(viewer, profile, exclude=shown, seen=_seen(session), safe=safe)
         wanted = min(number - len(session.pages), MAX_JUMP)
         pages = paginate(ranked, self.page_size, wanted)
+        if pages and pages[-1]:  # the page shown may give a place to a new post (exploration)
+            earlier = [item.post_id for page in pages[:-1] for item in page]
+            pages[-1] = explore(
+                pages[-1], ranked, viewer.id, self.rng, share=self.explore_share, taken=earlier
+            )
         new_pages = [[item.post_id for item in page] for page in pages if page]
         if not new_pages:
             return _Planned(len(session.pages) + 1, [], False, [], [])
@@ -381,10 +394,14 @@ class PersonalizedFeed:
             post_ids=[row["id"] for row in rows],
             author_ids=[row["author_id"] for row in rows],
             created=[_instant(row["created"]).timestamp() for row in rows],
-            likes=[row["like_count"] for row in rows],
+            likes=effective_likes(
+                np.array([row["like_count"] for row in rows], dtype=float),
+                np.array([row["fan_likes"] or 0 for row in rows], dtype=float),
+            ),
             comments=[row["comment_count"] for row in rows],
             remixes=[row["remix_count"] for row in rows],
             newcomer=[bool(row["newcomer"]) for row in rows],
+            shown=[row["shown"] or 0 for row in rows],
             embeddings=unpack_matrix(
                 [row["embedding"] if row["embedding_model"] == model else None for row in rows]
             ),

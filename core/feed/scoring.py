@@ -55,20 +55,29 @@ from core.feed.features import SOURCES, FeatureTable, PostFeatures, TagMembershi
 from core.feed.hot import engagement
 from core.feed.steering import Direction
 
-FRESH_TIMESCALE = timedelta(hours=24)
-NEWS_TIMESCALE = timedelta(days=3)  # `match`: how long a post stays news
-LOOK_BACK = timedelta(hours=36)  # `following`: how far back people typically look …
-LOOK_DELAY = timedelta(days=1)  # … and how long until they do
-SEEN_FADE = 0.5  # `following`: × this for each time the feed showed the post already
-FOLLOWS_REFERENCE = 20  # `following`: following more people than this shares it out
-MATCH_SHARPNESS = 3  # `match`: similarity to this power (close matches count, loose hardly)
-ATTENTION_TIMESCALE = timedelta(days=2)  # `standout`: how fast attention to a post fades
-LIKES_PRIOR, ATTENTION_PRIOR = 0.5, 0.05  # `standout`: a post without likes yet is not nil
-STANDING_PRIOR = 5.0  # `standout`: a #tag's typical post counts all candidates' this often
-ENGAGEMENT_TIMESCALE = timedelta(hours=36)
-ENGAGEMENT_REFERENCE = 20.0  # decayed engagement that counts as fully trending (value 1)
-AUTHOR_SCALE = 3.0  # engagement weight with an author that gives ~63 % of the bonus
-SEEN_CAP = 3
+# Why the constants below have their values. They shape the parts; how much each part counts,
+# and how newness pays overall (the `recency` mix of time scales from an hour to nine days),
+# is fitted to the community's own impressions (fitting.py). So the time scales here are
+# units more than answers: they were set as the human rhythm of a chat feed (a day, a few
+# days), and the fit corrects for them where a community's pace differs (a fast community
+# gets a large weight on the one-hour `recency` term and a small one on `following`).
+FRESH_TIMESCALE = timedelta(hours=24)  # `freshness`: one day, the rhythm of daily visits
+NEWS_TIMESCALE = timedelta(days=3)  # `match`: a weekend's worth; older posts need likes
+LOOK_BACK = timedelta(hours=36)  # `following`: a day and a half, about two visits back …
+LOOK_DELAY = timedelta(days=1)  # … and about a day until the next visit (daily use)
+SEEN_FADE = 0.5  # `following`: halved per showing: shown twice and skipped is a no
+FOLLOWS_REFERENCE = 20  # `following`: about how many people one can keep up with daily
+MATCH_SHARPNESS = 3  # `match`: cubed, so a typical-closeness post scores 1 and a loose one ~0
+ATTENTION_TIMESCALE = timedelta(days=2)  # `standout`: posts get most of their likes in days
+# `standout`: half a like and 5 % of attention as pseudo-counts, so that a post without likes
+# yet is small but comparable (not zero, not divided by zero)
+LIKES_PRIOR, ATTENTION_PRIOR = 0.5, 0.05
+STANDING_PRIOR = 5.0  # `standout`: a tag's mean needs ~5 posts before it outweighs all's
+ENGAGEMENT_TIMESCALE = timedelta(hours=36)  # `engagement`: likes of the last day or two
+ENGAGEMENT_REFERENCE = 20.0  # decayed engagement that counts as fully trending (value 1): a
+# post that twenty people engaged with lately is as trending as a small community gets
+AUTHOR_SCALE = 3.0  # `affinity`: three recent likes of an author's posts give ~63 % of it
+SEEN_CAP = 3  # `seen`: after three showings more say nothing new
 HIDE_AT = 0.4  # a "no …" term hides posts matching it at least this clearly
 ONLY_PENALTY = 2.0  # with "only …" terms, a post matching none of them loses this much
 

@@ -17,10 +17,12 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.feed.embeddings import pack_exact, unpack, unpack_exact
+from core.feed.fans import fan_of
 from core.feed.hot import refresh_hot
 from core.feed.impressions import ImpressionLog, Outcome
 from core.feed.indexing import PostIndexer
@@ -207,11 +209,16 @@ class TasteKeeper:
                 await self._apply(signal_from(post, 1.0, model=self.model), destination=place)
 
     async def engaged(self, account: Account, post: Post, signal: Signal) -> None:
+        if signal is Signal.LIKE and await fan_of(account.id, post.author_id, self._clock.now()):
+            await Post.filter(id=post.id).update(fan_likes=F("fan_likes") + 1)
         await refresh_hot(post.id)
         await self._apply(signal_from(post, SIGNAL_WEIGHT[signal], model=self.model), account.id)
         await self._impressions.outcome(account.id, post.id, OUTCOMES[signal])
 
     async def unliked(self, account: Account, post: Post) -> None:
+        # Was it a fan's like? As far as can be told now: the like is gone, so one more.
+        if await fan_of(account.id, post.author_id, self._clock.now(), extra=1):
+            await Post.filter(id=post.id, fan_likes__gt=0).update(fan_likes=F("fan_likes") - 1)
         await refresh_hot(post.id)
         signal = signal_from(post, SIGNAL_WEIGHT[Signal.LIKE], model=self.model)
         await self._apply(signal, account.id, sign=-1.0)

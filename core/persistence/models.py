@@ -121,6 +121,8 @@ class Post(Model):
     embedding_model = fields.CharField(max_length=64, null=True)  # which embedder made it
     taste_bucket = fields.SmallIntField(null=True)  # locality-sensitive hash of `embedding`
     newcomer = fields.BooleanField(null=True)  # one of its author's first posts
+    shown = fields.IntField(default=0, db_default=0)  # impressions so far (exploration's count)
+    fan_likes = fields.IntField(default=0, db_default=0)  # likes by its author's fans (fans.py)
     # Adult or graphic (its prompt matched `core.safety.policy.SENSITIVE_TERMS`): kept out of
     # the feeds, digests and cross-posts of servers whose policy has NSFW off.
     sensitive = fields.BooleanField(default=False, db_default=False)
@@ -133,6 +135,7 @@ class Post(Model):
             ("audience", "hot"),
             ("taste_bucket", "hot"),
             ("newcomer", "created_at"),
+            ("taste_bucket", "created_at"),
         )
 
 

@@ -128,7 +128,12 @@ def test_the_fit_sees_through_position_bias() -> None:
     chance = 0.5 / positions + 0.3 * values[:, PARTS.index("similarity")]
     labels = rng.random(count) < chance
     data = TrainingSet(
-        values, np.full(count, 3600.0, np.float32), np.zeros(count, np.int64), positions, labels
+        values,
+        np.full(count, 3600.0, np.float32),
+        np.zeros(count, np.int64),
+        positions,
+        labels,
+        np.ones(count, np.float32),
     )
     result = fit(data, RankerParameters(), 1)
     weights = result.parameters.weights
