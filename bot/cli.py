@@ -27,10 +27,21 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the bot with whatever is configured")
     chat = commands.add_parser("chat", help="chat with Mosaic in this terminal (or via a pipe)")
-    chat.add_argument("--as", dest="user", default=None, help="who you are (default: $USER)")
+    chat.add_argument(
+        "--as", dest="user", type=_console_user, default=None, help="who you are (default: $USER)"
+    )
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     return parser
+
+
+def _console_user(name: str) -> str:
+    from bot.adapters.console import console_user
+
+    try:
+        return console_user(name)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _setup_logging(settings: Settings, *, quiet: bool) -> None:

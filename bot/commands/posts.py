@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.commands.context import Context
+from bot.commands.context import Context, hides_sensitive
 from bot.commands.render import handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import Button, Reply
 from core.domain import Audience, Platform
-from core.errors import InvalidInput
+from core.errors import Forbidden, InvalidInput
 from core.feed import Outcome
 from core.social import Origin
 from core.text import CAPTION_MAX, COMMENT_MAX
@@ -47,6 +47,8 @@ async def post(ctx: Context, image: str, caption: str = "") -> Reply:
 
 async def show(ctx: Context, post: int) -> Reply:
     found = await ctx.services.posts.get_visible(ctx.account, post)
+    if found.sensitive and found.author_id != ctx.account.id and await hides_sensitive(ctx):
+        raise Forbidden("error.sensitive_hidden", post=post)
     await ctx.services.feed.impressions.outcome(ctx.account.id, found.id, Outcome.OPEN)
     follows = await ctx.services.graph.followed_among(ctx.account, {found.author_id})
     return post_reply(

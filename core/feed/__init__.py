@@ -15,8 +15,9 @@ from core.feed.crowding import TagDayRetention
 from core.feed.discovery import Discovery
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder
 from core.feed.impressions import ImpressionLog, Outcome, Surface
-from core.feed.indexing import PostIndexer
+from core.feed.indexing import PostIndexer, VectorRefresh
 from core.feed.local_embeddings import HashedNgramEmbedder
+from core.feed.multilingual_embeddings import MultilingualSentenceEmbedder, local_text_embedder
 from core.feed.personal import Explanation, FeedPage, PersonalizedFeed, RankedPost, Tuning
 from core.feed.scoring import Weights
 from core.feed.suggestions import PersonSuggestion, PromptIdea, Reason, Suggestions
@@ -30,6 +31,7 @@ __all__ = [
     "FeedPage",
     "HashedNgramEmbedder",
     "ImpressionLog",
+    "MultilingualSentenceEmbedder",
     "Outcome",
     "PersonSuggestion",
     "PersonalizedFeed",
@@ -43,5 +45,7 @@ __all__ = [
     "TasteKeeper",
     "TextEmbedder",
     "Tuning",
+    "VectorRefresh",
     "Weights",
+    "local_text_embedder",
 ]

@@ -179,7 +179,7 @@ MESSAGES: dict[str, str] = {
     "error.policy_admins_generate": "Nur die Admins dieser Gruppe dürfen hier Bilder generieren. Im privaten Chat mit mir geht es weiterhin.",
     "error.policy_role_generates": "Nur Mitglieder mit der Rolle {role} dürfen auf diesem Server Bilder generieren. Bitte einen Admin um die Rolle oder generiere im privaten Chat mit mir.",
     "error.policy_blocked_word": "Die Admins dieses Servers erlauben „{word}“ nicht in Prompts. Formuliere deinen Prompt ohne dieses Wort.",
-    "error.policy_nsfw_off": "Dieser Server erlaubt keine Bilder für Erwachsene oder mit drastischer Gewalt („{word}“). Formuliere deinen Prompt um oder generiere im privaten Chat mit mir.",
+    "error.policy_nsfw_off": "Dieser Server erlaubt keine Bilder für Erwachsene oder mit drastischer Gewalt („{word}“). Formuliere deinen Prompt um oder generiere nach /settings sensitive on (ab 18) im privaten Chat mit mir.",
     "error.member_cap_exceeded": "Du hast heute auf diesem Server schon deine {limit} Bilder erstellt ({count} weitere angefragt). Das Limit wird um Mitternacht UTC zurückgesetzt; im privaten Chat mit mir kannst du weiter generieren.",
     "discord.name.server.policy": "richtlinie",
     "discord.name.server.words": "wörter",
@@ -648,4 +648,19 @@ MESSAGES: dict[str, str] = {
     "error.crosspost_topic_missing": "Sag, welches Thema, z. B. /server crosspost on topic katzen #aquarell.",
     "error.crosspost_topic_empty": "Dieses Thema hat keine Wörter, die ich vergleichen kann. Nutze Wörter oder #Tags, z. B. katzen #aquarell.",
     "error.crosspost_topic_without_scope": "„{topic}“ sieht nach einem Thema aus: Schreib /server crosspost on topic {topic}, oder nur /server crosspost on für Beiträge von Mitgliedern.",
+    # --- issue 16: inputs that break or mislead (options, schedules, tags) ---
+    "error.option_needs_value": "Die Option {option} braucht direkt danach einen Wert, z. B. {option} watercolor. So geht es: {usage}",
+    "error.digest_bad_cron_field": "In „{value}“ liegt Feld {position} ({field}), „{part}“, außerhalb des Bereichs: erlaubt ist {allowed} (oder *, Listen und Bereiche davon).",
+    "error.digest_too_often": "„{schedule}“ würde öfter als alle {minutes} Minuten einen Digest schicken. Wähle einen Zeitplan mit mindestens so viel Abstand, z. B. daily 08:30 Europe/Berlin oder 0 */2 * * * UTC.",
+    "error.bad_tag": "„{value}“ ist kein #Tag. Ein Tag ist ein Wort aus Buchstaben, Ziffern, _ und -, z. B. /tag fuchs oder /tag #nebel-see.",
+    # --- issue 16: safe by default (sensitive posts need an opt-in with age confirmation) ---
+    "cmd.settings.sensitive": "Heikle Bilder (Erwachsene, Gewalt) zeigen und erlauben; ab 18",
+    "param.settings.sensitive.value": "on oder off",
+    "param.settings.sensitive.confirm": "yes: Ich bestätige, dass ich 18 oder älter bin",
+    "settings.sensitive.ask": "Heikle Bilder (Nacktheit, sexuelle oder gewalttätige Inhalte) sind standardmäßig ausgeblendet und werden abgelehnt. Schalte sie nur ein, wenn du 18 oder älter bist und sie sehen und erstellen willst. Server und Gruppen müssen sie ebenfalls erlauben (/server nsfw). Mit /settings sensitive off schaltest du sie jederzeit wieder aus.",
+    "button.sensitive_confirm": "🔞 Ich bin 18 oder älter: einschalten",
+    "settings.sensitive.on": "Heikle Bilder sind für dich eingeschaltet: in privaten Chats und in Servern und Gruppen, die sie erlauben. /settings sensitive off blendet sie wieder aus.",
+    "settings.sensitive.off": "Heikle Bilder sind ausgeschaltet: Du siehst sie nicht, und Prompts dafür werden abgelehnt.",
+    "error.sensitive_not_opted_in": "Das sieht nach einem Bild für Erwachsene oder mit Gewalt aus („{word}“), und solche sind standardmäßig aus. Wenn du 18 oder älter bist, schaltet /settings sensitive on sie ein; sonst formuliere deinen Prompt um.",
+    "error.sensitive_hidden": "Beitrag #{post} ist als heikel markiert (Erwachsene oder Gewalt) und wird hier ausgeblendet. Wenn du 18 oder älter bist, zeigt /settings sensitive on solche Beiträge dort, wo der Ort sie erlaubt.",
 }

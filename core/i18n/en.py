@@ -181,7 +181,7 @@ MESSAGES: dict[str, str] = {
     "error.policy_admins_generate": "Only this group's admins may generate images here. You can still generate in a private chat with me.",
     "error.policy_role_generates": "Only members with the role {role} may generate images in this server. Ask an admin for the role, or generate in a private chat with me.",
     "error.policy_blocked_word": "This server's admins don't allow \"{word}\" in prompts. Rephrase your prompt without it.",
-    "error.policy_nsfw_off": 'This server doesn\'t allow adult or graphic images ("{word}"). Rephrase your prompt, or generate in a private chat with me.',
+    "error.policy_nsfw_off": 'This server doesn\'t allow adult or graphic images ("{word}"). Rephrase your prompt, or generate in a private chat with me after /settings sensitive on (18+ only).',
     "error.member_cap_exceeded": "You've made your {limit} images for today in this server ({count} more requested). The limit resets at midnight UTC; you can still generate in a private chat with me.",
     "cmd.server.show": "Show this server's Mosaic settings (admins)",
     "cmd.server.language": "Set this server's language (admins)",
@@ -649,4 +649,19 @@ MESSAGES: dict[str, str] = {
     "error.crosspost_topic_missing": "Say which topic, e.g. /server crosspost on topic cats #watercolor.",
     "error.crosspost_topic_empty": "That topic has no words I can match. Use words or #tags, e.g. cats #watercolor.",
     "error.crosspost_topic_without_scope": "“{topic}” looks like a topic: write /server crosspost on topic {topic}, or just /server crosspost on for posts by members.",
+    # --- issue 16: inputs that break or mislead (options, schedules, tags) ---
+    "error.option_needs_value": "The option {option} needs a value right after it, e.g. {option} watercolor. Usage: {usage}",
+    "error.digest_bad_cron_field": "In “{value}” the {field} field (field {position}), “{part}”, is out of range: it takes {allowed} (or *, lists and ranges of those).",
+    "error.digest_too_often": "“{schedule}” would send a digest more often than once every {minutes} minutes. Pick a schedule with at least that much time between runs, e.g. daily 08:30 Europe/Berlin or 0 */2 * * * UTC.",
+    "error.bad_tag": "“{value}” is not a #tag. A tag is a word of letters, digits, _ and -, e.g. /tag fox or /tag #misty-lake.",
+    # --- issue 16: safe by default (sensitive posts need an opt-in with age confirmation) ---
+    "cmd.settings.sensitive": "Show and allow sensitive images (adult, violent); 18+ only",
+    "param.settings.sensitive.value": "on or off",
+    "param.settings.sensitive.confirm": "yes: I confirm I am 18 or older",
+    "settings.sensitive.ask": "Sensitive images (nudity, sexual or violent content) are hidden and refused by default. Turn them on only if you are 18 or older and want to see and make them. Servers and groups must allow them too (/server nsfw). You can switch this off any time with /settings sensitive off.",
+    "button.sensitive_confirm": "🔞 I am 18 or older: turn on",
+    "settings.sensitive.on": "Sensitive images are on for you: in private chats, and in servers and groups that allow them. /settings sensitive off hides them again.",
+    "settings.sensitive.off": "Sensitive images are off: you won't see them, and prompts for them are refused.",
+    "error.sensitive_not_opted_in": 'That looks like an adult or violent image ("{word}"), and those are off by default. If you are 18 or older, /settings sensitive on turns them on; otherwise rephrase your prompt.',
+    "error.sensitive_hidden": "Post #{post} is marked sensitive (adult or violent) and is hidden here. If you are 18 or older, /settings sensitive on shows such posts where the place allows them.",
 }

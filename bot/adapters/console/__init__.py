@@ -1,6 +1,6 @@
 """The console chat: Mosaic in a terminal, or driven by a pipe (one command per line)."""
 
-from bot.adapters.console.chat import ConsoleChat
+from bot.adapters.console.chat import ConsoleChat, console_user
 from bot.adapters.console.render import render_reply
 
-__all__ = ["ConsoleChat", "render_reply"]
+__all__ = ["ConsoleChat", "console_user", "render_reply"]

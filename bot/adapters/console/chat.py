@@ -19,8 +19,24 @@ from bot.invocation import Actor, Press
 from bot.replies import Button, Reply
 from core.domain import Platform
 from core.i18n import translate
+from core.text import parse_number, strip_control
 
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
+USER_MAX = 64  # the console name is the platform user id, and ids are at most 64 long
+
+
+def console_user(name: str) -> str:
+    """Check a `--as` name: one line of 1 to USER_MAX visible characters (ValueError says
+    what is wrong). The handle is derived from it (`@` + letters, digits, underscores)."""
+    cleaned = strip_control(name).strip()
+    if not cleaned:
+        raise ValueError("a name needs at least one visible character, e.g. --as alice")
+    if len(cleaned) > USER_MAX:
+        raise ValueError(
+            f"a name has at most {USER_MAX} characters (this one has {len(cleaned)}), "
+            "e.g. --as alice"
+        )
+    return cleaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,8 +121,9 @@ class ConsoleChat:
         if line.startswith("/"):
             return await self._dispatcher.run_text(self._actor, line, self)
         first, _, rest = line.partition(" ")
-        if first.isdigit():
-            return await self._press(int(first), rest.strip() or None)
+        number = parse_number(first, max_digits=9)
+        if number is not None:
+            return await self._press(number, rest.strip() or None)
         language = await self._dispatcher.language_of(self._actor)
         return [Reply(text=translate(language, "console.not_a_command"), is_error=True)]
 

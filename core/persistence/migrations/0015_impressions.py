@@ -7,7 +7,7 @@ from tortoise.indexes import Index
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0013_tag_days')]
+    dependencies = [('models', '0014_sensitive_opt_in')]
 
     initial = False
 

@@ -4,7 +4,7 @@ from tortoise.indexes import Index
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0014_impressions')]
+    dependencies = [('models', '0015_impressions')]
 
     initial = False
 
