@@ -165,7 +165,7 @@ async def _impressions_in_postgres(
             "INSERT INTO impression (id, viewer_id, post_id, surface, position, sources, parts, "
             "model, shown_at, outcome) "
             f"SELECT g, 1 + g % {VIEWERS - 1}, 1 + (g * 7919) % {POSTS}, {int(Surface.FEED)}, "
-            f"1 + g % 40, 1 << (g % 4), b.parts, 0, "
+            f"1 + g % 40, 1 << (g % 4)::int, b.parts, 0, "
             f"to_timestamp({NOW - 60}) - random() * interval '27 days', "
             f"CASE WHEN random() < 1 / (1 + exp(-(b.logit - ln(1 + g % 40) / 2))) "
             f"THEN {int(Outcome.LIKE)} ELSE 0 END "
