@@ -179,7 +179,11 @@ class TasteKeeper:
     """Keeps taste profiles and trending scores up to date (the `TasteUpdater` port), and
     joins each like, comment, remix, unlike and follow to the impression that led to it."""
 
-    def __init__(self, indexer: PostIndexer, clock: Clock, impressions: ImpressionLog) -> None:
+    def __init__(
+        self, indexer: PostIndexer, clock: Clock, impressions: ImpressionLog | None = None
+    ) -> None:
+        """`impressions`: where outcomes are joined (None: nowhere, as in a benchmark's
+        replay that records no impressions to join them to)."""
         self._indexer = indexer
         self._clock = clock
         self._impressions = impressions
@@ -200,7 +204,8 @@ class TasteKeeper:
                 await refresh_hot(parent.id)
                 weight = SIGNAL_WEIGHT[Signal.REMIX]
                 await self._apply(signal_from(parent, weight, model=self.model), post.author_id)
-                await self._impressions.outcome(post.author_id, parent.id, Outcome.REMIX)
+                if self._impressions is not None:
+                    await self._impressions.outcome(post.author_id, parent.id, Outcome.REMIX)
         if post.origin_chat_id is not None:
             place = await Destination.get_or_none(
                 platform=post.origin_platform, chat_id=post.origin_chat_id
@@ -213,7 +218,8 @@ class TasteKeeper:
             await Post.filter(id=post.id).update(fan_likes=F("fan_likes") + 1)
         await refresh_hot(post.id)
         await self._apply(signal_from(post, SIGNAL_WEIGHT[signal], model=self.model), account.id)
-        await self._impressions.outcome(account.id, post.id, OUTCOMES[signal])
+        if self._impressions is not None:
+            await self._impressions.outcome(account.id, post.id, OUTCOMES[signal])
 
     async def unliked(self, account: Account, post: Post) -> None:
         # Was it a fan's like? As far as can be told now: the like is gone, so one more.
@@ -222,7 +228,8 @@ class TasteKeeper:
         await refresh_hot(post.id)
         signal = signal_from(post, SIGNAL_WEIGHT[Signal.LIKE], model=self.model)
         await self._apply(signal, account.id, sign=-1.0)
-        await self._impressions.outcome(account.id, post.id, Outcome.UNLIKE)
+        if self._impressions is not None:
+            await self._impressions.outcome(account.id, post.id, Outcome.UNLIKE)
 
     async def followed(self, follower: Account, followee: Account) -> None:
         rows = (
@@ -235,7 +242,8 @@ class TasteKeeper:
         embedding = np.mean(vectors, axis=0) if vectors else None
         signal = Engagement(weight=FOLLOW_WEIGHT, embedding=embedding)  # affinity: the follow
         await self._apply(signal, follower.id)
-        await self._impressions.followed(follower.id, followee.id)
+        if self._impressions is not None:
+            await self._impressions.followed(follower.id, followee.id)
 
     async def unfollowed(self, follower: Account, followee: Account) -> None:
         async with in_transaction():
