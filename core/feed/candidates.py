@@ -46,15 +46,19 @@ from core.persistence.models import Post
 
 @dataclass(frozen=True, slots=True)
 class SourceLimits:
-    network: int = 80
-    network_per_author: int = 3
+    """How many candidates each source may bring. Together a few hundred: enough for several
+    pages of 5–20 and for the scoring to choose, few enough that a page's one statement and
+    its numpy scoring stay within a few milliseconds (docs/benchmarks.md, speed rounds)."""
+
+    network: int = 80  # four pages of 20 of the people one follows
+    network_per_author: int = 3  # so one prolific followee cannot fill the source
     similar_per_bucket: int = 5  # buckets mix kinds of posts: #tags find them better
-    trending: int = 20
-    fresh: int = 10
-    tagged_per_term: int = 20
-    per_liked_tag: int = 30
-    peer_likers: int = 100
-    peer_likes: int = 50
+    trending: int = 20  # one page of what everyone likes
+    fresh: int = 10  # half a page of newcomers' first posts
+    tagged_per_term: int = 20  # a page per `/feed tune` term
+    per_liked_tag: int = 30  # a page and a half per favourite #tag
+    peer_likers: int = 100  # people with the viewer's taste whose recent likes count …
+    peer_likes: int = 50  # … and the newest of their likes (a statement of bounded cost)
     network_window: timedelta = timedelta(days=14)  # older ones: only a followee's latest
     latest_followees: int = 200  # followees (latest followed first) whose latest is a candidate
     peer_window: timedelta = timedelta(days=14)  # whose likes of the seeds count

@@ -71,12 +71,14 @@ from core.feed.text import post_tags, words
 from core.persistence.models import Account, FeedSession, Post, TasteProfile
 from core.social.visibility import visible_to
 
-SEEN_MEMORY = 500  # posts remembered as shown, per viewer
-SAVE_ATTEMPTS = 3
+SEEN_MEMORY = 500  # posts remembered as shown, per viewer: weeks of daily pages
+SAVE_ATTEMPTS = 3  # two processes racing for one viewer settle in one retry; three is ample
 MAX_JUMP = 20  # `/feed 30` on a fresh session ranks at most this many pages ahead
+# Taste buckets searched: the three most engaged, two nearest the taste vector, room for a
+# `/feed tune` term; each bucket costs two small index scans (`similar`, `new`).
 BUCKETS_FROM_HISTORY, BUCKETS_FROM_TASTE, BUCKETS_MAX = 3, 2, 6
 LIKED_TAGS = 4  # the viewer's favourite #tags whose newest posts are candidates
-TAGGED_TERMS_MAX = 4
+TAGGED_TERMS_MAX = 4  # `/feed tune` terms looked up as words or #tags (as `LIKED_TAGS`)
 NO_BUCKET = -1  # no post is in it (a post without a vector has no bucket: NULL)
 
 FEATURE_FIELDS = (
