@@ -1,6 +1,6 @@
 """The personalized feed: candidates → features → one score → diversity → pages.
 
-A page costs a constant number of queries (seven), whatever the size of the network:
+A page costs a constant number of queries (eight), whatever the size of the network:
 
 1. the viewer's feed session (pages of this session, what they saw lately), and side by side
 2. the viewer's taste profile (taste vector, authors, buckets, #tags, tuning)
@@ -14,7 +14,8 @@ A page costs a constant number of queries (seven), whatever the size of the netw
    posts they remix with their authors: two more), and side by side with it
 6. the session again, saved with a version check (another process may serve the same viewer;
    a viewer's first session is created here), and side by side with both
-7. the page's impressions, one multi-row INSERT (`impressions.ImpressionLog`)
+7. the page's impressions, one multi-row INSERT (`impressions.ImpressionLog`), then
+8. the shown posts' `shown` counts (what exploration weighs likes against), one UPDATE
 
 Once a minute (`ranker.REFRESH_SECONDS`) a page also reads which fitted ranker is active.
 
