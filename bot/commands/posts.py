@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.commands.context import Context, hides_sensitive
+from bot.commands.context import Context, post_to_show
 from bot.commands.render import handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import Button, Reply
 from core.domain import Audience, Platform
-from core.errors import Forbidden, InvalidInput
+from core.errors import InvalidInput
 from core.feed import Outcome
 from core.social import Origin
 from core.text import CAPTION_MAX, COMMENT_MAX
@@ -25,11 +25,16 @@ async def _liked_ids(ctx: Context, post_ids: list[int]) -> set[int]:
 
 def _read_image_file(image: str) -> bytes:
     path = Path(image).expanduser()
-    if not path.is_file():
-        raise InvalidInput("error.no_such_file", path=str(path)[:200])
-    if path.stat().st_size > MAX_UPLOAD_FILE:
-        raise InvalidInput("error.file_too_big", limit_mb=MAX_UPLOAD_FILE // (1024 * 1024))
-    return path.read_bytes()
+    try:
+        if not path.is_file():
+            raise InvalidInput("error.no_such_file", path=str(path)[:200])
+        if path.stat().st_size > MAX_UPLOAD_FILE:
+            raise InvalidInput("error.file_too_big", limit_mb=MAX_UPLOAD_FILE // (1024 * 1024))
+        return path.read_bytes()
+    except OSError as error:  # a name too long, no permission, a directory, a vanished file
+        raise InvalidInput(
+            "error.file_unreadable", path=str(path)[:200], reason=error.strerror or "?"
+        ) from None
 
 
 async def post(ctx: Context, image: str, caption: str = "") -> Reply:
@@ -46,9 +51,7 @@ async def post(ctx: Context, image: str, caption: str = "") -> Reply:
 
 
 async def show(ctx: Context, post: int) -> Reply:
-    found = await ctx.services.posts.get_visible(ctx.account, post)
-    if found.sensitive and found.author_id != ctx.account.id and await hides_sensitive(ctx):
-        raise Forbidden("error.sensitive_hidden", post=post)
+    found = await post_to_show(ctx, post)
     await ctx.services.feed.impressions.outcome(ctx.account.id, found.id, Outcome.OPEN)
     follows = await ctx.services.graph.followed_among(ctx.account, {found.author_id})
     return post_reply(

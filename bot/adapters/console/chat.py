@@ -8,7 +8,10 @@ after the prompt so that a transcript reads like a conversation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import os
+import secrets
 import sys
 from dataclasses import dataclass
 from typing import TextIO
@@ -55,9 +58,13 @@ class ConsoleChat:
     ) -> None:
         self._dispatcher = dispatcher
         self._actor = Actor(Platform.CONSOLE, user, user, handle_hint=user)
+        # This terminal among others (several `mosaic chat` may run at once, even as one
+        # person): jobs asked for here run in this process and print here.
+        self.terminal = secrets.token_hex(6)
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
         self._interactive = self._in.isatty()
+        self._reader_gone = False
         self._buttons: dict[int, Button] = {}
         self._numbers_by_key: dict[tuple[str | None, str], int] = {}
         self._button_numbers = itertools.count(1)
@@ -71,11 +78,16 @@ class ConsoleChat:
     async def edit(self, handle: ConsoleMessage, reply: Reply) -> None:
         self._print(f"↻ {render_reply(reply, self._number)}")
 
+    @property
+    def user(self) -> str:
+        return self._actor.user_id
+
     def reply_target(self) -> dict[str, str]:
-        return {"user": self._actor.user_id}
+        return {"user": self._actor.user_id, "terminal": self.terminal}
 
     async def send_to(self, target: dict[str, str], reply: Reply) -> ConsoleMessage:
-        """Messenger: the console has one reader, so out-of-band messages print here too."""
+        """Messenger: out-of-band messages for this person (the outbox sender of this
+        process claims only theirs) print here."""
         return await self.send(reply)
 
     def _number(self, button: Button) -> int:
@@ -90,11 +102,21 @@ class ConsoleChat:
         return number
 
     def _print(self, text: str) -> None:
-        print(text, file=self._out, flush=True)
+        if self._reader_gone:
+            return
+        try:
+            print(text, file=self._out, flush=True)
+        except BrokenPipeError:  # `mosaic chat … | head`: the reader left; end quietly
+            self._reader_gone = True
+            if self._out is sys.stdout:  # Python's own flush at exit would complain again
+                with contextlib.suppress(OSError, ValueError):
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(devnull, sys.stdout.fileno())
+                    os.close(devnull)
 
     async def run(self) -> None:
         prompt = f"{self._actor.user_id}> "
-        while True:
+        while not self._reader_gone:
             if self._interactive:
                 print(prompt, end="", file=self._out, flush=True)
             line = await asyncio.to_thread(self._in.readline)
