@@ -196,7 +196,7 @@ async def run(args: argparse.Namespace) -> None:
         print(f"read {len(data):,} rows in {read:.1f} s ({data.labels.mean():.1%} liked)")
         del data
         began = time.perf_counter()
-        model = await RankerRefit(clock, ServingRanker()).refit()
+        model = await RankerRefit(clock, ServingRanker(clock)).refit()
         seconds = time.perf_counter() - began
         if model is None:
             raise SystemExit("the refit found too little to fit")

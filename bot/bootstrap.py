@@ -211,7 +211,7 @@ def build(
     tokens = ActionTokens()
     embedder = embedder or text_embedder(settings)
     impressions = ImpressionLog(clock)
-    ranker = ServingRanker()
+    ranker = ServingRanker(clock)
     indexer = PostIndexer(embedder)
     taste = TasteKeeper(indexer, clock, impressions)
     url = settings.resolved_database_url

@@ -178,7 +178,7 @@ class PersonalizedFeed:
         self.clock = clock
         self.page_size = page_size
         self.impressions = impressions or ImpressionLog(clock)
-        self.ranker = ranker or ServingRanker()
+        self.ranker = ranker or ServingRanker(clock)
         self.explore_share = explore_share
         self.rng = rng or np.random.default_rng()
         self._fixed = weights is not None

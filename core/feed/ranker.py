@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from core.clock import Clock
 from core.feed.features import SOURCES
 from core.feed.scoring import Learned, Weights
 from core.persistence.models import RankerModel
@@ -81,15 +81,16 @@ def _positive(value: Any) -> float:
 class ServingRanker:
     """The parameters this process ranks with (see the module's docstring)."""
 
-    def __init__(self, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
+    def __init__(self, clock: Clock, *, refresh_seconds: float = REFRESH_SECONDS) -> None:
         self.current = RankerParameters()
+        self._clock = clock
         self._refresh = refresh_seconds
         self._checked: float | None = None
 
     async def parameters(self) -> RankerParameters:
         """The parameters in force, reading the active model when the last read is stale."""
-        now = time.monotonic()
-        if self._checked is None or now - self._checked >= self._refresh:
+        now = self._clock.now().timestamp()
+        if self._checked is None or abs(now - self._checked) >= self._refresh:
             self._checked = now
             await self.reload()
         return self.current

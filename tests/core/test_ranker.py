@@ -57,7 +57,7 @@ async def impressions(
 async def test_a_model_is_switched_on_only_when_it_wins_on_held_out_impressions(
     app: App, clock: FakeClock
 ) -> None:
-    serving = ServingRanker()
+    serving = ServingRanker(clock)
     refit = RankerRefit(clock, serving)
     assert await refit.refit() is None, "no impressions: nothing to fit, the prior serves"
     await impressions(app, clock, 3000, learnable=True, seed=1)
@@ -76,7 +76,7 @@ async def test_a_model_is_switched_on_only_when_it_wins_on_held_out_impressions(
 
 
 async def test_a_corrupt_or_missing_model_keeps_what_serves(app: App, clock: FakeClock) -> None:
-    fresh = ServingRanker()
+    fresh = ServingRanker(clock)
     assert (await fresh.reload()).version == 0, "none stored: the hand-set prior"
     good = RankerParameters(1, Weights(similarity=4.0, engagement=-1.0))
     await RankerModel.create(
@@ -93,7 +93,7 @@ async def test_a_corrupt_or_missing_model_keeps_what_serves(app: App, clock: Fak
     )
     await RankerModel.filter(version=2).delete()
     assert (await fresh.reload()).version == 1, "missing: the previous one keeps serving"
-    starting = ServingRanker()
+    starting = ServingRanker(clock)
     await RankerModel.create(
         version=4, created_at=clock.now(), parameters={"recency": [[-1, 1]]}, active=True
     )
