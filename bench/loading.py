@@ -31,6 +31,7 @@ from tortoise import connections
 
 from bench.dataset import Dataset
 from core.feed.embeddings import buckets_of, pack
+from core.feed.fans import FAN_MIN_POSTS, FAN_SHARE, FAN_WINDOW
 from core.feed.hot import EPOCH, HOT_TIMESCALE
 from core.feed.indexing import NEWCOMER_POSTS
 from core.feed.local_embeddings import HashedNgramEmbedder
@@ -146,6 +147,7 @@ async def load(
     began = time.perf_counter()
     post_rows = index_of[likes[:, 1]] if len(likes) else np.zeros(0, dtype=np.int64)
     like_count = np.bincount(post_rows, minlength=len(dataset.post_ids))
+    fan_likes = _fan_likes(likes, post_rows, dataset, now)
     vectors = np.zeros((len(dataset.post_ids), embedder.dimensions), dtype=np.float16)
     buckets = np.zeros(len(dataset.post_ids), dtype=np.int64)
     newcomer = _newcomers(dataset.post_authors, dataset.post_ids)
@@ -172,6 +174,7 @@ async def load(
         "taste_bucket",
         "newcomer",
         "sensitive",
+        "fan_likes",
     )
     term_rows: list[tuple] = []
     tag_days: Counter[tuple[str, date]] = Counter()
@@ -208,6 +211,7 @@ async def load(
                     int(buckets[i]) if has else None,
                     bool(newcomer[i]),
                     False,
+                    int(fan_likes[i]),
                 )
             )
             if terms:
@@ -279,6 +283,32 @@ def _column(writer: Writer, profile: TasteProfile, name: str) -> object:
     if isinstance(value, datetime):
         return writer.time(value.timestamp())
     return value
+
+
+def _fan_likes(
+    likes: np.ndarray, post_rows: np.ndarray, dataset: Dataset, now: float
+) -> np.ndarray:
+    """Per post, the likes from its author's fans (`core.feed.fans`): people who liked at
+    least `FAN_SHARE` of the author's posts of the last `FAN_WINDOW` before `now` (of which
+    there were at least `FAN_MIN_POSTS`), as the live like path counts them, with the
+    window taken at the clock (not at each like)."""
+    count = len(dataset.post_ids)
+    if not len(likes):
+        return np.zeros(count, dtype=np.int64)
+    since = now - FAN_WINDOW.total_seconds()
+    recent = dataset.post_created >= since
+    authors = dataset.post_authors.astype(np.int64)
+    author_posts = np.bincount(authors, weights=recent, minlength=int(authors.max()) + 1)
+    liker = likes[:, 0].astype(np.int64)
+    author = authors[post_rows]
+    pair = liker * (int(authors.max()) + 1) + author
+    counted = recent[post_rows]  # likes of the window's posts
+    keys, inverse = np.unique(pair, return_inverse=True)
+    liked_of_author = np.bincount(inverse, weights=counted, minlength=len(keys))[inverse]
+    fan = (author_posts[author] >= FAN_MIN_POSTS) & (
+        liked_of_author >= FAN_SHARE * author_posts[author]
+    )
+    return np.bincount(post_rows[fan], minlength=count).astype(np.int64)
 
 
 def _index(ids: np.ndarray) -> np.ndarray:

@@ -36,6 +36,7 @@ from core.feed import (
     ChronologicalFeed,
     Discovery,
     HashedNgramEmbedder,
+    ImpressionLog,
     PersonalizedFeed,
     PostIndexer,
     Suggestions,
@@ -45,6 +46,8 @@ from core.feed import (
     VectorRefresh,
     local_text_embedder,
 )
+from core.feed.fitting import RankerRefit
+from core.feed.ranker import ServingRanker
 from core.generation import ImageProvider, Moderator
 from core.generation.jobs import GenerationJobs
 from core.generation.quota import Quotas
@@ -209,18 +212,30 @@ def build(
         moderator = moderator or default_moderator
     tokens = ActionTokens()
     embedder = embedder or text_embedder(settings)
+    impressions = ImpressionLog(clock)
+    ranker = ServingRanker(clock)
     indexer = PostIndexer(embedder)
-    taste = TasteKeeper(indexer, clock)
+    taste = TasteKeeper(indexer, clock, impressions)
     url = settings.resolved_database_url
     notifications = Notifications(clock, timedelta(minutes=settings.notification_interval_minutes))
     posts = Posts(images, clock, taste, notifications)
     postgres = is_postgres(url)
     outbox = Outbox(clock, postgres=postgres)
     crossposts = CrossPosts(
-        outbox, CrossPostRendering(images, tokens, settings.default_language), Sanctions(clock)
+        outbox,
+        CrossPostRendering(images, tokens, settings.default_language),
+        Sanctions(clock),
+        impressions,
     )
     posts.on_published(crossposts)  # new public posts go to the Mosaic channels that want them
-    feed = PersonalizedFeed(embedder, clock, page_size=settings.feed_page_size)
+    feed = PersonalizedFeed(
+        embedder,
+        clock,
+        page_size=settings.feed_page_size,
+        impressions=impressions,
+        ranker=ranker,
+        explore_share=settings.feed_explore_share,
+    )
     quotas = Quotas(
         clock,
         per_account=settings.daily_image_quota,
@@ -263,7 +278,7 @@ def build(
         engagement=Engagement(posts, taste, notifications),
         feed=feed,
         chronological=ChronologicalFeed(),
-        discovery=Discovery(clock),
+        discovery=Discovery(clock, impressions),
         suggestions=Suggestions(feed, clock),
         tokens=tokens,
         destinations=destinations,
@@ -271,7 +286,7 @@ def build(
         sent_messages=sent_messages,
         generation=Generation(jobs, quotas, STYLES, worker.wake),
         linking=AccountLinking(clock),
-        account_data=AccountData(images, clock, settings.data_dir / "exports"),
+        account_data=AccountData(images, clock, settings.data_dir / "exports", impressions),
         safety=build_safety(
             settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
         ),
@@ -288,7 +303,15 @@ def build(
     leadership = _leadership(url)
     scheduler = Scheduler(
         leadership,
-        DigestRunner(runs, composer, outbox, tokens, clock, daily_cap=settings.digest_daily_cap),
+        DigestRunner(
+            runs,
+            composer,
+            outbox,
+            tokens,
+            clock,
+            impressions,
+            daily_cap=settings.digest_daily_cap,
+        ),
         NotificationFlusher(notifications, outbox, settings.default_language),
         outbox,
         {},
@@ -298,6 +321,8 @@ def build(
             services.updates,
             CollageRetention(images, clock, timedelta(days=settings.digest_collage_retention_days)),
             TagDayRetention(clock),
+            impressions,
+            RankerRefit(clock, ranker),
             vectors=VectorRefresh(indexer),
         ),
     )

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     # Behaviour
     default_language: str = Field(default="en", alias="MOSAIC_DEFAULT_LANGUAGE")
     feed_page_size: int = Field(default=5, ge=1, le=10, alias="MOSAIC_FEED_PAGE_SIZE")
+    # the share of feed places that go to new posts by Thompson sampling (core/feed/exploration)
+    feed_explore_share: float = Field(default=0.05, ge=0, le=0.5, alias="MOSAIC_FEED_EXPLORE_SHARE")
     log_level: str = Field(default="INFO", alias="MOSAIC_LOG_LEVEL")
 
     # Image generation

@@ -16,6 +16,7 @@ from core.digests import DigestComposer, DigestRuns
 from core.digests.ranking import already_sent
 from core.digests.subscriptions import schedule_of
 from core.domain import ChatKind, Platform, RunState
+from core.feed.impressions import ImpressionLog, Surface
 from core.persistence.models import DeliveredItem, DigestRun, DigestSubscription
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class DigestRunner:
         outbox: Outbox,
         tokens: ActionTokens,
         clock: Clock,
+        impressions: ImpressionLog,
         *,
         daily_cap: int,
     ) -> None:
@@ -41,6 +43,7 @@ class DigestRunner:
         self._outbox = outbox
         self._tokens = tokens
         self._clock = clock
+        self._impressions = impressions
         self._daily_cap = daily_cap
 
     async def tick(self) -> int:
@@ -114,4 +117,10 @@ class DigestRunner:
                 ]
             )
             await self._runs.queued(run, item_ids, digest.collage.sha256)
+            await self._impressions.posts(
+                Surface.DIGEST,
+                item_ids,
+                viewer_id=subscription.owner_id if subscription.personal else None,
+                place_id=destination.id,
+            )
         return 1

@@ -1,8 +1,10 @@
 """Chores the scheduler leader does now and then, not on every tick: forgetting platform
 update ids older than their memory (`UpdateLog.forget_old`), deleting the collage files
 of old digests (`CollageRetention`) and the feed's old posts-per-#tag counts
-(`TagDayRetention`). On every tick it also re-embeds a few posts whose vector an earlier
-embedder made (`VectorRefresh`), until none is left."""
+(`TagDayRetention`), impressions past their retention (`ImpressionLog.clean`), and
+starting the feed ranker's refit in the background when it is due (`RankerRefit`).
+On every tick it also re-embeds a few posts whose vector an earlier embedder made
+(`VectorRefresh`), until none is left."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from core.chats import UpdateLog
 from core.clock import Clock
 from core.digests import CollageRetention
 from core.feed import TagDayRetention, VectorRefresh
+from core.feed.fitting import RankerRefit
+from core.feed.impressions import ImpressionLog
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,8 @@ class Housekeeping:
         updates: UpdateLog,
         collages: CollageRetention,
         tag_days: TagDayRetention,
+        impressions: ImpressionLog,
+        refit: RankerRefit | None = None,
         *,
         every: timedelta = EVERY,
         vectors: VectorRefresh | None = None,
@@ -34,6 +40,8 @@ class Housekeeping:
         self._updates = updates
         self._collages = collages
         self._tag_days = tag_days
+        self._impressions = impressions
+        self._refit = refit
         self._every = every
         self._last: datetime | None = None
         self._vectors = vectors
@@ -53,11 +61,16 @@ class Housekeeping:
         forgotten = await self._updates.forget_old()
         removed = await self._collages.clean()
         counts = await self._tag_days.clean()
-        if forgotten or removed or counts:
+        if self._refit is not None:
+            await self._refit.tick()
+        impressions = await self._impressions.clean()
+        if forgotten or removed or counts or impressions:
             log.info(
-                "forgot %d old update ids, deleted %d old collages and %d old tag counts",
+                "forgot %d old update ids, deleted %d old collages, %d old tag counts and "
+                "%d old impressions",
                 forgotten,
                 removed,
                 counts,
+                impressions,
             )
         return True

@@ -101,7 +101,10 @@ def clock() -> FakeClock:
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
-        MOSAIC_DATA_DIR=tmp_path / "data", MOSAIC_DATABASE_URL=database_url, _env_file=None
+        MOSAIC_DATA_DIR=tmp_path / "data",
+        MOSAIC_DATABASE_URL=database_url,
+        MOSAIC_FEED_EXPLORE_SHARE=0,  # pages in rank order (tests/core/test_exploration.py: on)
+        _env_file=None,
     )
 
 

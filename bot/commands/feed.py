@@ -143,6 +143,10 @@ async def why(ctx: Context, post: int) -> Reply:
         lines.append(ctx.t("why.position", page=page, place=place))
     else:
         lines.append(ctx.t("why.not_shown"))
+    if explanation.model:
+        lines.append(ctx.t("why.model.fitted", version=explanation.model))
+    else:
+        lines.append(ctx.t("why.model.prior"))
     return Reply(title=ctx.t("why.title", post=post), text="\n".join(lines), private=True)
 
 

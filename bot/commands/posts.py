@@ -11,6 +11,7 @@ from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import Button, Reply
 from core.domain import Audience, Platform
 from core.errors import InvalidInput
+from core.feed import Outcome
 from core.social import Origin
 from core.text import CAPTION_MAX, COMMENT_MAX
 
@@ -51,6 +52,7 @@ async def post(ctx: Context, image: str, caption: str = "") -> Reply:
 
 async def show(ctx: Context, post: int) -> Reply:
     found = await post_to_show(ctx, post)
+    await ctx.services.feed.impressions.outcome(ctx.account.id, found.id, Outcome.OPEN)
     follows = await ctx.services.graph.followed_among(ctx.account, {found.author_id})
     return post_reply(
         ctx, found, liked=bool(await _liked_ids(ctx, [found.id])), follows_author=bool(follows)

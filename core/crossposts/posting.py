@@ -23,6 +23,7 @@ from core.crossposts.channels import matches_topic, topic_terms
 from core.delivery import Outbox, OutboxItem
 from core.digests.ranking import member_of
 from core.domain import ChatKind, Platform
+from core.feed.impressions import ImpressionLog, Surface
 from core.persistence.models import Destination, MosaicChannel, OutboxMessage, Post, Sanction
 from core.safety.policy import nsfw_allowed
 from core.safety.sanctions import Sanctions, applies
@@ -85,10 +86,17 @@ class CrossPostRenderer(Protocol):
 
 
 class CrossPosts:
-    def __init__(self, outbox: Outbox, renderer: CrossPostRenderer, sanctions: Sanctions) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        renderer: CrossPostRenderer,
+        sanctions: Sanctions,
+        impressions: ImpressionLog,
+    ) -> None:
         self._outbox = outbox
         self._renderer = renderer
         self._sanctions = sanctions
+        self._impressions = impressions
 
     async def post_published(self, post: Post) -> int:
         """Queue the post for every channel that wants it; returns how many were queued."""
@@ -123,6 +131,8 @@ class CrossPosts:
                 )
             )
         await self._outbox.add(items)
+        places = [channel.destination_id for channel in channels]
+        await self._impressions.to_places(Surface.CROSSPOST, post.id, places)
         return len(items)
 
     async def _wanting(self, post: Post) -> list[MosaicChannel]:

@@ -6,6 +6,7 @@
 - `discovery.Discovery`: trending, search, tags; `suggestions.Suggestions`: people, prompts,
   posts worth a comment;
 - `chronological.ChronologicalFeed`: followees' posts, newest first (the baseline);
+- `impressions.ImpressionLog`: what each surface showed to whom, and what came of it;
 - `crowding`: how many posts each #tag had lately (`TagDayRetention` keeps two weeks).
 """
 
@@ -13,6 +14,7 @@ from core.feed.chronological import ChronologicalFeed
 from core.feed.crowding import TagDayRetention
 from core.feed.discovery import Discovery
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder
+from core.feed.impressions import ImpressionLog, Outcome, Surface
 from core.feed.indexing import PostIndexer, VectorRefresh
 from core.feed.local_embeddings import HashedNgramEmbedder
 from core.feed.multilingual_embeddings import MultilingualSentenceEmbedder, local_text_embedder
@@ -28,7 +30,9 @@ __all__ = [
     "Explanation",
     "FeedPage",
     "HashedNgramEmbedder",
+    "ImpressionLog",
     "MultilingualSentenceEmbedder",
+    "Outcome",
     "PersonSuggestion",
     "PersonalizedFeed",
     "PostIndexer",
@@ -36,6 +40,7 @@ __all__ = [
     "RankedPost",
     "Reason",
     "Suggestions",
+    "Surface",
     "TagDayRetention",
     "TasteKeeper",
     "TextEmbedder",

@@ -13,6 +13,9 @@ statement (the ORM has no UNION, hence plain SQL that runs on SQLite and Postgre
 | `similar`  | hottest public posts in the viewer's taste buckets       | post(bucket, hot)      |
 | `trending` | hottest public posts (engagement, decayed by age)        | post(audience, hot)    |
 | `fresh`    | newest public posts among their authors' first ones      | post(newcomer, created)|
+| `new`      | posts of the last hours in the viewer's taste buckets, by | post(bucket, created)  |
+|            | people they don't follow, newest first (not by likes:    |                        |
+|            | a post minutes old has none yet)                         |                        |
 | `tags`     | newest posts with the #tags the viewer engaged with most | post_term(term, post)  |
 | `tagged`   | newest posts tagged or worded like the viewer's tuning   | post_term(term, post)  |
 | `peers`    | posts liked lately by the latest people who liked what   | reaction(post, …),     |
@@ -43,19 +46,28 @@ from core.persistence.models import Post
 
 @dataclass(frozen=True, slots=True)
 class SourceLimits:
-    network: int = 80
-    network_per_author: int = 3
+    """How many candidates each source may bring. Together a few hundred: enough for several
+    pages of 5–20 and for the scoring to choose, few enough that a page's one statement and
+    its numpy scoring stay within a few milliseconds (docs/benchmarks.md, speed rounds)."""
+
+    network: int = 80  # four pages of 20 of the people one follows
+    network_per_author: int = 3  # so one prolific followee cannot fill the source
     similar_per_bucket: int = 5  # buckets mix kinds of posts: #tags find them better
-    trending: int = 20
-    fresh: int = 10
-    tagged_per_term: int = 20
-    per_liked_tag: int = 30
-    peer_likers: int = 100
-    peer_likes: int = 50
+    trending: int = 20  # one page of what everyone likes
+    fresh: int = 10  # half a page of newcomers' first posts
+    tagged_per_term: int = 20  # a page per `/feed tune` term
+    per_liked_tag: int = 30  # a page and a half per favourite #tag
+    peer_likers: int = 100  # people with the viewer's taste whose recent likes count …
+    peer_likes: int = 50  # … and the newest of their likes (a statement of bounded cost)
     network_window: timedelta = timedelta(days=14)  # older ones: only a followee's latest
     latest_followees: int = 200  # followees (latest followed first) whose latest is a candidate
     peer_window: timedelta = timedelta(days=14)  # whose likes of the seeds count
     peer_likes_window: timedelta = timedelta(days=3)  # what those peers liked lately
+    # `new`: per taste bucket, the newest posts of the last `new_window`. Twelve hours: a post
+    # older than that has had its chance at likes, and `similar` (by hotness) finds it if it
+    # took off; five a bucket, as `similar_per_bucket`, keeps the statement's size.
+    new_per_bucket: int = 5
+    new_window: timedelta = timedelta(hours=12)
 
 
 PEER_SEEDS = 50  # the viewer's most recent engaged posts that start the `peers` source
@@ -142,6 +154,8 @@ async def gather(
                 limits.similar_per_bucket,
             )
         )
+    for bucket in buckets:
+        parts.append(_new(sql, viewer_id, bucket, now, limits))
     for tag in tags:
         parts.append(
             _top(
@@ -218,6 +232,19 @@ def _top(source: str, table: str, where: str, order: str, limit: int, *, column:
         f"SELECT '{source}' AS source, id FROM (SELECT {column} AS id FROM {table} "
         f"WHERE {where} ORDER BY {order} LIMIT {int(limit)}) AS {{alias}}"
     )
+
+
+def _new(sql: _Statement, viewer_id: int, bucket: int, now: datetime, limits: SourceLimits) -> str:
+    """The `new` source for one taste bucket: its newest public posts of the last hours by
+    people the viewer does not follow (nor the viewer's own)."""
+    since = now - limits.new_window
+    where = (
+        f"taste_bucket = {sql.param(bucket)} AND created_at >= {sql.param(since)} "
+        f"AND audience = {sql.param(Audience.PUBLIC.value)} AND deleted_at IS NULL "
+        f"AND author_id <> {sql.param(viewer_id)} AND author_id NOT IN "
+        f"(SELECT followee_id FROM follow WHERE follower_id = {sql.param(viewer_id)})"
+    )
+    return _top("new", "post", where, "created_at DESC, id DESC", limits.new_per_bucket)
 
 
 def _network(sql: _Statement, viewer_id: int, now: datetime, limits: SourceLimits) -> str:

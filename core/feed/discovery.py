@@ -17,6 +17,7 @@ from tortoise.functions import Count
 from core.clock import Clock
 from core.domain import Audience
 from core.errors import InvalidInput
+from core.feed.impressions import ImpressionLog, Surface
 from core.feed.text import tag_name, tags, words
 from core.persistence.models import Account, Post, PostTerm
 from core.social.visibility import shown_on_the_web, visible_to
@@ -27,15 +28,18 @@ MATCHES_MAX = 200  # newest matching posts considered before visibility
 
 
 class Discovery:
-    def __init__(self, clock: Clock) -> None:
+    """Each result list is recorded as impressions of its surface (`ImpressionLog`)."""
+
+    def __init__(self, clock: Clock, impressions: ImpressionLog) -> None:
         self._clock = clock
+        self._impressions = impressions
 
     async def trending(
         self, viewer: Account | None, *, window: str, limit: int, safe: bool = False
     ) -> list[Post]:
         """Public posts of the last day or week, most engagement (decayed by age) first."""
         since = self._clock.now() - WINDOWS[window]
-        return (
+        found = (
             await Post.filter(
                 self._shown(viewer, safe),
                 audience=Audience.PUBLIC,
@@ -46,6 +50,7 @@ class Discovery:
             .limit(limit)
             .select_related("author", "remix_of__author")
         )
+        return await self._shown(viewer, Surface.TRENDING, found)
 
     async def search(
         self, viewer: Account | None, text: str, *, limit: int, safe: bool = False
@@ -69,7 +74,8 @@ class Discovery:
             .limit(MATCHES_MAX)
             .values_list("post_id", flat=True)
         )
-        return await self._newest(viewer, list(await matches), limit, safe)
+        found = await self._newest(viewer, list(await matches), limit, safe)
+        return await self._shown(viewer, Surface.SEARCH, found)
 
     async def tag(
         self, viewer: Account | None, tag: str, *, limit: int, safe: bool = False
@@ -81,7 +87,11 @@ class Discovery:
             .limit(MATCHES_MAX)
             .values_list("post_id", flat=True)
         )
-        return await self._newest(viewer, list(ids), limit, safe)
+        return await self._shown(viewer, Surface.TAG, await self._newest(viewer, ids, limit, safe))
+
+    async def _shown(self, viewer: Account, surface: Surface, posts: list[Post]) -> list[Post]:
+        await self._impressions.posts(surface, [p.id for p in posts], viewer_id=viewer.id)
+        return posts
 
     async def _newest(
         self, viewer: Account | None, ids: list[int], limit: int, safe: bool

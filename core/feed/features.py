@@ -13,6 +13,18 @@ from datetime import UTC, datetime
 
 import numpy as np
 
+# Candidate sources (candidates.py), a bit each in impressions and in the ranker's `source`
+# part; the order is the bit number, so new ones go at the end.
+SOURCES = ("network", "similar", "trending", "fresh", "tags", "tagged", "peers", "new", "explore")
+
+
+def source_bits(names: Sequence[str] | set[str] | frozenset[str]) -> int:
+    bits = 0
+    for name in names:
+        if name in SOURCES:
+            bits |= 1 << SOURCES.index(name)
+    return bits
+
 
 @dataclass(frozen=True, slots=True)
 class PostFeatures:
@@ -21,12 +33,13 @@ class PostFeatures:
     post_id: int
     author_id: int
     created_at: datetime
-    likes: int
+    likes: float  # fans' likes count for less (fans.py)
     comments: int
     remixes: int
     embedding: np.ndarray | None
     newcomer: bool = False
     tags: tuple[str, ...] = ()
+    shown: int = 0  # impressions so far
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,10 +49,11 @@ class FeatureTable:
     post_ids: np.ndarray  # int64
     author_ids: np.ndarray  # int64
     created: np.ndarray  # float64: Unix seconds
-    likes: np.ndarray  # int64, as are comments and remixes
+    likes: np.ndarray  # float64 (fans' likes count for less); comments and remixes int64
     comments: np.ndarray
     remixes: np.ndarray
     newcomer: np.ndarray  # bool
+    shown: np.ndarray  # int64: impressions so far
     embeddings: np.ndarray | None  # (rows, dimensions) float32; None when no post has one
     tags: list[tuple[str, ...]]
     membership: TagMembership  # the same #tags as arrays, for per-tag sums and means
@@ -54,22 +68,26 @@ class FeatureTable:
         post_ids: Sequence[int],
         author_ids: Sequence[int],
         created: Sequence[float],
-        likes: Sequence[int],
+        likes: Sequence[float] | np.ndarray,
         comments: Sequence[int],
         remixes: Sequence[int],
         newcomer: Sequence[bool],
         embeddings: np.ndarray | None,
         tags: list[tuple[str, ...]],
+        shown: Sequence[int] | None = None,
     ) -> FeatureTable:
         """From one sequence per column (`embeddings` already a matrix, see `matrix_of`)."""
         return cls(
             post_ids=np.asarray(post_ids, dtype=np.int64),
             author_ids=np.asarray(author_ids, dtype=np.int64),
             created=np.asarray(created, dtype=np.float64),
-            likes=np.asarray(likes, dtype=np.int64),
+            likes=np.asarray(likes, dtype=np.float64),
             comments=np.asarray(comments, dtype=np.int64),
             remixes=np.asarray(remixes, dtype=np.int64),
             newcomer=np.asarray(newcomer, dtype=bool),
+            shown=np.zeros(len(post_ids), np.int64)
+            if shown is None
+            else np.asarray(shown, dtype=np.int64),
             embeddings=embeddings,
             tags=tags,
             membership=TagMembership.of(tags),
@@ -85,6 +103,7 @@ class FeatureTable:
             comments=[p.comments for p in posts],
             remixes=[p.remixes for p in posts],
             newcomer=[p.newcomer for p in posts],
+            shown=[p.shown for p in posts],
             embeddings=matrix_of([p.embedding for p in posts]),
             tags=[p.tags for p in posts],
         )
@@ -95,11 +114,12 @@ class FeatureTable:
             post_id=int(self.post_ids[row]),
             author_id=int(self.author_ids[row]),
             created_at=datetime.fromtimestamp(float(self.created[row]), UTC),
-            likes=int(self.likes[row]),
+            likes=float(self.likes[row]),
             comments=int(self.comments[row]),
             remixes=int(self.remixes[row]),
             embedding=None if self.embeddings is None else self.embeddings[row],
             newcomer=bool(self.newcomer[row]),
+            shown=int(self.shown[row]),
             tags=self.tags[row],
         )
 

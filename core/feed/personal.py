@@ -1,6 +1,6 @@
 """The personalized feed: candidates → features → one score → diversity → pages.
 
-A page costs a constant number of queries, whatever the size of the network:
+A page costs a constant number of queries (eight), whatever the size of the network:
 
 1. the viewer's feed session (pages of this session, what they saw lately), and side by side
 2. the viewer's taste profile (taste vector, authors, buckets, #tags, tuning)
@@ -13,7 +13,11 @@ A page costs a constant number of queries, whatever the size of the network:
 5. the posts of the page, with authors, to show them (and, when the page shows remixes, the
    posts they remix with their authors: two more), and side by side with it
 6. the session again, saved with a version check (another process may serve the same viewer;
-   a viewer's first session is created here)
+   a viewer's first session is created here), and side by side with both
+7. the page's impressions, one multi-row INSERT (`impressions.ImpressionLog`), then
+8. the shown posts' `shown` counts (what exploration weighs likes against), one UPDATE
+
+Once a minute (`ranker.REFRESH_SECONDS`) a page also reads which fitted ranker is active.
 
 Sessions: `/feed` starts one; "next" continues it. Every page of a session is stored, so a
 later page never repeats an earlier one, and any process can serve it. Each new page is
@@ -48,8 +52,13 @@ from core.feed.embeddings import (
     nearest_buckets,
     unpack_matrix,
 )
-from core.feed.features import FeatureTable, PostFeatures
+from core.feed.exploration import EXPLORE_SHARE, explore
+from core.feed.fans import effective_likes
+from core.feed.features import FeatureTable, PostFeatures, source_bits
+from core.feed.impressions import ImpressionLog, Shown, Surface, pack
+from core.feed.ranker import RankerParameters, ServingRanker
 from core.feed.scoring import (
+    PARTS,
     Breakdown,
     Scorer,
     SteeringVector,
@@ -63,12 +72,14 @@ from core.feed.text import post_tags, words
 from core.persistence.models import Account, FeedSession, Post, TasteProfile
 from core.social.visibility import visible_to
 
-SEEN_MEMORY = 500  # posts remembered as shown, per viewer
-SAVE_ATTEMPTS = 3
+SEEN_MEMORY = 500  # posts remembered as shown, per viewer: weeks of daily pages
+SAVE_ATTEMPTS = 3  # two processes racing for one viewer settle in one retry; three is ample
 MAX_JUMP = 20  # `/feed 30` on a fresh session ranks at most this many pages ahead
+# Taste buckets searched: the three most engaged, two nearest the taste vector, room for a
+# `/feed tune` term; each bucket costs two small index scans (`similar`, `new`).
 BUCKETS_FROM_HISTORY, BUCKETS_FROM_TASTE, BUCKETS_MAX = 3, 2, 6
 LIKED_TAGS = 4  # the viewer's favourite #tags whose newest posts are candidates
-TAGGED_TERMS_MAX = 4
+TAGGED_TERMS_MAX = 4  # `/feed tune` terms looked up as words or #tags (as `LIKED_TAGS`)
 NO_BUCKET = -1  # no post is in it (a post without a vector has no bucket: NULL)
 
 FEATURE_FIELDS = (
@@ -80,6 +91,8 @@ FEATURE_FIELDS = (
     "embedding",
     "embedding_model",
     "newcomer",
+    "shown",
+    "fan_likes",
     "prompt",
     "caption",
 )
@@ -112,6 +125,7 @@ class _Planned:
     ids: list[int]
     has_more: bool
     pages: list[list[int]]
+    shown: list[Shown]  # the impressions of the page shown
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +153,7 @@ class Explanation:
     post: Post
     breakdown: Breakdown
     weights: Weights
+    model: int  # the ranker version whose weights these are (0: the hand-set prior)
     followed: bool
     own: bool
     position: tuple[int, int] | None  # (page, place) in the viewer's current feed session
@@ -153,13 +168,41 @@ class PersonalizedFeed:
         page_size: int,
         weights: Weights | None = None,
         limits: SourceLimits | None = None,
+        impressions: ImpressionLog | None = None,
+        ranker: ServingRanker | None = None,
+        explore_share: float = EXPLORE_SHARE,
+        rng: np.random.Generator | None = None,
     ) -> None:
+        """`weights`: rank with these always (else the fitted model in force, see ranker.py)."""
         self.embedder = embedder
         self.clock = clock
         self.page_size = page_size
-        self.weights = weights or Weights()
+        self.impressions = impressions or ImpressionLog(clock)
+        self.ranker = ranker or ServingRanker(clock)
+        self.explore_share = explore_share
+        self.rng = rng or np.random.default_rng()
+        self._fixed = weights is not None
+        self.parameters = RankerParameters(weights=weights or Weights())
         self.limits = limits or SourceLimits()
         self.scorer = Scorer(self.weights, embedder.match_range)
+
+    @property
+    def weights(self) -> Weights:
+        return self.parameters.weights
+
+    @property
+    def model_version(self) -> int:
+        """The ranker version serving (0: the hand-set `Weights`)."""
+        return self.parameters.version
+
+    async def _refresh_ranker(self) -> None:
+        """Rank with the model in force (read at most once a minute, see `ServingRanker`)."""
+        if self._fixed:
+            return
+        parameters = await self.ranker.parameters()
+        if parameters is not self.parameters:
+            self.parameters = parameters
+            self.scorer = Scorer(parameters.weights, self.embedder.match_range, parameters.learned)
 
     # ------------------------------------------------------------------ pages
 
@@ -181,12 +224,24 @@ class PersonalizedFeed:
             if number is None:
                 session.number, session.pages = session.number + 1, []
             planned = await self._next(viewer, profile, session, number or 1, safe=safe)
-            # Independent: the page's posts and the session saved with them, side by side.
-            posts, saved = await asyncio.gather(
-                _ranked_posts(planned.ids), self._save(session, version, planned.pages)
+            # Independent: the page's posts, the session saved with them and the page's
+            # impressions, side by side.
+            shown_at = self.clock.now()
+            posts, saved, _ = await asyncio.gather(
+                _ranked_posts(planned.ids),
+                self._save(session, version, planned.pages),
+                self.impressions.record(
+                    Surface.FEED,
+                    planned.shown,
+                    viewer_id=viewer.id,
+                    model=self.model_version,
+                    at=shown_at,
+                ),
             )
             if saved:
                 return FeedPage(planned.number, posts, planned.has_more)
+            # Another process saved a page first: this one was never shown (rare).
+            await self.impressions.forget(viewer.id, Surface.FEED, shown_at)
         raise Conflict("error.feed_busy")
 
     async def _stored(self, viewer: Account, session: FeedSession, number: int) -> FeedPage:
@@ -206,12 +261,27 @@ class PersonalizedFeed:
         ranked = await self._rank(viewer, profile, exclude=shown, seen=_seen(session), safe=safe)
         wanted = min(number - len(session.pages), MAX_JUMP)
         pages = paginate(ranked, self.page_size, wanted)
+        if pages and pages[-1]:  # the page shown may give a place to a new post (exploration)
+            earlier = [item.post_id for page in pages[:-1] for item in page]
+            pages[-1] = explore(
+                pages[-1], ranked, viewer.id, self.rng, share=self.explore_share, taken=earlier
+            )
         new_pages = [[item.post_id for item in page] for page in pages if page]
         if not new_pages:
-            return _Planned(len(session.pages) + 1, [], False, [])
+            return _Planned(len(session.pages) + 1, [], False, [], [])
         on_pages = sum(len(p) for p in new_pages)
         number = len(session.pages) + len(new_pages)
-        return _Planned(number, new_pages[-1], len(ranked) > on_pages, new_pages)
+        before = sum(len(p) for p in session.pages) + on_pages - len(new_pages[-1])
+        shown = [
+            Shown(
+                item.post_id,
+                before + place,
+                source_bits(item.sources),
+                pack([item.breakdown.value(name) for name in PARTS]),
+            )
+            for place, item in enumerate(next(p for p in reversed(pages) if p), start=1)
+        ]
+        return _Planned(number, new_pages[-1], len(ranked) > on_pages, new_pages, shown)
 
     async def _save(self, session: FeedSession, version: int, new_pages: list[list[int]]) -> bool:
         """Store the new pages, if nobody else stored a page for the viewer since `version`
@@ -288,6 +358,7 @@ class PersonalizedFeed:
         scored together: some parts measure a post against the others (`following`: is a
         newer post of its author among them; `standout`: how it compares with posts of its
         #tags), so a post is scored the same in the feed and in `/why`."""
+        await self._refresh_ranker()
         state = TasteState.of(profile) if profile is not None else TasteState()
         steering = self._steering_vectors(profile)
         now = self.clock.now()
@@ -313,7 +384,10 @@ class PersonalizedFeed:
             rows += await _with_features(Post.filter(id=also))
         features = self._feature_table(rows)
         taste = self._viewer(viewer.id, now, state, found.followees, steering, seen or {}, crowding)
-        return _Scored(self.scorer.score(taste, features), found.sources, found.followees)
+        sources = found.sources
+        bits = np.array([source_bits(sources.get(i, ())) for i in features.post_ids.tolist()])
+        breakdowns = self.scorer.score(taste, features, bits.astype(np.int64))
+        return _Scored(breakdowns, sources, found.followees)
 
     def _feature_table(self, rows: Sequence[Any]) -> FeatureTable:
         """Rows of `_with_features` (dicts of the ORM, or rows as the driver returns them) as
@@ -323,10 +397,14 @@ class PersonalizedFeed:
             post_ids=[row["id"] for row in rows],
             author_ids=[row["author_id"] for row in rows],
             created=[_instant(row["created"]).timestamp() for row in rows],
-            likes=[row["like_count"] for row in rows],
+            likes=effective_likes(
+                np.array([row["like_count"] for row in rows], dtype=float),
+                np.array([row["fan_likes"] or 0 for row in rows], dtype=float),
+            ),
             comments=[row["comment_count"] for row in rows],
             remixes=[row["remix_count"] for row in rows],
             newcomer=[bool(row["newcomer"]) for row in rows],
+            shown=[row["shown"] or 0 for row in rows],
             embeddings=unpack_matrix(
                 [row["embedding"] if row["embedding_model"] == model else None for row in rows]
             ),
@@ -414,6 +492,7 @@ class PersonalizedFeed:
             post=post,
             breakdown=breakdown,
             weights=self.weights,
+            model=self.model_version,
             followed=post.author_id in scored.followees,
             own=post.author_id == viewer.id,
             position=_position(session, post.id),

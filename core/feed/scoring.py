@@ -26,11 +26,19 @@ For a viewer and a post:
 | newcomer     | 1 for one of the first posts of an author you don't follow                    |
 | seen         | how often the feed showed it to you already (0–3), counts against it           |
 | engaged      | 1 if you already liked, commented on or remixed it, counts against it          |
+| recency      | learned (`Learned.recency`): how newness pays in this community, a mix of       |
+|              | e^(−age / τ) over a few time scales τ, with the shares the fit gave them       |
+| source       | learned (`Learned.sources`): what the candidate sources that brought the post  |
+|              | say about it, by the shares the fit gave each                                  |
 
-score = Σ weight × value. `following`, `standout` and `match` are the ways people find what
-they like next: the latest post of someone they follow, and a new, well-liked post of a kind
-they like (in the feed benchmark these parts moved recall@20 most). The same code ranks the feed
-and explains it (`/why`), so the explanation is the ranking, not a story about it.
+score = Σ weight × value. The weights are the hand-set `Weights` until a ranker fitted to the
+community's own impressions wins on held-out ones (ranker.py, fitting.py); then it sets them,
+and `recency` and `source`, which are 0 in the prior.
+
+`following`, `standout` and `match` are the ways people find what they like next: the latest
+post of someone they follow, and a new, well-liked post of a kind they like (in the feed
+benchmark these parts moved recall@20 most). The same code ranks the feed and explains it
+(`/why`), so the explanation is the ranking, not a story about it.
 Vectorized with numpy over all candidates.
 """
 
@@ -43,24 +51,33 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from core.feed.features import FeatureTable, PostFeatures, TagMembership
+from core.feed.features import SOURCES, FeatureTable, PostFeatures, TagMembership
 from core.feed.hot import engagement
 from core.feed.steering import Direction
 
-FRESH_TIMESCALE = timedelta(hours=24)
-NEWS_TIMESCALE = timedelta(days=3)  # `match`: how long a post stays news
-LOOK_BACK = timedelta(hours=36)  # `following`: how far back people typically look …
-LOOK_DELAY = timedelta(days=1)  # … and how long until they do
-SEEN_FADE = 0.5  # `following`: × this for each time the feed showed the post already
-FOLLOWS_REFERENCE = 20  # `following`: following more people than this shares it out
-MATCH_SHARPNESS = 3  # `match`: similarity to this power (close matches count, loose hardly)
-ATTENTION_TIMESCALE = timedelta(days=2)  # `standout`: how fast attention to a post fades
-LIKES_PRIOR, ATTENTION_PRIOR = 0.5, 0.05  # `standout`: a post without likes yet is not nil
-STANDING_PRIOR = 5.0  # `standout`: a #tag's typical post counts all candidates' this often
-ENGAGEMENT_TIMESCALE = timedelta(hours=36)
-ENGAGEMENT_REFERENCE = 20.0  # decayed engagement that counts as fully trending (value 1)
-AUTHOR_SCALE = 3.0  # engagement weight with an author that gives ~63 % of the bonus
-SEEN_CAP = 3
+# Why the constants below have their values. They shape the parts; how much each part counts,
+# and how newness pays overall (the `recency` mix of time scales from an hour to nine days),
+# is fitted to the community's own impressions (fitting.py). So the time scales here are
+# units more than answers: they were set as the human rhythm of a chat feed (a day, a few
+# days), and the fit corrects for them where a community's pace differs (a fast community
+# gets a large weight on the one-hour `recency` term and a small one on `following`).
+FRESH_TIMESCALE = timedelta(hours=24)  # `freshness`: one day, the rhythm of daily visits
+NEWS_TIMESCALE = timedelta(days=3)  # `match`: a weekend's worth; older posts need likes
+LOOK_BACK = timedelta(hours=36)  # `following`: a day and a half, about two visits back …
+LOOK_DELAY = timedelta(days=1)  # … and about a day until the next visit (daily use)
+SEEN_FADE = 0.5  # `following`: halved per showing: shown twice and skipped is a no
+FOLLOWS_REFERENCE = 20  # `following`: about how many people one can keep up with daily
+MATCH_SHARPNESS = 3  # `match`: cubed, so a typical-closeness post scores 1 and a loose one ~0
+ATTENTION_TIMESCALE = timedelta(days=2)  # `standout`: posts get most of their likes in days
+# `standout`: half a like and 5 % of attention as pseudo-counts, so that a post without likes
+# yet is small but comparable (not zero, not divided by zero)
+LIKES_PRIOR, ATTENTION_PRIOR = 0.5, 0.05
+STANDING_PRIOR = 5.0  # `standout`: a tag's mean needs ~5 posts before it outweighs all's
+ENGAGEMENT_TIMESCALE = timedelta(hours=36)  # `engagement`: likes of the last day or two
+ENGAGEMENT_REFERENCE = 20.0  # decayed engagement that counts as fully trending (value 1): a
+# post that twenty people engaged with lately is as trending as a small community gets
+AUTHOR_SCALE = 3.0  # `affinity`: three recent likes of an author's posts give ~63 % of it
+SEEN_CAP = 3  # `seen`: after three showings more say nothing new
 HIDE_AT = 0.4  # a "no …" term hides posts matching it at least this clearly
 ONLY_PENALTY = 2.0  # with "only …" terms, a post matching none of them loses this much
 
@@ -77,6 +94,8 @@ PARTS = (
     "newcomer",
     "seen",
     "engaged",
+    "recency",
+    "source",
 )
 
 
@@ -94,9 +113,20 @@ class Weights:
     newcomer: float = 0.15
     seen: float = 0.35  # per earlier showing
     engaged: float = 3.0
+    recency: float = 0.0  # learned parts: nothing until a fitted ranker serves
+    source: float = 0.0
 
     def of(self, part: str) -> float:
         return float(getattr(self, part))
+
+
+@dataclass(frozen=True, slots=True)
+class Learned:
+    """What a fitted ranker adds to the hand-written parts: how newness pays, as shares of
+    e^(−age / τ) per time scale τ (seconds), and what each candidate source says."""
+
+    recency: tuple[tuple[float, float], ...] = ()
+    sources: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +171,9 @@ class Breakdown:
         self._table = table
         self._row = row
 
+    def value(self, name: str) -> float:
+        return float(self._table.values[name][self._row])
+
     @property
     def values(self) -> dict[str, float]:
         return {name: float(self._table.values[name][self._row]) for name in PARTS}
@@ -172,17 +205,28 @@ class _Table:
 
 
 class Scorer:
-    def __init__(self, weights: Weights, match_range: tuple[float, float]) -> None:
+    def __init__(
+        self, weights: Weights, match_range: tuple[float, float], learned: Learned = Learned()
+    ) -> None:
         self.weights = weights
+        self.learned = learned
         self.match_low, self.match_high = match_range
 
     def score(
-        self, viewer: ViewerTaste, posts: FeatureTable | Sequence[PostFeatures]
+        self,
+        viewer: ViewerTaste,
+        posts: FeatureTable | Sequence[PostFeatures],
+        sources: np.ndarray | None = None,
     ) -> list[Breakdown]:
+        """`sources`: per post, the bits (`SOURCES`) of the candidate sources that brought it."""
         table = posts if isinstance(posts, FeatureTable) else FeatureTable.of(posts)
         if not len(table):
             return []
         values = self._values(viewer, table)
+        ages = np.maximum(viewer.now.timestamp() - table.created, 0.0)
+        values["recency"] = learned_recency(self.learned, ages)
+        bits = np.zeros(len(table), dtype=np.int64) if sources is None else sources
+        values["source"] = learned_source(self.learned, bits)
         matches, steering, hidden = self._steering(viewer, table.embeddings, len(table))
         values["steering"] = steering
         signs = {"seen": -1.0, "engaged": -1.0}
@@ -267,6 +311,23 @@ class Scorer:
         if any(t.direction is Direction.ONLY for t in terms):
             total -= ONLY_PENALTY * (1.0 - best_only)
         return matches, total, hidden
+
+
+def learned_recency(learned: Learned, ages: np.ndarray) -> np.ndarray:
+    """The `recency` part for posts of these ages (seconds)."""
+    total = np.zeros(len(ages))
+    for timescale, share in learned.recency:
+        total += share * np.exp(-ages / timescale)
+    return total
+
+
+def learned_source(learned: Learned, bits: np.ndarray) -> np.ndarray:
+    """The `source` part for posts brought by these sources (bits of `SOURCES`)."""
+    total = np.zeros(len(bits))
+    for name, share in learned.sources:
+        if name in SOURCES:
+            total += share * ((bits >> SOURCES.index(name)) & 1)
+    return total
 
 
 def _tag_affinity(weights: dict[str, float], tags: TagMembership) -> np.ndarray:

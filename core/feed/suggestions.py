@@ -20,7 +20,10 @@ from tortoise.functions import Count
 
 from core.clock import Clock
 from core.domain import Audience
+from core.feed.features import source_bits
+from core.feed.impressions import Shown, Surface, pack
 from core.feed.personal import PersonalizedFeed, RankedPost
+from core.feed.scoring import PARTS
 from core.feed.text import STOP_WORDS, words
 from core.persistence.models import Account, Block, Follow, Post, TasteProfile
 from core.social.visibility import visible_to
@@ -151,7 +154,20 @@ class Suggestions:
         ids = [item.post_id for item in worth[:limit]]
         rows = await Post.filter(id__in=ids).select_related("author", "remix_of__author")
         by_id = {post.id: post for post in rows}
-        return [by_id[i] for i in ids if i in by_id]
+        shown = [item for item in worth[:limit] if item.post_id in by_id]
+        impressions = [
+            Shown(
+                item.post_id,
+                place,
+                source_bits(item.sources),
+                pack([item.breakdown.value(name) for name in PARTS]),
+            )
+            for place, item in enumerate(shown, start=1)
+        ]
+        await self._feed.impressions.record(
+            Surface.SUGGEST, impressions, viewer_id=viewer.id, model=self._feed.model_version
+        )
+        return [by_id[item.post_id] for item in shown]
 
 
 def _worth_a_comment(item: RankedPost, viewer_id: int) -> bool:

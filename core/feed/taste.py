@@ -17,11 +17,14 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.feed.embeddings import pack_exact, unpack, unpack_exact
+from core.feed.fans import fan_of
 from core.feed.hot import refresh_hot
+from core.feed.impressions import ImpressionLog, Outcome
 from core.feed.indexing import PostIndexer
 from core.feed.text import post_tags, words
 from core.persistence.models import Account, Destination, Post, TasteProfile
@@ -169,12 +172,21 @@ def signal_from(post: Post, weight: float, *, model: str) -> Engagement:
     )
 
 
-class TasteKeeper:
-    """Keeps taste profiles and trending scores up to date (the `TasteUpdater` port)."""
+OUTCOMES = {Signal.LIKE: Outcome.LIKE, Signal.COMMENT: Outcome.COMMENT, Signal.REMIX: Outcome.REMIX}
 
-    def __init__(self, indexer: PostIndexer, clock: Clock) -> None:
+
+class TasteKeeper:
+    """Keeps taste profiles and trending scores up to date (the `TasteUpdater` port), and
+    joins each like, comment, remix, unlike and follow to the impression that led to it."""
+
+    def __init__(
+        self, indexer: PostIndexer, clock: Clock, impressions: ImpressionLog | None = None
+    ) -> None:
+        """`impressions`: where outcomes are joined (None: nowhere, as in a benchmark's
+        replay that records no impressions to join them to)."""
         self._indexer = indexer
         self._clock = clock
+        self._impressions = impressions
 
     @property
     def model(self) -> str:
@@ -192,6 +204,8 @@ class TasteKeeper:
                 await refresh_hot(parent.id)
                 weight = SIGNAL_WEIGHT[Signal.REMIX]
                 await self._apply(signal_from(parent, weight, model=self.model), post.author_id)
+                if self._impressions is not None:
+                    await self._impressions.outcome(post.author_id, parent.id, Outcome.REMIX)
         if post.origin_chat_id is not None:
             place = await Destination.get_or_none(
                 platform=post.origin_platform, chat_id=post.origin_chat_id
@@ -200,13 +214,22 @@ class TasteKeeper:
                 await self._apply(signal_from(post, 1.0, model=self.model), destination=place)
 
     async def engaged(self, account: Account, post: Post, signal: Signal) -> None:
+        if signal is Signal.LIKE and await fan_of(account.id, post.author_id, self._clock.now()):
+            await Post.filter(id=post.id).update(fan_likes=F("fan_likes") + 1)
         await refresh_hot(post.id)
         await self._apply(signal_from(post, SIGNAL_WEIGHT[signal], model=self.model), account.id)
+        if self._impressions is not None:
+            await self._impressions.outcome(account.id, post.id, OUTCOMES[signal])
 
     async def unliked(self, account: Account, post: Post) -> None:
+        # Was it a fan's like? As far as can be told now: the like is gone, so one more.
+        if await fan_of(account.id, post.author_id, self._clock.now(), extra=1):
+            await Post.filter(id=post.id, fan_likes__gt=0).update(fan_likes=F("fan_likes") - 1)
         await refresh_hot(post.id)
         signal = signal_from(post, SIGNAL_WEIGHT[Signal.LIKE], model=self.model)
         await self._apply(signal, account.id, sign=-1.0)
+        if self._impressions is not None:
+            await self._impressions.outcome(account.id, post.id, Outcome.UNLIKE)
 
     async def followed(self, follower: Account, followee: Account) -> None:
         rows = (
@@ -219,6 +242,8 @@ class TasteKeeper:
         embedding = np.mean(vectors, axis=0) if vectors else None
         signal = Engagement(weight=FOLLOW_WEIGHT, embedding=embedding)  # affinity: the follow
         await self._apply(signal, follower.id)
+        if self._impressions is not None:
+            await self._impressions.followed(follower.id, followee.id)
 
     async def unfollowed(self, follower: Account, followee: Account) -> None:
         async with in_transaction():

@@ -506,6 +506,11 @@ MESSAGES: dict[str, str] = {
     "why.seen": "dir schon {count}-mal gezeigt",
     "why.engaged": "du hast ihn schon geliked, kommentiert oder geremixt",
     "why.steering": "deine Einstellung {term} passt zu {match} %",
+    # the fitted ranker (core/feed/fitting.py): its learned parts and which weights serve
+    "why.recency": "wie neu es ist, so wie diese Community neue Beiträge mag",
+    "why.source": "woher es kommt (wem du folgst, dein Geschmack, was neu ist …)",
+    "why.model.fitted": "Gewichte: Ranker-Version {version}, angepasst an das, was diese Community mochte.",
+    "why.model.prior": "Gewichte: die Startwerte (noch hat kein angepasster Ranker sie übertroffen).",
     "suggest.choose": "Was soll ich dir vorschlagen?",
     "suggest.people.title": "Leute, die dir gefallen könnten",
     "suggest.people.empty": "Noch keine Vorschläge. Folge ein paar Leuten oder like einige Beiträge und frag dann noch einmal.",

@@ -507,6 +507,11 @@ MESSAGES: dict[str, str] = {
     "why.seen": "shown to you {count} times before",
     "why.engaged": "you already liked, commented on or remixed it",
     "why.steering": "your tuning {term} matches {match} %",
+    # the fitted ranker (core/feed/fitting.py): its learned parts and which weights serve
+    "why.recency": "how new it is, as this community likes new posts",
+    "why.source": "where it came from (whom you follow, your tastes, what is new…)",
+    "why.model.fitted": "Weights: ranker version {version}, fitted to what this community liked.",
+    "why.model.prior": "Weights: the starting values (no fitted ranker has beaten them yet).",
     "suggest.choose": "What should I suggest?",
     "suggest.people.title": "People you might like",
     "suggest.people.empty": "No one to suggest yet. Follow a few people or like some posts, then ask again.",

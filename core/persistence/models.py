@@ -124,6 +124,8 @@ class Post(Model):
     embedding_model = fields.CharField(max_length=64, null=True)  # which embedder made it
     taste_bucket = fields.SmallIntField(null=True)  # locality-sensitive hash of `embedding`
     newcomer = fields.BooleanField(null=True)  # one of its author's first posts
+    shown = fields.IntField(default=0, db_default=0)  # impressions so far (exploration's count)
+    fan_likes = fields.IntField(default=0, db_default=0)  # likes by its author's fans (fans.py)
     # Adult or graphic (its prompt matched `core.safety.policy.SENSITIVE_TERMS`): kept out of
     # the feeds, digests and cross-posts of servers whose policy has NSFW off.
     sensitive = fields.BooleanField(default=False, db_default=False)
@@ -138,6 +140,7 @@ class Post(Model):
             ("newcomer", "created_at"),
             ("remix_of_id", "like_count"),  # a post's remixes (web pages, remix tree)
             ("image_id",),  # is an image shown by a public post (web), still used (release)
+            ("taste_bucket", "created_at"),
         )
 
 
@@ -501,6 +504,58 @@ class TagDay(Model):
     class Meta:
         table = "tag_day"
         unique_together = (("tag", "day"),)
+
+
+class Impression(Model):
+    """One post one surface showed to one viewer (or, for a cross-post, to one channel), and
+    what came of it: the feed's training data (core/feed/impressions.py).
+
+    One small row per shown post: `surface`, `position`, `sources` (a bit per candidate source)
+    and `outcome` (a bit per outcome: like, comment, remix, open, follow, unlike) are small
+    ints, `parts` the score's feature values packed as float16 (`core.feed.impressions.pack`),
+    `model` the ranker version that served it (0: the hand-set prior). Housekeeping keeps
+    `IMPRESSION_RETENTION`; the fit reads them by `shown_at`."""
+
+    id = fields.BigIntField(primary_key=True)
+    viewer: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="impressions", null=True, on_delete=fields.CASCADE
+    )
+    place: fields.ForeignKeyNullableRelation[Destination] = fields.ForeignKeyField(
+        "models.Destination", related_name="impressions", null=True, on_delete=fields.CASCADE
+    )
+    post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
+        "models.Post", related_name="impressions", on_delete=fields.CASCADE
+    )
+    surface = fields.SmallIntField()
+    position = fields.SmallIntField()  # 1 = first shown
+    sources = fields.SmallIntField(default=0)
+    parts = fields.BinaryField(null=True)
+    model = fields.IntField(default=0)
+    shown_at = fields.DatetimeField()
+    outcome = fields.SmallIntField(default=0)
+    outcome_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "impression"
+        indexes = (("viewer_id", "post_id"), ("shown_at",))
+
+
+class RankerModel(Model):
+    """A version of the feed's ranker fitted from impressions (core/feed/fitting.py): its
+    parameters as JSON, how well it ranked held-out impressions, and whether it serves."""
+
+    id = fields.BigIntField(primary_key=True)
+    version = fields.IntField(unique=True)
+    created_at = fields.DatetimeField()
+    parameters: dict = fields.JSONField()
+    metric = fields.FloatField(null=True)  # held-out AUC of the fitted scores
+    baseline = fields.FloatField(null=True)  # the same for the model serving when it was fitted
+    impressions = fields.IntField(default=0)  # rows it was fitted on
+    active = fields.BooleanField(default=False)
+    note = fields.CharField(max_length=200, default="")  # why it was (not) switched on
+
+    class Meta:
+        table = "ranker_model"
 
 
 class TasteProfile(Model):

@@ -2,7 +2,8 @@
 
 The export is a ZIP of JSON files plus the images of the person's posts. Deletion removes
 the account, its identities, posts (and their image files once no other post uses them),
-comments, likes, follows, blocks, jobs, buttons, feed tuning, digests and notifications,
+comments, likes, follows, blocks, jobs, buttons, feed tuning, what the feed showed them
+(impressions), digests and notifications,
 and every message still waiting in the outbox for them (their digests and notifications,
 cross-posts of their posts); remixes of the person's posts stay, credited to "a deleted
 user".
@@ -23,6 +24,7 @@ from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.domain import OutboxState
+from core.feed.impressions import ImpressionLog
 from core.images import ImageStore
 from core.notifications import notification_key
 from core.persistence.models import (
@@ -49,8 +51,11 @@ def _when(value: Any) -> str | None:
 
 
 class AccountData:
-    def __init__(self, images: ImageStore, clock: Clock, exports_dir: Path) -> None:
+    def __init__(
+        self, images: ImageStore, clock: Clock, exports_dir: Path, impressions: ImpressionLog
+    ) -> None:
         self._images = images
+        self._impressions = impressions
         self._clock = clock
         self._exports = exports_dir
 
@@ -124,6 +129,7 @@ class AccountData:
                 }
                 for d in await DigestSubscription.filter(owner=account).order_by("id")
             ],
+            "shown": await self._impressions.of_account(account.id),
             "notifications_off": sorted(
                 await NotificationPreference.filter(account=account, enabled=False).values_list(
                     "kind", flat=True

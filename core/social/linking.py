@@ -28,6 +28,7 @@ from core.persistence.models import (
     Follow,
     GenerationJob,
     Identity,
+    Impression,
     LinkAttempt,
     LinkCode,
     ModerationAction,
@@ -219,6 +220,7 @@ async def _merge_digests_and_notifications(keep: int, gone: int) -> None:
     await Notification.filter(recipient_id=gone).update(recipient_id=keep)
     await Notification.filter(actor_id=gone).update(actor_id=keep)
     await Notification.filter(recipient_id=keep, actor_id=keep).delete()
+    await Impression.filter(viewer_id=gone).update(viewer_id=keep)
 
 
 # Tables whose foreign keys to Account merge_accounts() handles (checked by a test).
@@ -248,5 +250,6 @@ MERGED_ACCOUNT_REFERENCES = frozenset(
         ("notification_batch", "recipient_id"),
         ("notification", "recipient_id"),
         ("notification", "actor_id"),
+        ("impression", "viewer_id"),
     }
 )

@@ -439,7 +439,7 @@ async def test_a_feed_page_costs_the_same_queries_whatever_the_network(app: App)
     with count_queries() as many:
         await app.services.feed.page(viewer)
         await app.services.feed.page(viewer, 2)
-    assert len(few) == len(many) == 12, many  # six per page (see core/feed/personal.py)
+    assert len(few) == len(many) == 16, many  # eight per page (see core/feed/personal.py)
     assert not any("COUNT(" in q.upper() for q in many)
 
 

@@ -1,0 +1,372 @@
+"""Fitting the ranker to the community: weights and time scales from impressions and outcomes.
+
+Training data: the impressions of the last `FIT_WINDOW` that the feed's ranker scored (feed
+pages and `/suggest`: they carry the score's parts), labelled 1 when a like, comment, remix or
+follow came of them (and the like was not taken back), else 0.
+
+Features: the hand-written parts' values (except `steering`, which is the viewer's own say and
+keeps its weight), the post's age as e^(−age / τ) over `TIMESCALES` (the fit picks how newness
+pays: the mix of τ is the `recency` part), the candidate sources (a column each: `source`),
+and the position it was shown at, in `POSITION_BUCKETS`. Position bias: the position columns
+take up what being shown first did, so the other weights are what a post is liked for; at
+serving time every post is scored as if first (the position columns are dropped).
+
+The model is scikit-learn's `LogisticRegression` (L2, lbfgs) on standardized columns; its
+coefficients, unstandardized, become the weights. They are scaled so that the fitted scores
+spread as much as the prior's on the same rows: `/feed tune` terms and the thresholds that
+hide posts keep their meaning. Beyond `MAX_FIT_ROWS` impressions, the database returns every
+impression with an outcome and every k-th of the others (weighted k), so the read and the fit
+take bounded time whatever the community's size (AUC does not change under such sampling).
+
+A new model is written to `ranker_model` and switched on only when its AUC on the held-out
+last `HELD_OUT` of the impressions (by time) beats the model in force (or the prior) by
+`MIN_GAIN`; otherwise it is kept, inactive, with its figures and the reason.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from tortoise.transactions import in_transaction
+
+from core.clock import Clock
+from core.feed.features import SOURCES
+from core.feed.impressions import Outcome, Surface
+from core.feed.impressions import unpack as unpack_parts
+from core.feed.ranker import RankerParameters, ServingRanker
+from core.feed.scoring import PARTS, Learned, Weights, learned_recency, learned_source
+from core.persistence.models import Impression, RankerModel
+
+log = logging.getLogger(__name__)
+
+# Four weeks: long enough for a small community to gather a few thousand outcomes, short
+# enough that the fit follows how the community's habits change.
+FIT_WINDOW = timedelta(days=28)
+HELD_OUT = 0.2  # the newest fifth of the impressions judges the fit (a time split)
+# Time scales the fit may mix for newness: from "within the hour" to "over a week and a
+# half", three per decade-ish, so any decay between them is approximated by two neighbours.
+TIMESCALES = tuple(
+    t.total_seconds()
+    for t in (
+        timedelta(hours=1),
+        timedelta(hours=6),
+        timedelta(days=1),
+        timedelta(days=3),
+        timedelta(days=9),
+    )
+)
+# Positions in buckets that get coarser down the page (people look at the top closely).
+POSITION_BUCKETS = (1, 2, 3, 5, 10, 20)
+# The read's and the regression's time grow with rows: beyond this many, impressions without
+# an outcome are sampled (and weighted back). ~30 coefficients need far fewer rows than a
+# million for standard errors well below their size; a million rows fit in about a minute.
+MAX_FIT_ROWS = 1_000_000
+MIN_POSITIVES = 50  # fewer outcomes than this say too little to move the weights
+MIN_GAIN = 0.002  # held-out AUC a new model must add: less is noise of the split
+POSITIVE = Outcome.LIKE | Outcome.COMMENT | Outcome.REMIX | Outcome.FOLLOW
+FITTED_PARTS = tuple(p for p in PARTS if p not in ("steering", "recency", "source"))
+SIGNS = {"seen": -1.0, "engaged": -1.0}  # parts that count against (as in `Scorer`)
+CHUNK = 200_000  # rows read per query
+
+
+class NotEnoughData(Exception):
+    pass
+
+
+@dataclass(slots=True)
+class TrainingSet:
+    """Impressions as columns (row i is one impression), oldest first."""
+
+    values: np.ndarray  # (rows, len(PARTS)) float32: the parts' values when it was shown
+    ages: np.ndarray  # float32 seconds: the post's age when shown
+    sources: np.ndarray  # int64 bits of `SOURCES`
+    positions: np.ndarray  # int32
+    labels: np.ndarray  # bool
+    weights: np.ndarray  # float32: how many impressions each row stands for (sampling)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def rows(self, chosen: slice | np.ndarray) -> TrainingSet:
+        return TrainingSet(
+            self.values[chosen],
+            self.ages[chosen],
+            self.sources[chosen],
+            self.positions[chosen],
+            self.labels[chosen],
+            self.weights[chosen],
+        )
+
+    @classmethod
+    def concatenate(cls, parts: Sequence[TrainingSet]) -> TrainingSet:
+        if not parts:
+            return cls.empty()
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+
+    @classmethod
+    def empty(cls) -> TrainingSet:
+        return cls(
+            np.zeros((0, len(PARTS)), np.float32),
+            np.zeros(0, np.float32),
+            np.zeros(0, np.int64),
+            np.zeros(0, np.int32),
+            np.zeros(0, bool),
+            np.zeros(0, np.float32),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class FitResult:
+    parameters: RankerParameters
+    metric: float  # held-out AUC of the new model's serving scores
+    baseline: float  # the same for the model in force
+    rows: int
+    seconds: float
+
+
+def labels_of(outcomes: np.ndarray) -> np.ndarray:
+    """1 for an impression that led to a like (not taken back), comment, remix or follow."""
+    liked = (outcomes & int(POSITIVE)) != 0
+    unliked_only = (outcomes & int(Outcome.UNLIKE) != 0) & (
+        outcomes & int(POSITIVE & ~Outcome.LIKE) == 0
+    )
+    return liked & ~unliked_only
+
+
+def design(data: TrainingSet, *, with_positions: bool) -> np.ndarray:
+    """The fit's columns: fitted parts, recency basis, sources, and (at fit time) positions."""
+    columns = [data.values[:, PARTS.index(p)] for p in FITTED_PARTS]
+    columns += [np.exp(-data.ages / tau) for tau in TIMESCALES]
+    columns += [((data.sources >> i) & 1).astype(np.float32) for i in range(len(SOURCES))]
+    if with_positions:
+        columns += _position_columns(data.positions)
+    return np.column_stack(columns).astype(np.float32)
+
+
+def _position_columns(positions: np.ndarray) -> list[np.ndarray]:
+    """One column per bucket after the first (position 1 is the reference)."""
+    bucket = np.searchsorted(POSITION_BUCKETS, positions, side="left")
+    return [(bucket == b).astype(np.float32) for b in range(1, len(POSITION_BUCKETS) + 1)]
+
+
+def serving_scores(parameters: RankerParameters, data: TrainingSet) -> np.ndarray:
+    """What `parameters` would have scored each impression (as if shown first): the sum the
+    `Scorer` makes, from the stored values, the age and the sources."""
+    weights = parameters.weights
+    total = np.zeros(len(data))
+    for name in PARTS:
+        if name in ("recency", "source"):
+            continue
+        total += SIGNS.get(name, 1.0) * weights.of(name) * data.values[:, PARTS.index(name)]
+    total += weights.recency * learned_recency(parameters.learned, data.ages.astype(float))
+    total += weights.source * learned_source(parameters.learned, data.sources)
+    return total
+
+
+def fit(data: TrainingSet, current: RankerParameters, version: int) -> FitResult:
+    """Fit on the older impressions, judge on the newest `HELD_OUT` (see the docstring)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
+    from sklearn.preprocessing import StandardScaler
+
+    started = _now()
+    cut = int(len(data) * (1 - HELD_OUT))
+    train, held = data.rows(slice(0, cut)), data.rows(slice(cut, None))
+    if train.labels.sum() < MIN_POSITIVES or held.labels.sum() < MIN_POSITIVES // 5:
+        raise NotEnoughData(f"{int(data.labels.sum())} outcomes in {len(data)} impressions")
+    if held.labels.all() or not held.labels.any():
+        raise NotEnoughData("the held-out impressions have one outcome only")
+    sample_weight = train.weights.astype(float)
+    matrix = design(train, with_positions=True)
+    scaler = StandardScaler().fit(matrix, sample_weight=sample_weight)
+    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+    model = LogisticRegression(C=1.0, max_iter=300)
+    model.fit((matrix - scaler.mean_) / scale, train.labels, sample_weight=sample_weight)
+    coefficients = model.coef_[0] / scale  # per unit of each raw column
+    fitted = _parameters(coefficients, current, version, train)
+    judged = {"sample_weight": held.weights}
+    metric = float(roc_auc_score(held.labels, serving_scores(fitted, held), **judged))
+    baseline = float(roc_auc_score(held.labels, serving_scores(current, held), **judged))
+    return FitResult(fitted, metric, baseline, int(data.weights.sum()), _now() - started)
+
+
+def _parameters(
+    coefficients: np.ndarray, current: RankerParameters, version: int, train: TrainingSet
+) -> RankerParameters:
+    """The coefficients as `Weights` and `Learned` (position columns dropped), scaled so the
+    scores spread like the prior's on the training rows."""
+    count = len(FITTED_PARTS)
+    parts = dict(zip(FITTED_PARTS, coefficients[:count], strict=True))
+    recency = coefficients[count : count + len(TIMESCALES)]
+    sources = coefficients[count + len(TIMESCALES) : count + len(TIMESCALES) + len(SOURCES)]
+    recency_total = float(np.abs(recency).sum()) or 1.0
+    sources_total = float(np.abs(sources).sum()) or 1.0
+    learned = Learned(
+        tuple((tau, float(c) / recency_total) for tau, c in zip(TIMESCALES, recency, strict=True)),
+        tuple((name, float(c) / sources_total) for name, c in zip(SOURCES, sources, strict=True)),
+    )
+    raw = {name: SIGNS.get(name, 1.0) * float(c) for name, c in parts.items()}
+    raw |= {"recency": recency_total, "source": sources_total, "steering": 0.0}
+    unscaled = RankerParameters(version, Weights(**raw), learned)
+    prior = RankerParameters()
+    spread = float(np.std(serving_scores(unscaled, train)))
+    target = float(np.std(serving_scores(prior, train)))
+    factor = target / spread if spread > 0 and target > 0 else 1.0
+    scaled = {name: value * factor for name, value in raw.items()}
+    scaled["steering"] = current.weights.steering  # the viewer's say keeps its weight
+    return RankerParameters(version, Weights(**scaled), learned)
+
+
+def _now() -> float:
+    return time.perf_counter()
+
+
+# ---------------------------------------------------------------------- reading impressions
+
+
+async def load(since: datetime, *, chunk: int = CHUNK, max_rows: int = MAX_FIT_ROWS) -> TrainingSet:
+    """The ranked impressions (with parts, of a person) shown since `since`, oldest first,
+    read in chunks of ids so that memory stays the size of the columns; beyond `max_rows`,
+    those without an outcome are sampled (every k-th id, weighted k)."""
+    db = Impression._meta.db
+    total = await Impression.filter(shown_at__gte=since).count()
+    stride = max(1, -(-total // max_rows))
+    postgres = db.capabilities.dialect == "postgres"
+    mark = (lambda i: f"${i}") if postgres else (lambda i: "?")
+    surfaces = ", ".join(str(int(s)) for s in (Surface.FEED, Surface.SUGGEST))
+    # The age is computed by the database: parsing two timestamps per row in Python took
+    # most of the read.
+    if postgres:
+        age = "EXTRACT(EPOCH FROM i.shown_at - p.created_at)"
+    else:
+        age = "(julianday(i.shown_at) - julianday(p.created_at)) * 86400.0"
+    sql = (
+        f"SELECT i.id, i.parts, i.position, i.sources, i.outcome, {age} AS age "
+        "FROM impression AS i JOIN post AS p ON p.id = i.post_id "
+        f"WHERE i.id > {mark(1)} AND i.shown_at >= {mark(2)} AND i.parts IS NOT NULL "
+        f"AND i.viewer_id IS NOT NULL AND i.surface IN ({surfaces}) "
+        f"AND (i.outcome <> 0 OR i.id % {int(stride)} = 0) "
+        f"ORDER BY i.id LIMIT {int(chunk)}"
+    )
+    parts: list[TrainingSet] = []
+    last = 0
+    while True:
+        _, rows = await db.execute_query(sql, [last, since])
+        if not rows:
+            break
+        parts.append(await asyncio.to_thread(_columns, rows, stride))
+        last = int(rows[-1]["id"])
+        if len(rows) < chunk:
+            break
+    data = TrainingSet.concatenate(parts)
+    return data
+
+
+def _columns(rows: Sequence[Any], stride: int) -> TrainingSet:
+    """Rows of `load`'s query as columns, a column at a time (not a row at a time)."""
+    width = len(PARTS) * 2  # bytes of one row's packed parts
+    blobs = [bytes(row[1]) for row in rows]
+    if all(len(blob) == width for blob in blobs):
+        flat = np.frombuffer(b"".join(blobs), dtype=np.float16)
+        values = flat.reshape(len(rows), len(PARTS)).astype(np.float32)
+    else:  # parts from another list of parts: one by one
+        values = np.array([unpack_parts(blob) for blob in blobs], dtype=np.float32)
+    ages = np.maximum(np.array([float(row[5]) for row in rows], dtype=np.float32), 0.0)
+    outcomes = np.array([row[4] for row in rows], dtype=np.int64)
+    return TrainingSet(
+        values.reshape(len(rows), len(PARTS)),
+        ages,
+        np.array([row[3] for row in rows], dtype=np.int64),
+        np.array([row[2] for row in rows], dtype=np.int32),
+        labels_of(outcomes),
+        np.where(outcomes != 0, 1.0, float(stride)).astype(np.float32),
+    )
+
+
+# ---------------------------------------------------------------------- the scheduled refit
+
+
+# Every six hours: a day's outcomes move the weights, and four fits a day cost a few minutes
+# of one core at most (see bench/ranker_fit.py).
+REFIT_EVERY = timedelta(hours=6)
+
+
+class RankerRefit:
+    """The scheduler leader's refit: load, fit in a worker thread, store, switch on if it
+    wins. A fit that fails or loses leaves the model in force alone."""
+
+    def __init__(self, clock: Clock, serving: ServingRanker, *, every: timedelta = REFIT_EVERY):
+        self._clock = clock
+        self._serving = serving
+        self._every = every
+        self._last: datetime | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def tick(self) -> bool:
+        """Start a refit in the background once `every` has passed since the last one (or
+        since starting), unless one still runs: the scheduler's tick (digests, outbox) never
+        waits for a fit. True when one started."""
+        now = self._clock.now()
+        if self._last is None:
+            self._last = now
+            return False
+        if now - self._last < self._every or (self._task and not self._task.done()):
+            return False
+        self._last = now
+        self._task = asyncio.create_task(self._refit_logged())
+        return True
+
+    async def _refit_logged(self) -> None:
+        try:
+            await self.refit()
+        except Exception:  # the model in force keeps serving; next time again
+            log.exception("ranker refit failed")
+
+    async def refit(self) -> RankerModel | None:
+        """One fit now; the stored model (active or not), or None when there was too little."""
+        current = await self._serving.reload()
+        now = self._clock.now()
+        data = await load(now - FIT_WINDOW)
+        latest = await RankerModel.all().order_by("-version").first()
+        version = (latest.version if latest else 0) + 1
+        try:
+            result = await asyncio.to_thread(fit, data, current, version)
+        except NotEnoughData as reason:
+            log.info("ranker not refitted: %s", reason)
+            return None
+        wins = result.metric >= result.baseline + MIN_GAIN
+        note = (
+            f"held-out AUC {result.metric:.4f} vs {result.baseline:.4f} of version "
+            f"{current.version}: " + ("switched on" if wins else "kept off, it does not win")
+        )
+        row = await RankerModel.create(
+            version=version,
+            created_at=now,
+            parameters=result.parameters.to_json(),
+            metric=result.metric,
+            baseline=result.baseline,
+            impressions=result.rows,
+            active=False,
+            note=note[:200],
+        )
+        if wins:
+            async with in_transaction():
+                await RankerModel.filter(active=True).update(active=False)
+                await RankerModel.filter(id=row.id).update(active=True)
+            row.active = True
+            await self._serving.reload()
+        log.info(
+            "ranker version %d fitted on %d impressions in %.1f s: %s",
+            version,
+            result.rows,
+            result.seconds,
+            note,
+        )
+        return row

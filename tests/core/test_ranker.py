@@ -1,0 +1,141 @@
+"""The fitted ranker on SQLite and PostgreSQL: a refit switches a model on only when it beats
+the one in force on held-out impressions, a corrupt or missing model keeps what serves, and
+`/why` shows the weights in force."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+
+from bot.bootstrap import App
+from core.clock import FakeClock
+from core.feed.fitting import RankerRefit, TrainingSet, fit, serving_scores
+from core.feed.impressions import Outcome, Surface, pack
+from core.feed.ranker import RankerParameters, ServingRanker
+from core.feed.scoring import PARTS, Weights
+from core.persistence.models import Impression, RankerModel
+from tests.core.test_feed import WATERCOLOR, people, post
+from tests.support.chat import ChatUser
+
+
+async def impressions(
+    app: App, clock: FakeClock, count: int, *, learnable: bool, seed: int
+) -> None:
+    """`count` feed impressions of a few posts with random part values. `learnable`: liked
+    when close to the viewer's taste and little liked by others (the prior weights
+    engagement up); else liked at random."""
+    rng = np.random.default_rng(seed)
+    author, viewer = await people(app, f"author{seed}", f"viewer{seed}")
+    posts = [await post(app, author, WATERCOLOR) for _ in range(4)]
+    rows = []
+    for index in range(count):
+        values = rng.random(len(PARTS)).astype(np.float32)
+        values[PARTS.index("seen")] = 0
+        values[PARTS.index("engaged")] = 0
+        similarity, engagement = (
+            values[PARTS.index("similarity")],
+            values[PARTS.index("engagement")],
+        )
+        chance = 1 / (1 + np.exp(-(6 * similarity - 6 * engagement - 1))) if learnable else 0.2
+        liked = rng.random() < chance
+        rows.append(
+            Impression(
+                viewer_id=viewer.id,
+                post_id=posts[index % len(posts)].id,
+                surface=int(Surface.FEED),
+                position=int(rng.integers(1, 20)),
+                sources=1,
+                parts=pack(values.tolist()),
+                shown_at=clock.now() - timedelta(minutes=count - index),
+                outcome=int(Outcome.LIKE) if liked else 0,
+            )
+        )
+    await Impression.bulk_create(rows, batch_size=1000)
+
+
+async def test_a_model_is_switched_on_only_when_it_wins_on_held_out_impressions(
+    app: App, clock: FakeClock
+) -> None:
+    serving = ServingRanker(clock)
+    refit = RankerRefit(clock, serving)
+    assert await refit.refit() is None, "no impressions: nothing to fit, the prior serves"
+    await impressions(app, clock, 3000, learnable=True, seed=1)
+    first = await refit.refit()
+    assert first is not None and first.active and first.version == 1
+    assert first.metric > first.baseline + 0.05, (first.metric, first.baseline)
+    assert serving.current.version == 1
+    assert serving.current.weights.engagement < 0 < serving.current.weights.similarity
+    # The same community, now liking at random: a refit learns nothing better and stays off.
+    await Impression.all().delete()
+    await impressions(app, clock, 3000, learnable=False, seed=2)
+    second = await refit.refit()
+    assert second is not None and not second.active and "kept off" in second.note
+    assert serving.current.version == 1
+    assert await RankerModel.filter(active=True).values_list("version", flat=True) == [1]
+
+
+async def test_a_corrupt_or_missing_model_keeps_what_serves(app: App, clock: FakeClock) -> None:
+    fresh = ServingRanker(clock)
+    assert (await fresh.reload()).version == 0, "none stored: the hand-set prior"
+    good = RankerParameters(1, Weights(similarity=4.0, engagement=-1.0))
+    await RankerModel.create(
+        version=1, created_at=clock.now(), parameters=good.to_json(), active=True
+    )
+    assert (await fresh.reload()).weights.similarity == 4.0
+    broken = good.to_json()
+    broken["weights"]["following"] = "lots"
+    await RankerModel.filter(version=1).update(active=False)
+    await RankerModel.create(version=2, created_at=clock.now(), parameters=broken, active=True)
+    assert (await fresh.reload()).version == 1, "corrupt: the previous one keeps serving"
+    await RankerModel.create(
+        version=3, created_at=clock.now(), parameters={"weights": {}}, active=False
+    )
+    await RankerModel.filter(version=2).delete()
+    assert (await fresh.reload()).version == 1, "missing: the previous one keeps serving"
+    starting = ServingRanker(clock)
+    await RankerModel.create(
+        version=4, created_at=clock.now(), parameters={"recency": [[-1, 1]]}, active=True
+    )
+    assert (await starting.reload()).version == 0, "corrupt and nothing before: the prior"
+
+
+async def test_why_shows_the_weights_in_force(app: App) -> None:
+    alice, _ = await people(app, "alice", "viewer")
+    lake = await post(app, alice, WATERCOLOR)
+    viewer = ChatUser(app, "viewer")
+    before = await viewer.text(f"/why {lake.id}")
+    assert "starting values" in before and "× 0.5 " in before, before  # freshness's prior
+    live = RankerParameters(7, Weights(freshness=2.75, recency=1.0))
+    await RankerModel.create(
+        version=7, created_at=app.services.clock.now(), parameters=live.to_json(), active=True
+    )
+    await app.services.feed.ranker.reload()
+    after = await viewer.text(f"/why {lake.id}")
+    assert "ranker version 7" in after and "× 2.75 " in after, after
+
+
+def test_the_fit_sees_through_position_bias() -> None:
+    """Liked for being first, not for any part: the fitted serving score must not learn the
+    part that merely correlates with position."""
+    rng = np.random.default_rng(5)
+    count = 20000
+    positions = rng.integers(1, 21, count).astype(np.int32)
+    values = rng.random((count, len(PARTS))).astype(np.float32)
+    # the feed put high-`match` posts first: match correlates with position
+    values[:, PARTS.index("match")] = np.clip(1 - positions / 20 + rng.normal(0, 0.1, count), 0, 1)
+    values[:, PARTS.index("similarity")] = rng.random(count)
+    chance = 0.5 / positions + 0.3 * values[:, PARTS.index("similarity")]
+    labels = rng.random(count) < chance
+    data = TrainingSet(
+        values,
+        np.full(count, 3600.0, np.float32),
+        np.zeros(count, np.int64),
+        positions,
+        labels,
+        np.ones(count, np.float32),
+    )
+    result = fit(data, RankerParameters(), 1)
+    weights = result.parameters.weights
+    assert weights.similarity > 3 * abs(weights.match), weights
+    assert serving_scores(result.parameters, data).shape == (count,)
