@@ -115,7 +115,7 @@ async def test_suggest_people_prompts_and_posts(app: App) -> None:
     await viewer.say("/follow bob")
     await viewer.say("/like 1")
     people_reply = (await viewer.say("/suggest people"))[0]
-    assert "carol (@carol) — followed by 1 people you follow" in people_reply.text
+    assert "carol (@carol) — followed by 1 person you follow" in people_reply.text
     assert "@bob" not in people_reply.text and "@viewer" not in people_reply.text
     follow = find_button([people_reply], "follow")
     assert "now follow @carol" in (await viewer.press(follow))[0].text

@@ -87,7 +87,7 @@ def test_two_users_every_command(data_dir: Path, tmp_path: Path) -> None:
     assert Path(image_line.removeprefix("🖼 ")).is_file()
     assert str(data_dir.resolve()) in image_line
     assert "There is no file at" in alice[f"/post {tmp_path / 'missing.png'}"]
-    assert "1 posts · 0 followers · 0 following" in alice["/profile"]
+    assert "1 post · 0 followers · 0 following" in alice["/profile"]
     assert "Nobody follows @alice yet." in alice["/followers"]
     assert "I don't know anyone called @bob" in alice["/unfollow bob"]
 

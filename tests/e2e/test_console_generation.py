@@ -35,7 +35,7 @@ def test_imagine_post_follow_remix_with_credit(tmp_path: Path) -> None:
     assert "── #1 by @alice (public) ──" in alice["7"]
     assert "Prompt: a lighthouse at dawn" in alice["7"]
     assert "AI-generated (local)" in alice["7"]
-    assert "count must be between 1 and 4" in alice["/imagine --count 9 too many"]
+    assert "<count> must be between 1 and 4" in alice["/imagine --count 9 too many"]
     assert "“crayons” is not an option here" in alice["/imagine --style crayons a cat"]
     assert "You have 24 of 25 images left today." in alice["/quota"]
 
