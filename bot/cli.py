@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
 import signal
 import sys
@@ -27,7 +26,18 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("run", help="start the bot with whatever is configured")
     chat = commands.add_parser("chat", help="chat with Mosaic in this terminal (or via a pipe)")
-    chat.add_argument("--as", dest="user", default=None, help="who you are (default: $USER)")
+    chat.add_argument(
+        "--as",
+        dest="user",
+        default=None,
+        help="who you are (default: your login name, or guest when that is root)",
+    )
+    chat.add_argument(
+        "--greet",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="print the welcome first (default: on a terminal yes, when piped no)",
+    )
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     return parser
@@ -42,12 +52,15 @@ def _setup_logging(settings: Settings, *, quiet: bool) -> None:
     )
 
 
-async def _chat(app: App, user: str) -> None:
-    from bot.adapters.console import ConsoleChat
+async def _chat(app: App, user: str | None, greet: bool | None = None) -> None:
+    from bot.adapters.console import ConsoleChat, console_locale, default_console_name
 
+    name, note = (user, None) if user else default_console_name()
     await app.start()
     try:
-        chat = ConsoleChat(app.dispatcher, user)
+        chat = ConsoleChat(
+            app.dispatcher, name, locale=console_locale(), greet=greet, name_note=note
+        )
         app.add_messenger(Platform.CONSOLE, chat)  # digests and notifications print here
         await app.start_scheduler()
         await chat.run()
@@ -76,7 +89,7 @@ async def _run(app: App) -> None:
     adapters = _chat_adapters(app)
     if not adapters:
         log.info("no chat token configured: starting the console chat")
-        await _chat(app, _default_user())
+        await _chat(app, None)
         return
     await app.start()
     try:
@@ -114,13 +127,6 @@ async def _until_terminated(work: Awaitable[object]) -> None:
         loop.remove_signal_handler(signal.SIGTERM)
 
 
-def _default_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "you"
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
@@ -135,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(upgrade(settings.resolved_database_url))
             print("database is up to date")
         elif args.command == "chat":
-            asyncio.run(_chat(build(settings), args.user or _default_user()))
+            asyncio.run(_chat(build(settings), args.user, args.greet))
         else:
             asyncio.run(_run(build(settings)))
     except ConfigurationError as error:

@@ -9,9 +9,9 @@ from dataclasses import replace
 from bot.commands.buttons import tokenize
 from bot.commands.context import Context
 from bot.commands.job_notices import status_reply
-from bot.commands.render import handle, post_reply
+from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, ButtonStyle, Reply
+from bot.replies import Button, Reply
 from core.domain import Audience, JobState
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.generation import MAX_IMAGES_PER_JOB, SIZES, ImageOptions
@@ -20,8 +20,6 @@ from core.generation.quota import account_scope, server_scope
 from core.persistence.models import GenerationJob
 from core.social import Origin, Provenance
 from core.text import PROMPT_MAX
-
-AUDIENCES = (Audience.PUBLIC.value, Audience.FOLLOWERS.value, Audience.PRIVATE.value)
 
 
 async def _start(ctx: Context, request: JobRequest) -> list[Reply]:
@@ -136,17 +134,7 @@ async def publish(ctx: Context, job: int, image: int, audience: str | None = Non
     if already is not None:
         raise Conflict("error.already_posted", post=already)
     if audience is None:
-        choices = tuple(
-            Button(
-                ctx.t(f"button.audience.{a}"),
-                "publish",
-                {"job": job, "image": image, "audience": a},
-                owner_only=True,
-                style=ButtonStyle.PRIMARY if a == "public" else ButtonStyle.SECONDARY,
-            )
-            for a in AUDIENCES
-        )
-        return Reply(text=ctx.t("publish.choose"), buttons=(choices,), private=True)
+        return audience_choice(ctx, "publish", {"job": job, "image": image})
     parent = await source.parent_post
     try:
         created = await ctx.services.posts.create(

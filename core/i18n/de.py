@@ -90,9 +90,11 @@ MESSAGES: dict[str, str] = {
     "feed.end": "Das ist vorerst alles. Schau später wieder vorbei.",
     "feed.page": "Seite {page}",
     "help.title": "Mosaic-Befehle",
-    "help.buttons.console": "Knöpfe erscheinen als [1], [2]…: Tipp die Zahl, um einen zu "
-    "drücken. Ein Knopf mit … fragt nach Text: Tipp die Zahl, ein Leerzeichen und dann den "
-    "Text (z. B. 2 schönes Bild!).",
+    "help.buttons.console": "Knöpfe erscheinen als [3.1], [3.2]…: erster und zweiter Knopf "
+    "von Antwort 3. Tipp die Adresse, um einen zu drücken, nur die Zahl für die Knöpfe der "
+    "letzten Antwort (1, 2) oder die Beschriftung (gefällt mir, posten). Ein Knopf mit … fragt nach "
+    "Text: Tipp Adresse oder Beschriftung, ein Leerzeichen und dann den Text (3.2 schönes "
+    "Bild!, kommentieren schönes Bild!).",
     "help.buttons.chat": "Mit den Knöpfen unter einem Beitrag likest, kommentierst oder folgst du.",
     "settings.language.done": "Sprache auf {language} gestellt.",
     "language.en": "Englisch",
@@ -133,9 +135,22 @@ MESSAGES: dict[str, str] = {
     "cmd.settings.language": "Deine Sprache wählen",
     "param.settings.language.language": "en oder de",
     # console chat
-    "console.not_a_command": "Befehle beginnen mit / (versuch /help). Um einen Knopf zu drücken, tipp seine Zahl.",
-    "console.no_button": "Einen Knopf [{number}] gibt es hier nicht. /help zeigt die Befehle.",
-    "console.button_needs_text": "Knopf [{number}] braucht Text ({label}): Tipp {number}, ein Leerzeichen und dann deinen Text.",
+    "console.not_a_command": "Befehle beginnen mit / (probier /help). Um einen Knopf zu "
+    "drücken, tipp seine Adresse wie angezeigt, z. B. 3.1, oder seine Beschriftung, z. B. gefällt mir.",
+    "console.no_button": "Es gibt keinen Knopf [{address}] auf dem Bildschirm. Knöpfe zeigen "
+    "ihre Adresse in Klammern, z. B. [3.1]; /help erklärt sie.",
+    "console.button_needs_text": "Knopf [{address}] braucht Text ({label}): Tipp {address}, ein "
+    "Leerzeichen und dann deinen Text.",
+    # the console's greeting
+    "console.greeting": "👋 Willkommen bei Mosaic, {handle}! Mach Bilder aus Worten, poste sie "
+    "in einen gemeinsamen Feed, folge anderen und like ihre Bilder.\n"
+    "Tipp /help für die Befehle. Probier: /imagine ein Leuchtturm bei Nacht im Regen --style "
+    "watercolor\n"
+    "Jemand anderes an dieser Tastatur? Eine eigene Sitzung startet mit: mosaic chat --as <name>",
+    "console.name_from_login": "Du bist {handle}, nach deinem Login-Namen. Einen anderen Namen "
+    "wählst du mit: mosaic chat --as <name>",
+    "console.name_default": "Du bist {handle}: der Login dieses Rechners (root) benennt keine "
+    "Person. Deinen Namen wählst du mit: mosaic chat --as <name>",
     # servers and groups
     "error.server_only": "Dieser Befehl funktioniert nur auf einem Server oder in einer Gruppe, nicht im privaten Chat.",
     "error.admins_only": "Nur die Admins dieses Servers oder dieser Gruppe können die Einstellungen ändern. Frag eine*n von ihnen.",

@@ -91,9 +91,10 @@ MESSAGES: dict[str, str] = {
     "feed.page": "Page {page}",
     # help and settings
     "help.title": "Mosaic commands",
-    "help.buttons.console": "Buttons appear as [1], [2]…: type the number to press one. A "
-    "button marked with … asks for text: type the number, a space, then the text "
-    "(e.g. 2 nice picture!).",
+    "help.buttons.console": "Buttons appear as [3.1], [3.2]…: reply 3's first and second "
+    "button. Type the address to press one, just the number for the latest reply's buttons "
+    "(1, 2), or the label (like, post). A button marked with … asks for text: type the "
+    "address or label, a space, then the text (3.2 nice picture!, comment nice picture!).",
     "help.buttons.chat": "Use the buttons under a post to like, comment or follow.",
     "settings.language.done": "Language set to {language}.",
     "language.en": "English",
@@ -135,9 +136,22 @@ MESSAGES: dict[str, str] = {
     "cmd.settings.language": "Choose your language",
     "param.settings.language.language": "en or de",
     # console chat
-    "console.not_a_command": "Commands start with / (try /help). To press a button, type its number.",
-    "console.no_button": "There is no button [{number}] on screen. Type /help to see the commands.",
-    "console.button_needs_text": "Button [{number}] needs text ({label}): type {number}, a space, then your text.",
+    "console.not_a_command": "Commands start with / (try /help). To press a button, type its "
+    "address as shown, e.g. 3.1, or its label, e.g. like.",
+    "console.no_button": "There is no button [{address}] on screen. Buttons show their address "
+    "in brackets, e.g. [3.1]; /help explains them.",
+    "console.button_needs_text": "Button [{address}] needs text ({label}): type {address}, a "
+    "space, then your text.",
+    # the console's greeting
+    "console.greeting": "👋 Welcome to Mosaic, {handle}! Make pictures from words, post them to "
+    "one shared feed, follow and like each other.\n"
+    "Type /help for the commands. Try: /imagine a lighthouse at night in the rain --style "
+    "watercolor\n"
+    "Someone else at this keyboard? They start their own session with: mosaic chat --as <name>",
+    "console.name_from_login": "You are {handle}, after your login name. Choose another name "
+    "with: mosaic chat --as <name>",
+    "console.name_default": "You are {handle}: this computer's login (root) names no person. "
+    "Choose your name with: mosaic chat --as <name>",
     # servers and groups
     "error.server_only": "This command works only in a server or group, not in a private chat.",
     "error.admins_only": "Only the admins of this server or group can change its settings. Ask one of them.",

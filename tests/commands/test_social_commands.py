@@ -18,7 +18,7 @@ def image_file(tmp_path: Path, name: str = "cat.png", color=(10, 120, 200)) -> P
 
 async def test_post_follow_feed_like_comment_through_buttons(app: App, tmp_path: Path) -> None:
     alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
-    posted = await alice.say(f"/post {image_file(tmp_path)} my cat @everyone")
+    posted = await alice.say(f"/post {image_file(tmp_path)} my cat @everyone --audience public")
     assert posted[0].title.startswith("#1 by @alice")
     assert "@everyone" not in posted[0].text
     assert posted[0].images and posted[0].images[0].path.exists()
@@ -41,7 +41,7 @@ async def test_a_post_offers_follow_only_to_those_who_do_not_follow_its_author(
     app: App, tmp_path: Path
 ) -> None:
     alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
-    await alice.say(f"/post {image_file(tmp_path)} my cat")
+    await alice.say(f"/post {image_file(tmp_path)} my cat --audience public")
     shown = await bob.say("/show 1")
     follow = find_button(shown, "follow")
     assert follow.label.endswith("Follow @alice")
@@ -76,7 +76,7 @@ async def test_public_buttons_act_for_the_presser(app: App) -> None:
     profile = await alice.say("/profile bob")
     follow = find_button(profile, "follow")
     assert "now follow @bob" in (await carol.press(follow))[0].text
-    assert "1 followers" in (await bob.say("/profile"))[0].text
+    assert "1 follower ·" in (await bob.say("/profile"))[0].text
 
 
 async def test_someone_elses_private_button_is_refused(app: App) -> None:
