@@ -501,7 +501,7 @@ MESSAGES: dict[str, str] = {
     "tune.cleared": "Deine Feed-Einstellung ist gelöscht: /feed ordnet wieder nur nach deinen Likes und denen, denen du folgst.",
     "tune.done": "Verstanden. Ab jetzt: {tuning}. Deine nächste /feed-Seite richtet sich danach.",
     "why.title": "Warum #{post} dort steht, wo er steht",
-    "why.total": "Punktzahl {total}, die Summe dieser Teile (Wert × Gewicht):",
+    "why.total": "Punktzahl {total}, die Summe dieser Teile (Vorzeichen, Anteil an der Punktzahl, was, Wert × Gewicht = Teil):",
     "why.nothing": "Bisher spricht nichts dafür oder dagegen.",
     "why.hidden": "Deine Einstellung blendet ihn in deinem Feed aus: Einer deiner „kein …“-Begriffe passt darauf.",
     "why.position": "In deinem aktuellen Feed stand er auf Seite {page} an Stelle {place}.",
@@ -658,4 +658,10 @@ MESSAGES: dict[str, str] = {
     "error.crosspost_topic_missing": "Sag, welches Thema, z. B. /server crosspost on topic katzen #aquarell.",
     "error.crosspost_topic_empty": "Dieses Thema hat keine Wörter, die ich vergleichen kann. Nutze Wörter oder #Tags, z. B. katzen #aquarell.",
     "error.crosspost_topic_without_scope": "„{topic}“ sieht nach einem Thema aus: Schreib /server crosspost on topic {topic}, oder nur /server crosspost on für Beiträge von Mitgliedern.",
+    # /jobs: finished previews not posted yet
+    "cmd.jobs": "Deine fertigen Vorschauen, die noch nicht gepostet sind",
+    "jobs.title": "Noch nicht gepostete Vorschauen",
+    "jobs.hint": "Die neuesten zuerst. Mit den Knöpfen postest, variierst oder verwirfst du sie.",
+    "jobs.empty": "Du hast keine ungeposteten Vorschauen. /imagine <prompt> macht eine; /queue "
+    "zeigt Aufträge, die noch warten oder laufen.",
 }

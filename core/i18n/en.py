@@ -501,7 +501,7 @@ MESSAGES: dict[str, str] = {
     "tune.cleared": "Your feed tuning is cleared: /feed ranks by your likes and follows alone again.",
     "tune.done": "Got it. From now on: {tuning}. Your next /feed page follows it.",
     "why.title": "Why #{post} ranks where it does",
-    "why.total": "Score {total}, the sum of these parts (value × weight):",
+    "why.total": "Score {total}, the sum of these parts (sign, share of the score, what, value × weight = part):",
     "why.nothing": "Nothing speaks for or against it yet.",
     "why.hidden": "Your tuning hides it from your feed: one of your “no …” terms matches it.",
     "why.position": "In your current feed it was #{place} on page {page}.",
@@ -658,4 +658,10 @@ MESSAGES: dict[str, str] = {
     "error.crosspost_topic_missing": "Say which topic, e.g. /server crosspost on topic cats #watercolor.",
     "error.crosspost_topic_empty": "That topic has no words I can match. Use words or #tags, e.g. cats #watercolor.",
     "error.crosspost_topic_without_scope": "“{topic}” looks like a topic: write /server crosspost on topic {topic}, or just /server crosspost on for posts by members.",
+    # /jobs: finished previews not posted yet
+    "cmd.jobs": "Your finished previews that are not posted yet",
+    "jobs.title": "Previews not posted yet",
+    "jobs.hint": "Newest first. Post, vary or discard each with its buttons.",
+    "jobs.empty": "You have no unposted previews. /imagine <prompt> makes one; /queue shows "
+    "jobs still waiting or running.",
 }
