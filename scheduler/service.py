@@ -80,9 +80,11 @@ class Scheduler:
 
     async def stop(self) -> None:
         if self._trigger is not None:
-            self._trigger.shutdown(wait=False)
-            self._trigger = None
+            self._trigger.pause()  # no new ticks; one running now finishes under the lock
         async with self._lock:
+            if self._trigger is not None:
+                self._trigger.shutdown(wait=False)  # would cancel a tick mid-transaction
+                self._trigger = None
             await self._step_down()
             await self._leadership.release()
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from bot.commands.buttons import tokenize
 from bot.commands.context import Context
-from bot.commands.job_notices import status_reply
+from bot.commands.job_notices import preview_reply, status_reply
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import Button, Reply
@@ -20,6 +20,8 @@ from core.generation.quota import account_scope, server_scope
 from core.persistence.models import GenerationJob
 from core.social import Origin, Provenance
 from core.text import PROMPT_MAX
+
+JOBS_SHOWN = 5
 
 
 async def _start(ctx: Context, request: JobRequest) -> list[Reply]:
@@ -179,6 +181,21 @@ async def queue(ctx: Context) -> Reply:
     return Reply(title=ctx.t("queue.title"), text="\n".join(lines), buttons=rows, private=True)
 
 
+async def jobs(ctx: Context) -> list[Reply]:
+    """Finished previews not posted yet, newest first, each with its buttons again."""
+    found = await ctx.services.generation.jobs.unposted(ctx.account, JOBS_SHOWN)
+    previews = []
+    for job in found:
+        try:
+            previews.append(preview_reply(ctx.language, job, ctx.services.images))
+        except FileNotFoundError:  # its image files went away
+            continue
+    if not previews:
+        return [Reply(text=ctx.t("jobs.empty"), private=True)]
+    title = Reply(title=ctx.t("jobs.title"), text=ctx.t("jobs.hint"), private=True)
+    return [title, *previews]
+
+
 async def cancel(ctx: Context, job: int) -> Reply:
     cancelled = await ctx.services.generation.jobs.cancel(ctx.account, job)
     await ctx.notices.settle(cancelled)  # its status message says so too
@@ -242,6 +259,7 @@ SPECS = (
         "remix", remix, (POST_ID, PROMPT), private_reply=True, restricted=True, asks_admin=True
     ),
     CommandSpec("queue", queue, private_reply=True),
+    CommandSpec("jobs", jobs, private_reply=True),
     CommandSpec("cancel", cancel, (JOB,), private_reply=True),
     CommandSpec("quota", quota, private_reply=True),
     CommandSpec(

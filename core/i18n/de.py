@@ -116,6 +116,7 @@ MESSAGES: dict[str, str] = {
     "param.unblock.user": "Wessen Blockierung du aufhebst",
     "cmd.post": "Eine Bilddatei von diesem Rechner posten",
     "param.post.image": "Pfad der Bilddatei",
+    "param.post.audience": "Wer es sieht: public, followers oder private (sonst wird gefragt)",
     "param.post.caption": "Bildunterschrift (bis zu 1.000 Zeichen)",
     "cmd.feed": "Dein Feed, für dich geordnet: Follows, Likes, Trends und deine Einstellung",
     "param.feed.page": "Seitennummer",
@@ -664,4 +665,8 @@ MESSAGES: dict[str, str] = {
     "jobs.hint": "Die neuesten zuerst. Mit den Knöpfen postest, variierst oder verwirfst du sie.",
     "jobs.empty": "Du hast keine ungeposteten Vorschauen. /imagine <prompt> macht eine; /queue "
     "zeigt Aufträge, die noch warten oder laufen.",
+    # /profile: the latest posts as a grid
+    "profile.grid_title": "Neues von {handle}",
+    "profile.grid": "{count, plural, one {Der neueste Beitrag, im Bild mit 1 nummeriert; 🔎 1 "
+    "öffnet ihn.} other {Die neuesten {count} Beiträge, im Bild nummeriert; 🔎 öffnet einen.}}",
 }

@@ -117,6 +117,7 @@ MESSAGES: dict[str, str] = {
     "param.unblock.user": "Who to unblock",
     "cmd.post": "Post an image file from this computer",
     "param.post.image": "Path of the image file",
+    "param.post.audience": "Who sees it: public, followers or private (asked if left out)",
     "param.post.caption": "Caption (up to 1,000 characters)",
     "cmd.feed": "Your feed, ranked for you: follows, likes, trends and your tuning",
     "param.feed.page": "Page number",
@@ -664,4 +665,8 @@ MESSAGES: dict[str, str] = {
     "jobs.hint": "Newest first. Post, vary or discard each with its buttons.",
     "jobs.empty": "You have no unposted previews. /imagine <prompt> makes one; /queue shows "
     "jobs still waiting or running.",
+    # /profile: the latest posts as a grid
+    "profile.grid_title": "Latest by {handle}",
+    "profile.grid": "{count, plural, one {The latest post, numbered 1 in the picture; 🔎 1 "
+    "opens it.} other {The latest {count} posts, numbered in the picture; 🔎 opens one.}}",
 }

@@ -103,3 +103,33 @@ async def test_unexpected_errors_become_an_apology_with_an_id(app: App, caplog) 
     error_id = reply.split("error id ", 1)[1].split(")", 1)[0]
     assert any(error_id in record.getMessage() for record in caplog.records)
     assert "database on fire" not in reply
+
+
+async def test_a_profile_shows_the_latest_posts_as_a_numbered_grid(
+    app: App, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from core.digests.collage import canvas_size
+
+    alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
+    for number, audience in enumerate(("public", "private", "public")):
+        picture = image_file(tmp_path, f"p{number}.png", color=(40 * number, 90, 160))
+        await alice.say(f"/post {picture} picture {number} --audience {audience}")
+    (shown,) = await bob.say("/profile alice")
+    assert "The latest 2 posts, numbered in the picture" in shown.text
+    (grid,) = shown.images  # bob may not see the private one
+    with Image.open(grid.path) as image:
+        assert image.size == canvas_size(2)
+    opens = [b for row in shown.buttons for b in row if b.command == "show"]
+    assert [b.label for b in opens] == ["🔎 1", "🔎 2"]
+    assert [b.args["post"] for b in opens] == [3, 1], "newest first, as numbered"
+    opened = await bob.press(opens[0])
+    assert opened[0].title.startswith("#3 by @alice")
+    (own,) = await alice.say("/profile")
+    assert "The latest 3 posts" in own.text and own.images
+
+
+async def test_a_profile_without_posts_has_no_picture(app: App) -> None:
+    (shown,) = await ChatUser(app, "carol").say("/profile")
+    assert shown.text.startswith("0 posts") and shown.images == ()
