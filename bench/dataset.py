@@ -16,6 +16,13 @@ quoting) and an optional `meta.json`:
 - `prompt` and `caption` are free text (`#tags` are written in them, as users do).
 - a (follower, followee) or (user, post) pair appears at most once; nobody follows themselves.
 - `meta.json` (optional) describes how the data was made; benchmarks do not need it.
+- `impressions.csv` (optional): what some surface showed to whom, one row per post shown:
+  `viewer_id`, `post_id`, `surface`, `position`, `shown_at`. `surface` is a short name
+  (`following`, `liked`, `latest`, `feed`, `digest`, `suggest`, `trending`, `search`, …),
+  `position` counts from 0 (the first post shown), `shown_at` is seconds since the epoch
+  like `created_at`. A like that came from an impression is a row of `likes.csv` at or
+  after its `shown_at`; nothing else links them. The `exposure` family of
+  `bench/workload.py` writes one; datasets without it are just as valid.
 - `hidden.npz` (optional, generator-specific: `bench/workload.py` writes it) holds the
   variables the data was drawn from; benchmarks never need it (`bench.ranking` uses it, when
   there, for the ceiling of its quality ratios).
@@ -34,11 +41,13 @@ from pathlib import Path
 import numpy as np
 
 FILES = ("users.csv", "follows.csv", "posts.csv", "likes.csv")
+IMPRESSIONS = "impressions.csv"
 HEADERS = {
     "users.csv": ("id", "handle", "created_at"),
     "follows.csv": ("follower_id", "followee_id", "created_at"),
     "posts.csv": ("id", "author_id", "created_at", "audience", "prompt", "caption"),
     "likes.csv": ("user_id", "post_id", "created_at"),
+    IMPRESSIONS: ("viewer_id", "post_id", "surface", "position", "shown_at"),
 }
 AUDIENCES = ("public", "followers", "private")
 
@@ -61,6 +70,9 @@ class Dataset:
     captions: list[str]
     likes: np.ndarray  # (n, 3): user_id, post_id, created_at
     meta: dict = field(default_factory=dict)
+    # (n, 5): viewer_id, post_id, surface (an index into `surfaces`), position, shown_at
+    impressions: np.ndarray | None = None
+    surfaces: tuple[str, ...] = ()
 
     def summary(self) -> str:
         return (
@@ -98,6 +110,8 @@ def write(dataset: Dataset, directory: Path) -> None:
             )
         )
     _write_numbers(directory / "likes.csv", dataset.likes)
+    if dataset.impressions is not None:
+        _write_impressions(directory / IMPRESSIONS, dataset.impressions, dataset.surfaces)
     (directory / "meta.json").write_text(json.dumps(dataset.meta, indent=2) + "\n")
 
 
@@ -110,7 +124,38 @@ def _write_numbers(path: Path, table: np.ndarray) -> None:
             out.write("".join(f"{a},{b},{c}\n" for a, b, c in chunk))
 
 
-def read(directory: Path) -> Dataset:
+def _write_impressions(path: Path, table: np.ndarray, surfaces: tuple[str, ...]) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(",".join(HEADERS[IMPRESSIONS]) + "\n")
+        for start in range(0, len(table), 500_000):
+            chunk = table[start : start + 500_000].tolist()
+            out.write("".join(f"{v},{p},{surfaces[s]},{n},{t}\n" for v, p, s, n, t in chunk))
+
+
+def _read_impressions(path: Path) -> tuple[np.ndarray, tuple[str, ...]]:
+    codes: dict[str, int] = {}
+    rows = []
+    for row in _rows(path):
+        try:
+            rows.append(
+                (
+                    int(row[0]),
+                    int(row[1]),
+                    codes.setdefault(row[2], len(codes)),
+                    int(row[3]),
+                    int(row[4]),
+                )
+            )
+        except ValueError as error:
+            raise FormatError(f"{IMPRESSIONS}: {error}") from None
+    table = np.array(rows, dtype=np.int64).reshape(-1, 5)
+    if (table[:, 3] < 0).any():
+        raise FormatError(f"{IMPRESSIONS}: negative position")
+    return table, tuple(codes)
+
+
+def read(directory: Path, *, impressions: bool = True) -> Dataset:
+    """The dataset in `directory` (`impressions=False`: leave `impressions.csv` unread)."""
     for name in FILES:
         if not (directory / name).is_file():
             raise FormatError(f"{directory / name}: missing")
@@ -145,6 +190,8 @@ def read(directory: Path) -> Dataset:
     meta = directory / "meta.json"
     if meta.is_file():
         dataset.meta = json.loads(meta.read_text())
+    if impressions and (directory / IMPRESSIONS).is_file():
+        dataset.impressions, dataset.surfaces = _read_impressions(directory / IMPRESSIONS)
     _check(dataset)
     return dataset
 
@@ -194,6 +241,12 @@ def _check(dataset: Dataset) -> None:
         raise FormatError("likes.csv: unknown user")
     if not np.isin(likes[:, 1], dataset.post_ids).all():
         raise FormatError("likes.csv: unknown post")
+    shown = dataset.impressions
+    if shown is not None:
+        if not np.isin(shown[:, 0], users).all():
+            raise FormatError(f"{IMPRESSIONS}: unknown viewer")
+        if not np.isin(shown[:, 1], dataset.post_ids).all():
+            raise FormatError(f"{IMPRESSIONS}: unknown post")
     for name, table in (("follows.csv", follows), ("likes.csv", likes)):
         codes = table[:, 0] * (int(table[:, 1].max(initial=0)) + 1) + table[:, 1]
         if len(np.unique(codes)) != len(table):

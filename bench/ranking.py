@@ -1,20 +1,29 @@
 """Feed benchmarks on a dataset in the format of `bench/dataset.py`: quality and speed.
 
-    python -m bench.workload --out /tmp/feed-2k                 # the small default dataset
-    python -m bench.ranking --dataset /tmp/feed-2k              # quality (SQLite), ~2 min
-    python -m bench.ranking --dataset /tmp/feed-2k --speed      # + page latency
+    python -m bench.workload --family fast --seed 1 --out /tmp/fast-1   # bench/families.py
+    python -m bench.ranking --dataset /tmp/fast-1               # replay protocol (SQLite)
+    python -m bench.ranking --dataset /tmp/feed-2k --protocol split          # the time split
+    python -m bench.ranking --dataset /tmp/feed-2k --protocol split --speed  # + page latency
     python -m bench.ranking --dataset /tmp/feed-1m --split none --no-quality --speed \
         --speed-sample 1000 --database-url postgres://postgres@127.0.0.1:5432/mosaic_feedbench
     # then, without loading again:  ... --reuse
 
-**Quality.** `--split time` (default): the clock is set `--window-days` (2) before the
-last event; the database gets the world as it was then (posts, follows, likes up to that
-moment) and each user's likes after it, their most recent ones, are held out (only likes of
-posts that existed at the cut). `--split user`: each user's latest 20 % of likes (users
-with ≥ 5 likes) are held out and the clock is at the end. Either way, counters, `hot`,
-reactions and taste profiles are built from the training likes only and feed sessions
-start empty. For every user with held-out likes (or a sample: `--sample`), three lists of 20
-(four with the oracle) are compared with recall@20 and nDCG@20:
+**Quality, replay protocol** (`--protocol replay`, the default; `bench/replay.py`): each of
+`--likes` (500) likes drawn with `--seed` from the last `--window-days` (2) is ranked
+as of just before it happened, with the database walked forward through the window by
+production's write paths; a hit when the post is in the top 20. `--json PATH` writes the
+scores and ratios. The time split cannot be fair where likes come within hours (it keeps
+only likes of posts that existed at the cut); the replay can.
+
+**Quality, time split** (`--protocol split`). `--split time` (default): the clock is set
+`--window-days` (2) before the last event; the database gets the world as it was then
+(posts, follows, likes up to that moment) and each user's likes after it, their most recent
+ones, are held out (only likes of posts that existed at the cut). `--split user`: each
+user's latest 20 % of likes (users with ≥ 5 likes) are held out and the clock is at the end.
+Either way, counters, `hot`, reactions and taste profiles are built from the training likes
+only and feed sessions start empty. For every user with held-out likes (or a sample:
+`--sample`), three lists of 20 (four with the oracle) are compared with recall@20 and
+nDCG@20:
 
 - personalized: `PersonalizedFeed.page(viewer)`, the real `/feed` page 1 (candidates →
   score → diversity);
@@ -46,6 +55,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import random
 import statistics
 import tempfile
@@ -66,7 +76,8 @@ from bench.evaluation import (
     split_at,
 )
 from bench.loading import load, stamp
-from bench.oracle import Oracle
+from bench.oracle import Oracle, ReplayOracle
+from bench.replay import replay, report
 from bench.workload import HIDDEN, Hidden
 from core.clock import FakeClock
 from core.feed import ChronologicalFeed, HashedNgramEmbedder, PersonalizedFeed
@@ -239,16 +250,61 @@ def _ms(times: list[float], q: int) -> str:
     return f"{np.percentile(times, q) * 1000:7.1f} ms"
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run_replay(args: argparse.Namespace) -> None:
     began = time.perf_counter()
-    dataset = read(args.dataset)
+    dataset = read(args.dataset, impressions=False)
+    oracle, note = None, f"no {HIDDEN} in {args.dataset} (bench.workload writes one)"
+    if (args.dataset / HIDDEN).is_file():
+        oracle, note = ReplayOracle(dataset, Hidden.load(args.dataset), seed=args.seed), None
+    print(f"{dataset.summary()} (read in {time.perf_counter() - began:.1f} s)")
+    url, folder = await prepare(args.database_url, False)
+    database = Database(url)
+    await database.open()
+    try:
+        result = await replay(
+            dataset,
+            window_days=args.window_days or 2.0,
+            count=args.likes,
+            seed=args.seed,
+            oracle=oracle,
+            postgres=is_postgres(url),
+            coverage=args.coverage,
+        )
+    finally:
+        await database.close()
+        if folder is not None and not args.keep:
+            for path in folder.iterdir():
+                path.unlink()
+            folder.rmdir()
+    figures = report(result, note)
+    if args.json:
+        figures |= {"dataset": str(args.dataset), "meta": _meta(dataset), "seed": args.seed}
+        args.json.write_text(json.dumps(figures, indent=1) + "\n")
+
+
+def _meta(dataset: Dataset) -> dict:
+    return {k: dataset.meta[k] for k in ("family", "seed") if k in dataset.meta}
+
+
+async def run(args: argparse.Namespace) -> None:
+    if args.protocol == "replay" and args.split == "time" and not args.speed:
+        await run_replay(args)
+        return
+    if args.protocol == "replay":
+        raise SystemExit("--speed and --split user/none run with --protocol split")
+    args.window_days = args.window_days or 2.0
+    began = time.perf_counter()
+    dataset = read(args.dataset, impressions=False)
     end = float(max(dataset.likes[:, 2].max(initial=0), dataset.post_created.max(initial=0)))
     oracle: Oracle | str = "the oracle replays the time split's test window only"
     if args.split == "time":
         now = end - args.window_days * 86_400
         oracle = f"no {HIDDEN} in {args.dataset} (bench.workload writes one)"
-        if (args.dataset / HIDDEN).is_file():
-            oracle = Oracle(dataset, Hidden.load(args.dataset), now, seed=args.seed)
+        hidden = Hidden.load(args.dataset) if (args.dataset / HIDDEN).is_file() else None
+        if hidden is not None and hidden.family.exposure:
+            oracle = "the time split's oracle replays bench.workload's LikeProcess only"
+        elif hidden is not None:
+            oracle = Oracle(dataset, hidden, now, seed=args.seed)
         dataset, train, held = split_at(dataset, now)
     elif args.split == "user":
         now = end + 60
@@ -298,13 +354,29 @@ def main() -> None:
     )
     parser.add_argument("--keep", action="store_true", help="keep the SQLite file")
     parser.add_argument(
+        "--protocol",
+        choices=("replay", "split"),
+        default="replay",
+        help="replay: each held-out like ranked as of just before it (bench/replay.py); "
+        "split: a time or user split",
+    )
+    parser.add_argument(
+        "--likes", type=int, default=500, help="replay: held-out likes drawn (with --seed)"
+    )
+    parser.add_argument(
+        "--coverage",
+        action="store_true",
+        help="replay: also the share of held-out posts among the personalized candidates (slower)",
+    )
+    parser.add_argument("--json", type=Path, help="replay: write the figures here")
+    parser.add_argument(
         "--split",
         choices=("time", "user", "none"),
         default="time",
         help="time: likes after a cut are held out; user: each user's last 20 %%; "
         "none: everything loaded (speed only)",
     )
-    parser.add_argument("--window-days", type=float, default=2.0, help="time split: test days")
+    parser.add_argument("--window-days", type=float, help="test days (default 2)")
     parser.add_argument("--hold-out", type=float, default=0.2, help="user split: fraction")
     parser.add_argument(
         "--sample", type=int, default=0, help="users in the quality run (default 0: all)"

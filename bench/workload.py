@@ -33,24 +33,32 @@ replay that process. Benchmarks never need it.
 from __future__ import annotations
 
 import argparse
+import json
 import time
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 
 from bench.dataset import Dataset, write
+from bench.exposure import SURFACES, Surfaces, simulate_likes
+from bench.families import (
+    FAMILIES,
+    SOCIAL,
+    SOCIAL_AGE,
+    TASTE_AGE,
+    WINDOW,
+    Mechanics,
+    draw,
+)
 from bench.vocabulary import CAPTIONS, LIGHTING, MOODS, STYLES, TOPICS
+from bench.vocabulary_de import CAPTIONS_DE, LIGHTING_DE, MOODS_DE, STYLES_DE, TOPICS_DE
 
 START = int(datetime(2026, 9, 1, tzinfo=UTC).timestamp())
 DAY = 86_400
 TASTE_ALPHA = 0.15
 HOMOPHILY = 0.7
-SOCIAL = 0.35
-SOCIAL_AGE = 1.5 * DAY
-TASTE_AGE = 2.0 * DAY
-WINDOW = 24  # posts of one topic around the moment, among which quality decides
 OVERDRAW = 1.3  # draw more likes than wanted: repeats and own posts are dropped
 HIDDEN = "hidden.npz"
 
@@ -72,6 +80,14 @@ class Hidden:
     social_age: float = SOCIAL_AGE
     taste_age: float = TASTE_AGE
     window: int = WINDOW
+    max_age: float = 0.0  # likes only of posts at most this old (s); 0: any age
+    mechanics: str = "{}"  # the family's `Mechanics` as JSON (`{}`: the default's)
+    spam: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
+    # spam rows: (account, author whose every post it likes)
+
+    @property
+    def family(self) -> Mechanics:
+        return Mechanics(**json.loads(self.mechanics))
 
     def save(self, directory: Path) -> None:
         values = {f.name: np.asarray(getattr(self, f.name)) for f in fields(self)}
@@ -79,8 +95,8 @@ class Hidden:
 
     @classmethod
     def load(cls, directory: Path) -> Hidden:
-        with np.load(directory / HIDDEN) as stored:
-            values = {f.name: stored[f.name] for f in fields(cls)}
+        with np.load(directory / HIDDEN) as stored:  # older files lack the newer fields
+            values = {f.name: stored[f.name] for f in fields(cls) if f.name in stored}
         return cls(**{k: v.item() if v.ndim == 0 else v for k, v in values.items()})
 
 
@@ -92,10 +108,17 @@ def generate(
     seed: int = 1,
     weeks: int = 8,
     follows_per_user: float = 20.0,
+    family: str = "default",
 ) -> Dataset:
     """A workload in the format of `bench/dataset.py` (see the module's docstring)."""
     dataset, _ = simulate(
-        users, posts, likes, seed=seed, weeks=weeks, follows_per_user=follows_per_user
+        users,
+        posts,
+        likes,
+        seed=seed,
+        weeks=weeks,
+        follows_per_user=follows_per_user,
+        family=family,
     )
     return dataset
 
@@ -108,8 +131,10 @@ def simulate(
     seed: int = 1,
     weeks: int = 8,
     follows_per_user: float = 20.0,
+    family: str = "default",
 ) -> tuple[Dataset, Hidden]:
     """`generate`'s workload and the hidden variables it was drawn from."""
+    mechanics = draw(family, seed)
     rng = np.random.default_rng(seed)
     names = list(TOPICS)
     k = len(names)
@@ -129,15 +154,52 @@ def simulate(
     topic = _from_mixture(rng, taste, author)
     quality = rng.lognormal(0.0, 0.8, posts) * fame[author] ** 0.3
     prompts, captions = _texts(rng, names, topic, favourite_style[author])
+    # Families' own draws come from streams of their own: the default's stay as they were.
+    if mechanics.family != "default":
+        prompts, captions = _restyle(
+            np.random.default_rng([seed, 23]),
+            mechanics,
+            names,
+            topic,
+            prompts,
+            captions,
+            favourite_style[author],
+        )
 
-    hidden = Hidden(taste, activity, topic, quality, draws=0, begin=START + DAY, end=end)
-    process = LikeProcess(hidden, follows, author, created)
-    like_rows = np.zeros((0, 3), dtype=np.int64)
-    overdraw, draws = OVERDRAW, 0
-    while len(like_rows) < likes and overdraw < 8:  # repeats dropped: draw more
-        like_rows, draws = _likes(rng, process, likes, int(likes * overdraw) + 16)
-        overdraw *= 1.25
-    hidden = replace(hidden, draws=draws)
+    hidden = Hidden(
+        taste,
+        activity,
+        topic,
+        quality,
+        draws=0,
+        begin=START + DAY,
+        end=end,
+        social=mechanics.social,
+        social_age=mechanics.social_age,
+        taste_age=mechanics.taste_age,
+        window=mechanics.window,
+        max_age=mechanics.max_age,
+        mechanics=json.dumps(mechanics.describe()) if mechanics.family != "default" else "{}",
+    )
+    impressions = None
+    if mechanics.exposure:
+        surfaces = Surfaces(mechanics, follows, author, created, taste, topic, quality)
+        like_rows, impressions = simulate_likes(
+            np.random.default_rng([seed, 29]), surfaces, activity, hidden.begin, end, likes
+        )
+        draws = 0
+    else:
+        process = LikeProcess(hidden, follows, author, created)
+        like_rows = np.zeros((0, 3), dtype=np.int64)
+        overdraw, draws = OVERDRAW, 0
+        while len(like_rows) < likes and overdraw < 8:  # repeats dropped: draw more
+            like_rows, draws = _likes(rng, process, likes, int(likes * overdraw) + 16)
+            overdraw *= 1.25
+    spam = _spammers(np.random.default_rng([seed, 31]), mechanics, activity, author)
+    like_rows = _with_spam(
+        np.random.default_rng([seed, 37]), like_rows, spam, mechanics, author, created, end
+    )
+    hidden = replace(hidden, draws=draws, spam=spam)
     ids = np.arange(1, users + 1, dtype=np.int64)
     dataset = Dataset(
         user_ids=ids,
@@ -151,8 +213,13 @@ def simulate(
         prompts=prompts,
         captions=captions,
         likes=np.column_stack([like_rows[:, 0] + 1, like_rows[:, 1] + 1, like_rows[:, 2]]),
+        impressions=None
+        if impressions is None
+        else np.column_stack([impressions[:, :2] + 1, impressions[:, 2:]]),
+        surfaces=SURFACES,
         meta={
             "generator": "bench.workload",
+            "family": family,
             "seed": seed,
             "users": users,
             "posts": posts,
@@ -234,6 +301,93 @@ def _texts(
     return prompts, captions
 
 
+# German prompts: whole templates of their own, not the English one with words swapped.
+GERMAN_TEMPLATES = (
+    "{subject} {setting}, {style}, {lighting}, {mood} Stimmung",
+    "{style}: {subject} {setting}, {lighting}",
+    "{subject} {setting} – {mood} Stimmung, {lighting}, {style}",
+    "{subject}, {setting}, {style}",
+)
+
+
+def _restyle(
+    rng: np.random.Generator,
+    mechanics: Mechanics,
+    names: list[str],
+    topic: np.ndarray,
+    prompts: list[str],
+    captions: list[str],
+    style: np.ndarray,
+) -> tuple[list[str], list[str]]:
+    """A family's texts: a share of the prompts in German (same topic, German words and
+    templates); #tags on a share of the posts, some of them from a random topic."""
+    n = len(topic)
+    german = rng.random(n) < mechanics.german
+    tagged = rng.random(n) < mechanics.tags
+    picks = rng.integers(0, 1 << 30, size=(n, 9))
+    prompts, captions = list(prompts), list(captions)
+    for i in range(n):
+        p = picks[i]
+        name = names[topic[i]]
+        remark = captions[i].split(" #")[0].split("#")[0].strip()
+        if german[i]:
+            words = TOPICS_DE[name]
+            prompts[i] = GERMAN_TEMPLATES[p[0] % len(GERMAN_TEMPLATES)].format(
+                subject=words["subjects"][p[1] % len(words["subjects"])],
+                setting=words["settings"][p[2] % len(words["settings"])],
+                style=STYLES_DE[style[i] if p[3] % 2 else p[3] % len(STYLES_DE)],
+                lighting=LIGHTING_DE[p[4] % len(LIGHTING_DE)],
+                mood=MOODS_DE[p[5] % len(MOODS_DE)],
+            )
+            remark = CAPTIONS_DE[p[6] % len(CAPTIONS_DE)]
+        tags: list[str] = []
+        if tagged[i]:
+            noisy = p[7] % 1000 < mechanics.tag_noise * 1000
+            source = names[p[8] % len(names)] if noisy else name
+            pool = (TOPICS_DE if german[i] else TOPICS)[source]["tags"]
+            tags = list(dict.fromkeys(pool[(p[8] + j) % len(pool)] for j in range(1 + p[7] % 3)))
+        captions[i] = " ".join([remark, *(f"#{t}" for t in tags)]).strip()
+    return prompts, captions
+
+
+def _spammers(
+    rng: np.random.Generator, mechanics: Mechanics, activity: np.ndarray, author: np.ndarray
+) -> np.ndarray:
+    """(account, author) rows: accounts that will like every post of one author."""
+    counts = np.bincount(author, minlength=len(activity))
+    prolific = np.flatnonzero(counts >= 5)
+    if not mechanics.spam_accounts or not len(prolific):
+        return np.zeros((0, 2), dtype=np.int64)
+    count = min(mechanics.spam_accounts, len(activity) // 4)
+    accounts = rng.choice(len(activity), size=count, replace=False)
+    targets = rng.choice(prolific, size=count, p=counts[prolific] / counts[prolific].sum())
+    keep = accounts != targets
+    return np.column_stack([accounts[keep], targets[keep]]).astype(np.int64)
+
+
+def _with_spam(
+    rng: np.random.Generator,
+    likes: np.ndarray,
+    spam: np.ndarray,
+    mechanics: Mechanics,
+    author: np.ndarray,
+    created: np.ndarray,
+    end: int,
+) -> np.ndarray:
+    """`likes` and the spam accounts' (each target's post liked after Exp(`spam_delay`) if
+    before the end), repeats dropped (the earliest kept), in time order."""
+    rows = [likes]
+    for account, target in spam.tolist():
+        posts = np.flatnonzero(author == target)
+        moment = created[posts] + 1 + rng.exponential(mechanics.spam_delay, len(posts)).astype(int)
+        kept = moment < end
+        rows.append(np.column_stack([np.full(kept.sum(), account), posts[kept], moment[kept]]))
+    table = np.concatenate(rows).astype(np.int64)
+    table = table[np.argsort(table[:, 2], kind="stable")]
+    _, first = np.unique(table[:, 0] * len(author) + table[:, 1], return_index=True)
+    return table[np.sort(first)]
+
+
 class LikeProcess:
     """Where the generator's likes go: given who likes and when, which post (or none).
 
@@ -259,11 +413,11 @@ class LikeProcess:
 
     def choose(self, rng: np.random.Generator, liker: np.ndarray, moment: np.ndarray) -> np.ndarray:
         """The post each `liker` likes at `moment`, or -1: none found, not accepted, one's
-        own or not made yet. With probability `social` a followee's latest post before
-        moment − Exp(`social_age`), accepted with probability 0.2 + 0.8 × the liker's
-        relative taste for its topic; otherwise a topic from the liker's taste and, among
-        the `window` posts of that topic made just before moment − Exp(`taste_age`), the
-        one of highest log(quality) + Gumbel noise."""
+        own, not made yet or older than `max_age`. With probability `social` a followee's
+        latest post before moment − Exp(`social_age`), accepted with probability
+        0.2 + 0.8 × the liker's relative taste for its topic; otherwise a topic from the
+        liker's taste and, among the `window` posts of that topic made just before
+        moment − Exp(`taste_age`), the one of highest log(quality) + Gumbel noise."""
         hidden, author, created = self.hidden, self.author, self.created
         taste, topic = hidden.taste, hidden.topic
         post = np.full(len(liker), -1, dtype=np.int64)
@@ -296,6 +450,8 @@ class LikeProcess:
 
         made = post >= 0
         made[made] = (author[post[made]] != liker[made]) & (created[post[made]] < moment[made])
+        if hidden.max_age:
+            made[made] = moment[made] - created[post[made]] <= hidden.max_age
         return np.where(made, post, -1)
 
 
@@ -326,6 +482,9 @@ def main() -> None:
     parser.add_argument("--weeks", type=int, default=8)
     parser.add_argument("--follows-per-user", type=float, default=20.0)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--family", choices=FAMILIES, default="default", help="see bench/families.py"
+    )
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
     began = time.perf_counter()
@@ -336,6 +495,7 @@ def main() -> None:
         seed=args.seed,
         weeks=args.weeks,
         follows_per_user=args.follows_per_user,
+        family=args.family,
     )
     made = time.perf_counter()
     write(dataset, args.out)

@@ -41,6 +41,8 @@ from core.feed import (
     TagDayRetention,
     TasteKeeper,
     TextEmbedder,
+    VectorRefresh,
+    local_text_embedder,
 )
 from core.generation import ImageProvider, Moderator
 from core.generation.jobs import GenerationJobs
@@ -157,12 +159,15 @@ def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
 
 def text_embedder(settings: Settings) -> TextEmbedder:
     """OpenAI embeddings when a key is configured (and MOSAIC_EMBEDDINGS is not `local`),
-    else the local hashed n-gram embedder, which needs no download."""
+    else the local multilingual model shipped in a package (German and English prompts
+    meet), else the hashed n-gram floor (also chosen by `ngram`), which needs nothing."""
     wants_openai = settings.embeddings == "openai" or (
         settings.embeddings == "auto" and settings.openai_api_key is not None
     )
-    if not wants_openai:
+    if settings.embeddings == "ngram":
         return HashedNgramEmbedder()
+    if not wants_openai:
+        return local_text_embedder()
     from core.feed.openai_embeddings import OpenAIEmbedder
     from core.generation.openai_images import build_openai_client
 
@@ -192,7 +197,8 @@ def build(
         moderator = moderator or default_moderator
     tokens = ActionTokens()
     embedder = embedder or text_embedder(settings)
-    taste = TasteKeeper(PostIndexer(embedder), clock)
+    indexer = PostIndexer(embedder)
+    taste = TasteKeeper(indexer, clock)
     url = settings.resolved_database_url
     notifications = Notifications(clock, timedelta(minutes=settings.notification_interval_minutes))
     posts = Posts(images, clock, taste, notifications)
@@ -275,6 +281,7 @@ def build(
             services.updates,
             CollageRetention(images, clock, timedelta(days=settings.digest_collage_retention_days)),
             TagDayRetention(clock),
+            vectors=VectorRefresh(indexer),
         ),
     )
     registry = build_registry()

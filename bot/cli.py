@@ -29,6 +29,7 @@ def _parser() -> argparse.ArgumentParser:
     chat.add_argument(
         "--as",
         dest="user",
+        type=_console_user,
         default=None,
         help="who you are (default: your login name, or guest when that is root)",
     )
@@ -41,6 +42,15 @@ def _parser() -> argparse.ArgumentParser:
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
     return parser
+
+
+def _console_user(name: str) -> str:
+    from bot.adapters.console import console_user
+
+    try:
+        return console_user(name)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _setup_logging(settings: Settings, *, quiet: bool) -> None:

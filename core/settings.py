@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     report_hide_threshold: int = Field(default=3, ge=1, alias="MOSAIC_REPORT_HIDE_THRESHOLD")
     global_moderators: str = Field(default="", alias="MOSAIC_GLOBAL_MODERATORS")
     # Feed: text embeddings of prompts and captions
-    embeddings: Literal["auto", "local", "openai"] = Field(
+    embeddings: Literal["auto", "local", "ngram", "openai"] = Field(
         default="auto", alias="MOSAIC_EMBEDDINGS"
     )
     openai_embedding_model: str = Field(

@@ -23,19 +23,65 @@ _MASS_MENTION = re.compile(r"@(everyone|here)\b", re.IGNORECASE)
 _DISCORD_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
 _HANDLE = re.compile(r"^[a-z0-9_]{1,32}$")
 _KEEP_IN_MULTILINE = {"\n", "\t"}
+_DROPPED = frozenset({"Cc", "Cf", "Cs", "Co"})
+_JOINERS = frozenset({"\u200c", "\u200d"})  # zero-width non-joiner, zero-width joiner
+_BLACK_FLAG = "\U0001f3f4"
+_TAG_CHARACTERS = frozenset(chr(code) for code in range(0xE0020, 0xE0080))
+
+
+def _joins(kept: list[str], following: str) -> bool:
+    """A zero-width joiner or non-joiner between two visible characters (👨‍👩‍👧, or the
+    ZWNJ of Persian and Indic scripts) is part of the text; anywhere else it only hides."""
+    return bool(kept) and _visible(kept[-1]) and _visible(following)
+
+
+def _visible(char: str) -> bool:
+    return not char.isspace() and unicodedata.category(char) not in _DROPPED
+
+
+def _in_tag_sequence(kept: list[str]) -> bool:
+    """Tag characters spell a subdivision flag after 🏴 (🏴󠁧󠁢󠁳󠁣󠁴󠁿 Scotland)."""
+    return bool(kept) and (kept[-1] == _BLACK_FLAG or kept[-1] in _TAG_CHARACTERS)
 
 
 def strip_control(text: str, *, multiline: bool = False) -> str:
-    """Drop control and format characters (Cc/Cf) except newlines/tabs in multi-line text."""
-    kept = []
-    for char in text:
-        if multiline and char in _KEEP_IN_MULTILINE:
-            kept.append(char)
-        elif unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co"):
-            continue
-        else:
+    """Drop control, format, surrogate and private-use characters (Cc/Cf/Cs/Co), keeping
+    newlines and tabs in multi-line text and what emoji and scripts are built from: joiners
+    between visible characters and the tag characters of a flag. Bidi overrides and
+    isolates, zero-width spaces, soft hyphens and the like are format characters too."""
+    kept: list[str] = []
+    for index, char in enumerate(text):
+        if _keeps(char, kept, text[index + 1 : index + 2], multiline=multiline):
             kept.append(char)
     return "".join(kept)
+
+
+def _keeps(char: str, kept: list[str], following: str, *, multiline: bool) -> bool:
+    if multiline and char in _KEEP_IN_MULTILINE:
+        return True
+    if unicodedata.category(char) not in _DROPPED:
+        return True
+    if char in _JOINERS:
+        return _joins(kept, following)
+    return char in _TAG_CHARACTERS and _in_tag_sequence(kept)
+
+
+def parse_number(text: str, *, max_digits: int = 18) -> int | None:
+    """A whole number as people type it, or None. The one parser for ids and counts.
+
+    Decimal digits of any one script count (`12`, `١٢` Arabic-Indic, `１２` full width, as
+    phone keyboards type them) and are read as the same number; digits of mixed scripts,
+    superscripts, fractions, `+`, `_` separators and spaces inside are not numbers."""
+    text = text.strip()
+    negative = text.startswith("-")
+    digits = text[1:] if negative else text
+    if not digits or len(digits) > max_digits:
+        return None
+    values = [unicodedata.decimal(char, None) for char in digits]
+    if None in values or len({ord(c) - v for c, v in zip(digits, values, strict=True)}) != 1:
+        return None  # not all decimal digits, or digits of two scripts ("1١")
+    number = int("".join(str(value) for value in values))
+    return -number if negative else number
 
 
 def neutralize_mentions(text: str) -> str:

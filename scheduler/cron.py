@@ -18,8 +18,35 @@ def _trigger(cron: str, zone: str) -> CronTrigger:
     return CronTrigger.from_crontab(cron, timezone=ZoneInfo(zone))
 
 
+# The five crontab fields, APScheduler's name for each and what it takes.
+FIELDS = (
+    ("minute", "minute", "0-59"),
+    ("hour", "hour", "0-23"),
+    ("day", "day", "1-31"),
+    ("month", "month", "1-12, jan-dec"),
+    ("weekday", "day_of_week", "0-6, mon-sun"),
+)
+
+
 class CronNextRun:
     def check(self, cron: str) -> None:
+        """A valid five-field crontab, or an error naming the field that is wrong."""
+        parts = cron.split()
+        if len(parts) != len(FIELDS):
+            raise InvalidInput("error.digest_bad_cron", value=cron[:60])
+        for position, (part, field) in enumerate(zip(parts, FIELDS, strict=True), start=1):
+            label, name, allowed = field
+            try:
+                CronTrigger(**{name: part}, timezone=ZoneInfo("UTC"))
+            except (ValueError, TypeError):
+                raise InvalidInput(
+                    "error.digest_bad_cron_field",
+                    value=cron[:60],
+                    field=label,
+                    position=position,
+                    part=part[:20],
+                    allowed=allowed,
+                ) from None
         try:
             _trigger(cron, "UTC")
         except (ValueError, TypeError):

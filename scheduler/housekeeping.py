@@ -1,7 +1,8 @@
 """Chores the scheduler leader does now and then, not on every tick: forgetting platform
 update ids older than their memory (`UpdateLog.forget_old`), deleting the collage files
 of old digests (`CollageRetention`) and the feed's old posts-per-#tag counts
-(`TagDayRetention`)."""
+(`TagDayRetention`). On every tick it also re-embeds a few posts whose vector an earlier
+embedder made (`VectorRefresh`), until none is left."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from datetime import datetime, timedelta
 from core.chats import UpdateLog
 from core.clock import Clock
 from core.digests import CollageRetention
-from core.feed import TagDayRetention
+from core.feed import TagDayRetention, VectorRefresh
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ class Housekeeping:
         tag_days: TagDayRetention,
         *,
         every: timedelta = EVERY,
+        vectors: VectorRefresh | None = None,
     ) -> None:
         self._clock = clock
         self._updates = updates
@@ -34,10 +36,13 @@ class Housekeeping:
         self._tag_days = tag_days
         self._every = every
         self._last: datetime | None = None
+        self._vectors = vectors
 
     async def tick(self) -> bool:
         """Do the chores once `every` has passed since the last time (or since the first
         tick: starting up, and a short-lived `mosaic chat`, stay light); True when they ran."""
+        if self._vectors is not None and (count := await self._vectors.step()):
+            log.info("re-embedded %d posts made with an earlier embedder", count)
         now = self._clock.now()
         if self._last is None:
             self._last = now

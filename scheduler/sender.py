@@ -36,6 +36,7 @@ from core.delivery import (
     Pacer,
 )
 from core.domain import OutboxOperation, Platform
+from core.lifecycle import stop_tasks
 from core.persistence.models import OutboxMessage
 from core.safety.takedown import WITHDRAWN
 
@@ -154,14 +155,11 @@ class OutboxSender:
             self._task = asyncio.create_task(self._loop(), name=f"outbox-{self.platform}")
 
     async def stop(self) -> None:
+        """End the loop and the sends in flight (bounded: `stop_tasks`); a claimed row that
+        was not sent goes back to the outbox when its lease ends."""
         task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        for flying in list(self._in_flight):
-            flying.cancel()
-        await asyncio.gather(*self._in_flight, return_exceptions=True)
+        await stop_tasks([task, *self._in_flight])
+        self._in_flight.clear()
         self._chats.clear()
         self._heap.clear()
         self._queued = 0
@@ -234,9 +232,12 @@ class OutboxSender:
         await self.idle.wait()
 
     async def _wait_for_work(self, seconds: float) -> None:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for returns normally when a cancel
+        # arrives just as the event fires, and the loop would never end (issue #16).
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), max(0.0, seconds) * self._timer.scale)
+            async with asyncio.timeout(max(0.0, seconds) * self._timer.scale):
+                await self._wake.wait()
 
     def _mark_idle(self) -> None:
         if not self._in_flight and self._queued == 0:

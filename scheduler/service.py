@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.delivery import Outbox
 from core.domain import Platform
+from core.lifecycle import stop_tasks
 from scheduler.digests import DigestRunner
 from scheduler.housekeeping import Housekeeping
 from scheduler.leader import Leadership
@@ -50,6 +51,7 @@ class Scheduler:
         self._housekeeping = housekeeping
         self._trigger: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
+        self._ticking: asyncio.Task[None] | None = None
         self.leading = False
 
     def wake(self, platform: Platform) -> None:
@@ -70,7 +72,7 @@ class Scheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60}
         )
         self._trigger.add_job(
-            self.tick,
+            self._start_tick,
             "interval",
             seconds=self._tick_seconds,
             id=TICK_JOB,
@@ -78,13 +80,22 @@ class Scheduler:
         )
         self._trigger.start()
 
+    async def _start_tick(self) -> None:
+        """The trigger's job: start a tick in a task of our own and return. Stopping cancels
+        that task; were the tick APScheduler's job itself, the cancellation would reach its
+        executor, which logs it as a failed job (the traceback at every exit, issue #16)."""
+        if self._ticking is None or self._ticking.done():
+            self._ticking = asyncio.create_task(self.tick(), name="scheduler-tick")
+
     async def stop(self) -> None:
+        """Stop the trigger, cancel a tick under way (what it did is in the database; the
+        next leader carries on), stop the senders and let go of the leadership."""
         if self._trigger is not None:
-            self._trigger.pause()  # no new ticks; one running now finishes under the lock
+            self._trigger.shutdown(wait=False)
+            self._trigger = None
+        await stop_tasks([self._ticking])
+        self._ticking = None
         async with self._lock:
-            if self._trigger is not None:
-                self._trigger.shutdown(wait=False)  # would cancel a tick mid-transaction
-                self._trigger = None
             await self._step_down()
             await self._leadership.release()
 

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.commands.context import Context
+from bot.commands.context import Context, hides_sensitive
 from bot.commands.render import handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import Button, ButtonStyle, Reply, TextInput
 from core.feed import Explanation, PersonSuggestion, PromptIdea, Tuning
 from core.feed.scoring import PARTS
 from core.feed.steering import TEXT_LENGTH, SteeringTerm
-from core.feed.text import TERM_MAX, post_tags
+from core.feed.text import TERM_MAX, post_tags, tag_name
 from core.persistence.models import Post
-from core.safety.policy import nsfw_allowed
 
 SEARCH_MAX = 200
 SUGGESTIONS = 5
@@ -25,18 +24,16 @@ TRENDING_WINDOWS = ("day", "week")
 
 
 async def _safe_place(ctx: Context) -> bool:
-    """Whether this is a server or group whose policy has NSFW off (the safe default)."""
-    if ctx.actor.server_id is None:
-        return False
-    place = await ctx.services.safety.policies.find(ctx.actor.platform, ctx.actor.server_id)
-    return not nsfw_allowed(place)
+    """Whether sensitive posts stay hidden here: unless the viewer opted in and, in a server
+    or group, its policy allows NSFW (the safe default)."""
+    return await hides_sensitive(ctx)
 
 
 async def _posts(ctx: Context, posts: list[Post], *, why: bool = False) -> list[Reply]:
     """Post replies with the viewer's like and follow state (a query each for all), and a
     "why" button.
 
-    In a server whose policy has NSFW off, sensitive posts are left out."""
+    Sensitive posts are left out unless viewer and place allow them."""
     if any(post.sensitive for post in posts) and await _safe_place(ctx):
         posts = [post for post in posts if not post.sensitive]
     liked = await ctx.services.engagement.liked_among(ctx.account, [p.id for p in posts])
@@ -323,7 +320,7 @@ async def search(ctx: Context, text: str) -> list[Reply]:
 
 
 async def tag(ctx: Context, tag: str) -> list[Reply]:
-    name = tag.strip().removeprefix("#").lower()
+    name = tag_name(tag)
     posts = await ctx.services.discovery.tag(
         ctx.account, name, limit=ctx.services.settings.feed_page_size, safe=await _safe_place(ctx)
     )

@@ -51,6 +51,28 @@ async def settings_handles(ctx: Context, value: str) -> Reply:
     return Reply(text=ctx.t(f"settings.handles.{value}"), private=True)
 
 
+async def settings_sensitive(ctx: Context, value: str, confirm: str | None = None) -> Reply:
+    """Sensitive posts (adult, violent) are off by default; on needs an age confirmation."""
+    account = ctx.account
+    if value == "off":
+        account.sensitive_confirmed_at = None
+        await account.save(update_fields=["sensitive_confirmed_at"])
+        return Reply(text=ctx.t("settings.sensitive.off"), private=True)
+    if confirm != "yes":
+        button = Button(
+            ctx.t("button.sensitive_confirm"),
+            "settings sensitive",
+            {"value": "on", "confirm": "yes"},
+            owner_only=True,
+            style=ButtonStyle.DANGER,
+        )
+        return Reply(text=ctx.t("settings.sensitive.ask"), buttons=((button,),), private=True)
+    if account.sensitive_confirmed_at is None:
+        account.sensitive_confirmed_at = ctx.services.clock.now()
+        await account.save(update_fields=["sensitive_confirmed_at"])
+    return Reply(text=ctx.t("settings.sensitive.on"), private=True)
+
+
 SPECS = (
     CommandSpec(
         "link",
@@ -75,6 +97,15 @@ SPECS = (
         "settings handles",
         settings_handles,
         (Param("value", ParamKind.CHOICE, choices=("show", "hide")),),
+        private_reply=True,
+    ),
+    CommandSpec(
+        "settings sensitive",
+        settings_sensitive,
+        (
+            Param("value", ParamKind.CHOICE, choices=("on", "off")),
+            Param("confirm", ParamKind.CHOICE, required=False, choices=("yes",), flag_only=True),
+        ),
         private_reply=True,
     ),
 )

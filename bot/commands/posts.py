@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.commands.context import Context
+from bot.commands.context import Context, hides_sensitive
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import Button, Reply
 from core.domain import Audience, Platform
-from core.errors import InvalidInput
+from core.errors import Forbidden, InvalidInput
 from core.social import Origin
 from core.text import CAPTION_MAX, COMMENT_MAX
 
@@ -62,6 +62,8 @@ async def post(ctx: Context, image: str, caption: str = "", audience: str | None
 
 async def show(ctx: Context, post: int) -> Reply:
     found = await ctx.services.posts.get_visible(ctx.account, post)
+    if found.sensitive and found.author_id != ctx.account.id and await hides_sensitive(ctx):
+        raise Forbidden("error.sensitive_hidden", post=post)
     follows = await ctx.services.graph.followed_among(ctx.account, {found.author_id})
     return post_reply(
         ctx, found, liked=bool(await _liked_ids(ctx, [found.id])), follows_author=bool(follows)

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from bot.commands.spec import CommandSpec
 from core.domain import Platform
 from core.errors import NotFound
+from core.text import strip_control
 
 # Discord cannot have a command `/feed` next to a group `/feed tune`; there a command whose
 # name is also a group becomes that group's subcommand `show` (`/feed show`).
@@ -55,7 +56,7 @@ class CommandRegistry:
         form of a group's own command is understood too: `/feed show 2` is `/feed 2`."""
         body = line.strip().removeprefix("/")
         first, _, rest = body.partition(" ")
-        first = first.lower()
+        first = strip_control(first).lower()  # a zero-width space or bidi mark pasted in
         second, _, rest_after_second = rest.strip().partition(" ")
         group_name = f"{first} {second.lower()}"
         if second and group_name in self._specs:

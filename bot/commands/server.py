@@ -17,6 +17,7 @@ from core.domain import ChatKind, GenerationAccess, Platform
 from core.errors import InvalidInput
 from core.i18n import LANGUAGES
 from core.persistence.models import Destination
+from core.text import parse_number
 
 ON_OFF = ("on", "off")
 CROSSPOST_SCOPES = ("members", "topic")
@@ -168,10 +169,9 @@ async def server_cap(ctx: Context, value: str) -> Reply:
     if value.strip().lower() == "off":
         await ctx.services.safety.policies.set_cap(server, None)
         return Reply(text=ctx.t("server.cap.off"))
-    try:
-        cap = int(value.strip())
-    except ValueError:
-        raise InvalidInput("error.bad_number", field="cap", value=value[:20]) from None
+    cap = parse_number(value, max_digits=9)
+    if cap is None:
+        raise InvalidInput("error.bad_number", field="cap", value=value[:20])
     await ctx.services.safety.policies.set_cap(server, cap)
     return Reply(text=ctx.t("server.cap.done", cap=cap))
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.domain import Platform
 from core.errors import InvalidInput
-from core.text import parse_handle, strip_control
+from core.text import parse_handle, parse_number, strip_control
 
 if TYPE_CHECKING:
     from bot.replies import Reply
@@ -23,7 +23,11 @@ if TYPE_CHECKING:
 Handler = Callable[..., Awaitable["Reply | Sequence[Reply]"]]
 
 NAME_PATTERN = re.compile(r"^[-_a-z0-9]{1,32}$")
-_POST_ID = re.compile(r"^#?(\d{1,18})$")
+POST_ID_DIGITS = 18
+# Phones turn `--` into a dash: `—style` and `–style` are the `--style` option too.
+_OPTION = re.compile(
+    r"^(?:--|\u2014|\u2013)([a-z][-_a-z0-9]*)(?:=(.*))?$", re.IGNORECASE | re.DOTALL
+)
 
 
 class ParamKind(StrEnum):
@@ -79,10 +83,10 @@ class Param:
             return self._int(raw)
         if self.kind is ParamKind.POST:
             text = str(raw).strip()
-            match = _POST_ID.match(text)
-            if not match:
+            number = parse_number(text.removeprefix("#"), max_digits=POST_ID_DIGITS)
+            if number is None or number < 0:
                 raise InvalidInput("error.bad_post_id", value=text[:40])
-            return int(match.group(1))
+            return number
         text = strip_control(str(raw), multiline=self.kind is ParamKind.TEXT).strip()
         if self.kind is ParamKind.USER:
             return parse_handle(text)
@@ -102,10 +106,9 @@ class Param:
         return text
 
     def _int(self, raw: Any) -> int:
-        try:
-            value = int(str(raw).strip())
-        except ValueError:
-            raise InvalidInput("error.bad_number", field=self.name, value=str(raw)[:20]) from None
+        value = raw if type(raw) is int else parse_number(str(raw), max_digits=40)
+        if value is None:
+            raise InvalidInput("error.bad_number", field=self.name, value=str(raw)[:20])
         low = self.min_value if self.min_value is not None else -(2**31)
         high = self.max_value if self.max_value is not None else 2**31 - 1
         if not low <= value <= high:
@@ -176,22 +179,34 @@ class CommandSpec:
         return tuple(p for p in self.params if not p.flag_only)
 
     def _take_flags(self, text: str) -> tuple[dict[str, str], str]:
-        """Pull `--name value` pairs for this command's parameters out of the text."""
+        """Pull `--name value` (or `--name=value`) pairs for this command's parameters out
+        of the text; an option without its value, or one this command lacks, is an error
+        rather than words of the prompt."""
         flags: dict[str, str] = {}
         names = {p.name for p in self.params if p.kind is not ParamKind.TEXT}
         words, kept = text.split(" "), []
         index = 0
         while index < len(words):
             word = words[index]
-            name = word[2:].lower() if word.startswith("--") else ""
-            if name in names and index + 1 < len(words):
-                flags[name] = words[index + 1]
-                index += 2
+            option = _OPTION.match(word)
+            if option is None:
+                kept.append(word)
+                index += 1
                 continue
-            if word.startswith("--") and name and name not in names and self._has_flags:
+            name = option.group(1).lower()
+            if name not in names:
                 raise InvalidInput("error.unknown_option", option=word[:40], usage=self.usage())
-            kept.append(word)
-            index += 1
+            value, index = option.group(2), index + 1
+            if value is None:  # the value is the next word
+                while index < len(words) and not words[index]:
+                    index += 1
+                value = words[index] if index < len(words) else ""
+                index += 1
+            if not value.strip() or _OPTION.match(value):
+                raise InvalidInput(
+                    "error.option_needs_value", option=f"--{name}", usage=self.usage()
+                )
+            flags[name] = value
         return flags, " ".join(kept)
 
     @property

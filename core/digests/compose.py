@@ -13,6 +13,7 @@ from core.domain import ChatKind
 from core.i18n import translate
 from core.images import ImageFile, ImageStore
 from core.persistence.models import Account, Destination, DigestSubscription, Post
+from core.safety.policy import shows_sensitive
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,10 @@ class DigestComposer:
         exclude: set[int],
     ) -> ComposedDigest | None:
         """The digest for `subscription` as of `at` (a local time), or None: nothing new."""
-        # A group or channel shows sensitive posts only if its policy allows NSFW.
-        safe = destination.kind is not ChatKind.PRIVATE and not destination.nsfw_allowed
+        # Sensitive posts only if the subscriber opted in and, in a group or channel, its
+        # policy allows NSFW.
+        shared = destination.kind is not ChatKind.PRIVATE
+        safe = not shows_sensitive(owner, destination, shared=shared)
         if subscription.personal:
             items = await self._ranker.for_person(
                 owner, subscription.topics, subscription.size, exclude, safe=safe

@@ -21,11 +21,18 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InvalidInput
+from core.text import parse_number
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 4, 10, 6
 TOPICS_MAX = 200
 CATCH_UP_STEPS = 100_000  # how far back catch-up looks for the latest missed period
+# A digest is a summary: at most one an hour. Checked over the runs of a leap-year week
+# and a month-end, which every cron pattern repeats within (see `check_interval`).
+MIN_INTERVAL = timedelta(hours=1)
+_INTERVAL_WINDOW = timedelta(days=8)
+_INTERVAL_STARTS = (datetime(2028, 2, 27, tzinfo=UTC), datetime(2027, 12, 27, tzinfo=UTC))
+SIZE_WORDS = frozenset({"size", "größe", "groesse"})
 
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 _QUIET = re.compile(r"^(\d{1,2}:\d{2})-(\d{1,2}:\d{2})$")
@@ -131,16 +138,47 @@ def parse_request(text: str, calculator: NextRunCalculator) -> DigestRequest:
         schedule, rest = _cron(words, calculator)
     else:
         raise InvalidInput("error.digest_usage", example=EXAMPLE)
-    size = DEFAULT_SIZE
-    if rest and rest[0].isdigit():
-        size = int(rest[0])
-        if not MIN_SIZE <= size <= MAX_SIZE:
-            raise InvalidInput("error.digest_bad_size", low=MIN_SIZE, high=MAX_SIZE, value=size)
-        rest = rest[1:]
+    check_interval(schedule, calculator)
+    size, rest = _size(rest)
     topics = " ".join(rest)
     if len(topics) > TOPICS_MAX:
         raise InvalidInput("error.too_long", field="topics", limit=TOPICS_MAX, length=len(topics))
     return DigestRequest(schedule, size, topics)
+
+
+def _size(words: list[str]) -> tuple[int, list[str]]:
+    """`size 4 cats`, `4 cats` or `cats` → (size, topic words)."""
+    if words and words[0].lower() in SIZE_WORDS:
+        if len(words) < 2 or parse_number(words[1], max_digits=6) is None:
+            raise InvalidInput(
+                "error.digest_bad_size", low=MIN_SIZE, high=MAX_SIZE, value=" ".join(words[1:2])
+            )
+        words = words[1:]
+    size = parse_number(words[0], max_digits=6) if words else None
+    if size is None:
+        return DEFAULT_SIZE, words
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise InvalidInput("error.digest_bad_size", low=MIN_SIZE, high=MAX_SIZE, value=size)
+    return size, words[1:]
+
+
+def check_interval(schedule: Schedule, calculator: NextRunCalculator) -> None:
+    """Refuse a schedule that runs more often than MIN_INTERVAL (`* * * * *`, `*/5 * * * *`).
+
+    Gaps are measured in UTC between the runs of eight days from two starts (one across
+    Feb 29, one across a year's end), so day-of-month and weekday patterns show their
+    shortest gap too."""
+    utc = ZoneInfo("UTC")
+    for start in _INTERVAL_STARTS:
+        previous = calculator.next_after(schedule.cron, utc, start)
+        while previous is not None and previous < start + _INTERVAL_WINDOW:
+            following = calculator.next_after(schedule.cron, utc, previous)
+            if following is not None and following - previous < MIN_INTERVAL:
+                minutes = int(MIN_INTERVAL.total_seconds() // 60)
+                raise InvalidInput(
+                    "error.digest_too_often", schedule=schedule.cron, minutes=minutes
+                )
+            previous = following
 
 
 def _needs(words: list[str], count: int) -> None:

@@ -13,8 +13,9 @@ from core.feed.chronological import ChronologicalFeed
 from core.feed.crowding import TagDayRetention
 from core.feed.discovery import Discovery
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder
-from core.feed.indexing import PostIndexer
+from core.feed.indexing import PostIndexer, VectorRefresh
 from core.feed.local_embeddings import HashedNgramEmbedder
+from core.feed.multilingual_embeddings import MultilingualSentenceEmbedder, local_text_embedder
 from core.feed.personal import Explanation, FeedPage, PersonalizedFeed, RankedPost, Tuning
 from core.feed.scoring import Weights
 from core.feed.suggestions import PersonSuggestion, PromptIdea, Reason, Suggestions
@@ -27,6 +28,7 @@ __all__ = [
     "Explanation",
     "FeedPage",
     "HashedNgramEmbedder",
+    "MultilingualSentenceEmbedder",
     "PersonSuggestion",
     "PersonalizedFeed",
     "PostIndexer",
@@ -38,5 +40,7 @@ __all__ = [
     "TasteKeeper",
     "TextEmbedder",
     "Tuning",
+    "VectorRefresh",
     "Weights",
+    "local_text_embedder",
 ]

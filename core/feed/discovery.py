@@ -16,7 +16,7 @@ from tortoise.functions import Count
 from core.clock import Clock
 from core.domain import Audience
 from core.errors import InvalidInput
-from core.feed.text import TERM_MAX, normalize, tags, words
+from core.feed.text import tag_name, tags, words
 from core.persistence.models import Account, Post, PostTerm
 from core.social.visibility import visible_to
 
@@ -71,9 +71,7 @@ class Discovery:
         return await self._newest(viewer, list(await matches), limit, safe)
 
     async def tag(self, viewer: Account, tag: str, *, limit: int, safe: bool = False) -> list[Post]:
-        name = normalize(tag.strip()).removeprefix("#").strip()[:TERM_MAX]
-        if not name:
-            raise InvalidInput("error.empty", field="tag")
+        name = tag_name(tag)
         ids = (
             await PostTerm.filter(term=name, tag=True)
             .order_by("-post_id")

@@ -38,6 +38,7 @@ fuchs fox | füchse fox | eule owl | eulen owl | drache dragon | drachen dragon 
 fische fish | wal whale | wale whale | bär bear | bären bear | wolf wolf | wölfe wolf
 roboter robot | ritter knight | prinzessin princess | hexe witch | zauberer wizard
 magier wizard | weltraum space | planet planet | planeten planet | rakete rocket
+weltall space | all space
 astronaut astronaut | zukunft future | futuristisch futuristic | futuristische futuristic
 zukünftig futuristic | fantasie fantasy | märchen fairytale | kaffee coffee | essen food
 kuchen cake | frucht fruit | früchte fruit | dorf village | dörfer village | markt market

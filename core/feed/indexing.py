@@ -1,10 +1,14 @@
 """What the feed stores about a post when it is made: its embedding and taste bucket, whether
 it is one of its author's first posts, its trending score, its words and #tags, and one more
-post for each of its tags on its day (`crowding`)."""
+post for each of its tags on its day (`crowding`). `VectorRefresh` re-embeds the posts whose
+vector an earlier embedder made."""
 
 from __future__ import annotations
 
 import logging
+
+import numpy as np
+from tortoise.transactions import in_transaction
 
 from core.feed.crowding import count_post
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder, buckets_of, pack
@@ -38,10 +42,7 @@ class PostIndexer:
                     "post %s stored without an embedding; it is ranked without one", post.id
                 )
             else:
-                if vector.any():
-                    post.embedding = pack(vector)
-                    post.embedding_model = self.model_id
-                    post.taste_bucket = int(buckets_of(vector[None, :])[0])
+                self._store(post, vector)
         earlier = (
             await Post.filter(author_id=post.author_id)
             .limit(NEWCOMER_POSTS + 1)
@@ -57,3 +58,59 @@ class PostIndexer:
             [PostTerm(post_id=post.id, term=term, tag=tag) for term, tag in terms.items()]
         )
         await count_post(post)
+
+    async def reembed(self, posts: list[Post]) -> None:
+        """Embed posts again with this embedder and save their vectors (raises
+        `EmbeddingUnavailable`)."""
+        texts = [embedding_text(post.prompt, post.caption) for post in posts]
+        vectors = await self.embedder.embed(texts)
+        fields = ("embedding", "embedding_model", "taste_bucket")
+        async with in_transaction():
+            for post, vector in zip(posts, vectors, strict=True):
+                post.embedding = post.embedding_model = post.taste_bucket = None
+                self._store(post, vector)
+                await Post.filter(id=post.id).update(**{f: getattr(post, f) for f in fields})
+
+    def _store(self, post: Post, vector: np.ndarray) -> None:
+        if vector.any():
+            post.embedding = pack(vector)
+            post.embedding_model = self.model_id
+            post.taste_bucket = int(buckets_of(vector[None, :])[0])
+
+
+class VectorRefresh:
+    """After a change of embedder (the hashed n-grams → the multilingual model, or to OpenAI
+    and back) the stored vectors are another model's: they are never compared with the new
+    ones, so those posts rank without similarity until embedded again. Each `step` (a
+    scheduler tick) walks the posts newest first by id, a window at a time, and re-embeds
+    up to `batch` of them; once it reaches the oldest post it rests until the next start."""
+
+    def __init__(self, indexer: PostIndexer, *, window: int = 2000, batch: int = 64) -> None:
+        self._indexer = indexer
+        self._window = window
+        self._batch = batch
+        self._below: int | None = None  # the walk has reached this post id
+        self.done = False
+
+    async def step(self) -> int:
+        """Re-embed the next few posts with another model's vector; how many were."""
+        if self.done:
+            return 0
+        query = Post.filter(deleted_at=None, embedding_model__isnull=False)
+        if self._below is not None:
+            query = query.filter(id__lt=self._below)
+        rows = await query.order_by("-id").limit(self._window).values_list("id", "embedding_model")
+        if not rows:
+            self.done = True
+            return 0
+        stale = [post_id for post_id, model in rows if model != self._indexer.model_id]
+        taken = stale[: self._batch]
+        if taken:
+            posts = await Post.filter(id__in=taken).order_by("-id")
+            try:
+                await self._indexer.reembed(list(posts))
+            except EmbeddingUnavailable:
+                log.warning("re-embedding posts failed; trying again on the next tick")
+                return 0
+        self._below = taken[-1] if len(stale) > len(taken) else rows[-1][0]
+        return len(taken)

@@ -14,7 +14,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.generation.provider import MAX_IMAGES_PER_JOB, ImageOptions, Moderator, PromptFlagged
 from core.generation.quota import Quotas, member_scope, server_scope
 from core.persistence.models import Account, Destination, GenerationJob, Post
-from core.safety.policy import Member, ServerPolicies
+from core.safety.policy import Member, ServerPolicies, check_opted_in
 from core.text import PROMPT_MAX, clean_text
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
@@ -91,6 +91,7 @@ class GenerationJobs:
         verdict = await self._moderator.check_prompt(prompt)
         if verdict.flagged:
             raise PromptFlagged(categories=", ".join(verdict.categories) or "policy")
+        check_opted_in(request.requester, prompt)  # adult or violent: the person's opt-in
         scope = (
             server_scope(request.origin_platform, request.server_id) if request.server_id else None
         )

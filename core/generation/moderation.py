@@ -15,11 +15,12 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import openai
 from openai import AsyncOpenAI
 
+from core.generation import moderation_terms as lists
 from core.generation.provider import GenerationFailed, ModerationVerdict
 
 log = logging.getLogger(__name__)
@@ -58,47 +59,14 @@ class OpenAIModerator:
 
 # ---------------------------------------------------------------- the local word list
 
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """Flags `category` when any of `terms` occurs, or — when `with_any` is given — when a
-    term occurs together with one of `with_any` anywhere in the prompt."""
-
-    category: str
-    terms: tuple[str, ...]
-    with_any: tuple[str, ...] = ()
-
-
-_MINORS = (
-    "child", "children", "kid", "kids", "minors", "underage", "toddler", "infant",
-    "preteen", "schoolgirl", "schoolboy", "little girl", "little boy", "loli", "shota",
-    "kinder", "mädchen",
-)  # fmt: skip
-_SEXUAL = (
-    "nude", "naked", "nudity", "sex", "sexual", "sexy", "porn", "porno", "erotic", "nsfw",
-    "lingerie", "topless", "undressed", "nackt", "nackte", "nackten", "erotisch",
-)  # fmt: skip
-_GROUPS = (
-    "jews", "jewish people", "muslims", "christians", "black people", "blacks", "gays",
-    "gay people", "trans people", "immigrants", "refugees", "roma", "asians", "juden",
-    "muslime", "ausländer", "flüchtlinge",
-)  # fmt: skip
-_INCITEMENT = (
-    "exterminate", "gas the", "lynch", "kill all", "death to", "vergasen", "tod den",
-)  # fmt: skip
-
-# Short on purpose: the clearly disallowed, not the merely adult. Server policies tighten it
-# with `LocalModerator(extra_words=...)`.
-RULES: tuple[Rule, ...] = (
-    Rule("sexual/minors", ("csam", "child porn", "pedo", "paedo", "pedophile", "paedophile",
-                           "kinderporno", "kinderpornografie")),
-    Rule("sexual/minors", _MINORS, with_any=_SEXUAL),
-    Rule("violence/graphic", ("beheading", "beheaded", "decapitated", "decapitation",
-                              "dismembered", "dismemberment", "disemboweled", "disembowelled",
-                              "mutilated corpse", "snuff film", "gore porn", "torture porn")),
-    Rule("hate", ("heil hitler", "sieg heil", "white power", "ethnic cleansing", "1488")),
-    Rule("hate", _GROUPS, with_any=_INCITEMENT),
-)  # fmt: skip
+# Inflections a listed word may carry (English and German): "nude" also matches "nudes",
+# "nackt" also "nackte", "nackten"; "murder" also "murdered". A term never matches inside
+# another word unless it is marked as a compound part (`*`, see `moderation_terms`).
+SUFFIXES = ("", "s", "es", "d", "ed", "ing", "er", "ers", "ly", "e", "en", "em", "ern", "n")
+COMPOUND_REST = 3  # letters the other part of a compound needs ("Nacktfoto": "foto")
+BLOCKED_RULES = lists.BLOCKED_RULES
+SENSITIVE_RULES = lists.SENSITIVE_RULES
+RULES = BLOCKED_RULES
 CUSTOM_CATEGORY = "policy"
 
 # Cyrillic and Greek letters that look like Latin ones.
@@ -176,25 +144,83 @@ def _reading(words: list[str]) -> Reading:
 
 def readings(text: str) -> list[Reading]:
     """The ways a prompt may be read: as written and with leetspeak undone, each also with
-    stretched letters squeezed. A term matches if it appears in any reading."""
+    stretched letters squeezed, and each without its harmless phrases ("shooting star").
+    A term matches if it appears in any reading."""
     folded = fold(text)
     variants = []
     for variant in (folded, folded.translate(_LEET)):
-        reading = _reading(_WORD.findall(variant))
+        reading = _reading(_without_harmless(_WORD.findall(variant)))
         variants += [reading, reading.squeezed()]
     return list(dict.fromkeys(variants))
 
 
 def _phrase(term: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(fold(term)))
+    return tuple(_WORD.findall(fold(term.replace("*", " "))))
+
+
+def _harmless_phrases() -> dict[str, list[tuple[str, ...]]]:
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for phrase in sorted({_phrase(p) for p in lists.HARMLESS} - {()}, key=len, reverse=True):
+        by_first.setdefault(phrase[0], []).append(phrase)
+    return by_first
+
+
+_HARMLESS = _harmless_phrases()
+
+
+def _without_harmless(words: list[str]) -> list[str]:
+    """The words with every harmless phrase taken out (longest first)."""
+    kept: list[str] = []
+    index = 0
+    while index < len(words):
+        for phrase in _HARMLESS.get(words[index], ()):
+            if tuple(words[index : index + len(phrase)]) == phrase:
+                index += len(phrase)
+                break
+        else:
+            kept.append(words[index])
+            index += 1
+    return kept
+
+
+@dataclass(slots=True)
+class _Compounds:
+    """Stems that match as the first or last part of a longer word (German compounds)."""
+
+    first: set[str] = field(default_factory=set)
+    last: set[str] = field(default_factory=set)
+
+    def add(self, term: str) -> None:
+        stem = "".join(_phrase(term))
+        if term.endswith("*"):
+            self.first.add(stem)
+        if term.startswith("*"):
+            self.last.update(stem + suffix for suffix in SUFFIXES)
+
+    def holds(self, word: str) -> bool:
+        return any(
+            len(word) - len(stem) >= COMPOUND_REST and word.startswith(stem) for stem in self.first
+        ) or any(
+            len(word) - len(stem) >= COMPOUND_REST and word.endswith(stem) for stem in self.last
+        )
 
 
 class _Matcher:
-    """Matches a term list against a reading: whole words and whole phrases in its words,
-    or anywhere inside a spelled-out run ("c s a m a" still holds "csam")."""
+    """Matches a term list against a reading: whole words (with their inflections), whole
+    phrases, compound parts, or anything inside a spelled-out run ("c s a m a" holds "csam").
+    `inflect=False` matches words exactly (a server's own blocked words)."""
 
-    def __init__(self, terms: Iterable[str]) -> None:
-        phrases = {_phrase(term) for term in terms} - {()}
+    def __init__(self, terms: Iterable[str], *, inflect: bool = True) -> None:
+        suffixes = SUFFIXES if inflect else ("",)
+        phrases: set[tuple[str, ...]] = set()
+        self._compounds = _Compounds()
+        for term in terms:
+            phrase = _phrase(term)
+            if not phrase:
+                continue
+            if "*" in term and len(phrase) == 1:
+                self._compounds.add(term)
+            phrases.update((*phrase[:-1], phrase[-1] + suffix) for suffix in suffixes)
         phrases |= {("".join(phrase),) for phrase in phrases}  # "heil hitler" → "heilhitler"
         phrases |= {tuple(_squeeze(word) for word in phrase) for phrase in phrases}
         self._by_first_word: dict[str, list[tuple[str, ...]]] = {}
@@ -209,14 +235,22 @@ class _Matcher:
             for i, word in enumerate(words)
             for phrase in self._by_first_word.get(word, ())
         )
-        return in_words or any(solid in run for run in reading.spelled for solid in self._solid)
+        return (
+            in_words
+            or any(self._compounds.holds(word) for word in words)
+            or any(solid in run for run in reading.spelled for solid in self._solid)
+        )
 
 
 class WordList:
     """A plain list of words or phrases (a server's blocked words), matched like `RULES`."""
 
-    def __init__(self, terms: Iterable[str]) -> None:
-        self._terms = [(term, _Matcher((term,))) for term in dict.fromkeys(terms) if _phrase(term)]
+    def __init__(self, terms: Iterable[str], *, inflect: bool = False) -> None:
+        self._terms = [
+            (term, _Matcher((term,), inflect=inflect))
+            for term in dict.fromkeys(terms)
+            if _phrase(term)
+        ]
 
     @property
     def usable(self) -> bool:
@@ -225,57 +259,78 @@ class WordList:
 
     def hits(self, text: str) -> list[str]:
         """The terms found in `text`, in the list's order."""
-        if not self._terms:
-            return []
-        views = readings(text)
+        return self.hits_in(readings(text)) if self._terms else []
+
+    def hits_in(self, views: list[Reading]) -> list[str]:
         return [term for term, matcher in self._terms if any(matcher.found_in(v) for v in views)]
 
 
-class LocalModerator:
-    """`Moderator` that needs no network: `RULES` plus any `extra_words` of a server policy."""
+class Lexicon:
+    """Rules by category: which categories a text falls in, and the terms that put it there."""
 
-    def __init__(self, extra_words: Iterable[str] = ()) -> None:
-        self._rules: list[tuple[str, _Matcher, _Matcher | None]] = [
+    def __init__(self, rules: Iterable[lists.Rule]) -> None:
+        self._rules = [
             (
                 rule.category,
-                _Matcher(rule.terms),
+                WordList(rule.terms, inflect=True),
                 _Matcher(rule.with_any) if rule.with_any else None,
             )
-            for rule in RULES
+            for rule in rules
         ]
-        extra = [word for word in extra_words if _phrase(word)]
-        if extra:
-            self._rules.append((CUSTOM_CATEGORY, _Matcher(extra), None))
+
+    def __len__(self) -> int:
+        return len(self._rules)
+
+    def categories(self, text: str, views: list[Reading] | None = None) -> dict[str, str]:
+        """category → the first term found for it."""
+        views = views if views is not None else readings(text)
+        found: dict[str, str] = {}
+        for category, words, companions in self._rules:
+            if category in found:
+                continue
+            hits = words.hits_in(views)
+            if hits and (companions is None or any(companions.found_in(v) for v in views)):
+                found[category] = hits[0].replace("*", "")
+        return found
+
+
+BLOCKED = Lexicon(BLOCKED_RULES)
+SENSITIVE = Lexicon(SENSITIVE_RULES)
+
+
+class LocalModerator:
+    """`Moderator` that needs no network: refuses the `BLOCKED_RULES` categories and any
+    `extra_words` of a server policy. (Sensitive prompts, adult or violent, are the policy's
+    business: `core.safety.policy` admits them only where place and person opted in.)"""
+
+    def __init__(self, extra_words: Iterable[str] = ()) -> None:
+        self._extra = WordList(word for word in extra_words if _phrase(word))
 
     def __repr__(self) -> str:
-        return f"LocalModerator(rules={len(self._rules)})"
+        return f"LocalModerator(rules={len(BLOCKED) + (1 if self._extra.usable else 0)})"
 
     def verdict(self, text: str) -> ModerationVerdict:
         views = readings(text)
-        categories = sorted(
-            {
-                category
-                for category, terms, companions in self._rules
-                if any(terms.found_in(view) for view in views)
-                and (companions is None or any(companions.found_in(view) for view in views))
-            }
-        )
-        return ModerationVerdict(flagged=bool(categories), categories=tuple(categories))
+        categories = set(BLOCKED.categories(text, views))
+        if self._extra.hits_in(views):
+            categories.add(CUSTOM_CATEGORY)
+        return ModerationVerdict(flagged=bool(categories), categories=tuple(sorted(categories)))
 
     async def check_prompt(self, text: str) -> ModerationVerdict:
         return self.verdict(text)
 
 
-# Adult and graphic terms: refused in prompts where a server policy has NSFW off, and what
-# makes a post `sensitive` (kept out of such places' feeds, digests and cross-posts).
-SENSITIVE_TERMS = (
-    "nude", "naked", "nudity", "sex", "sexual", "sexy", "porn", "porno", "erotic", "nsfw",
-    "lingerie", "topless", "undressed", "bottomless", "hentai", "fetish", "bdsm", "orgasm",
-    "nackt", "nackte", "nackten", "erotisch", "gore", "gory", "bloody corpse", "blutig",
-)  # fmt: skip
-SENSITIVE = WordList(SENSITIVE_TERMS)
+def sensitive_terms(text: str) -> dict[str, str]:
+    """Adult or violent (category → a term found): what a person sees and makes only after
+    opting in, and a place only where its policy allows NSFW."""
+    return SENSITIVE.categories(text)
 
 
 def is_sensitive(text: str) -> bool:
-    """Adult or graphic: what a place with NSFW off neither generates nor shows."""
-    return bool(SENSITIVE.hits(text))
+    return bool(sensitive_terms(text))
+
+
+def classify(text: str) -> dict[str, str]:
+    """Every category the local lists find (blocked and sensitive): for reports and tests."""
+    views = readings(text)
+    return {**SENSITIVE.categories(text, views), **BLOCKED.categories(text, views)}

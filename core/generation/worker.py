@@ -28,6 +28,7 @@ from core.errors import MosaicError
 from core.generation.jobs import GenerationJobs, JobKind
 from core.generation.provider import ImageProvider
 from core.images import ImageStore
+from core.lifecycle import stop_tasks
 from core.persistence.models import GenerationJob
 
 log = logging.getLogger(__name__)
@@ -81,12 +82,9 @@ class GenerationWorker:
         self._claimer = asyncio.create_task(self._claim_loop(), name="generation-claimer")
 
     async def stop(self) -> None:
-        tasks = [*self._running, *([self._claimer] if self._claimer else [])]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        """Cancel the claimer and the running jobs (bounded); their leases run out and
+        whichever process runs next takes them back (`recover`)."""
+        await stop_tasks([*self._running, self._claimer])
         self._running.clear()
         self._claimer = None
 
@@ -176,9 +174,7 @@ class GenerationWorker:
         try:
             ended_here = await self._produce(job)
         finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
+            await stop_tasks([ticker])
         if ended_here:  # else it was cancelled meanwhile, and whoever cancelled said so
             await job.refresh_from_db()
             await self._notify("job_finished", job)

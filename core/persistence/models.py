@@ -35,6 +35,9 @@ class Account(Model):
     display_name = fields.CharField(max_length=64)
     language = fields.CharField(max_length=8, null=True)
     show_linked_handles = fields.BooleanField(default=False, db_default=False)
+    # When the person confirmed their age and opted in to sensitive posts (adult, violent);
+    # None: not opted in, the default (`/settings sensitive`).
+    sensitive_confirmed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
 
     identities: fields.ReverseRelation[Identity]

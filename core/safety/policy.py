@@ -8,9 +8,13 @@ cap. `ServerPolicies.admit` runs before any model is called:
     ─► blocked words: the server's own, and with NSFW off the adult and graphic terms too
     ─► (the caller's moderator, then the quota with the member's daily cap, atomically)
 
-A post is `sensitive` when its prompt or caption holds an adult or graphic term
-(`core.generation.moderation.SENSITIVE_TERMS`); such posts are kept
-out of the feeds, digests and cross-posts of places whose policy has NSFW off.
+A post is `sensitive` when its prompt or caption holds an adult, violent or graphic term
+(`core.generation.moderation_terms.SENSITIVE_RULES`). Safe by default, everywhere:
+
+- making one needs the person's opt-in (`/settings sensitive on`, with an age confirmation)
+  and, in a server or group, its policy's NSFW switch (`/server nsfw on`);
+- seeing one needs the same two: `shows_sensitive` is asked by every feed, search,
+  trending, tag and post view, and by digests; cross-posts go only to NSFW channels.
 """
 
 from __future__ import annotations
@@ -20,8 +24,8 @@ from dataclasses import dataclass
 
 from core.domain import GenerationAccess, Platform
 from core.errors import Forbidden, InvalidInput
-from core.generation.moderation import SENSITIVE, WordList, is_sensitive
-from core.persistence.models import Destination
+from core.generation.moderation import WordList, sensitive_terms
+from core.persistence.models import Account, Destination
 
 MAX_BLOCKED_WORDS = 200
 WORD_MAX = 64
@@ -122,10 +126,28 @@ def check_words(server: Destination, prompt: str) -> None:
     own = WordList(server.blocked_words or ()).hits(prompt)
     if own:
         raise Forbidden("error.policy_blocked_word", word=own[0])
-    if not server.nsfw_allowed and is_sensitive(prompt):
-        raise Forbidden("error.policy_nsfw_off", word=SENSITIVE.hits(prompt)[0])
+    if not server.nsfw_allowed:
+        found = sensitive_terms(prompt)
+        if found:
+            raise Forbidden("error.policy_nsfw_off", word=next(iter(found.values())))
+
+
+def check_opted_in(person: Account, prompt: str) -> None:
+    """A sensitive prompt needs the person's own opt-in, wherever they are."""
+    if person.sensitive_confirmed_at is None:
+        found = sensitive_terms(prompt)
+        if found:
+            raise Forbidden("error.sensitive_not_opted_in", word=next(iter(found.values())))
 
 
 def nsfw_allowed(place: Destination | None) -> bool:
     """Whether sensitive posts may be shown in a place (no row: the safe default, no)."""
     return bool(place is not None and place.nsfw_allowed)
+
+
+def shows_sensitive(viewer: Account | None, place: Destination | None, *, shared: bool) -> bool:
+    """Whether sensitive posts may be shown to `viewer` here: only if the viewer opted in,
+    and — in a `shared` place (server, group, channel) — the place's policy allows NSFW.
+    A private chat or the console is the viewer's own place."""
+    opted_in = viewer is not None and viewer.sensitive_confirmed_at is not None
+    return opted_in and (not shared or nsfw_allowed(place))

@@ -71,6 +71,8 @@ class AccountData:
             "settings": {
                 "language": account.language,
                 "show_linked_handles": account.show_linked_handles,
+                "sensitive_posts": account.sensitive_confirmed_at is not None,
+                "sensitive_confirmed_at": _when(account.sensitive_confirmed_at),
                 "feed_tuning": taste.steering_text if taste is not None else "",
             },
             "identities": [

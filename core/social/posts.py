@@ -22,6 +22,7 @@ from core.persistence.models import (
     Post,
     StoredImage,
 )
+from core.safety.policy import check_opted_in
 from core.social.taste import NoTasteUpdates, TasteUpdater
 from core.social.visibility import can_view
 from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
@@ -89,6 +90,8 @@ class Posts:
             if provenance.prompt
             else None
         )
+        text = f"{prompt or ''}\n{caption}"
+        check_opted_in(author, text)  # a sensitive post needs its author's opt-in
         # bytes: a new upload; str: the sha256 of an image already in the store (a preview)
         if isinstance(image, bytes):
             stored = await self._images.put(image)
@@ -118,7 +121,7 @@ class Posts:
                 model=provenance.model,
                 remix_of=remix_of,
                 created_at=self._clock.now(),
-                sensitive=is_sensitive(f"{prompt or ''}\n{caption}"),
+                sensitive=is_sensitive(text),
             )
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)

@@ -16,9 +16,10 @@ from tests.digests.helpers import (
     console_sender,
     deliver,
     group_admin,
+    opted_in,
     pictures,
 )
-from tests.support.chat import ChatUser
+from tests.support.chat import ChatUser, opt_in_to_sensitive
 from tests.support.fakes import FakeProvider
 
 
@@ -93,6 +94,8 @@ async def test_nsfw_off_refuses_adult_prompts_in_the_server_only(app: App) -> No
     assert "doesn't allow adult or graphic images" in refusal
     assert "private chat" in refusal
     await admin.say("/server nsfw on")
+    assert "/settings sensitive on" in await imagine(member, "a n4ked figure on a beach")
+    await opt_in_to_sensitive(member)  # the place allows it, and now the person too
     assert await imagine(member, "a n4ked figure on a beach") == ""
     # the general rules still hold where NSFW is allowed
     flagged = await imagine(member, "a naked forbidden thing")
@@ -156,11 +159,12 @@ async def test_the_member_cap_is_atomic_and_refunds(app: App) -> None:
 async def test_sensitive_posts_stay_out_of_a_safe_groups_digest_and_feed(
     app: App, clock: FakeClock
 ) -> None:
-    bob = await account(app, "bob")
+    bob = await opted_in(app, await account(app, "bob"))
     calm = await pictures(app, bob, 2, prompt="a quiet harbour")
     spicy = await pictures(app, bob, 2, prompt="a nude study")
     assert all(p.sensitive for p in spicy) and not any(p.sensitive for p in calm)
     admin = group_admin(app, "alice", "-300")
+    await opt_in_to_sensitive(admin)  # the person allows them; the group does not (yet)
     await admin.say("/follow bob")
     await admin.say("/digest subscribe daily 08:30 UTC 8")
     messenger = RecordingMessenger()
@@ -180,6 +184,9 @@ async def test_sensitive_posts_stay_out_of_a_safe_groups_digest_and_feed(
     assert all(f"#{p.id} " not in in_group_search for p in spicy)
     carol = ChatUser(app, "carol")
     private_search = " ".join(r.title or "" for r in await carol.say("/search nude study"))
+    assert all(f"#{p.id} " not in private_search for p in spicy)  # carol did not opt in
+    await opt_in_to_sensitive(carol)
+    private_search = " ".join(r.title or "" for r in await carol.say("/search nude study"))
     assert all(f"#{p.id} " in private_search for p in spicy)
     # with NSFW on, the group gets them in its next digest
     await admin.say("/server nsfw on")
@@ -191,7 +198,7 @@ async def test_sensitive_posts_stay_out_of_a_safe_groups_digest_and_feed(
 
 
 async def test_trending_search_and_tags_stay_full_in_a_safe_group(app: App) -> None:
-    bob = await account(app, "bob")
+    bob = await opted_in(app, await account(app, "bob"))
     calm = await pictures(app, bob, 2, prompt="a quiet harbour #sea")
     spicy = await pictures(app, bob, 6, prompt="a nude study #sea")  # newer: they come first
     admin = group_admin(app, "alice", "-300")
@@ -199,5 +206,10 @@ async def test_trending_search_and_tags_stay_full_in_a_safe_group(app: App) -> N
         titles = " ".join(r.title or "" for r in await admin.say(line))
         assert all(f"#{p.id} " in titles for p in calm), line
         assert all(f"#{p.id} " not in titles for p in spicy), line
-    in_private = " ".join(r.title or "" for r in await ChatUser(app, "carol").say("/tag sea"))
+    await opt_in_to_sensitive(admin)  # still not in a group with NSFW off
+    titles = " ".join(r.title or "" for r in await admin.say("/tag sea"))
+    assert all(f"#{p.id} " not in titles for p in spicy)
+    carol = ChatUser(app, "carol")
+    await opt_in_to_sensitive(carol)
+    in_private = " ".join(r.title or "" for r in await carol.say("/tag sea"))
     assert any(f"#{p.id} " in in_private for p in spicy)  # elsewhere they are shown

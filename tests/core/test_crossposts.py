@@ -24,6 +24,7 @@ from tests.digests.helpers import (
     console_sender,
     deliver,
     group_admin,
+    opted_in,
 )
 from tests.support.images import png_bytes
 
@@ -293,7 +294,7 @@ async def test_cross_posts_are_queued_with_the_post_and_a_failing_one_never_lose
 
 async def test_sensitive_posts_reach_only_channels_whose_server_allows_nsfw(app: App) -> None:
     carol = group_admin(app, "carol", PLACE)
-    bob = await member(app, "bob")
+    bob = await opted_in(app, await member(app, "bob"))
     await carol.text("/server crosspost on")
     gory = await picture(app, bob, "a gory battlefield", shade=1)
     assert gory.sensitive and not await queued(gory)  # NSFW is off by default

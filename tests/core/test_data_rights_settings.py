@@ -25,6 +25,8 @@ async def test_the_export_holds_tuning_digests_and_notification_settings(app: Ap
     assert data["settings"] == {
         "language": "de",
         "show_linked_handles": True,
+        "sensitive_posts": False,
+        "sensitive_confirmed_at": None,
         "feed_tuning": "more watercolor, less anime",
     }
     (digest,) = data["digests"]

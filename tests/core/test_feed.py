@@ -352,7 +352,7 @@ async def test_tags_and_words_are_stored_when_posting(app: App) -> None:
     assert terms["watercolor"] is True and terms["misty-lake"] is True
     assert terms["lighthouse"] is False and terms["dawn"] is False and terms["lake"] is False
     row = await Post.get(id=made.id)
-    assert row.embedding and row.embedding_model == "local-ngram-v1:512"
+    assert row.embedding and row.embedding_model == "local-use-m3-v1:512"
     assert row.taste_bucket is not None and row.newcomer and row.hot is not None
 
 

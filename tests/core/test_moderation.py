@@ -80,8 +80,8 @@ def local() -> LocalModerator:
         ("DISMEMBERED body", "violence/graphic"),
         ("heil hitler poster", "hate"),
         ("heilhitler", "hate"),
-        ("kill all refugees", "hate"),
-        ("exterminate the jews", "hate"),
+        ("kill all refugees", "hate/threatening"),
+        ("exterminate the jews", "hate/threatening"),
     ],
 )
 def test_clearly_disallowed_prompts_are_flagged(
@@ -178,7 +178,7 @@ _benign = st.lists(st.sampled_from(["a", "painting", "of", "the", "sunny", "hill
 
 
 @given(
-    st.sampled_from([t for t in RULES[0].terms + RULES[2].terms if " " not in t]),
+    st.sampled_from([t for t in RULES[0].terms + RULES[2].terms if " " not in t and "*" not in t]),
     _disguises,
     _benign,
     _benign,

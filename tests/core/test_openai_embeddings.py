@@ -12,7 +12,7 @@ import pytest
 from bot.bootstrap import build, text_embedder
 from core.clock import FakeClock
 from core.errors import InvalidInput
-from core.feed import EmbeddingUnavailable, HashedNgramEmbedder
+from core.feed import EmbeddingUnavailable, HashedNgramEmbedder, MultilingualSentenceEmbedder
 from core.feed.openai_embeddings import OpenAIEmbedder
 from core.settings import Settings
 from tests.support.fake_openai import EMBEDDINGS, FakeOpenAI, api_error, server_error
@@ -75,11 +75,12 @@ def test_the_embedder_is_chosen_from_the_settings(tmp_path: Path) -> None:
     def settings(**env: str) -> Settings:
         return Settings(MOSAIC_DATA_DIR=tmp_path, _env_file=None, **env)
 
-    assert isinstance(text_embedder(settings()), HashedNgramEmbedder)
+    assert isinstance(text_embedder(settings()), MultilingualSentenceEmbedder)
     assert isinstance(text_embedder(settings(OPENAI_API_KEY="k")), OpenAIEmbedder)
-    assert isinstance(
-        text_embedder(settings(OPENAI_API_KEY="k", MOSAIC_EMBEDDINGS="local")), HashedNgramEmbedder
-    )
+    local = text_embedder(settings(OPENAI_API_KEY="k", MOSAIC_EMBEDDINGS="local"))
+    assert isinstance(local, MultilingualSentenceEmbedder)
+    floor = text_embedder(settings(OPENAI_API_KEY="k", MOSAIC_EMBEDDINGS="ngram"))
+    assert isinstance(floor, HashedNgramEmbedder)
     chosen = text_embedder(
         settings(
             OPENAI_API_KEY="k",

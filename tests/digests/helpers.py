@@ -79,6 +79,13 @@ async def account(app: App, name: str) -> Account:
     return await app.services.accounts.resolve(Platform.CONSOLE, name, name, handle_hint=name)
 
 
+async def opted_in(app: App, person: Account) -> Account:
+    """The person confirmed their age and sees (and makes) sensitive posts."""
+    person.sensitive_confirmed_at = app.services.clock.now()
+    await person.save(update_fields=["sensitive_confirmed_at"])
+    return person
+
+
 async def pictures(
     app: App, author: Account, count: int, prompt: str = "a lighthouse"
 ) -> list[Post]:

@@ -60,7 +60,9 @@ async def test_bad_input_gets_a_clear_message_in_the_persons_language(app: App) 
     await alice.say("/settings language de")
     german = await alice.text("/digest subscribe daily 26:00 Europe/Berlin")
     assert german.startswith("„26:00“ ist keine Uhrzeit")
-    assert "kein gültiger Cron-Ausdruck" in await alice.text("/digest subscribe 1 2 3 4 99 UTC")
+    assert "Feld 5 (weekday), „99“, außerhalb des Bereichs" in await alice.text(
+        "/digest subscribe 1 2 3 4 99 UTC"
+    )
     assert "ist eingerichtet" in await alice.text("/digest subscribe daily 08:30 UTC")
     assert "kein Ruhezeitraum" in await alice.text("/digest quiet 1 nachts")
 

@@ -54,3 +54,10 @@ def find_button(replies: list[Reply], command: str) -> Button:
                 if button.command == command:
                     return button
     raise AssertionError(f"no {command!r} button in {replies!r}")
+
+
+async def opt_in_to_sensitive(user: ChatUser) -> None:
+    """`/settings sensitive on` and its age-confirmation button."""
+    asked = await user.say("/settings sensitive on")
+    [done] = await user.press(find_button(asked, "settings sensitive"))
+    assert not done.is_error, done.text

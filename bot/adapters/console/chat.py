@@ -27,9 +27,25 @@ from bot.invocation import Actor, Press
 from bot.replies import Button, Reply
 from core.domain import Platform
 from core.i18n import translate
+from core.text import parse_number, strip_control
 
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
+USER_MAX = 64  # the console name is the platform user id, and ids are at most 64 long
 _ADDRESS = re.compile(r"^(?:(\d+)\.)?(\d+)(?:\s+(.*))?$", re.DOTALL)
+
+
+def console_user(name: str) -> str:
+    """Check a `--as` name: one line of 1 to USER_MAX visible characters (ValueError says
+    what is wrong). The handle is derived from it (`@` + letters, digits, underscores)."""
+    cleaned = strip_control(name).strip()
+    if not cleaned:
+        raise ValueError("a name needs at least one visible character, e.g. --as alice")
+    if len(cleaned) > USER_MAX:
+        raise ValueError(
+            f"a name has at most {USER_MAX} characters (this one has {len(cleaned)}), "
+            "e.g. --as alice"
+        )
+    return cleaned
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +176,15 @@ class ConsoleChat:
         match = _ADDRESS.match(line)
         if match:
             reply_text, number_text, text = match.groups()
-            reply = int(reply_text) if reply_text else max(self._replies, default=0)
-            number = int(number_text)
-            buttons = self._replies.get(reply, [])
-            if not 1 <= number <= len(buttons) or buttons[number - 1].token is None:
+            latest = max(self._replies, default=0)
+            reply = parse_number(reply_text, max_digits=9) if reply_text else latest
+            number = parse_number(number_text, max_digits=9)  # one script's digits: ١٢ is 12
+            buttons = self._replies.get(reply, []) if reply is not None else []
+            if (
+                number is None
+                or not 1 <= number <= len(buttons)
+                or buttons[number - 1].token is None
+            ):
                 return "console.no_button"
             return buttons[number - 1], f"{reply}.{number}", (text or "").strip()
         typed = label_words(line)

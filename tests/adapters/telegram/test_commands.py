@@ -49,7 +49,9 @@ async def test_the_menu_is_published_in_english_and_german(telegram: Telegram) -
         "This server's Mosaic settings (admins): show, language, generation, nsfw, policy, "
         "words, access, cap, crosspost"
     )
-    assert admins["settings"] == "Your personal settings: language, handles, notifications"
+    assert (
+        admins["settings"] == "Your personal settings: language, handles, sensitive, notifications"
+    )
     assert menus[("default", "")] == menus[("default", "en")]
     assert telegram.fake.rejections == []
 
@@ -72,6 +74,8 @@ async def test_a_group_of_subcommands_alone_lists_them(telegram: Telegram) -> No
         "/settings needs one more word. Choose one:\n"
         "/settings language <en|de> — Choose your language\n"
         "/settings handles <show|hide> — Show your handles from other platforms on your profile\n"
+        "/settings sensitive <on|off> [--confirm yes] — Show and allow sensitive images (adult, "
+        "violent); 18+ only\n"
         "/settings notifications <follow|like|comment|remix|all> <on|off> — Switch a kind of "
         "notification on or off"
     )

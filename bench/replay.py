@@ -1,0 +1,243 @@
+"""The replay protocol of `bench.ranking` (the default): each held-out like ranked as of just
+before it happened.
+
+    python -m bench.ranking --dataset /tmp/feed-2k                 # replay, 500 likes
+
+1. The test window is the last `--window-days` (2) of the data. Of the likes in it,
+   `--likes` (500) are drawn without replacement with `--seed` (7): the held-out likes.
+   Each is (user, post, t).
+2. The database gets the world at the window's start exactly as the time split loads it
+   (`bench/loading.py`: posts, follows and likes up to then; tastes decayed to then).
+3. Then the clock walks through the window. Every post, follow and like in it is applied
+   with the code production runs for it (`TasteKeeper.post_created` / `followed` /
+   `engaged`, the like counter, the reaction row with its time), in time order, and the
+   clock reads each event's own time. Before the events at t are applied, each held-out like
+   at t is ranked: the user's feed session is cleared (a new `/feed`, so no earlier
+   benchmark page sinks a post), then page 1 of `PersonalizedFeed`, `ChronologicalFeed`,
+   the trending order (`hot`) and the oracle (`bench/oracle.py`, with `hidden.npz`) are
+   asked for 20 posts. Nothing after t is in the database, the tastes or the counters.
+4. A hit when the liked post is in the list: recall@20 is the share of hits, nDCG@20 the
+   mean of 1/log2(rank + 1) over hits (one relevant post per like). Ratios carry 95 %
+   paired bootstrap intervals over the likes (`ratio_interval`).
+
+Likes are sampled, not users: active people weigh as much as they like, which is what a
+feed is for. Posts the user liked before t are skipped in the baselines and the oracle (the
+personalized feed sinks them itself). Every held-out like stays in the events: the walk
+applies it after ranking it, as production would have.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from tortoise.expressions import F
+
+from bench.dataset import Dataset
+from bench.evaluation import ratio_interval, split_at
+from bench.loading import load, stamp
+from bench.oracle import ReplayOracle
+from core.feed import ChronologicalFeed, HashedNgramEmbedder, PersonalizedFeed
+from core.feed.indexing import PostIndexer
+from core.feed.taste import TasteKeeper
+from core.persistence.models import Account, FeedSession, Follow, Post, Reaction
+from core.social.taste import Signal
+from core.social.visibility import visible_to
+
+K = 20
+DAY = 86_400
+POST, FOLLOW, LIKE = 0, 1, 2  # at one moment: posts first, then follows, then likes
+
+
+class ReplayClock:
+    """The clock the walk sets to each event's time."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def held_out(likes: np.ndarray, begin: float, count: int, seed: int) -> np.ndarray:
+    """`count` likes after `begin` drawn without replacement (all if fewer), by time."""
+    window = np.flatnonzero(likes[:, 2] > begin)
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(window, size=min(count, len(window)), replace=False)
+    rows = likes[np.sort(chosen)]
+    return rows[np.argsort(rows[:, 2], kind="stable")]
+
+
+def timeline(dataset: Dataset, begin: float) -> np.ndarray:
+    """Every event after `begin` as rows (time, kind, a, b) in the order they are applied:
+    posts (row, author), follows (follower, followee), likes (user, post)."""
+    posts = np.flatnonzero(dataset.post_created > begin)
+    follows = dataset.follows[dataset.follows[:, 2] > begin]
+    likes = dataset.likes[dataset.likes[:, 2] > begin]
+    rows = np.concatenate(
+        [
+            np.column_stack([dataset.post_created[posts], np.full(len(posts), POST), posts, posts]),
+            np.column_stack(
+                [follows[:, 2], np.full(len(follows), FOLLOW), follows[:, 0], follows[:, 1]]
+            ),
+            np.column_stack([likes[:, 2], np.full(len(likes), LIKE), likes[:, 0], likes[:, 1]]),
+        ]
+    ).astype(np.int64)
+    return rows[np.lexsort((rows[:, 1], rows[:, 0]))]
+
+
+@dataclass(slots=True)
+class Replayed:
+    """Per held-out like, the rank (0-based, or None) of its post in each list."""
+
+    likes: np.ndarray
+    ranks: dict[str, list[int | None]] = field(default_factory=dict)
+    covered: list[bool] = field(default_factory=list)
+    seconds: float = 0.0
+    applied: int = 0
+
+    def recall(self, name: str) -> list[float]:
+        return [0.0 if r is None else 1.0 for r in self.ranks[name]]
+
+    def ndcg(self, name: str) -> list[float]:
+        return [0.0 if r is None else 1 / math.log2(r + 2) for r in self.ranks[name]]
+
+
+class Walk:
+    """Applies the events of the window with production's write paths, in time order."""
+
+    def __init__(self, dataset: Dataset, clock: ReplayClock, embedder: HashedNgramEmbedder):
+        self.dataset, self.clock = dataset, clock
+        self.keeper = TasteKeeper(PostIndexer(embedder), clock)
+        self.accounts: dict[int, Account] = {}
+
+    async def start(self) -> None:
+        self.accounts = {a.id: a for a in await Account.all()}
+
+    async def apply(self, moment: int, kind: int, a: int, b: int) -> None:
+        self.clock.moment = stamp(moment)
+        data = self.dataset
+        if kind == POST:
+            post = await Post.create(
+                id=int(data.post_ids[a]),
+                author_id=int(data.post_authors[a]),
+                prompt=data.prompts[a],
+                caption=data.captions[a],
+                audience=data.audiences[a],
+                origin_platform="console",
+                created_at=stamp(moment),
+            )
+            await self.keeper.post_created(post)
+        elif kind == FOLLOW:
+            await Follow.create(follower_id=a, followee_id=b, created_at=stamp(moment))
+            await self.keeper.followed(self.accounts[a], self.accounts[b])
+        else:
+            await Reaction.create(post_id=b, account_id=a, kind="like", created_at=stamp(moment))
+            await Post.filter(id=b).update(like_count=F("like_count") + 1)
+            post = await Post.get(id=b)
+            await self.keeper.engaged(self.accounts[a], post, Signal.LIKE)
+
+
+async def replay(
+    dataset: Dataset,
+    *,
+    window_days: float,
+    count: int,
+    seed: int,
+    oracle: ReplayOracle | None,
+    postgres: bool,
+    coverage: bool = False,
+) -> Replayed:
+    """Run the protocol (see the module's docstring) on an empty, open database."""
+    end = int(max(dataset.likes[:, 2].max(initial=0), dataset.post_created.max(initial=0)))
+    begin = end - window_days * DAY
+    targets = held_out(dataset.likes, begin, count, seed)
+    past, train, _ = split_at(dataset, begin)
+    embedder = HashedNgramEmbedder()
+    began = time.perf_counter()
+    await load(past, train, embedder, now=begin, postgres=postgres)
+    print(f"world at the window's start loaded in {time.perf_counter() - began:.1f} s")
+
+    clock = ReplayClock(stamp(begin))
+    walk = Walk(dataset, clock, embedder)
+    await walk.start()
+    feed = PersonalizedFeed(embedder, clock, page_size=K)
+    chronological = ChronologicalFeed()
+    liked: dict[int, set[int]] = {}
+    for user, post in train[:, :2].tolist():
+        liked.setdefault(user, set()).add(post)
+    events = timeline(dataset, begin)
+    result = Replayed(targets, {"personalized": [], "chronological": [], "popularity": []})
+    if oracle is not None:
+        result.ranks["oracle"] = []
+    began = time.perf_counter()
+    position = 0
+    for user, post, moment in targets.tolist():
+        while position < len(events) and events[position, 0] < moment:
+            event = events[position].tolist()
+            await walk.apply(*event)
+            if event[1] == LIKE:
+                liked.setdefault(event[2], set()).add(event[3])
+            position += 1
+        clock.moment = stamp(moment)
+        seen = liked.get(user, set())
+        viewer = walk.accounts[user]
+        await FeedSession.filter(account_id=user).delete()
+        page = await feed.page(viewer)
+        lists = {"personalized": [p.id for p in page.posts]}
+        newest = await chronological.page(viewer, limit=K + len(seen))
+        lists["chronological"] = [p.id for p in newest if p.id not in seen][:K]
+        hottest = (
+            await Post.filter(visible_to(user))
+            .order_by("-hot", "-id")
+            .limit(K + len(seen))
+            .values_list("id", flat=True)
+        )
+        lists["popularity"] = [i for i in hottest if i not in seen][:K]
+        if oracle is not None:
+            lists["oracle"] = oracle.ranking_at(user, moment, seen, K)
+        for name, ranked in lists.items():
+            result.ranks[name].append(ranked.index(post) if post in ranked else None)
+        if coverage:
+            result.covered.append(post in {r.post_id for r in await feed.rank(viewer)})
+    result.seconds, result.applied = time.perf_counter() - began, position
+    return result
+
+
+def report(result: Replayed, oracle_note: str | None) -> dict:
+    """Print the scores and ratios; return them (for `--json`)."""
+    n = len(result.likes)
+    users = len(set(result.likes[:, 0].tolist()))
+    print(
+        f"\nReplay: {n} held-out likes of {users} users ranked as of just before each "
+        f"({result.applied:,} events applied; {result.seconds:.1f} s)"
+    )
+    scores: dict[str, dict[str, float]] = {}
+    for name in result.ranks:
+        recall, ndcg = statistics.fmean(result.recall(name)), statistics.fmean(result.ndcg(name))
+        scores[name] = {"recall": recall, "ndcg": ndcg}
+        print(f"  {name:<14} recall@{K} {recall:.4f}   nDCG@{K} {ndcg:.4f}")
+    if result.covered:
+        print(f"  held-out posts among the personalized candidates: {np.mean(result.covered):.1%}")
+    ratios: dict[str, dict[str, list[float]]] = {}
+    pairs = [("personalized", "chronological"), ("personalized", "popularity")]
+    if "oracle" in result.ranks:
+        pairs += [("oracle", "chronological"), ("personalized", "oracle")]
+    for ours, theirs in pairs:
+        key = f"{ours}/{theirs}"
+        ratios[key] = {}
+        parts = []
+        for metric in ("recall", "ndcg"):
+            a, b = getattr(result, metric)(ours), getattr(result, metric)(theirs)
+            value = statistics.fmean(a) / statistics.fmean(b) if sum(b) else math.nan
+            low, high = ratio_interval(a, b) if sum(b) else (math.nan, math.nan)
+            ratios[key][metric] = [value, low, high]
+            parts.append(f"{metric} {value:5.2f}× (95 % {low:.2f}–{high:.2f})")
+        print(f"  {key:<28} " + "   ".join(parts))
+    if oracle_note:
+        print(f"  no oracle: {oracle_note}")
+    return {"likes": n, "users": users, "scores": scores, "ratios": ratios}
