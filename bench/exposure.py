@@ -29,6 +29,7 @@ from bench.families import Mechanics
 
 SURFACES = ("following", "liked", "latest")
 FOLLOWEE_LIKES = 3  # of each followee's latest likes, the `liked` surface shows
+PARTS = 40  # the period is simulated in this many parts, sessions re-planned for each
 
 
 class Surfaces:
@@ -135,40 +136,43 @@ def simulate_likes(
     wanted: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """(likes: liker, post, moment; impressions: viewer, post, surface, position, shown_at),
-    indexed from 0 and in time order: sessions until `wanted` likes (or the end)."""
+    indexed from 0 and in time order: about `wanted` likes spread over [begin, end).
+
+    The period is walked in `PARTS` parts; each gets as many sessions as the likes still
+    wanted need at the likes per session seen so far (a first guess from `_likes_per_session`),
+    so the likes reach the end of the period however the rate drifts as likes accumulate."""
     cdf = np.cumsum(activity)
     rate = _likes_per_session(
         np.random.default_rng(rng.integers(1 << 31)), surfaces, cdf, begin, end
     )
-    sessions = int(wanted / max(rate, 1e-3) * 1.15) + 16
-    users = np.minimum(np.searchsorted(cdf, rng.random(sessions) * cdf[-1]), len(cdf) - 1)
-    moments = np.sort(rng.integers(begin, end, size=sessions))
     likes: list[tuple[int, int, int]] = []
     shown_rows: list[np.ndarray] = []
-    for user, moment in zip(users.tolist(), moments.tolist(), strict=True):
-        surface, posts, followers = surfaces.show(rng, user, moment)
-        if not len(posts):
-            continue
-        shown_rows.append(
-            np.column_stack(
-                [
-                    np.full(len(posts), user),
-                    posts,
-                    np.full(len(posts), surface),
-                    np.arange(len(posts)),
-                    np.full(len(posts), moment),
-                ]
+    sessions_run = 0
+    edges = np.linspace(begin, end, PARTS + 1).astype(np.int64)
+    for part in range(PARTS):
+        if sessions_run:
+            rate = max(len(likes) / sessions_run, 1e-3)
+        sessions = max(int((wanted - len(likes)) / (PARTS - part) / max(rate, 1e-3)), 0)
+        users = np.minimum(np.searchsorted(cdf, rng.random(sessions) * cdf[-1]), len(cdf) - 1)
+        moments = np.sort(rng.integers(edges[part], edges[part + 1], size=sessions))
+        sessions_run += sessions
+        for user, moment in zip(users.tolist(), moments.tolist(), strict=True):
+            surface, posts, followers = surfaces.show(rng, user, moment)
+            if not len(posts):
+                continue
+            n = len(posts)
+            shown_rows.append(
+                np.column_stack(
+                    [np.full(n, user), posts, np.full(n, surface), np.arange(n), np.full(n, moment)]
+                )
             )
-        )
-        p = surfaces.chances(user, moment, posts, followers)
-        for position in np.flatnonzero(rng.random(len(posts)) < p).tolist():
-            at = moment + 5 * (position + 1)
-            post = int(posts[position])
-            surfaces.add_like(user, post, at)
-            likes.append((user, post, at))
-        if len(likes) >= wanted:
-            break
-    table = np.array(likes[:wanted], dtype=np.int64).reshape(-1, 3)
+            p = surfaces.chances(user, moment, posts, followers)
+            for position in np.flatnonzero(rng.random(n) < p).tolist():
+                at = moment + 5 * (position + 1)
+                post = int(posts[position])
+                surfaces.add_like(user, post, at)
+                likes.append((user, post, at))
+    table = np.array(likes, dtype=np.int64).reshape(-1, 3)
     table = table[np.argsort(table[:, 2], kind="stable")]
     shown = np.concatenate(shown_rows) if shown_rows else np.zeros((0, 5), dtype=np.int64)
     return table, shown.astype(np.int64)

@@ -10,12 +10,13 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from bot.commands.crosspost_render import CrossPostRendering
 from bot.commands.job_notices import JobNotices
-from bot.messengers import AccountNotifier, Messengers
+from bot.messengers import AccountNotifier, Messengers, QueuedMessenger
 from bot.replies import Messenger
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
@@ -63,6 +64,7 @@ from core.social.linking import AccountLinking
 from scheduler import (
     CronNextRun,
     DigestRunner,
+    FileLock,
     Housekeeping,
     Leadership,
     MonotonicTimer,
@@ -122,10 +124,17 @@ class App:
         *,
         limits: PaceLimits | None = None,
         timer: Timer | None = None,
+        only_for: frozenset[str] | None = None,
     ) -> OutboxSender:
         """A platform can now be reached outside conversations: job notices, and a paced
-        outbox sender for digests and notifications (tests scale `limits` and `timer`)."""
-        self.notices.add_messenger(platform, messenger)
+        outbox sender for digests and notifications (tests scale `limits` and `timer`).
+
+        `only_for`: this process is one person's terminal (the console chat). Its sender
+        prints only the outbox messages for these chats, whether or not the process leads,
+        and job notices keep going through the outbox (`QueuedMessenger`), so that a job
+        finished here for someone else waits for their own terminal."""
+        if only_for is None:
+            self.notices.add_messenger(platform, messenger)
         sender = OutboxSender(
             platform,
             messenger,
@@ -134,6 +143,7 @@ class App:
             self.outcomes,
             timer=timer or MonotonicTimer(),
             gate=self.services.crossposts,  # a cross-post is checked again before it goes
+            chats=only_for,
         )
         self.scheduler.add_sender(sender)
         return sender
@@ -237,6 +247,10 @@ def build(
     def wake_sender(platform: Platform) -> None:  # the scheduler is built below
         scheduler.wake(platform)
 
+    # A console person is reached out of band only through the outbox, which the process
+    # attached to their terminal prints (`App.add_messenger(..., only_for=...)`).
+    messengers.add(Platform.CONSOLE, QueuedMessenger(Platform.CONSOLE, outbox, wake_sender))
+
     services = Services(
         settings=settings,
         clock=clock,
@@ -268,7 +282,7 @@ def build(
     outcomes = Outcomes(
         outbox, runs, digests, destinations, notifications, settings.default_language
     )
-    leadership: Leadership = PostgresAdvisoryLock(url) if postgres else SingleProcess()
+    leadership = _leadership(url)
     scheduler = Scheduler(
         leadership,
         DigestRunner(runs, composer, outbox, tokens, clock, daily_cap=settings.digest_daily_cap),
@@ -297,6 +311,15 @@ def build(
         outbox=outbox,
         outcomes=outcomes,
     )
+
+
+def _leadership(url: str) -> Leadership:
+    """Who runs the scheduler: one process per database (`scheduler.leader`)."""
+    if is_postgres(url):
+        return PostgresAdvisoryLock(url)
+    if ":memory:" in url:
+        return SingleProcess()
+    return FileLock(Path(url.removeprefix("sqlite://") + ".leader"))
 
 
 def build_safety(

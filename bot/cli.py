@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
+import secrets
 import signal
 import sys
 from collections.abc import Awaitable
@@ -16,6 +18,7 @@ from bot.bootstrap import App, build, build_discord, build_telegram
 from core.domain import Platform
 from core.errors import ConfigurationError
 from core.persistence.database import upgrade
+from core.persistence.preflight import ExitCode, StartupFailure, check_startup
 from core.settings import Settings
 
 log = logging.getLogger("mosaic")
@@ -71,7 +74,9 @@ async def _chat(app: App, user: str | None, greet: bool | None = None) -> None:
         chat = ConsoleChat(
             app.dispatcher, name, locale=console_locale(), greet=greet, name_note=note
         )
-        app.add_messenger(Platform.CONSOLE, chat)  # digests and notifications print here
+        app.worker.serve_terminal(chat.terminal)  # the jobs asked for here run here
+        # Digests, notifications and job results for this person (only) print here.
+        app.add_messenger(Platform.CONSOLE, chat, only_for=frozenset({chat.user}))
         await app.start_scheduler()
         await chat.run()
     finally:
@@ -138,15 +143,19 @@ async def _until_terminated(work: Awaitable[object]) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Exit codes (README, "Troubleshooting"): 0 done, 1 unexpected error, 2 configuration,
+    3 database unreachable, 4 database damaged, 5 not writable, 6 unknown migration,
+    130 interrupted."""
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
     except ValidationError as error:
         print(f"mosaic: invalid configuration:\n{error}", file=sys.stderr)
-        return 2
+        return ExitCode.CONFIGURATION
     console = settings.discord_bot_token is None and settings.telegram_bot_token is None
     _setup_logging(settings, quiet=args.command == "chat" or (args.command == "run" and console))
     try:
+        asyncio.run(check_startup(settings.resolved_database_url, settings.data_dir))
         if args.command == "db":
             asyncio.run(upgrade(settings.resolved_database_url))
             print("database is up to date")
@@ -154,12 +163,34 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_chat(build(settings), args.user, args.greet))
         else:
             asyncio.run(_run(build(settings)))
+    except StartupFailure as failure:
+        print(f"mosaic: {failure}", file=sys.stderr)
+        return failure.exit_code
     except ConfigurationError as error:
         print(f"mosaic: {error}", file=sys.stderr)
-        return 2
+        return ExitCode.CONFIGURATION
     except KeyboardInterrupt:
-        return 130
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:  # the reader went away (`mosaic chat … | head`): nothing to say
+        _silence_stdout()
+        return 0
+    except Exception as error:
+        error_id = secrets.token_hex(4)
+        log.debug("unexpected error %s", error_id, exc_info=True)
+        print(
+            f"mosaic: unexpected error {error_id}: {type(error).__name__}: {str(error)[:200]} "
+            "(MOSAIC_LOG_LEVEL=DEBUG shows the details)",
+            file=sys.stderr,
+        )
+        return ExitCode.UNEXPECTED
     return 0
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that Python's final flush does not complain again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 if __name__ == "__main__":

@@ -9,9 +9,13 @@ copies of taken-down posts through a `RetractingMessenger`.
 from __future__ import annotations
 
 import logging
+import secrets
+from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 from bot.replies import Messenger, Reply
+from bot.reply_codec import encode_reply
+from core.delivery import Outbox, OutboxItem, chat_key_for
 from core.domain import Platform
 from core.i18n import translate
 from core.persistence.models import Account, Identity
@@ -42,6 +46,31 @@ class Messengers:
 
     def get(self, platform: Platform) -> Messenger | None:
         return self._by_platform.get(platform)
+
+
+class QueuedMessenger:
+    """Reaches a platform only through the outbox. The console's out-of-band messenger: a
+    job that finished in another process, or anything else meant for a console person, waits
+    there until the process attached to that person's terminal prints it (`OutboxSender`
+    with `chats`), never in whichever terminal happened to finish the work."""
+
+    def __init__(
+        self, platform: Platform, outbox: Outbox, wake: Callable[[Platform], None]
+    ) -> None:
+        self._platform = platform
+        self._outbox = outbox
+        self._wake = wake
+
+    async def send_to(self, target: dict[str, str], reply: Reply) -> None:
+        item = OutboxItem(
+            platform=self._platform,
+            chat_key=chat_key_for(target),
+            target=target,
+            reply=encode_reply(reply),
+            dedupe_key=f"queued:{secrets.token_hex(12)}",
+        )
+        await self._outbox.add([item])
+        self._wake(self._platform)
 
 
 class AccountNotifier:

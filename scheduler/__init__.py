@@ -7,7 +7,7 @@ tables; APScheduler only fires one "tick" job (see `service.py`).
 from scheduler.cron import CronNextRun
 from scheduler.digests import DigestRunner
 from scheduler.housekeeping import Housekeeping
-from scheduler.leader import Leadership, PostgresAdvisoryLock, SingleProcess
+from scheduler.leader import FileLock, Leadership, PostgresAdvisoryLock, SingleProcess
 from scheduler.notifications import NotificationFlusher
 from scheduler.outcomes import Outcomes
 from scheduler.sender import MonotonicTimer, OutboxSender
@@ -16,6 +16,7 @@ from scheduler.service import Scheduler
 __all__ = [
     "CronNextRun",
     "DigestRunner",
+    "FileLock",
     "Housekeeping",
     "Leadership",
     "MonotonicTimer",

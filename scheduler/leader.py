@@ -4,17 +4,23 @@ On PostgreSQL the leader holds a session-level advisory lock (`pg_try_advisory_l
 connection of its own, outside the ORM's pool, for as long as it leads. When the process dies
 (even by SIGKILL) the server closes that session and the lock is free: the next process to
 try takes over. Each tick the leader checks its connection is alive; if not, it steps down.
-On SQLite there is one process, and it leads.
+On SQLite the leader holds an exclusive `flock` on a file beside the database
+(`FileLock`); the kernel drops it when the process dies, even by SIGKILL. An in-memory
+database has one process, and it leads (`SingleProcess`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
+import os
+from pathlib import Path
 from typing import Protocol
-from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
+
+from core.persistence.database import asyncpg_url
 
 log = logging.getLogger(__name__)
 
@@ -41,10 +47,34 @@ class SingleProcess:
         return None
 
 
-def asyncpg_url(url: str) -> str:
-    """The ORM's URL for asyncpg: scheme `postgresql`, no pool options in the query."""
-    parts = urlsplit(url)
-    return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
+class FileLock:
+    """Leadership among the processes sharing one SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._fd: int | None = None
+
+    async def acquire(self) -> bool:
+        if self._fd is not None:
+            return True
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            return False
+        self._fd = fd
+        log.info("this process is now the scheduler leader")
+        return True
+
+    async def still_leading(self) -> bool:
+        return self._fd is not None
+
+    async def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
 
 class PostgresAdvisoryLock:

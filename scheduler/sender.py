@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 6
 MAX_BACKOFF = timedelta(minutes=30)
+STALE_CLAIM = timedelta(minutes=1)  # a claimed console message not printed by then: resend
 
 
 class Timer(Protocol):
@@ -128,8 +129,12 @@ class OutboxSender:
         batch: int = 200,
         idle_poll: float = 5.0,
         gate: SendGate | None = None,
+        chats: frozenset[str] | None = None,
     ) -> None:
         self.platform = platform
+        # Only these chats' messages (a console process: its own person's), sent by this
+        # process whether or not it leads; None: every chat of the platform (the leader).
+        self.chats = chats
         self.stats = SenderStats()
         self._messenger = messenger
         self._outbox = outbox
@@ -174,6 +179,11 @@ class OutboxSender:
 
     # --- the loop ---------------------------------------------------------------
     async def _loop(self) -> None:
+        if self.chats is not None:  # what a dead process of this person left half sent
+            try:
+                await self._outbox.take_back_stale(self.platform, self.chats, STALE_CLAIM)
+            except Exception:
+                log.exception("could not take back stale %s messages", self.platform)
         while True:
             try:
                 await self._step()
@@ -244,7 +254,12 @@ class OutboxSender:
             self.idle.set()
 
     async def _fill(self) -> None:
-        rows = await self._outbox.claim(self.platform, self._batch - self._queued)
+        if self.chats is None:
+            rows = await self._outbox.claim(self.platform, self._batch - self._queued)
+        else:
+            rows = await self._outbox.claim(
+                self.platform, self._batch - self._queued, chats=self.chats
+            )
         self._pacer.forget_idle(self._timer.now())
         for row in rows:
             self._enqueue(row)

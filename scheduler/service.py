@@ -47,6 +47,7 @@ class Scheduler:
         self._notifications = notifications
         self._outbox = outbox
         self.senders: dict[Platform, OutboxSender] = dict(senders)
+        self.local_senders: list[OutboxSender] = []
         self._tick_seconds = tick_seconds
         self._housekeeping = housekeeping
         self._trigger: AsyncIOScheduler | None = None
@@ -56,12 +57,22 @@ class Scheduler:
 
     def wake(self, platform: Platform) -> None:
         """New messages for `platform` are in the outbox (a takedown): send them now if
-        this process leads; otherwise the leader's next tick finds them."""
+        this process leads, or if its own sender serves them (the console); otherwise the
+        leader's next tick finds them."""
+        for local in self.local_senders:
+            if local.platform is platform:
+                local.wake()
         sender = self.senders.get(platform)
         if sender is not None and self.leading:
             sender.wake()
 
     def add_sender(self, sender: OutboxSender) -> None:
+        """A sender for every chat of its platform runs in the leader only; one for some
+        chats (`sender.chats`: a console person's) runs in this process from now on."""
+        if sender.chats is not None:
+            self.local_senders.append(sender)
+            sender.start()
+            return
         self.senders[sender.platform] = sender
         if self.leading:
             sender.start()
@@ -95,6 +106,8 @@ class Scheduler:
             self._trigger = None
         await stop_tasks([self._ticking])
         self._ticking = None
+        for sender in self.local_senders:
+            await sender.stop()
         async with self._lock:
             await self._step_down()
             await self._leadership.release()
@@ -114,7 +127,7 @@ class Scheduler:
             await self._take_over()
         await self._runner.tick()
         await self._notifications.flush()
-        for sender in self.senders.values():
+        for sender in [*self.senders.values(), *self.local_senders]:
             sender.wake()
         if self._housekeeping is not None:
             try:

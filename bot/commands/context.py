@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from bot.invocation import Actor
 from bot.replies import Conversation
 from core.domain import ChatKind
+from core.errors import Forbidden
 from core.i18n import translate
-from core.persistence.models import Account
+from core.persistence.models import Account, Post
 from core.safety.policy import shows_sensitive
 from core.services import Services
 
@@ -41,3 +42,12 @@ async def hides_sensitive(ctx: Context) -> bool:
     if shared and ctx.actor.server_id is not None:
         place = await ctx.services.safety.policies.find(ctx.actor.platform, ctx.actor.server_id)
     return not shows_sensitive(ctx.account, place, shared=shared)
+
+
+async def post_to_show(ctx: Context, post_id: int) -> Post:
+    """A post this person may see here, image included: visible to them (`get_visible`) and,
+    when sensitive, allowed where they are (its author always sees it)."""
+    post = await ctx.services.posts.get_visible(ctx.account, post_id)
+    if post.sensitive and post.author_id != ctx.account.id and await hides_sensitive(ctx):
+        raise Forbidden("error.sensitive_hidden", post=post_id)
+    return post

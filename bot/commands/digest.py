@@ -27,18 +27,28 @@ def _in_private(ctx: Context) -> bool:
     return ctx.actor.chat_kind is ChatKind.PRIVATE
 
 
-async def _place(ctx: Context, *, manage: bool = True) -> Destination:
-    """This chat as a destination; managing a group's or channel's digests is for admins."""
+async def _place(ctx: Context, *, manage: bool = True, create: bool = False) -> Destination:
+    """This chat as a destination; managing a group's or channel's digests is for admins.
+
+    Only `create` (a subscription) stores the chat; looking digests up in a chat Mosaic has
+    never stored gives an unsaved destination, which has none (a refused /digest pause
+    writes nothing)."""
     actor = ctx.actor
     if _in_private(ctx):
-        chat_id = actor.chat_id or f"dm:{actor.user_id}"
-        return await ctx.services.destinations.get(actor.platform, chat_id, kind=ChatKind.PRIVATE)
-    if manage and not actor.is_admin:
-        raise Forbidden("error.digest_admins_only")
-    chat_id = actor.chat_id or actor.server_id or ""
-    return await ctx.services.destinations.get(
-        actor.platform, chat_id, kind=actor.chat_kind, title=actor.chat_title
-    )
+        chat_id, kind, title = actor.chat_id or f"dm:{actor.user_id}", ChatKind.PRIVATE, ""
+    else:
+        if manage and not actor.is_admin:
+            raise Forbidden("error.digest_admins_only")
+        chat_id, kind, title = (
+            actor.chat_id or actor.server_id or "",
+            actor.chat_kind,
+            actor.chat_title,
+        )
+    destinations = ctx.services.destinations
+    if create:
+        return await destinations.get(actor.platform, chat_id, kind=kind, title=title)
+    found = await destinations.find(actor.platform, chat_id)
+    return found or Destination(platform=actor.platform, chat_id=chat_id, kind=kind, title=title)
 
 
 def _local(moment: datetime | None, subscription: DigestSubscription) -> str:
@@ -83,7 +93,7 @@ def _describe(ctx: Context, subscription: DigestSubscription) -> str:
 async def digest_subscribe(ctx: Context, schedule: str) -> Reply:
     digests = ctx.services.digests
     request = parse_request(schedule, digests.calculator)
-    place = await _place(ctx)
+    place = await _place(ctx, create=True)
     subscription = await digests.subscribe(
         ctx.account,
         place,
@@ -146,7 +156,7 @@ async def digest_quiet(ctx: Context, id: int, hours: str) -> Reply:
 
 async def digest_preview(ctx: Context) -> Reply:
     """Compose this place's digest now and show it to the invoker only (nothing recorded)."""
-    place = await _place(ctx, manage=False)
+    place = await _place(ctx, manage=False, create=True)
     subscriptions = await ctx.services.digests.of_destination(place)
     subscription = subscriptions[0] if subscriptions else None
     if subscription is None:  # no subscription yet: preview the default digest

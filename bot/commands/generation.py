@@ -7,7 +7,7 @@ import secrets
 from dataclasses import replace
 
 from bot.commands.buttons import tokenize
-from bot.commands.context import Context
+from bot.commands.context import Context, post_to_show
 from bot.commands.job_notices import preview_reply, status_reply
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
@@ -64,7 +64,7 @@ async def imagine(
 
 
 async def remix(ctx: Context, post: int, prompt: str) -> list[Reply]:
-    parent = await ctx.services.posts.get_visible(ctx.account, post)
+    parent = await post_to_show(ctx, post)
     if not parent.allow_remix and parent.author_id != ctx.account.id:
         raise Forbidden("error.no_remix", post=post, author=handle(parent.author))
     if parent.image_id is None:

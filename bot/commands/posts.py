@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from bot.commands.context import Context, hides_sensitive
+from bot.commands.context import Context, post_to_show
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import Button, Reply
 from core.domain import Audience, Platform
-from core.errors import Forbidden, InvalidInput
+from core.errors import InvalidInput
 from core.social import Origin
 from core.text import CAPTION_MAX, COMMENT_MAX
 
@@ -26,20 +26,30 @@ def _locate(image: str, caption: str) -> tuple[Path, str]:
     """The file `image` names, and the caption after it. An unquoted path with spaces
     (`My Pictures/fox.png nice`) reaches into the caption: the longest existing file wins."""
     path = Path(image).expanduser()
-    if path.is_file():
-        return path, caption
-    words = caption.split(" ")
-    for count in range(len(words), 0, -1):
-        candidate = Path(" ".join([image, *words[:count]])).expanduser()
-        if candidate.is_file():
-            return candidate, " ".join(words[count:]).strip()
+    try:
+        if path.is_file():
+            return path, caption
+        words = caption.split(" ")
+        for count in range(len(words), 0, -1):
+            candidate = Path(" ".join([image, *words[:count]])).expanduser()
+            if candidate.is_file():
+                return candidate, " ".join(words[count:]).strip()
+    except OSError as error:  # a name too long, no permission
+        raise InvalidInput(
+            "error.file_unreadable", path=str(path)[:200], reason=error.strerror or "?"
+        ) from None
     raise InvalidInput("error.no_such_file", path=str(path)[:200])
 
 
 def _read_image_file(path: Path) -> bytes:
-    if path.stat().st_size > MAX_UPLOAD_FILE:
-        raise InvalidInput("error.file_too_big", limit_mb=MAX_UPLOAD_FILE // (1024 * 1024))
-    return path.read_bytes()
+    try:
+        if path.stat().st_size > MAX_UPLOAD_FILE:
+            raise InvalidInput("error.file_too_big", limit_mb=MAX_UPLOAD_FILE // (1024 * 1024))
+        return path.read_bytes()
+    except OSError as error:  # no permission, a vanished file
+        raise InvalidInput(
+            "error.file_unreadable", path=str(path)[:200], reason=error.strerror or "?"
+        ) from None
 
 
 async def post(ctx: Context, image: str, caption: str = "", audience: str | None = None) -> Reply:
@@ -61,9 +71,7 @@ async def post(ctx: Context, image: str, caption: str = "", audience: str | None
 
 
 async def show(ctx: Context, post: int) -> Reply:
-    found = await ctx.services.posts.get_visible(ctx.account, post)
-    if found.sensitive and found.author_id != ctx.account.id and await hides_sensitive(ctx):
-        raise Forbidden("error.sensitive_hidden", post=post)
+    found = await post_to_show(ctx, post)
     follows = await ctx.services.graph.followed_among(ctx.account, {found.author_id})
     return post_reply(
         ctx, found, liked=bool(await _liked_ids(ctx, [found.id])), follows_author=bool(follows)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.commands.context import Context
+from bot.commands.context import Context, post_to_show
 from bot.commands.render import post_image
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import PostLinks, Reply
@@ -11,7 +11,7 @@ from core.domain import Platform
 
 async def share(ctx: Context, post: int) -> Reply:
     """A link that opens the post (Telegram: a deep link); elsewhere, how to open it."""
-    found = await ctx.services.posts.get_visible(ctx.account, post)
+    found = await post_to_show(ctx, post)
     if isinstance(ctx.conversation, PostLinks):
         link = ctx.conversation.post_link(found.id)
         return Reply(text=ctx.t("share.link", post=found.id, link=link))
@@ -20,7 +20,7 @@ async def share(ctx: Context, post: int) -> Reply:
 
 async def file(ctx: Context, post: int) -> Reply:
     """The post's image as a file, for platforms that recompress images they show."""
-    found = await ctx.services.posts.get_visible(ctx.account, post)
+    found = await post_to_show(ctx, post)
     return Reply(
         text=ctx.t("file.caption", post=found.id),
         files=post_image(ctx, found),

@@ -149,17 +149,19 @@ class Outbox:
                 message_id=message.target.get("message_id", ""),
             ).delete()
 
-    async def claim(self, platform: Platform, limit: int) -> list[OutboxMessage]:
-        """Take up to `limit` due messages of `platform` (oldest first) for sending."""
+    async def claim(
+        self, platform: Platform, limit: int, *, chats: frozenset[str] | None = None
+    ) -> list[OutboxMessage]:
+        """Take up to `limit` due messages of `platform` (oldest first) for sending; only
+        those for `chats` when given (a console process prints only its own person's)."""
         now = self._clock.now()
         async with in_transaction():
-            query = (
-                OutboxMessage.filter(
-                    platform=platform, state=OutboxState.PENDING, next_attempt_at__lte=now
-                )
-                .order_by("next_attempt_at", "id")
-                .limit(limit)
+            query = OutboxMessage.filter(
+                platform=platform, state=OutboxState.PENDING, next_attempt_at__lte=now
             )
+            if chats is not None:
+                query = query.filter(chat_key__in=sorted(chats))
+            query = query.order_by("next_attempt_at", "id").limit(limit)
             if self._postgres:
                 query = query.select_for_update(skip_locked=True)
             rows = await query
@@ -228,7 +230,23 @@ class Outbox:
             await OutboxMessage.filter(id=row.id).update(chat_key=new_chat, target=target)
 
     async def take_back_all(self) -> int:
-        """On becoming the leader: messages a dead sender was sending go back to the queue."""
-        return await OutboxMessage.filter(state=OutboxState.SENDING).update(
-            state=OutboxState.PENDING, next_attempt_at=self._clock.now()
+        """On becoming the leader: messages a dead sender was sending go back to the queue
+        (not the console's: each terminal's process sends those, `take_back_stale`)."""
+        return (
+            await OutboxMessage.filter(state=OutboxState.SENDING)
+            .exclude(platform=Platform.CONSOLE)
+            .update(state=OutboxState.PENDING, next_attempt_at=self._clock.now())
         )
+
+    async def take_back_stale(
+        self, platform: Platform, chats: frozenset[str], older_than: timedelta
+    ) -> int:
+        """Messages for `chats` that a process claimed longer ago than `older_than` and never
+        finished (it died) go back to the queue."""
+        now = self._clock.now()
+        return await OutboxMessage.filter(
+            platform=platform,
+            chat_key__in=sorted(chats),
+            state=OutboxState.SENDING,
+            lease_until__lt=now - older_than,
+        ).update(state=OutboxState.PENDING, next_attempt_at=now)

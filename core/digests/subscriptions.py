@@ -77,14 +77,18 @@ class DigestSubscriptions:
         )
 
     async def of_destination(self, destination: Destination) -> list[DigestSubscription]:
+        if destination.id is None:  # never stored: no digests
+            return []
         return await DigestSubscription.filter(destination_id=destination.id).order_by("id")
 
     async def get(self, destination: Destination, subscription_id: int) -> DigestSubscription:
         """A subscription of this destination (others' are "not found": ids are not secrets,
         but managing them is for the place they belong to)."""
-        found = await DigestSubscription.get_or_none(
-            id=subscription_id, destination_id=destination.id
-        )
+        found = None
+        if destination.id is not None:  # a destination never stored has no digests
+            found = await DigestSubscription.get_or_none(
+                id=subscription_id, destination_id=destination.id
+            )
         if found is None:
             raise NotFound("error.digest_unknown", id=subscription_id)
         return found

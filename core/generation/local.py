@@ -4,15 +4,22 @@ It is what Mosaic uses when no OpenAI key is configured, so it aims to be pleasa
 at rather than a test pattern. The same (prompt, style, size, seed) always gives the same
 bytes (with the same Pillow and numpy).
 
-A picture comes together in three steps:
+A picture comes together in four steps:
 
-1. **Plan** (`scene.py`): the words choose a palette, the style (or the words) a shape family.
-2. **Paint** (`painters.py`) on a small working canvas: a gradient background, then shapes.
-3. **Finish** (here): soften or glow, lay a texture (grain, paper, canvas…), upscale to the
+1. **Read** (`subjects.py`): the prompt's subjects ("fox", "Leuchtturm"), its setting words
+   ("night", "Meer") and any style it names ("Aquarell", when no style is chosen).
+2. **Plan** (`scene.py`): the words choose a palette, the style (or the words) a shape family.
+3. **Paint** on a small working canvas: a scene of OpenMoji drawings composed for the
+   subjects and setting (`composition.py`), then the style's treatment of the whole picture
+   (`treatments.py`: washes, cel shading, pixels, strokes, neon edges, pencil, woodblock,
+   facets, haze). A prompt that names nothing drawable gets an abstract picture instead: a
+   gradient and the style's shapes (`painters.py`).
+4. **Finish** (here): soften or glow, lay a texture (grain, paper, canvas…), upscale to the
    asked size, and letter the prompt small in the bottom-left corner (`lettering.py`).
 
 An edit keeps the parent's light and dark structure: it recolours the parent through the
-new palette, then lays the new prompt's shapes over it, less than half opaque.
+new palette, lays the new prompt's shapes over it, less than half opaque, and draws the new
+prompt's subjects into it, smaller than a scene would.
 """
 
 from __future__ import annotations
@@ -21,21 +28,26 @@ import asyncio
 import io
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from core.errors import InvalidInput
+from core.generation.composition import Drawn, compose
 from core.generation.lettering import letter_prompt
 from core.generation.painters import PAINTERS, paint_background, recolour
 from core.generation.provider import ImageOptions
 from core.generation.scene import Plan, digest, make_plan
-from core.generation.styles import Style, Texture, get_style
+from core.generation.styles import STYLES, Style, Texture, get_style
+from core.generation.subjects import Reading, read_prompt
+from core.generation.treatments import treat
 
 MIN_SIDE, MAX_SIDE = 64, 4096
 MAX_COUNT = 10  # like OpenAI's `n`
 EDIT_RECOLOUR = 0.6  # how much of the parent's colour an edit replaces with the new palette
 EDIT_OVERPAINT = 0.45  # how much an edit's new shapes cover the parent, at most
+EDIT_SUBJECT_SCALE = 0.6  # an edit's subjects join the parent's picture, smaller than in a scene
 # Generated pictures are grainy and barely compress further: level 1 is ~5× faster than
 # Pillow's default (files ~30 % larger), and the image store re-encodes them anyway.
 PNG_COMPRESS_LEVEL = 1
@@ -78,8 +90,41 @@ def _check(options: ImageOptions) -> tuple[tuple[int, int], Style | None]:
 # ---------------------------------------------------------------- rendering
 
 
+@dataclass(frozen=True, slots=True)
+class Picture:
+    """A rendered picture and what it shows."""
+
+    png: bytes
+    drawn: tuple[Drawn, ...]  # the drawings placed in it: subjects first asked for, props
+    style: str | None  # the style it was painted in (chosen, or named in the prompt)
+
+    @property
+    def subjects(self) -> tuple[str, ...]:
+        return tuple(item.name for item in self.drawn if item.role == "subject")
+
+
 def render(prompt: str, style: Style | None, size: tuple[int, int], seed: int) -> bytes:
     """A new picture for `prompt`, as PNG bytes. Same arguments, same bytes."""
+    return paint(prompt, style, size, seed).png
+
+
+def paint(prompt: str, style: Style | None, size: tuple[int, int], seed: int) -> Picture:
+    """A new picture for `prompt`: a scene of what it names, or abstract if it names nothing
+    drawable. Same arguments, same picture."""
+    reading = read_prompt(prompt)
+    if style is None and reading.style:
+        style = STYLES[reading.style]
+    if not reading.subjects and not reading.settings:
+        return Picture(render_abstract(prompt, style, size, seed), (), style and style.name)
+    plan = make_plan(prompt, style, size, seed)
+    scene = compose(plan, reading)
+    canvas = treat(scene, plan, style)
+    return Picture(_finish(canvas, plan, prompt), tuple(scene.drawn), style and style.name)
+
+
+def render_abstract(prompt: str, style: Style | None, size: tuple[int, int], seed: int) -> bytes:
+    """The abstract picture: a gradient and the style's shapes, coloured by the words (the
+    only picture before scenes; bench/local_generator.py measures scenes against it)."""
     plan = make_plan(prompt, style, size, seed)
     canvas = paint_background(plan)
     PAINTERS[plan.family](canvas, plan)
@@ -90,13 +135,31 @@ def render_edit(
     parent: bytes, prompt: str, style: Style | None, size: tuple[int, int], seed: int
 ) -> bytes:
     """`parent` recoloured and overpainted by `prompt`, as PNG bytes."""
+    return paint_edit(parent, prompt, style, size, seed).png
+
+
+def paint_edit(
+    parent: bytes, prompt: str, style: Style | None, size: tuple[int, int], seed: int
+) -> Picture:
+    """`parent` recoloured and overpainted by `prompt`, with the prompt's subjects drawn in
+    (in the style)."""
+    reading = read_prompt(prompt)
+    if style is None and reading.style:
+        style = STYLES[reading.style]
     plan = make_plan(prompt, style, size, seed, salt=digest(parent))
     base = ImageOps.fit(_open(parent, plan.work_size), plan.work_size, Image.BICUBIC)
     base = recolour(base, plan, EDIT_RECOLOUR)
     painted = base.copy()
     PAINTERS[plan.family](painted, plan)
     canvas = Image.blend(base, painted, EDIT_OVERPAINT)
-    return _finish(canvas, plan, prompt, cover_label=True)
+    drawn: tuple[Drawn, ...] = ()
+    if reading.subjects:
+        subjects_only = Reading(reading.subjects, frozenset(), None)
+        scene = compose(plan, subjects_only, backdrop=canvas, scale=EDIT_SUBJECT_SCALE)
+        canvas = Image.composite(treat(scene, plan, style), canvas, scene.subjects)
+        drawn = tuple(scene.drawn)
+    png = _finish(canvas, plan, prompt, cover_label=True)
+    return Picture(png, drawn, style and style.name)
 
 
 def _open(data: bytes, work_size: tuple[int, int]) -> Image.Image:

@@ -75,6 +75,7 @@ class GenerationWorker:
         self._claimer: asyncio.Task[None] | None = None
         self._running: set[asyncio.Task[None]] = set()
         self._last_served: dict[int, float] = {}
+        self._terminals: set[str] = set()
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -91,17 +92,24 @@ class GenerationWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    def serve_terminal(self, terminal: str) -> None:
+        """This process is attached to `terminal` (a console session): the jobs asked for
+        there run here, so their status and preview print in that terminal."""
+        self._terminals.add(terminal)
+
     async def _claim_loop(self) -> None:
         """Fill free slots with the fairest next jobs; sleep until woken when none wait."""
         while True:
             self._wake.clear()  # before looking: a wake() from now on is not lost
             free = self._concurrency - len(self._running)
             jobs: list[GenerationJob] = []
-            if free > 0:
-                try:
+            try:
+                if free > 0:
                     jobs = await self._claim(free)
-                except Exception:
-                    log.exception("could not claim generation jobs; retrying")
+                elif self._terminals:  # all slots busy: still hold this terminal's queued jobs
+                    await self._fair_order(0)
+            except Exception:
+                log.exception("could not claim generation jobs; retrying")
             for job in jobs:
                 task = asyncio.create_task(self._run(job), name=f"generation-job-{job.id}")
                 self._running.add(task)
@@ -146,10 +154,11 @@ class GenerationWorker:
         queued = await (
             GenerationJob.filter(state=JobState.QUEUED)
             .order_by("created_at", "id")
-            .values_list("id", "requester_id")
+            .values_list("id", "requester_id", "reply_target", "lease_until")
         )
         if not queued:
             return []
+        queued = await self._claimable(queued)
         running = Counter(
             await GenerationJob.filter(state=JobState.RUNNING).values_list(
                 "requester_id", flat=True
@@ -166,6 +175,35 @@ class GenerationWorker:
         for turn in range(self._per_user):
             order += [(waiting[r][turn], r) for r in users if turn < len(waiting[r])]
         return order[:slots]
+
+    async def _claimable(self, queued: list[tuple]) -> list[tuple[int, int]]:
+        """The queued jobs this process may run. A job asked for in a terminal (a console
+        session; `terminal` in its reply target) belongs to the process attached to it, which
+        keeps a lease on it while it waits; once that lease has run out (the terminal's process
+        died) any process runs it, and the result waits in the outbox for the person."""
+        now = self._clock.now()
+        mine: list[int] = []
+        unseen: list[int] = []  # not leased yet: its process may not have looked yet
+        claimable: list[tuple[int, int]] = []
+        for job_id, requester, target, lease_until in queued:
+            terminal = (target or {}).get("terminal")
+            if terminal in self._terminals:
+                mine.append(job_id)
+            elif terminal is not None and lease_until is None:
+                unseen.append(job_id)
+                continue
+            elif terminal is not None and lease_until > now:
+                continue  # its own terminal's process is alive and will run it
+            claimable.append((job_id, requester))
+        if mine:
+            await GenerationJob.filter(id__in=mine, state=JobState.QUEUED).update(
+                lease_until=now + self._lease
+            )
+        if unseen:  # the lease starts now; it runs out unless that process renews it
+            await GenerationJob.filter(
+                id__in=unseen, state=JobState.QUEUED, lease_until=None
+            ).update(lease_until=now + self._lease)
+        return claimable
 
     # ------------------------------------------------------------------ running
     async def _run(self, job: GenerationJob) -> None:

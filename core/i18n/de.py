@@ -660,6 +660,7 @@ MESSAGES: dict[str, str] = {
     "error.crosspost_topic_empty": "Dieses Thema hat keine Wörter, die ich vergleichen kann. Nutze Wörter oder #Tags, z. B. katzen #aquarell.",
     "error.crosspost_topic_without_scope": "„{topic}“ sieht nach einem Thema aus: Schreib /server crosspost on topic {topic}, oder nur /server crosspost on für Beiträge von Mitgliedern.",
     # --- issue 16: inputs that break or mislead (options, schedules, tags) ---
+    "error.file_unreadable": "Ich kann die Datei unter {path} nicht lesen: {reason}. Prüfe den Pfad und ob du sie lesen darfst.",
     "error.option_needs_value": "Die Option {option} braucht direkt danach einen Wert, z. B. {option} watercolor. So geht es: {usage}",
     "error.digest_bad_cron_field": "In „{value}“ liegt Feld {position} ({field}), „{part}“, außerhalb des Bereichs: erlaubt ist {allowed} (oder *, Listen und Bereiche davon).",
     "error.digest_too_often": "„{schedule}“ würde öfter als {minutes, plural, one {jede Minute} other {alle {minutes} Minuten}} einen Digest schicken. Wähle einen Zeitplan mit mindestens so viel Abstand, z. B. daily 08:30 Europe/Berlin oder 0 */2 * * * UTC.",

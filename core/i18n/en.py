@@ -660,6 +660,7 @@ MESSAGES: dict[str, str] = {
     "error.crosspost_topic_empty": "That topic has no words I can match. Use words or #tags, e.g. cats #watercolor.",
     "error.crosspost_topic_without_scope": "“{topic}” looks like a topic: write /server crosspost on topic {topic}, or just /server crosspost on for posts by members.",
     # --- issue 16: inputs that break or mislead (options, schedules, tags) ---
+    "error.file_unreadable": "I can't read the file at {path}: {reason}. Check the path and that you may read it.",
     "error.option_needs_value": "The option {option} needs a value right after it, e.g. {option} watercolor. Usage: {usage}",
     "error.digest_bad_cron_field": "In “{value}” the {field} field (field {position}), “{part}”, is out of range: it takes {allowed} (or *, lists and ranges of those).",
     "error.digest_too_often": "“{schedule}” would send a digest more often than once every {minutes, plural, one {minute} other {{minutes} minutes}}. Pick a schedule with at least that much time between runs, e.g. daily 08:30 Europe/Berlin or 0 */2 * * * UTC.",

@@ -10,11 +10,14 @@ import logging
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from tortoise import Tortoise
 from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate
+
+from core.persistence import sqlite
 
 log = logging.getLogger(__name__)
 
@@ -44,12 +47,14 @@ def tortoise_config(url: str) -> dict[str, Any]:
     }
 
 
-def _connection(url: str) -> str | dict[str, Any]:
-    """SQLite: the URL. PostgreSQL: the URL's settings, and a pool that takes connections back
-    as they are (`_take_back_as_is`)."""
-    if not is_postgres(url):
-        return url
+def _connection(url: str) -> dict[str, Any]:
+    """SQLite: the URL's settings on our engine (busy timeout, `BEGIN IMMEDIATE`:
+    `core.persistence.sqlite`). PostgreSQL: the URL's settings, and a pool that takes
+    connections back as they are (`_take_back_as_is`)."""
     config = expand_db_url(url)
+    if not is_postgres(url):
+        config["engine"] = sqlite.ENGINE
+        return config
     config["credentials"]["reset"] = _take_back_as_is
     return config
 
@@ -65,6 +70,12 @@ async def _take_back_as_is(connection: object) -> None:
 def _ensure_sqlite_folder(url: str) -> None:
     if url.startswith("sqlite://") and ":memory:" not in url:
         Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+
+
+def asyncpg_url(url: str) -> str:
+    """The ORM's URL for asyncpg itself: scheme `postgresql`, no pool options in the query."""
+    parts = urlsplit(url)
+    return urlunsplit(("postgresql", parts.netloc, parts.path, "", ""))
 
 
 def is_postgres(url: str) -> bool:
@@ -102,8 +113,7 @@ class Database:
         if self.dialect == "sqlite":
             # WAL lets the console, a worker and readers share the file.
             await get_connection(connection_name(self.url)).execute_script(
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                "PRAGMA busy_timeout=5000;"
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
             )
         log.debug("database open (%s)", self.dialect)
 

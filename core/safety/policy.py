@@ -132,12 +132,14 @@ def check_words(server: Destination, prompt: str) -> None:
             raise Forbidden("error.policy_nsfw_off", word=next(iter(found.values())))
 
 
-def check_opted_in(person: Account, prompt: str) -> None:
-    """A sensitive prompt needs the person's own opt-in, wherever they are."""
+def check_opted_in(person: Account, prompt: str, *, sensitive: bool = False) -> None:
+    """A sensitive prompt (or, with `sensitive`, whatever is known to be sensitive, such as
+    a remix of a sensitive post) needs the person's own opt-in, wherever they are."""
     if person.sensitive_confirmed_at is None:
         found = sensitive_terms(prompt)
-        if found:
-            raise Forbidden("error.sensitive_not_opted_in", word=next(iter(found.values())))
+        if found or sensitive:
+            word = next(iter(found.values()), "")
+            raise Forbidden("error.sensitive_not_opted_in", word=word or "remix")
 
 
 def nsfw_allowed(place: Destination | None) -> bool:

@@ -91,7 +91,11 @@ class Posts:
             else None
         )
         text = f"{prompt or ''}\n{caption}"
-        check_opted_in(author, text)  # a sensitive post needs its author's opt-in
+        # A sensitive post (its words, or a remix of a sensitive post) needs its author's
+        # opt-in.
+        sensitive = is_sensitive(text) or bool(remix_of is not None and remix_of.sensitive)
+        if sensitive:
+            check_opted_in(author, text, sensitive=True)
         # bytes: a new upload; str: the sha256 of an image already in the store (a preview)
         if isinstance(image, bytes):
             stored = await self._images.put(image)
@@ -121,7 +125,7 @@ class Posts:
                 model=provenance.model,
                 remix_of=remix_of,
                 created_at=self._clock.now(),
-                sensitive=is_sensitive(text),
+                sensitive=sensitive,
             )
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)

@@ -293,3 +293,24 @@ def test_invisible_characters_in_a_command_name_are_ignored(hidden: str) -> None
 
     spec, rest = build_registry().match_text(f"/{hidden}sh{hidden}ow 3", Platform.CONSOLE)
     assert (spec.name, rest) == ("show", "3")
+
+
+async def test_a_refused_digest_command_stores_no_chat(app: App) -> None:
+    """Found by the fuzz suite: /digest pause 21 in a chat Mosaic had never stored made a
+    Destination row although the answer was "this chat has no digest #21"."""
+    from core.persistence.models import Destination
+
+    alice = ChatUser(app, "alice")
+    before = await Destination.all().count()
+    for line in ("/digest pause 21", "/digest resume 21", "/digest quiet 21 off", "/digest list"):
+        await alice.say(line)
+    assert await Destination.all().count() == before
+    await alice.say("/digest subscribe daily 08:30 UTC")
+    assert await Destination.all().count() == before + 1
+
+
+@pytest.mark.parametrize("path", ["x" * 1001, "/", "/root/../" + "y" * 300 + "/z.png"])
+async def test_post_from_an_unreadable_path_is_a_clear_error(app: App, path: str) -> None:
+    """Found by the fuzz suite: a file name too long raised OSError (error.internal)."""
+    replies = await ChatUser(app, "bob").say(f"/post {path}")
+    assert replies[0].is_error and "error id" not in replies[0].text

@@ -99,8 +99,9 @@ async def test_sensitive_posts_reach_no_one_who_did_not_opt_in(app: App) -> None
     for line in ("/feed", "/trending", "/trending week", "/tag sea", "/search sea"):
         shown = shown_ids(await carol.say(line))
         assert calm_ids & shown and not spicy_ids & shown, line
-    text = await carol.text(f"/show {spicy[0].id}")
-    assert "marked sensitive" in text
+    for line in (f"/show {spicy[0].id}", f"/remix {spicy[0].id} a cat", f"/share {spicy[0].id}"):
+        assert "marked sensitive" in await carol.text(line), line
+    assert await GenerationJob.all().count() == 0
     await opt_in_to_sensitive(carol)
     for line in ("/feed", "/tag sea", "/search sea"):
         assert spicy_ids & shown_ids(await carol.say(line)), line
@@ -132,3 +133,26 @@ def test_both_viewer_and_place_must_allow(
     viewer.sensitive_confirmed_at = datetime.now(UTC) if opted_in else None
     place = Destination(platform=Platform.DISCORD, chat_id="g", nsfw_allowed=place_allows)
     assert shows_sensitive(viewer, place, shared=shared) is shown
+
+
+async def test_a_remix_of_a_sensitive_post_is_sensitive_whatever_its_prompt(app: App) -> None:
+    from core.errors import Forbidden
+    from core.social import Origin, Provenance
+    from tests.support.images import png_bytes
+
+    spicy, _ = await _spicy_and_calm(app)
+    carol = await account(app, "carol")
+
+    async def remix_by(person: Account) -> Post:
+        return await app.services.posts.create(
+            person,
+            png_bytes((10, 20, 30), size=(64, 48)),
+            origin=Origin(Platform.CONSOLE),
+            provenance=Provenance(prompt="a cat"),
+            remix_of=spicy[0],
+        )
+
+    with pytest.raises(Forbidden):
+        await remix_by(carol)
+    remixed = await remix_by(await opted_in(app, carol))
+    assert remixed.sensitive

@@ -13,8 +13,8 @@ server. For every single input:
   (except the per-person bookkeeping a refusal may keep, see `BOOKKEEPING`) and the sums
   of the counters are the same before and after.
 
-Cases (single inputs) per run: 420 sessions of 18 to 36 inputs on SQLite (about 11,000),
-and of up to 6 on PostgreSQL (about 2,400); the test prints the counts. `MOSAIC_FUZZ_SCALE`
+Cases (single inputs) per run: 500 sessions of 20 to 40 inputs on SQLite (at least 10,000),
+and of up to 6 on PostgreSQL (about 3,000); the test prints the counts. `MOSAIC_FUZZ_SCALE`
 multiplies the sessions (CI: 1; a long local hunt: 20).
 """
 
@@ -44,7 +44,8 @@ from core.persistence.database import connection_name
 from tests.support.chat import RecordingConversation
 
 SCALE = float(os.environ.get("MOSAIC_FUZZ_SCALE", "1"))
-FUZZ_STEPS = 36  # inputs per session on SQLite (on average 27: 18 to 36)
+SESSIONS = 500
+FUZZ_STEPS = 40  # inputs per session on SQLite: 20 to 40
 POSTGRES_STEPS = 6  # the first inputs of each session on PostgreSQL
 MIN_CASES = {"sqlite": 10_000, "postgres": 2_000}
 # What a refusal may still write: who someone is and where to reach them (made on first
@@ -145,7 +146,7 @@ def command_lines(draw: st.DrawFn, specs: list[CommandSpec]) -> str:
     """A typed line: a real command with values shaped like its parameters (options too,
     with dashes phones make), or anything at all."""
     if draw(st.integers(0, 11)) == 0:
-        name, args = draw(_TEXT), draw(st.lists(_ARG, max_size=5))
+        name, args = draw(_TEXT.filter(str.strip)), draw(st.lists(_ARG, max_size=5))
     else:
         spec = draw(st.sampled_from(specs))
         name = spec.name.upper() if draw(st.integers(0, 9)) == 0 else spec.name
@@ -378,7 +379,7 @@ async def fuzzing(app: App, database_url: str, capsys: pytest.CaptureFixture):
 
 
 @settings(
-    max_examples=int(420 * SCALE),
+    max_examples=int(SESSIONS * SCALE),
     deadline=None,
     database=None,
     suppress_health_check=list(HealthCheck),

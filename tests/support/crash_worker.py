@@ -1,6 +1,8 @@
 """A Mosaic process that starts one generation job and hangs in the provider until killed.
 
-Used by the crash-recovery test: `python -m tests.support.crash_worker <database-url> <data>`.
+Used by the crash-recovery tests:
+`python -m tests.support.crash_worker <database-url> <data> [terminal]`. With a terminal the
+job is asked for there and this process is attached to it, as `mosaic chat` is.
 Prints `running <job id>` once the job is claimed, then waits forever.
 """
 
@@ -20,7 +22,7 @@ from core.settings import Settings
 from tests.support.fakes import FakeModerator, FakeProvider
 
 
-async def main(url: str, data: Path) -> None:
+async def main(url: str, data: Path, terminal: str | None) -> None:
     provider = FakeProvider(gate=asyncio.Event())  # never set: the provider hangs
     settings = Settings(MOSAIC_DATABASE_URL=url, MOSAIC_DATA_DIR=data, _env_file=None)
     app = build(
@@ -31,6 +33,10 @@ async def main(url: str, data: Path) -> None:
         progress_every=0.2,
     )
     await app.start(migrate=False)
+    target = {"user": "alice", "language": "en"}
+    if terminal is not None:
+        app.worker.serve_terminal(terminal)
+        target["terminal"] = terminal
     account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
     job = await app.services.generation.jobs.submit(
         JobRequest(
@@ -38,7 +44,7 @@ async def main(url: str, data: Path) -> None:
             "a lighthouse",
             ImageOptions(),
             Platform.CONSOLE,
-            reply_target={"user": "alice", "language": "en"},
+            reply_target=target,
         )
     )
     app.worker.wake()
@@ -49,4 +55,4 @@ async def main(url: str, data: Path) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], Path(sys.argv[2])))
+    asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else None))

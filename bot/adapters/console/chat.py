@@ -15,8 +15,11 @@ prompt so that a transcript reads like a conversation.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import os
 import re
+import secrets
 import sys
 from dataclasses import dataclass
 from typing import TextIO
@@ -73,9 +76,13 @@ class ConsoleChat:
     ) -> None:
         self._dispatcher = dispatcher
         self._actor = Actor(Platform.CONSOLE, user, user, handle_hint=user, locale=locale)
+        # This terminal among others (several `mosaic chat` may run at once, even as one
+        # person): jobs asked for here run in this process and print here.
+        self.terminal = secrets.token_hex(6)
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
         self._interactive = self._in.isatty()
+        self._reader_gone = False
         self._greet = self._interactive if greet is None else greet
         self._name_note = name_note  # message key: why the name was chosen for them
         self._replies: dict[int, list[Button]] = {}  # reply number → its buttons, from 1
@@ -92,11 +99,16 @@ class ConsoleChat:
         number = self._number(reply, handle.number)
         self._print(f"↻ {self._render(reply, number)}")
 
+    @property
+    def user(self) -> str:
+        return self._actor.user_id
+
     def reply_target(self) -> dict[str, str]:
-        return {"user": self._actor.user_id}
+        return {"user": self._actor.user_id, "terminal": self.terminal}
 
     async def send_to(self, target: dict[str, str], reply: Reply) -> ConsoleMessage:
-        """Messenger: the console has one reader, so out-of-band messages print here too."""
+        """Messenger: out-of-band messages for this person (the outbox sender of this
+        process claims only theirs) print here."""
         return await self.send(reply)
 
     def _number(self, reply: Reply, number: int | None) -> int | None:
@@ -115,13 +127,23 @@ class ConsoleChat:
         return render_reply(reply, lambda button: addresses[id(button)])
 
     def _print(self, text: str) -> None:
-        print(text, file=self._out, flush=True)
+        if self._reader_gone:
+            return
+        try:
+            print(text, file=self._out, flush=True)
+        except BrokenPipeError:  # `mosaic chat … | head`: the reader left; end quietly
+            self._reader_gone = True
+            if self._out is sys.stdout:  # Python's own flush at exit would complain again
+                with contextlib.suppress(OSError, ValueError):
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    os.dup2(devnull, sys.stdout.fileno())
+                    os.close(devnull)
 
     async def run(self) -> None:
         if self._greet:
             self._print(await self.greeting())
         prompt = f"{self._actor.user_id}> "
-        while True:
+        while not self._reader_gone:
             if self._interactive:
                 print(prompt, end="", file=self._out, flush=True)
             line = await asyncio.to_thread(self._in.readline)
