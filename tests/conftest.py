@@ -16,6 +16,7 @@ import pytest
 
 from bot.bootstrap import App, build
 from core.clock import FakeClock
+from core.feed import local_text_embedder
 from core.settings import Settings
 from tests.support.databases import DatabaseFactory
 from tests.support.fakes import FakeModerator, FakeProvider
@@ -114,9 +115,20 @@ def moderator() -> FakeModerator:
     return FakeModerator()
 
 
+@pytest.fixture(scope="session")
+def local_embedder_loaded() -> None:
+    """The local embedding model loads once per process (3-15 s): before the first app, so
+    that no test's time limit pays for it."""
+    local_text_embedder().embed_now(["warm"])
+
+
 @pytest.fixture
 async def app(
-    settings: Settings, clock: FakeClock, provider: FakeProvider, moderator: FakeModerator
+    settings: Settings,
+    clock: FakeClock,
+    provider: FakeProvider,
+    moderator: FakeModerator,
+    local_embedder_loaded: None,
 ) -> AsyncIterator[App]:
     application = build(settings, clock=clock, provider=provider, moderator=moderator)
     await application.start(migrate=False)

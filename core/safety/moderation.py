@@ -8,6 +8,7 @@ Hidden posts are kept; deletion releases the image like an author's own delete.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
@@ -22,8 +23,10 @@ from core.safety.ports import Notifier
 from core.safety.reports import Reports, Target
 from core.safety.sanctions import Sanctions, when
 from core.safety.takedown import Takedown
-from core.social.posts import Posts
 from core.text import clean_text
+
+if TYPE_CHECKING:  # core.social.posts imports core.safety: only the type, to avoid a cycle
+    from core.social.posts import Posts
 
 MAX_MUTE_HOURS = 24 * 365
 

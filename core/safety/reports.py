@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Min
@@ -21,8 +22,10 @@ from core.persistence.models import Account, Comment, Post, Report
 from core.safety.authority import Jurisdiction
 from core.safety.ports import Notifier
 from core.safety.takedown import Takedown
-from core.social.posts import Posts
 from core.text import clean_text, parse_handle
+
+if TYPE_CHECKING:  # core.social.posts imports core.safety: only the type, to avoid a cycle
+    from core.social.posts import Posts
 
 REASON_MAX = 500
 _TARGET = re.compile(r"^(post|comment|user):(.+)$")

@@ -11,9 +11,12 @@ import numpy as np
 import pytest
 
 from bench.bilingual import read_pairs, retrieval
+from bot.bootstrap import App
 from core.feed import HashedNgramEmbedder, MultilingualSentenceEmbedder, local_text_embedder
 from core.feed import multilingual_embeddings as multilingual
+from core.feed.steering import as_written, parse_steering
 from core.feed.text import language_of, normalize, words
+from tests.core.test_feed import people, post
 
 PAIRS = read_pairs()
 
@@ -103,3 +106,34 @@ def test_stop_words_are_those_of_the_prompts_language() -> None:
     assert words("eine Katze mit Hut") == ["cat", "hut"]
     assert words("a cat with a hat") == ["cat", "hat"]
     assert words("Haus am See") == ["house", "lake"] and words("I see a lake") == ["see", "lake"]
+
+
+async def test_a_taste_formed_in_german_ranks_english_posts_of_the_same_kind(app: App) -> None:
+    alice, bob, viewer = await people(app, "alice", "bob", "viewer")
+    liked = await post(app, alice, "Aquarell einer nebligen Berglandschaft im Morgengrauen")
+    match = await post(app, bob, "watercolor painting of misty mountains at dawn")
+    other = await post(app, bob, "cyberpunk street at night with neon lights")
+    await app.services.engagement.like(viewer, liked.id)
+    ranked = {item.post_id: item for item in await app.services.feed.rank(viewer)}
+    similarity = {p.id: ranked[p.id].breakdown.values["similarity"] for p in (match, other)}
+    assert similarity[match.id] > similarity[other.id] + 0.2, similarity
+
+
+async def test_tuning_in_german_steers_english_posts(app: App) -> None:
+    alice, viewer = await people(app, "alice", "viewer")
+    cat = await post(app, alice, "a cat sleeping on a pile of books")
+    train = await post(app, alice, "a steam locomotive crossing a bridge in the snow")
+    await app.services.feed.tune(viewer, "mehr Katzen, keine Dampfloks")
+    ranked = {item.post_id: item for item in await app.services.feed.rank(viewer)}
+    assert ranked[cat.id].breakdown.values["steering"] > 0
+    assert train.id not in ranked or ranked[train.id].breakdown.values["steering"] < 0
+
+
+def test_a_steering_term_is_embedded_as_the_viewer_wrote_it() -> None:
+    text = "Mehr Berge, keine Dampfloks und viel weniger NEON"
+    terms = parse_steering(text)
+    assert [t.text for t in terms] == ["berge", "dampfloks", "neon"]
+    assert [as_written(t, text) for t in terms] == ["Berge", "Dampfloks", "NEON"]
+    embedder = MultilingualSentenceEmbedder()
+    written, lowered, english = embedder.embed_now(["Berge", "berge", "mountains"])
+    assert written @ english > lowered @ english  # why: German nouns are capitalized

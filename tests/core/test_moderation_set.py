@@ -78,3 +78,10 @@ def test_what_is_never_allowed_is_refused_and_nothing_harmless_is() -> None:
 )
 def test_the_issues_examples(prompt: str, category: str) -> None:
     assert category in classify(prompt)
+
+
+@pytest.mark.parametrize("prompt", ["x", "k", "a x b", "k9 unit", "x-ray of a hand"])
+def test_squeezed_terms_do_not_shrink_to_single_letters(prompt: str) -> None:
+    """ "xxx" and "kkk" squeezed to "x" and "k" once matched any lone letter."""
+    assert classify(prompt) == {}
+    assert classify("xxx") and classify("KKK rally")
