@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import logging
 import os
 import secrets
@@ -31,7 +30,17 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("run", help="start the bot with whatever is configured")
     chat = commands.add_parser("chat", help="chat with Mosaic in this terminal (or via a pipe)")
     chat.add_argument(
-        "--as", dest="user", type=_console_user, default=None, help="who you are (default: $USER)"
+        "--as",
+        dest="user",
+        type=_console_user,
+        default=None,
+        help="who you are (default: your login name, or guest when that is root)",
+    )
+    chat.add_argument(
+        "--greet",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="print the welcome first (default: on a terminal yes, when piped no)",
     )
     db = commands.add_parser("db", help="database maintenance")
     db.add_argument("action", choices=["upgrade"], help="apply pending migrations")
@@ -95,13 +104,18 @@ async def _stop_roles(roles: list[Role]) -> None:
         await role.stop()
 
 
-async def _chat(app: App, user: str, roles: list[Role] | None = None) -> None:
-    from bot.adapters.console import ConsoleChat
+async def _chat(
+    app: App, user: str | None, greet: bool | None = None, roles: list[Role] | None = None
+) -> None:
+    from bot.adapters.console import ConsoleChat, console_locale, default_console_name
 
+    name, note = (user, None) if user else default_console_name()
     await app.start()
     started: list[Role] = []
     try:
-        chat = ConsoleChat(app.dispatcher, user)
+        chat = ConsoleChat(
+            app.dispatcher, name, locale=console_locale(), greet=greet, name_note=note
+        )
         app.worker.serve_terminal(chat.terminal)  # the jobs asked for here run here
         # Digests, notifications and job results for this person (only) print here.
         app.add_messenger(Platform.CONSOLE, chat, only_for=frozenset({chat.user}))
@@ -134,7 +148,7 @@ async def _run(app: App) -> None:
     adapters = _chat_adapters(app)
     if not adapters:
         log.info("no chat token configured: starting the console chat")
-        await _chat(app, _default_user(), _roles(app))
+        await _chat(app, None, roles=_roles(app))
         return
     await app.start()
     started: list[Role] = []
@@ -175,13 +189,6 @@ async def _until_terminated(work: Awaitable[object]) -> None:
         loop.remove_signal_handler(signal.SIGTERM)
 
 
-def _default_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "you"
-
-
 def main(argv: list[str] | None = None) -> int:
     """Exit codes (README, "Troubleshooting"): 0 done, 1 unexpected error, 2 configuration,
     3 database unreachable, 4 database damaged, 5 not writable, 6 unknown migration,
@@ -200,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(upgrade(settings.resolved_database_url))
             print("database is up to date")
         elif args.command == "chat":
-            asyncio.run(_chat(build(settings), args.user or _default_user()))
+            asyncio.run(_chat(build(settings), args.user, args.greet))
         else:
             asyncio.run(_run(build(settings)))
     except StartupFailure as failure:

@@ -17,6 +17,7 @@ from core.persistence.models import Post
 
 SEARCH_MAX = 200
 SUGGESTIONS = 5
+BAR_CELLS = 10  # /why's share bars
 POSTS_TO_COMMENT = 3
 RESET_WORDS = frozenset({"reset", "clear", "off", "zurücksetzen", "löschen", "aus"})
 SUGGEST_KINDS = ("people", "prompts", "posts")
@@ -135,7 +136,7 @@ async def why(ctx: Context, post: int) -> Reply:
     found = await ctx.services.posts.get_visible(ctx.account, post)
     explanation = await ctx.services.feed.explain(ctx.account, found)
     lines = [ctx.t("why.total", total=_number(explanation.breakdown.total))]
-    lines += [f"• {line}" for line in _reasons(ctx, explanation)] or [ctx.t("why.nothing")]
+    lines += _reasons(ctx, explanation) or [ctx.t("why.nothing")]
     if explanation.breakdown.hidden:
         lines.append(ctx.t("why.hidden"))
     if explanation.position is not None:
@@ -155,9 +156,11 @@ def _number(value: float) -> str:
 
 
 def _reasons(ctx: Context, explanation: Explanation) -> list[str]:
-    """One line per part that moved the score, biggest first: what, value × weight = part."""
+    """One line per part that moved the score, biggest first: its sign, a bar of its share of
+    all the parts (so a part weighted ×400 shows in proportion), what it is, and
+    value × signed weight = part (the sign sits on the weight, where it comes from)."""
     breakdown = explanation.breakdown
-    lines: list[tuple[float, str]] = []
+    parts: list[tuple[float, str, float, str]] = []  # (amount, what, value, value as shown)
     for part in PARTS:
         contribution = breakdown.parts[part]
         if part == "steering":
@@ -167,18 +170,31 @@ def _reasons(ctx: Context, explanation: Explanation) -> list[str]:
                         "why.steering", term=describe_term(ctx, term), match=round(match * 100)
                     )
                     amount = term.weight * match * explanation.weights.steering
-                    lines.append((abs(amount), f"{what}: {_number(amount)}"))
+                    parts.append((amount, what, match, _value(match)))
             continue
         if abs(contribution) < 0.005:
             continue
-        label = _label(ctx, explanation, part)
         value = breakdown.values[part]
-        weight = explanation.weights.of(part)
         shown_value = f"{value:.0f}" if part == "seen" else _value(value)
-        formula = f"{shown_value} × {weight:g}"
-        lines.append((abs(contribution), f"{label}: {formula} = {_number(contribution)}"))
-    lines.sort(key=lambda item: -item[0])
-    return [line for _, line in lines]
+        parts.append((contribution, _label(ctx, explanation, part), value, shown_value))
+    parts.sort(key=lambda item: -abs(item[0]))
+    whole = sum(abs(part[0]) for part in parts) or 1.0
+    lines = []
+    for amount, what, value, shown_value in parts:
+        share = abs(amount) / whole
+        factor = f"{amount / value:.3g}".replace("-", "−") if value else "0"
+        formula = f"{shown_value} × {factor} = {_number(amount)}"
+        sign = "+" if amount >= 0 else "−"
+        lines.append(f"{sign} {share_bar(share)} {round(share * 100):>3} % {what}: {formula}")
+    return lines
+
+
+def share_bar(share: float, cells: int = BAR_CELLS) -> str:
+    """A text bar of `cells` characters for a share of 0…1 (text, so every platform shows it)."""
+    filled = round(share * cells)
+    if share > 0 and filled == 0:
+        filled = 1  # a part that counts is never shown as nothing
+    return "█" * filled + "░" * (cells - filled)
 
 
 def _value(value: float) -> str:

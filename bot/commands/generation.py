@@ -8,10 +8,10 @@ from dataclasses import replace
 
 from bot.commands.buttons import tokenize
 from bot.commands.context import Context, post_to_show
-from bot.commands.job_notices import status_reply
-from bot.commands.render import handle, post_reply
+from bot.commands.job_notices import preview_reply, status_reply
+from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, ButtonStyle, Reply
+from bot.replies import Button, Reply
 from core.domain import Audience, JobState
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.generation import MAX_IMAGES_PER_JOB, SIZES, ImageOptions
@@ -21,7 +21,7 @@ from core.persistence.models import GenerationJob
 from core.social import Origin, Provenance
 from core.text import PROMPT_MAX
 
-AUDIENCES = (Audience.PUBLIC.value, Audience.FOLLOWERS.value, Audience.PRIVATE.value)
+JOBS_SHOWN = 5
 
 
 async def _start(ctx: Context, request: JobRequest) -> list[Reply]:
@@ -136,17 +136,7 @@ async def publish(ctx: Context, job: int, image: int, audience: str | None = Non
     if already is not None:
         raise Conflict("error.already_posted", post=already)
     if audience is None:
-        choices = tuple(
-            Button(
-                ctx.t(f"button.audience.{a}"),
-                "publish",
-                {"job": job, "image": image, "audience": a},
-                owner_only=True,
-                style=ButtonStyle.PRIMARY if a == "public" else ButtonStyle.SECONDARY,
-            )
-            for a in AUDIENCES
-        )
-        return Reply(text=ctx.t("publish.choose"), buttons=(choices,), private=True)
+        return audience_choice(ctx, "publish", {"job": job, "image": image})
     parent = await source.parent_post
     try:
         created = await ctx.services.posts.create(
@@ -189,6 +179,21 @@ async def queue(ctx: Context) -> Reply:
         )
     rows = tuple(tuple(buttons[i : i + 5]) for i in range(0, min(len(buttons), 25), 5))
     return Reply(title=ctx.t("queue.title"), text="\n".join(lines), buttons=rows, private=True)
+
+
+async def jobs(ctx: Context) -> list[Reply]:
+    """Finished previews not posted yet, newest first, each with its buttons again."""
+    found = await ctx.services.generation.jobs.unposted(ctx.account, JOBS_SHOWN)
+    previews = []
+    for job in found:
+        try:
+            previews.append(preview_reply(ctx.language, job, ctx.services.images))
+        except FileNotFoundError:  # its image files went away
+            continue
+    if not previews:
+        return [Reply(text=ctx.t("jobs.empty"), private=True)]
+    title = Reply(title=ctx.t("jobs.title"), text=ctx.t("jobs.hint"), private=True)
+    return [title, *previews]
 
 
 async def cancel(ctx: Context, job: int) -> Reply:
@@ -254,6 +259,7 @@ SPECS = (
         "remix", remix, (POST_ID, PROMPT), private_reply=True, restricted=True, asks_admin=True
     ),
     CommandSpec("queue", queue, private_reply=True),
+    CommandSpec("jobs", jobs, private_reply=True),
     CommandSpec("cancel", cancel, (JOB,), private_reply=True),
     CommandSpec("quota", quota, private_reply=True),
     CommandSpec(

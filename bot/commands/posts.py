@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 from bot.commands.context import Context, post_to_show
-from bot.commands.render import handle, post_reply
+from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.replies import Button, Reply
 from core.domain import Audience, Platform
@@ -23,27 +23,48 @@ async def _liked_ids(ctx: Context, post_ids: list[int]) -> set[int]:
     return await ctx.services.engagement.liked_among(ctx.account, post_ids)
 
 
-def _read_image_file(image: str) -> bytes:
+def _locate(image: str, caption: str) -> tuple[Path, str]:
+    """The file `image` names, and the caption after it. An unquoted path with spaces
+    (`My Pictures/fox.png nice`) reaches into the caption: the longest existing file wins."""
     path = Path(image).expanduser()
     try:
-        if not path.is_file():
-            raise InvalidInput("error.no_such_file", path=str(path)[:200])
+        if path.is_file():
+            return path, caption
+        words = caption.split(" ")
+        for count in range(len(words), 0, -1):
+            candidate = Path(" ".join([image, *words[:count]])).expanduser()
+            if candidate.is_file():
+                return candidate, " ".join(words[count:]).strip()
+    except OSError as error:  # a name too long, no permission
+        raise InvalidInput(
+            "error.file_unreadable", path=str(path)[:200], reason=error.strerror or "?"
+        ) from None
+    raise InvalidInput("error.no_such_file", path=str(path)[:200])
+
+
+def _read_image_file(path: Path) -> bytes:
+    try:
         if path.stat().st_size > MAX_UPLOAD_FILE:
             raise InvalidInput("error.file_too_big", limit_mb=MAX_UPLOAD_FILE // (1024 * 1024))
         return path.read_bytes()
-    except OSError as error:  # a name too long, no permission, a directory, a vanished file
+    except OSError as error:  # no permission, a vanished file
         raise InvalidInput(
             "error.file_unreadable", path=str(path)[:200], reason=error.strerror or "?"
         ) from None
 
 
-async def post(ctx: Context, image: str, caption: str = "") -> Reply:
-    data = await asyncio.to_thread(_read_image_file, image)
+async def post(ctx: Context, image: str, caption: str = "", audience: str | None = None) -> Reply:
+    """`/post <file> [caption]`: asks who should see it (as previews do), then posts it."""
+    path, caption = _locate(image, caption)
+    data = await asyncio.to_thread(_read_image_file, path)
+    if audience is None:
+        args = {"image": str(path.resolve()), "caption": caption}
+        return audience_choice(ctx, "post", args)
     created = await ctx.services.posts.create(
         ctx.account,
         data,
         caption=caption,
-        audience=Audience.PUBLIC,
+        audience=Audience(audience),
         origin=Origin(ctx.actor.platform, ctx.actor.chat_id, ctx.actor.server_id),
     )
     shown = await ctx.services.posts.get_visible(ctx.account, created.id)
@@ -100,8 +121,9 @@ SPECS = (
         "post",
         post,
         (
-            Param("image", ParamKind.WORD, max_length=1024),
+            Param("image", ParamKind.PATH, max_length=1024),
             Param("caption", ParamKind.TEXT, required=False, max_length=CAPTION_MAX),
+            Param("audience", ParamKind.CHOICE, required=False, choices=AUDIENCES, flag_only=True),
         ),
         platforms=frozenset({Platform.CONSOLE}),
         restricted=True,

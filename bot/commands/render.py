@@ -4,11 +4,29 @@ from __future__ import annotations
 
 from bot.commands.context import Context
 from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
-from core.domain import Platform
+from core.domain import Audience, Platform
 from core.persistence.models import Account, Post
 from core.safety.reports import REASON_MAX as REPORT_REASON_MAX
 from core.social.visibility import has_a_web_page
 from core.text import COMMENT_MAX, PROMPT_MAX
+
+AUDIENCES = (Audience.PUBLIC.value, Audience.FOLLOWERS.value, Audience.PRIVATE.value)
+
+
+def audience_choice(ctx: Context, command: str, args: dict[str, object]) -> Reply:
+    """ "Who should see this post?" with one button per audience, each running `command`
+    with `args` and its audience (a preview's 📢 Post, `/post <file>`)."""
+    choices = tuple(
+        Button(
+            ctx.t(f"button.audience.{audience}"),
+            command,
+            {**args, "audience": audience},
+            owner_only=True,
+            style=ButtonStyle.PRIMARY if audience == "public" else ButtonStyle.SECONDARY,
+        )
+        for audience in AUDIENCES
+    )
+    return Reply(text=ctx.t("publish.choose"), buttons=(choices,), private=True)
 
 
 def handle(account: Account | None) -> str:

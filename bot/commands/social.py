@@ -5,8 +5,9 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.commands.render import handle
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, Reply
+from bot.replies import Button, ImageRef, Reply
 from core.persistence.models import Account
+from core.social.gallery import gallery_picture, latest_posts
 
 LIST_LIMIT = 20
 
@@ -32,9 +33,23 @@ async def profile(ctx: Context, user: Account | None = None) -> Reply:
             else Button(ctx.t("button.follow"), "follow", {"user": account.handle})
         )
         buttons = ((button,),)
+    posts = await latest_posts(ctx.account, account)
+    images: tuple[ImageRef, ...] = ()
+    if posts:
+        picture = await gallery_picture(
+            ctx.services.images, posts, account, ctx.language, ctx.services.clock.now()
+        )
+        images = (ImageRef(picture.path, alt=ctx.t("profile.grid_title", handle=handle(account))),)
+        lines.append(ctx.t("profile.grid", count=len(posts)))
+        opens = tuple(
+            Button(ctx.t("digest.button.open", number=number), "show", {"post": post.id})
+            for number, post in enumerate(posts, 1)
+        )
+        buttons = (opens[:3], opens[3:], *buttons) if len(opens) > 3 else (opens, *buttons)
     return Reply(
         title=ctx.t("profile.title", name=account.display_name, handle=handle(account)),
         text="\n".join(lines),
+        images=images,
         buttons=buttons,
     )
 

@@ -37,6 +37,32 @@ class ParamKind(StrEnum):
     USER = "user"  # a handle: `bob` or `@bob`; handlers get the Account
     POST = "post"  # a post id: `12` or `#12`; handlers get the int
     CHOICE = "choice"  # one of `choices`
+    PATH = "path"  # a file path: "quoted", 'quoted' or with backslash-escaped spaces
+
+
+_QUOTES = {'"': '"', "'": "'", "“": "”", "„": "“"}
+
+
+def split_path(text: str) -> tuple[str, str]:
+    """The path at the start of `text`, and the rest: `"My Pictures/a.png" caption`,
+    `My\\ Pictures/a.png caption` and `a.png caption` give ("…a.png", "caption"). A backslash
+    escapes only a space, a quote or a backslash, so `C:\\Users\\a.png` stays as it is."""
+    text = text.strip()
+    closing = _QUOTES.get(text[:1])
+    if closing is not None:
+        end = text.find(closing, 1)
+        if end > 0:
+            return text[1:end], text[end + 1 :].strip()
+    path: list[str] = []
+    index = 0
+    while index < len(text) and not text[index].isspace():
+        char = text[index]
+        if char == "\\" and index + 1 < len(text) and text[index + 1] in " \\\"'":
+            char = text[index + 1]
+            index += 1
+        path.append(char)
+        index += 1
+    return "".join(path), text[index:].strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +137,10 @@ class CommandSpec:
         for part in self.name.split(" "):
             if not NAME_PATTERN.match(part):
                 raise ValueError(f"bad command name {self.name!r}")
-        for index, param in enumerate(self.params):
+        for param in self.params:
             if not NAME_PATTERN.match(param.name):
                 raise ValueError(f"bad parameter name {param.name!r} in {self.name!r}")
-            if param.kind is ParamKind.TEXT and index != len(self.params) - 1:
+            if param.kind is ParamKind.TEXT and param is not self.positional[-1]:
                 raise ValueError(f"{self.name}: a text parameter must come last")
 
     @property
@@ -198,6 +224,8 @@ class CommandSpec:
                 break
             if param.kind is ParamKind.TEXT:
                 args[param.name], rest = rest, ""
+            elif param.kind is ParamKind.PATH:
+                args[param.name], rest = split_path(rest)
             else:
                 word, _, rest = rest.partition(" ")
                 args[param.name], rest = word, rest.strip()

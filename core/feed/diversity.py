@@ -2,7 +2,9 @@
 
 Pages are cut from the ranked list in order; a post whose author already has their share of
 the page waits (keeping its rank) and leads the next page instead. On pages of fewer than
-eight posts a quarter is less than two, so there each author gets one place.
+eight posts a quarter is less than two, so there each author gets one place. The cap only
+makes room for others: when no other candidates are left, waiting posts fill the page to its
+size in rank order, so a page is never short while posts remain.
 """
 
 from __future__ import annotations
@@ -28,8 +30,7 @@ def author_cap(page_size: int) -> int:
 
 
 def paginate(ranked: Sequence[Item], page_size: int, pages: int) -> list[list[Item]]:
-    """Up to `pages` pages of up to `page_size` items; fewer when items run out (a page can be
-    short when the rest belongs to authors already at their cap)."""
+    """Up to `pages` pages of `page_size` items (the last one shorter when items run out)."""
     cap = author_cap(page_size)
     pending = list(ranked)
     out: list[list[Item]] = []
@@ -43,6 +44,11 @@ def paginate(ranked: Sequence[Item], page_size: int, pages: int) -> list[list[It
                 per_author[item.author_id] += 1
             else:
                 waiting.append(item)
+        if len(page) < page_size and waiting:  # only capped authors are left: fill with them
+            room = page_size - len(page)
+            chosen = {id(item) for item in page + waiting[:room]}
+            page = [item for item in pending if id(item) in chosen]  # in rank order
+            waiting = waiting[room:]
         out.append(page)
         pending = waiting
     return out

@@ -18,6 +18,7 @@ from core.safety.policy import Member, ServerPolicies, check_opted_in
 from core.text import PROMPT_MAX, clean_text
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
+UNPOSTED_LOOKBACK = 200  # finished jobs looked through for unposted previews
 
 
 class JobKind(StrEnum):
@@ -155,6 +156,18 @@ class GenerationJobs:
 
     async def active(self, account: Account) -> list[GenerationJob]:
         return await GenerationJob.filter(requester=account, state__in=ACTIVE).order_by("id")
+
+    async def unposted(self, account: Account, limit: int) -> list[GenerationJob]:
+        """Finished jobs, newest first, with an image neither posted nor discarded: previews
+        that can still be posted (they outlive the chat that showed them, and restarts)."""
+        found: list[GenerationJob] = []
+        recent = GenerationJob.filter(requester=account, state=JobState.SUCCEEDED).order_by("-id")
+        async for job in recent.limit(UNPOSTED_LOOKBACK):
+            if len(job.posted) < len(job.result_images):
+                found.append(job)
+                if len(found) == limit:
+                    break
+        return found
 
     async def cancel(self, account: Account, job_id: int) -> GenerationJob:
         job = await self.get_own(account, job_id)

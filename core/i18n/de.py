@@ -4,9 +4,9 @@ MESSAGES: dict[str, str] = {
     "error.generic": "Etwas ist schiefgegangen. Bitte versuch es noch einmal.",
     "error.internal": "Entschuldige, bei uns ist etwas kaputtgegangen (Fehler-ID {id}). Bitte "
     "versuch es gleich noch einmal; passiert es wieder, nenne dem Betreiber die Fehler-ID.",
-    "error.too_long": "{field} ist {length} Zeichen lang; erlaubt sind {limit}. Bitte kürze "
+    "error.too_long": "<{field}> ist {length} Zeichen lang; erlaubt sind {limit}. Bitte kürze "
     "den Text und versuch es noch einmal.",
-    "error.empty": "{field} ist leer. Bitte schreib etwas und versuch es noch einmal.",
+    "error.empty": "<{field}> ist leer. Bitte schreib etwas und versuch es noch einmal.",
     "error.bad_handle": "„{value}“ ist kein Benutzername. Namen bestehen aus Buchstaben, "
     "Ziffern und _ (bis zu 32), z. B. /follow @bob.",
     "error.bad_image": "Diese Datei ist kein Bild, das ich lesen kann. Bitte schick eine PNG-, "
@@ -40,8 +40,8 @@ MESSAGES: dict[str, str] = {
     "Befehl selbst aus, um deinen eigenen zu bekommen.",
     "error.bad_post_id": "„{value}“ ist keine Beitragsnummer. Nimm die Nummer, die als #12 "
     "angezeigt wird, z. B. /show 12.",
-    "error.bad_number": "„{value}“ ist keine ganze Zahl für {field}. Bitte nur Ziffern tippen.",
-    "error.out_of_range": "{field} muss zwischen {low} und {high} liegen.",
+    "error.bad_number": "„{value}“ ist keine ganze Zahl für <{field}>. Bitte nur Ziffern tippen.",
+    "error.out_of_range": "<{field}> muss zwischen {low} und {high} liegen.",
     "error.usage": "Das passt nicht zum Befehl. So geht es: {usage}",
     "error.unknown_command": "Den Befehl „{command}“ gibt es nicht. /help zeigt die Liste.",
     "error.no_such_file": "Unter {path} liegt keine Datei. Prüf den Pfad und versuch es noch "
@@ -66,7 +66,7 @@ MESSAGES: dict[str, str] = {
     "button.previous": "◀ Zurück",
     "button.next": "Weiter ▶",
     "profile.title": "{name} ({handle})",
-    "profile.counts": "{posts} Beiträge · {followers} Follower · folgt {following}",
+    "profile.counts": "{posts, plural, one {{posts} Beitrag} other {{posts} Beiträge}} · {followers} Follower · folgt {following}",
     "profile.you_follow": "Du folgst dieser Person.",
     "profile.not_following": "Du folgst dieser Person noch nicht.",
     "follow.done": "Du folgst jetzt {handle}. Die Beiträge erscheinen in /feed.",
@@ -90,9 +90,11 @@ MESSAGES: dict[str, str] = {
     "feed.end": "Das ist vorerst alles. Schau später wieder vorbei.",
     "feed.page": "Seite {page}",
     "help.title": "Mosaic-Befehle",
-    "help.buttons.console": "Knöpfe erscheinen als [1], [2]…: Tipp die Zahl, um einen zu "
-    "drücken. Ein Knopf mit … fragt nach Text: Tipp die Zahl, ein Leerzeichen und dann den "
-    "Text (z. B. 2 schönes Bild!).",
+    "help.buttons.console": "Knöpfe erscheinen als [3.1], [3.2]…: erster und zweiter Knopf "
+    "von Antwort 3. Tipp die Adresse, um einen zu drücken, nur die Zahl für die Knöpfe der "
+    "letzten Antwort (1, 2) oder die Beschriftung (gefällt mir, posten). Ein Knopf mit … fragt nach "
+    "Text: Tipp Adresse oder Beschriftung, ein Leerzeichen und dann den Text (3.2 schönes "
+    "Bild!, kommentieren schönes Bild!).",
     "help.buttons.chat": "Mit den Knöpfen unter einem Beitrag likest, kommentierst oder folgst du.",
     "settings.language.done": "Sprache auf {language} gestellt.",
     "language.en": "Englisch",
@@ -114,6 +116,7 @@ MESSAGES: dict[str, str] = {
     "param.unblock.user": "Wessen Blockierung du aufhebst",
     "cmd.post": "Eine Bilddatei von diesem Rechner posten",
     "param.post.image": "Pfad der Bilddatei",
+    "param.post.audience": "Wer es sieht: public, followers oder private (sonst wird gefragt)",
     "param.post.caption": "Bildunterschrift (bis zu 1.000 Zeichen)",
     "cmd.feed": "Dein Feed, für dich geordnet: Follows, Likes, Trends und deine Einstellung",
     "param.feed.page": "Seitennummer",
@@ -133,9 +136,22 @@ MESSAGES: dict[str, str] = {
     "cmd.settings.language": "Deine Sprache wählen",
     "param.settings.language.language": "en oder de",
     # console chat
-    "console.not_a_command": "Befehle beginnen mit / (versuch /help). Um einen Knopf zu drücken, tipp seine Zahl.",
-    "console.no_button": "Einen Knopf [{number}] gibt es hier nicht. /help zeigt die Befehle.",
-    "console.button_needs_text": "Knopf [{number}] braucht Text ({label}): Tipp {number}, ein Leerzeichen und dann deinen Text.",
+    "console.not_a_command": "Befehle beginnen mit / (probier /help). Um einen Knopf zu "
+    "drücken, tipp seine Adresse wie angezeigt, z. B. 3.1, oder seine Beschriftung, z. B. gefällt mir.",
+    "console.no_button": "Es gibt keinen Knopf [{address}] auf dem Bildschirm. Knöpfe zeigen "
+    "ihre Adresse in Klammern, z. B. [3.1]; /help erklärt sie.",
+    "console.button_needs_text": "Knopf [{address}] braucht Text ({label}): Tipp {address}, ein "
+    "Leerzeichen und dann deinen Text.",
+    # the console's greeting
+    "console.greeting": "👋 Willkommen bei Mosaic, {handle}! Mach Bilder aus Worten, poste sie "
+    "in einen gemeinsamen Feed, folge anderen und like ihre Bilder.\n"
+    "Tipp /help für die Befehle. Probier: /imagine ein Leuchtturm bei Nacht im Regen --style "
+    "watercolor\n"
+    "Jemand anderes an dieser Tastatur? Eine eigene Sitzung startet mit: mosaic chat --as <name>",
+    "console.name_from_login": "Du bist {handle}, nach deinem Login-Namen. Einen anderen Namen "
+    "wählst du mit: mosaic chat --as <name>",
+    "console.name_default": "Du bist {handle}: der Login dieses Rechners (root) benennt keine "
+    "Person. Deinen Namen wählst du mit: mosaic chat --as <name>",
     # servers and groups
     "error.server_only": "Dieser Befehl funktioniert nur auf einem Server oder in einer Gruppe, nicht im privaten Chat.",
     "error.admins_only": "Nur die Admins dieses Servers oder dieser Gruppe können die Einstellungen ändern. Frag eine*n von ihnen.",
@@ -158,7 +174,7 @@ MESSAGES: dict[str, str] = {
     "server.access.done": "Wer hier Bilder generieren darf: {access}.",
     "server.cap.none": "kein eigenes Limit",
     "server.cap.off": "Mitglieder haben hier kein eigenes Tageslimit mehr (ihr persönliches Kontingent gilt weiter).",
-    "server.cap.done": "Jedes Mitglied darf hier jetzt {cap} Bilder am Tag erstellen.",
+    "server.cap.done": "Jedes Mitglied darf hier jetzt {cap, plural, one {{cap} Bild} other {{cap} Bilder}} am Tag erstellen.",
     "server.words.none": "keine",
     "server.words.list": "Hier gesperrte Wörter: {words}",
     "server.words.add": "Hinzugefügt. Hier gesperrte Wörter: {words}",
@@ -173,14 +189,14 @@ MESSAGES: dict[str, str] = {
     "cmd.server.cap": "Tageslimit an Bildern pro Mitglied hier, oder off (Admins)",
     "param.server.cap.value": "eine Zahl von 1 bis 1000, oder off",
     "error.policy_word_unusable": "„{word}“ enthält keine Buchstaben oder Ziffern, nach denen gesucht werden könnte. Sperre ein echtes Wort oder eine Wendung.",
-    "error.policy_too_many_words": "Ein Server kann höchstens {limit} Wörter sperren. Entferne zuerst welche mit /server words remove.",
+    "error.policy_too_many_words": "Ein Server kann höchstens {limit, plural, one {ein Wort} other {{limit} Wörter}} sperren. Entferne zuerst welche mit /server words remove.",
     "error.policy_role_missing": "Nenne die Rolle, die generieren darf, zum Beispiel: /server access role künstler.",
     "error.policy_nobody_generates": "Die Admins haben die Bildgenerierung auf diesem Server ausgeschaltet. Im privaten Chat mit mir geht sie weiterhin.",
     "error.policy_admins_generate": "Nur die Admins dieser Gruppe dürfen hier Bilder generieren. Im privaten Chat mit mir geht es weiterhin.",
     "error.policy_role_generates": "Nur Mitglieder mit der Rolle {role} dürfen auf diesem Server Bilder generieren. Bitte einen Admin um die Rolle oder generiere im privaten Chat mit mir.",
     "error.policy_blocked_word": "Die Admins dieses Servers erlauben „{word}“ nicht in Prompts. Formuliere deinen Prompt ohne dieses Wort.",
     "error.policy_nsfw_off": "Dieser Server erlaubt keine Bilder für Erwachsene oder mit drastischer Gewalt („{word}“). Formuliere deinen Prompt um oder generiere nach /settings sensitive on (ab 18) im privaten Chat mit mir.",
-    "error.member_cap_exceeded": "Du hast heute auf diesem Server schon deine {limit} Bilder erstellt ({count} weitere angefragt). Das Limit wird um Mitternacht UTC zurückgesetzt; im privaten Chat mit mir kannst du weiter generieren.",
+    "error.member_cap_exceeded": "Du hast heute auf diesem Server schon {limit, plural, one {dein {limit} Bild} other {deine {limit} Bilder}} erstellt ({count} weitere angefragt). Das Limit wird um Mitternacht UTC zurückgesetzt; im privaten Chat mit mir kannst du weiter generieren.",
     "discord.name.server.policy": "richtlinie",
     "discord.name.server.words": "wörter",
     "discord.name.server.access": "zugang",
@@ -200,8 +216,8 @@ MESSAGES: dict[str, str] = {
     "error.unknown_job": "Du hast keinen Auftrag #{job}. /queue zeigt deine Aufträge.",
     "error.job_not_active": "Auftrag #{job} ist schon beendet, es gibt nichts abzubrechen. /queue zeigt deine Aufträge.",
     "error.generation_off_here": "Die Admins haben die Bildgenerierung in diesem Kanal ausgeschaltet. Versuch es im privaten Chat mit mir.",
-    "error.quota_exceeded": "Du hast deine {limit} Bilder für heute verbraucht ({count} weitere angefragt). Dein Kontingent füllt sich um Mitternacht (UTC) wieder auf; /quota zeigt den Rest.",
-    "error.server_quota_exceeded": "Dieser Server hat seine {limit} Bilder für heute verbraucht. Um Mitternacht (UTC) geht es weiter; im privaten Chat mit mir kannst du weiter generieren.",
+    "error.quota_exceeded": "Du hast {limit, plural, one {dein {limit} Bild} other {deine {limit} Bilder}} für heute verbraucht ({count} weitere angefragt). Dein Kontingent füllt sich um Mitternacht (UTC) wieder auf; /quota zeigt den Rest.",
+    "error.server_quota_exceeded": "Dieser Server hat {limit, plural, one {sein {limit} Bild} other {seine {limit} Bilder}} für heute verbraucht. Um Mitternacht (UTC) geht es weiter; im privaten Chat mit mir kannst du weiter generieren.",
     "error.job_crashed": "Die Generierung ist bei uns fehlgeschlagen (Fehler-ID {id}). Dein Kontingent wurde erstattet; bitte versuch es noch einmal.",
     "error.job_lost": "Auftrag #{job} wurde zweimal durch einen Neustart unterbrochen und ist gestoppt. Dein Kontingent wurde erstattet; bitte starte /imagine noch einmal.",
     "job.queued": "🎨 Auftrag #{job} wartet (Platz {position}): „{prompt}“",
@@ -216,8 +232,8 @@ MESSAGES: dict[str, str] = {
     "discard.done": "Die Bilder von Auftrag #{job} sind verworfen.",
     "queue.title": "Deine Aufträge",
     "queue.empty": "Du hast keine wartenden oder laufenden Aufträge. Starte einen mit /imagine <Prompt>.",
-    "quota.mine": "Du hast heute noch {left} von {limit} Bildern.",
-    "quota.server": "Dieser Server hat heute noch {left} von {limit} Bildern.",
+    "quota.mine": "Du hast heute noch {left} von {limit, plural, one {{limit} Bild} other {{limit} Bildern}}.",
+    "quota.server": "Dieser Server hat heute noch {left} von {limit, plural, one {{limit} Bild} other {{limit} Bildern}}.",
     "remixable.on": "Andere dürfen Beitrag #{post} jetzt remixen.",
     "remixable.off": "Beitrag #{post} kann von anderen nicht mehr geremixt werden.",
     "button.cancel": "✖ Abbrechen",
@@ -330,7 +346,7 @@ MESSAGES: dict[str, str] = {
     "discord.choice.landscape": "querformat",
     "discord.choice.portrait": "hochformat",
     # identity and data rights
-    "link.code": "Dein Verknüpfungscode ist {code}. Schick innerhalb von {minutes} Minuten /link {code} an Mosaic auf deiner anderen Plattform (Telegram oder Discord), damit beide ein Konto werden. Der Code gilt einmal.",
+    "link.code": "Dein Verknüpfungscode ist {code}. Schick innerhalb von {minutes, plural, one {einer Minute} other {{minutes} Minuten}} /link {code} an Mosaic auf deiner anderen Plattform (Telegram oder Discord), damit beide ein Konto werden. Der Code gilt einmal.",
     "link.done": "Verknüpft! Beide Plattformen sind jetzt ein Konto, {handle}: deine Beiträge, Abos und Likes sind zusammen.",
     "unlink.done": "{platform} ist getrennt und jetzt ein eigenes, leeres Konto ({handle}); alles, was du gemacht hast, bleibt bei diesem.",
     "export.done": "Hier ist alles, was du auf Mosaic erstellt hast: Beiträge mit Bildern, Kommentare, Likes, Abos und Einstellungen (ein ZIP mit JSON- und Bilddateien).",
@@ -403,7 +419,7 @@ MESSAGES: dict[str, str] = {
     "moderation.removed": "von einem Moderator gelöscht",
     "mod.queue.empty": "Keine offenen Meldungen. 🎉",
     "mod.queue.title": "Gemeldet: {target}",
-    "mod.queue.reports": "{count} Meldung(en) · Urheber {author}",
+    "mod.queue.reports": "{count, plural, one {{count} Meldung} other {{count} Meldungen}} · Urheber {author}",
     "mod.queue.post": "Zustand des Beitrags: {state}",
     "mod.queue.comment": "Kommentar zu Beitrag #{post}: {text}",
     "mod.queue.where": "{platform} · Server {server}",
@@ -411,7 +427,7 @@ MESSAGES: dict[str, str] = {
     "mod.log.title": "Moderationsprotokoll",
     "mod.log.empty": "Noch keine Moderationsaktionen.",
     "mod.log.line": "{when} · {moderator} · {action} · {target} · {subject} · Grund: {reason}",
-    "mod.dismissed": "{count} Meldung(en) zu {target} geschlossen.",
+    "mod.dismissed": "{count, plural, one {{count} Meldung} other {{count} Meldungen}} zu {target} geschlossen.",
     "mod.hidden": "Beitrag #{post} ist überall ausgeblendet; der Urheber wurde benachrichtigt.",
     "mod.deleted": "{target} ist überall gelöscht; der Urheber wurde benachrichtigt.",
     "mod.warned": "{user} wurde verwarnt.",
@@ -458,7 +474,7 @@ MESSAGES: dict[str, str] = {
     "error.tune_empty": "Darin habe ich nichts zum Einstellen gefunden. Versuch z. B. /feed tune mehr Aquarell-Landschaften, weniger Anime.",
     "error.tune_unavailable": "Ich konnte deine Einstellung gerade nicht verarbeiten: Der Textdienst hat nicht geantwortet. Deine bisherige Einstellung gilt weiter; bitte versuch es in einer Minute noch einmal.",
     "error.search_empty": "Nenn mir ein Wort oder einen #Tag zum Suchen, z. B. /search nebliger See oder /search #aquarell.",
-    "error.search_too_many": "Bitte such nach höchstens {limit} Wörtern oder Tags auf einmal.",
+    "error.search_too_many": "Bitte such nach höchstens {limit, plural, one {einem Wort oder Tag} other {{limit} Wörtern oder Tags}} auf einmal.",
     "feed.page_tuned": "Seite {page} · eingestellt: {tuning}",
     "button.refresh": "🔄 Neue Seite",
     "button.tune": "🎛 Einstellen",
@@ -486,7 +502,7 @@ MESSAGES: dict[str, str] = {
     "tune.cleared": "Deine Feed-Einstellung ist gelöscht: /feed ordnet wieder nur nach deinen Likes und denen, denen du folgst.",
     "tune.done": "Verstanden. Ab jetzt: {tuning}. Deine nächste /feed-Seite richtet sich danach.",
     "why.title": "Warum #{post} dort steht, wo er steht",
-    "why.total": "Punktzahl {total}, die Summe dieser Teile (Wert × Gewicht):",
+    "why.total": "Punktzahl {total}, die Summe dieser Teile (Vorzeichen, Anteil an der Punktzahl, was, Wert × Gewicht = Teil):",
     "why.nothing": "Bisher spricht nichts dafür oder dagegen.",
     "why.hidden": "Deine Einstellung blendet ihn in deinem Feed aus: Einer deiner „kein …“-Begriffe passt darauf.",
     "why.position": "In deinem aktuellen Feed stand er auf Seite {page} an Stelle {place}.",
@@ -501,9 +517,9 @@ MESSAGES: dict[str, str] = {
     "why.following": "das Neueste von {author}, dem du folgst",
     "why.engagement": "beliebt und besprochen (❤ {likes}, 💬 {comments}, 🎨 {remixes}), mit dem Alter nachlassend",
     "why.freshness.hours": "frisch: vor {hours} Std. gepostet",
-    "why.freshness.days": "vor {days} Tagen gepostet",
+    "why.freshness.days": "vor {days, plural, one {einem Tag} other {{days} Tagen}} gepostet",
     "why.newcomer": "einer der ersten Beiträge von {author}, neu dabei",
-    "why.seen": "dir schon {count}-mal gezeigt",
+    "why.seen": "dir schon {count, plural, one {einmal} other {{count}-mal}} gezeigt",
     "why.engaged": "du hast ihn schon geliked, kommentiert oder geremixt",
     "why.steering": "deine Einstellung {term} passt zu {match} %",
     # the fitted ranker (core/feed/fitting.py): its learned parts and which weights serve
@@ -514,7 +530,7 @@ MESSAGES: dict[str, str] = {
     "suggest.choose": "Was soll ich dir vorschlagen?",
     "suggest.people.title": "Leute, die dir gefallen könnten",
     "suggest.people.empty": "Noch keine Vorschläge. Folge ein paar Leuten oder like einige Beiträge und frag dann noch einmal.",
-    "suggest.reason.friends": "{count} Leuten, denen du folgst, folgen ihr oder ihm",
+    "suggest.reason.friends": "{count, plural, one {Einer Person, der du folgst, folgt} other {{count} Leuten, denen du folgst, folgen}} ihr oder ihm",
     "suggest.reason.taste": "Beiträge nah an deinem Geschmack",
     "suggest.reason.rising": "neu dabei und im Kommen",
     "suggest.prompts.title": "Prompt-Ideen für dich",
@@ -548,9 +564,9 @@ MESSAGES: dict[str, str] = {
     "error.digest_bad_timezone": "„{value}“ ist keine Zeitzone, die ich kenne. Nutze einen Namen wie Europe/Berlin, America/New_York oder UTC.",
     "error.digest_bad_weekday": "„{value}“ ist kein Wochentag. Nutze mon, tue, wed, thu, fri, sat oder sun.",
     "error.digest_bad_cron": "„{value}“ ist kein gültiger Cron-Ausdruck. Er braucht fünf Felder (Minute Stunde Tag Monat Wochentag), z. B. 30 8 * * 1-5 für 08:30 an Werktagen.",
-    "error.digest_bad_size": "Ein Digest enthält {low} bis {high} Bilder, nicht {value}. Wähle eine Zahl in diesem Bereich.",
+    "error.digest_bad_size": "Ein Digest enthält {low} bis {high, plural, one {{high} Bild} other {{high} Bilder}}, nicht {value}. Wähle eine Zahl in diesem Bereich.",
     "error.digest_bad_quiet": "„{value}“ ist kein Ruhezeitraum. Schreib ihn als HH:MM-HH:MM, z. B. 22:00-07:00, oder off.",
-    "error.digest_too_many": "Dieser Chat hat schon {limit} Digests, mehr geht nicht. Beende zuerst einen (/digest list zeigt sie).",
+    "error.digest_too_many": "Dieser Chat hat schon {limit, plural, one {{limit} Digest} other {{limit} Digests}}, mehr geht nicht. Beende zuerst einen (/digest list zeigt sie).",
     "error.digest_unknown": "Dieser Chat hat keinen Digest #{id}. /digest list zeigt die vorhandenen.",
     "error.digest_already_paused": "Digest #{id} ist schon pausiert. /digest resume {id} startet ihn wieder.",
     "error.digest_not_paused": "Digest #{id} läuft bereits, es gibt nichts fortzusetzen.",
@@ -570,10 +586,10 @@ MESSAGES: dict[str, str] = {
     "digest.place.private": "deinen privaten Chat",
     "digest.place.group": "den Chat {chat}",
     "digest.paused_notice": "Dein Digest #{id} für {place} ist pausiert: Der Chat nimmt keine Nachrichten von mir an ({reason}). Füg mich dort wieder hinzu oder entsperre mich, dann schreib /digest resume {id} in diesem Chat.",
-    "digest.subscribed": "Digest #{id} ist eingerichtet: {schedule}, {size} Bilder. Der erste kommt am {when}.",
+    "digest.subscribed": "Digest #{id} ist eingerichtet: {schedule}, {size, plural, one {{size} Bild} other {{size} Bilder}}. Der erste kommt am {when}.",
     "digest.none": "In diesem Chat gibt es noch keine Digests. Starte einen mit /digest subscribe daily 08:30 Europe/Berlin.",
     "digest.list.title": "Digests in diesem Chat",
-    "digest.line": "#{id} {schedule} · {size} Bilder",
+    "digest.line": "#{id} {schedule} · {size, plural, one {{size} Bild} other {{size} Bilder}}",
     "digest.line.topics": "Themen: {topics}",
     "digest.line.quiet": "Ruhezeit {quiet}",
     "digest.line.paused": "pausiert",
@@ -587,8 +603,8 @@ MESSAGES: dict[str, str] = {
     "digest.preview.empty": "Für einen Digest gibt es hier noch nichts Neues. Folge Leuten oder warte auf neue Beiträge und versuch es dann noch einmal.",
     "digest.status.title": "Digest-Status",
     "digest.status.place_paused": "⚠ Die Zustellung in diesen Chat ist pausiert: {reason}",
-    "digest.run.delivered": "zugestellt, {count} Bilder",
-    "digest.run.queued": "wird gesendet, {count} Bilder",
+    "digest.run.delivered": "zugestellt, {count, plural, one {{count} Bild} other {{count} Bilder}}",
+    "digest.run.queued": "wird gesendet, {count, plural, one {{count} Bild} other {{count} Bilder}}",
     "digest.run.composing": "wird zusammengestellt",
     "digest.run.skipped": "ausgelassen: {reason}",
     "digest.run.failed": "nicht zugestellt: {reason}",
@@ -652,7 +668,7 @@ MESSAGES: dict[str, str] = {
     "error.file_unreadable": "Ich kann die Datei unter {path} nicht lesen: {reason}. Prüfe den Pfad und ob du sie lesen darfst.",
     "error.option_needs_value": "Die Option {option} braucht direkt danach einen Wert, z. B. {option} watercolor. So geht es: {usage}",
     "error.digest_bad_cron_field": "In „{value}“ liegt Feld {position} ({field}), „{part}“, außerhalb des Bereichs: erlaubt ist {allowed} (oder *, Listen und Bereiche davon).",
-    "error.digest_too_often": "„{schedule}“ würde öfter als alle {minutes} Minuten einen Digest schicken. Wähle einen Zeitplan mit mindestens so viel Abstand, z. B. daily 08:30 Europe/Berlin oder 0 */2 * * * UTC.",
+    "error.digest_too_often": "„{schedule}“ würde öfter als {minutes, plural, one {jede Minute} other {alle {minutes} Minuten}} einen Digest schicken. Wähle einen Zeitplan mit mindestens so viel Abstand, z. B. daily 08:30 Europe/Berlin oder 0 */2 * * * UTC.",
     "error.bad_tag": "„{value}“ ist kein #Tag. Ein Tag ist ein Wort aus Buchstaben, Ziffern, _ und -, z. B. /tag fuchs oder /tag #nebel-see.",
     # --- issue 16: safe by default (sensitive posts need an opt-in with age confirmation) ---
     "cmd.settings.sensitive": "Heikle Bilder (Erwachsene, Gewalt) zeigen und erlauben; ab 18",
@@ -713,4 +729,14 @@ MESSAGES: dict[str, str] = {
     "button.open_web": "Im Web öffnen",
     "button.open_app": "Als Raster öffnen",
     "menu.app": "Dein Feed",
+    # /jobs: finished previews not posted yet
+    "cmd.jobs": "Deine fertigen Vorschauen, die noch nicht gepostet sind",
+    "jobs.title": "Noch nicht gepostete Vorschauen",
+    "jobs.hint": "Die neuesten zuerst. Mit den Knöpfen postest, variierst oder verwirfst du sie.",
+    "jobs.empty": "Du hast keine ungeposteten Vorschauen. /imagine <prompt> macht eine; /queue "
+    "zeigt Aufträge, die noch warten oder laufen.",
+    # /profile: the latest posts as a grid
+    "profile.grid_title": "Neues von {handle}",
+    "profile.grid": "{count, plural, one {Der neueste Beitrag, im Bild mit 1 nummeriert; 🔎 1 "
+    "öffnet ihn.} other {Die neuesten {count} Beiträge, im Bild nummeriert; 🔎 öffnet einen.}}",
 }

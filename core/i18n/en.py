@@ -5,9 +5,9 @@ MESSAGES: dict[str, str] = {
     "error.generic": "Something went wrong. Please try again.",
     "error.internal": "Sorry, something broke on our side (error id {id}). Please try again in "
     "a moment; if it keeps happening, mention the error id to the bot's operator.",
-    "error.too_long": "The {field} is {length} characters long; the limit is {limit}. "
+    "error.too_long": "<{field}> has {length, plural, one {{length} character} other {{length} characters}}; the limit is {limit}. "
     "Please shorten it and try again.",
-    "error.empty": "The {field} is empty. Please write something and try again.",
+    "error.empty": "<{field}> is empty. Please write something and try again.",
     "error.bad_handle": "“{value}” is not a user name. Names use letters, digits and _ "
     "(up to 32), e.g. /follow @bob.",
     "error.bad_image": "That file is not an image I can read. Please send a PNG, JPEG, WebP "
@@ -37,8 +37,8 @@ MESSAGES: dict[str, str] = {
     "yourself to get your own.",
     "error.bad_post_id": "“{value}” is not a post number. Use the number shown as #12, e.g. "
     "/show 12.",
-    "error.bad_number": "“{value}” is not a whole number for {field}. Please type digits only.",
-    "error.out_of_range": "{field} must be between {low} and {high}.",
+    "error.bad_number": "“{value}” is not a whole number for <{field}>. Please type digits only.",
+    "error.out_of_range": "<{field}> must be between {low} and {high}.",
     "error.usage": "That doesn't fit the command. Usage: {usage}",
     "error.unknown_command": "There is no command “{command}”. Type /help for the list.",
     "error.no_such_file": "There is no file at {path}. Check the path and try again.",
@@ -65,7 +65,7 @@ MESSAGES: dict[str, str] = {
     "button.next": "Next ▶",
     # profiles and the graph
     "profile.title": "{name} ({handle})",
-    "profile.counts": "{posts} posts · {followers} followers · {following} following",
+    "profile.counts": "{posts, plural, one {{posts} post} other {{posts} posts}} · {followers, plural, one {{followers} follower} other {{followers} followers}} · {following} following",
     "profile.you_follow": "You follow them.",
     "profile.not_following": "You don't follow them yet.",
     "follow.done": "You now follow {handle}. Their posts will show up in /feed.",
@@ -91,9 +91,10 @@ MESSAGES: dict[str, str] = {
     "feed.page": "Page {page}",
     # help and settings
     "help.title": "Mosaic commands",
-    "help.buttons.console": "Buttons appear as [1], [2]…: type the number to press one. A "
-    "button marked with … asks for text: type the number, a space, then the text "
-    "(e.g. 2 nice picture!).",
+    "help.buttons.console": "Buttons appear as [3.1], [3.2]…: reply 3's first and second "
+    "button. Type the address to press one, just the number for the latest reply's buttons "
+    "(1, 2), or the label (like, post). A button marked with … asks for text: type the "
+    "address or label, a space, then the text (3.2 nice picture!, comment nice picture!).",
     "help.buttons.chat": "Use the buttons under a post to like, comment or follow.",
     "settings.language.done": "Language set to {language}.",
     "language.en": "English",
@@ -116,6 +117,7 @@ MESSAGES: dict[str, str] = {
     "param.unblock.user": "Who to unblock",
     "cmd.post": "Post an image file from this computer",
     "param.post.image": "Path of the image file",
+    "param.post.audience": "Who sees it: public, followers or private (asked if left out)",
     "param.post.caption": "Caption (up to 1,000 characters)",
     "cmd.feed": "Your feed, ranked for you: follows, likes, trends and your tuning",
     "param.feed.page": "Page number",
@@ -135,9 +137,22 @@ MESSAGES: dict[str, str] = {
     "cmd.settings.language": "Choose your language",
     "param.settings.language.language": "en or de",
     # console chat
-    "console.not_a_command": "Commands start with / (try /help). To press a button, type its number.",
-    "console.no_button": "There is no button [{number}] on screen. Type /help to see the commands.",
-    "console.button_needs_text": "Button [{number}] needs text ({label}): type {number}, a space, then your text.",
+    "console.not_a_command": "Commands start with / (try /help). To press a button, type its "
+    "address as shown, e.g. 3.1, or its label, e.g. like.",
+    "console.no_button": "There is no button [{address}] on screen. Buttons show their address "
+    "in brackets, e.g. [3.1]; /help explains them.",
+    "console.button_needs_text": "Button [{address}] needs text ({label}): type {address}, a "
+    "space, then your text.",
+    # the console's greeting
+    "console.greeting": "👋 Welcome to Mosaic, {handle}! Make pictures from words, post them to "
+    "one shared feed, follow and like each other.\n"
+    "Type /help for the commands. Try: /imagine a lighthouse at night in the rain --style "
+    "watercolor\n"
+    "Someone else at this keyboard? They start their own session with: mosaic chat --as <name>",
+    "console.name_from_login": "You are {handle}, after your login name. Choose another name "
+    "with: mosaic chat --as <name>",
+    "console.name_default": "You are {handle}: this computer's login (root) names no person. "
+    "Choose your name with: mosaic chat --as <name>",
     # servers and groups
     "error.server_only": "This command works only in a server or group, not in a private chat.",
     "error.admins_only": "Only the admins of this server or group can change its settings. Ask one of them.",
@@ -160,7 +175,7 @@ MESSAGES: dict[str, str] = {
     "server.access.done": "Who may generate images here: {access}.",
     "server.cap.none": "no limit of its own",
     "server.cap.off": "Members no longer have a daily image limit of this server (their own quota still applies).",
-    "server.cap.done": "Each member may now make {cap} images a day here.",
+    "server.cap.done": "Each member may now make {cap, plural, one {{cap} image} other {{cap} images}} a day here.",
     "server.words.none": "none",
     "server.words.list": "Blocked words here: {words}",
     "server.words.add": "Added. Blocked words here: {words}",
@@ -175,14 +190,14 @@ MESSAGES: dict[str, str] = {
     "cmd.server.cap": "Daily image limit per member here, or off (admins)",
     "param.server.cap.value": "a number from 1 to 1000, or off",
     "error.policy_word_unusable": '"{word}" has no letters or digits to look for. Block a real word or phrase.',
-    "error.policy_too_many_words": "A server can block at most {limit} words. Remove some with /server words remove first.",
+    "error.policy_too_many_words": "A server can block at most {limit, plural, one {{limit} word} other {{limit} words}}. Remove some with /server words remove first.",
     "error.policy_role_missing": "Name the role that may generate, for example: /server access role artists.",
     "error.policy_nobody_generates": "The admins turned image generation off in this server. You can still generate in a private chat with me.",
     "error.policy_admins_generate": "Only this group's admins may generate images here. You can still generate in a private chat with me.",
     "error.policy_role_generates": "Only members with the role {role} may generate images in this server. Ask an admin for the role, or generate in a private chat with me.",
     "error.policy_blocked_word": "This server's admins don't allow \"{word}\" in prompts. Rephrase your prompt without it.",
     "error.policy_nsfw_off": 'This server doesn\'t allow adult or graphic images ("{word}"). Rephrase your prompt, or generate in a private chat with me after /settings sensitive on (18+ only).',
-    "error.member_cap_exceeded": "You've made your {limit} images for today in this server ({count} more requested). The limit resets at midnight UTC; you can still generate in a private chat with me.",
+    "error.member_cap_exceeded": "You've made your {limit, plural, one {{limit} image} other {{limit} images}} for today in this server ({count} more requested). The limit resets at midnight UTC; you can still generate in a private chat with me.",
     "cmd.server.show": "Show this server's Mosaic settings (admins)",
     "cmd.server.language": "Set this server's language (admins)",
     "param.server.language.language": "en or de",
@@ -198,8 +213,8 @@ MESSAGES: dict[str, str] = {
     "error.unknown_job": "You have no job #{job}. /queue lists your jobs.",
     "error.job_not_active": "Job #{job} has already ended, so there is nothing to cancel. /queue shows your jobs.",
     "error.generation_off_here": "Image generation is turned off in this channel by its admins. Try it in a private chat with me.",
-    "error.quota_exceeded": "You've used your {limit} images for today ({count} more requested). Your quota refills at midnight UTC; /quota shows what's left.",
-    "error.server_quota_exceeded": "This server has used its {limit} images for today. It refills at midnight UTC; you can still generate in a private chat with me.",
+    "error.quota_exceeded": "You've used your {limit, plural, one {{limit} image} other {{limit} images}} for today ({count} more requested). Your quota refills at midnight UTC; /quota shows what's left.",
+    "error.server_quota_exceeded": "This server has used its {limit, plural, one {{limit} image} other {{limit} images}} for today. It refills at midnight UTC; you can still generate in a private chat with me.",
     "error.job_crashed": "Generating failed on our side (error id {id}). Your quota was refunded; please try again.",
     "error.job_lost": "Job #{job} was interrupted twice by a restart and has been stopped. Your quota was refunded; please run /imagine again.",
     "job.queued": "🎨 Job #{job} is queued (position {position}): “{prompt}”",
@@ -214,8 +229,8 @@ MESSAGES: dict[str, str] = {
     "discard.done": "The images of job #{job} are discarded.",
     "queue.title": "Your jobs",
     "queue.empty": "You have no jobs waiting or running. Start one with /imagine <prompt>.",
-    "quota.mine": "You have {left} of {limit} images left today.",
-    "quota.server": "This server has {left} of {limit} images left today.",
+    "quota.mine": "You have {left} of {limit, plural, one {{limit} image} other {{limit} images}} left today.",
+    "quota.server": "This server has {left} of {limit, plural, one {{limit} image} other {{limit} images}} left today.",
     "remixable.on": "Others may now remix post #{post}.",
     "remixable.off": "Post #{post} can no longer be remixed by others.",
     "button.cancel": "✖ Cancel",
@@ -331,7 +346,7 @@ MESSAGES: dict[str, str] = {
     "discord.choice.landscape": "landscape",
     "discord.choice.portrait": "portrait",
     # identity and data rights
-    "link.code": "Your link code is {code}. Within {minutes} minutes, send /link {code} to Mosaic on your other platform (Telegram or Discord) to make both one account. The code works once.",
+    "link.code": "Your link code is {code}. Within {minutes, plural, one {{minutes} minute} other {{minutes} minutes}}, send /link {code} to Mosaic on your other platform (Telegram or Discord) to make both one account. The code works once.",
     "link.done": "Linked! Both platforms are now one account, {handle}: your posts, follows and likes are together.",
     "unlink.done": "Unlinked {platform}. It is now a separate, empty account ({handle}); everything you made stays with this one.",
     "export.done": "Here is everything you created on Mosaic: posts with their images, comments, likes, follows and settings (a ZIP of JSON and image files).",
@@ -404,7 +419,7 @@ MESSAGES: dict[str, str] = {
     "moderation.removed": "deleted by a moderator",
     "mod.queue.empty": "No open reports. 🎉",
     "mod.queue.title": "Reported: {target}",
-    "mod.queue.reports": "{count} report(s) · author {author}",
+    "mod.queue.reports": "{count, plural, one {{count} report} other {{count} reports}} · author {author}",
     "mod.queue.post": "Post state: {state}",
     "mod.queue.comment": "Comment on post #{post}: {text}",
     "mod.queue.where": "{platform} · server {server}",
@@ -412,7 +427,7 @@ MESSAGES: dict[str, str] = {
     "mod.log.title": "Moderation log",
     "mod.log.empty": "No moderation actions yet.",
     "mod.log.line": "{when} · {moderator} · {action} · {target} · {subject} · {reason}",
-    "mod.dismissed": "Dismissed {count} report(s) about {target}.",
+    "mod.dismissed": "Dismissed {count, plural, one {{count} report} other {{count} reports}} about {target}.",
     "mod.hidden": "Post #{post} is hidden everywhere; its author was told.",
     "mod.deleted": "Deleted {target} everywhere; its author was told.",
     "mod.warned": "Warned {user}.",
@@ -459,7 +474,7 @@ MESSAGES: dict[str, str] = {
     "error.tune_empty": "I found nothing to tune in that. Try e.g. /feed tune more watercolor landscapes, less anime.",
     "error.tune_unavailable": "I couldn't read your tuning just now: the text service didn't answer. Your previous tuning still applies; please try again in a minute.",
     "error.search_empty": "Give me a word or a #tag to look for, e.g. /search misty lake or /search #watercolor.",
-    "error.search_too_many": "Please search for at most {limit} words or tags at once.",
+    "error.search_too_many": "Please search for at most {limit, plural, one {{limit} word or tag} other {{limit} words or tags}} at once.",
     "feed.page_tuned": "Page {page} · tuned: {tuning}",
     "button.refresh": "🔄 Fresh page",
     "button.tune": "🎛 Tune",
@@ -487,7 +502,7 @@ MESSAGES: dict[str, str] = {
     "tune.cleared": "Your feed tuning is cleared: /feed ranks by your likes and follows alone again.",
     "tune.done": "Got it. From now on: {tuning}. Your next /feed page follows it.",
     "why.title": "Why #{post} ranks where it does",
-    "why.total": "Score {total}, the sum of these parts (value × weight):",
+    "why.total": "Score {total}, the sum of these parts (sign, share of the score, what, value × weight = part):",
     "why.nothing": "Nothing speaks for or against it yet.",
     "why.hidden": "Your tuning hides it from your feed: one of your “no …” terms matches it.",
     "why.position": "In your current feed it was #{place} on page {page}.",
@@ -502,9 +517,9 @@ MESSAGES: dict[str, str] = {
     "why.following": "the latest from {author}, whom you follow",
     "why.engagement": "liked and talked about (❤ {likes}, 💬 {comments}, 🎨 {remixes}), fading with age",
     "why.freshness.hours": "fresh: posted {hours} h ago",
-    "why.freshness.days": "posted {days} days ago",
+    "why.freshness.days": "posted {days, plural, one {{days} day} other {{days} days}} ago",
     "why.newcomer": "one of the first posts by {author}, a new creator",
-    "why.seen": "shown to you {count} times before",
+    "why.seen": "shown to you {count, plural, one {once} other {{count} times}} before",
     "why.engaged": "you already liked, commented on or remixed it",
     "why.steering": "your tuning {term} matches {match} %",
     # the fitted ranker (core/feed/fitting.py): its learned parts and which weights serve
@@ -515,7 +530,7 @@ MESSAGES: dict[str, str] = {
     "suggest.choose": "What should I suggest?",
     "suggest.people.title": "People you might like",
     "suggest.people.empty": "No one to suggest yet. Follow a few people or like some posts, then ask again.",
-    "suggest.reason.friends": "followed by {count} people you follow",
+    "suggest.reason.friends": "followed by {count, plural, one {{count} person} other {{count} people}} you follow",
     "suggest.reason.taste": "posts close to your taste",
     "suggest.reason.rising": "a new creator on the rise",
     "suggest.prompts.title": "Prompt ideas for you",
@@ -549,9 +564,9 @@ MESSAGES: dict[str, str] = {
     "error.digest_bad_timezone": "“{value}” is not a time zone I know. Use a name like Europe/Berlin, America/New_York or UTC.",
     "error.digest_bad_weekday": "“{value}” is not a weekday. Use mon, tue, wed, thu, fri, sat or sun.",
     "error.digest_bad_cron": "“{value}” is not a valid cron expression. It needs five fields (minute hour day month weekday), e.g. 30 8 * * 1-5 for 08:30 on weekdays.",
-    "error.digest_bad_size": "A digest holds {low} to {high} pictures, not {value}. Pick a number in that range.",
+    "error.digest_bad_size": "A digest holds {low} to {high, plural, one {{high} picture} other {{high} pictures}}, not {value}. Pick a number in that range.",
     "error.digest_bad_quiet": "“{value}” is not a quiet-hours range. Write it as HH:MM-HH:MM, e.g. 22:00-07:00, or off.",
-    "error.digest_too_many": "This chat already has {limit} digests, the most it can have. Unsubscribe one first (/digest list shows them).",
+    "error.digest_too_many": "This chat already has {limit, plural, one {{limit} digest} other {{limit} digests}}, the most it can have. Unsubscribe one first (/digest list shows them).",
     "error.digest_unknown": "This chat has no digest #{id}. /digest list shows the ones it has.",
     "error.digest_already_paused": "Digest #{id} is already paused. /digest resume {id} starts it again.",
     "error.digest_not_paused": "Digest #{id} is running, so there is nothing to resume.",
@@ -571,10 +586,10 @@ MESSAGES: dict[str, str] = {
     "digest.place.private": "your private chat",
     "digest.place.group": "the chat {chat}",
     "digest.paused_notice": "Your digest #{id} for {place} is paused: the chat refuses messages from me ({reason}). Add me back or unblock me there, then run /digest resume {id} in that chat.",
-    "digest.subscribed": "Digest #{id} is set up: {schedule}, {size} pictures. The first one comes on {when}.",
+    "digest.subscribed": "Digest #{id} is set up: {schedule}, {size, plural, one {{size} picture} other {{size} pictures}}. The first one comes on {when}.",
     "digest.none": "There are no digests in this chat yet. Start one with /digest subscribe daily 08:30 Europe/Berlin.",
     "digest.list.title": "Digests in this chat",
-    "digest.line": "#{id} {schedule} · {size} pictures",
+    "digest.line": "#{id} {schedule} · {size, plural, one {{size} picture} other {{size} pictures}}",
     "digest.line.topics": "topics: {topics}",
     "digest.line.quiet": "quiet {quiet}",
     "digest.line.paused": "paused",
@@ -588,8 +603,8 @@ MESSAGES: dict[str, str] = {
     "digest.preview.empty": "There is nothing new for a digest here yet. Follow people or wait for new posts, then try again.",
     "digest.status.title": "Digest status",
     "digest.status.place_paused": "⚠ Delivery to this chat is paused: {reason}",
-    "digest.run.delivered": "delivered, {count} pictures",
-    "digest.run.queued": "being sent, {count} pictures",
+    "digest.run.delivered": "delivered, {count, plural, one {{count} picture} other {{count} pictures}}",
+    "digest.run.queued": "being sent, {count, plural, one {{count} picture} other {{count} pictures}}",
     "digest.run.composing": "being put together",
     "digest.run.skipped": "skipped: {reason}",
     "digest.run.failed": "not delivered: {reason}",
@@ -653,7 +668,7 @@ MESSAGES: dict[str, str] = {
     "error.file_unreadable": "I can't read the file at {path}: {reason}. Check the path and that you may read it.",
     "error.option_needs_value": "The option {option} needs a value right after it, e.g. {option} watercolor. Usage: {usage}",
     "error.digest_bad_cron_field": "In “{value}” the {field} field (field {position}), “{part}”, is out of range: it takes {allowed} (or *, lists and ranges of those).",
-    "error.digest_too_often": "“{schedule}” would send a digest more often than once every {minutes} minutes. Pick a schedule with at least that much time between runs, e.g. daily 08:30 Europe/Berlin or 0 */2 * * * UTC.",
+    "error.digest_too_often": "“{schedule}” would send a digest more often than once every {minutes, plural, one {minute} other {{minutes} minutes}}. Pick a schedule with at least that much time between runs, e.g. daily 08:30 Europe/Berlin or 0 */2 * * * UTC.",
     "error.bad_tag": "“{value}” is not a #tag. A tag is a word of letters, digits, _ and -, e.g. /tag fox or /tag #misty-lake.",
     # --- issue 16: safe by default (sensitive posts need an opt-in with age confirmation) ---
     "cmd.settings.sensitive": "Show and allow sensitive images (adult, violent); 18+ only",
@@ -714,4 +729,14 @@ MESSAGES: dict[str, str] = {
     "button.open_web": "Open on the web",
     "button.open_app": "Open as a grid",
     "menu.app": "Feed",
+    # /jobs: finished previews not posted yet
+    "cmd.jobs": "Your finished previews that are not posted yet",
+    "jobs.title": "Previews not posted yet",
+    "jobs.hint": "Newest first. Post, vary or discard each with its buttons.",
+    "jobs.empty": "You have no unposted previews. /imagine <prompt> makes one; /queue shows "
+    "jobs still waiting or running.",
+    # /profile: the latest posts as a grid
+    "profile.grid_title": "Latest by {handle}",
+    "profile.grid": "{count, plural, one {The latest post, numbered 1 in the picture; 🔎 1 "
+    "opens it.} other {The latest {count} posts, numbered in the picture; 🔎 opens one.}}",
 }

@@ -63,6 +63,9 @@ class AccountData:
         """Write the ZIP under the data folder and return its path."""
         posts = await Post.filter(author=account, deleted_at=None).order_by("id")
         taste = await TasteProfile.get_or_none(account=account)
+        # Each image under its hash with the file's own extension (.png, .webp), so it opens.
+        files = {p.image_id: self._images.path(p.image_id) for p in posts if p.image_id}
+        names = {sha: f"images/{sha}{path.suffix}" for sha, path in files.items()}
         document = {
             "account": {
                 "handle": account.handle,
@@ -96,7 +99,7 @@ class AccountData:
                     "remix_of": p.remix_of_id,
                     "provider": p.provider,
                     "model": p.model,
-                    "image": f"images/{p.image_id}" if p.image_id else None,
+                    "image": names.get(p.image_id) if p.image_id else None,
                     "likes": p.like_count,
                     "comments": p.comment_count,
                 }
@@ -136,9 +139,9 @@ class AccountData:
                 )
             ),
         }
-        images = {p.image_id: self._images.path(p.image_id) for p in posts if p.image_id}
         stamp = self._clock.now().strftime("%Y%m%d-%H%M%S")
         target = self._exports / f"mosaic-{account.handle}-{stamp}.zip"
+        images = {names[sha]: path for sha, path in files.items()}
         await asyncio.to_thread(_write_zip, target, document, images)
         return target
 
@@ -193,7 +196,7 @@ def _write_zip(target: Path, document: dict[str, Any], images: dict[str, Path]) 
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("mosaic.json", json.dumps(document, ensure_ascii=False, indent=2))
-        for sha, path in images.items():
+        for name, path in images.items():
             if path.exists():
-                archive.write(path, f"images/{sha}")
+                archive.write(path, name)
     target.write_bytes(buffer.getvalue())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.bootstrap import App
@@ -24,6 +26,7 @@ async def test_feed_pages_buttons_and_why(app: App) -> None:
     assert why[0].title.startswith("Why #7 ranks where it does")
     assert "In your current feed it was #1 on page 1." in why[0].text
     assert "fresh: posted 0 h ago: 1.00 × 0.5 = +0.50" in why[0].text
+    assert_bars_add_up(why[0].text)
     second = await viewer.press(find_button(first, "feed"))  # 🔄 fresh page: a new session
     assert second[-1].text == "Page 1"
     nxt = next(b for r in second for row in r.buttons for b in row if b.args.get("page") == 2)
@@ -31,6 +34,10 @@ async def test_feed_pages_buttons_and_why(app: App) -> None:
     assert page_two[-1].text == "Page 2"
     shown = {r.title for r in second if r.title} & {r.title for r in page_two if r.title}
     assert shown == set(), "page 2 repeats nothing of page 1"
+    # Seen before: a part against it, with its sign on the weight, never "1.00 × 3 = −3.00".
+    seen = await viewer.say("/why 7")
+    assert "shown to you" in seen[0].text
+    assert any(amount < 0 for _, _, amount in assert_bars_add_up(seen[0].text))
 
 
 async def test_a_remix_on_a_feed_page_credits_its_parent_and_its_author(app: App) -> None:
@@ -115,7 +122,7 @@ async def test_suggest_people_prompts_and_posts(app: App) -> None:
     await viewer.say("/follow bob")
     await viewer.say("/like 1")
     people_reply = (await viewer.say("/suggest people"))[0]
-    assert "carol (@carol) — followed by 1 people you follow" in people_reply.text
+    assert "carol (@carol) — followed by 1 person you follow" in people_reply.text
     assert "@bob" not in people_reply.text and "@viewer" not in people_reply.text
     follow = find_button([people_reply], "follow")
     assert "now follow @carol" in (await viewer.press(follow))[0].text
@@ -164,6 +171,7 @@ async def test_why_says_a_post_is_a_followees_latest(app: App) -> None:
     why = await viewer.say(f"/why {shown.id}")
     # made just now: the one of theirs come to next if looking back less than a day (of 1½)
     assert "the latest from @alice, whom you follow: 0.49 × 5 = +2.43" in why[0].text
+    assert_bars_add_up(why[0].text)
 
 
 async def test_a_like_makes_its_tags_a_reason_at_once(app: App) -> None:
@@ -177,3 +185,38 @@ async def test_a_like_makes_its_tags_a_reason_at_once(app: App) -> None:
     after = await viewer.text(f"/why {other.id}")
     # #harbor is as liked as the favourite tag (1), #night not at all (0): the mean is 0.5.
     assert "tagged #harbor #night, like posts you liked: 0.50 × 1 = +0.50" in after
+
+
+WHY_LINE = re.compile(r"^([+−]) ([█░]{10}) +(\d+) % (.+): (\S+) × (\S+) = ([+−][\d.]+)$")
+
+
+def assert_bars_add_up(text: str) -> list[tuple[str, int, float]]:
+    """Each part's line: the sign agrees with the part, value × weight gives the part, the
+    bar and the percentage show its share of all parts, and the shares add up to 100 %."""
+    parts = []
+    for line in text.splitlines():
+        match = WHY_LINE.match(line)
+        if not match:
+            continue
+        sign, bar, percent, _, value, weight, amount = match.groups()
+        number = float(amount.replace("−", "-"))
+        assert (sign == "−") == (number < 0), line
+        product = float(value) * float(weight.replace("−", "-"))
+        assert abs(product - number) <= 0.01 + 0.01 * abs(number), line
+        parts.append((bar, int(percent), number))
+    assert parts, "the parts are listed"
+    whole = sum(abs(n) for _, _, n in parts)
+    for bar, percent, number in parts:
+        assert abs(percent - 100 * abs(number) / whole) <= 0.5 + 1e-9
+        assert abs(bar.count("█") - round(10 * abs(number) / whole)) <= 1
+    assert abs(sum(p for _, p, _ in parts) - 100) <= len(parts)
+    return parts
+
+
+def test_a_part_weighted_hundreds_of_times_shows_in_proportion() -> None:
+    from bot.commands.feed import share_bar
+
+    assert share_bar(0.0) == "░" * 10
+    assert share_bar(0.004) == "█" + "░" * 9  # a part that counts is never shown empty
+    assert share_bar(0.96) == "█" * 10
+    assert share_bar(0.5) == "█" * 5 + "░" * 5

@@ -18,7 +18,7 @@ def image_file(tmp_path: Path, name: str = "cat.png", color=(10, 120, 200)) -> P
 
 async def test_post_follow_feed_like_comment_through_buttons(app: App, tmp_path: Path) -> None:
     alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
-    posted = await alice.say(f"/post {image_file(tmp_path)} my cat @everyone")
+    posted = await alice.say(f"/post {image_file(tmp_path)} my cat @everyone --audience public")
     assert posted[0].title.startswith("#1 by @alice")
     assert "@everyone" not in posted[0].text
     assert posted[0].images and posted[0].images[0].path.exists()
@@ -41,7 +41,7 @@ async def test_a_post_offers_follow_only_to_those_who_do_not_follow_its_author(
     app: App, tmp_path: Path
 ) -> None:
     alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
-    await alice.say(f"/post {image_file(tmp_path)} my cat")
+    await alice.say(f"/post {image_file(tmp_path)} my cat --audience public")
     shown = await bob.say("/show 1")
     follow = find_button(shown, "follow")
     assert follow.label.endswith("Follow @alice")
@@ -76,7 +76,7 @@ async def test_public_buttons_act_for_the_presser(app: App) -> None:
     profile = await alice.say("/profile bob")
     follow = find_button(profile, "follow")
     assert "now follow @bob" in (await carol.press(follow))[0].text
-    assert "1 followers" in (await bob.say("/profile"))[0].text
+    assert "1 follower ·" in (await bob.say("/profile"))[0].text
 
 
 async def test_someone_elses_private_button_is_refused(app: App) -> None:
@@ -103,3 +103,33 @@ async def test_unexpected_errors_become_an_apology_with_an_id(app: App, caplog) 
     error_id = reply.split("error id ", 1)[1].split(")", 1)[0]
     assert any(error_id in record.getMessage() for record in caplog.records)
     assert "database on fire" not in reply
+
+
+async def test_a_profile_shows_the_latest_posts_as_a_numbered_grid(
+    app: App, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    from core.digests.collage import canvas_size
+
+    alice, bob = ChatUser(app, "alice"), ChatUser(app, "bob")
+    for number, audience in enumerate(("public", "private", "public")):
+        picture = image_file(tmp_path, f"p{number}.png", color=(40 * number, 90, 160))
+        await alice.say(f"/post {picture} picture {number} --audience {audience}")
+    (shown,) = await bob.say("/profile alice")
+    assert "The latest 2 posts, numbered in the picture" in shown.text
+    (grid,) = shown.images  # bob may not see the private one
+    with Image.open(grid.path) as image:
+        assert image.size == canvas_size(2)
+    opens = [b for row in shown.buttons for b in row if b.command == "show"]
+    assert [b.label for b in opens] == ["🔎 1", "🔎 2"]
+    assert [b.args["post"] for b in opens] == [3, 1], "newest first, as numbered"
+    opened = await bob.press(opens[0])
+    assert opened[0].title.startswith("#3 by @alice")
+    (own,) = await alice.say("/profile")
+    assert "The latest 3 posts" in own.text and own.images
+
+
+async def test_a_profile_without_posts_has_no_picture(app: App) -> None:
+    (shown,) = await ChatUser(app, "carol").say("/profile")
+    assert shown.text.startswith("0 posts") and shown.images == ()

@@ -229,10 +229,13 @@ async def test_no_author_over_a_quarter_of_a_page(app: App) -> None:
     for author in others:
         await post(app, author, ANIME)
     feed = PersonalizedFeed(app.services.feed.embedder, app.services.clock, page_size=8)
-    for number in (None, 2, 3):
-        page = await feed.page(viewer, number)
-        by_prolific = [p for p in page.posts if p.author_id == prolific.id]
-        assert len(by_prolific) <= 2 and len(page.posts) <= 8
+    first = await feed.page(viewer, None)
+    assert len([p for p in first.posts if p.author_id == prolific.id]) <= 2
+    assert len(first.posts) == 8
+    # Once the others are all shown, the cap gives way: the rest fills the next page.
+    second = await feed.page(viewer, 2)
+    assert {p.author_id for p in second.posts} <= {prolific.id, *(o.id for o in others)}
+    assert len(first.posts) + len(second.posts) == 16
 
 
 async def test_tuning_in_plain_words_applies_at_once_and_resets(app: App) -> None:
@@ -525,3 +528,35 @@ async def test_new_posts_with_the_tags_someone_likes_become_candidates(app: App)
     sources = {r.post_id: r.sources for r in await narrow.rank(viewer)}
     assert "tags" in sources[tagged.id]
     assert other.id not in sources
+
+
+async def test_a_full_first_page_with_one_followee(app: App, clock: FakeClock) -> None:
+    """One followee with several posts and one other author: the first page is filled to its
+    size (the author cap gives way when nobody else is left), led by the followee's new post."""
+    alice, bob, viewer = await people(app, "alice", "bob", "viewer")
+    await app.services.graph.follow(viewer, alice)
+    older = [await post(app, alice, f"{WATERCOLOR} {n}") for n in range(4)]
+    for hours, item in enumerate(older, start=30):
+        await age(item, clock, hours=hours)
+    await post(app, bob, ANIME)
+    new = await post(app, alice, "a lighthouse at night in the rain")
+    page_size = app.services.feed.page_size
+    first = await ids(app, viewer)
+    assert len(first) == page_size == 5
+    assert new.id in first
+
+
+async def test_a_followees_new_post_reaches_the_first_page_among_many(
+    app: App, clock: FakeClock
+) -> None:
+    alice, viewer, *others = await people(app, "alice", "viewer", "b", "c", "d", "e", "f", "g")
+    await app.services.graph.follow(viewer, alice)
+    for item in [await post(app, alice, f"{WATERCOLOR} {n}") for n in range(3)]:
+        await age(item, clock, hours=48)
+    for author in others:
+        for n in range(2):
+            await post(app, author, f"{ANIME} {n}")
+    new = await post(app, alice, "a fox in the snow")
+    first = await ids(app, viewer)
+    assert len(first) == app.services.feed.page_size
+    assert new.id in first

@@ -149,11 +149,11 @@ async def test_export_holds_what_the_person_made(app: App) -> None:
     path = await app.services.account_data.export(ann)
     with zipfile.ZipFile(path) as archive:
         data = json.loads(archive.read("mosaic.json"))
-        assert (
-            archive.read(f"images/{mine.image_id}")
-            == app.services.images.path(mine.image_id).read_bytes()
-        )
+        stored = app.services.images.path(mine.image_id)
+        assert stored.suffix in {".png", ".webp"}
+        assert archive.read(f"images/{mine.image_id}{stored.suffix}") == stored.read_bytes()
     assert [p["caption"] for p in data["posts"]] == ["mine #sun"]
+    assert data["posts"][0]["image"] == f"images/{mine.image_id}{stored.suffix}"
     assert data["likes"] == [{"post": theirs.id, "created_at": data["likes"][0]["created_at"]}]
     assert [c["text"] for c in data["comments"]] == ["nice one"]
     assert data["following"] == ["bob"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 from pathlib import Path
 
 from bot.adapters.console import ConsoleChat
@@ -20,7 +21,7 @@ def test_a_console_session_subscribes_previews_and_lists(tmp_path: Path) -> None
     data = tmp_path / "data"
     picture = tmp_path / "fox.png"
     picture.write_bytes(png_bytes((200, 120, 40), (120, 90)))
-    chat(data, "bob", f"/post {picture} a fox at dawn")
+    chat(data, "bob", f"/post {picture} a fox at dawn --audience public")
     transcript = chat(
         data,
         "alice",
@@ -36,7 +37,7 @@ def test_a_console_session_subscribes_previews_and_lists(tmp_path: Path) -> None
     assert "1. “a fox at dawn” by @bob" in transcript
     collage = next(line for line in transcript.splitlines() if line.startswith("🖼 "))
     assert Path(collage.removeprefix("🖼 ")).is_file()
-    assert "[1] 🔎 1   [2] ❤ 1   [3] 🎨 1…" in transcript
+    assert re.search(r"\[(\d+)\.1\] 🔎 1   \[\1\.2\] ❤ 1   \[\1\.3\] 🎨 1…", transcript)
     assert "no digest sent yet" in transcript
 
 
@@ -53,4 +54,4 @@ async def test_the_console_prints_a_scheduled_digest(app: App, clock: FakeClock)
     await asyncio.wait_for(sender.drain(), 20)
     printed = out.getvalue()
     assert "── 📰 Digest for alice — 2026-01-06 ──" in printed
-    assert printed.count("🖼 ") == 1 and "[1] 🔎 1" in printed
+    assert printed.count("🖼 ") == 1 and "[1.1] 🔎 1" in printed

@@ -1,4 +1,5 @@
-"""Replies as plain text. Buttons get numbers the user types to press them."""
+"""Replies as plain text. Buttons show their address (`[3.1]`), which the user types to press
+them."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from collections.abc import Callable
 
 from bot.replies import Button, Reply
 
-NumberButton = Callable[[Button], int]
+ButtonAddress = Callable[[Button], str]
 
 
-def render_reply(reply: Reply, number: NumberButton) -> str:
+def render_reply(reply: Reply, address: ButtonAddress) -> str:
     lines: list[str] = []
     if reply.title:
         lines.append(f"── {reply.title} ──")
@@ -29,6 +30,6 @@ def render_reply(reply: Reply, number: NumberButton) -> str:
                 labels.append(f"{button.label}: {button.url}")
                 continue
             ellipsis = "…" if button.text_input else ""
-            labels.append(f"[{number(button)}] {button.label}{ellipsis}")
+            labels.append(f"[{address(button)}] {button.label}{ellipsis}")
         lines.append("   ".join(labels))
     return "\n".join(lines)
