@@ -689,7 +689,7 @@ MESSAGES: dict[str, str] = {
     "web.ai_generated": "KI-generiert",
     "web.model": "mit {model}",
     "web.prompt": "Bildbeschreibung (Prompt)",
-    "web.counts": "{likes} Likes · {comments} Kommentare · {remixes} Remixe",
+    "web.counts": "{likes, plural, one {{likes} Like} other {{likes} Likes}} · {comments, plural, one {{comments} Kommentar} other {{comments} Kommentare}} · {remixes, plural, one {{remixes} Remix} other {{remixes} Remixe}}",
     "web.remix_of": "Remix von",
     "web.remix_of_hidden": "Ein Remix eines Beitrags, der nicht öffentlich ist.",
     "web.see_tree": "Remix-Stammbaum ansehen",
