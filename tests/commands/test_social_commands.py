@@ -133,3 +133,23 @@ async def test_a_profile_shows_the_latest_posts_as_a_numbered_grid(
 async def test_a_profile_without_posts_has_no_picture(app: App) -> None:
     (shown,) = await ChatUser(app, "carol").say("/profile")
     assert shown.text.startswith("0 posts") and shown.images == ()
+
+
+async def test_post_takes_paths_with_spaces_quoted_escaped_or_bare(
+    app: App, tmp_path: Path
+) -> None:
+    folder = tmp_path / "My Pictures"
+    folder.mkdir()
+    picture = image_file(folder, "summer day.png")
+    alice = ChatUser(app, "alice")
+    spelled = (
+        f'"{picture}" quoted',
+        str(picture).replace(" ", "\\ ") + " escaped",
+        f"{picture} bare",
+    )
+    for number, path_and_caption in enumerate(spelled, start=1):
+        posted = await alice.say(f"/post {path_and_caption} --audience public")
+        assert posted[0].title.startswith(f"#{number} by @alice"), posted[0].text
+        caption = path_and_caption.rsplit(" ", 1)[1]
+        assert caption in posted[0].text
+        assert "summer" not in posted[0].text and "Pictures" not in posted[0].text
