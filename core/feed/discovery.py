@@ -41,7 +41,7 @@ class Discovery:
         since = self._clock.now() - WINDOWS[window]
         found = (
             await Post.filter(
-                self._shown(viewer, safe),
+                self._visible(viewer, safe),
                 audience=Audience.PUBLIC,
                 hot__isnull=False,
                 created_at__gte=since,
@@ -50,7 +50,7 @@ class Discovery:
             .limit(limit)
             .select_related("author", "remix_of__author")
         )
-        return await self._shown(viewer, Surface.TRENDING, found)
+        return await self._record(viewer, Surface.TRENDING, found)
 
     async def search(
         self, viewer: Account | None, text: str, *, limit: int, safe: bool = False
@@ -75,7 +75,7 @@ class Discovery:
             .values_list("post_id", flat=True)
         )
         found = await self._newest(viewer, list(await matches), limit, safe)
-        return await self._shown(viewer, Surface.SEARCH, found)
+        return await self._record(viewer, Surface.SEARCH, found)
 
     async def tag(
         self, viewer: Account | None, tag: str, *, limit: int, safe: bool = False
@@ -87,10 +87,14 @@ class Discovery:
             .limit(MATCHES_MAX)
             .values_list("post_id", flat=True)
         )
-        return await self._shown(viewer, Surface.TAG, await self._newest(viewer, ids, limit, safe))
+        return await self._record(viewer, Surface.TAG, await self._newest(viewer, ids, limit, safe))
 
-    async def _shown(self, viewer: Account, surface: Surface, posts: list[Post]) -> list[Post]:
-        await self._impressions.posts(surface, [p.id for p in posts], viewer_id=viewer.id)
+    async def _record(
+        self, viewer: Account | None, surface: Surface, posts: list[Post]
+    ) -> list[Post]:
+        """The list as impressions of the viewer (the public web has no viewer to record)."""
+        if viewer is not None:
+            await self._impressions.posts(surface, [p.id for p in posts], viewer_id=viewer.id)
         return posts
 
     async def _newest(
@@ -99,13 +103,13 @@ class Discovery:
         if not ids:
             return []
         return (
-            await Post.filter(self._shown(viewer, safe), id__in=ids)
+            await Post.filter(self._visible(viewer, safe), id__in=ids)
             .order_by("-created_at", "-id")
             .limit(limit)
             .select_related("author", "remix_of__author")
         )
 
-    def _shown(self, viewer: Account | None, safe: bool) -> Q:
+    def _visible(self, viewer: Account | None, safe: bool) -> Q:
         """What the viewer may see (None: anybody on the public web); `safe`: without
         sensitive posts (a place with NSFW off), so that a page of results stays full."""
         if viewer is None:

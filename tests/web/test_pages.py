@@ -147,7 +147,7 @@ async def test_a_profile_grid_shows_exactly_the_persons_public_posts(app: App, s
     assert status == 200
     grid = html[html.index('<ul class="grid"') :]
     assert sorted(re.findall(r'alt="([^"]*)"', grid)) == sorted(p.prompt for p in shown)
-    assert "1 followers · 0 following" in html
+    assert "1 follower · 0 following" in html
 
 
 async def test_explore_has_trending_search_and_tags(app: App, site: Site) -> None:
