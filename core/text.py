@@ -36,7 +36,8 @@ def _joins(kept: list[str], following: str) -> bool:
 
 
 def _visible(char: str) -> bool:
-    return not char.isspace() and unicodedata.category(char) not in _DROPPED
+    """`char` is one character, or "" past the end of the text (nothing visible there)."""
+    return bool(char) and not char.isspace() and unicodedata.category(char) not in _DROPPED
 
 
 def _in_tag_sequence(kept: list[str]) -> bool:

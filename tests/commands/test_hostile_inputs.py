@@ -61,6 +61,12 @@ def test_joiner_next_to_a_removed_override_is_dropped_too() -> None:
     assert strip_control("a\u200d\u202eb") == "ab"
 
 
+def test_a_joiner_at_the_very_end_is_dropped() -> None:
+    # found by the fuzz suite: '--２=@everyone\u202e\u200d' as a Discord option raised
+    assert strip_control("a\u200d") == "a"
+    assert strip_control("@everyone\u202e\u200d") == "@everyone"
+
+
 async def test_a_comment_keeps_its_family_emoji(app: App) -> None:
     alice = ChatUser(app, "alice")
     post = await _post(app, alice)
