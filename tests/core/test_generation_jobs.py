@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -22,9 +19,8 @@ from core.generation.jobs import JobRequest
 from core.generation.quota import Quotas
 from core.persistence.models import GenerationJob
 from core.settings import Settings
+from tests.support.crash_worker import kill_mid_job
 from tests.support.fakes import FakeModerator, FakeProvider
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -107,24 +103,7 @@ async def test_round_robin_between_users(settings: Settings) -> None:
 async def test_killed_worker_job_is_resumed_after_restart(
     settings: Settings, database_url: str, tmp_path: Path
 ) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.support.crash_worker",
-        database_url,
-        str(tmp_path / "d"),
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    try:
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
-        assert line.startswith("running "), line
-    finally:
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
-    job_id = int(line.split()[1])
+    job_id = await kill_mid_job(database_url, tmp_path / "d", startup_seconds=60)
 
     provider, messenger = FakeProvider(), RecordingMessenger()
     app = build(

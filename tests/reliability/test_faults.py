@@ -9,9 +9,6 @@ their next terminal, never in the terminal of whoever finished it. SQLite and Po
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,33 +18,16 @@ from core.persistence.models import GenerationJob
 from core.settings import Settings
 from tests.core.test_generation_jobs import RecordingMessenger
 from tests.digests.helpers import FAST
+from tests.support.crash_worker import kill_mid_job
 from tests.support.fakes import FakeModerator, FakeProvider
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_a_killed_terminals_job_reaches_its_person_once(
     settings: Settings, database_url: str, tmp_path: Path
 ) -> None:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.support.crash_worker",
-        database_url,
-        str(tmp_path / "d"),
-        "alices-terminal",
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    job_id = await kill_mid_job(
+        database_url, tmp_path / "d", "alices-terminal", startup_seconds=120
     )
-    try:
-        assert process.stdout is not None
-        line = (await asyncio.wait_for(process.stdout.readline(), 120)).decode()
-        assert line.startswith("running "), line
-    finally:
-        process.send_signal(signal.SIGKILL)
-        await process.wait()
-    job_id = int(line.split()[1])
 
     app = build(
         settings, provider=FakeProvider(), moderator=FakeModerator(), job_lease=timedelta(seconds=1)

@@ -3,12 +3,15 @@
 Used by the crash-recovery tests:
 `python -m tests.support.crash_worker <database-url> <data> [terminal]`. With a terminal the
 job is asked for there and this process is attached to it, as `mosaic chat` is.
-Prints `running <job id>` once the job is claimed, then waits forever.
+Prints `running <job id>` once the job is claimed, then waits forever. The tests call
+`kill_mid_job`, which starts it, waits for that line and kills it with SIGKILL.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -20,6 +23,34 @@ from core.generation.jobs import JobRequest
 from core.persistence.models import GenerationJob
 from core.settings import Settings
 from tests.support.fakes import FakeModerator, FakeProvider
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+async def kill_mid_job(
+    database_url: str, data: Path, terminal: str | None = None, *, startup_seconds: float = 60
+) -> int:
+    """Run this worker in its own process until its job runs, `kill -9` it there, and return
+    the job's id (the job is left `running`, its lease ticking out)."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.crash_worker",
+        database_url,
+        str(data),
+        *([terminal] if terminal is not None else []),
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert process.stdout is not None
+        line = (await asyncio.wait_for(process.stdout.readline(), startup_seconds)).decode()
+        assert line.startswith("running "), line
+    finally:
+        process.send_signal(signal.SIGKILL)
+        await process.wait()
+    return int(line.split()[1])
 
 
 async def main(url: str, data: Path, terminal: str | None) -> None:
