@@ -53,10 +53,10 @@ from bot.adapters.telegram._delivery import _load
 from bot.adapters.telegram._sender import retry_seconds
 from bot.adapters.telegram._translate import reply_calls
 from bot.bootstrap import App, build
-from bot.reply_codec import decode_reply
 from core.clock import FakeClock
 from core.delivery import OutboxItem
 from core.delivery.pacing import TELEGRAM_LIMITS
+from core.delivery.reply_codec import decode_reply
 from core.digests import parse_request
 from core.digests.collage import CollageText, render_collage
 from core.digests.ranking import already_sent

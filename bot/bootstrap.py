@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from bot.commands.crosspost_render import CrossPostRendering
 from bot.commands.job_notices import JobNotices
-from bot.messengers import AccountNotifier, Messengers, QueuedMessenger
-from bot.replies import Messenger
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
 from core.clock import Clock, SystemClock
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
+from core.delivery.messengers import AccountNotifier, Messengers, QueuedMessenger
 from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
+from core.delivery.ports import Messenger
 from core.digests import (
     CollageRetention,
     DigestComposer,

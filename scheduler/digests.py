@@ -8,10 +8,10 @@ from tortoise.transactions import in_transaction
 
 from bot.commands.buttons import tokenize
 from bot.commands.digest_render import digest_reply
-from bot.reply_codec import encode_reply
 from core.actions import ActionTokens
 from core.clock import Clock
 from core.delivery import Outbox, OutboxItem
+from core.delivery.reply_codec import encode_reply
 from core.digests import DigestComposer, DigestRuns
 from core.digests.ranking import already_sent
 from core.digests.subscriptions import schedule_of

@@ -5,8 +5,8 @@ from __future__ import annotations
 from tortoise.transactions import in_transaction
 
 from bot.commands.digest_render import notification_reply
-from bot.reply_codec import encode_reply
 from core.delivery import Outbox, OutboxItem, chat_key_for
+from core.delivery.reply_codec import encode_reply
 from core.domain import Platform
 from core.notifications import Notifications, notification_key
 

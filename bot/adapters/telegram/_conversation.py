@@ -10,7 +10,6 @@ from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter
 from bot.adapters.telegram._delivery import ReplyDelivery, TelegramMessage
 from bot.adapters.telegram._sender import ChatUnavailable, retry_seconds
 from bot.adapters.telegram._translate import ChatRef, post_link
-from bot.replies import Reply
 from core.chats import Destinations
 from core.delivery import (
     DeliveryBlocked,
@@ -18,6 +17,7 @@ from core.delivery import (
     DeliveryTransient,
     DestinationMoved,
 )
+from core.delivery.replies import Reply
 from core.domain import ChatKind, Platform
 
 
