@@ -24,6 +24,7 @@ from core.delivery import Outbox, Pacer
 from core.delivery.messengers import AccountNotifier, Messengers, QueuedMessenger
 from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
 from core.delivery.ports import Messenger
+from core.delivery.sender import MonotonicTimer, OutboxSender, Timer
 from core.digests import (
     CollageRetention,
     DigestComposer,
@@ -71,15 +72,12 @@ from scheduler import (
     FileLock,
     Housekeeping,
     Leadership,
-    MonotonicTimer,
     NotificationFlusher,
-    OutboxSender,
     Outcomes,
     PostgresAdvisoryLock,
     Scheduler,
     SingleProcess,
 )
-from scheduler.sender import Timer
 
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
