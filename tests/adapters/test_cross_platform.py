@@ -52,7 +52,7 @@ async def deliver(world: DiscordWorld, telegram: Telegram) -> None:
     app = world.app
     await app.scheduler.tick()
     for platform in (Platform.DISCORD, Platform.TELEGRAM):
-        await asyncio.wait_for(app.core.delivery.senders[platform].drain(), 20)
+        await asyncio.wait_for(app.scheduler.senders[platform].drain(), 20)
 
 
 async def test_posts_cross_platforms_into_feeds_and_mosaic_channels(

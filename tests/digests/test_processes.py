@@ -127,7 +127,7 @@ async def test_a_scheduler_killed_mid_fan_out_delivers_each_digest_once_after_re
         )
         adapter = build_telegram(restarted, timing=Timing(0.05))
         await adapter.start()
-        sender = restarted.core.delivery.senders[Platform.TELEGRAM]
+        sender = restarted.scheduler.senders[Platform.TELEGRAM]
         try:
             await restarted.scheduler.tick()  # becomes the leader: takes over, sends the rest
             await asyncio.wait_for(sender.drain(), LINE_LIMIT)

@@ -16,7 +16,7 @@ from tests.support.images import png_bytes
 
 async def send_due(world: DiscordWorld) -> None:
     await world.app.scheduler.tick()
-    await asyncio.wait_for(world.app.core.delivery.senders[Platform.DISCORD].drain(), 20)
+    await asyncio.wait_for(world.app.scheduler.senders[Platform.DISCORD].drain(), 20)
 
 
 async def test_a_members_post_is_cross_posted_and_a_takedown_removes_the_copy(

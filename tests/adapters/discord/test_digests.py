@@ -33,7 +33,7 @@ async def test_an_admin_subscribes_a_channel_and_its_digest_arrives_as_an_embed(
 
     clock.advance(hours=20)
     await world.app.scheduler.tick()
-    await asyncio.wait_for(world.app.core.delivery.senders[Platform.DISCORD].drain(), 20)
+    await asyncio.wait_for(world.app.scheduler.senders[Platform.DISCORD].drain(), 20)
     (digest,) = world.fake.channel_messages(place.channel_id)
     assert digest.embed["title"].startswith("📰 Digest of #general")
     (attachment,) = digest.payload["attachments"]

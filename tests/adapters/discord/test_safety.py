@@ -32,7 +32,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 async def deliver(world: DiscordWorld) -> None:
     """One scheduler tick, then until the Discord outbox sender has nothing left due."""
     await world.app.scheduler.tick()
-    await asyncio.wait_for(world.app.core.delivery.senders[Platform.DISCORD].drain(), 20)
+    await asyncio.wait_for(world.app.scheduler.senders[Platform.DISCORD].drain(), 20)
 
 
 async def test_a_hidden_post_is_taken_down_everywhere_and_its_author_told(

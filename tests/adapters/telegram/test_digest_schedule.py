@@ -32,7 +32,7 @@ async def test_a_group_digest_arrives_on_schedule_as_a_collage_with_buttons_once
     answer = await telegram.say(boss, "/digest subscribe daily 08:30 Europe/Berlin 4", chat=group)
     assert "Digest #1 is set up" in texts(answer)[0]
 
-    sender = app.core.delivery.senders[Platform.TELEGRAM]
+    sender = app.scheduler.senders[Platform.TELEGRAM]
 
     async def tick() -> None:
         await app.scheduler.tick()

@@ -27,7 +27,7 @@ async def deliver(telegram: Telegram) -> None:
     """One scheduler tick, then until the Telegram outbox sender has nothing left due."""
     app = telegram.app
     await app.scheduler.tick()
-    await asyncio.wait_for(app.core.delivery.senders[Platform.TELEGRAM].drain(), 30)
+    await asyncio.wait_for(app.scheduler.senders[Platform.TELEGRAM].drain(), 30)
 
 
 async def test_hiding_a_post_deletes_every_copy_through_the_outbox(
