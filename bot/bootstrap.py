@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from bot.commands.crosspost_render import CrossPostRendering
+from bot.commands.digest_render import DigestRendering
 from bot.commands.job_notices import JobNotices
 from core.actions import ActionTokens
 from core.chats import Destinations, SentMessages, UpdateLog
@@ -22,6 +23,7 @@ from core.clock import Clock, SystemClock
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
 from core.delivery.messengers import AccountNotifier, Messengers, QueuedMessenger
+from core.delivery.outcomes import Outcomes
 from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
 from core.delivery.ports import Messenger
 from core.delivery.sender import MonotonicTimer, OutboxSender, Timer
@@ -73,7 +75,6 @@ from scheduler import (
     Housekeeping,
     Leadership,
     NotificationFlusher,
-    Outcomes,
     PostgresAdvisoryLock,
     Scheduler,
     SingleProcess,
@@ -295,8 +296,9 @@ def build(
         crossposts=crossposts,
         links=public_links(settings),
     )
+    rendering = DigestRendering(tokens)
     outcomes = Outcomes(
-        outbox, runs, digests, destinations, notifications, settings.default_language
+        outbox, rendering, runs, digests, destinations, notifications, settings.default_language
     )
     leadership = _leadership(url)
     scheduler = Scheduler(
@@ -305,12 +307,12 @@ def build(
             runs,
             composer,
             outbox,
-            tokens,
+            rendering,
             clock,
             impressions,
             daily_cap=settings.digest_daily_cap,
         ),
-        NotificationFlusher(notifications, outbox, settings.default_language),
+        NotificationFlusher(notifications, outbox, rendering, settings.default_language),
         outbox,
         {},
         tick_seconds=settings.scheduler_tick_seconds,

@@ -10,7 +10,6 @@ from scheduler.digests import DigestRunner
 from scheduler.housekeeping import Housekeeping
 from scheduler.leader import FileLock, Leadership, PostgresAdvisoryLock, SingleProcess
 from scheduler.notifications import NotificationFlusher
-from scheduler.outcomes import Outcomes
 from scheduler.service import Scheduler
 
 __all__ = [
@@ -20,7 +19,6 @@ __all__ = [
     "Housekeeping",
     "Leadership",
     "NotificationFlusher",
-    "Outcomes",
     "PostgresAdvisoryLock",
     "Scheduler",
     "SingleProcess",

@@ -1,14 +1,22 @@
-"""The ports delivery speaks through: a live `Conversation`, an out-of-band `Messenger`.
+"""The ports delivery speaks through: a live `Conversation`, an out-of-band `Messenger`,
+and the `OutboxRenderer` that words what the scheduler queues.
 
-Each adapter implements them for its platform (the console, Telegram, Discord); commands,
-services and the outbox sender only see these protocols and the neutral `Reply`.
+Each adapter implements the first two for its platform (the console, Telegram, Discord);
+`bot/commands` implements the renderer; `bot/bootstrap.py` wires them. Commands, services, the
+scheduler and the outbox sender only see these protocols and the neutral `Reply`.
 """
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from core.delivery.replies import Reply
+from core.domain import Platform
+
+if TYPE_CHECKING:
+    from core.digests.compose import ComposedDigest
+    from core.persistence.models import Notification
 
 
 class MessageHandle(Protocol):
@@ -55,3 +63,25 @@ class RetractingMessenger(Protocol):
     """A messenger that can delete a message the bot sent."""
 
     async def delete(self, chat_id: str, message_id: str) -> bool: ...
+
+
+class OutboxRenderer(Protocol):
+    """Words what the scheduler and the outbox's outcomes queue, as serialized replies for the
+    outbox (buttons already tokenized), like `core.crossposts.CrossPostRenderer` does for
+    cross-posts."""
+
+    async def digest(
+        self, digest: ComposedDigest, platform: Platform, viewer_id: int
+    ) -> dict[str, Any]:
+        """A digest for `platform`; owner-only buttons are bound to `viewer_id`."""
+        ...
+
+    def paused_notice(
+        self, language: str, subscription_id: int, place: str, reason: str
+    ) -> dict[str, Any]:
+        """Tells a subscriber that `place` refused their digest, and how to resume it."""
+        ...
+
+    def notification(self, language: str, notifications: Sequence[Notification]) -> dict[str, Any]:
+        """One batch of a person's notifications."""
+        ...
