@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from core.clock import Clock
-from core.feed.candidates import SourceLimits, features_of, gather, visible_features
+from core.feed.candidates import SourceLimits, features_of, gather
 from core.feed.crowding import volumes
 from core.feed.embeddings import TextEmbedder, nearest_buckets, unpack_matrix
 from core.feed.fans import effective_likes
@@ -141,7 +141,7 @@ class FeedRanking:
         found, crowding = await asyncio.gather(
             gather(
                 viewer.id,
-                visible_features(viewer.id, safe=safe),
+                safe=safe,
                 buckets=_padded(self._buckets(state, steering), BUCKETS_MAX, NO_BUCKET),
                 terms=_padded(_tagged_terms(steering), TAGGED_TERMS_MAX, ""),
                 tags=_padded(_favourites(state.tags, LIKED_TAGS), LIKED_TAGS, ""),
