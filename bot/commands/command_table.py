@@ -271,10 +271,13 @@ def _hints(thing: Any) -> dict[str, Any]:
 
 
 def _plain(hint: Any) -> type | None:
-    """`X`, `X | None` → X; anything else (unions, generics) → None."""
+    """`X`, `X | None`, `X[T]` → X; anything else (a union of several) → None."""
     if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union:
         args = [a for a in typing.get_args(hint) if a is not type(None)]
         hint = args[0] if len(args) == 1 else None
+    origin = typing.get_origin(hint)
+    if isinstance(origin, type):
+        hint = origin
     return hint if isinstance(hint, type) else None
 
 
