@@ -134,8 +134,13 @@ class GenerationJobs:
         if place is not None and not place.generation_allowed:
             raise Forbidden("error.generation_off_here")
 
-    async def get_own(self, account: Account, job_id: int) -> GenerationJob:
-        job = await GenerationJob.get_or_none(id=job_id)
+    async def get_own(
+        self, account: Account, job_id: int, *, for_update: bool = False
+    ) -> GenerationJob:
+        """The account's job; `for_update` locks its row until the unit of work ends (on
+        PostgreSQL; SQLite's writers take turns anyway)."""
+        query = GenerationJob.filter(id=job_id)
+        job = await (query.select_for_update() if for_update else query).first()
         if job is None or job.requester_id != account.id:
             raise NotFound("error.unknown_job", job=job_id)
         return job

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
 from tortoise.transactions import in_transaction
@@ -75,6 +76,19 @@ class Accounts:
             raise InvalidInput("error.bad_choice", value=language, choices=", ".join(LANGUAGES))
         account.language = language
         await account.save(update_fields=["language"])
+
+    async def show_linked_handles(self, account: Account, show: bool) -> None:
+        """Whether the account's profile lists its handles on other platforms."""
+        account.show_linked_handles = show
+        await account.save(update_fields=["show_linked_handles"])
+
+    async def confirm_sensitive(self, account: Account, confirmed_at: datetime | None) -> None:
+        """Sensitive posts on (the age confirmed at `confirmed_at`, kept from the first
+        time) or off (None)."""
+        if confirmed_at is not None and account.sensitive_confirmed_at is not None:
+            return  # already on: the first confirmation stands
+        account.sensitive_confirmed_at = confirmed_at
+        await account.save(update_fields=["sensitive_confirmed_at"])
 
     async def profile(self, viewer: Account, account: Account) -> Profile:
         return Profile(

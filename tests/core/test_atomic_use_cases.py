@@ -1,0 +1,79 @@
+"""Use cases that write more than once are one unit of work: a process killed (SIGKILL)
+between their writes leaves both or neither, on SQLite and PostgreSQL. The kill comes
+before the commit, so it is neither; the use case then runs again to the end."""
+
+from __future__ import annotations
+
+from bot.bootstrap import App
+from core.domain import (
+    Audience,
+    ModerationState,
+    OutboxOperation,
+    Platform,
+    ReportState,
+    ReportTarget,
+)
+from core.persistence.models import (
+    Account,
+    GenerationJob,
+    ModerationAction,
+    OutboxMessage,
+    Post,
+    Report,
+    StoredImage,
+)
+from core.safety import Standing
+from core.settings import Settings
+from core.social import Origin
+from tests.support.interrupted_writes import SERVER, kill_between_writes
+
+
+async def test_publish_killed_before_the_job_records_its_post_leaves_neither(
+    app: App, settings: Settings, database_url: str
+) -> None:
+    seen = await kill_between_writes("publish", database_url, settings.data_dir)
+
+    job = await GenerationJob.get(id=seen["job"])
+    post_saved = await Post.exists(id=seen["post"])
+    assert (post_saved, job.posted) == (False, {})  # not (True, {}): a post the preview forgot
+    [sha] = job.result_images
+    assert not await StoredImage.exists(sha256=sha)
+    await app.services.images.describe(sha)  # the preview's file is still there
+
+    # the preview is still offered, and posting it again posts it once
+    alice = await Account.get(handle="alice")
+    previews = app.services.generation.previews
+    post = await previews.publish(
+        alice, job.id, 0, audience=Audience.PUBLIC, origin=Origin(Platform.CONSOLE)
+    )
+    await job.refresh_from_db()
+    assert job.posted == {"0": post.id}
+    assert await Post.filter(author=alice).count() == 1
+
+
+async def test_moderation_delete_killed_before_the_reports_are_resolved_leaves_neither(
+    app: App, settings: Settings, database_url: str
+) -> None:
+    seen = await kill_between_writes("moderation-delete", database_url, settings.data_dir)
+
+    post = await Post.get(id=seen["post"])
+    assert (post.deleted_at, post.moderation) == (None, ModerationState.VISIBLE)
+    assert post.image_id is not None and await StoredImage.exists(sha256=post.image_id)
+    await app.services.images.describe(post.image_id)  # its file is kept while it shows
+    assert await Report.filter(post_id=post.id, state=ReportState.OPEN).count() == 1
+    assert await ModerationAction.all().count() == 0
+    assert not await OutboxMessage.exists(operation=OutboxOperation.RETRACT)
+
+    # the moderator deletes it again: all of it happens
+    sha = post.image_id
+    admin = await Account.get(handle="ada")
+    moderation = app.services.safety.moderation
+    standing = Standing(admin, Platform.DISCORD, SERVER, is_server_admin=True)
+    target = await moderation.target(standing, ReportTarget.POST, str(post.id))
+    await moderation.delete(standing, target, "illegal")
+    await post.refresh_from_db()
+    assert post.deleted_at is not None and post.moderation is ModerationState.REMOVED
+    assert not await StoredImage.exists(sha256=sha)
+    assert not await Report.exists(post_id=post.id, state=ReportState.OPEN)
+    assert await ModerationAction.filter(action="delete").count() == 1
+    assert await OutboxMessage.filter(operation=OutboxOperation.RETRACT).count() == 1
