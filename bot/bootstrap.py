@@ -287,7 +287,7 @@ def build(
         sent_messages=sent_messages,
         generation=Generation(jobs, quotas, STYLES, worker.wake, Previews(jobs, posts)),
         linking=AccountLinking(clock),
-        account_data=AccountData(images, clock, settings.data_dir / "exports", impressions),
+        account_data=AccountData(images, clock, settings.data_dir / "exports", impressions, posts),
         safety=build_safety(
             settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
         ),

@@ -13,11 +13,15 @@ from core.domain import ChatKind, Platform
 from core.errors import InvalidInput
 from core.i18n import LANGUAGES
 from core.persistence.models import Destination, Post, ProcessedUpdate, SentMessage, ShownPost
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 UPDATE_MEMORY = timedelta(days=2)  # Telegram keeps undelivered updates ≤ 24 h
 
 
 class Destinations:
+    def __init__(self, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
+        self._units = units
+
     async def get(
         self, platform: Platform, chat_id: str, *, kind: ChatKind = ChatKind.GROUP, title: str = ""
     ) -> Destination:
@@ -49,12 +53,17 @@ class Destinations:
     async def move(self, platform: Platform, old_chat_id: str, new_chat_id: str) -> None:
         """A Telegram group became a supergroup: its settings follow it to the new id, and
         so do the posts made there (who is a member there; whose admins moderate them)."""
-        if await Destination.exists(platform=platform, chat_id=new_chat_id):
-            return
-        await Destination.filter(platform=platform, chat_id=old_chat_id).update(chat_id=new_chat_id)
-        made_there = Post.filter(origin_platform=platform)
-        await made_there.filter(origin_chat_id=old_chat_id).update(origin_chat_id=new_chat_id)
-        await made_there.filter(origin_server_id=old_chat_id).update(origin_server_id=new_chat_id)
+        async with self._units():  # all of it: a second call would find it moved and stop
+            if await Destination.exists(platform=platform, chat_id=new_chat_id):
+                return
+            await Destination.filter(platform=platform, chat_id=old_chat_id).update(
+                chat_id=new_chat_id
+            )
+            made_there = Post.filter(origin_platform=platform)
+            await made_there.filter(origin_chat_id=old_chat_id).update(origin_chat_id=new_chat_id)
+            await made_there.filter(origin_server_id=old_chat_id).update(
+                origin_server_id=new_chat_id
+            )
 
     async def pause(self, platform: Platform, chat_id: str, reason: str) -> None:
         await Destination.filter(platform=platform, chat_id=chat_id).update(
@@ -87,6 +96,9 @@ class UpdateLog:
 class SentMessages:
     """Which bot message shows which post (reactions count as likes; takedowns find copies)."""
 
+    def __init__(self, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
+        self._units = units
+
     async def record(
         self,
         platform: Platform,
@@ -99,23 +111,25 @@ class SentMessages:
     ) -> None:
         """`server_id`: the server it was delivered in (its moderators may take it down);
         `shows`: more posts the message shows (a digest), found by takedowns too."""
-        # Recorded already? Sending may be retried; recording is idempotent.
-        with contextlib.suppress(IntegrityError):
-            await SentMessage.create(
-                platform=platform,
-                chat_id=chat_id,
-                message_id=message_id,
-                post_id=post_id,
-                server_id=server_id,
+        async with self._units():  # the message with every post it shows (takedowns)
+            # Recorded already? Sending may be retried; recording is idempotent.
+            with contextlib.suppress(IntegrityError):
+                async with self._units():  # a savepoint: a duplicate leaves the rest
+                    await SentMessage.create(
+                        platform=platform,
+                        chat_id=chat_id,
+                        message_id=message_id,
+                        post_id=post_id,
+                        server_id=server_id,
+                    )
+            others = [p for p in dict.fromkeys(shows) if p != post_id]
+            if not others:
+                return
+            row = await SentMessage.get(platform=platform, chat_id=chat_id, message_id=message_id)
+            existing = await Post.filter(id__in=others).values_list("id", flat=True)
+            await ShownPost.bulk_create(
+                [ShownPost(message_id=row.id, post_id=p) for p in existing], ignore_conflicts=True
             )
-        others = [p for p in dict.fromkeys(shows) if p != post_id]
-        if not others:
-            return
-        row = await SentMessage.get(platform=platform, chat_id=chat_id, message_id=message_id)
-        existing = await Post.filter(id__in=others).values_list("id", flat=True)
-        await ShownPost.bulk_create(
-            [ShownPost(message_id=row.id, post_id=p) for p in existing], ignore_conflicts=True
-        )
 
     async def post_for(self, platform: Platform, chat_id: str, message_id: str) -> int | None:
         row = await SentMessage.get_or_none(

@@ -41,6 +41,7 @@ from core.persistence.models import (
     Sanction,
     TasteProfile,
 )
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 CODE_LIFETIME = timedelta(minutes=10)
 ATTEMPTS_PER_HOUR = 5
@@ -53,8 +54,9 @@ def _new_code() -> str:
 
 
 class AccountLinking:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
         self._clock = clock
+        self._units = units
 
     async def _identity(self, platform: Platform, user_id: str) -> Identity:
         identity = await Identity.get_or_none(platform=platform, platform_user_id=user_id)
@@ -65,10 +67,11 @@ class AccountLinking:
     async def issue_code(self, platform: Platform, user_id: str) -> LinkCode:
         identity = await self._identity(platform, user_id)
         now = self._clock.now()
-        await LinkCode.filter(issuer=identity, used_at=None).update(expires_at=now)  # one live
-        return await LinkCode.create(
-            code=_new_code(), issuer=identity, created_at=now, expires_at=now + CODE_LIFETIME
-        )
+        async with self._units():  # one live code: the new one replaces the others
+            await LinkCode.filter(issuer=identity, used_at=None).update(expires_at=now)
+            return await LinkCode.create(
+                code=_new_code(), issuer=identity, created_at=now, expires_at=now + CODE_LIFETIME
+            )
 
     async def redeem(self, platform: Platform, user_id: str, code: str) -> Account:
         """Join the redeemer's account to the code issuer's; return the merged account."""
