@@ -16,7 +16,7 @@ from core.generation.quota import Quotas, member_scope, server_scope
 from core.persistence.models import Account, Destination, GenerationJob, Post
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.policy import Member, ServerPolicies, check_opted_in
-from core.text import PROMPT_MAX, clean_text
+from core.user_text import PROMPT_MAX, clean_text
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 UNPOSTED_LOOKBACK = 200  # finished jobs looked through for unposted previews

@@ -18,8 +18,8 @@ import logging
 from collections.abc import Callable
 from functools import partial
 
-from core.chats import SentMessages
 from core.delivery import Outbox
+from core.delivery.sent_messages import SentMessages
 from core.digests.runs import DigestRuns
 from core.domain import Platform
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory

@@ -10,7 +10,7 @@ from tortoise.expressions import F
 
 from core.clock import Clock
 from core.errors import Forbidden, NotFound
-from core.generation.moderation import is_sensitive
+from core.generation.prompt_screening import is_sensitive
 from core.images import ImageStore
 from core.notifications import SocialEvents
 from core.persistence.models import (
@@ -23,9 +23,9 @@ from core.persistence.models import (
 )
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.policy import check_opted_in
-from core.social.taste import NoTasteUpdates, TasteUpdater
+from core.social.taste_updates import NoTasteUpdates, TasteUpdater
 from core.social.visibility import can_view
-from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
+from core.user_text import CAPTION_MAX, PROMPT_MAX, clean_text
 
 log = logging.getLogger(__name__)
 
