@@ -1,18 +1,28 @@
-"""Use cases that write more than once are one unit of work: a process killed (SIGKILL)
-between their writes leaves both or neither, on SQLite and PostgreSQL. The kill comes
-before the commit, so it is neither; the use case then runs again to the end."""
+"""Use cases that write more than once are one unit of work, on SQLite and PostgreSQL.
+
+A process killed (SIGKILL) between the writes of publish or a moderator's delete leaves both
+or neither; the kill comes before the commit, so it is neither, and the use case then runs
+again to the end. An error between the writes of other use cases rolls back the first."""
 
 from __future__ import annotations
+
+from typing import NoReturn
+
+import pytest
 
 from bot.bootstrap import App
 from core.domain import (
     Audience,
+    JobState,
     ModerationState,
     OutboxOperation,
     Platform,
     ReportState,
     ReportTarget,
 )
+from core.generation import ImageOptions
+from core.generation.jobs import JobRequest
+from core.generation.quota import account_scope
 from core.persistence.models import (
     Account,
     GenerationJob,
@@ -25,6 +35,7 @@ from core.persistence.models import (
 from core.safety import Standing
 from core.settings import Settings
 from core.social import Origin
+from tests.support.images import png_bytes
 from tests.support.interrupted_writes import SERVER, kill_between_writes
 
 
@@ -77,3 +88,45 @@ async def test_moderation_delete_killed_before_the_reports_are_resolved_leaves_n
     assert not await Report.exists(post_id=post.id, state=ReportState.OPEN)
     assert await ModerationAction.filter(action="delete").count() == 1
     assert await OutboxMessage.filter(operation=OutboxOperation.RETRACT).count() == 1
+
+
+# An error between the writes (not a kill): the unit rolls the first ones back.
+
+
+class Broken(Exception):
+    pass
+
+
+async def _broken(*args: object, **kwargs: object) -> NoReturn:
+    raise Broken
+
+
+async def test_a_job_that_cannot_be_saved_charges_no_quota(app: App) -> None:
+    alice = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+    jobs = app.services.generation.jobs
+    jobs._save = _broken  # type: ignore[method-assign]
+    with pytest.raises(Broken):
+        await jobs.submit(JobRequest(alice, "a fox", ImageOptions(count=2), Platform.CONSOLE))
+    quotas = app.services.generation.quotas
+    assert (await quotas.status(account_scope(alice.id), quotas.per_account)).used == 0
+    assert await GenerationJob.all().count() == 0
+
+
+async def test_a_cancel_whose_refund_fails_leaves_the_job_queued(app: App) -> None:
+    alice = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+    jobs = app.services.generation.jobs
+    job = await jobs.submit(JobRequest(alice, "a fox", ImageOptions(), Platform.CONSOLE))
+    jobs.refund = _broken  # type: ignore[method-assign]
+    with pytest.raises(Broken):
+        await jobs.cancel(alice, job.id)
+    await job.refresh_from_db()
+    assert job.state is JobState.QUEUED  # still waiting, and still paid for: consistent
+
+
+async def test_an_account_whose_images_cannot_be_released_is_not_deleted(app: App) -> None:
+    bob = await app.services.accounts.resolve(Platform.CONSOLE, "bob", "bob")
+    post = await app.services.posts.create(bob, png_bytes(), origin=Origin(Platform.CONSOLE))
+    app.services.posts.release_image = _broken  # type: ignore[method-assign]
+    with pytest.raises(Broken):
+        await app.services.account_data.delete(bob)
+    assert await Account.exists(id=bob.id) and await Post.exists(id=post.id)
