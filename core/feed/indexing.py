@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from tortoise.transactions import in_transaction
 
 from core.feed.crowding import count_post
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder, buckets_of, pack
@@ -70,7 +69,7 @@ class PostIndexer:
         texts = [embedding_text(post.prompt, post.caption) for post in posts]
         vectors = await self.embedder.embed(texts)
         fields = ("embedding", "embedding_model", "taste_bucket")
-        async with in_transaction():
+        async with self._units():
             for post, vector in zip(posts, vectors, strict=True):
                 post.embedding = post.embedding_model = post.taste_bucket = None
                 self._store(post, vector)

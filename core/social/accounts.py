@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from core.errors import InvalidInput, NotFound
 from core.i18n import LANGUAGES
 from core.persistence.models import Account, Follow, Identity, Platform, Post
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.user_text import clean_display_name, handle_from, parse_handle
 
 
@@ -34,6 +34,9 @@ async def _account_of(platform: Platform, platform_user_id: str) -> Account | No
 
 
 class Accounts:
+    def __init__(self, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
+        self._units = units
+
     async def resolve(
         self, platform: Platform, platform_user_id: str, display_name: str, *, handle_hint: str = ""
     ) -> Account:
@@ -47,7 +50,7 @@ class Accounts:
             suffix = "" if attempt == 1 else f"_{attempt}"
             handle = base[: 32 - len(suffix)] + suffix
             try:
-                async with in_transaction():
+                async with self._units():
                     account = await Account.create(handle=handle, display_name=name)
                     await Identity.create(
                         account=account,

@@ -12,7 +12,6 @@ import secrets
 from datetime import timedelta
 
 from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.domain import Platform
@@ -82,10 +81,11 @@ class AccountLinking:
         ).count()
         if recent >= ATTEMPTS_PER_HOUR:
             raise LimitExceeded("error.link_too_many_tries", limit=ATTEMPTS_PER_HOUR)
+        # its own write, not in the unit below: a wrong code counts as a try too
         await LinkAttempt.create(identity=identity, created_at=now)
 
         cleaned = code.strip().upper().replace("-", "").replace(" ", "")
-        async with in_transaction():
+        async with self._units():
             link = await LinkCode.filter(code=cleaned).select_for_update().first()
             if link is None or link.used_at is not None or link.expires_at <= now:
                 raise InvalidInput("error.link_code_invalid")
@@ -115,7 +115,7 @@ class AccountLinking:
             raise InvalidInput("error.unlink_not_linked", platform=platform.value)
         if len(identities) == 1:
             raise InvalidInput("error.unlink_last")
-        async with in_transaction():
+        async with self._units():
             fresh = await Account.create(
                 handle=await _free_handle(f"{account.handle}_{platform.value}"[:32]),
                 display_name=leaving.display_name,
