@@ -11,11 +11,14 @@ that is a use case on its own (`Posts.create`) can also be one step of a larger 
 (publishing a preview) without committing half of it.
 
 `after_commit` is for effects outside the database that must not happen for writes that
-are rolled back: removing image files, calling an embeddings API, notifying.
+are rolled back: removing image files, calling an embeddings API, notifying. They run in
+order once the outermost unit has committed; one that fails is logged and the others still
+run (the use case happened: its caller is not told it failed).
 """
 
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar, Token
@@ -26,6 +29,8 @@ from tortoise.backends.base.client import TransactionContext
 from tortoise.transactions import in_transaction
 
 __all__ = ["TortoiseUnitOfWork", "UnitOfWork", "UnitOfWorkFactory"]
+
+log = logging.getLogger(__name__)
 
 AfterCommit = Callable[[], Awaitable[Any]]
 
@@ -71,7 +76,10 @@ class UnitOfWork(ABC):
             self._outer._effects.extend(effects)  # they wait for the outermost commit
             return
         for effect in effects:
-            await effect()
+            try:
+                await effect()
+            except Exception:  # the writes stand: the use case did happen
+                log.exception("an effect after a committed unit of work failed")
 
     @property
     def joined(self) -> bool:

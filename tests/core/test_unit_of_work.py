@@ -54,6 +54,23 @@ async def test_effects_wait_for_the_outermost_commit(app: App) -> None:
     assert ran == ["inner", "outer"]
 
 
+async def test_a_failing_effect_is_logged_and_the_others_still_run(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    ran: list[str] = []
+    async with TortoiseUnitOfWork() as unit:
+        await Account.create(handle="ann", display_name="Ann")
+        unit.after_commit(_refuse)
+        unit.after_commit(lambda: _append(ran, "second"))
+    assert ran == ["second"]
+    assert await handles() == {"ann"}
+    assert "an effect after a committed unit of work failed" in caplog.text
+
+
+async def _refuse() -> None:
+    raise Refused
+
+
 async def test_a_failed_inner_unit_rolls_back_alone_when_its_caller_carries_on(
     app: App,
 ) -> None:
