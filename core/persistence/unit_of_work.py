@@ -8,7 +8,9 @@ A unit opened while another is open in the same task joins it: its writes become
 the outer unit (on a database, inside a savepoint, so a caller may catch its failure and
 keep the rest), and its `after_commit` effects wait for the outermost commit. So a service
 that is a use case on its own (`Posts.create`) can also be one step of a larger one
-(publishing a preview) without committing half of it.
+(publishing a preview) without committing half of it. As with tortoise's transactions,
+do not open units in tasks started (`asyncio.gather`, `create_task`) inside an open unit:
+they would join it from another task.
 
 `after_commit` is for effects outside the database that must not happen for writes that
 are rolled back: removing image files, calling an embeddings API, notifying. They run in
