@@ -32,7 +32,7 @@ from core.persistence.models import (
     Report,
     StoredImage,
 )
-from core.safety import Standing
+from core.safety import Jurisdiction, Standing
 from core.settings import Settings
 from core.social import Origin
 from tests.support.images import png_bytes
@@ -130,3 +130,20 @@ async def test_an_account_whose_images_cannot_be_released_is_not_deleted(app: Ap
     with pytest.raises(Broken):
         await app.services.account_data.delete(bob)
     assert await Account.exists(id=bob.id) and await Post.exists(id=post.id)
+
+
+async def test_a_report_that_hides_a_post_whose_takedown_fails_leaves_it_visible(
+    app: App,
+) -> None:
+    owner = await app.services.accounts.resolve(Platform.CONSOLE, "owner", "owner")
+    witness = await app.services.accounts.resolve(Platform.CONSOLE, "witness", "witness")
+    post = await app.services.posts.create(owner, png_bytes(), origin=Origin(Platform.CONSOLE))
+    reports = app.services.safety.reports
+    reports.threshold = 1  # this report hides it
+    reports._takedown.take_down = _broken  # type: ignore[method-assign]
+    here = Jurisdiction(Platform.CONSOLE, None)
+    target = await reports.resolve(witness, ReportTarget.POST, str(post.id), here)
+    with pytest.raises(Broken):
+        await reports.file(witness, target, "spam")
+    await post.refresh_from_db()
+    assert post.moderation is ModerationState.VISIBLE  # so the next report hides it again
