@@ -54,6 +54,7 @@ from core.feed.fitting import RankerRefit
 from core.feed.ranker import ServingRanker
 from core.generation import ImageProvider, Moderator
 from core.generation.jobs import GenerationJobs
+from core.generation.previews import Previews
 from core.generation.quota import Quotas
 from core.generation.service import Generation
 from core.generation.styles import STYLES, label_key, style_names
@@ -285,9 +286,9 @@ def build(
         destinations=destinations,
         updates=UpdateLog(clock),
         sent_messages=sent_messages,
-        generation=Generation(jobs, quotas, STYLES, worker.wake),
+        generation=Generation(jobs, quotas, STYLES, worker.wake, Previews(jobs, posts)),
         linking=AccountLinking(clock),
-        account_data=AccountData(images, clock, settings.data_dir / "exports", impressions),
+        account_data=AccountData(images, clock, settings.data_dir / "exports", impressions, posts),
         safety=build_safety(
             settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
         ),
