@@ -1,24 +1,33 @@
 """What the public web reads: posts, people and lineages that anybody may see.
 
 Every query filters with `shown_on_the_web` (core's one visibility rule for the public): a post
-that is not public, live and safe, or whose author is banned, is simply not found.
+that is not public, live and safe, or whose author is banned, is simply not found. The reads
+of the post and profile pages (the busiest) are compiled once (`web/compiled.py`) and return
+rows of plain values rather than model objects.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.functions import Count
 
 from core.clock import Clock
 from core.persistence.models import Account, Comment, Follow, Post
 from core.social.visibility import banned_everywhere, shown_on_the_web
+from web.cards import CARD_COLUMNS
+from web.compiled import CompiledQuery
 
 LINEAGE_DEPTH = 12  # ancestors shown above a post
 TREE_DEPTH = 4  # generations of remixes shown below it
 TREE_CHILDREN = 12  # remixes per post in the tree
 TREE_NODES = 80
+COMMENTS_SHOWN = 50
+REMIXES_SHOWN = 12
 
 
 @dataclass(slots=True)
@@ -35,14 +44,74 @@ class Lineage:
 
 @dataclass(frozen=True, slots=True)
 class PublicProfile:
-    account: Account
+    account_id: int
+    display_name: str
+    handle: str
     followers: int
     following: int
+
+
+def _post_row(now: datetime, post_id: int) -> Any:
+    return Post.filter(shown_on_the_web(now), id=post_id).values(**CARD_COLUMNS)
+
+
+def _comment_rows(now: datetime, post_id: int) -> Any:
+    return (
+        Comment.filter(post_id=post_id, deleted_at=None)
+        .exclude(author_id__in=banned_everywhere(now))
+        .order_by("created_at", "id")
+        .limit(COMMENTS_SHOWN)
+        .values("text", author_name="author__display_name")
+    )
+
+
+def _remix_rows(now: datetime, post_id: int) -> Any:
+    return (
+        Post.filter(shown_on_the_web(now), remix_of_id=post_id)
+        .order_by("-like_count", "-id")
+        .limit(REMIXES_SHOWN)
+        .values(**CARD_COLUMNS)
+    )
+
+
+def _account_row(now: datetime, account_id: int) -> Any:
+    return (
+        Account.filter(id=account_id)
+        .exclude(id__in=banned_everywhere(now))
+        .values("display_name", "handle")
+    )
+
+
+def _followers(account_id: int) -> Any:
+    return Follow.filter(followee_id=account_id).annotate(n=Count("id")).values("n")
+
+
+def _following(account_id: int) -> Any:
+    return Follow.filter(follower_id=account_id).annotate(n=Count("id")).values("n")
+
+
+def _grid_rows(now: datetime, author_id: int, offset: int, limit: int) -> Any:
+    return (
+        Post.filter(shown_on_the_web(now), author_id=author_id)
+        .order_by("-created_at", "-id")
+        .offset(offset)
+        .limit(limit)
+        .values(**CARD_COLUMNS)
+    )
 
 
 class Gallery:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
+        self._post_row = CompiledQuery(_post_row, now=datetime, post_id=int)
+        self._comment_rows = CompiledQuery(_comment_rows, now=datetime, post_id=int)
+        self._remix_rows = CompiledQuery(_remix_rows, now=datetime, post_id=int)
+        self._account_row = CompiledQuery(_account_row, now=datetime, account_id=int)
+        self._followers = CompiledQuery(_followers, account_id=int)
+        self._following = CompiledQuery(_following, account_id=int)
+        self._grid_rows = CompiledQuery(
+            _grid_rows, now=datetime, author_id=int, offset=int, limit=int
+        )
 
     def _public(self) -> Q:
         return shown_on_the_web(self._clock.now())
@@ -56,14 +125,22 @@ class Gallery:
         rows = await Post.filter(self._public(), id__in=post_ids).select_related("author", "image")
         return {row.id: row for row in rows}
 
-    async def comments(self, post: Post, *, limit: int = 50) -> list[Comment]:
-        return (
-            await Comment.filter(post_id=post.id, deleted_at=None)
-            .exclude(author_id__in=banned_everywhere(self._clock.now()))
-            .order_by("created_at", "id")
-            .limit(limit)
-            .select_related("author")
+    async def post_page(
+        self, post_id: int
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]] | None:
+        """A post page's rows, read side by side: the post, its comments (not by anyone
+        banned) and its most liked remixes; None when the post is not public."""
+        now = self._clock.now()
+        post, comments, remixes = await asyncio.gather(
+            self._post_row.rows(now=now, post_id=post_id),
+            self._comment_rows.rows(now=now, post_id=post_id),
+            self._remix_rows.rows(now=now, post_id=post_id),
         )
+        return (post[0], comments, remixes) if post else None
+
+    async def post_row(self, post_id: int) -> dict[str, Any] | None:
+        rows = await self._post_row.rows(now=self._clock.now(), post_id=post_id)
+        return rows[0] if rows else None
 
     async def remixes(self, post_ids: list[int], *, limit: int) -> list[Post]:
         return (
@@ -74,23 +151,28 @@ class Gallery:
         )
 
     async def profile(self, account_id: int) -> PublicProfile | None:
-        banned = banned_everywhere(self._clock.now())
+        """The person (None when unknown or banned everywhere) with their follow counts."""
+        now = self._clock.now()
         account, followers, following = await asyncio.gather(  # side by side
-            Account.filter(id=account_id).exclude(id__in=banned).first(),
-            Follow.filter(followee_id=account_id).count(),
-            Follow.filter(follower_id=account_id).count(),
+            self._account_row.rows(now=now, account_id=account_id),
+            self._followers.rows(account_id=account_id),
+            self._following.rows(account_id=account_id),
         )
-        if account is None:
+        if not account:
             return None
-        return PublicProfile(account, followers=followers, following=following)
+        return PublicProfile(
+            account_id,
+            account[0]["display_name"],
+            account[0]["handle"],
+            followers=followers[0]["n"],
+            following=following[0]["n"],
+        )
 
-    async def posts_by(self, account_id: int, *, limit: int, offset: int = 0) -> list[Post]:
-        return (
-            await Post.filter(self._public(), author_id=account_id)
-            .order_by("-created_at", "-id")
-            .offset(offset)
-            .limit(limit)
-            .select_related("author", "image")
+    async def posts_by(
+        self, account_id: int, *, limit: int, offset: int = 0
+    ) -> list[dict[str, Any]]:
+        return await self._grid_rows.rows(
+            now=self._clock.now(), author_id=account_id, offset=offset, limit=limit
         )
 
     async def newest(self, *, limit: int) -> list[Post]:

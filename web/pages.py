@@ -9,19 +9,14 @@ from aiohttp import web
 
 from core.errors import MosaicError
 from core.feed.text import post_tags
-from web.cards import card
+from web.cards import card, card_of_row
 from web.site import site_of
 
 GRID_SIZE = 48
-REMIXES_SHOWN = 12
 EXPLORE_SIZE = 24
 MAX_PAGE = 100
 
 routes = web.RouteTableDef()
-
-
-async def _nothing() -> None:
-    return None
 
 
 def not_found(request: web.Request) -> web.Response:
@@ -37,24 +32,21 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def post_page(request: web.Request) -> web.StreamResponse:
     site = site_of(request)
     post_id = site.links.post_id(request.match_info["slug"])
-    post = await site.gallery.post(post_id) if post_id is not None else None
-    if post is None:
+    found = await site.gallery.post_page(post_id) if post_id is not None else None
+    if found is None:
         return not_found(request)
-    gallery = site.gallery
-    parent, comments, remixes = await asyncio.gather(  # independent reads, side by side
-        gallery.post(post.remix_of_id) if post.remix_of_id is not None else _nothing(),
-        gallery.comments(post),
-        gallery.remixes([post.id], limit=REMIXES_SHOWN),
-    )
+    post, comments, remixes = found
+    parent_id = post["remix_of_id"]
+    parent = await site.gallery.post_row(parent_id) if parent_id is not None else None
     return site.render(
         request,
         "post.html",
-        post=card(site.links, post),
-        tags=post_tags(post.prompt, post.caption),
-        parent=card(site.links, parent) if parent is not None else None,
-        remix_of_hidden=post.remix_of_id is not None and parent is None,
+        post=card_of_row(site.links, post),
+        tags=post_tags(post["prompt"], post["caption"]),
+        parent=card_of_row(site.links, parent) if parent is not None else None,
+        remix_of_hidden=parent_id is not None and parent is None,
         comments=comments,
-        remixes=[card(site.links, p) for p in remixes],
+        remixes=[card_of_row(site.links, p) for p in remixes],
     )
 
 
@@ -100,8 +92,8 @@ async def profile_page(request: web.Request) -> web.StreamResponse:
         request,
         "profile.html",
         profile=profile,
-        profile_url=site.links.profile_url(profile.account.id),
-        posts=[card(site.links, p) for p in posts[:GRID_SIZE]],
+        profile_url=site.links.profile_url(account_id),
+        posts=[card_of_row(site.links, p) for p in posts[:GRID_SIZE]],
         page=page,
         has_more=len(posts) > GRID_SIZE,
     )

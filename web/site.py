@@ -53,8 +53,10 @@ class Site:
 
 
 def templates() -> Environment:
+    """Compiled on first use and kept: no stat() of the files on every page (auto_reload)."""
     return Environment(
         loader=FileSystemLoader(HERE / "templates"),
+        auto_reload=False,
         autoescape=select_autoescape(["html", "svg"], default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
