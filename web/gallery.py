@@ -8,7 +8,6 @@ rows of plain values rather than model objects.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,7 +19,7 @@ from core.clock import Clock
 from core.persistence.models import Account, Comment, Follow, Post
 from core.social.visibility import banned_everywhere, shown_on_the_web
 from web.cards import CARD_COLUMNS
-from web.compiled import CompiledQuery
+from web.compiled import BatchAnswer, CompiledBatch, CompiledQuery, Row
 
 LINEAGE_DEPTH = 12  # ancestors shown above a post
 TREE_DEPTH = 4  # generations of remixes shown below it
@@ -43,16 +42,51 @@ class Lineage:
 
 
 @dataclass(frozen=True, slots=True)
-class PublicProfile:
-    account_id: int
-    display_name: str
-    handle: str
-    followers: int
-    following: int
+class PostPage:
+    """What a post page shows, as read; `rows.texts` holds all of it (the page's key)."""
+
+    rows: BatchAnswer
+
+    def post(self) -> Row:  # `CARD_COLUMNS`
+        return self.rows.rows("post")[0]
+
+    def parent(self) -> Row | None:  # what it remixes, when that is public
+        parent = self.rows.rows("parent")
+        return parent[0] if parent else None
+
+    def comments(self) -> list[Row]:  # text, author_name
+        return self.rows.rows("comments")
+
+    def remixes(self) -> list[Row]:  # `CARD_COLUMNS`, most liked first
+        return self.rows.rows("remixes")
+
+
+@dataclass(frozen=True, slots=True)
+class ProfilePage:
+    """A person and a page of their posts, as read; `rows.texts` holds all of it."""
+
+    rows: BatchAnswer
+
+    def account(self) -> Row:  # display_name, handle
+        return self.rows.rows("account")[0]
+
+    def followers(self) -> int:
+        return int(self.rows.rows("followers")[0]["n"])
+
+    def following(self) -> int:
+        return int(self.rows.rows("following")[0]["n"])
+
+    def posts(self) -> list[Row]:  # `CARD_COLUMNS`, newest first
+        return self.rows.rows("posts")
 
 
 def _post_row(now: datetime, post_id: int) -> Any:
     return Post.filter(shown_on_the_web(now), id=post_id).values(**CARD_COLUMNS)
+
+
+def _parent_row(now: datetime, post_id: int) -> Any:
+    """The post that `post_id` remixes, if public."""
+    return Post.filter(shown_on_the_web(now), remixes__id=post_id).values(**CARD_COLUMNS)
 
 
 def _comment_rows(now: datetime, post_id: int) -> Any:
@@ -90,9 +124,9 @@ def _following(account_id: int) -> Any:
     return Follow.filter(follower_id=account_id).annotate(n=Count("id")).values("n")
 
 
-def _grid_rows(now: datetime, author_id: int, offset: int, limit: int) -> Any:
+def _grid_rows(now: datetime, account_id: int, offset: int, limit: int) -> Any:
     return (
-        Post.filter(shown_on_the_web(now), author_id=author_id)
+        Post.filter(shown_on_the_web(now), author_id=account_id)
         .order_by("-created_at", "-id")
         .offset(offset)
         .limit(limit)
@@ -103,14 +137,17 @@ def _grid_rows(now: datetime, author_id: int, offset: int, limit: int) -> Any:
 class Gallery:
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
-        self._post_row = CompiledQuery(_post_row, now=datetime, post_id=int)
-        self._comment_rows = CompiledQuery(_comment_rows, now=datetime, post_id=int)
-        self._remix_rows = CompiledQuery(_remix_rows, now=datetime, post_id=int)
-        self._account_row = CompiledQuery(_account_row, now=datetime, account_id=int)
-        self._followers = CompiledQuery(_followers, account_id=int)
-        self._following = CompiledQuery(_following, account_id=int)
-        self._grid_rows = CompiledQuery(
-            _grid_rows, now=datetime, author_id=int, offset=int, limit=int
+        self._post_page = CompiledBatch(
+            post=CompiledQuery(_post_row, now=datetime, post_id=int),
+            parent=CompiledQuery(_parent_row, now=datetime, post_id=int),
+            comments=CompiledQuery(_comment_rows, now=datetime, post_id=int),
+            remixes=CompiledQuery(_remix_rows, now=datetime, post_id=int),
+        )
+        self._profile_page = CompiledBatch(
+            account=CompiledQuery(_account_row, now=datetime, account_id=int),
+            followers=CompiledQuery(_followers, account_id=int),
+            following=CompiledQuery(_following, account_id=int),
+            posts=CompiledQuery(_grid_rows, now=datetime, account_id=int, offset=int, limit=int),
         )
 
     def _public(self) -> Q:
@@ -125,22 +162,12 @@ class Gallery:
         rows = await Post.filter(self._public(), id__in=post_ids).select_related("author", "image")
         return {row.id: row for row in rows}
 
-    async def post_page(
-        self, post_id: int
-    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]] | None:
-        """A post page's rows, read side by side: the post, its comments (not by anyone
-        banned) and its most liked remixes; None when the post is not public."""
-        now = self._clock.now()
-        post, comments, remixes = await asyncio.gather(
-            self._post_row.rows(now=now, post_id=post_id),
-            self._comment_rows.rows(now=now, post_id=post_id),
-            self._remix_rows.rows(now=now, post_id=post_id),
-        )
-        return (post[0], comments, remixes) if post else None
-
-    async def post_row(self, post_id: int) -> dict[str, Any] | None:
-        rows = await self._post_row.rows(now=self._clock.now(), post_id=post_id)
-        return rows[0] if rows else None
+    async def post_page(self, post_id: int) -> PostPage | None:
+        """A post page's rows, in one statement: the post, the post it remixes (if public),
+        its comments (not by anyone banned) and its most liked remixes; None when the post
+        is not public."""
+        found = await self._post_page.answer(now=self._clock.now(), post_id=post_id)
+        return None if found.empty("post") else PostPage(found)
 
     async def remixes(self, post_ids: list[int], *, limit: int) -> list[Post]:
         return (
@@ -150,30 +177,15 @@ class Gallery:
             .select_related("author", "image")
         )
 
-    async def profile(self, account_id: int) -> PublicProfile | None:
-        """The person (None when unknown or banned everywhere) with their follow counts."""
-        now = self._clock.now()
-        account, followers, following = await asyncio.gather(  # side by side
-            self._account_row.rows(now=now, account_id=account_id),
-            self._followers.rows(account_id=account_id),
-            self._following.rows(account_id=account_id),
-        )
-        if not account:
-            return None
-        return PublicProfile(
-            account_id,
-            account[0]["display_name"],
-            account[0]["handle"],
-            followers=followers[0]["n"],
-            following=following[0]["n"],
-        )
-
-    async def posts_by(
+    async def profile_page(
         self, account_id: int, *, limit: int, offset: int = 0
-    ) -> list[dict[str, Any]]:
-        return await self._grid_rows.rows(
-            now=self._clock.now(), author_id=account_id, offset=offset, limit=limit
+    ) -> ProfilePage | None:
+        """A person (None when unknown or banned everywhere), their follow counts and a page
+        of their public posts, newest first, in one statement."""
+        found = await self._profile_page.answer(
+            now=self._clock.now(), account_id=account_id, offset=offset, limit=limit
         )
+        return None if found.empty("account") else ProfilePage(found)
 
     async def newest(self, *, limit: int) -> list[Post]:
         return (

@@ -3,7 +3,7 @@ is a 404, the same 404 as an address that never existed."""
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 
 from aiohttp import web
 
@@ -35,19 +35,19 @@ async def post_page(request: web.Request) -> web.StreamResponse:
     found = await site.gallery.post_page(post_id) if post_id is not None else None
     if found is None:
         return not_found(request)
-    post, comments, remixes = found
-    parent_id = post["remix_of_id"]
-    parent = await site.gallery.post_row(parent_id) if parent_id is not None else None
-    return site.render(
-        request,
-        "post.html",
-        post=card_of_row(site.links, post),
-        tags=post_tags(post["prompt"], post["caption"]),
-        parent=card_of_row(site.links, parent) if parent is not None else None,
-        remix_of_hidden=parent_id is not None and parent is None,
-        comments=comments,
-        remixes=[card_of_row(site.links, p) for p in remixes],
-    )
+
+    def values() -> dict[str, Any]:
+        post, parent = found.post(), found.parent()
+        return {
+            "post": card_of_row(site.links, post),
+            "tags": post_tags(post["prompt"], post["caption"]),
+            "parent": card_of_row(site.links, parent) if parent is not None else None,
+            "remix_of_hidden": post["remix_of_id"] is not None and parent is None,
+            "comments": found.comments(),
+            "remixes": [card_of_row(site.links, p) for p in found.remixes()],
+        }
+
+    return site.render_kept(request, "post.html", found.rows.texts, values)
 
 
 @routes.get("/p/{slug}/tree")
@@ -82,21 +82,26 @@ async def profile_page(request: web.Request) -> web.StreamResponse:
     if account_id is None:
         return not_found(request)
     page = _page_number(request)
-    profile, posts = await asyncio.gather(  # a banned person's posts are not found either
-        site.gallery.profile(account_id),
-        site.gallery.posts_by(account_id, limit=GRID_SIZE + 1, offset=(page - 1) * GRID_SIZE),
+    profile = await site.gallery.profile_page(  # a banned person is not found
+        account_id, limit=GRID_SIZE + 1, offset=(page - 1) * GRID_SIZE
     )
     if profile is None:
         return not_found(request)
-    return site.render(
-        request,
-        "profile.html",
-        profile=profile,
-        profile_url=site.links.profile_url(account_id),
-        posts=[card_of_row(site.links, p) for p in posts[:GRID_SIZE]],
-        page=page,
-        has_more=len(posts) > GRID_SIZE,
-    )
+
+    def values() -> dict[str, Any]:
+        account, posts = profile.account(), profile.posts()
+        return {
+            "name": account["display_name"],
+            "handle": account["handle"],
+            "followers": profile.followers(),
+            "following": profile.following(),
+            "profile_url": site.links.profile_url(account_id),
+            "posts": [card_of_row(site.links, p) for p in posts[:GRID_SIZE]],
+            "page": page,
+            "has_more": len(posts) > GRID_SIZE,
+        }
+
+    return site.render_kept(request, "profile.html", profile.rows.texts, values)
 
 
 @routes.get("/explore")
