@@ -8,7 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from core.errors import MosaicError
-from core.feed.text import post_tags
+from core.feed.terms import post_tags
 from web.cards import card, card_of_row
 from web.site import site_of
 

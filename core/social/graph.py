@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.notifications import SocialEvents
 from core.persistence.models import Account, Block, Follow
-from core.social.taste import NoTasteUpdates, TasteUpdater
+from core.social.taste_updates import NoTasteUpdates, TasteUpdater
 from core.social.visibility import blocked_between
 
 
