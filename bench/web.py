@@ -150,9 +150,12 @@ async def fill(url: str, data: Path, posts: int, seed: int) -> None:
 
 def serve(url: str, data: Path, port: int, static: Path) -> None:
     """The child process: the web role with the bench's static folder beside it."""
+    from aiohttp import web
+
     from bot.bootstrap import build
     from core.settings import Settings
     from web import WebRole, build_web_app
+    from web.site import SITE_KEY
 
     async def main() -> None:
         settings = Settings(MOSAIC_DATA_DIR=data, MOSAIC_DATABASE_URL=url, _env_file=None)
@@ -163,6 +166,12 @@ def serve(url: str, data: Path, port: int, static: Path) -> None:
             app.services, links, telegram_bot_token=None, init_data_max_age=3600
         )
         web_app.router.add_static("/bench-static/", static)
+        kept = web_app[SITE_KEY].pages
+
+        async def kept_pages(request: web.Request) -> web.Response:
+            return web.json_response({"hits": kept.hits, "misses": kept.misses})
+
+        web_app.router.add_get("/bench-kept", kept_pages)
         role = WebRole(web_app, f"127.0.0.1:{port}", links.base_url)
         await role.start()
         print("ready", flush=True)
@@ -286,9 +295,20 @@ async def load_test(base: str, links: PublicLinks, pattern: Pattern, static: Pat
                     sizes["post"].append(size)
                     sizes["profile"].append(size2)
 
+        async with http.get(base + "/bench-kept") as response:
+            before = await response.json()
+        began = time.perf_counter()
         await asyncio.gather(*(client(n) for n in range(clients)))
+        elapsed = time.perf_counter() - began
+        async with http.get(base + "/bench-kept") as response:
+            after = await response.json()
     if errors:
         raise SystemExit(f"web bench: {len(errors)} errors, e.g. {errors[:3]}")
+    hits, misses = (after[k] - before[k] for k in ("hits", "misses"))
+    print(
+        f"web bench {pattern.name}: {clients * (rounds + 1) * 4 / elapsed:.0f} requests/s; "
+        f"pages served from the kept store {hits / max(1, hits + misses):.0%}"
+    )
     print(
         f"web bench {pattern.name}: page sizes post median {int(np.median(sizes['post']))} B, "
         f"profile median {int(np.median(sizes['profile']))} B (max {max(sizes['profile'])} B)"
