@@ -14,7 +14,10 @@ would differ between the two and is refused, since swapping could not reproduce 
 A `CompiledBatch` answers several compiled queries with one statement, each one's rows as a
 JSON array (PostgreSQL `json_agg`, SQLite `json_group_array`): one round trip and one pooled
 connection per page instead of one per query. Under load a page's wait for a free connection,
-not the database's work, was most of its time.
+not the database's work, was most of its time. The arrays keep the order of each query's
+`ORDER BY` (the aggregate reads its sorted, limited subquery in order: what PostgreSQL
+documents as the way to order an aggregate's input without `ORDER BY` inside it, and what
+SQLite does); tests/web/test_rendered.py checks it on both.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """Kept pages (web/rendered.py) and compiled reads (web/compiled.py): a page served from the
-store is never staler than the database, and a compiled query is the ORM's query."""
+store is never staler than the database, and a compiled query is the ORM's query.
+
+The changes below are written straight to the database or through core services, and
+nothing tells the web about them: the web learns only from its own query, exactly as it
+would of a change made by another process."""
 
 from __future__ import annotations
 
