@@ -53,8 +53,14 @@ class Site:
         """`name` rendered with `values()`, or the same page kept from an earlier request
         whose query returned exactly `rows` (see web/rendered.py)."""
         language = choose(request, self.services.settings.default_language)
-        shown = hashlib.blake2b(b"\0".join(row.encode() for row in rows), digest_size=16)
-        key = (name, language, request.path_qs, shown.digest())
+        # The address and rows as one digest (each part length-prefixed): a key's size does
+        # not grow with a long query string, so the store's byte limit holds.
+        shown = hashlib.blake2b(digest_size=16)
+        for part in (request.path_qs, *rows):
+            data = part.encode()
+            shown.update(len(data).to_bytes(8, "big"))
+            shown.update(data)
+        key = (name, language, shown.digest())
         body = self.pages.get(key)
         if body is None:
             body = self._html(request, name, language, values()).encode()
