@@ -470,6 +470,7 @@ class PersonalizedFeed:
                     term.direction,
                     term.weight,
                     None if vector is None else _array(vector),
+                    term.strength,
                 )
             )
         return tuple(terms)
