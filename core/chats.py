@@ -12,6 +12,7 @@ from core.clock import Clock
 from core.domain import ChatKind, Platform
 from core.errors import InvalidInput
 from core.i18n import LANGUAGES
+from core.persistence.columns import column
 from core.persistence.models import Destination, Post, ProcessedUpdate, SentMessage, ShownPost
 
 UPDATE_MEMORY = timedelta(days=2)  # Telegram keeps undelivered updates ≤ 24 h
@@ -112,7 +113,7 @@ class SentMessages:
         if not others:
             return
         row = await SentMessage.get(platform=platform, chat_id=chat_id, message_id=message_id)
-        existing = await Post.filter(id__in=others).values_list("id", flat=True)
+        existing = await column(Post.filter(id__in=others), "id")
         await ShownPost.bulk_create(
             [ShownPost(message_id=row.id, post_id=p) for p in existing], ignore_conflicts=True
         )

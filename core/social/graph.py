@@ -9,6 +9,7 @@ from tortoise.transactions import in_transaction
 
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.notifications import SocialEvents
+from core.persistence.columns import column
 from core.persistence.models import Account, Block, Follow
 from core.social.taste import NoTasteUpdates, TasteUpdater
 from core.social.visibility import blocked_between
@@ -45,8 +46,8 @@ class SocialGraph:
 
     async def followed_among(self, account: Account, author_ids: set[int]) -> set[int]:
         """Which of `author_ids` the account follows (one query for a whole page)."""
-        rows = await Follow.filter(follower=account, followee_id__in=author_ids).values_list(
-            "followee_id", flat=True
+        rows = await column(
+            Follow.filter(follower=account, followee_id__in=author_ids), "followee_id"
         )
         return set(rows)
 

@@ -27,10 +27,16 @@ def intents() -> discord.Intents:
     return chosen
 
 
+class ButtonHandler(Protocol):
+    async def on_button(
+        self, interaction: discord.Interaction, token: str, *, asks_for_text: bool
+    ) -> None: ...
+
+
 class MosaicClient(discord.Client):
     """A thin client: everything it receives is handed to the adapter's hooks."""
 
-    mosaic_buttons: Any  # the button handler the persistent buttons call (set by the adapter)
+    mosaic_buttons: ButtonHandler  # what the persistent buttons call (set by the adapter)
 
     def __init__(self, hooks: ClientHooks, **options: Any) -> None:
         super().__init__(intents=intents(), **options)
