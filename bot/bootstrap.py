@@ -18,12 +18,13 @@ from bot.commands.crosspost_render import CrossPostRendering
 from bot.commands.job_notices import JobNotices
 from bot.messengers import AccountNotifier, Messengers, QueuedMessenger
 from bot.replies import Messenger
-from core.actions import ActionTokens
-from core.chats import Destinations, SentMessages, UpdateLog
+from core.button_tokens import ActionTokens
 from core.clock import Clock, SystemClock
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
 from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
+from core.delivery.sent_messages import SentMessages
+from core.destinations import Destinations
 from core.digests import (
     CollageRetention,
     DigestComposer,
@@ -65,6 +66,7 @@ from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
 from core.social.data_rights import AccountData
 from core.social.linking import AccountLinking
+from core.update_log import UpdateLog
 from scheduler import (
     CronNextRun,
     DigestRunner,
@@ -157,7 +159,7 @@ class App:
 def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
     """OpenAI when a key is configured, else the local generator and word-list moderation."""
     from core.generation.local import LocalImageProvider
-    from core.generation.moderation import LocalModerator, OpenAIModerator
+    from core.generation.prompt_screening import LocalModerator, OpenAIModerator
 
     if settings.openai_api_key is None:
         return LocalImageProvider(), LocalModerator()

@@ -9,7 +9,7 @@ from tortoise.transactions import in_transaction
 from bot.commands.buttons import tokenize
 from bot.commands.digest_render import digest_reply
 from bot.reply_codec import encode_reply
-from core.actions import ActionTokens
+from core.button_tokens import ActionTokens
 from core.clock import Clock
 from core.delivery import Outbox, OutboxItem
 from core.digests import DigestComposer, DigestRuns

@@ -15,8 +15,8 @@ import logging
 
 from bot.commands.digest_render import paused_reply
 from bot.reply_codec import encode_reply
-from core.chats import Destinations
 from core.delivery import Outbox, OutboxItem, chat_key_for
+from core.destinations import Destinations
 from core.digests import DigestRuns, DigestSubscriptions
 from core.domain import ChatKind, OutboxState, Platform, RunState
 from core.i18n import translate

@@ -15,7 +15,7 @@ from core.digests.compose import ComposedDigest
 from core.domain import Platform
 from core.i18n import translate
 from core.persistence.models import Notification, Post
-from core.text import PROMPT_MAX
+from core.user_text import PROMPT_MAX
 
 CREDIT_PROMPT = 60  # characters of a prompt in a credit line (Telegram captions ≤ 1,024)
 DISCORD_ROWS, DISCORD_PER_ROW = 5, 5

@@ -19,7 +19,7 @@ from core.generation.jobs import JobKind, JobRequest
 from core.generation.quota import account_scope, server_scope
 from core.persistence.models import GenerationJob, Post
 from core.social import Origin, Provenance
-from core.text import PROMPT_MAX
+from core.user_text import PROMPT_MAX
 
 JOBS_SHOWN = 5
 

@@ -4,7 +4,7 @@ topic matched the way the feed's search matches words and #tags)."""
 from __future__ import annotations
 
 from core.errors import InvalidInput
-from core.feed.text import post_terms, tags, words
+from core.feed.terms import post_terms, tags, words
 from core.persistence.models import Destination, MosaicChannel, Post
 
 TOPICS_MAX = 200

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 from core.feed.crowding import count_post
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder, buckets_of, pack
 from core.feed.hot import hot_score
-from core.feed.text import embedding_text, post_terms
+from core.feed.terms import embedding_text, post_terms
 from core.persistence.columns import column
 from core.persistence.models import Post, PostTerm
 

@@ -68,7 +68,7 @@ from core.feed.scoring import (
 )
 from core.feed.steering import Direction, SteeringTerm, as_written, parse_steering
 from core.feed.taste import TasteState, decay_factor
-from core.feed.text import post_tags, words
+from core.feed.terms import post_tags, words
 from core.persistence.models import Account, FeedSession, Post, TasteProfile
 from core.social.visibility import visible_to
 

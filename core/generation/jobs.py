@@ -15,7 +15,7 @@ from core.generation.provider import MAX_IMAGES_PER_JOB, ImageOptions, Moderator
 from core.generation.quota import Quotas, member_scope, server_scope
 from core.persistence.models import Account, Destination, GenerationJob, Post
 from core.safety.policy import Member, ServerPolicies, check_opted_in
-from core.text import PROMPT_MAX, clean_text
+from core.user_text import PROMPT_MAX, clean_text
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 UNPOSTED_LOOKBACK = 200  # finished jobs looked through for unposted previews

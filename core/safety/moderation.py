@@ -23,7 +23,7 @@ from core.safety.ports import Notifier
 from core.safety.reports import Reports, Target
 from core.safety.sanctions import Sanctions, when
 from core.safety.takedown import Takedown
-from core.text import clean_text
+from core.user_text import clean_text
 
 if TYPE_CHECKING:  # core.social.posts imports core.safety: only the type, to avoid a cycle
     from core.social.posts import Posts

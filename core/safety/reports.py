@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Min
 
-from core.chats import SentMessages
+from core.delivery.sent_messages import SentMessages
 from core.domain import ModerationState, ReportState, ReportTarget
 from core.errors import InvalidInput, NotFound
 from core.persistence.models import Account, Comment, Post, Report
 from core.safety.authority import Jurisdiction
 from core.safety.ports import Notifier
 from core.safety.takedown import Takedown
-from core.text import clean_text, parse_handle
+from core.user_text import clean_text, parse_handle
 
 if TYPE_CHECKING:  # core.social.posts imports core.safety: only the type, to avoid a cycle
     from core.social.posts import Posts

@@ -17,8 +17,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from core.chats import SentMessages
 from core.delivery import Outbox
+from core.delivery.sent_messages import SentMessages
 from core.digests.runs import DigestRuns
 from core.domain import Platform
 

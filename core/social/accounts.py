@@ -10,7 +10,7 @@ from tortoise.transactions import in_transaction
 from core.errors import InvalidInput, NotFound
 from core.i18n import LANGUAGES
 from core.persistence.models import Account, Follow, Identity, Platform, Post
-from core.text import clean_display_name, handle_from, parse_handle
+from core.user_text import clean_display_name, handle_from, parse_handle
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from core.notifications import SocialEvents
 from core.persistence.columns import column
 from core.persistence.models import Account, Comment, Post, Reaction
 from core.social.posts import Posts
-from core.social.taste import NoTasteUpdates, Signal, TasteUpdater
-from core.text import COMMENT_MAX, clean_text
+from core.social.taste_updates import NoTasteUpdates, Signal, TasteUpdater
+from core.user_text import COMMENT_MAX, clean_text
 
 LIKE = Signal.LIKE.value
 

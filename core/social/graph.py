@@ -11,7 +11,7 @@ from core.errors import Conflict, Forbidden, InvalidInput
 from core.notifications import SocialEvents
 from core.persistence.columns import column
 from core.persistence.models import Account, Block, Follow
-from core.social.taste import NoTasteUpdates, TasteUpdater
+from core.social.taste_updates import NoTasteUpdates, TasteUpdater
 from core.social.visibility import blocked_between
 
 

@@ -11,7 +11,7 @@ from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.errors import Forbidden, NotFound
-from core.generation.moderation import is_sensitive
+from core.generation.prompt_screening import is_sensitive
 from core.images import ImageStore
 from core.notifications import SocialEvents
 from core.persistence.models import (
@@ -23,9 +23,9 @@ from core.persistence.models import (
     StoredImage,
 )
 from core.safety.policy import check_opted_in
-from core.social.taste import NoTasteUpdates, TasteUpdater
+from core.social.taste_updates import NoTasteUpdates, TasteUpdater
 from core.social.visibility import can_view
-from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
+from core.user_text import CAPTION_MAX, PROMPT_MAX, clean_text
 
 log = logging.getLogger(__name__)
 

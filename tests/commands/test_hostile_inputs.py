@@ -11,10 +11,10 @@ from bot.bootstrap import App
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from core.digests.schedule import parse_request
 from core.errors import InvalidInput
-from core.feed.text import tag_name
+from core.feed.terms import tag_name
 from core.persistence.models import Comment, DigestSubscription
 from core.persistence.models import Reaction as Like
-from core.text import clean_text, parse_number, strip_control
+from core.user_text import clean_text, parse_number, strip_control
 from scheduler.cron import CronNextRun
 from tests.support.chat import ChatUser
 

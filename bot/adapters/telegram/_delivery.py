@@ -26,7 +26,7 @@ from bot.adapters.telegram._translate import (
     text_kwargs,
 )
 from bot.replies import ImageRef, Reply
-from core.chats import SentMessages
+from core.delivery.sent_messages import SentMessages
 from core.domain import ChatKind, Platform
 
 log = logging.getLogger(__name__)
