@@ -15,7 +15,7 @@ from bot.replies import Button, Reply
 from core.domain import Audience, JobState
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.generation import MAX_IMAGES_PER_JOB, SIZES, ImageOptions
-from core.generation.jobs import JobKind, JobRequest
+from core.generation.jobs import JobKind, JobRequest, parent_post
 from core.generation.quota import account_scope, server_scope
 from core.persistence.models import GenerationJob, Post
 from core.social import Origin, Provenance
@@ -116,7 +116,7 @@ async def reroll(ctx: Context, job: int) -> list[Reply]:
             source.prompt,
             options,
             kind=JobKind(source.kind),
-            parent_post=await source.parent_post,
+            parent_post=await parent_post(source),
             parent_image=source.parent_image,
         ),
     )
@@ -133,7 +133,7 @@ async def vary(ctx: Context, job: int, image: int, prompt: str | None = None) ->
             prompt or source.prompt,
             options,
             kind=JobKind.VARY,
-            parent_post=await source.parent_post,
+            parent_post=await parent_post(source),
             parent_image=source.result_images[index],
         ),
     )
@@ -147,7 +147,7 @@ async def publish(ctx: Context, job: int, image: int, audience: str | None = Non
         raise Conflict("error.already_posted", post=already)
     if audience is None:
         return audience_choice(ctx, "publish", {"job": job, "image": image})
-    parent = await source.parent_post
+    parent = await parent_post(source)
     try:
         created = await ctx.services.posts.create(
             ctx.account,
