@@ -88,6 +88,9 @@ class Settings(BaseSettings):
         default=3600, ge=10, le=7 * 86400, alias="MOSAIC_WEB_INIT_DATA_MAX_AGE"
     )
 
+    # /healthz and /metrics (Prometheus) for an operator: host:port, off when unset
+    metrics_listen: str | None = Field(default=None, alias="MOSAIC_METRICS_LISTEN")
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:

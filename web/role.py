@@ -11,12 +11,12 @@ from core.errors import ConfigurationError
 log = logging.getLogger(__name__)
 
 
-def parse_listen(listen: str) -> tuple[str, int]:
-    """`host:port` (IPv6 as `[::1]:8080`) from MOSAIC_WEB_LISTEN."""
+def parse_listen(listen: str, setting: str = "MOSAIC_WEB_LISTEN") -> tuple[str, int]:
+    """`host:port` (IPv6 as `[::1]:8080`) from MOSAIC_WEB_LISTEN (or the named `setting`)."""
     host, _, port = listen.strip().rpartition(":")
     if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ConfigurationError(
-            f"MOSAIC_WEB_LISTEN must be host:port (e.g. 127.0.0.1:8080), not {listen!r}"
+            f"{setting} must be host:port (e.g. 127.0.0.1:8080), not {listen!r}"
         )
     return host.strip("[]"), int(port)
 

@@ -130,6 +130,11 @@ class DiscordAdapter:
     async def wait_until_ready(self) -> None:
         await self._ready.wait()
 
+    async def check_connected(self) -> None:
+        """For /healthz: raises unless the gateway session is up."""
+        if not self.client.is_ready() or self.client.is_closed():
+            raise ConnectionError("discord gateway is not connected")
+
     async def wait_idle(self) -> None:
         """Until no interaction or reaction is being handled (tests, graceful stops)."""
         await self._in_flight.wait_idle()
