@@ -11,7 +11,7 @@ from bot.commands.context import Context, post_to_show
 from bot.commands.job_notices import preview_reply, status_reply
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, Reply
+from core.delivery.replies import Button, Reply
 from core.domain import Audience, JobState
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.generation import MAX_IMAGES_PER_JOB, SIZES, ImageOptions

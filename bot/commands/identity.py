@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands.context import Context
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, ButtonStyle, ImageRef, Reply
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply
 from core.domain import Platform
 
 CHAT_PLATFORMS = (Platform.TELEGRAM.value, Platform.DISCORD.value, Platform.CONSOLE.value)

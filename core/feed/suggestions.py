@@ -22,7 +22,8 @@ from core.clock import Clock
 from core.domain import Audience
 from core.feed.features import source_bits
 from core.feed.impressions import Shown, Surface, pack
-from core.feed.personal import PersonalizedFeed, RankedPost
+from core.feed.personal import PersonalizedFeed
+from core.feed.ranking import RankedPost
 from core.feed.scoring import PARTS
 from core.feed.terms import STOP_WORDS, words
 from core.persistence.models import Account, Block, Follow, Post, TasteProfile
