@@ -65,7 +65,7 @@ class Outcomes:
         )
         await self._outbox.failed(message.id, reason)
         await self._outbox.fail_waiting(platform, message.chat_key, reason)
-        failed_runs = await OutboxMessage.filter(
+        failed_runs: list[int | None] = await OutboxMessage.filter(  # type: ignore[assignment]
             platform=platform, chat_key=message.chat_key, state=OutboxState.FAILED
         ).values_list("run_id", flat=True)
         for run_id in {r for r in failed_runs if r is not None}:
