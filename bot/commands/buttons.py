@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.actions import ActionTokens
+from core.button_tokens import ActionTokens
 from core.delivery.replies import Reply
 
 

@@ -12,14 +12,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.commands.buttons import tokenize
-from core.actions import ActionTokens
+from core.button_tokens import ActionTokens
 from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
 from core.delivery.reply_codec import encode_reply
 from core.digests.compose import ComposedDigest
 from core.domain import Platform
 from core.i18n import translate
 from core.persistence.models import Notification, Post
-from core.text import PROMPT_MAX
+from core.user_text import PROMPT_MAX
 
 CREDIT_PROMPT = 60  # characters of a prompt in a credit line (Telegram captions ≤ 1,024)
 DISCORD_ROWS, DISCORD_PER_ROW = 5, 5

@@ -12,7 +12,7 @@ from core.domain import ChatKind, Platform
 from core.feed import Explanation, PersonSuggestion, PromptIdea, Tuning
 from core.feed.scoring import PARTS
 from core.feed.steering import TEXT_LENGTH, SteeringTerm
-from core.feed.text import TERM_MAX, post_tags, tag_name
+from core.feed.terms import TERM_MAX, post_tags, tag_name
 from core.persistence.models import Post
 
 SEARCH_MAX = 200

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic
 
 from bot.commands.buttons import tokenize
-from core.actions import ActionTokens
+from core.button_tokens import ActionTokens
 from core.delivery import DestinationMoved
 from core.delivery.messengers import Messengers
 from core.delivery.ports import Conversation, Handle, Messenger
@@ -25,7 +25,7 @@ from core.domain import JobState, Platform
 from core.i18n import translate
 from core.images import ImageStore
 from core.persistence.models import GenerationJob
-from core.text import PROMPT_MAX
+from core.user_text import PROMPT_MAX
 
 log = logging.getLogger(__name__)
 

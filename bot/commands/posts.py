@@ -13,7 +13,7 @@ from core.domain import Audience, Platform
 from core.errors import InvalidInput
 from core.feed import Outcome
 from core.social import Origin
-from core.text import CAPTION_MAX, COMMENT_MAX
+from core.user_text import CAPTION_MAX, COMMENT_MAX
 
 MAX_UPLOAD_FILE = 50 * 1024 * 1024
 COMMENTS_PAGE = 10

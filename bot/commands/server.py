@@ -17,7 +17,7 @@ from core.domain import ChatKind, GenerationAccess, Platform
 from core.errors import InvalidInput
 from core.i18n import LANGUAGES
 from core.persistence.models import Destination
-from core.text import parse_number
+from core.user_text import parse_number
 
 ON_OFF = ("on", "off")
 CROSSPOST_SCOPES = ("members", "topic")

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.domain import Platform
 from core.errors import InvalidInput
-from core.text import parse_handle, parse_number, strip_control
+from core.user_text import parse_handle, parse_number, strip_control
 
 if TYPE_CHECKING:
     from core.delivery.replies import Reply

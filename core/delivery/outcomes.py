@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import logging
 
-from core.chats import Destinations
 from core.delivery.outbox import Outbox, OutboxItem, chat_key_for
 from core.delivery.ports import OutboxRenderer
+from core.destinations import Destinations
 from core.digests import DigestRuns, DigestSubscriptions
 from core.domain import ChatKind, OutboxState, Platform, RunState
 from core.i18n import translate

@@ -29,10 +29,10 @@ from telegram.error import ChatMigrated, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.telegram._translate import ChatRef
-from core.chats import Destinations
 from core.clock import Timer
 from core.delivery import DeliveryBlocked
 from core.delivery.ratelimit import PlatformCall, RateLimiter
+from core.destinations import Destinations
 from core.domain import Platform
 
 log = logging.getLogger(__name__)
