@@ -85,7 +85,7 @@ class DiscordDelivery:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
         await self._limiter.process(
             _answer("interaction.response.send_message", interaction),
-            lambda: interaction.response.send_message(  # type: ignore[call-overload]
+            lambda: interaction.response.send_message(
                 **rendered.send_kwargs(),
                 ephemeral=reply.private,
             ),
@@ -111,7 +111,7 @@ class DiscordDelivery:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
         message = await self._limiter.process(
             _answer("interaction.edit_original_response", interaction),
-            lambda: interaction.edit_original_response(**rendered.edit_kwargs()),  # type: ignore[arg-type]
+            lambda: interaction.edit_original_response(**rendered.edit_kwargs()),
         )
         return await self._sent(Where.ORIGINAL, message, reply, interaction.guild_id)
 
@@ -127,7 +127,7 @@ class DiscordDelivery:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
         message = await self._limiter.process(
             _answer("interaction.followup.send", interaction),
-            lambda: interaction.followup.send(  # type: ignore[call-overload]
+            lambda: interaction.followup.send(
                 **rendered.send_kwargs(),
                 ephemeral=ephemeral,
                 wait=True,
@@ -141,7 +141,7 @@ class DiscordDelivery:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
         message = await self._limiter.process(
             _answer("interaction.followup.edit_message", interaction),
-            lambda: interaction.followup.edit_message(  # type: ignore[call-overload]
+            lambda: interaction.followup.edit_message(
                 handle.message_id,
                 **rendered.edit_kwargs(),
             ),
@@ -162,7 +162,7 @@ class DiscordDelivery:
         async with self._reported(str(channel_id), kind):
             message = await self._limiter.process(
                 _call("channel.send", channel_id, group=kind is not ChatKind.PRIVATE),
-                lambda: channel.send(**rendered.send_kwargs()),  # type: ignore[call-overload]
+                lambda: channel.send(**rendered.send_kwargs()),
             )
         return await self._sent(Where.CHANNEL, message, reply, server_id)
 
@@ -181,7 +181,7 @@ class DiscordDelivery:
             message = await self._limiter.process(
                 _call("message.edit", handle.channel_id),
                 lambda: channel.get_partial_message(handle.message_id).edit(
-                    **rendered.edit_kwargs()  # type: ignore[arg-type]
+                    **rendered.edit_kwargs()
                 ),
             )
         await self._sent(Where.CHANNEL, message, reply)
