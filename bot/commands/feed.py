@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.commands.context import Context, hides_sensitive
 from bot.commands.render import handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, ButtonStyle, Reply, TextInput
+from core.delivery.replies import Button, ButtonStyle, Reply, TextInput
 from core.domain import ChatKind, Platform
 from core.feed import Explanation, PersonSuggestion, PromptIdea, Tuning
 from core.feed.scoring import PARTS

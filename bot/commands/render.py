@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.commands.context import Context
-from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
 from core.domain import Audience, Platform
 from core.persistence.models import Account, Post
 from core.safety.reports import REASON_MAX as REPORT_REASON_MAX

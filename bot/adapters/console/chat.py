@@ -27,7 +27,7 @@ from typing import TextIO
 from bot.adapters.console.render import render_reply
 from bot.commands import Dispatcher
 from bot.invocation import Actor, Press
-from bot.replies import Button, Reply
+from core.delivery.replies import Button, Reply
 from core.domain import Platform
 from core.i18n import translate
 from core.user_text import parse_number, strip_control
