@@ -131,7 +131,8 @@ async def gather(
     # The seeds are padded to `PEER_SEEDS` (id 0 is no post), so the statement keeps one text.
     seeds += [0] * (PEER_SEEDS - len(seeds))
     shape = _Shape(safe, len(buckets), len(tags), len(terms), bool(engaged), limits)
-    written = _written(db.query_class, shape)
+    # a class is hashable; mypy checks the Hashable protocol against pypika's instance __hash__
+    written = _written(db.query_class, shape)  # type: ignore[arg-type]
     bound = {
         _VIEWER: viewer_id,
         _NETWORK_SINCE: now - limits.network_window,
@@ -224,7 +225,7 @@ class _Sources:
         source: str,
         table: Table,
         where: Criterion,
-        order: list[tuple[Term, Order]],
+        order: Sequence[tuple[Term, Order]],
         limit: int,
         alias: str,
         *,
@@ -390,6 +391,7 @@ def _statement(sources: _Sources, shape: _Shape) -> Any:
             next(names),
         ),
     ]
+    where: Criterion
     for index in range(shape.buckets):
         where = (
             (_POST.taste_bucket == value(Slot("bucket", index)))

@@ -35,7 +35,7 @@ async def count_post(post: Post) -> None:
         return
     db, postgres = _database()
     day = post.created_at.astimezone(UTC).date()
-    counting = _counting(db.query_class, len(tags))
+    counting = _counting(db.query_class, len(tags))  # type: ignore[arg-type]
     bound = {_DAY_SLOT: day if postgres else day.isoformat()}
     bound |= {Slot("tag", i): tag for i, tag in enumerate(tags)}
     await db.execute_query(counting.sql, counting.bind(bound))
@@ -47,7 +47,7 @@ async def volumes(tags: Collection[str], now: datetime) -> dict[str, float]:
     answer it."""
     db, postgres = _database()
     since = (now - timedelta(days=DAYS_READ)).astimezone(UTC).date()
-    reading = _reading(db.query_class, len(tags))
+    reading = _reading(db.query_class, len(tags))  # type: ignore[arg-type]
     bound: dict[Slot, object] = {_DAY_SLOT: since if postgres else since.isoformat()}
     bound |= {Slot("tag", i): tag for i, tag in enumerate(tags)}
     _, rows = await db.execute_query(reading.sql, reading.bind(bound))

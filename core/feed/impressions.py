@@ -27,6 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 from pypika_tortoise import Order, Query, Table
+from pypika_tortoise.terms import Criterion
 
 from core.clock import Clock
 from core.feed.features import SOURCES
@@ -86,8 +87,10 @@ class Shown:
     parts: bytes | None = None
 
 
-_COLUMNS = ("viewer_id", "place_id", "post_id", "surface", "position", "sources", "parts")
-_COLUMNS += ("model", "shown_at", "outcome")
+_COLUMNS: tuple[str, ...] = ("viewer_id", "place_id", "post_id", "surface", "position")
+_COLUMNS += ("sources", "parts", "model", "shown_at", "outcome")
+# one row of `_COLUMNS`
+_Row = tuple[int | None, int | None, int, int, int, int, bytes | None, int, datetime, int]
 
 
 class ImpressionLog:
@@ -163,7 +166,7 @@ class ImpressionLog:
         now = self._clock.now()
         bound = {_BIT: int(outcome), _AT: now, _VIEWER: viewer_id, _KEY: key}
         bound[_SINCE] = now - OUTCOME_WINDOW
-        written = _marking(db.query_class, by_author)
+        written = _marking(db.query_class, by_author)  # type: ignore[arg-type]
         changed, _ = await db.execute_query(written.sql, written.bind(bound))
         return bool(changed)
 
@@ -182,7 +185,9 @@ class ImpressionLog:
                 "sources": source_names(row["sources"]),
                 "model": row["model"],
                 "shown_at": row["shown_at"].isoformat(),
-                "outcomes": [o.name.lower() for o in Outcome if row["outcome"] & o],
+                "outcomes": [
+                    name.lower() for name, o in Outcome.__members__.items() if row["outcome"] & o
+                ],
             }
             for row in rows
         ]
@@ -194,17 +199,17 @@ class ImpressionLog:
         ).delete()
 
 
-async def _insert(rows: Sequence[tuple[object, ...]]) -> None:
+async def _insert(rows: Sequence[_Row]) -> None:
     """Rows of `_COLUMNS` in one multi-row INSERT, and the posts' `shown` counts (what
     exploration weighs likes against) in one UPDATE; nothing when empty."""
     if not rows:
         return
     db = Impression._meta.db
-    inserting = _inserting(db.query_class, len(rows))
+    inserting = _inserting(db.query_class, len(rows))  # type: ignore[arg-type]
     cells = {Slot("cell", i): cell for i, cell in enumerate(itertools.chain.from_iterable(rows))}
     await db.execute_query(inserting.sql, inserting.bind(cells))
-    posts = sorted({int(row[2]) for row in rows})  # type: ignore[call-overload]
-    counting = _counting_shown(db.query_class, len(posts))
+    posts = sorted({row[2] for row in rows})
+    counting = _counting_shown(db.query_class, len(posts))  # type: ignore[arg-type]
     shown = {Slot("post", i): post for i, post in enumerate(posts)}
     await db.execute_query(counting.sql, counting.bind(shown))
 
@@ -218,6 +223,7 @@ def _marking(query_class: type[Query], by_author: bool) -> Written:
     """UPDATE impression SET outcome = outcome | <bit>, outcome_at = <at> WHERE id = (the
     viewer's latest impression, within the window, of the post, or of a post by the author)."""
     impression = _IMPRESSION
+    of_key: Criterion
     if by_author:
         of_key = impression.post_id.isin(
             query_class.from_(_POST).select(_POST.id).where(_POST.author_id == value(_KEY))
