@@ -7,6 +7,7 @@ from tortoise.expressions import F
 
 from core.errors import Conflict, InvalidInput
 from core.notifications import SocialEvents
+from core.persistence.columns import column
 from core.persistence.models import Account, Comment, Post, Reaction
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.social.posts import Posts
@@ -57,8 +58,8 @@ class Engagement:
 
     async def liked_among(self, account: Account, post_ids: list[int]) -> set[int]:
         """Which of `post_ids` the account likes (one query for a whole page)."""
-        rows = await Reaction.filter(account=account, post_id__in=post_ids, kind=LIKE).values_list(
-            "post_id", flat=True
+        rows = await column(
+            Reaction.filter(account=account, post_id__in=post_ids, kind=LIKE), "post_id"
         )
         return set(rows)
 
