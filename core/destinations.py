@@ -6,9 +6,13 @@ from core.domain import ChatKind, Platform
 from core.errors import InvalidInput
 from core.i18n import LANGUAGES
 from core.persistence.models import Destination, Post
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 
 class Destinations:
+    def __init__(self, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
+        self._units = units
+
     async def get(
         self, platform: Platform, chat_id: str, *, kind: ChatKind = ChatKind.GROUP, title: str = ""
     ) -> Destination:
@@ -40,12 +44,17 @@ class Destinations:
     async def move(self, platform: Platform, old_chat_id: str, new_chat_id: str) -> None:
         """A Telegram group became a supergroup: its settings follow it to the new id, and
         so do the posts made there (who is a member there; whose admins moderate them)."""
-        if await Destination.exists(platform=platform, chat_id=new_chat_id):
-            return
-        await Destination.filter(platform=platform, chat_id=old_chat_id).update(chat_id=new_chat_id)
-        made_there = Post.filter(origin_platform=platform)
-        await made_there.filter(origin_chat_id=old_chat_id).update(origin_chat_id=new_chat_id)
-        await made_there.filter(origin_server_id=old_chat_id).update(origin_server_id=new_chat_id)
+        async with self._units():  # all of it: a second call would find it moved and stop
+            if await Destination.exists(platform=platform, chat_id=new_chat_id):
+                return
+            await Destination.filter(platform=platform, chat_id=old_chat_id).update(
+                chat_id=new_chat_id
+            )
+            made_there = Post.filter(origin_platform=platform)
+            await made_there.filter(origin_chat_id=old_chat_id).update(origin_chat_id=new_chat_id)
+            await made_there.filter(origin_server_id=old_chat_id).update(
+                origin_server_id=new_chat_id
+            )
 
     async def pause(self, platform: Platform, chat_id: str, reason: str) -> None:
         await Destination.filter(platform=platform, chat_id=chat_id).update(

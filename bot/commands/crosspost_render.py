@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.commands.buttons import tokenize
-from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
-from bot.reply_codec import encode_reply
 from core.button_tokens import ActionTokens
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from core.delivery.reply_codec import encode_reply
 from core.domain import Platform
 from core.i18n import translate
 from core.images import ImageStore

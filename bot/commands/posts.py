@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.commands.context import Context, post_to_show
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, Reply
+from core.delivery.replies import Button, Reply
 from core.domain import Audience, Platform
 from core.errors import InvalidInput
 from core.feed import Outcome

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.commands.context import Context
-from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
 from core.domain import Audience, Platform
 from core.persistence.models import Account, Post
 from core.safety.reports import REASON_MAX as REPORT_REASON_MAX
@@ -13,7 +15,7 @@ from core.user_text import COMMENT_MAX, PROMPT_MAX
 AUDIENCES = (Audience.PUBLIC.value, Audience.FOLLOWERS.value, Audience.PRIVATE.value)
 
 
-def audience_choice(ctx: Context, command: str, args: dict[str, object]) -> Reply:
+def audience_choice(ctx: Context, command: str, args: Mapping[str, object]) -> Reply:
     """ "Who should see this post?" with one button per audience, each running `command`
     with `args` and its audience (a preview's 📢 Post, `/post <file>`)."""
     choices = tuple(

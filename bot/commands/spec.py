@@ -18,7 +18,7 @@ from core.errors import InvalidInput
 from core.user_text import parse_handle, parse_number, strip_control
 
 if TYPE_CHECKING:
-    from bot.replies import Reply
+    from core.delivery.replies import Reply
 
 Handler = Callable[..., Awaitable["Reply | Sequence[Reply]"]]
 

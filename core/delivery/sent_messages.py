@@ -10,10 +10,14 @@ from tortoise.exceptions import IntegrityError
 
 from core.domain import Platform
 from core.persistence.models import Post, SentMessage, ShownPost
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 
 class SentMessages:
     """Which bot message shows which post (reactions count as likes; takedowns find copies)."""
+
+    def __init__(self, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
+        self._units = units
 
     async def record(
         self,
@@ -27,23 +31,25 @@ class SentMessages:
     ) -> None:
         """`server_id`: the server it was delivered in (its moderators may take it down);
         `shows`: more posts the message shows (a digest), found by takedowns too."""
-        # Recorded already? Sending may be retried; recording is idempotent.
-        with contextlib.suppress(IntegrityError):
-            await SentMessage.create(
-                platform=platform,
-                chat_id=chat_id,
-                message_id=message_id,
-                post_id=post_id,
-                server_id=server_id,
+        async with self._units():  # the message with every post it shows (takedowns)
+            # Recorded already? Sending may be retried; recording is idempotent.
+            with contextlib.suppress(IntegrityError):
+                async with self._units():  # a savepoint: a duplicate leaves the rest
+                    await SentMessage.create(
+                        platform=platform,
+                        chat_id=chat_id,
+                        message_id=message_id,
+                        post_id=post_id,
+                        server_id=server_id,
+                    )
+            others = [p for p in dict.fromkeys(shows) if p != post_id]
+            if not others:
+                return
+            row = await SentMessage.get(platform=platform, chat_id=chat_id, message_id=message_id)
+            existing = await Post.filter(id__in=others).values_list("id", flat=True)
+            await ShownPost.bulk_create(
+                [ShownPost(message_id=row.id, post_id=p) for p in existing], ignore_conflicts=True
             )
-        others = [p for p in dict.fromkeys(shows) if p != post_id]
-        if not others:
-            return
-        row = await SentMessage.get(platform=platform, chat_id=chat_id, message_id=message_id)
-        existing = await Post.filter(id__in=others).values_list("id", flat=True)
-        await ShownPost.bulk_create(
-            [ShownPost(message_id=row.id, post_id=p) for p in existing], ignore_conflicts=True
-        )
 
     async def post_for(self, platform: Platform, chat_id: str, message_id: str) -> int | None:
         row = await SentMessage.get_or_none(

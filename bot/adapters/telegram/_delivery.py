@@ -25,7 +25,7 @@ from bot.adapters.telegram._translate import (
     reply_calls,
     text_kwargs,
 )
-from bot.replies import ImageRef, Reply
+from core.delivery.replies import ImageRef, Reply
 from core.delivery.sent_messages import SentMessages
 from core.domain import ChatKind, Platform
 
