@@ -41,7 +41,6 @@ async def drop_connections(database_url: str) -> int:
     return len(rows)
 
 
-
 async def test_connections_dropped_between_commands_are_replaced(
     app: App, database_url: str
 ) -> None:
