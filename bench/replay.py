@@ -45,7 +45,7 @@ from core.feed import ChronologicalFeed, HashedNgramEmbedder, PersonalizedFeed
 from core.feed.indexing import PostIndexer
 from core.feed.taste import TasteKeeper
 from core.persistence.models import Account, FeedSession, Follow, Post, Reaction
-from core.social.taste import Signal
+from core.social.taste_updates import Signal
 from core.social.visibility import visible_to
 
 K = 20

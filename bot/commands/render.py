@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.commands.context import Context
-from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
 from core.domain import Audience, Platform
 from core.persistence.models import Account, Post
 from core.safety.reports import REASON_MAX as REPORT_REASON_MAX
 from core.social.visibility import has_a_web_page
-from core.text import COMMENT_MAX, PROMPT_MAX
+from core.user_text import COMMENT_MAX, PROMPT_MAX
 
 AUDIENCES = (Audience.PUBLIC.value, Audience.FOLLOWERS.value, Audience.PRIVATE.value)
 
 
-def audience_choice(ctx: Context, command: str, args: dict[str, object]) -> Reply:
+def audience_choice(ctx: Context, command: str, args: Mapping[str, object]) -> Reply:
     """ "Who should see this post?" with one button per audience, each running `command`
     with `args` and its audience (a preview's 📢 Post, `/post <file>`)."""
     choices = tuple(

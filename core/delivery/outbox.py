@@ -183,6 +183,7 @@ class Outbox:
             .first()
             .values_list("next_attempt_at", flat=True)
         )
+        # first() with values_list(flat=True) gives the value itself; tortoise annotates a tuple
         return row  # type: ignore[return-value]
 
     async def sent(self, message_id: int) -> None:

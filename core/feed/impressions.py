@@ -82,8 +82,10 @@ class Shown:
     parts: bytes | None = None
 
 
-_COLUMNS = ("viewer_id", "place_id", "post_id", "surface", "position", "sources", "parts")
-_COLUMNS += ("model", "shown_at", "outcome")
+_COLUMNS: tuple[str, ...] = ("viewer_id", "place_id", "post_id", "surface", "position")
+_COLUMNS += ("sources", "parts", "model", "shown_at", "outcome")
+# one row of `_COLUMNS`
+_Row = tuple[int | None, int | None, int, int, int, int, bytes | None, int, datetime, int]
 
 
 class ImpressionLog:
@@ -190,7 +192,9 @@ class ImpressionLog:
                 "sources": source_names(row["sources"]),
                 "model": row["model"],
                 "shown_at": row["shown_at"].isoformat(),
-                "outcomes": [o.name.lower() for o in Outcome if row["outcome"] & o],
+                "outcomes": [
+                    name.lower() for name, o in Outcome.__members__.items() if row["outcome"] & o
+                ],
             }
             for row in rows
         ]
@@ -202,7 +206,7 @@ class ImpressionLog:
         ).delete()
 
 
-async def _insert(rows: Sequence[tuple[object, ...]]) -> None:
+async def _insert(rows: Sequence[_Row]) -> None:
     """Rows of `_COLUMNS` in one multi-row INSERT, and the posts' `shown` counts (what
     exploration weighs likes against) in one UPDATE; nothing when empty."""
     if not rows:
@@ -218,6 +222,6 @@ async def _insert(rows: Sequence[tuple[object, ...]]) -> None:
         groups.append(f"({', '.join(marks)})")
     sql = f"INSERT INTO impression ({', '.join(_COLUMNS)}) VALUES {', '.join(groups)}"
     await db.execute_query(sql, values)
-    posts = sorted({int(row[2]) for row in rows})  # type: ignore[call-overload]
-    marks = ", ".join(f"${i}" if postgres else "?" for i in range(1, len(posts) + 1))
-    await db.execute_query(f"UPDATE post SET shown = shown + 1 WHERE id IN ({marks})", posts)
+    posts = sorted({row[2] for row in rows})
+    post_marks = ", ".join(f"${i}" if postgres else "?" for i in range(1, len(posts) + 1))
+    await db.execute_query(f"UPDATE post SET shown = shown + 1 WHERE id IN ({post_marks})", posts)

@@ -17,7 +17,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate
 
-from core.persistence import sqlite
+from core.persistence import postgres, sqlite
 
 log = logging.getLogger(__name__)
 
@@ -47,15 +47,27 @@ def tortoise_config(url: str) -> dict[str, Any]:
     }
 
 
+# The PostgreSQL pool's ceiling when the URL names none (`?maxsize=`). asyncpg opens
+# connections on demand, so an idle process holds one; the ceiling matters under load. With
+# tortoise's 5, web pages queued for a connection while static files did not: at 100
+# concurrent clients the page p99 was 6-11x the static file's, with 30 it was 1.3x
+# (`python -m bench.web`, docs/benchmarks.md). PostgreSQL allows 100 connections by default:
+# a deployment of many busy processes sizes each one's pool with `?maxsize=`.
+DEFAULT_POOL_SIZE = 30
+
+
 def _connection(url: str) -> dict[str, Any]:
     """SQLite: the URL's settings on our engine (busy timeout, `BEGIN IMMEDIATE`:
-    `core.persistence.sqlite`). PostgreSQL: the URL's settings, and a pool that takes
+    `core.persistence.sqlite`). PostgreSQL: the URL's settings on our engine (an interrupted
+    BEGIN gives its connection back: `core.persistence.postgres`), and a pool that takes
     connections back as they are (`_take_back_as_is`)."""
     config = expand_db_url(url)
     if not is_postgres(url):
         config["engine"] = sqlite.ENGINE
         return config
+    config["engine"] = postgres.ENGINE
     config["credentials"]["reset"] = _take_back_as_is
+    config["credentials"].setdefault("maxsize", DEFAULT_POOL_SIZE)
     return config
 
 

@@ -9,7 +9,7 @@ cap. `ServerPolicies.admit` runs before any model is called:
     ─► (the caller's moderator, then the quota with the member's daily cap, atomically)
 
 A post is `sensitive` when its prompt or caption holds an adult, violent or graphic term
-(`core.generation.moderation_terms.SENSITIVE_RULES`). Safe by default, everywhere:
+(`core.generation.screening_terms.SENSITIVE_RULES`). Safe by default, everywhere:
 
 - making one needs the person's opt-in (`/settings sensitive on`, with an age confirmation)
   and, in a server or group, its policy's NSFW switch (`/server nsfw on`);
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from core.domain import GenerationAccess, Platform
 from core.errors import Forbidden, InvalidInput
-from core.generation.moderation import WordList, sensitive_terms
+from core.generation.prompt_screening import WordList, sensitive_terms
 from core.persistence.models import Account, Destination
 
 MAX_BLOCKED_WORDS = 200
@@ -82,10 +82,11 @@ class ServerPolicies:
     async def set_access(
         self, server: Destination, access: GenerationAccess, role: str | None = None
     ) -> None:
-        if access is GenerationAccess.ROLE and not (role and role.strip()):
+        role = role.strip()[:64] if role else None
+        if access is GenerationAccess.ROLE and not role:
             raise InvalidInput("error.policy_role_missing")
         server.generation_access = access
-        server.generation_role = role.strip()[:64] if access is GenerationAccess.ROLE else None
+        server.generation_role = role if access is GenerationAccess.ROLE else None
         await server.save(update_fields=["generation_access", "generation_role"])
 
     async def set_cap(self, server: Destination, cap: int | None) -> None:

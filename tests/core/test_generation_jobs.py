@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import App, build
-from bot.replies import Reply
 from core.clock import SystemClock
 from core.delivery import DestinationMoved
+from core.delivery.replies import Reply
 from core.domain import JobState, Platform
 from core.generation import ImageOptions, QuotaExceeded
 from core.generation.jobs import JobRequest
@@ -100,6 +100,7 @@ async def test_round_robin_between_users(settings: Settings) -> None:
         await app.stop()
 
 
+@pytest.mark.slow
 async def test_killed_worker_job_is_resumed_after_restart(
     settings: Settings, database_url: str, tmp_path: Path
 ) -> None:

@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.bootstrap import App, build
-from bot.replies import Reply
-from bot.reply_codec import encode_reply
 from core.delivery import OutboxItem
+from core.delivery.replies import Reply
+from core.delivery.reply_codec import encode_reply
 from core.domain import OutboxState, Platform
 from core.persistence.models import OutboxMessage
 from core.settings import Settings

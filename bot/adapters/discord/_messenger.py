@@ -9,9 +9,9 @@ import aiohttp
 import discord
 
 from bot.adapters.discord._outbound import Outbound, SentMessage
-from bot.replies import Reply
-from bot.reply_codec import encode_reply
 from core.delivery import DeliveryRetryAfter, DeliveryTransient
+from core.delivery.replies import Reply
+from core.delivery.reply_codec import encode_reply
 from core.domain import ChatKind
 
 

@@ -17,9 +17,10 @@ from enum import StrEnum
 import discord
 
 from bot.adapters.discord._render import DEFAULT_UPLOAD_CAP, render
-from bot.replies import Reply
-from core.chats import Destinations, SentMessages
 from core.delivery import DeliveryBlocked
+from core.delivery.replies import Reply
+from core.delivery.sent_messages import SentMessages
+from core.destinations import Destinations
 from core.domain import ChatKind, Platform
 
 log = logging.getLogger(__name__)
@@ -74,13 +75,13 @@ class Outbound:
         """The initial response, for interactions that were not deferred (early errors)."""
         rendered = render(reply, upload_cap=interaction.filesize_limit)
         await interaction.response.send_message(
-            **rendered.send_kwargs(),  # type: ignore[arg-type]
+            **rendered.send_kwargs(),
             ephemeral=reply.private,
         )
 
     async def edit_original(self, interaction: discord.Interaction, reply: Reply) -> SentMessage:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
-        message = await interaction.edit_original_response(**rendered.edit_kwargs())  # type: ignore[arg-type]
+        message = await interaction.edit_original_response(**rendered.edit_kwargs())
         return await self._sent(Where.ORIGINAL, message, reply, interaction.guild_id)
 
     async def delete_original(self, interaction: discord.Interaction) -> None:
@@ -91,7 +92,7 @@ class Outbound:
     ) -> SentMessage:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
         message = await interaction.followup.send(
-            **rendered.send_kwargs(),  # type: ignore[arg-type]
+            **rendered.send_kwargs(),
             ephemeral=ephemeral,
             wait=True,
         )
@@ -103,7 +104,7 @@ class Outbound:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
         message = await interaction.followup.edit_message(
             handle.message_id,
-            **rendered.edit_kwargs(),  # type: ignore[arg-type]
+            **rendered.edit_kwargs(),
         )
         await self._sent(Where.FOLLOWUP, message, reply, interaction.guild_id)
 
@@ -121,7 +122,7 @@ class Outbound:
         channel = self._client.get_partial_messageable(channel_id)
         rendered = render(reply, upload_cap=DEFAULT_UPLOAD_CAP)
         async with self._reported(str(channel_id), kind):
-            message = await channel.send(**rendered.send_kwargs(), nonce=nonce)  # type: ignore[call-overload]
+            message = await channel.send(**rendered.send_kwargs(), nonce=nonce)
         return await self._sent(Where.CHANNEL, message, reply, server_id)
 
     async def to_user(self, user_id: int, reply: Reply, *, nonce: str | None = None) -> SentMessage:
@@ -135,7 +136,7 @@ class Outbound:
         rendered = render(reply, upload_cap=DEFAULT_UPLOAD_CAP)
         async with self._reported(str(handle.channel_id), ChatKind.CHANNEL):
             message = await channel.get_partial_message(handle.message_id).edit(
-                **rendered.edit_kwargs()  # type: ignore[arg-type]
+                **rendered.edit_kwargs()
             )
         await self._sent(Where.CHANNEL, message, reply)
 

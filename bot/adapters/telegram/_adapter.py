@@ -40,6 +40,12 @@ ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_membe
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
+def file_base_url(api_base_url: str) -> str:
+    """Files live next to the API: http://host/bot → http://host/file/bot."""
+    base = api_base_url.rstrip("/")
+    return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
+
+
 @dataclass(frozen=True, slots=True)
 class TelegramConfig:
     token: SecretStr
@@ -47,7 +53,7 @@ class TelegramConfig:
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1:8443"
-    poll_timeout: float = 10.0
+    poll_timeout: int = 10  # seconds a getUpdates long poll waits (Telegram takes whole ones)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramConfig:
@@ -73,14 +79,6 @@ class TelegramConfig:
                 "A-Z, a-z, 0-9, _ and -"
             )
         self.listen_address()
-
-    @property
-    def file_base_url(self) -> str | None:
-        """Files live next to the API: http://host/bot → http://host/file/bot."""
-        if not self.api_base_url:
-            return None
-        base = self.api_base_url.rstrip("/")
-        return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
 
     def listen_address(self) -> tuple[str, int]:
         host, _, port = self.webhook_listen.rpartition(":")
@@ -152,7 +150,7 @@ class TelegramAdapter:
             self._delivery, chat_of(target), bot_username=lambda: self.bot_username
         )
 
-    def _build_application(self) -> Application:  # type: ignore[type-arg]
+    def _build_application(self) -> Application:
         builder = (
             Application.builder()
             .token(self._config.token.get_secret_value())
@@ -160,7 +158,7 @@ class TelegramAdapter:
         )
         if self._config.api_base_url:
             builder = builder.base_url(self._config.api_base_url)
-            builder = builder.base_file_url(self._config.file_base_url)
+            builder = builder.base_file_url(file_base_url(self._config.api_base_url))
         if self._config.webhook_url:
             builder = builder.updater(None)
         return builder.build()

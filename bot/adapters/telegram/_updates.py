@@ -35,7 +35,7 @@ from bot.adapters.telegram._translate import (
 from bot.commands import Dispatcher, error_reply
 from bot.commands.spec import CommandSpec
 from bot.invocation import Actor, Press
-from bot.replies import Reply
+from core.delivery.replies import Reply
 from core.domain import ChatKind, Platform
 from core.errors import Forbidden, MosaicError
 from core.i18n import translate
@@ -150,7 +150,7 @@ class UpdateRouter:
     async def _press(self, query: CallbackQuery) -> None:
         pressed = parse_callback_data(query.data)
         message = query.message
-        if pressed is None or message is None:
+        if pressed is None or message is None or query.data is None:
             await self._answer(query)
             return
         actor, chat = actor_for(query.from_user, message.chat), chat_ref(message.chat)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 
 from core.clock import FakeClock
+from core.delivery.sender import MonotonicTimer, OutboxSender
 from core.domain import DigestState, OutboxState, Platform
 from core.persistence.models import Destination, DigestSubscription, OutboxMessage
-from scheduler.sender import MonotonicTimer, OutboxSender
 from tests.adapters.discord.conftest import DiscordWorld, Person
 from tests.adapters.discord.helpers import account_of, post_by
 from tests.digests.helpers import FAST

@@ -11,13 +11,13 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
-from bot.replies import Reply
-from bot.reply_codec import encode_reply
 from core.clock import FakeClock
 from core.delivery import OutboxItem
+from core.delivery.replies import Reply
+from core.delivery.reply_codec import encode_reply
+from core.delivery.sender import MAX_ATTEMPTS, OutboxSender
 from core.domain import ChatKind, DigestState, OutboxState, Platform
 from core.persistence.models import DigestSubscription, OutboxMessage
-from scheduler.sender import MAX_ATTEMPTS, OutboxSender
 from tests.adapters.telegram.conftest import Telegram
 from tests.adapters.telegram.test_digests import bob_posts, subscribe
 from tests.digests.helpers import FAST
