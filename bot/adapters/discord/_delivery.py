@@ -164,7 +164,11 @@ class DiscordDelivery:
         async with self._reported(str(channel_id), kind):
             message = await self._limiter.process(
                 _call("channel.send", channel_id, group=kind is not ChatKind.PRIVATE),
-                lambda: channel.send(**rendered.send_kwargs(), nonce=nonce),
+                lambda: (
+                    channel.send(**rendered.send_kwargs())
+                    if nonce is None
+                    else channel.send(**rendered.send_kwargs(), nonce=nonce)
+                ),
             )
         return await self._sent(Where.CHANNEL, message, reply, server_id)
 
