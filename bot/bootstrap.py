@@ -333,6 +333,11 @@ def build(
     # A console person is reached out of band only through the outbox, which the process
     # attached to their terminal prints (`App.add_messenger(..., only_for=...)`).
     messengers.add(Platform.CONSOLE, QueuedMessenger(Platform.CONSOLE, outbox, wake_sender))
+    # A platform without its role here (a workers process) is reached the same way: its
+    # results wait in the outbox for that platform's process to send them.
+    for platform in (Platform.TELEGRAM, Platform.DISCORD):
+        if platform.value not in roles:
+            messengers.add(platform, QueuedMessenger(platform, outbox, wake_sender))
 
     services = Services(
         settings=settings,

@@ -14,8 +14,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.bootstrap import build
-from core.domain import JobState
-from core.persistence.models import GenerationJob
+from core.domain import JobState, Platform
+from core.persistence.models import GenerationJob, OutboxMessage
 from core.settings import Settings
 from tests.support.chat import ChatUser
 from tests.support.databases import DatabaseFactory
@@ -68,6 +68,11 @@ def postgres_url(databases: DatabaseFactory) -> Iterator[str]:
     databases.drop(url)
 
 
+async def queued_for_telegram() -> int:
+    """The status and the preview the workers process queued (it cannot reach Telegram)."""
+    return await OutboxMessage.filter(platform=Platform.TELEGRAM).count()
+
+
 @pytest.mark.postgres
 async def test_a_workers_only_process_finishes_a_job_another_process_asked_for(
     tmp_path: Path, postgres_url: str, local_embedder_loaded: None
@@ -83,7 +88,9 @@ async def test_a_workers_only_process_finishes_a_job_another_process_asked_for(
     await asker.start(migrate=False)
     process: asyncio.subprocess.Process | None = None
     try:
-        await ChatUser(asker, "ada").say("/imagine a lighthouse at dusk")
+        # Asked on Telegram; the workers process has no Telegram role, so what it tells ada
+        # waits in the outbox for the Telegram process to send.
+        await ChatUser(asker, "ada", Platform.TELEGRAM).say("/imagine a lighthouse at dusk")
         job = await GenerationJob.get()
         assert job.state is JobState.QUEUED
 
@@ -112,14 +119,17 @@ async def test_a_workers_only_process_finishes_a_job_another_process_asked_for(
         async with aiohttp.ClientSession() as http:
             async with asyncio.timeout(JOB_SECONDS):
                 # Another process: no event crosses, the database is what the two share.
-                while (await GenerationJob.get(id=job.id)).state is not JobState.SUCCEEDED:  # noqa: ASYNC110
+                while await queued_for_telegram() < 2:  # noqa: ASYNC110
                     await asyncio.sleep(0.1)
             async with http.get(f"{url}/healthz") as response:
                 assert (response.status, await response.text()) == (200, "ok\n")
             async with http.get(f"{url}/metrics") as response:
                 text = await response.text()
         finished = await GenerationJob.get(id=job.id)
+        assert finished.state is JobState.SUCCEEDED
         assert finished.result_images
+        queued = await OutboxMessage.filter(platform=Platform.TELEGRAM).order_by("id")
+        assert [message.target for message in queued] == [finished.reply_target] * 2
         assert all(asker.services.images.path(sha).exists() for sha in finished.result_images)
         generated = {
             sample.name: sample.value
