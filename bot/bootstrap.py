@@ -456,6 +456,8 @@ def build_operator_endpoints(
         if not await asyncio.to_thread(os.access, folder, os.W_OK):
             raise PermissionError(f"{folder} is not writable")
 
+    scheduler = app.scheduler
+    metrics.watch_senders(lambda: [*scheduler.senders.values(), *scheduler.local_senders])
     checks = {"database": app.database.ping, "store": store_writable}
     checks |= {name: connection.check_connected for name, connection in connections.items()}
     return OperatorEndpoints(listen, metrics, Readiness(checks), app.gauges)

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, fields
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client.registry import Collector
 
+from core.delivery.sender import OutboxSender
 from core.errors import ConfigurationError
 from core.metrics import QueueGauges, QueueSample
 from web.role import parse_listen
@@ -71,6 +74,10 @@ class PrometheusMetrics:
             registry=registry,
         )
 
+    def watch_senders(self, senders: Callable[[], Iterable[OutboxSender]]) -> None:
+        """Export the paced outbox senders' own counts (`SenderStats`) at each scrape."""
+        self.registry.register(SenderCounts(senders))
+
     def command_handled(self, role: str, command: str, seconds: float) -> None:
         self.commands.labels(role, command).inc()
         self.command_seconds.labels(role, command).observe(seconds)
@@ -84,6 +91,30 @@ class PrometheusMetrics:
         self.oldest_job.set(sample.oldest_job_wait_seconds)
         for platform, lag in sample.outbox_lag_seconds.items():
             self.outbox_lag.labels(platform.value).set(lag)
+
+
+class SenderCounts(Collector):
+    """`mosaic_outbox_deliveries_total{platform, outcome}`: what this process's outbox
+    senders did, one outcome per `SenderStats` field (`sent`; `retry_after`: the platform
+    answered 429; `transient`: retried after an error; `failed`, `blocked`, …)."""
+
+    def __init__(self, senders: Callable[[], Iterable[OutboxSender]]) -> None:
+        self._senders = senders
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        family = CounterMetricFamily(
+            "mosaic_outbox_deliveries",
+            "Outbox messages handled by this process's paced senders, by platform and outcome",
+            labels=["platform", "outcome"],
+        )
+        totals: dict[tuple[str, str], int] = {}
+        for sender in self._senders():
+            for field in fields(sender.stats):
+                key = (sender.platform.value, field.name)
+                totals[key] = totals.get(key, 0) + getattr(sender.stats, field.name)
+        for (platform, outcome), count in sorted(totals.items()):
+            family.add_metric([platform, outcome], count)
+        yield family
 
 
 ReadinessCheck = Callable[[], Awaitable[None]]  # raises (with a short reason) when not ready

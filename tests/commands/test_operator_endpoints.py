@@ -11,6 +11,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.bootstrap import App, build, build_operator_endpoints
 from bot.metrics import OperatorEndpoints, PrometheusMetrics
 from core.clock import FakeClock
+from core.delivery.replies import Reply
+from core.domain import Platform
 from core.settings import Settings
 from tests.support.chat import ChatUser
 from tests.support.fakes import FakeModerator, FakeProvider
@@ -112,3 +114,26 @@ async def test_a_queued_job_shows_in_the_queue_depth(
     await ChatUser(observed_app, "ada").say("/imagine a lighthouse at dusk")
     _, text = await get(endpoints, "/metrics")
     assert samples(text)[("mosaic_job_queue_depth", ())] == 1
+
+
+class NowhereMessenger:
+    async def send_to(self, target: dict[str, str], reply: Reply) -> None:
+        raise AssertionError("nothing is sent in this test")
+
+
+async def test_the_outbox_senders_counts_are_exported_per_platform_and_outcome(
+    observed_app: App, endpoints: OperatorEndpoints
+) -> None:
+    sender = observed_app.add_messenger(Platform.TELEGRAM, NowhereMessenger())
+    _, before = await get(endpoints, "/metrics")
+    key = ("mosaic_outbox_deliveries_total", (("outcome", "retry_after"), ("platform", "telegram")))
+    assert samples(before)[key] == 0
+    sender.stats.sent += 3  # what the sender counts as it goes (tests/digests/test_delivery.py)
+    sender.stats.retry_after += 1
+    _, after = await get(endpoints, "/metrics")
+    found = samples(after)
+    assert found[key] == 1
+    assert (
+        found[("mosaic_outbox_deliveries_total", (("outcome", "sent"), ("platform", "telegram")))]
+        == 3
+    )
