@@ -21,7 +21,7 @@ from prometheus_client.registry import Collector
 from core.delivery.sender import OutboxSender
 from core.errors import ConfigurationError
 from core.metrics import QueueGauges, QueueSample
-from web.role import parse_listen
+from web.role import parse_listen, start_site
 
 log = logging.getLogger(__name__)
 
@@ -181,21 +181,13 @@ class OperatorEndpoints:
         app = web.Application()
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/metrics", self._metrics)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
         try:
-            await site.start()
+            self._runner, self.port = await start_site(app, self.host, self.port)
         except OSError as error:
-            await runner.cleanup()
             raise ConfigurationError(
                 f"/healthz and /metrics cannot listen on {self.host}:{self.port} "
                 f"({error.strerror}); set MOSAIC_METRICS_LISTEN to a free host:port"
             ) from error
-        self._runner = runner
-        sockets = getattr(site._server, "sockets", None) or ()
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
         log.info("/healthz and /metrics on %s", self.local_url)
 
     async def stop(self) -> None:

@@ -21,6 +21,21 @@ def parse_listen(listen: str, setting: str = "MOSAIC_WEB_LISTEN") -> tuple[str, 
     return host.strip("[]"), int(port)
 
 
+async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve `app` on host:port: the runner (to clean up) and the bound port (0 asks the
+    system for a free one). Raises OSError when the address cannot be used."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    sockets = getattr(site._server, "sockets", None) or ()
+    return runner, sockets[0].getsockname()[1] if sockets else port
+
+
 class WebRole:
     """Serves `app` on `listen` while the process runs. `port` is the bound one (0 asks the
     system for a free port, as tests do)."""
@@ -34,21 +49,13 @@ class WebRole:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        runner = web.AppRunner(self.app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
         try:
-            await site.start()
+            self._runner, self.port = await start_site(self.app, self.host, self.port)
         except OSError as error:
-            await runner.cleanup()
             raise ConfigurationError(
                 f"the web pages cannot listen on {self.host}:{self.port} ({error.strerror}); "
                 "set MOSAIC_WEB_LISTEN to a free host:port, or to off"
             ) from error
-        self._runner = runner
-        sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
         log.info("web pages on http://%s:%d (public URL %s)", self.host, self.port, self.public_url)
 
     @property

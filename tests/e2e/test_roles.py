@@ -37,20 +37,26 @@ def mosaic_env(**settings: str) -> dict[str, str]:
     return env | {"PYTHONPATH": str(ROOT), "MOSAIC_EMBEDDINGS": "ngram"} | quiet | settings
 
 
-async def test_an_unknown_role_is_one_line_and_the_configuration_exit_code(
-    tmp_path: Path,
-) -> None:
-    process = await asyncio.create_subprocess_exec(
+async def mosaic_run(roles: str, cwd: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "bot.cli",
         "run",
         "--roles",
-        "workers,dancers",
-        cwd=tmp_path,
-        env=mosaic_env(MOSAIC_DATA_DIR=str(tmp_path / "data")),
+        roles,
+        cwd=cwd,
+        env=env,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def test_an_unknown_role_is_one_line_and_the_configuration_exit_code(
+    tmp_path: Path,
+) -> None:
+    process = await mosaic_run(
+        "workers,dancers", tmp_path, mosaic_env(MOSAIC_DATA_DIR=str(tmp_path / "data"))
     )
     out, err = await asyncio.wait_for(process.communicate(), LINE_SECONDS)
     assert process.returncode == 2
@@ -94,20 +100,14 @@ async def test_a_workers_only_process_finishes_a_job_another_process_asked_for(
         job = await GenerationJob.get()
         assert job.state is JobState.QUEUED
 
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            "--roles",
+        process = await mosaic_run(
             "workers",
-            cwd=tmp_path,
-            env=mosaic_env(
+            tmp_path,
+            mosaic_env(
                 MOSAIC_DATA_DIR=str(data),
                 MOSAIC_DATABASE_URL=postgres_url,
                 MOSAIC_METRICS_LISTEN="127.0.0.1:0",
             ),
-            stderr=asyncio.subprocess.PIPE,
         )
         assert process.stderr is not None
         line = await asyncio.wait_for(process.stderr.readline(), LINE_SECONDS)
