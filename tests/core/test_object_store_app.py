@@ -1,0 +1,98 @@
+"""The whole app with its images in a real S3 server (SeaweedFS), end to end.
+
+With `MOSAIC_STORAGE_URL` set, /imagine's preview lands in the object store; after the local
+folder is wiped (as on a second machine, which never had the files), posting the image, a
+digest's collage and the web's image pages all read it back from the store.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from bot.bootstrap import App
+from core.settings import Settings
+from core.storage_s3 import S3ObjectStore
+from tests.commands.test_generation_commands import imagine
+from tests.digests.helpers import dm_user
+from tests.support.chat import ChatUser, find_button
+from tests.support.object_store import S3Server
+from tests.web.support import start_site
+
+pytestmark = pytest.mark.slow  # starts SeaweedFS
+
+
+@pytest.fixture
+def settings(
+    tmp_path: Path, database_url: str, s3_server: S3Server, s3_storage_url: str
+) -> Settings:
+    return Settings(
+        MOSAIC_DATA_DIR=tmp_path / "data",
+        MOSAIC_DATABASE_URL=database_url,
+        MOSAIC_FEED_EXPLORE_SHARE=0,
+        **s3_server.storage_env(s3_storage_url),  # type: ignore[arg-type]
+        _env_file=None,
+    )
+
+
+@pytest.fixture
+def bucket(settings: Settings, s3_server: S3Server) -> S3ObjectStore:
+    """A client of our own on the same bucket and prefix, to look inside the store."""
+    return S3ObjectStore.from_url(
+        settings.storage_url,
+        endpoint=s3_server.endpoint,
+        region=s3_server.region,
+        access_key_id=s3_server.access_key,
+        secret_access_key=s3_server.secret_key,
+    )
+
+
+@pytest.fixture
+async def web(app: App) -> AsyncIterator[str]:
+    site = await start_site(app)
+    yield site.url
+    await site.role.stop()
+
+
+def wipe_local_images(settings: Settings) -> None:
+    """What a process on another machine has: no image files at all."""
+    shutil.rmtree(settings.images_dir)
+
+
+async def test_images_previews_posts_collages_and_web_pages_come_from_the_object_store(
+    app: App, settings: Settings, bucket: S3ObjectStore, web: str
+) -> None:
+    alice, bob = ChatUser(app, "alice"), dm_user(app, "bob")
+    await alice.say("/help")
+    await bob.say("/follow alice")
+    _, preview = await imagine(app, alice, "/imagine a lighthouse at dawn")
+    (picture,) = preview.images
+    sha = picture.path.stem
+    key = f"{sha[:2]}/{picture.path.name}"
+    stored = await bucket.get(key)
+    assert stored == picture.path.read_bytes()
+
+    wipe_local_images(settings)
+    choose = await alice.press(find_button([preview], "publish"))
+    posted = await alice.press(find_button(choose, "publish"))  # 🌍 Everyone
+    assert posted[0].title == "#1 by @alice (public)"
+    assert posted[0].images[0].path.read_bytes() == stored  # fetched back from the store
+    assert await bucket.exists(f"thumbs/{sha[:2]}/{sha}.webp")
+
+    (digest,) = await bob.say("/digest preview")
+    collage = digest.images[0].path
+    assert collage.stem != sha
+    assert await bucket.get(f"{collage.stem[:2]}/{collage.name}") == collage.read_bytes()
+
+    wipe_local_images(settings)
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{web}/i/{sha}") as response:
+            assert response.status == 200
+            assert await response.read() == stored
+        async with http.get(f"{web}/t/{sha}") as response:
+            assert response.status == 200
+            assert await response.read() == await bucket.get(f"thumbs/{sha[:2]}/{sha}.webp")
