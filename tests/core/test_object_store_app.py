@@ -14,12 +14,14 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.bootstrap import App
+from bot.bootstrap import App, build
+from core.clock import FakeClock
 from core.settings import Settings
 from core.storage_s3 import S3ObjectStore
 from tests.commands.test_generation_commands import imagine
 from tests.digests.helpers import dm_user
 from tests.support.chat import ChatUser, find_button
+from tests.support.fakes import FakeModerator, FakeProvider
 from tests.support.object_store import S3Server
 from tests.web.support import start_site
 
@@ -96,3 +98,29 @@ async def test_images_previews_posts_collages_and_web_pages_come_from_the_object
         async with http.get(f"{web}/t/{sha}") as response:
             assert response.status == 200
             assert await response.read() == await bucket.get(f"thumbs/{sha[:2]}/{sha}.webp")
+
+
+async def test_a_store_that_cannot_be_reached_fails_the_job_with_one_clear_message(
+    settings: Settings,
+    clock: FakeClock,
+    provider: FakeProvider,
+    moderator: FakeModerator,
+    local_embedder_loaded: None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    unreachable = settings.model_copy(update={"aws_endpoint_url": "http://127.0.0.1:9"})
+    application = build(unreachable, clock=clock, provider=provider, moderator=moderator)
+    await application.start(migrate=False)
+    try:
+        alice = ChatUser(application, "alice")
+        sent = await imagine(application, alice, "/imagine a storm")
+        assert sent[0].text.startswith("🎨 Job #1 is queued")
+        final = alice.conversation.edits[-1][1]
+        assert final.is_error and "can't reach the image storage" in final.text
+        assert "25 of 25" in await alice.text("/quota")  # refunded
+    finally:
+        await application.stop()
+    [line] = [r.getMessage() for r in caplog.records if r.name == "core.storage_s3"]
+    assert " at http://127.0.0.1:9: head " in line and " failed: GenericError: " in line
+    secret = settings.aws_secret_access_key
+    assert secret is not None and secret.get_secret_value() not in caplog.text
