@@ -122,7 +122,9 @@ class S3ObjectStore(ObjectStore):
     async def _call(self, operation: str, key: str, call: Callable[[], Awaitable[T]]) -> T:
         try:
             return await call()
-        except NotFoundError:
+        except NotFoundError as exc:
+            if operation == "put":  # nothing to find on a write: the bucket is missing
+                raise self._unavailable(operation, key, exc) from None
             raise FileNotFoundError(key) from None
         except BaseError as exc:
             raise self._unavailable(operation, key, exc) from None
