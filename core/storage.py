@@ -28,6 +28,10 @@ class StorageUnavailable(MosaicError):
 
     default_key = "error.storage_unavailable"
 
+    def __init__(self, cause: str = "") -> None:
+        super().__init__()
+        self.cause = cause  # for the operator: what failed and the store's answer, no secret
+
 
 class ObjectStore(ABC):
     """Blobs by key. `get`/`read_now` raise FileNotFoundError for a key that is not stored."""
@@ -65,6 +69,13 @@ class ObjectStore(ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.describe()})"
+
+    async def check_writable(self) -> None:
+        """Write and delete a probe object (start-up: the bucket exists and takes our writes);
+        raises StorageUnavailable."""
+        key = f".mosaic-write-check-{os.getpid()}"
+        await self.put(key, b"")
+        await self.delete(key)
 
 
 def write_atomically(path: Path, data: bytes) -> None:

@@ -117,7 +117,7 @@ class S3ObjectStore(ObjectStore):
             type(exc).__name__,
             cause,
         )
-        return StorageUnavailable()
+        return StorageUnavailable(f"{operation} failed: {type(exc).__name__}: {cause}")
 
     async def _call(self, operation: str, key: str, call: Callable[[], Awaitable[T]]) -> T:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from pydantic import SecretStr
 
 from core.errors import ConfigurationError
 from core.images import ContentImageStore
+from core.persistence.preflight import ExitCode, StartupFailure, check_object_store
 from core.storage import LocalFolder, ObjectStore, StorageUnavailable
 from core.storage_s3 import S3ObjectStore, parse_storage_url
 from tests.support.object_store import S3Server
@@ -151,6 +153,26 @@ async def test_a_failing_store_gives_one_clear_error_and_a_log_line_without_secr
     assert raised.value.key == "error.storage_unavailable"
     [line] = [r.getMessage() for r in caplog.records]
     assert line.startswith(f"object store {store.describe()}: put ab/x.png failed: ")
+
+    # the same store at start-up: `mosaic` refuses to start with one line (exit code 7)
+    with pytest.raises(StartupFailure) as refused:
+        await check_object_store(store)
+    assert refused.value.exit_code == ExitCode.STORAGE_UNAVAILABLE == 7
+    assert str(refused.value).startswith(f"the object store {store.describe()} cannot be used (")
+    assert str(refused.value).endswith(
+        "check that the bucket exists, MOSAIC_STORAGE_URL, AWS_ENDPOINT_URL and the AWS credentials"
+    )
     for hidden in (secret.get_secret_value(), s3_server.secret_key.get_secret_value()):
         assert hidden not in line
         assert hidden not in repr(raised.value)
+        assert hidden not in str(refused.value)
+        assert hidden not in caplog.text
+
+
+@pytest.mark.slow
+async def test_a_usable_store_passes_the_start_up_check(
+    s3_server: S3Server, s3_storage_url: str
+) -> None:
+    store = s3_store(s3_server, s3_storage_url)
+    await check_object_store(store)
+    assert not await store.exists(f".mosaic-write-check-{os.getpid()}")

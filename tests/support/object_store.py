@@ -122,7 +122,8 @@ class SeaweedFS:
                         {
                             "name": "mosaic",
                             "credentials": [{"accessKey": ACCESS_KEY, "secretKey": SECRET_KEY}],
-                            "actions": ["Admin", "Read", "Write", "List", "Tagging"],
+                            # no Admin: SeaweedFS would create a missing bucket on a write
+                            "actions": ["Read", "Write", "List", "Tagging"],
                         }
                     ]
                 }
