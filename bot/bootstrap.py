@@ -85,6 +85,7 @@ from scheduler import (
     Scheduler,
     SingleProcess,
 )
+from scheduler.leader import LOCK_KEY, sender_lock_key
 
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
@@ -322,6 +323,7 @@ def build(
     leadership = _leadership(url)
     scheduler = Scheduler(
         leadership,
+        lambda platform: _leadership(url, platform),
         DigestRunner(
             runs,
             composer,
@@ -360,13 +362,17 @@ def build(
     )
 
 
-def _leadership(url: str) -> Leadership:
-    """Who runs the scheduler: one process per database (`scheduler.leader`)."""
+def _leadership(url: str, platform: Platform | None = None) -> Leadership:
+    """Who runs the scheduler: one process per database; and, per platform, who runs its
+    outbox sender: one of the processes that can reach it (`scheduler.leader`)."""
+    role = "scheduler leader" if platform is None else f"{platform} outbox sender"
     if is_postgres(url):
-        return PostgresAdvisoryLock(url)
+        key = LOCK_KEY if platform is None else sender_lock_key(platform.value)
+        return PostgresAdvisoryLock(url, key, role=role)
     if ":memory:" in url:
         return SingleProcess()
-    return FileLock(Path(url.removeprefix("sqlite://") + ".leader"))
+    suffix = ".leader" if platform is None else f".{platform.value}-sender"
+    return FileLock(Path(url.removeprefix("sqlite://") + suffix), role=role)
 
 
 def build_safety(

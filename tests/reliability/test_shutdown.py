@@ -123,6 +123,7 @@ async def test_stopping_mid_tick_is_quiet_and_prompt(caplog: pytest.LogCaptureFi
     leadership = SlowLeadership()
     scheduler = Scheduler(
         leadership,
+        sender_leadership=lambda platform: leadership,
         runner=object(),  # type: ignore[arg-type]  # never reached
         notifications=object(),  # type: ignore[arg-type]
         outbox=object(),  # type: ignore[arg-type]

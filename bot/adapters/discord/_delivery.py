@@ -156,22 +156,30 @@ class DiscordDelivery:
         *,
         kind: ChatKind = ChatKind.CHANNEL,
         server_id: int | None = None,
+        nonce: str | None = None,
     ) -> DiscordMessage:
+        """`nonce`: sent with `enforce_nonce`, so a retry after a lost answer is not a copy."""
         channel = self._client.get_partial_messageable(channel_id)
         rendered = render(reply, upload_cap=DEFAULT_UPLOAD_CAP)
         async with self._reported(str(channel_id), kind):
             message = await self._limiter.process(
                 _call("channel.send", channel_id, group=kind is not ChatKind.PRIVATE),
-                lambda: channel.send(**rendered.send_kwargs()),
+                lambda: (
+                    channel.send(**rendered.send_kwargs())
+                    if nonce is None
+                    else channel.send(**rendered.send_kwargs(), nonce=nonce)
+                ),
             )
         return await self._sent(Where.CHANNEL, message, reply, server_id)
 
-    async def to_user(self, user_id: int, reply: Reply) -> DiscordMessage:
+    async def to_user(
+        self, user_id: int, reply: Reply, *, nonce: str | None = None
+    ) -> DiscordMessage:
         async with self._reported(f"user:{user_id}", ChatKind.PRIVATE):
             channel = await self._limiter.process(
                 _call("create_dm"), lambda: self._client.create_dm(discord.Object(user_id))
             )
-        return await self.to_channel(channel.id, reply, kind=ChatKind.PRIVATE)
+        return await self.to_channel(channel.id, reply, kind=ChatKind.PRIVATE, nonce=nonce)
 
     async def edit_in_channel(self, handle: DiscordMessage, reply: Reply) -> None:
         assert handle.channel_id is not None
