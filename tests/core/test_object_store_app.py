@@ -14,10 +14,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bot.bootstrap import App, build
+from bot.bootstrap import App, build, object_store
 from core.clock import FakeClock
 from core.settings import Settings
-from core.storage_s3 import S3ObjectStore
+from core.storage import ObjectStore
 from tests.commands.test_generation_commands import imagine
 from tests.digests.helpers import dm_user
 from tests.support.chat import ChatUser, find_button
@@ -42,15 +42,11 @@ def settings(
 
 
 @pytest.fixture
-def bucket(settings: Settings, s3_server: S3Server) -> S3ObjectStore:
+def bucket(settings: Settings) -> ObjectStore:
     """A client of our own on the same bucket and prefix, to look inside the store."""
-    return S3ObjectStore.from_url(
-        settings.storage_url,
-        endpoint=s3_server.endpoint,
-        region=s3_server.region,
-        access_key_id=s3_server.access_key,
-        secret_access_key=s3_server.secret_key,
-    )
+    store = object_store(settings)
+    assert store is not None
+    return store
 
 
 @pytest.fixture
@@ -66,7 +62,7 @@ def wipe_local_images(settings: Settings) -> None:
 
 
 async def test_images_previews_posts_collages_and_web_pages_come_from_the_object_store(
-    app: App, settings: Settings, bucket: S3ObjectStore, web: str
+    app: App, settings: Settings, bucket: ObjectStore, web: str
 ) -> None:
     alice, bob = ChatUser(app, "alice"), dm_user(app, "bob")
     await alice.say("/help")
