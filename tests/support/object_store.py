@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -36,14 +37,23 @@ def weed_binary() -> str | None:
 
 
 def _free_ports(count: int) -> list[int]:
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [sock.getsockname()[1] for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
+    """`count` free ports in a row, below the kernel's ephemeral range (32768 and up): a
+    port the kernel hands to some outgoing connection meanwhile cannot be one of ours, and a
+    random start keeps test processes (xdist workers, other checkouts) apart."""
+    while True:
+        start = random.randrange(20_000, 32_000 - count)
+        sockets = []
+        try:
+            for port in range(start, start + count):
+                sock = socket.socket()
+                sockets.append(sock)
+                sock.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+        return list(range(start, start + count))
 
 
 def _request(port: int, method: str, path: str) -> int:
@@ -97,7 +107,7 @@ class SeaweedFS:
     def require(self) -> S3Server:
         if self._server is None and self._error is None:
             try:
-                self._server = self._start()
+                self._server = self._start_with_retries()
                 self._server.create_bucket(self.bucket)
             except (OSError, RuntimeError) as exc:
                 self._error = f"SeaweedFS (weed server -s3) could not start: {exc}"
@@ -108,6 +118,25 @@ class SeaweedFS:
         if os.environ.get("MOSAIC_REQUIRE_S3") == "1":
             pytest.fail(reason + " (MOSAIC_REQUIRE_S3=1)")
         pytest.skip(reason)
+
+    def _start_with_retries(self, attempts: int = 3) -> S3Server:
+        """Another process may take a chosen port before weed binds it: then weed says so in
+        its log and the next attempt picks other ports."""
+        for attempt in range(1, attempts + 1):
+            try:
+                server = self._start()
+            except RuntimeError:
+                self.stop()
+                if attempt == attempts:
+                    raise
+                continue
+            log = (self._folder / "weed.log").read_text(errors="replace")
+            if "address already in use" not in log:
+                return server
+            self.stop()
+            if attempt == attempts:
+                raise RuntimeError(f"a port was taken: {log[-300:]}")
+        raise AssertionError("unreachable")
 
     def _start(self) -> S3Server:
         weed = weed_binary()
