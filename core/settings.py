@@ -22,6 +22,13 @@ class Settings(BaseSettings):
     # Storage
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, alias="MOSAIC_DATA_DIR")
     database_url: str = Field(default="", alias="MOSAIC_DATABASE_URL")
+    # images, thumbnails and collages: s3://bucket/prefix, or empty for MOSAIC_DATA_DIR/images
+    storage_url: str = Field(default="", alias="MOSAIC_STORAGE_URL")
+    # the standard AWS variables, read for any S3-compatible store
+    aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
+    aws_region: str | None = Field(default=None, alias="AWS_REGION")
+    aws_access_key_id: str | None = Field(default=None, alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: SecretStr | None = Field(default=None, alias="AWS_SECRET_ACCESS_KEY")
 
     # Behaviour
     default_language: str = Field(default="en", alias="MOSAIC_DEFAULT_LANGUAGE")
