@@ -270,6 +270,11 @@ def build(
     # A console person is reached out of band only through the outbox, which the process
     # attached to their terminal prints (`App.add_messenger(..., only_for=...)`).
     messengers.add(Platform.CONSOLE, QueuedMessenger(Platform.CONSOLE, outbox, wake_sender))
+    # A Telegram or Discord person whose job finished in a process without that platform's
+    # adapter (a console chat, the other platform's process) is reached through the outbox,
+    # which that platform's process sends; its adapter, when here, replaces this.
+    for platform in (Platform.TELEGRAM, Platform.DISCORD):
+        messengers.add(platform, QueuedMessenger(platform, outbox, wake_sender))
 
     services = Services(
         settings=settings,
