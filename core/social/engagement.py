@@ -37,11 +37,11 @@ class Engagement:
                 await Reaction.create(post=post, account=account, kind=LIKE)
                 await Post.filter(id=post.id).update(like_count=F("like_count") + 1)
                 await self._taste.engaged(account, post, Signal.LIKE)
+                if self._events is not None:  # the author is told of it, with it
+                    await self._events.happened("like", post.author_id, account.id, post.id)
         except IntegrityError:
             raise Conflict("error.already_liked", post=post_id) from None
         await post.refresh_from_db(fields=["like_count"])
-        if self._events is not None:
-            await self._events.happened("like", post.author_id, account.id, post.id)
         return post
 
     async def unlike(self, account: Account, post_id: int) -> Post:
@@ -72,8 +72,8 @@ class Engagement:
             comment = await Comment.create(post=post, author=account, text=cleaned)
             await Post.filter(id=post.id).update(comment_count=F("comment_count") + 1)
             await self._taste.engaged(account, post, Signal.COMMENT)
-        if self._events is not None:
-            await self._events.happened("comment", post.author_id, account.id, post.id)
+            if self._events is not None:
+                await self._events.happened("comment", post.author_id, account.id, post.id)
         return comment
 
     async def comments(

@@ -35,10 +35,10 @@ class SocialGraph:
             async with self._units():
                 await Follow.create(follower=follower, followee=followee)
                 await self._taste.followed(follower, followee)
+                if self._events is not None:
+                    await self._events.happened("follow", followee.id, follower.id)
         except IntegrityError:
             raise Conflict("error.already_following", handle=followee.handle) from None
-        if self._events is not None:
-            await self._events.happened("follow", followee.id, follower.id)
 
     async def unfollow(self, follower: Account, followee: Account) -> None:
         async with self._units():

@@ -12,8 +12,9 @@ import logging
 
 import pytest
 
+from core.clock import MonotonicTimer
 from core.delivery.pacing import PaceLimits, Pacer
-from core.delivery.sender import MonotonicTimer, OutboxSender
+from core.delivery.sender import OutboxSender
 from core.domain import Platform
 from core.lifecycle import stop_tasks
 

@@ -17,14 +17,15 @@ from bot.adapters.discord._autocomplete import Autocomplete, ChoiceLister
 from bot.adapters.discord._client import MosaicClient
 from bot.adapters.discord._commands import CatalogTranslator, CommandTreeBuilder
 from bot.adapters.discord._components import MosaicButton
+from bot.adapters.discord._delivery import DiscordDelivery
 from bot.adapters.discord._errors import ErrorReporter
 from bot.adapters.discord._interactions import InteractionHandler
 from bot.adapters.discord._messenger import DiscordMessenger
-from bot.adapters.discord._outbound import Outbound
 from bot.adapters.discord._reactions import ReactionLikes
 from bot.adapters.discord._sync import CommandSync
 from bot.adapters.discord._tracking import InFlight
 from bot.commands import Dispatcher
+from core.delivery.ratelimit import RateLimiter, Unpaced
 from core.domain import Platform
 from core.errors import ConfigurationError
 from core.settings import Settings
@@ -63,31 +64,35 @@ class DiscordAdapter:
         dispatcher: Dispatcher,
         *,
         autocomplete: Mapping[str, ChoiceLister] | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         services = dispatcher.services
         self._config = config
         self._dispatcher = dispatcher
         self._ready = asyncio.Event()
         self._in_flight = InFlight()
+        self._limiter = limiter or Unpaced()  # sees every discord.py call of ours
         self.synced: bool | None = None  # after start-up: whether the tree was published
         self.client = MosaicClient(
             self,
             max_ratelimit_timeout=config.max_ratelimit_timeout,
             guild_ready_timeout=config.guild_ready_timeout,
         )
-        outbound = Outbound(self.client, services.sent_messages, services.destinations)
-        self.messenger = DiscordMessenger(outbound)
-        self._errors = ErrorReporter(dispatcher, outbound)
+        delivery = DiscordDelivery(
+            self.client, services.sent_messages, services.destinations, self._limiter
+        )
+        self.messenger = DiscordMessenger(delivery)
+        self._errors = ErrorReporter(dispatcher, delivery)
         self._interactions = InteractionHandler(
             client=self.client,
             dispatcher=dispatcher,
-            outbound=outbound,
+            delivery=delivery,
             messenger=self.messenger,
             errors=self._errors,
             clock=services.clock,
             in_flight=self._in_flight,
         )
-        self._reactions = ReactionLikes(self.client, dispatcher, self._in_flight)
+        self._reactions = ReactionLikes(self.client, dispatcher, self._in_flight, self._limiter)
         self._tree_builder = CommandTreeBuilder(
             dispatcher.registry,
             on_command=self._interactions.on_command,
@@ -130,6 +135,11 @@ class DiscordAdapter:
     async def wait_until_ready(self) -> None:
         await self._ready.wait()
 
+    async def check_connected(self) -> None:
+        """For /healthz: raises unless the gateway session is up."""
+        if not self.client.is_ready() or self.client.is_closed():
+            raise ConnectionError("discord gateway is not connected")
+
     async def wait_idle(self) -> None:
         """Until no interaction or reaction is being handled (tests, graceful stops)."""
         await self._in_flight.wait_idle()
@@ -145,6 +155,7 @@ class DiscordAdapter:
             spec_hash=self._dispatcher.registry.spec_hash(Platform.DISCORD),
             state_dir=self._config.state_dir,
             dev_guild_id=self._config.dev_guild_id,
+            limiter=self._limiter,
         )
         self.synced = await sync.sync_if_changed()
 

@@ -8,7 +8,7 @@ import json
 import aiohttp
 import discord
 
-from bot.adapters.discord._outbound import Outbound, SentMessage
+from bot.adapters.discord._delivery import DiscordDelivery, DiscordMessage
 from core.delivery import DeliveryRetryAfter, DeliveryTransient
 from core.delivery.replies import Reply
 from core.delivery.reply_codec import encode_reply
@@ -34,10 +34,10 @@ class DiscordMessenger:
     Discord returns the message it already made instead of posting a second copy.
     """
 
-    def __init__(self, outbound: Outbound) -> None:
-        self._outbound = outbound
+    def __init__(self, delivery: DiscordDelivery) -> None:
+        self._delivery = delivery
 
-    async def send_to(self, target: dict[str, str], reply: Reply) -> SentMessage:
+    async def send_to(self, target: dict[str, str], reply: Reply) -> DiscordMessage:
         try:
             return await self._send_to(target, reply)
         except discord.RateLimited as limited:
@@ -47,14 +47,14 @@ class DiscordMessenger:
         except (aiohttp.ClientError, TimeoutError) as error:
             raise DeliveryTransient(f"discord unreachable: {error!r}"[:200]) from error
 
-    async def _send_to(self, target: dict[str, str], reply: Reply) -> SentMessage:
+    async def _send_to(self, target: dict[str, str], reply: Reply) -> DiscordMessage:
         channel, user = target.get("channel"), target.get("user")
         is_dm = target.get("private") == "1"
         nonce = message_nonce(target, reply)
         if channel and (is_dm or not reply.private):
             kind = ChatKind.PRIVATE if is_dm else ChatKind.CHANNEL
             server = target.get("server")
-            return await self._outbound.to_channel(
+            return await self._delivery.to_channel(
                 int(channel),
                 reply,
                 kind=kind,
@@ -62,11 +62,11 @@ class DiscordMessenger:
                 nonce=nonce,
             )
         if user:
-            return await self._outbound.to_user(int(user), reply, nonce=nonce)
+            return await self._delivery.to_user(int(user), reply, nonce=nonce)
         raise ValueError(f"a Discord target needs a channel or a user, got {sorted(target)}")
 
-    async def edit(self, handle: SentMessage, reply: Reply) -> None:
-        await self._outbound.edit_in_channel(handle, reply)
+    async def edit(self, handle: DiscordMessage, reply: Reply) -> None:
+        await self._delivery.edit_in_channel(handle, reply)
 
     def direct_target(self, user_id: str) -> dict[str, str]:
         """A person, reached by DM (a moderator's decision, a notice)."""
@@ -74,7 +74,7 @@ class DiscordMessenger:
 
     async def delete(self, chat_id: str, message_id: str) -> bool:
         """Delete a message the bot sent (a takedown); True when it is gone."""
-        return await self._outbound.delete_in_channel(int(chat_id), int(message_id))
+        return await self._delivery.delete_in_channel(int(chat_id), int(message_id))
 
 
 NONCE_LENGTH = 25  # Discord's limit

@@ -25,12 +25,14 @@ from bot.adapters.telegram._delivery import ReplyDelivery
 from bot.adapters.telegram._errors import ErrorReporter
 from bot.adapters.telegram._logging import TokenRedaction
 from bot.adapters.telegram._menu import publish_menu, publish_mini_app
-from bot.adapters.telegram._pacing import Limits, Timing
 from bot.adapters.telegram._processing import ChatOrderedProcessor
 from bot.adapters.telegram._sender import TelegramSender
 from bot.adapters.telegram._updates import UpdateRouter
 from bot.adapters.telegram._webhook import WebhookServer
 from bot.commands import Dispatcher
+from core.clock import MonotonicTimer, Timer
+from core.delivery.pacing import TELEGRAM_LIMITS, PacedCalls
+from core.delivery.ratelimit import RateLimiter
 from core.errors import ConfigurationError
 from core.settings import Settings
 
@@ -95,8 +97,8 @@ class TelegramAdapter:
         config: TelegramConfig,
         dispatcher: Dispatcher,
         *,
-        limits: Limits | None = None,
-        timing: Timing | None = None,
+        limiter: RateLimiter | None = None,
+        timer: Timer | None = None,
         on_handled: Callable[[int], None] | None = None,
     ) -> None:
         self._config = config
@@ -107,8 +109,12 @@ class TelegramAdapter:
         self._redaction.install()
         self._application = self._build_application()
         bot = self._application.bot
+        pacing_time = timer or MonotonicTimer()
         self._sender = TelegramSender(
-            bot, services.destinations, limits=limits or Limits(), timing=timing or Timing()
+            bot,
+            services.destinations,
+            limiter=limiter or PacedCalls(TELEGRAM_LIMITS, pacing_time),
+            timer=pacing_time,
         )
         self._delivery = ReplyDelivery(self._sender, services.sent_messages)
         self._reporter = ErrorReporter(dispatcher, self._sender)
@@ -134,6 +140,11 @@ class TelegramAdapter:
     @property
     def mode(self) -> str:
         return "webhook" if self._config.webhook_url else "polling"
+
+    async def check_connected(self) -> None:
+        """For /healthz: raises unless the Bot API answered and updates are being taken."""
+        if not self._application.running:
+            raise ConnectionError("telegram is not connected")
 
     @property
     def bot_username(self) -> str:
