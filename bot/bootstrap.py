@@ -348,11 +348,12 @@ def build(
     # A console person is reached out of band only through the outbox, which the process
     # attached to their terminal prints (`App.add_messenger(..., only_for=...)`).
     messengers.add(Platform.CONSOLE, QueuedMessenger(Platform.CONSOLE, outbox, wake_sender))
-    # A platform without its role here (a workers process) is reached the same way: its
-    # results wait in the outbox for that platform's process to send them.
+    # A Telegram or Discord person whose job finished in a process without that platform's
+    # adapter running (a workers process, a console chat, the other platform's process) is
+    # reached the same way: the results wait in the outbox for that platform's process. The
+    # adapter, where it runs, replaces this with its own messenger.
     for platform in (Platform.TELEGRAM, Platform.DISCORD):
-        if platform.value not in roles:
-            messengers.add(platform, QueuedMessenger(platform, outbox, wake_sender))
+        messengers.add(platform, QueuedMessenger(platform, outbox, wake_sender))
 
     services = Services(
         settings=settings,

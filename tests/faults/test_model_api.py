@@ -137,7 +137,7 @@ async def test_no_job_is_left_behind_after_a_burst_of_faults(app: App, fake: Fak
     jobs = await GenerationJob.all().order_by("id")
     assert len(jobs) == 5
     assert {job.state for job in jobs} <= {JobState.SUCCEEDED, JobState.FAILED}
-    assert sum(job.state is JobState.FAILED for job in jobs) >= 2
+    assert sum(job.state is JobState.FAILED for job in jobs) >= 1  # the refusal at least
     for n, person in enumerate(people):
         [job] = [j for j in jobs if j.prompt == f"burst picture {n}"]
         shown = "\n".join(r.text for _, r in person.conversation.edits)

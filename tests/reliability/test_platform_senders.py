@@ -18,7 +18,9 @@ from core.delivery import OutboxItem
 from core.delivery.replies import Reply
 from core.delivery.reply_codec import encode_reply
 from core.domain import OutboxState, Platform
-from core.persistence.models import OutboxMessage
+from core.generation import ImageOptions
+from core.generation.jobs import JobRequest
+from core.persistence.models import GenerationJob, OutboxMessage
 from core.settings import Settings
 from tests.core.test_generation_jobs import RecordingMessenger
 from tests.digests.helpers import FAST
@@ -74,3 +76,35 @@ async def test_a_telegram_process_and_a_discord_process_each_send_their_own(
         await asyncio.sleep(0.2)  # nothing more arrives: each once
         assert len(telegram.sent) == 3 and len(discord.sent) == 3
         assert await OutboxMessage.filter(state=OutboxState.SENT).count() == 6
+
+
+async def test_a_telegram_job_finished_in_a_console_process_reaches_its_person(
+    settings: Settings,
+) -> None:
+    """A console process (no Telegram adapter) ran a Telegram person's job: the status and
+    the preview wait in the outbox for the Telegram process, instead of being dropped."""
+    async with process(settings) as console:
+        person = await console.services.accounts.resolve(Platform.TELEGRAM, "42", "Tg")
+        job = await console.services.generation.jobs.submit(
+            JobRequest(
+                person,
+                "a fox far away",
+                ImageOptions(),
+                Platform.TELEGRAM,
+                reply_target={"platform": "telegram", "chat_id": "42", "kind": "private"},
+            )
+        )
+        finished = asyncio.Event()
+        announce = console.notices.job_finished
+
+        async def announced(done: GenerationJob) -> None:
+            await announce(done)
+            finished.set()
+
+        console.notices.job_finished = announced  # type: ignore[method-assign]
+        console.worker.wake()
+        await asyncio.wait_for(finished.wait(), 20)
+        rows = await OutboxMessage.filter(platform=Platform.TELEGRAM).order_by("id")
+        assert [row.chat_key for row in rows] == ["42", "42"]
+        assert f"Job #{job.id} is done" in rows[0].reply["text"]
+        assert rows[1].reply["title"] == f"Preview of job #{job.id}"
