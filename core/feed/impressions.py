@@ -46,6 +46,7 @@ class Surface(IntEnum):
     SEARCH = 5
     TAG = 6
     CROSSPOST = 7
+    LIKED = 8  # not shown: a like's candidates as ranked just before it (like_samples.py)
 
 
 class Outcome(IntFlag):
@@ -80,6 +81,7 @@ class Shown:
     position: int
     sources: int = 0
     parts: bytes | None = None
+    outcome: int = 0  # known when recorded (a like sample's liked post), else joined later
 
 
 _COLUMNS = ("viewer_id", "place_id", "post_id", "surface", "position", "sources", "parts")
@@ -99,8 +101,10 @@ class ImpressionLog:
         place_id: int | None = None,
         model: int = 0,
         at: datetime | None = None,
+        counts_as_shown: bool = True,
     ) -> None:
-        """One INSERT for all of `shown` (nothing when empty)."""
+        """One INSERT for all of `shown` (nothing when empty); `counts_as_shown=False` for
+        rows of what was not shown (like samples: no `Post.shown` count)."""
         when = at or self._clock.now()
         await _insert(
             [
@@ -114,10 +118,11 @@ class ImpressionLog:
                     item.parts,
                     model,
                     when,
-                    0,
+                    item.outcome,
                 )
                 for item in shown
-            ]
+            ],
+            counts_as_shown=counts_as_shown,
         )
 
     async def to_places(self, surface: Surface, post_id: int, place_ids: Sequence[int]) -> None:
@@ -168,6 +173,7 @@ class ImpressionLog:
         latest = (
             f"SELECT id FROM impression WHERE viewer_id = {param(viewer_id)} "
             f"AND {where.format(post=param(key))} AND shown_at >= {param(now - OUTCOME_WINDOW)} "
+            f"AND surface <> {int(Surface.LIKED)} "  # a like sample was not shown
             "ORDER BY shown_at DESC, id DESC LIMIT 1"
         )
         sql = f"UPDATE impression SET outcome = outcome | {bit}, outcome_at = {at} "
@@ -202,9 +208,9 @@ class ImpressionLog:
         ).delete()
 
 
-async def _insert(rows: Sequence[tuple[object, ...]]) -> None:
-    """Rows of `_COLUMNS` in one multi-row INSERT, and the posts' `shown` counts (what
-    exploration weighs likes against) in one UPDATE; nothing when empty."""
+async def _insert(rows: Sequence[tuple[object, ...]], *, counts_as_shown: bool = True) -> None:
+    """Rows of `_COLUMNS` in one multi-row INSERT, and (`counts_as_shown`) the posts' `shown`
+    counts (what exploration weighs likes against) in one UPDATE; nothing when empty."""
     if not rows:
         return
     db = Impression._meta.db
@@ -218,6 +224,8 @@ async def _insert(rows: Sequence[tuple[object, ...]]) -> None:
         groups.append(f"({', '.join(marks)})")
     sql = f"INSERT INTO impression ({', '.join(_COLUMNS)}) VALUES {', '.join(groups)}"
     await db.execute_query(sql, values)
+    if not counts_as_shown:
+        return
     posts = sorted({int(row[2]) for row in rows})  # type: ignore[call-overload]
     marks = ", ".join(f"${i}" if postgres else "?" for i in range(1, len(posts) + 1))
     await db.execute_query(f"UPDATE post SET shown = shown + 1 WHERE id IN ({marks})", posts)
