@@ -53,10 +53,11 @@ from bot.adapters.telegram._delivery import _load
 from bot.adapters.telegram._sender import retry_seconds
 from bot.adapters.telegram._translate import reply_calls
 from bot.bootstrap import App, build
-from bot.reply_codec import decode_reply
 from core.clock import FakeClock
 from core.delivery import OutboxItem
 from core.delivery.pacing import TELEGRAM_LIMITS
+from core.delivery.reply_codec import decode_reply
+from core.delivery.sender import MonotonicTimer
 from core.digests import parse_request
 from core.digests.collage import CollageText, render_collage
 from core.digests.ranking import already_sent
@@ -66,7 +67,6 @@ from core.generation.local import render
 from core.persistence.models import DigestSubscription, OutboxMessage
 from core.settings import Settings
 from core.social import Origin
-from scheduler.sender import MonotonicTimer
 from tests.support.databases import DatabaseFactory
 from tests.support.telegram import TOKEN, FakeBotApi
 

@@ -45,9 +45,9 @@ from core.feed.taste import (
     TasteState,
     bulk_tastes,
 )
-from core.feed.text import post_tags, post_terms
+from core.feed.terms import post_tags, post_terms
 from core.persistence.models import TasteProfile
-from core.social.taste import Signal
+from core.social.taste_updates import Signal
 
 BATCH = 20_000
 

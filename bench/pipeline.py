@@ -24,7 +24,7 @@ from PIL import Image
 
 from bot.bootstrap import build
 from bot.invocation import Actor
-from bot.replies import Reply
+from core.delivery.replies import Reply
 from core.domain import Platform
 from core.generation import ImageOptions, ModerationVerdict
 from core.settings import Settings

@@ -6,10 +6,11 @@ before it happened.
 1. The test window is the last `--window-days` (2) of the data. Of the likes in it,
    `--likes` (500) are drawn without replacement with `--seed` (7): the held-out likes.
    Each is (user, post, t).
-2. The database gets the world at the window's start exactly as the time split loads it
-   (`bench/loading.py`: posts, follows and likes up to then; tastes decayed to then).
-3. Then the clock walks through the window. Every post, follow and like in it is applied
-   with the code production runs for it (`TasteKeeper.post_created` / `followed` /
+2. The database gets the world `--train-days` (4) before the window's start exactly as the
+   time split loads it (`bench/loading.py`: posts, follows and likes up to then; tastes
+   decayed to then).
+3. Then the clock walks through those days and the window. Every post, follow and like in
+   them is applied with the code production runs for it (`TasteKeeper.post_created` / `followed` /
    `engaged`, the like counter, the reaction row with its time), in time order, and the
    clock reads each event's own time. Before the events at t are applied, each held-out like
    at t is ranked: the user's feed session is cleared (a new `/feed`, so no earlier
@@ -61,7 +62,7 @@ from core.feed.indexing import PostIndexer
 from core.feed.like_samples import LikeSamples
 from core.feed.taste import TasteKeeper
 from core.persistence.models import Account, FeedSession, Follow, Post, Reaction
-from core.social.taste import Signal
+from core.social.taste_updates import Signal
 from core.social.visibility import visible_to
 
 K = 20

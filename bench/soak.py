@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bot.bootstrap import App, build
 from bot.invocation import Actor, Press
-from bot.replies import Reply
+from core.delivery.replies import Reply
 from core.domain import Platform
 from core.settings import Settings
 

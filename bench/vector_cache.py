@@ -25,7 +25,7 @@ from bench.dataset import read
 from core.feed.embeddings import TextEmbedder
 from core.feed.local_embeddings import HashedNgramEmbedder
 from core.feed.multilingual_embeddings import local_text_embedder
-from core.feed.text import embedding_text
+from core.feed.terms import embedding_text
 
 BATCH = 64  # texts per call of the model: larger batches gain nothing measurable
 

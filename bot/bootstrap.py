@@ -15,15 +15,19 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from bot.commands.crosspost_render import CrossPostRendering
+from bot.commands.digest_render import DigestRendering
 from bot.commands.job_notices import JobNotices
-from bot.messengers import AccountNotifier, Messengers, QueuedMessenger
-from bot.replies import Messenger
-from core.actions import ActionTokens
-from core.chats import Destinations, SentMessages, UpdateLog
+from core.button_tokens import ActionTokens
 from core.clock import Clock, SystemClock
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
+from core.delivery.messengers import AccountNotifier, Messengers, QueuedMessenger
+from core.delivery.outcomes import Outcomes
 from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
+from core.delivery.ports import Messenger
+from core.delivery.sender import MonotonicTimer, OutboxSender, Timer
+from core.delivery.sent_messages import SentMessages
+from core.destinations import Destinations
 from core.digests import (
     CollageRetention,
     DigestComposer,
@@ -51,6 +55,7 @@ from core.feed.like_samples import LikeSamples
 from core.feed.ranker import ServingRanker
 from core.generation import ImageProvider, Moderator
 from core.generation.jobs import GenerationJobs
+from core.generation.previews import Previews
 from core.generation.quota import Quotas
 from core.generation.service import Generation
 from core.generation.styles import STYLES, label_key, style_names
@@ -66,21 +71,18 @@ from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
 from core.social.data_rights import AccountData
 from core.social.linking import AccountLinking
+from core.update_log import UpdateLog
 from scheduler import (
     CronNextRun,
     DigestRunner,
     FileLock,
     Housekeeping,
     Leadership,
-    MonotonicTimer,
     NotificationFlusher,
-    OutboxSender,
-    Outcomes,
     PostgresAdvisoryLock,
     Scheduler,
     SingleProcess,
 )
-from scheduler.sender import Timer
 
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
@@ -158,7 +160,7 @@ class App:
 def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
     """OpenAI when a key is configured, else the local generator and word-list moderation."""
     from core.generation.local import LocalImageProvider
-    from core.generation.moderation import LocalModerator, OpenAIModerator
+    from core.generation.prompt_screening import LocalModerator, OpenAIModerator
 
     if settings.openai_api_key is None:
         return LocalImageProvider(), LocalModerator()
@@ -286,9 +288,9 @@ def build(
         destinations=destinations,
         updates=UpdateLog(clock),
         sent_messages=sent_messages,
-        generation=Generation(jobs, quotas, STYLES, worker.wake),
+        generation=Generation(jobs, quotas, STYLES, worker.wake, Previews(jobs, posts)),
         linking=AccountLinking(clock),
-        account_data=AccountData(images, clock, settings.data_dir / "exports", impressions),
+        account_data=AccountData(images, clock, settings.data_dir / "exports", impressions, posts),
         safety=build_safety(
             settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
         ),
@@ -299,8 +301,9 @@ def build(
         crossposts=crossposts,
         links=public_links(settings),
     )
+    rendering = DigestRendering(tokens)
     outcomes = Outcomes(
-        outbox, runs, digests, destinations, notifications, settings.default_language
+        outbox, rendering, runs, digests, destinations, notifications, settings.default_language
     )
     leadership = _leadership(url)
     scheduler = Scheduler(
@@ -309,12 +312,12 @@ def build(
             runs,
             composer,
             outbox,
-            tokens,
+            rendering,
             clock,
             impressions,
             daily_cap=settings.digest_daily_cap,
         ),
-        NotificationFlusher(notifications, outbox, settings.default_language),
+        NotificationFlusher(notifications, outbox, rendering, settings.default_language),
         outbox,
         {},
         tick_seconds=settings.scheduler_tick_seconds,

@@ -26,6 +26,7 @@ from core.persistence.models import (
     NotificationBatch,
     NotificationPreference,
 )
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 KINDS: tuple[str, ...] = ("follow", "like", "comment", "remix")
 
@@ -52,8 +53,16 @@ class Batch:
 
 
 class Notifications:
-    def __init__(self, clock: Clock, every: timedelta, *, remember: int = 10_000) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        every: timedelta,
+        *,
+        remember: int = 10_000,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
+    ) -> None:
         self._clock = clock
+        self._units = units
         self.every = every
         self._known_chats: OrderedDict[tuple[int, str], str] = OrderedDict()
         self._remember = remember
@@ -76,11 +85,13 @@ class Notifications:
     async def set_enabled(self, account: Account, kind: str, enabled: bool) -> None:
         if kind not in KINDS:
             raise InvalidInput("error.bad_choice", value=kind, choices=", ".join(KINDS))
-        await NotificationPreference.update_or_create(
-            defaults={"enabled": enabled}, account_id=account.id, kind=kind
-        )
-        if not enabled:  # what waits of that kind is not wanted any more either
-            await Notification.filter(recipient_id=account.id, kind=kind, batch_id=None).delete()
+        async with self._units():
+            await NotificationPreference.update_or_create(
+                defaults={"enabled": enabled}, account_id=account.id, kind=kind
+            )
+            if not enabled:  # what waits of that kind is not wanted any more either
+                waiting = Notification.filter(recipient_id=account.id, kind=kind, batch_id=None)
+                await waiting.delete()
 
     async def preferences(self, account: Account) -> dict[str, bool]:
         off = set(

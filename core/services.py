@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.actions import ActionTokens
-from core.chats import Destinations, SentMessages, UpdateLog
+from core.button_tokens import ActionTokens
 from core.clock import Clock
 from core.crossposts import CrossPosts, MosaicChannels
+from core.delivery.sent_messages import SentMessages
+from core.destinations import Destinations
 from core.digests import DigestComposer, DigestSubscriptions
 from core.feed import ChronologicalFeed, Discovery, PersonalizedFeed, Suggestions
 from core.generation.service import Generation
@@ -19,6 +20,7 @@ from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
 from core.social.data_rights import AccountData
 from core.social.linking import AccountLinking
+from core.update_log import UpdateLog
 
 
 @dataclass(slots=True)

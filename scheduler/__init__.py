@@ -1,4 +1,5 @@
-"""The background side of Mosaic: the scheduler leader, digest runs and the paced senders.
+"""The background side of Mosaic: the scheduler leader, digest runs, and running the paced
+outbox senders (which live in `core.delivery.sender`).
 
 The only package besides `bot/bootstrap.py` that imports APScheduler. Schedules live in our
 tables; APScheduler only fires one "tick" job (see `service.py`).
@@ -9,8 +10,6 @@ from scheduler.digests import DigestRunner
 from scheduler.housekeeping import Housekeeping
 from scheduler.leader import FileLock, Leadership, PostgresAdvisoryLock, SingleProcess
 from scheduler.notifications import NotificationFlusher
-from scheduler.outcomes import Outcomes
-from scheduler.sender import MonotonicTimer, OutboxSender
 from scheduler.service import Scheduler
 
 __all__ = [
@@ -19,10 +18,7 @@ __all__ = [
     "FileLock",
     "Housekeeping",
     "Leadership",
-    "MonotonicTimer",
     "NotificationFlusher",
-    "OutboxSender",
-    "Outcomes",
     "PostgresAdvisoryLock",
     "Scheduler",
     "SingleProcess",

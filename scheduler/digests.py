@@ -6,12 +6,9 @@ import logging
 
 from tortoise.transactions import in_transaction
 
-from bot.commands.buttons import tokenize
-from bot.commands.digest_render import digest_reply
-from bot.reply_codec import encode_reply
-from core.actions import ActionTokens
 from core.clock import Clock
 from core.delivery import Outbox, OutboxItem
+from core.delivery.ports import OutboxRenderer
 from core.digests import DigestComposer, DigestRuns
 from core.digests.ranking import already_sent
 from core.digests.subscriptions import schedule_of
@@ -32,7 +29,7 @@ class DigestRunner:
         runs: DigestRuns,
         composer: DigestComposer,
         outbox: Outbox,
-        tokens: ActionTokens,
+        renderer: OutboxRenderer,
         clock: Clock,
         impressions: ImpressionLog,
         *,
@@ -41,7 +38,7 @@ class DigestRunner:
         self._runs = runs
         self._composer = composer
         self._outbox = outbox
-        self._tokens = tokens
+        self._renderer = renderer
         self._clock = clock
         self._impressions = impressions
         self._daily_cap = daily_cap
@@ -96,7 +93,7 @@ class DigestRunner:
             await self._runs.finish(run.id, RunState.SKIPPED, "digest.reason.nothing_new")
             return 0
         platform = Platform(destination.platform)
-        reply = await tokenize(digest_reply(digest, platform), self._tokens, subscription.owner_id)
+        reply = await self._renderer.digest(digest, platform, subscription.owner_id)
         item_ids = [post.id for post in digest.items]
         async with in_transaction():
             await DeliveredItem.bulk_create(
@@ -110,7 +107,7 @@ class DigestRunner:
                         chat_key=destination.chat_id,
                         group_chat=destination.kind is not ChatKind.PRIVATE,
                         target=subscription.target,
-                        reply=encode_reply(reply),
+                        reply=reply,
                         dedupe_key=digest_key(subscription.id, run.period),
                         run_id=run.id,
                     )

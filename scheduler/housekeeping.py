@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from core.chats import UpdateLog
 from core.clock import Clock
 from core.digests import CollageRetention
 from core.feed import TagDayRetention, VectorRefresh
 from core.feed.fitting import RankerRefit
 from core.feed.impressions import ImpressionLog
+from core.update_log import UpdateLog
 
 log = logging.getLogger(__name__)
 

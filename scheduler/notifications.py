@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from tortoise.transactions import in_transaction
 
-from bot.commands.digest_render import notification_reply
-from bot.reply_codec import encode_reply
 from core.delivery import Outbox, OutboxItem, chat_key_for
+from core.delivery.ports import OutboxRenderer
 from core.domain import Platform
 from core.notifications import Notifications, notification_key
 
 
 class NotificationFlusher:
-    def __init__(self, notifications: Notifications, outbox: Outbox, default_language: str) -> None:
+    def __init__(
+        self,
+        notifications: Notifications,
+        outbox: Outbox,
+        renderer: OutboxRenderer,
+        default_language: str,
+    ) -> None:
         self._notifications = notifications
         self._outbox = outbox
+        self._renderer = renderer
         self._default_language = default_language
 
     async def flush(self) -> set[Platform]:
@@ -26,7 +32,7 @@ class NotificationFlusher:
                 if batch is None:
                     continue
                 language = batch.recipient.language or self._default_language
-                reply = notification_reply(language, batch.notifications)
+                reply = self._renderer.notification(language, batch.notifications)
                 platform = Platform(batch.chat.platform)
                 await self._outbox.add(
                     [
@@ -34,7 +40,7 @@ class NotificationFlusher:
                             platform=platform,
                             chat_key=chat_key_for(batch.chat.target),
                             target=dict(batch.chat.target),
-                            reply=encode_reply(reply),
+                            reply=reply,
                             dedupe_key=notification_key(batch.batch.id),
                         )
                     ]

@@ -17,13 +17,13 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from core.delivery import Outbox
+from core.delivery.sender import OutboxSender
 from core.domain import Platform
 from core.lifecycle import stop_tasks
 from scheduler.digests import DigestRunner
 from scheduler.housekeeping import Housekeeping
 from scheduler.leader import Leadership
 from scheduler.notifications import NotificationFlusher
-from scheduler.sender import OutboxSender
 
 log = logging.getLogger(__name__)
 

@@ -1,8 +1,13 @@
-"""Shared fixtures: a network guard, fresh migrated databases (SQLite and PostgreSQL), an app.
+"""Shared fixtures: a network guard, the test tiers, fresh migrated databases (SQLite and
+PostgreSQL), an app.
 
 Every test that asks for `app` runs once per database backend. PostgreSQL is at
 `MOSAIC_TEST_POSTGRES_URL` (default: the local server CI runs); when it is unreachable those
 tests skip with the reason, unless `MOSAIC_REQUIRE_POSTGRES=1` (CI), where they fail.
+
+Tiers: `./mosaic test --fast` runs every test not marked `slow`, `postgres` or `browser`
+(see `tests/support/tiers.py`: which tests get which marker, and the guard that fails a test
+that starts a process or reaches PostgreSQL without its marker).
 """
 
 from __future__ import annotations
@@ -18,8 +23,9 @@ from bot.bootstrap import App, build
 from core.clock import FakeClock
 from core.feed import local_text_embedder
 from core.settings import Settings
-from tests.support.databases import DatabaseFactory
+from tests.support.databases import DatabaseFactory, postgres_admin_url
 from tests.support.fakes import FakeModerator, FakeProvider
+from tests.support.tiers import TierGuard, mark_tiers, postgres_port
 
 # ---------------------------------------------------------------- network guard
 
@@ -37,6 +43,7 @@ class NetworkBlocked(RuntimeError):
     """A test tried to reach beyond 127.0.0.1."""
 
 
+_POSTGRES_PORT = postgres_port(postgres_admin_url())
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
 _real_getaddrinfo = socket.getaddrinfo
@@ -46,6 +53,8 @@ def _check_address(sock: socket.socket, address: object) -> None:
     inet = sock.family in (socket.AF_INET, socket.AF_INET6)
     if inet and isinstance(address, tuple) and not _is_loopback(str(address[0])):
         raise NetworkBlocked(f"tests may not connect to {address[0]}")
+    if inet:
+        _tier_guard.check_connect(address, _POSTGRES_PORT)
 
 
 def _guarded_connect(self: socket.socket, address: object) -> None:
@@ -73,6 +82,28 @@ def network_guard() -> Iterator[None]:
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
     socket.getaddrinfo = _real_getaddrinfo
+
+
+# ---------------------------------------------------------------- tiers
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    mark_tiers(Path(str(config.rootpath)), items)
+
+
+_tier_guard = TierGuard()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item: pytest.Item) -> Iterator[None]:
+    with _tier_guard.watching(item):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    with _tier_guard.watching(item):
+        return (yield)
 
 
 # ---------------------------------------------------------------- databases

@@ -8,7 +8,7 @@ import asyncio
 from aiohttp import web
 
 from core.errors import MosaicError
-from core.feed.text import post_tags
+from core.feed.terms import post_tags
 from web.cards import card
 from web.site import site_of
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from bot.replies import Reply
-from core.actions import ActionTokens
+from core.button_tokens import ActionTokens
+from core.delivery.replies import Reply
 
 
 async def tokenize(reply: Reply, tokens: ActionTokens, viewer_id: int) -> Reply:

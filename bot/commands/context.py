@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bot.invocation import Actor
-from bot.replies import Conversation
+from core.delivery.ports import Conversation
 from core.domain import ChatKind
 from core.errors import Forbidden
 from core.i18n import translate

@@ -10,14 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.commands.buttons import tokenize
-from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
-from bot.reply_codec import encode_reply
-from core.actions import ActionTokens
+from core.button_tokens import ActionTokens
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from core.delivery.reply_codec import encode_reply
 from core.domain import Platform
 from core.i18n import translate
 from core.images import ImageStore
 from core.persistence.models import Post
-from core.text import COMMENT_MAX, PROMPT_MAX
+from core.user_text import COMMENT_MAX, PROMPT_MAX
 
 
 def crosspost_buttons(language: str, post: Post) -> tuple[tuple[Button, ...], ...]:

@@ -12,7 +12,7 @@ from datetime import datetime
 from bot.commands.context import Context
 from bot.commands.digest_render import digest_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Reply
+from core.delivery.replies import Reply
 from core.digests import parse_request
 from core.digests.ranking import already_sent
 from core.digests.schedule import parse_quiet_hours

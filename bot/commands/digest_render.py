@@ -9,13 +9,17 @@ digests of more than 8 items get remix buttons for their first items only.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from bot.commands.buttons import tokenize
+from core.button_tokens import ActionTokens
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from core.delivery.reply_codec import encode_reply
 from core.digests.compose import ComposedDigest
 from core.domain import Platform
 from core.i18n import translate
 from core.persistence.models import Notification, Post
-from core.text import PROMPT_MAX
+from core.user_text import PROMPT_MAX
 
 CREDIT_PROMPT = 60  # characters of a prompt in a credit line (Telegram captions ≤ 1,024)
 DISCORD_ROWS, DISCORD_PER_ROW = 5, 5
@@ -107,3 +111,24 @@ def paused_reply(language: str, subscription_id: int, place: str, reason: str) -
         ),
         is_error=True,
     )
+
+
+class DigestRendering:
+    """`core.delivery.ports.OutboxRenderer`: digests, paused notices and notification batches
+    for the scheduler, for every platform (the adapters do the rest)."""
+
+    def __init__(self, tokens: ActionTokens) -> None:
+        self._tokens = tokens
+
+    async def digest(
+        self, digest: ComposedDigest, platform: Platform, viewer_id: int
+    ) -> dict[str, Any]:
+        return encode_reply(await tokenize(digest_reply(digest, platform), self._tokens, viewer_id))
+
+    def paused_notice(
+        self, language: str, subscription_id: int, place: str, reason: str
+    ) -> dict[str, Any]:
+        return encode_reply(paused_reply(language, subscription_id, place, reason))
+
+    def notification(self, language: str, notifications: Sequence[Notification]) -> dict[str, Any]:
+        return encode_reply(notification_reply(language, notifications))

@@ -18,7 +18,8 @@ from bot.commands.job_notices import JobNotices
 from bot.commands.registry import CommandRegistry
 from bot.commands.spec import CommandSpec, ParamKind
 from bot.invocation import Actor, Invocation, Press
-from bot.replies import Conversation, Reply
+from core.delivery.ports import Conversation
+from core.delivery.replies import Reply
 from core.domain import ChatKind
 from core.errors import Forbidden, InvalidInput, MosaicError
 from core.i18n import normalize_language, translate

@@ -7,12 +7,12 @@ from datetime import timedelta
 from bot.commands.context import Context, hides_sensitive
 from bot.commands.render import handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, ButtonStyle, Reply, TextInput
+from core.delivery.replies import Button, ButtonStyle, Reply, TextInput
 from core.domain import ChatKind, Platform
 from core.feed import Explanation, PersonSuggestion, PromptIdea, Tuning
 from core.feed.scoring import PARTS
 from core.feed.steering import TEXT_LENGTH, SteeringTerm
-from core.feed.text import TERM_MAX, post_tags, tag_name
+from core.feed.terms import TERM_MAX, post_tags, tag_name
 from core.persistence.models import Post
 
 SEARCH_MAX = 200

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.commands.spec import CommandSpec, Param
 from bot.commands.spec import ParamKind as Kind
-from bot.replies import Reply
+from core.delivery.replies import Reply
 from core.domain import Platform
 from core.i18n import LANGUAGES
 

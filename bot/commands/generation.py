@@ -11,15 +11,15 @@ from bot.commands.context import Context, post_to_show
 from bot.commands.job_notices import preview_reply, status_reply
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, Reply
+from core.delivery.replies import Button, Reply
 from core.domain import Audience, JobState
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.generation import MAX_IMAGES_PER_JOB, SIZES, ImageOptions
 from core.generation.jobs import JobKind, JobRequest
 from core.generation.quota import account_scope, server_scope
 from core.persistence.models import GenerationJob
-from core.social import Origin, Provenance
-from core.text import PROMPT_MAX
+from core.social import Origin
+from core.user_text import PROMPT_MAX
 
 JOBS_SHOWN = 5
 
@@ -137,30 +137,19 @@ async def publish(ctx: Context, job: int, image: int, audience: str | None = Non
         raise Conflict("error.already_posted", post=already)
     if audience is None:
         return audience_choice(ctx, "publish", {"job": job, "image": image})
-    parent = await source.parent_post
-    try:
-        created = await ctx.services.posts.create(
-            ctx.account,
-            source.result_images[index],
-            audience=Audience(audience),
-            origin=Origin(ctx.actor.platform, ctx.actor.chat_id, ctx.actor.server_id),
-            provenance=Provenance(source.provider, source.model, source.prompt),
-            remix_of=parent if source.kind is not JobKind.GENERATE else None,
-        )
-    except FileNotFoundError:
-        raise Conflict("error.preview_gone", job=job) from None
-    source.posted = {**source.posted, str(index): created.id}
-    await source.save(update_fields=["posted"])
+    created = await ctx.services.generation.previews.publish(
+        ctx.account,
+        job,
+        index,
+        audience=Audience(audience),
+        origin=Origin(ctx.actor.platform, ctx.actor.chat_id, ctx.actor.server_id),
+    )
     shown = await ctx.services.posts.get_visible(ctx.account, created.id)
     return post_reply(ctx, shown, liked=False)
 
 
 async def discard(ctx: Context, job: int) -> Reply:
-    source = await ctx.services.generation.jobs.get_own(ctx.account, job)
-    for sha in source.result_images:
-        await ctx.services.posts.release_image(sha)
-    source.result_images = []
-    await source.save(update_fields=["result_images"])
+    await ctx.services.generation.previews.discard(ctx.account, job)
     return Reply(text=ctx.t("discard.done", job=job), private=True)
 
 
@@ -214,11 +203,7 @@ async def quota(ctx: Context) -> Reply:
 
 
 async def remixable(ctx: Context, post: int, value: str) -> Reply:
-    found = await ctx.services.posts.get_visible(ctx.account, post)
-    if found.author_id != ctx.account.id:
-        raise Forbidden("error.not_author", post=post)
-    found.allow_remix = value == "on"
-    await found.save(update_fields=["allow_remix"])
+    found = await ctx.services.posts.allow_remixes(ctx.account, post, value == "on")
     return Reply(text=ctx.t("remixable.on" if found.allow_remix else "remixable.off", post=post))
 
 

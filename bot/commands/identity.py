@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.commands.context import Context
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, ButtonStyle, ImageRef, Reply
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply
 from core.domain import Platform
 
 CHAT_PLATFORMS = (Platform.TELEGRAM.value, Platform.DISCORD.value, Platform.CONSOLE.value)
@@ -46,8 +46,7 @@ async def deleteme(ctx: Context, confirm: str | None = None) -> Reply:
 
 
 async def settings_handles(ctx: Context, value: str) -> Reply:
-    ctx.account.show_linked_handles = value == "show"
-    await ctx.account.save(update_fields=["show_linked_handles"])
+    await ctx.services.accounts.show_linked_handles(ctx.account, value == "show")
     return Reply(text=ctx.t(f"settings.handles.{value}"), private=True)
 
 
@@ -55,8 +54,7 @@ async def settings_sensitive(ctx: Context, value: str, confirm: str | None = Non
     """Sensitive posts (adult, violent) are off by default; on needs an age confirmation."""
     account = ctx.account
     if value == "off":
-        account.sensitive_confirmed_at = None
-        await account.save(update_fields=["sensitive_confirmed_at"])
+        await ctx.services.accounts.confirm_sensitive(account, None)
         return Reply(text=ctx.t("settings.sensitive.off"), private=True)
     if confirm != "yes":
         button = Button(
@@ -67,9 +65,7 @@ async def settings_sensitive(ctx: Context, value: str, confirm: str | None = Non
             style=ButtonStyle.DANGER,
         )
         return Reply(text=ctx.t("settings.sensitive.ask"), buttons=((button,),), private=True)
-    if account.sensitive_confirmed_at is None:
-        account.sensitive_confirmed_at = ctx.services.clock.now()
-        await account.save(update_fields=["sensitive_confirmed_at"])
+    await ctx.services.accounts.confirm_sensitive(account, ctx.services.clock.now())
     return Reply(text=ctx.t("settings.sensitive.on"), private=True)
 
 

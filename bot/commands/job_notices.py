@@ -14,16 +14,17 @@ import logging
 from dataclasses import dataclass, field
 
 from bot.commands.buttons import tokenize
-from bot.messengers import Messengers
-from bot.replies import Button, ButtonStyle, Conversation, ImageRef, MessageHandle, Messenger, Reply
-from bot.replies import TextInput as AskText
-from core.actions import ActionTokens
+from core.button_tokens import ActionTokens
 from core.delivery import DestinationMoved
+from core.delivery.messengers import Messengers
+from core.delivery.ports import Conversation, MessageHandle, Messenger
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply
+from core.delivery.replies import TextInput as AskText
 from core.domain import JobState, Platform
 from core.i18n import translate
 from core.images import ImageStore
 from core.persistence.models import GenerationJob
-from core.text import PROMPT_MAX
+from core.user_text import PROMPT_MAX
 
 log = logging.getLogger(__name__)
 

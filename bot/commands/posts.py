@@ -8,12 +8,12 @@ from pathlib import Path
 from bot.commands.context import Context, post_to_show
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, Reply
+from core.delivery.replies import Button, Reply
 from core.domain import Audience, Platform
 from core.errors import InvalidInput
 from core.feed import Outcome
 from core.social import Origin
-from core.text import CAPTION_MAX, COMMENT_MAX
+from core.user_text import CAPTION_MAX, COMMENT_MAX
 
 MAX_UPLOAD_FILE = 50 * 1024 * 1024
 COMMENTS_PAGE = 10

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from bot.commands.spec import CommandSpec
 from core.domain import Platform
 from core.errors import NotFound
-from core.text import strip_control
+from core.user_text import strip_control
 
 # Discord cannot have a command `/feed` next to a group `/feed tune`; there a command whose
 # name is also a group becomes that group's subcommand `show` (`/feed show`).

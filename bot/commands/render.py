@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from bot.commands.context import Context
-from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
 from core.domain import Audience, Platform
 from core.persistence.models import Account, Post
 from core.safety.reports import REASON_MAX as REPORT_REASON_MAX
 from core.social.visibility import has_a_web_page
-from core.text import COMMENT_MAX, PROMPT_MAX
+from core.user_text import COMMENT_MAX, PROMPT_MAX
 
 AUDIENCES = (Audience.PUBLIC.value, Audience.FOLLOWERS.value, Audience.PRIVATE.value)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.commands.render import handle, post_image
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, ButtonStyle, Reply, TextInput
+from core.delivery.replies import Button, ButtonStyle, Reply, TextInput
 from core.domain import ChatKind, ReportTarget
 from core.persistence.models import Account
 from core.safety import Jurisdiction, Standing, Target, parse_target

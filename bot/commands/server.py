@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from bot.commands.context import Context
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Reply
 from core.crossposts.channels import TOPICS_MAX
+from core.delivery.replies import Reply
 from core.domain import ChatKind, GenerationAccess, Platform
 from core.errors import InvalidInput
 from core.i18n import LANGUAGES
 from core.persistence.models import Destination
-from core.text import parse_number
+from core.user_text import parse_number
 
 ON_OFF = ("on", "off")
 CROSSPOST_SCOPES = ("members", "topic")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.commands.context import Context, post_to_show
 from bot.commands.render import post_image
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import PostLinks, Reply
+from core.delivery.ports import PostLinks
+from core.delivery.replies import Reply
 from core.domain import Platform
 from core.social.visibility import has_a_web_page
 

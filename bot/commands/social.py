@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.commands.render import handle
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from bot.replies import Button, ImageRef, Reply
+from core.delivery.replies import Button, ImageRef, Reply
 from core.persistence.models import Account
 from core.social.gallery import gallery_picture, latest_posts
 

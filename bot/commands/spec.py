@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from core.domain import Platform
 from core.errors import InvalidInput
-from core.text import parse_handle, parse_number, strip_control
+from core.user_text import parse_handle, parse_number, strip_control
 
 if TYPE_CHECKING:
-    from bot.replies import Reply
+    from core.delivery.replies import Reply
 
 Handler = Callable[..., Awaitable["Reply | Sequence[Reply]"]]
 

@@ -4,8 +4,9 @@ topic matched the way the feed's search matches words and #tags)."""
 from __future__ import annotations
 
 from core.errors import InvalidInput
-from core.feed.text import post_terms, tags, words
+from core.feed.terms import post_terms, tags, words
 from core.persistence.models import Destination, MosaicChannel, Post
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 TOPICS_MAX = 200
 
@@ -20,6 +21,9 @@ def matches_topic(post: Post, terms: set[str]) -> bool:
 
 
 class MosaicChannels:
+    def __init__(self, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
+        self._units = units
+
     async def connect(
         self,
         destination: Destination,
@@ -36,16 +40,17 @@ class MosaicChannels:
             )
         if topics and not topic_terms(topics):
             raise InvalidInput("error.crosspost_topic_empty")
-        channel, created = await MosaicChannel.get_or_create(
-            destination=destination,
-            defaults={"target": target, "server_id": server_id, "topics": topics},
-        )
-        if not created:
-            channel.target, channel.server_id, channel.topics = target, server_id, topics
-            await channel.save(update_fields=["target", "server_id", "topics"])
-        if destination.paused_reason is not None:
-            destination.paused_reason = None
-            await destination.save(update_fields=["paused_reason"])
+        async with self._units():
+            channel, created = await MosaicChannel.get_or_create(
+                destination=destination,
+                defaults={"target": target, "server_id": server_id, "topics": topics},
+            )
+            if not created:
+                channel.target, channel.server_id, channel.topics = target, server_id, topics
+                await channel.save(update_fields=["target", "server_id", "topics"])
+            if destination.paused_reason is not None:
+                destination.paused_reason = None
+                await destination.save(update_fields=["paused_reason"])
         return channel
 
     async def disconnect(self, destination: Destination) -> bool:

@@ -14,13 +14,13 @@ import logging
 from datetime import UTC, datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.digests.schedule import NextRunCalculator, latest_due, next_run
 from core.digests.subscriptions import quiet_of, schedule_of
 from core.domain import DigestState, RunState
 from core.persistence.models import DeliveredItem, DigestRun, DigestSubscription
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,15 @@ def period_key(moment: datetime) -> str:
 
 
 class DigestRuns:
-    def __init__(self, clock: Clock, calculator: NextRunCalculator, *, postgres: bool) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        calculator: NextRunCalculator,
+        *,
+        postgres: bool,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
+    ) -> None:
+        self._units = units
         self._clock = clock
         self._calculator = calculator
         self._postgres = postgres
@@ -41,7 +49,7 @@ class DigestRuns:
     async def claim_due(self, limit: int = CLAIM_BATCH) -> list[DigestRun]:
         now = self._clock.now()
         claimed: list[DigestRun] = []
-        async with in_transaction():
+        async with self._units():
             query = (
                 DigestSubscription.filter(state=DigestState.ACTIVE, next_run_at__lte=now)
                 .order_by("next_run_at", "id")
@@ -67,7 +75,7 @@ class DigestRuns:
         if not await self._move_on(subscription, following, last_run=now):
             return None  # another scheduler took it first
         try:
-            async with in_transaction():  # a savepoint: a duplicate must not spoil the rest
+            async with self._units():  # a savepoint: a duplicate must not spoil the rest
                 return await DigestRun.create(
                     subscription_id=subscription.id,
                     period=period_key(period),

@@ -21,7 +21,7 @@ from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.errors import InvalidInput
-from core.text import parse_number
+from core.user_text import parse_number
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MIN_SIZE, MAX_SIZE, DEFAULT_SIZE = 4, 10, 6

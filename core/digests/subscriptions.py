@@ -16,6 +16,7 @@ from core.digests.schedule import (
 from core.domain import DigestState
 from core.errors import Conflict, LimitExceeded, NotFound
 from core.persistence.models import Account, Destination, DigestRun, DigestSubscription
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 MAX_PER_DESTINATION = 5
 
@@ -37,8 +38,14 @@ class Status:
 
 
 class DigestSubscriptions:
-    def __init__(self, clock: Clock, calculator: NextRunCalculator) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        calculator: NextRunCalculator,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
+    ) -> None:
         self._clock = clock
+        self._units = units
         self._calculator = calculator
 
     @property
@@ -106,8 +113,9 @@ class DigestSubscriptions:
         subscription.state = DigestState.ACTIVE
         subscription.paused_reason = None
         subscription.next_run_at = self.next_run_for(subscription)
-        await subscription.save(update_fields=["state", "paused_reason", "next_run_at"])
-        await Destination.filter(id=subscription.destination_id).update(paused_reason=None)
+        async with self._units():
+            await subscription.save(update_fields=["state", "paused_reason", "next_run_at"])
+            await Destination.filter(id=subscription.destination_id).update(paused_reason=None)
 
     async def unsubscribe(self, subscription: DigestSubscription) -> None:
         await subscription.delete()
@@ -131,11 +139,12 @@ class DigestSubscriptions:
 
     async def pause_destination(self, destination_id: int, reason: str) -> list[DigestSubscription]:
         """The platform refuses messages there: pause every digest of that destination."""
-        await Destination.filter(id=destination_id).update(paused_reason=reason[:200])
-        subscriptions = await DigestSubscription.filter(
-            destination_id=destination_id, state=DigestState.ACTIVE
-        )
-        await DigestSubscription.filter(destination_id=destination_id).update(
-            state=DigestState.PAUSED, paused_reason=reason[:200]
-        )
+        async with self._units():
+            await Destination.filter(id=destination_id).update(paused_reason=reason[:200])
+            subscriptions = await DigestSubscription.filter(
+                destination_id=destination_id, state=DigestState.ACTIVE
+            )
+            await DigestSubscription.filter(destination_id=destination_id).update(
+                state=DigestState.PAUSED, paused_reason=reason[:200]
+            )
         return subscriptions

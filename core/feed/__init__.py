@@ -1,7 +1,9 @@
 """Feeds: which posts a viewer sees, in what order, and why.
 
 - `personal.PersonalizedFeed`: the ranked `/feed` (candidates → score → diversity → pages),
-  `/why` and `/feed tune`;
+  `/why` and `/feed tune`, the face of its parts: `sessions` (a viewer's pages, optimistic
+  locking), `ranking` (candidates → features → score), `explanation` (`/why`), `tuning`
+  (`/feed tune`); `candidates` writes the one statement that finds the candidates;
 - `taste.TasteKeeper`: keeps taste profiles and trending scores current on every write;
 - `discovery.Discovery`: trending, search, tags; `suggestions.Suggestions`: people, prompts,
   posts worth a comment;
@@ -14,14 +16,17 @@ from core.feed.chronological import ChronologicalFeed
 from core.feed.crowding import TagDayRetention
 from core.feed.discovery import Discovery
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder
+from core.feed.explanation import Explanation
 from core.feed.impressions import ImpressionLog, Outcome, Surface
 from core.feed.indexing import PostIndexer, VectorRefresh
 from core.feed.local_embeddings import HashedNgramEmbedder
 from core.feed.multilingual_embeddings import MultilingualSentenceEmbedder, local_text_embedder
-from core.feed.personal import Explanation, FeedPage, PersonalizedFeed, RankedPost, Tuning
+from core.feed.personal import FeedPage, PersonalizedFeed
+from core.feed.ranking import RankedPost
 from core.feed.scoring import Weights
 from core.feed.suggestions import PersonSuggestion, PromptIdea, Reason, Suggestions
 from core.feed.taste import TasteKeeper
+from core.feed.tuning import Tuning
 
 __all__ = [
     "ChronologicalFeed",

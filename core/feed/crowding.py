@@ -17,7 +17,7 @@ from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.clock import Clock
 from core.feed.scoring import ATTENTION_TIMESCALE
-from core.feed.text import post_tags
+from core.feed.terms import post_tags
 from core.persistence.models import Post, TagDay
 
 DAYS_READ = 7  # older days weigh under e^(−3): left out

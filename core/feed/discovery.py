@@ -18,7 +18,7 @@ from core.clock import Clock
 from core.domain import Audience
 from core.errors import InvalidInput
 from core.feed.impressions import ImpressionLog, Surface
-from core.feed.text import tag_name, tags, words
+from core.feed.terms import tag_name, tags, words
 from core.persistence.models import Account, Post, PostTerm
 from core.social.visibility import shown_on_the_web, visible_to
 

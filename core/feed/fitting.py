@@ -278,10 +278,10 @@ def pairs(data: TrainingSet) -> tuple[np.ndarray, np.ndarray]:
     ends = np.r_[starts[1:], len(groups)]
     positives, negatives = [], []
     labels = data.labels[order]
-    for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
+    liked_count = np.add.reduceat(labels.astype(np.int64), starts)
+    mixed = (liked_count > 0) & (liked_count < ends - starts)  # only these make pairs
+    for begin, end in zip(starts[mixed].tolist(), ends[mixed].tolist(), strict=True):
         liked = labels[begin:end]
-        if liked.all() or not liked.any():
-            continue
         rows = order[begin:end]
         good, bad = rows[liked], rows[~liked][:PAIRS_PER_POSITIVE]
         positives.append(np.repeat(good, len(bad)))

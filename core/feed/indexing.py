@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-from tortoise.transactions import in_transaction
 
 from core.feed.crowding import count_post
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder, buckets_of, pack
 from core.feed.hot import hot_score
-from core.feed.text import embedding_text, post_terms
+from core.feed.terms import embedding_text, post_terms
 from core.persistence.models import Post, PostTerm
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -22,8 +22,11 @@ NEWCOMER_POSTS = 3  # an author's first three posts get a chance in "fresh"
 
 
 class PostIndexer:
-    def __init__(self, embedder: TextEmbedder) -> None:
+    def __init__(
+        self, embedder: TextEmbedder, units: UnitOfWorkFactory = TortoiseUnitOfWork
+    ) -> None:
         self.embedder = embedder
+        self._units = units
 
     @property
     def model_id(self) -> str:
@@ -50,14 +53,15 @@ class PostIndexer:
         )
         post.newcomer = len(earlier) <= NEWCOMER_POSTS
         post.hot = hot_score(post.like_count, post.comment_count, post.remix_count, post.created_at)
-        await post.save(
-            update_fields=["embedding", "embedding_model", "taste_bucket", "newcomer", "hot"]
-        )
         terms = post_terms(post.prompt, post.caption)
-        await PostTerm.bulk_create(
-            [PostTerm(post_id=post.id, term=term, tag=tag) for term, tag in terms.items()]
-        )
-        await count_post(post)
+        async with self._units():  # found by search and counted on its tags, or neither
+            await post.save(
+                update_fields=["embedding", "embedding_model", "taste_bucket", "newcomer", "hot"]
+            )
+            await PostTerm.bulk_create(
+                [PostTerm(post_id=post.id, term=term, tag=tag) for term, tag in terms.items()]
+            )
+            await count_post(post)
 
     async def reembed(self, posts: list[Post]) -> None:
         """Embed posts again with this embedder and save their vectors (raises
@@ -65,7 +69,7 @@ class PostIndexer:
         texts = [embedding_text(post.prompt, post.caption) for post in posts]
         vectors = await self.embedder.embed(texts)
         fields = ("embedding", "embedding_model", "taste_bucket")
-        async with in_transaction():
+        async with self._units():
             for post, vector in zip(posts, vectors, strict=True):
                 post.embedding = post.embedding_model = post.taste_bucket = None
                 self._store(post, vector)

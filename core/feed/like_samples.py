@@ -35,7 +35,8 @@ from core.feed.scoring import PARTS
 from core.persistence.models import Account, Impression
 
 if TYPE_CHECKING:
-    from core.feed.personal import PersonalizedFeed, RankedPost
+    from core.feed.personal import PersonalizedFeed
+    from core.feed.ranking import RankedPost
 
 # The fit's window (`fitting.FIT_WINDOW` is this): four weeks, see there.
 WINDOW = timedelta(days=28)

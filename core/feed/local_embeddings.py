@@ -1,6 +1,6 @@
 """The local embedder: hashed word and character n-grams, TF-IDF style, with numpy.
 
-No model file and no download: a text becomes the words of `core.feed.text.words` (stop words
+No model file and no download: a text becomes the words of `core.feed.terms.words` (stop words
 dropped, German art words mapped to English, plural `s` dropped), their pairs, and the
 character 3- and 4-grams of each word ("landscape" and "landscapes" share most of theirs).
 Each feature is hashed (BLAKE2b, the same in every process) to one of `dimensions` slots
@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from core.feed.text import words
+from core.feed.terms import words
 
 WORD_WEIGHT = 1.0
 PAIR_WEIGHT = 0.6

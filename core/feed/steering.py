@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
-from core.feed.text import normalize
+from core.feed.terms import normalize
 
 MAX_TERMS = 8
 TERM_LENGTH = 40

@@ -22,9 +22,10 @@ from core.clock import Clock
 from core.domain import Audience
 from core.feed.features import source_bits
 from core.feed.impressions import Shown, Surface, pack
-from core.feed.personal import PersonalizedFeed, RankedPost
+from core.feed.personal import PersonalizedFeed
+from core.feed.ranking import RankedPost
 from core.feed.scoring import PARTS
-from core.feed.text import STOP_WORDS, words
+from core.feed.terms import STOP_WORDS, words
 from core.persistence.models import Account, Block, Follow, Post, TasteProfile
 from core.social.visibility import visible_to
 

@@ -27,9 +27,9 @@ from core.feed.hot import refresh_hot
 from core.feed.impressions import ImpressionLog, Outcome
 from core.feed.indexing import PostIndexer
 from core.feed.like_samples import LikeSamples
-from core.feed.text import post_tags, words
+from core.feed.terms import post_tags, words
 from core.persistence.models import Account, Destination, Post, TasteProfile
-from core.social.taste import Signal
+from core.social.taste_updates import Signal
 
 log = logging.getLogger(__name__)
 

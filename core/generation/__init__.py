@@ -1,12 +1,12 @@
 """Image generation: providers (OpenAI, local), moderation, jobs, queue and quotas."""
 
 from core.generation.local import LocalImageProvider
-from core.generation.moderation import LocalModerator, OpenAIModerator
 from core.generation.openai_images import (
     OpenAIImageProvider,
     build_openai_client,
     check_image_model,
 )
+from core.generation.prompt_screening import LocalModerator, OpenAIModerator
 from core.generation.provider import (
     MAX_IMAGES_PER_JOB,
     SIZES,

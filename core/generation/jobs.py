@@ -14,8 +14,9 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.generation.provider import MAX_IMAGES_PER_JOB, ImageOptions, Moderator, PromptFlagged
 from core.generation.quota import Quotas, member_scope, server_scope
 from core.persistence.models import Account, Destination, GenerationJob, Post
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.policy import Member, ServerPolicies, check_opted_in
-from core.text import PROMPT_MAX, clean_text
+from core.user_text import PROMPT_MAX, clean_text
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 UNPOSTED_LOOKBACK = 200  # finished jobs looked through for unposted previews
@@ -66,7 +67,9 @@ class GenerationJobs:
         quotas: Quotas,
         clock: Clock,
         policies: ServerPolicies | None = None,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
     ) -> None:
+        self._units = units
         self._moderator = moderator
         self._quotas = quotas
         self._clock = clock
@@ -101,9 +104,16 @@ class GenerationJobs:
                 member_scope(request.origin_platform, request.server_id, request.requester.id),
                 policy.member_daily_cap,
             )
-        charged = await self._quotas.reserve(
-            request.requester.id, scope, request.options.count, member=member_cap
-        )
+        async with self._units():  # the quota is charged for a saved job, or not at all
+            charged = await self._quotas.reserve(
+                request.requester.id, scope, request.options.count, member=member_cap
+            )
+            return await self._save(request, prompt, charged, member_cap is not None)
+
+    @staticmethod
+    async def _save(
+        request: JobRequest, prompt: str, charged: date, member_capped: bool
+    ) -> GenerationJob:
         options = request.options
         return await GenerationJob.create(
             requester=request.requester,
@@ -115,7 +125,7 @@ class GenerationJobs:
                 "style": options.style,
                 "seed": options.seed,
                 "quota_day": charged.isoformat(),
-                **({"member_capped": True} if member_cap else {}),
+                **({"member_capped": True} if member_capped else {}),
             },
             parent_post=request.parent_post,
             parent_image=request.parent_image,
@@ -134,8 +144,13 @@ class GenerationJobs:
         if place is not None and not place.generation_allowed:
             raise Forbidden("error.generation_off_here")
 
-    async def get_own(self, account: Account, job_id: int) -> GenerationJob:
-        job = await GenerationJob.get_or_none(id=job_id)
+    async def get_own(
+        self, account: Account, job_id: int, *, for_update: bool = False
+    ) -> GenerationJob:
+        """The account's job; `for_update` locks its row until the unit of work ends (on
+        PostgreSQL; SQLite's writers take turns anyway)."""
+        query = GenerationJob.filter(id=job_id)
+        job = await (query.select_for_update() if for_update else query).first()
         if job is None or job.requester_id != account.id:
             raise NotFound("error.unknown_job", job=job_id)
         return job
@@ -171,14 +186,29 @@ class GenerationJobs:
 
     async def cancel(self, account: Account, job_id: int) -> GenerationJob:
         job = await self.get_own(account, job_id)
-        cancelled = await GenerationJob.filter(id=job.id, state__in=ACTIVE).update(
-            state=JobState.CANCELLED, finished_at=self._clock.now(), lease_until=None
-        )
-        if not cancelled:
-            raise Conflict("error.job_not_active", job=job_id)
-        await self.refund(job)
+        async with self._units():  # cancelled and refunded together
+            cancelled = await GenerationJob.filter(id=job.id, state__in=ACTIVE).update(
+                state=JobState.CANCELLED, finished_at=self._clock.now(), lease_until=None
+            )
+            if not cancelled:
+                raise Conflict("error.job_not_active", job=job_id)
+            await self.refund(job)
         await job.refresh_from_db()
         return job
+
+    async def fail(self, job: GenerationJob, key: str, params: dict) -> bool:
+        """A running job failed: it is marked so and its quota refunded, together."""
+        async with self._units():
+            failed = await GenerationJob.filter(id=job.id, state=JobState.RUNNING).update(
+                state=JobState.FAILED,
+                error_key=key,
+                error_params={k: str(v) for k, v in params.items()},
+                finished_at=self._clock.now(),
+                lease_until=None,
+            )
+            if failed:
+                await self.refund(job)
+        return bool(failed)
 
     async def refund(self, job: GenerationJob) -> None:
         count = int(job.options.get("count", 1))

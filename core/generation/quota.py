@@ -10,14 +10,15 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.generation.provider import QuotaExceeded
 from core.persistence.models import QuotaUsage
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 
 def account_scope(account_id: int) -> str:
@@ -44,8 +45,16 @@ class QuotaStatus:
 
 
 class Quotas:
-    def __init__(self, clock: Clock, *, per_account: int, per_server: int) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        per_account: int,
+        per_server: int,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
+    ) -> None:
         self._clock = clock
+        self._units = units
         self.per_account = per_account
         self.per_server = per_server
         self._rows_made: set[tuple[str, date]] = set()  # spares a query per reservation
@@ -56,9 +65,15 @@ class Quotas:
     async def _row(self, scope: str, day: date) -> None:
         if (scope, day) in self._rows_made:
             return
-        if not await QuotaUsage.exists(scope=scope, day=day):
-            with contextlib.suppress(IntegrityError):  # created concurrently: fine
-                await QuotaUsage.create(scope=scope, day=day, used=0)
+        async with self._units() as unit:
+            if not await QuotaUsage.exists(scope=scope, day=day):
+                with contextlib.suppress(IntegrityError):  # created concurrently: fine
+                    async with self._units():  # a savepoint: the rest of the unit goes on
+                        await QuotaUsage.create(scope=scope, day=day, used=0)
+            # remembered once committed: a row rolled back with its unit is made again
+            unit.after_commit(partial(self._remember_row, scope, day))
+
+    async def _remember_row(self, scope: str, day: date) -> None:
         if len(self._rows_made) > 100_000:
             self._rows_made.clear()
         self._rows_made.add((scope, day))
@@ -82,9 +97,9 @@ class Quotas:
             scopes.append((server, self.per_server, "error.server_quota_exceeded"))
         if member is not None:
             scopes.append((member[0], member[1], "error.member_cap_exceeded"))
-        for scope, _, _ in scopes:
-            await self._row(scope, day)
-        async with in_transaction():
+        async with self._units():
+            for scope, _, _ in scopes:
+                await self._row(scope, day)
             for scope, limit, key in scopes:
                 taken = await QuotaUsage.filter(
                     scope=scope, day=day, used__lte=limit - count
@@ -105,10 +120,11 @@ class Quotas:
     ) -> None:
         scopes = [account_scope(account_id)] + ([server] if server else [])
         scopes += [member] if member else []
-        for scope in scopes:
-            await QuotaUsage.filter(scope=scope, day=day, used__gte=count).update(
-                used=F("used") - count
-            )
+        async with self._units():
+            for scope in scopes:
+                await QuotaUsage.filter(scope=scope, day=day, used__gte=count).update(
+                    used=F("used") - count
+                )
 
     async def status(self, scope: str, limit: int) -> QuotaStatus:
         row = await QuotaUsage.get_or_none(scope=scope, day=self._today())

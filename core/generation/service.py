@@ -6,6 +6,7 @@ from collections.abc import Callable, Collection
 
 from core.errors import InvalidInput
 from core.generation.jobs import GenerationJobs
+from core.generation.previews import Previews
 from core.generation.quota import Quotas
 
 
@@ -16,8 +17,10 @@ class Generation:
         quotas: Quotas,
         styles: Collection[str],
         wake_workers: Callable[[], None],
+        previews: Previews,
     ) -> None:
         self.jobs = jobs
+        self.previews = previews
         self.quotas = quotas
         self.styles = styles
         self._wake = wake_workers

@@ -223,11 +223,11 @@ class GenerationWorker:
             images = await self._make_images(job)
             stored = [await self._images.put(data, trusted=True) for data in images]
         except MosaicError as error:
-            return await self._fail(job, error.key, error.params)
+            return await self._jobs.fail(job, error.key, error.params)
         except Exception:
             error_id = secrets.token_hex(4)
             log.exception("generation job %s crashed (error id %s)", job.id, error_id)
-            return await self._fail(job, "error.job_crashed", {"id": error_id})
+            return await self._jobs.fail(job, "error.job_crashed", {"id": error_id})
         finished = await GenerationJob.filter(id=job.id, state=JobState.RUNNING).update(
             state=JobState.SUCCEEDED,
             result_images=[image.sha256 for image in stored],
@@ -256,18 +256,6 @@ class GenerationWorker:
             )
             await self._notify("job_running", job, time.monotonic() - started)
 
-    async def _fail(self, job: GenerationJob, key: str, params: dict) -> bool:
-        failed = await GenerationJob.filter(id=job.id, state=JobState.RUNNING).update(
-            state=JobState.FAILED,
-            error_key=key,
-            error_params={k: str(v) for k, v in params.items()},
-            finished_at=self._clock.now(),
-            lease_until=None,
-        )
-        if failed:
-            await self._jobs.refund(job)
-        return bool(failed)
-
     async def _notify(self, event: str, job: GenerationJob, *args: float) -> None:
         try:
             await getattr(self._observer, event)(job, *args)
@@ -286,7 +274,7 @@ class GenerationWorker:
                 )
                 log.warning("job %s was interrupted; queued again", job.id)
                 self.wake()
-            elif await self._fail(job, "error.job_lost", {"job": job.id}):
+            elif await self._jobs.fail(job, "error.job_lost", {"job": job.id}):
                 await job.refresh_from_db()
                 await self._notify("job_finished", job)
 

@@ -17,7 +17,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate
 
-from core.persistence import sqlite
+from core.persistence import postgres, sqlite
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +49,14 @@ def tortoise_config(url: str) -> dict[str, Any]:
 
 def _connection(url: str) -> dict[str, Any]:
     """SQLite: the URL's settings on our engine (busy timeout, `BEGIN IMMEDIATE`:
-    `core.persistence.sqlite`). PostgreSQL: the URL's settings, and a pool that takes
+    `core.persistence.sqlite`). PostgreSQL: the URL's settings on our engine (an interrupted
+    BEGIN gives its connection back: `core.persistence.postgres`), and a pool that takes
     connections back as they are (`_take_back_as_is`)."""
     config = expand_db_url(url)
     if not is_postgres(url):
         config["engine"] = sqlite.ENGINE
         return config
+    config["engine"] = postgres.ENGINE
     config["credentials"]["reset"] = _take_back_as_is
     return config
 

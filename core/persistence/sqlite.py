@@ -9,21 +9,27 @@ Two things make concurrent `mosaic` processes safe on one SQLite file:
   SQLITE_BUSY at once, busy timeout or not (`update_or_create`, a quota reservation). Taking
   the write lock when the transaction begins makes it wait its turn like any other writer.
   Reads outside a transaction are not affected.
+
+And one repair: tortoise 1.1.9's transaction takes the connection's lock and then sends BEGIN;
+a task cancelled during that BEGIN (which waits up to the busy timeout) never released the
+lock, and every later transaction of the process waited for it forever. `LockedTransaction`
+releases it (`core.persistence.postgres` repairs the same for the pool).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from tortoise.backends.base.client import TransactionContext
+from tortoise.backends.base.client import TransactionalDBClient, TransactionContext
 from tortoise.backends.sqlite.client import (
     SqliteClient,
     SqliteTransactionContext,
     SqliteTransactionWrapper,
 )
+from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
 
-__all__ = ["BUSY_TIMEOUT_MS", "ENGINE", "MosaicSqliteClient", "client_class"]
+__all__ = ["BUSY_TIMEOUT_MS", "ENGINE", "LockedTransaction", "MosaicSqliteClient", "client_class"]
 
 ENGINE = __name__
 BUSY_TIMEOUT_MS = 30_000  # how long a write waits for another process's transaction
@@ -38,6 +44,23 @@ class ImmediateTransaction(SqliteTransactionWrapper):
             raise TransactionManagementError(error) from error
 
 
+class LockedTransaction(SqliteTransactionContext):
+    async def __aenter__(self) -> TransactionalDBClient:
+        await self._trxlock.acquire()
+        try:
+            await self.ensure_connection()
+            self.token = get_connections().set(self.connection_name, self.connection)
+            try:
+                await self.connection.begin()
+            except BaseException:
+                get_connections().reset(self.token)
+                raise
+        except BaseException:  # cancelled or failed: nothing will call __aexit__
+            self._trxlock.release()
+            raise
+        return self.connection
+
+
 class MosaicSqliteClient(SqliteClient):
     def __init__(self, file_path: str, **kwargs: Any) -> None:
         kwargs.setdefault("busy_timeout", BUSY_TIMEOUT_MS)
@@ -45,7 +68,7 @@ class MosaicSqliteClient(SqliteClient):
         super().__init__(file_path, **kwargs)
 
     def _in_transaction(self) -> TransactionContext:
-        return SqliteTransactionContext(ImmediateTransaction(self), self._lock)
+        return LockedTransaction(ImmediateTransaction(self), self._lock)
 
 
 client_class = MosaicSqliteClient

@@ -1,7 +1,9 @@
 """Moderation actions: dismiss, hide, delete, warn, mute, ban — each checked, logged, told.
 
-Every action first checks the actor's rights for the thing's server (`Authority`), then
-changes state, resolves the open reports, writes an audit entry and notifies the author.
+Every action first checks the actor's rights for the thing's server (`Authority`), then in
+one unit of work changes state, resolves the open reports, writes an audit entry (and for a
+post taken down, queues the deletion of its copies); once that is committed it notifies the
+author.
 Hidden posts are kept; deletion releases the image like an author's own delete.
 """
 
@@ -11,19 +13,19 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.domain import ModerationState, ReportTarget, SanctionKind
 from core.errors import Conflict, InvalidInput
 from core.persistence.models import Account, Comment, Post
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.audit import AuditLog
 from core.safety.authority import Authority, Jurisdiction, Standing
 from core.safety.ports import Notifier
 from core.safety.reports import Reports, Target
 from core.safety.sanctions import Sanctions, when
 from core.safety.takedown import Takedown
-from core.text import clean_text
+from core.user_text import clean_text
 
 if TYPE_CHECKING:  # core.social.posts imports core.safety: only the type, to avoid a cycle
     from core.social.posts import Posts
@@ -42,6 +44,7 @@ class Moderation:
         notifier: Notifier,
         clock: Clock,
         posts: Posts,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
     ) -> None:
         self.authority = authority
         self.reports = reports
@@ -51,6 +54,7 @@ class Moderation:
         self._notifier = notifier
         self._clock = clock
         self._posts = posts
+        self._units = units
 
     async def target(self, standing: Standing, kind: ReportTarget, ident: str) -> Target:
         """Resolve a thing for a moderator and check their rights over it."""
@@ -69,7 +73,7 @@ class Moderation:
     # --- content --------------------------------------------------------------------
     async def dismiss(self, standing: Standing, target: Target, reason: str) -> int:
         self.authority.require(standing, target.place)
-        async with in_transaction():
+        async with self._units():
             closed = await self.reports.resolve_all(target.key, self._clock.now())
             if target.post is not None:  # unfounded: a post hidden by reports comes back
                 await Post.filter(
@@ -91,7 +95,7 @@ class Moderation:
         reason = _reason(reason)
         if post.moderation is ModerationState.HIDDEN:
             raise Conflict("error.already_hidden", post=post.id)
-        async with in_transaction():
+        async with self._units():
             await Post.filter(id=post.id).update(moderation=ModerationState.HIDDEN)
             await self.reports.resolve_all(target.key, self._clock.now())
             await self.audit.record(
@@ -102,7 +106,7 @@ class Moderation:
                 subject=target.subject,
                 reason=reason,
             )
-        await self._takedown.take_down(post.id)
+            await self._takedown.take_down(post.id)
         await self._notifier.notify(target.subject.id, "notice.hidden", post=post.id, reason=reason)
 
     async def delete(self, standing: Standing, target: Target, reason: str) -> None:
@@ -112,8 +116,8 @@ class Moderation:
             await self._delete_comment(standing, target, target.comment, reason)
             return
         post = _post_of(target)
-        await self._posts.remove(post, moderation=ModerationState.REMOVED)
-        async with in_transaction():
+        async with self._units():  # the post goes with its reports resolved and logged
+            await self._posts.remove(post, moderation=ModerationState.REMOVED)
             await self.reports.resolve_all(target.key, self._clock.now())
             await self.audit.record(
                 standing.account,
@@ -123,7 +127,7 @@ class Moderation:
                 subject=target.subject,
                 reason=reason,
             )
-        await self._takedown.take_down(post.id)
+            await self._takedown.take_down(post.id)
         await self._notifier.notify(
             target.subject.id, "notice.removed", post=post.id, reason=reason
         )
@@ -131,7 +135,7 @@ class Moderation:
     async def _delete_comment(
         self, standing: Standing, target: Target, comment: Comment, reason: str
     ) -> None:
-        async with in_transaction():
+        async with self._units():
             gone = await Comment.filter(id=comment.id, deleted_at=None).update(
                 deleted_at=self._clock.now()
             )
@@ -198,7 +202,7 @@ class Moderation:
         reason: str,
     ) -> None:
         """Impose a sanction and write it to the audit log, together or not at all."""
-        async with in_transaction():
+        async with self._units():
             await self.sanctions.impose(
                 user,
                 kind,

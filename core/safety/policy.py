@@ -9,7 +9,7 @@ cap. `ServerPolicies.admit` runs before any model is called:
     ─► (the caller's moderator, then the quota with the member's daily cap, atomically)
 
 A post is `sensitive` when its prompt or caption holds an adult, violent or graphic term
-(`core.generation.moderation_terms.SENSITIVE_RULES`). Safe by default, everywhere:
+(`core.generation.screening_terms.SENSITIVE_RULES`). Safe by default, everywhere:
 
 - making one needs the person's opt-in (`/settings sensitive on`, with an age confirmation)
   and, in a server or group, its policy's NSFW switch (`/server nsfw on`);
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from core.domain import GenerationAccess, Platform
 from core.errors import Forbidden, InvalidInput
-from core.generation.moderation import WordList, sensitive_terms
+from core.generation.prompt_screening import WordList, sensitive_terms
 from core.persistence.models import Account, Destination
 
 MAX_BLOCKED_WORDS = 200

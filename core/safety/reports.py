@@ -15,14 +15,15 @@ from typing import TYPE_CHECKING
 from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count, Min
 
-from core.chats import SentMessages
+from core.delivery.sent_messages import SentMessages
 from core.domain import ModerationState, ReportState, ReportTarget
 from core.errors import InvalidInput, NotFound
 from core.persistence.models import Account, Comment, Post, Report
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.authority import Jurisdiction
 from core.safety.ports import Notifier
 from core.safety.takedown import Takedown
-from core.text import clean_text, parse_handle
+from core.user_text import clean_text, parse_handle
 
 if TYPE_CHECKING:  # core.social.posts imports core.safety: only the type, to avoid a cycle
     from core.social.posts import Posts
@@ -87,7 +88,9 @@ class Reports:
         takedown: Takedown,
         notifier: Notifier,
         copies: SentMessages | None = None,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
     ) -> None:
+        self._units = units
         self._copies = copies or SentMessages()
         self._posts = posts
         self.threshold = threshold
@@ -177,12 +180,16 @@ class Reports:
         reports = await Report.filter(target_key=target.key, state=ReportState.OPEN).count()
         if reports < self.threshold:
             return False
-        changed = await Post.filter(
-            id=target.post.id, moderation=ModerationState.VISIBLE, deleted_at=None
-        ).update(moderation=ModerationState.PENDING_REVIEW)
-        if not changed:
-            return False  # hidden already (by an earlier report, or a moderator)
-        await self._takedown.take_down(target.post.id)
+        # Hidden with its takedown queued, or neither: a post hidden without its takedown
+        # would keep its copies, as a later report finds it hidden already. (The report
+        # itself is committed first, so that concurrent reports count each other.)
+        async with self._units():
+            changed = await Post.filter(
+                id=target.post.id, moderation=ModerationState.VISIBLE, deleted_at=None
+            ).update(moderation=ModerationState.PENDING_REVIEW)
+            if not changed:
+                return False  # hidden already (by an earlier report, or a moderator)
+            await self._takedown.take_down(target.post.id)
         await self._notifier.notify(target.subject.id, "notice.pending_review", post=target.post.id)
         return True
 

@@ -4,7 +4,7 @@ from core.social.accounts import Accounts, Profile
 from core.social.engagement import Engagement
 from core.social.graph import SocialGraph
 from core.social.posts import Origin, Posts, Provenance
-from core.social.taste import NoTasteUpdates, Signal, TasteUpdater
+from core.social.taste_updates import NoTasteUpdates, Signal, TasteUpdater
 from core.social.visibility import blocked_between, can_view, shown_to_everyone, visible_to
 
 __all__ = [

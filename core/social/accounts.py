@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from tortoise.exceptions import IntegrityError
-from tortoise.transactions import in_transaction
 
 from core.errors import InvalidInput, NotFound
 from core.i18n import LANGUAGES
 from core.persistence.models import Account, Follow, Identity, Platform, Post
-from core.text import clean_display_name, handle_from, parse_handle
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.user_text import clean_display_name, handle_from, parse_handle
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,9 @@ async def _account_of(platform: Platform, platform_user_id: str) -> Account | No
 
 
 class Accounts:
+    def __init__(self, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
+        self._units = units
+
     async def resolve(
         self, platform: Platform, platform_user_id: str, display_name: str, *, handle_hint: str = ""
     ) -> Account:
@@ -46,7 +50,7 @@ class Accounts:
             suffix = "" if attempt == 1 else f"_{attempt}"
             handle = base[: 32 - len(suffix)] + suffix
             try:
-                async with in_transaction():
+                async with self._units():
                     account = await Account.create(handle=handle, display_name=name)
                     await Identity.create(
                         account=account,
@@ -75,6 +79,19 @@ class Accounts:
             raise InvalidInput("error.bad_choice", value=language, choices=", ".join(LANGUAGES))
         account.language = language
         await account.save(update_fields=["language"])
+
+    async def show_linked_handles(self, account: Account, show: bool) -> None:
+        """Whether the account's profile lists its handles on other platforms."""
+        account.show_linked_handles = show
+        await account.save(update_fields=["show_linked_handles"])
+
+    async def confirm_sensitive(self, account: Account, confirmed_at: datetime | None) -> None:
+        """Sensitive posts on (the age confirmed at `confirmed_at`, kept from the first
+        time) or off (None)."""
+        if confirmed_at is not None and account.sensitive_confirmed_at is not None:
+            return  # already on: the first confirmation stands
+        account.sensitive_confirmed_at = confirmed_at
+        await account.save(update_fields=["sensitive_confirmed_at"])
 
     async def profile(self, viewer: Account, account: Account) -> Profile:
         return Profile(

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.domain import OutboxState
@@ -41,9 +40,10 @@ from core.persistence.models import (
     OutboxMessage,
     Post,
     Reaction,
-    StoredImage,
     TasteProfile,
 )
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.social.posts import Posts
 
 
 def _when(value: Any) -> str | None:
@@ -52,9 +52,17 @@ def _when(value: Any) -> str | None:
 
 class AccountData:
     def __init__(
-        self, images: ImageStore, clock: Clock, exports_dir: Path, impressions: ImpressionLog
+        self,
+        images: ImageStore,
+        clock: Clock,
+        exports_dir: Path,
+        impressions: ImpressionLog,
+        posts: Posts,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
     ) -> None:
         self._images = images
+        self._posts = posts
+        self._units = units
         self._impressions = impressions
         self._clock = clock
         self._exports = exports_dir
@@ -146,7 +154,7 @@ class AccountData:
         return target
 
     async def delete(self, account: Account) -> None:
-        async with in_transaction():
+        async with self._units():
             own_posts = Post.filter(author=account)
             shas = set(
                 await own_posts.filter(image_id__not_isnull=True).values_list("image_id", flat=True)
@@ -174,10 +182,8 @@ class AccountData:
             await ModerationAction.filter(subject=account).update(subject_handle="")
             await self._drop_waiting_messages(account)
             await account.delete()  # cascades: identities, posts, comments, likes, jobs…
-        for sha in shas:
-            if not await Post.exists(image_id=sha):
-                await StoredImage.filter(sha256=sha).delete()
-                await self._images.remove(sha)
+            for sha in shas:  # the files go once all of this is committed
+                await self._posts.release_image(sha)
 
     @staticmethod
     async def _drop_waiting_messages(account: Account) -> None:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from core.errors import Conflict, InvalidInput
 from core.notifications import SocialEvents
 from core.persistence.models import Account, Comment, Post, Reaction
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.social.posts import Posts
-from core.social.taste import NoTasteUpdates, Signal, TasteUpdater
-from core.text import COMMENT_MAX, clean_text
+from core.social.taste_updates import NoTasteUpdates, Signal, TasteUpdater
+from core.user_text import COMMENT_MAX, clean_text
 
 LIKE = Signal.LIKE.value
 
@@ -22,7 +22,9 @@ class Engagement:
         posts: Posts,
         taste: TasteUpdater | None = None,
         events: SocialEvents | None = None,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
     ) -> None:
+        self._units = units
         self._posts = posts
         self._taste = taste or NoTasteUpdates()
         self._events = events
@@ -31,7 +33,7 @@ class Engagement:
         post = await self._posts.get_visible(account, post_id)
         await self._taste.before_like(account, post)
         try:
-            async with in_transaction():
+            async with self._units():
                 await Reaction.create(post=post, account=account, kind=LIKE)
                 await Post.filter(id=post.id).update(like_count=F("like_count") + 1)
                 await self._taste.engaged(account, post, Signal.LIKE)
@@ -44,7 +46,7 @@ class Engagement:
 
     async def unlike(self, account: Account, post_id: int) -> Post:
         post = await self._posts.get_visible(account, post_id)
-        async with in_transaction():
+        async with self._units():
             deleted = await Reaction.filter(post=post, account=account, kind=LIKE).delete()
             if deleted:
                 await Post.filter(id=post.id).update(like_count=F("like_count") - 1)
@@ -66,7 +68,7 @@ class Engagement:
         cleaned = clean_text(text, limit=COMMENT_MAX, field="comment")
         if not cleaned:
             raise InvalidInput("error.empty", field="comment")
-        async with in_transaction():
+        async with self._units():
             comment = await Comment.create(post=post, author=account, text=cleaned)
             await Post.filter(id=post.id).update(comment_count=F("comment_count") + 1)
             await self._taste.engaged(account, post, Signal.COMMENT)

@@ -5,19 +5,23 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.notifications import SocialEvents
 from core.persistence.models import Account, Block, Follow
-from core.social.taste import NoTasteUpdates, TasteUpdater
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.social.taste_updates import NoTasteUpdates, TasteUpdater
 from core.social.visibility import blocked_between
 
 
 class SocialGraph:
     def __init__(
-        self, taste: TasteUpdater | None = None, events: SocialEvents | None = None
+        self,
+        taste: TasteUpdater | None = None,
+        events: SocialEvents | None = None,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
     ) -> None:
+        self._units = units
         self._taste = taste or NoTasteUpdates()
         self._events = events
 
@@ -27,7 +31,7 @@ class SocialGraph:
         if await blocked_between(follower.id, followee.id):
             raise Forbidden("error.blocked", handle=followee.handle)
         try:
-            async with in_transaction():
+            async with self._units():
                 await Follow.create(follower=follower, followee=followee)
                 await self._taste.followed(follower, followee)
         except IntegrityError:
@@ -36,7 +40,7 @@ class SocialGraph:
             await self._events.happened("follow", followee.id, follower.id)
 
     async def unfollow(self, follower: Account, followee: Account) -> None:
-        async with in_transaction():
+        async with self._units():
             deleted = await Follow.filter(follower=follower, followee=followee).delete()
             if deleted:
                 await self._taste.unfollowed(follower, followee)
@@ -71,7 +75,7 @@ class SocialGraph:
         if blocker.id == blocked.id:
             raise InvalidInput("error.block_self")
         try:
-            async with in_transaction():
+            async with self._units():
                 await Block.create(blocker=blocker, blocked=blocked)
                 await Follow.filter(
                     Q(follower=blocker, followee=blocked) | Q(follower=blocked, followee=blocker)

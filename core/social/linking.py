@@ -12,7 +12,6 @@ import secrets
 from datetime import timedelta
 
 from tortoise.expressions import F, Q
-from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.domain import Platform
@@ -41,6 +40,7 @@ from core.persistence.models import (
     Sanction,
     TasteProfile,
 )
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 CODE_LIFETIME = timedelta(minutes=10)
 ATTEMPTS_PER_HOUR = 5
@@ -53,8 +53,9 @@ def _new_code() -> str:
 
 
 class AccountLinking:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
         self._clock = clock
+        self._units = units
 
     async def _identity(self, platform: Platform, user_id: str) -> Identity:
         identity = await Identity.get_or_none(platform=platform, platform_user_id=user_id)
@@ -65,10 +66,11 @@ class AccountLinking:
     async def issue_code(self, platform: Platform, user_id: str) -> LinkCode:
         identity = await self._identity(platform, user_id)
         now = self._clock.now()
-        await LinkCode.filter(issuer=identity, used_at=None).update(expires_at=now)  # one live
-        return await LinkCode.create(
-            code=_new_code(), issuer=identity, created_at=now, expires_at=now + CODE_LIFETIME
-        )
+        async with self._units():  # one live code: the new one replaces the others
+            await LinkCode.filter(issuer=identity, used_at=None).update(expires_at=now)
+            return await LinkCode.create(
+                code=_new_code(), issuer=identity, created_at=now, expires_at=now + CODE_LIFETIME
+            )
 
     async def redeem(self, platform: Platform, user_id: str, code: str) -> Account:
         """Join the redeemer's account to the code issuer's; return the merged account."""
@@ -79,10 +81,11 @@ class AccountLinking:
         ).count()
         if recent >= ATTEMPTS_PER_HOUR:
             raise LimitExceeded("error.link_too_many_tries", limit=ATTEMPTS_PER_HOUR)
+        # its own write, not in the unit below: a wrong code counts as a try too
         await LinkAttempt.create(identity=identity, created_at=now)
 
         cleaned = code.strip().upper().replace("-", "").replace(" ", "")
-        async with in_transaction():
+        async with self._units():
             link = await LinkCode.filter(code=cleaned).select_for_update().first()
             if link is None or link.used_at is not None or link.expires_at <= now:
                 raise InvalidInput("error.link_code_invalid")
@@ -112,7 +115,7 @@ class AccountLinking:
             raise InvalidInput("error.unlink_not_linked", platform=platform.value)
         if len(identities) == 1:
             raise InvalidInput("error.unlink_last")
-        async with in_transaction():
+        async with self._units():
             fresh = await Account.create(
                 handle=await _free_handle(f"{account.handle}_{platform.value}"[:32]),
                 display_name=leaving.display_name,

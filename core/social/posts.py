@@ -7,11 +7,10 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tortoise.expressions import F
-from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.errors import Forbidden, NotFound
-from core.generation.moderation import is_sensitive
+from core.generation.prompt_screening import is_sensitive
 from core.images import ImageStore
 from core.notifications import SocialEvents
 from core.persistence.models import (
@@ -22,10 +21,11 @@ from core.persistence.models import (
     Post,
     StoredImage,
 )
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.policy import check_opted_in
-from core.social.taste import NoTasteUpdates, TasteUpdater
+from core.social.taste_updates import NoTasteUpdates, TasteUpdater
 from core.social.visibility import can_view
-from core.text import CAPTION_MAX, PROMPT_MAX, clean_text
+from core.user_text import CAPTION_MAX, PROMPT_MAX, clean_text
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +62,10 @@ class Posts:
         clock: Clock,
         taste: TasteUpdater | None = None,
         events: SocialEvents | None = None,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
     ) -> None:
         self._images = images
+        self._units = units
         self._clock = clock
         self._taste = taste or NoTasteUpdates()
         self._events = events
@@ -102,7 +104,7 @@ class Posts:
         else:
             stored = await self._images.describe(image)
         await self._images.thumbnail(stored.sha256)  # feeds and digests show thumbnails
-        async with in_transaction():
+        async with self._units() as unit:
             row, _ = await StoredImage.get_or_create(
                 sha256=stored.sha256,
                 defaults={
@@ -129,19 +131,24 @@ class Posts:
             )
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)
-            # In the post's transaction, so a crash leaves both the post and its queued
-            # cross-posts or neither; each listener in a savepoint, so the post stands
-            # whatever happens to its cross-posts.
+            # In the post's unit of work, so a crash leaves both the post and its queued
+            # cross-posts or neither; each listener in a unit of its own (a savepoint), so
+            # the post stands whatever happens to its cross-posts.
             for listener in self._published:
                 try:
-                    async with in_transaction():
+                    async with self._units():
                         await listener.post_published(post)
                 except Exception:
                     log.exception("post %s was saved but could not be cross-posted", post.id)
-        await self._taste.post_created(post)  # outside: it may call an embeddings API
+            # once the post is committed (may call an embeddings API; nothing to tell of a
+            # post that was rolled back)
+            unit.after_commit(lambda: self._after_created(post, author, remix_of))
+        return post
+
+    async def _after_created(self, post: Post, author: Account, remix_of: Post | None) -> None:
+        await self._taste.post_created(post)
         if remix_of is not None and self._events is not None:
             await self._events.happened("remix", remix_of.author_id, author.id, remix_of.id)
-        return post
 
     async def _load(self, post_id: int) -> Post:
         post = await Post.get_or_none(id=post_id).select_related("author", "remix_of__author")
@@ -176,6 +183,15 @@ class Posts:
                 raise Forbidden("error.not_author", post=post_id)
         return await self.remove(post)
 
+    async def allow_remixes(self, actor: Account, post_id: int, allowed: bool) -> Post:
+        """The author's say over remixes of their post."""
+        post = await self.get_visible(actor, post_id)
+        if post.author_id != actor.id:
+            raise Forbidden("error.not_author", post=post_id)
+        post.allow_remix = allowed
+        await post.save(update_fields=["allow_remix"])
+        return post
+
     async def remove(self, post: Post, *, moderation: ModerationState | None = None) -> Post:
         """Delete a post (its author, or a moderator with `moderation=REMOVED`)."""
         sha = post.image_id
@@ -185,14 +201,17 @@ class Posts:
         if moderation is not None:
             post.moderation = moderation
             fields.append("moderation")
-        await post.save(update_fields=fields)
-        if sha is not None:
-            await self.release_image(sha)
+        async with self._units():
+            await post.save(update_fields=fields)
+            if sha is not None:
+                await self.release_image(sha)
         return post
 
     async def release_image(self, sha256: str) -> None:
-        """Remove an image's row and files once no post references it."""
-        if await Post.exists(image_id=sha256):
-            return
-        await StoredImage.filter(sha256=sha256).delete()
-        await self._images.remove(sha256)
+        """Remove an image's row once no post references it, and its files once that is
+        committed (a rolled-back removal leaves the files its post still shows)."""
+        async with self._units() as unit:
+            if await Post.exists(image_id=sha256):
+                return
+            await StoredImage.filter(sha256=sha256).delete()
+            unit.after_commit(lambda: self._images.remove(sha256))

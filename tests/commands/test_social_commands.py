@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.bootstrap import App
-from bot.replies import Button
+from core.delivery.replies import Button
 from tests.support.chat import ChatUser, find_button
 from tests.support.images import png_bytes
 

@@ -15,7 +15,7 @@ from bot.bootstrap import App
 from core.feed import HashedNgramEmbedder, MultilingualSentenceEmbedder, local_text_embedder
 from core.feed import multilingual_embeddings as multilingual
 from core.feed.steering import as_written, parse_steering
-from core.feed.text import language_of, normalize, words
+from core.feed.terms import language_of, normalize, words
 from tests.core.test_feed import people, post
 
 PAIRS = read_pairs()

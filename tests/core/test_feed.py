@@ -14,6 +14,7 @@ from core.clock import FakeClock
 from core.domain import Audience, Platform
 from core.errors import InvalidInput, NotFound
 from core.feed import PersonalizedFeed, TagDayRetention
+from core.feed.candidates import SourceLimits
 from core.feed.crowding import decayed, volumes
 from core.feed.hot import refresh_hot
 from core.persistence.models import Account, FeedSession, Post, PostTerm, TagDay, TasteProfile
@@ -181,14 +182,14 @@ async def test_a_concurrent_page_from_another_process_is_not_repeated(app: App) 
     await feed.page(viewer)
     other = PersonalizedFeed(feed.embedder, feed.clock, page_size=5)
     raced: list[int] = []
-    original = feed._rank
+    original = feed.ranking.rank
 
     async def rank_while_another_process_serves_page_two(*args, **kwargs):  # type: ignore[no-untyped-def]
         if not raced:
             raced.extend(p.id for p in (await other.page(viewer, 2)).posts)
         return await original(*args, **kwargs)
 
-    feed._rank = rank_while_another_process_serves_page_two  # type: ignore[method-assign]
+    feed.ranking.rank = rank_while_another_process_serves_page_two  # type: ignore[method-assign]
     mine = await ids(app, viewer, 2)
     assert mine == raced, "the loser of the race shows the page the winner stored"
     session = await FeedSession.get(account_id=viewer.id)
@@ -204,14 +205,14 @@ async def test_two_processes_starting_a_viewers_first_session_at_once(app: App) 
     feed = app.services.feed
     other = PersonalizedFeed(feed.embedder, feed.clock, page_size=5)
     raced: list[int] = []
-    original = feed._rank
+    original = feed.ranking.rank
 
     async def rank_while_another_process_starts_one(*args, **kwargs):  # type: ignore[no-untyped-def]
         if not raced:
             raced.extend(p.id for p in (await other.page(viewer)).posts)
         return await original(*args, **kwargs)
 
-    feed._rank = rank_while_another_process_starts_one  # type: ignore[method-assign]
+    feed.ranking.rank = rank_while_another_process_starts_one  # type: ignore[method-assign]
     mine = await ids(app, viewer)
     assert raced and mine, "both get a page"
     assert set(mine).isdisjoint(raced), "the loser starts a session after the winner's"
@@ -268,8 +269,10 @@ async def test_tuning_reaches_beyond_the_usual_candidates(app: App) -> None:
     for author in authors[1:]:
         for _ in range(3):
             await post(app, author, ANIME)
-    feed = PersonalizedFeed(app.services.feed.embedder, app.services.clock, page_size=5)
-    feed.limits = type(feed.limits)(network=0, similar_per_bucket=0, trending=2, fresh=0)
+    limits = SourceLimits(network=0, similar_per_bucket=0, trending=2, fresh=0)
+    feed = PersonalizedFeed(
+        app.services.feed.embedder, app.services.clock, page_size=5, limits=limits
+    )
     assert target.id not in {b.post_id for b in await feed.rank(viewer)}
     await feed.tune(viewer, "more pixelart")
     assert target.id in {b.post_id for b in await feed.rank(viewer)}

@@ -21,7 +21,7 @@ from core.feed.local_embeddings import HashedNgramEmbedder
 from core.feed.scoring import Scorer, SteeringVector, ViewerTaste, Weights, rank
 from core.feed.steering import MAX_TERMS, TERM_LENGTH, Direction, parse_steering
 from core.feed.taste import Engagement, TasteState, bulk_tastes
-from core.feed.text import post_terms, tags, words
+from core.feed.terms import post_terms, tags, words
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 

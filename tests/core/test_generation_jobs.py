@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import App, build
-from bot.replies import Reply
 from core.clock import SystemClock
 from core.delivery import DestinationMoved
+from core.delivery.replies import Reply
 from core.domain import JobState, Platform
 from core.generation import ImageOptions, QuotaExceeded
 from core.generation.jobs import JobRequest

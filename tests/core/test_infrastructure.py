@@ -3,17 +3,21 @@ images."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import io
 import socket
 
 import pytest
 from PIL import Image
+from tortoise.backends.asyncpg.client import TransactionWrapper
 from tortoise.connection import get_connection
+from tortoise.transactions import in_transaction
 
 from core.errors import InvalidInput
 from core.images import LocalImageStore
 from core.persistence.database import Database, connection_name, tortoise_config
+from core.persistence.sqlite import ImmediateTransaction
 from tests.conftest import NetworkBlocked
 from tests.support.databases import DatabaseFactory, run_isolated
 from tests.support.images import png_bytes
@@ -146,5 +150,45 @@ async def test_pooled_connections_come_back_as_left_but_never_inside_a_transacti
             assert await raw.fetchval("SHOW application_name") == "left-behind"
             assert not raw.is_in_transaction()
             assert await raw.fetchval("SELECT to_regclass('written_in_a_transaction')") is None
+    finally:
+        await database.close()
+
+
+async def test_a_transaction_cancelled_while_it_begins_gives_its_connection_back(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A task cancelled during BEGIN (an outbox sender stopped while it claims) keeps neither
+    its pooled connection (PostgreSQL: closing the pool then waited 10 s for it, at every stop)
+    nor the SQLite connection's lock (every later transaction waited for it for ever)."""
+    database = Database(database_url)
+    await database.open(migrate_first=False)
+    name = connection_name(database_url)
+    client = get_connection(name)
+    began = asyncio.Event()
+
+    async def begin_and_hang(self: object) -> None:
+        began.set()
+        await asyncio.Event().wait()
+
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(TransactionWrapper, "begin", begin_and_hang)
+            patch.setattr(ImmediateTransaction, "begin", begin_and_hang)
+
+            async def claim() -> None:
+                async with in_transaction(name):
+                    pytest.fail("the transaction began")
+
+            task = asyncio.create_task(claim())
+            await began.wait()
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        if database.dialect == "postgres":
+            assert client._pool.get_idle_size() == client._pool.get_size()
+        else:
+            assert not client._lock.locked()
+        async with in_transaction(name) as transaction:  # and the next one runs
+            assert await transaction.execute_query_dict("SELECT 1 AS one") == [{"one": 1}]
     finally:
         await database.close()

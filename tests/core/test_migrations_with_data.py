@@ -148,6 +148,7 @@ def _postgres_or_skip() -> str:
     return url
 
 
+@pytest.mark.postgres
 @pytest.mark.parametrize("start", MIGRATIONS[:-1])
 def test_an_installation_with_data_upgrades_from_every_migration(start: str) -> None:
     filled = run_isolated(_upgrade_with_data(_postgres_or_skip(), start))

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.generation import GenerationFailed, LocalModerator, OpenAIModerator
-from core.generation.moderation import MODERATION_MODEL, RULES, fold, readings
+from core.generation.prompt_screening import MODERATION_MODEL, RULES, fold, readings
 from tests.support.fake_openai import (
     GENERATIONS,
     MODERATIONS,

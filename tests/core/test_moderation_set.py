@@ -9,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from core.generation.moderation import BLOCKED_RULES, SENSITIVE_RULES, LocalModerator, classify
+from core.generation.prompt_screening import (
+    BLOCKED_RULES,
+    SENSITIVE_RULES,
+    LocalModerator,
+    classify,
+)
 
 SET = Path(__file__).parents[1] / "data" / "moderation_prompts.tsv"
 BLOCKED = {rule.category for rule in BLOCKED_RULES}

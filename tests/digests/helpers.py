@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 
 from bot.bootstrap import App
 from bot.invocation import Actor
-from bot.replies import Reply
 from core.delivery.pacing import PaceLimits
+from core.delivery.replies import Reply
+from core.delivery.sender import MonotonicTimer, OutboxSender
 from core.domain import ChatKind, Platform
 from core.persistence.models import Account, Post
 from core.social import Origin
-from scheduler.sender import MonotonicTimer, OutboxSender
 from tests.support.chat import ChatUser, RecordingConversation
 from tests.support.images import png_bytes
 

@@ -10,6 +10,7 @@ import pytest
 from bot.bootstrap import App
 from core.clock import FakeClock
 from core.delivery import DeliveryBlocked, DeliveryRetryAfter, DeliveryTransient, DestinationMoved
+from core.delivery.sender import MAX_ATTEMPTS
 from core.digests import DigestRuns
 from core.domain import DigestState, OutboxState, RunState
 from core.persistence.models import (
@@ -20,7 +21,6 @@ from core.persistence.models import (
     OutboxMessage,
 )
 from scheduler.cron import CronNextRun
-from scheduler.sender import MAX_ATTEMPTS
 from tests.digests.helpers import (
     RecordingMessenger,
     account,
@@ -302,8 +302,8 @@ async def test_the_overall_limit_is_waited_for_once_not_per_waiting_chat(
     """Hundreds of chats held by the overall limit: each send looks at a few chats' turns,
     not at every chat waiting behind it (that was O(chats) per message and never yielded)."""
     from core.delivery import OutboxItem, PaceLimits, Pacer
+    from core.delivery.sender import MonotonicTimer
     from core.domain import Platform
-    from scheduler.sender import MonotonicTimer
 
     chats = 300
     looked_at = 0

@@ -28,6 +28,8 @@ from tests.support.fakes import FakeModerator, FakeProvider
 from tests.support.images import png_bytes
 from tests.support.telegram import TOKEN, FakeBotApi
 
+pytestmark = pytest.mark.slow  # scheduler processes started, killed and restarted
+
 ROOT = Path(__file__).resolve().parents[2]
 LINE_LIMIT = 60.0
 

@@ -37,7 +37,7 @@ from bot.bootstrap import App
 from bot.commands import build_registry
 from bot.commands.spec import CommandSpec, Param, ParamKind
 from bot.invocation import Actor, Invocation, Press
-from bot.replies import Reply
+from core.delivery.replies import Reply
 from core.domain import ChatKind, Platform
 from core.i18n import translate
 from core.persistence.database import connection_name

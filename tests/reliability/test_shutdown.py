@@ -13,9 +13,9 @@ import logging
 import pytest
 
 from core.delivery.pacing import PaceLimits, Pacer
+from core.delivery.sender import MonotonicTimer, OutboxSender
 from core.domain import Platform
 from core.lifecycle import stop_tasks
-from scheduler.sender import MonotonicTimer, OutboxSender
 
 FAST = PaceLimits(
     overall_per_second=10_000, chat_interval=0.0, window_messages=10_000, window_seconds=1.0

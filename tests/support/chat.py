@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from bot.bootstrap import App
 from bot.invocation import Actor, Press
-from bot.replies import Button, Reply
+from core.delivery.replies import Button, Reply
 from core.domain import Platform
 
 

@@ -32,13 +32,23 @@ async def kill_mid_job(
 ) -> int:
     """Run this worker in its own process until its job runs, `kill -9` it there, and return
     the job's id (the job is left `running`, its lease ticking out)."""
+    args = [database_url, str(data), *([terminal] if terminal is not None else [])]
+    line = await kill_when_ready(
+        "tests.support.crash_worker", args, "running ", startup_seconds=startup_seconds
+    )
+    return int(line.split()[1])
+
+
+async def kill_when_ready(
+    module: str, args: list[str], ready: str, *, startup_seconds: float = 60
+) -> str:
+    """Run `python -m module args...` until it prints a line starting with `ready`, kill it
+    there with SIGKILL (no clean-up, no rollback by the process itself) and return the line."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "tests.support.crash_worker",
-        database_url,
-        str(data),
-        *([terminal] if terminal is not None else []),
+        module,
+        *args,
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -46,11 +56,11 @@ async def kill_mid_job(
     try:
         assert process.stdout is not None
         line = (await asyncio.wait_for(process.stdout.readline(), startup_seconds)).decode()
-        assert line.startswith("running "), line
+        assert line.startswith(ready), line
     finally:
         process.send_signal(signal.SIGKILL)
         await process.wait()
-    return int(line.split()[1])
+    return line
 
 
 async def main(url: str, data: Path, terminal: str | None) -> None:

@@ -57,7 +57,8 @@ class DatabaseFactory:
     def __init__(self, folder: Path) -> None:
         self._folder = folder
         self._counter = itertools.count()
-        self._run = uuid.uuid4().hex[:8]
+        # one set of databases per process: each pytest-xdist worker has its own
+        self._run = f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:8]}"
         self._sqlite_template: Path | None = None
         self._pg_template: str | None = None
         self._pg_error: str | None = None

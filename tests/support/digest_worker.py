@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from bot.bootstrap import build, build_telegram
-from bot.replies import Reply
+from core.delivery.replies import Reply
 from core.domain import Platform
 from core.persistence.models import OutboxMessage
 from core.settings import Settings

@@ -6,10 +6,10 @@ import asyncio
 from dataclasses import dataclass, field, replace
 
 from bot.bootstrap import App
-from bot.replies import Reply
 from core.delivery.pacing import PaceLimits
+from core.delivery.replies import Reply
+from core.delivery.sender import MonotonicTimer, OutboxSender
 from core.domain import ChatKind, Platform
-from scheduler.sender import MonotonicTimer, OutboxSender
 from tests.support.chat import ChatUser
 
 FAST = PaceLimits(

@@ -8,8 +8,11 @@ import sys
 from pathlib import Path
 
 import aiohttp
+import pytest
 
 from tests.web.support import free_port
+
+pytestmark = pytest.mark.slow  # `mosaic run` as a process
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -27,10 +27,10 @@ from typing import TextIO
 from bot.adapters.console.render import render_reply
 from bot.commands import Dispatcher
 from bot.invocation import Actor, Press
-from bot.replies import Button, Reply
+from core.delivery.replies import Button, Reply
 from core.domain import Platform
 from core.i18n import translate
-from core.text import parse_number, strip_control
+from core.user_text import parse_number, strip_control
 
 QUIT_WORDS = frozenset({"quit", "exit", "/quit", "/exit"})
 USER_MAX = 64  # the console name is the platform user id, and ids are at most 64 long

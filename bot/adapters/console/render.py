@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.replies import Button, Reply
+from core.delivery.replies import Button, Reply
 
 ButtonAddress = Callable[[Button], str]
 

@@ -18,8 +18,8 @@ from bot.adapters.discord._actor import reply_target
 from bot.adapters.discord._messenger import DiscordMessenger
 from bot.adapters.discord._outbound import Outbound, SentMessage, Where
 from bot.invocation import Actor
-from bot.replies import Reply
 from core.clock import Clock
+from core.delivery.replies import Reply
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,8 @@ import discord
 from bot.adapters.discord._actor import actor_for
 from bot.adapters.discord._outbound import Outbound
 from bot.commands import Dispatcher
-from bot.replies import Conversation, Reply
+from core.delivery.ports import Conversation
+from core.delivery.replies import Reply
 from core.i18n import translate
 
 log = logging.getLogger(__name__)

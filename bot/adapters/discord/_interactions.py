@@ -24,8 +24,8 @@ from bot.adapters.discord._tracking import InFlight
 from bot.commands import CommandSpec, Dispatcher
 from bot.commands.spec import Param
 from bot.invocation import Actor, Invocation, Press
-from bot.replies import Reply
 from core.clock import Clock
+from core.delivery.replies import Reply
 from core.domain import Platform
 from core.errors import MosaicError
 from core.i18n import translate

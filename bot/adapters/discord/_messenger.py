@@ -6,8 +6,8 @@ import aiohttp
 import discord
 
 from bot.adapters.discord._outbound import Outbound, SentMessage
-from bot.replies import Reply
 from core.delivery import DeliveryRetryAfter, DeliveryTransient
+from core.delivery.replies import Reply
 from core.domain import ChatKind
 
 

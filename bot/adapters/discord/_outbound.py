@@ -17,9 +17,10 @@ from enum import StrEnum
 import discord
 
 from bot.adapters.discord._render import DEFAULT_UPLOAD_CAP, render
-from bot.replies import Reply
-from core.chats import Destinations, SentMessages
 from core.delivery import DeliveryBlocked
+from core.delivery.replies import Reply
+from core.delivery.sent_messages import SentMessages
+from core.destinations import Destinations
 from core.domain import ChatKind, Platform
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.adapters.discord._components import MosaicButton
-from bot.replies import Button, ButtonStyle, ImageRef, Reply
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply
 
 log = logging.getLogger(__name__)
 

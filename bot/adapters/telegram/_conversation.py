@@ -10,14 +10,14 @@ from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter
 from bot.adapters.telegram._delivery import ReplyDelivery, TelegramMessage
 from bot.adapters.telegram._sender import ChatUnavailable, retry_seconds
 from bot.adapters.telegram._translate import ChatRef, post_link
-from bot.replies import Reply
-from core.chats import Destinations
 from core.delivery import (
     DeliveryBlocked,
     DeliveryRetryAfter,
     DeliveryTransient,
     DestinationMoved,
 )
+from core.delivery.replies import Reply
+from core.destinations import Destinations
 from core.domain import ChatKind, Platform
 
 

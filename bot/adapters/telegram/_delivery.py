@@ -25,8 +25,8 @@ from bot.adapters.telegram._translate import (
     reply_calls,
     text_kwargs,
 )
-from bot.replies import ImageRef, Reply
-from core.chats import SentMessages
+from core.delivery.replies import ImageRef, Reply
+from core.delivery.sent_messages import SentMessages
 from core.domain import ChatKind, Platform
 
 log = logging.getLogger(__name__)

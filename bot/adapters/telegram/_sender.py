@@ -28,8 +28,8 @@ from telegram.warnings import PTBDeprecationWarning
 
 from bot.adapters.telegram._pacing import Limits, Pacer, Timing
 from bot.adapters.telegram._translate import ChatRef
-from core.chats import Destinations
 from core.delivery import DeliveryBlocked
+from core.destinations import Destinations
 from core.domain import Platform
 
 log = logging.getLogger(__name__)

@@ -45,7 +45,7 @@ from bot.adapters.telegram._format import (
     visible,
 )
 from bot.invocation import Actor
-from bot.replies import Button, Reply
+from core.delivery.replies import Button, Reply
 from core.domain import ChatKind, Platform
 from core.i18n import translate
 

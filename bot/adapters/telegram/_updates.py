@@ -35,7 +35,7 @@ from bot.adapters.telegram._translate import (
 from bot.commands import Dispatcher, error_reply
 from bot.commands.spec import CommandSpec
 from bot.invocation import Actor, Press
-from bot.replies import Reply
+from core.delivery.replies import Reply
 from core.domain import ChatKind, Platform
 from core.errors import Forbidden, MosaicError
 from core.i18n import translate

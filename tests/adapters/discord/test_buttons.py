@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import CommandSpec, Context
-from bot.replies import Button, ButtonStyle, Reply, TextInput
+from core.delivery.replies import Button, ButtonStyle, Reply, TextInput
 from core.persistence.models import Comment, Post
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import account_of, post_by, with_commands

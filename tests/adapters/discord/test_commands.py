@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.commands import CommandSpec, Context, Param, ParamKind
-from bot.replies import Reply
+from core.delivery.replies import Reply
 from core.errors import ConfigurationError
 from core.i18n import CATALOGS
 from tests.adapters.discord.conftest import DiscordWorld

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from bot.commands import CommandSpec, Context
-from bot.replies import Button, ImageRef, Reply
+from core.delivery.replies import Button, ImageRef, Reply
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import with_commands
 

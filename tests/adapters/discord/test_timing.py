@@ -9,9 +9,9 @@ import pytest
 
 from bot.adapters.discord import Undeliverable
 from bot.commands import CommandSpec, Context
-from bot.replies import Reply
 from core.clock import FakeClock
 from core.delivery import DeliveryRetryAfter
+from core.delivery.replies import Reply
 from core.domain import Platform
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import with_commands

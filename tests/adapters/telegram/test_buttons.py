@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.replies import Button, Reply, TextInput
+from core.delivery.replies import Button, Reply, TextInput
 from core.domain import Platform
 from core.persistence.models import Comment, Post
 from tests.adapters.telegram.conftest import Telegram

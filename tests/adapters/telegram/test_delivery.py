@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.adapters.telegram import ChatUnavailable
-from bot.replies import Button, ImageRef, Reply
-from bot.reply_codec import encode_reply
 from core.delivery import DestinationMoved, OutboxItem
+from core.delivery.replies import Button, ImageRef, Reply
+from core.delivery.reply_codec import encode_reply
 from core.domain import Platform
 from tests.adapters.telegram.conftest import Telegram
 from tests.digests.helpers import FAST

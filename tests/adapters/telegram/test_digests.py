@@ -15,11 +15,11 @@ from bot.adapters.telegram import Timing
 from bot.bootstrap import App, build_telegram
 from core.clock import FakeClock
 from core.delivery.pacing import TELEGRAM_LIMITS
+from core.delivery.sender import MonotonicTimer
 from core.digests import parse_request
 from core.domain import ChatKind, DigestState, OutboxState, Platform
 from core.persistence.models import Destination, DigestSubscription, OutboxMessage
 from core.social import Origin
-from scheduler.sender import MonotonicTimer
 from tests.support.images import png_bytes
 from tests.support.telegram import FakeBotApi
 

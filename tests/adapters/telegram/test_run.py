@@ -41,6 +41,7 @@ def signals_reach_children() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("stop", "status"), [(signal.SIGINT, 130), (signal.SIGTERM, 0)], ids=["SIGINT", "SIGTERM"]
 )

@@ -30,7 +30,7 @@ from bot.adapters.telegram._translate import (
     reply_calls,
 )
 from bot.invocation import Actor
-from bot.replies import Button, ImageRef, Reply, TextInput
+from core.delivery.replies import Button, ImageRef, Reply, TextInput
 from core.domain import ChatKind, Platform
 from tests.support.telegram.entities import parse_html
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import openai
 from openai import AsyncOpenAI
 
-from core.generation import moderation_terms as lists
+from core.generation import screening_terms as lists
 from core.generation.provider import GenerationFailed, ModerationVerdict
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class OpenAIModerator:
 
 # Inflections a listed word may carry (English and German): "nude" also matches "nudes",
 # "nackt" also "nackte", "nackten"; "murder" also "murdered". A term never matches inside
-# another word unless it is marked as a compound part (`*`, see `moderation_terms`).
+# another word unless it is marked as a compound part (`*`, see `screening_terms`).
 SUFFIXES = ("", "s", "es", "d", "ed", "ing", "er", "ers", "ly", "e", "en", "em", "ern", "n")
 SQUEEZED_MIN = 3  # letters a squeezed term keeps, at least
 COMPOUND_REST = 3  # letters the other part of a compound needs ("Nacktfoto": "foto")

@@ -1,4 +1,5 @@
-"""What a delivery's outcome changes: runs, destinations, subscriptions, the subscriber.
+"""What an outbox delivery's outcome changes (the sender's `DeliveryOutcomes`): runs,
+destinations, subscriptions, the subscriber.
 
 - sent: the digest run is delivered.
 - failed (gave up after retries): the run failed, with the last error.
@@ -13,10 +14,9 @@ from __future__ import annotations
 
 import logging
 
-from bot.commands.digest_render import paused_reply
-from bot.reply_codec import encode_reply
-from core.chats import Destinations
-from core.delivery import Outbox, OutboxItem, chat_key_for
+from core.delivery.outbox import Outbox, OutboxItem, chat_key_for
+from core.delivery.ports import OutboxRenderer
+from core.destinations import Destinations
 from core.digests import DigestRuns, DigestSubscriptions
 from core.domain import ChatKind, OutboxState, Platform, RunState
 from core.i18n import translate
@@ -35,6 +35,7 @@ class Outcomes:
     def __init__(
         self,
         outbox: Outbox,
+        renderer: OutboxRenderer,
         runs: DigestRuns,
         subscriptions: DigestSubscriptions,
         destinations: Destinations,
@@ -42,6 +43,7 @@ class Outcomes:
         default_language: str,
     ) -> None:
         self._outbox = outbox
+        self._renderer = renderer
         self._runs = runs
         self._subscriptions = subscriptions
         self._destinations = destinations
@@ -96,14 +98,14 @@ class Outcomes:
             place = destination.title or translate(
                 language, "digest.place.group", chat=destination.chat_id
             )
-        reply = paused_reply(language, subscription.id, place, reason)
+        reply = self._renderer.paused_notice(language, subscription.id, place, reason)
         await self._outbox.add(
             [
                 OutboxItem(
                     platform=Platform(chat.platform),
                     chat_key=chat_key_for(chat.target),
                     target=dict(chat.target),
-                    reply=encode_reply(reply),
+                    reply=reply,
                     dedupe_key=f"paused:{subscription.id}:{destination.id}:{reason[:40]}",
                 )
             ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
 
 class ButtonStyle(StrEnum):
@@ -67,35 +67,3 @@ class Reply:
 
     def with_buttons(self, buttons: tuple[tuple[Button, ...], ...]) -> Reply:
         return replace(self, buttons=buttons)
-
-
-class MessageHandle(Protocol):
-    """Whatever an adapter needs to edit a message it sent (opaque to handlers)."""
-
-
-class Conversation(Protocol):
-    """Where replies to one invocation go; lets a handler send now and edit later.
-
-    `reply_target()` is JSON-able data that lets the platform's `Messenger` reach the same
-    person or chat later, when this conversation is gone (a restart, an expired Discord
-    interaction token).
-    """
-
-    async def send(self, reply: Reply) -> MessageHandle: ...
-
-    async def edit(self, handle: MessageHandle, reply: Reply) -> None: ...
-
-    def reply_target(self) -> dict[str, str]: ...
-
-
-@runtime_checkable
-class PostLinks(Protocol):
-    """A conversation on a platform that has shareable links to posts (Telegram deep links)."""
-
-    def post_link(self, post_id: int) -> str: ...
-
-
-class Messenger(Protocol):
-    """Sends outside any live conversation, to a target from `Conversation.reply_target()`."""
-
-    async def send_to(self, target: dict[str, str], reply: Reply) -> MessageHandle: ...

@@ -1,6 +1,6 @@
 """The local moderation's word lists, English and German, by OpenAI moderation category.
 
-How a term is written says how it matches (see `core.generation.moderation`):
+How a term is written says how it matches (see `core.generation.prompt_screening`):
 
     nude        the word and its inflections: nudes, nuder; Nackte, nackten, nacktes
     nackt*      also as the first part of a compound: Nacktfoto, Nacktbilder

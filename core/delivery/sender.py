@@ -24,9 +24,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
-from bot.messengers import RetractingMessenger
-from bot.replies import Messenger
-from bot.reply_codec import decode_reply
 from core.delivery import (
     DeliveryBlocked,
     DeliveryRetryAfter,
@@ -35,6 +32,8 @@ from core.delivery import (
     Outbox,
     Pacer,
 )
+from core.delivery.ports import Messenger, RetractingMessenger
+from core.delivery.reply_codec import decode_reply
 from core.domain import OutboxOperation, Platform
 from core.lifecycle import stop_tasks
 from core.persistence.models import OutboxMessage

@@ -11,30 +11,17 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from typing import Any, Protocol, runtime_checkable
+from typing import Any
 
-from bot.replies import Messenger, Reply
-from bot.reply_codec import encode_reply
 from core.delivery import Outbox, OutboxItem, chat_key_for
+from core.delivery.ports import DirectMessenger, Messenger
+from core.delivery.replies import Reply
+from core.delivery.reply_codec import encode_reply
 from core.domain import Platform
 from core.i18n import translate
 from core.persistence.models import Account, Identity
 
 log = logging.getLogger(__name__)
-
-
-@runtime_checkable
-class DirectMessenger(Protocol):
-    """A messenger that can reach a person privately by their platform user id."""
-
-    def direct_target(self, user_id: str) -> dict[str, str]: ...
-
-
-@runtime_checkable
-class RetractingMessenger(Protocol):
-    """A messenger that can delete a message the bot sent."""
-
-    async def delete(self, chat_id: str, message_id: str) -> bool: ...
 
 
 class Messengers:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
 
 
 def _button(button: Button) -> dict[str, Any]:

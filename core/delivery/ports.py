@@ -1,0 +1,87 @@
+"""The ports delivery speaks through: a live `Conversation`, an out-of-band `Messenger`,
+and the `OutboxRenderer` that words what the scheduler queues.
+
+Each adapter implements the first two for its platform (the console, Telegram, Discord);
+`bot/commands` implements the renderer; `bot/bootstrap.py` wires them. Commands, services, the
+scheduler and the outbox sender only see these protocols and the neutral `Reply`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+
+from core.delivery.replies import Reply
+from core.domain import Platform
+
+if TYPE_CHECKING:
+    from core.digests.compose import ComposedDigest
+    from core.persistence.models import Notification
+
+
+class MessageHandle(Protocol):
+    """Whatever an adapter needs to edit a message it sent (opaque to handlers)."""
+
+
+class Conversation(Protocol):
+    """Where replies to one invocation go; lets a handler send now and edit later.
+
+    `reply_target()` is JSON-able data that lets the platform's `Messenger` reach the same
+    person or chat later, when this conversation is gone (a restart, an expired Discord
+    interaction token).
+    """
+
+    async def send(self, reply: Reply) -> MessageHandle: ...
+
+    async def edit(self, handle: MessageHandle, reply: Reply) -> None: ...
+
+    def reply_target(self) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class PostLinks(Protocol):
+    """A conversation on a platform that has shareable links to posts (Telegram deep links)."""
+
+    def post_link(self, post_id: int) -> str: ...
+
+
+class Messenger(Protocol):
+    """Sends outside any live conversation, to a target from `Conversation.reply_target()`."""
+
+    async def send_to(self, target: dict[str, str], reply: Reply) -> MessageHandle: ...
+
+
+@runtime_checkable
+class DirectMessenger(Protocol):
+    """A messenger that can reach a person privately by their platform user id."""
+
+    def direct_target(self, user_id: str) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class RetractingMessenger(Protocol):
+    """A messenger that can delete a message the bot sent."""
+
+    async def delete(self, chat_id: str, message_id: str) -> bool: ...
+
+
+class OutboxRenderer(Protocol):
+    """Words what the scheduler and the outbox's outcomes queue, as serialized replies for the
+    outbox (buttons already tokenized), like `core.crossposts.CrossPostRenderer` does for
+    cross-posts."""
+
+    async def digest(
+        self, digest: ComposedDigest, platform: Platform, viewer_id: int
+    ) -> dict[str, Any]:
+        """A digest for `platform`; owner-only buttons are bound to `viewer_id`."""
+        ...
+
+    def paused_notice(
+        self, language: str, subscription_id: int, place: str, reason: str
+    ) -> dict[str, Any]:
+        """Tells a subscriber that `place` refused their digest, and how to resume it."""
+        ...
+
+    def notification(self, language: str, notifications: Sequence[Notification]) -> dict[str, Any]:
+        """One batch of a person's notifications."""
+        ...

@@ -1,0 +1,246 @@
+"""Ranking for one viewer: candidates → features → one score, best first.
+
+`FeedRanking.score` reads the viewer's candidates and their features in one statement
+(`candidates.gather`) beside how crowded the viewer's #tags are (`crowding.volumes`), and
+scores them all with the weights in force: the hand-set `Weights`, or the fitted ranker that
+serves (`ranker.ServingRanker`, read at most once a minute). Paging, sessions and
+exploration are `personal.PersonalizedFeed`'s; `/why` (`explanation.py`) scores through here
+too, so a post is scored the same in the feed and in its explanation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Collection, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from core.clock import Clock
+from core.feed.candidates import SourceLimits, features_of, gather
+from core.feed.crowding import volumes
+from core.feed.embeddings import TextEmbedder, nearest_buckets, unpack_matrix
+from core.feed.fans import effective_likes
+from core.feed.features import FeatureTable, PostFeatures, source_bits
+from core.feed.ranker import RankerParameters, ServingRanker
+from core.feed.scoring import Breakdown, Scorer, SteeringVector, ViewerTaste, Weights, rank
+from core.feed.taste import TasteState, decay_factor
+from core.feed.terms import post_tags, words
+from core.feed.tuning import steering_vectors
+from core.persistence.models import Account, Post, TasteProfile
+
+# Taste buckets searched: the three most engaged, two nearest the taste vector, room for a
+# `/feed tune` term; each bucket costs two small index scans (`similar`, `new`).
+BUCKETS_FROM_HISTORY, BUCKETS_FROM_TASTE, BUCKETS_MAX = 3, 2, 6
+LIKED_TAGS = 4  # the viewer's favourite #tags whose newest posts are candidates
+TAGGED_TERMS_MAX = 4  # `/feed tune` terms looked up as words or #tags (as `LIKED_TAGS`)
+NO_BUCKET = -1  # no post is in it (a post without a vector has no bucket: NULL)
+
+
+@dataclass(slots=True)  # not frozen: a page makes hundreds, and frozen ones cost twice as much
+class RankedPost:
+    breakdown: Breakdown
+    sources: AbstractSet[str]  # which candidate sources brought it
+
+    @property
+    def features(self) -> PostFeatures:
+        return self.breakdown.features
+
+    @property
+    def post_id(self) -> int:
+        return self.breakdown.post_id
+
+    @property
+    def author_id(self) -> int:
+        return self.breakdown.author_id
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    breakdowns: list[Breakdown]
+    sources: dict[int, set[str]]
+    followees: set[int]
+
+
+class FeedRanking:
+    def __init__(
+        self,
+        embedder: TextEmbedder,
+        clock: Clock,
+        *,
+        weights: Weights | None = None,
+        limits: SourceLimits | None = None,
+        ranker: ServingRanker | None = None,
+    ) -> None:
+        """`weights`: rank with these always (else the fitted model in force, see ranker.py)."""
+        self.embedder = embedder
+        self.clock = clock
+        self.ranker = ranker or ServingRanker(clock)
+        self._fixed = weights is not None
+        self.parameters = RankerParameters(weights=weights or Weights())
+        self.limits = limits or SourceLimits()
+        self.scorer = Scorer(self.weights, embedder.match_range)
+
+    @property
+    def weights(self) -> Weights:
+        return self.parameters.weights
+
+    @property
+    def model_version(self) -> int:
+        """The ranker version serving (0: the hand-set `Weights`)."""
+        return self.parameters.version
+
+    async def _refresh_ranker(self) -> None:
+        """Rank with the model in force (read at most once a minute, see `ServingRanker`)."""
+        if self._fixed:
+            return
+        parameters = await self.ranker.parameters()
+        if parameters is not self.parameters:
+            self.parameters = parameters
+            self.scorer = Scorer(parameters.weights, self.embedder.match_range, parameters.learned)
+
+    async def rank(
+        self,
+        viewer: Account,
+        profile: TasteProfile | None,
+        *,
+        exclude: Collection[int] = (),
+        seen: dict[int, int] | None = None,
+        safe: bool = False,
+    ) -> list[RankedPost]:
+        """Every candidate the viewer may see, best first (no paging, no side effects);
+        `safe`: sensitive posts left out."""
+        scored = await self.score(viewer, profile, exclude=exclude, seen=seen, safe=safe)
+        sources = scored.sources
+        return [RankedPost(b, sources.get(b.post_id, set())) for b in rank(scored.breakdowns)]
+
+    async def score(
+        self,
+        viewer: Account,
+        profile: TasteProfile | None,
+        *,
+        exclude: Collection[int] = (),
+        seen: dict[int, int] | None = None,
+        safe: bool = False,
+        also: int | None = None,
+    ) -> Scored:
+        """Every candidate the viewer may see, and the post `also` wherever it comes from,
+        scored together: some parts measure a post against the others (`following`: is a
+        newer post of its author among them; `standout`: how it compares with posts of its
+        #tags), so a post is scored the same in the feed and in `/why`."""
+        await self._refresh_ranker()
+        state = TasteState.of(profile) if profile is not None else TasteState()
+        steering = steering_vectors(profile, self.embedder.model_id)
+        now = self.clock.now()
+        # The candidate statement and how crowded the viewer's #tags are, side by side. Its
+        # lists are padded to their maximum length with values that match nothing, so that
+        # the statement keeps one text and PostgreSQL can reuse its prepared plan.
+        found, crowding = await asyncio.gather(
+            gather(
+                viewer.id,
+                safe=safe,
+                buckets=_padded(self._buckets(state, steering), BUCKETS_MAX, NO_BUCKET),
+                terms=_padded(_tagged_terms(steering), TAGGED_TERMS_MAX, ""),
+                tags=_padded(_favourites(state.tags, LIKED_TAGS), LIKED_TAGS, ""),
+                now=now,
+                engaged=state.engaged,
+                limits=self.limits,
+            ),
+            volumes(state.tags, now),
+        )
+        excluded = set(exclude)
+        rows = [r for r in found.features if r["id"] not in excluded]
+        if also is not None and all(r["id"] != also for r in rows):
+            rows += await features_of(Post.filter(id=also))
+        features = self._feature_table(rows)
+        taste = self._viewer(viewer.id, now, state, found.followees, steering, seen or {}, crowding)
+        sources = found.sources
+        bits = np.array([source_bits(sources.get(i, ())) for i in features.post_ids.tolist()])
+        breakdowns = self.scorer.score(taste, features, bits.astype(np.int64))
+        return Scored(breakdowns, sources, found.followees)
+
+    def _feature_table(self, rows: Sequence[Any]) -> FeatureTable:
+        """Rows of `features_of` (dicts of the ORM, or rows as the driver returns them) as
+        the ranker's columns."""
+        model = self.embedder.model_id
+        return FeatureTable.build(
+            post_ids=[row["id"] for row in rows],
+            author_ids=[row["author_id"] for row in rows],
+            created=[_instant(row["created"]).timestamp() for row in rows],
+            likes=effective_likes(
+                np.array([row["like_count"] for row in rows], dtype=float),
+                np.array([row["fan_likes"] or 0 for row in rows], dtype=float),
+            ),
+            comments=[row["comment_count"] for row in rows],
+            remixes=[row["remix_count"] for row in rows],
+            newcomer=[bool(row["newcomer"]) for row in rows],
+            shown=[row["shown"] or 0 for row in rows],
+            embeddings=unpack_matrix(
+                [row["embedding"] if row["embedding_model"] == model else None for row in rows]
+            ),
+            tags=[post_tags(row["prompt"], row["caption"]) for row in rows],
+        )
+
+    def _viewer(
+        self,
+        viewer_id: int,
+        now: datetime,
+        state: TasteState,
+        followees: set[int],
+        steering: tuple[SteeringVector, ...],
+        seen: dict[int, int],
+        crowding: dict[str, float],
+    ) -> ViewerTaste:
+        factor = decay_factor(now - state.updated_at) if state.updated_at else 1.0
+        same_model = state.model == self.embedder.model_id
+        return ViewerTaste(
+            account_id=viewer_id,
+            now=now,
+            followees=frozenset(followees),
+            taste=state.mean if same_model else None,
+            authors={int(k): v * factor for k, v in state.authors.items()},
+            steering=steering,
+            seen=seen,
+            engaged=frozenset(state.engaged),
+            tags=state.tags,
+            crowding=crowding,
+        )
+
+    def _buckets(self, state: TasteState, steering: tuple[SteeringVector, ...]) -> list[int]:
+        """Taste buckets to look in: where liked posts were, where the taste points, and where
+        each "more"/"only" term points."""
+        history = sorted(state.buckets.items(), key=lambda item: -item[1])
+        chosen = [int(bucket) for bucket, _ in history[:BUCKETS_FROM_HISTORY]]
+        mean = state.mean if state.model == self.embedder.model_id else None
+        if mean is not None:
+            chosen += nearest_buckets(mean, BUCKETS_FROM_TASTE)
+        for term in steering:
+            if term.weight > 0 and term.vector is not None:
+                chosen += nearest_buckets(term.vector, 1)
+        return list(dict.fromkeys(chosen))[:BUCKETS_MAX]
+
+
+def _tagged_terms(steering: tuple[SteeringVector, ...]) -> list[str]:
+    found: list[str] = []
+    for term in steering:
+        if term.weight > 0:
+            found += [term.text.replace(" ", "-"), *words(term.text)]
+    return list(dict.fromkeys(found))[:TAGGED_TERMS_MAX]
+
+
+def _instant(value: datetime | str) -> datetime:
+    """A timestamp as PostgreSQL (datetime) or SQLite (ISO text) returns it, in UTC."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _padded(values: list, size: int, filler: object) -> list:
+    return values + [filler] * (size - len(values))
+
+
+def _favourites(weights: dict[str, float], count: int) -> list[str]:
+    """The `count` heaviest keys (ties by name, so the same profile gives the same query)."""
+    return [key for key, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]

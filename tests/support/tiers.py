@@ -1,0 +1,112 @@
+"""The test tiers: which tests are `slow`, `postgres` or `browser`, and the guard that keeps the
+fast tier honest.
+
+`./mosaic test --fast` runs every test that has none of the three markers: core, commands and
+the adapters against their fakes, on SQLite, in this one process. The markers come from
+
+- `slow`: every test under `SLOW_PATHS` (whole suites of real processes), and tests elsewhere
+  marked `@pytest.mark.slow` where they start a process;
+- `postgres`: the `database_url` fixture's PostgreSQL parameter, or `@pytest.mark.postgres`;
+- `browser`: every test under `BROWSER_PATHS` (real Chromium). They also share one xdist group:
+  one worker at a time writes docs/screenshots and installs axe-core.
+
+The guard makes a forgotten marker fail instead of slowing the fast tier down unnoticed: while
+a test sets up or runs, starting a process without `slow` or `browser`, or connecting to the
+PostgreSQL port without `postgres`, raises `TierViolation` naming the marker to add.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+SLOW_PATHS = (
+    "tests/e2e/",  # `mosaic chat` as a real process
+    "tests/reliability/",  # crashes, kills and many processes
+    "tests/bench/",  # each runs a bench script as a process
+    "tests/test_gates.py",  # ruff, mypy and import-linter as processes
+)
+BROWSER_PATHS = ("tests/web/test_browser.py",)
+FAST_EXCLUDES = "not slow and not postgres and not browser"
+
+
+class TierViolation(RuntimeError):
+    """A test did something its tier does not allow (see the module's docstring)."""
+
+
+def mark_tiers(root: Path, items: list[pytest.Item]) -> None:
+    for item in items:
+        path = Path(str(item.path)).resolve().relative_to(root.resolve()).as_posix()
+        if path.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
+        if path.startswith(BROWSER_PATHS):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
+def postgres_port(admin_url: str) -> int:
+    return urlsplit(admin_url).port or 5432
+
+
+class TierGuard:
+    """Watches one test at a time (its setup and call; teardown may close anything)."""
+
+    def __init__(self) -> None:
+        self._item: pytest.Item | None = None
+        self._real_popen_init = subprocess.Popen.__init__
+        self._real_fork = os.fork
+
+    def _allows(self, *markers: str) -> bool:
+        item = self._item
+        return item is None or any(item.get_closest_marker(m) for m in markers)
+
+    def check_connect(self, address: object, postgres: int) -> None:
+        """Called by the network guard for every TCP connect."""
+        reaches_postgres = isinstance(address, tuple) and address[1:2] == (postgres,)
+        if reaches_postgres and not self._allows("postgres"):
+            raise TierViolation(
+                f"{self._name()} connects to PostgreSQL (port {postgres}) but is not marked "
+                "`postgres`: add @pytest.mark.postgres, or take `database_url`, whose "
+                "PostgreSQL parameter carries the marker"
+            )
+
+    def _check_process(self, what: str) -> None:
+        if not self._allows("slow", "browser"):
+            raise TierViolation(
+                f"{self._name()} starts a process ({what}) but is not marked `slow`: the fast "
+                "tier runs none. Add @pytest.mark.slow, or put the file under a path in "
+                "SLOW_PATHS (tests/support/tiers.py)"
+            )
+
+    def _name(self) -> str:
+        return self._item.nodeid if self._item is not None else "a test"
+
+    @contextlib.contextmanager
+    def watching(self, item: pytest.Item) -> Iterator[None]:
+        guard = self
+        real_init, real_fork = self._real_popen_init, self._real_fork
+
+        def popen_init(popen: subprocess.Popen[Any], args: Any, *rest: Any, **kw: Any) -> None:
+            guard._check_process(repr(args)[:80])
+            real_init(popen, args, *rest, **kw)
+
+        def fork() -> int:
+            guard._check_process("os.fork")
+            return real_fork()
+
+        self._item = item
+        subprocess.Popen.__init__ = popen_init  # type: ignore[method-assign]
+        os.fork = fork
+        try:
+            yield
+        finally:
+            subprocess.Popen.__init__ = real_init  # type: ignore[method-assign]
+            os.fork = real_fork
+            self._item = None
