@@ -46,18 +46,16 @@ from pathlib import Path
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter, ApplicationBuilder
 
-from bot.adapters.telegram import Timing
 from bot.adapters.telegram._adapter import TelegramAdapter, TelegramConfig
 from bot.adapters.telegram._conversation import chat_of
 from bot.adapters.telegram._delivery import _load
 from bot.adapters.telegram._sender import retry_seconds
 from bot.adapters.telegram._translate import reply_calls
 from bot.bootstrap import App, build
-from core.clock import FakeClock
+from core.clock import FakeClock, MonotonicTimer
 from core.delivery import OutboxItem
 from core.delivery.pacing import TELEGRAM_LIMITS
 from core.delivery.reply_codec import decode_reply
-from core.delivery.sender import MonotonicTimer
 from core.digests import parse_request
 from core.digests.collage import CollageText, render_collage
 from core.digests.ranking import already_sent
@@ -264,7 +262,7 @@ async def copy_digests(app: App, chats: list[tuple[int, ChatKind, str]]) -> None
 
 async def ours(app: App, fake: RemoteFake, scale: float, count: int) -> Fanout:
     adapter = TelegramAdapter(
-        TelegramConfig.from_settings(app.settings), app.dispatcher, timing=Timing(scale)
+        TelegramConfig.from_settings(app.settings), app.dispatcher, timer=MonotonicTimer(scale)
     )
     await adapter.start()
     try:

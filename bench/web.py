@@ -6,10 +6,19 @@
 
 One run: a database is filled (accounts, public and followers-only posts on a pool of real
 images, follows, comments, remixes), then the web role serves it in a child process while
-this process is 100 concurrent clients. Each client asks, in turn, for a random post page, a
-random profile page and a static file exactly as big as a post page (and one as big as a
-profile page), served by the same server with the same middleware. The ratio line compares
-p99s: a page's cost beyond shipping its bytes is the database and the template.
+this process is 100 concurrent clients. Two access patterns, one after the other, against the
+same server in the same run:
+
+- uniform: every public post and every account equally likely (nothing repeats: whatever a
+  server keeps in memory cannot help);
+- zipf: posts and people by a Zipf law (s = 1) over a fixed random order of the posts and over
+  the accounts by how much they post: a few pages get most views, as on a real site.
+
+Each client asks, in turn, for a post page, a static file exactly as big as that page (to
+the 256-byte bucket), a profile page and a static file as big as that one, all served by the
+same server with the same middleware. A pattern's ratio compares the p99 of its pages with
+the p99 of the static files fetched beside them: a page's cost beyond shipping its bytes.
+A warm-up round per client (other draws from the same pattern) comes first and is not counted.
 """
 
 from __future__ import annotations
@@ -24,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
@@ -34,7 +44,7 @@ import core.safety  # noqa: F401 - first: `import core.feed` alone hits a circul
 from bench.loading import Writer
 from core.images import LocalImageStore
 from core.persistence.database import Database, is_postgres
-from core.persistence.models import Post, StoredImage
+from core.persistence.models import Account, Post, StoredImage
 from core.public_links import PublicLinks
 
 SECRET = b"bench-web-secret"
@@ -140,9 +150,12 @@ async def fill(url: str, data: Path, posts: int, seed: int) -> None:
 
 def serve(url: str, data: Path, port: int, static: Path) -> None:
     """The child process: the web role with the bench's static folder beside it."""
+    from aiohttp import web
+
     from bot.bootstrap import build
     from core.settings import Settings
     from web import WebRole, build_web_app
+    from web.site import SITE_KEY
 
     async def main() -> None:
         settings = Settings(MOSAIC_DATA_DIR=data, MOSAIC_DATABASE_URL=url, _env_file=None)
@@ -153,6 +166,12 @@ def serve(url: str, data: Path, port: int, static: Path) -> None:
             app.services, links, telegram_bot_token=None, init_data_max_age=3600
         )
         web_app.router.add_static("/bench-static/", static)
+        kept = web_app[SITE_KEY].pages
+
+        async def kept_pages(request: web.Request) -> web.Response:
+            return web.json_response({"hits": kept.hits, "misses": kept.misses})
+
+        web_app.router.add_get("/bench-kept", kept_pages)
         role = WebRole(web_app, f"127.0.0.1:{port}", links.base_url)
         await role.start()
         print("ready", flush=True)
@@ -160,21 +179,60 @@ def serve(url: str, data: Path, port: int, static: Path) -> None:
         await role.stop()
         await app.database.close()
 
-    asyncio.run(main())
+    profile = os.environ.get("MOSAIC_BENCH_WEB_PROFILE")  # a file for the server's cProfile
+    if not profile:
+        asyncio.run(main())
+        return
+    import cProfile
+
+    cProfile.runctx("asyncio.run(main())", globals(), {"main": main, "asyncio": asyncio}, profile)
 
 
-async def sample_ids(url: str, count: int, seed: int) -> tuple[list[int], list[int]]:
-    """Random public posts and their authors (the addresses people would have been given)."""
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    name: str
+    posts: list[int]  # a post id per request, drawn from the pattern (public posts only)
+    authors: list[int]  # an account id per request
+
+
+def _zipf_ranks(rng: np.random.Generator, size: int, count: int) -> np.ndarray:
+    """`count` ranks in [0, size) with P(rank k) ∝ 1 / (k + 1) (Zipf, s = 1)."""
+    weights = 1.0 / np.arange(1, size + 1)
+    cumulative = np.cumsum(weights)
+    return np.searchsorted(cumulative, rng.random(count) * cumulative[-1])
+
+
+async def draw_patterns(url: str, count: int, seed: int) -> list[Pattern]:
+    """`count` requests per pattern: the ids people would have been given links to."""
     database = Database(url)
     await database.open(migrate_first=False)
     try:
-        top = await Post.all().order_by("-id").first()
-        rng = random.Random(seed + 1)
-        wanted = [rng.randint(1, top.id) for _ in range(count * 2)]
-        rows = await Post.filter(id__in=wanted, audience="public").values_list("id", "author_id")
+        top = (await Post.all().order_by("-id").first()).id
+        accounts = await Account.all().count()
+        rng = np.random.default_rng(seed + 1)
+        order = rng.permutation(np.arange(1, top + 1))  # the zipf popularity order of posts
+        drawn = {
+            "uniform": (rng.integers(1, top + 1, count * 3), rng.integers(1, accounts + 1, count)),
+            # Accounts were made with a power law of posts, account 1 posting most.
+            "zipf": (
+                order[_zipf_ranks(rng, top, count * 3)],
+                _zipf_ranks(rng, accounts, count) + 1,
+            ),
+        }
+        patterns = []
+        for name, (post_ids, author_ids) in drawn.items():
+            wanted = [int(n) for n in post_ids]
+            public: set[int] = set()
+            for start in range(0, len(wanted), 5000):
+                chunk = wanted[start : start + 5000]
+                public |= set(
+                    await Post.filter(id__in=chunk, audience="public").values_list("id", flat=True)
+                )
+            posts = [n for n in wanted if n in public][:count]
+            patterns.append(Pattern(name, posts, [int(n) for n in author_ids]))
     finally:
         await database.close()
-    return [r[0] for r in rows][:count], [r[1] for r in rows][:count]
+    return patterns
 
 
 def _free_port() -> int:
@@ -187,44 +245,74 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q)) * 1000
 
 
-async def load_test(base: str, links: PublicLinks, posts: list[int], authors: list[int],
-                    static: Path, clients: int, rounds: int) -> dict[str, list[float]]:  # fmt: skip
-    timings: dict[str, list[float]] = {k: [] for k in ("post", "profile", "static", "static2")}
+BUCKET = 256
+
+
+def static_file(static: Path, size: int) -> str:
+    """The path of a static file of `size` rounded up to BUCKET bytes, made on first use."""
+    rounded = -(-size // BUCKET) * BUCKET
+    path = static / f"{rounded}.html"
+    if not path.exists():
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_bytes(b"x" * rounded)
+        partial.replace(path)
+    return f"/bench-static/{path.name}"
+
+
+async def load_test(base: str, links: PublicLinks, pattern: Pattern, static: Path,
+                    clients: int, rounds: int) -> dict[str, list[float]]:  # fmt: skip
+    """`rounds` counted rounds per client after one warm-up round."""
+    timings: dict[str, list[float]] = {k: [] for k in ("post", "static", "profile", "static2")}
+    sizes: dict[str, list[int]] = {"post": [], "profile": []}
     errors: list[str] = []
     connector = aiohttp.TCPConnector(limit=clients)
     async with aiohttp.ClientSession(connector=connector) as http:
 
-        async def get(kind: str, path: str) -> None:
+        async def get(kind: str | None, path: str) -> int:
             began = time.perf_counter()
             async with http.get(base + path) as response:
-                await response.read()
+                body = await response.read()
                 if response.status != 200:
                     errors.append(f"{response.status} {path}")
-            timings[kind].append(time.perf_counter() - began)
-
-        # Static files as big as the pages (measured on a first request of each).
-        async with http.get(links.post_url(posts[0])) as response:
-            post_size = len(await response.read())
-        async with http.get(links.profile_url(authors[0])) as response:
-            profile_size = len(await response.read())
-        (static / "post.html").write_bytes(b"x" * post_size)
-        (static / "profile.html").write_bytes(b"x" * profile_size)
+            if kind is not None:
+                timings[kind].append(time.perf_counter() - began)
+            return len(body)
 
         async def client(number: int) -> None:
-            rng = random.Random(number)
-            for _ in range(rounds):
-                pick = rng.randrange(len(posts))
-                await get("post", f"/p/{links.post_slug(posts[pick])}")
-                await get("static", "/bench-static/post.html")
-                await get(
-                    "profile", f"/u/{links.account_slug(authors[rng.randrange(len(authors))])}"
+            for turn in range(rounds + 1):
+                counted = turn > 0  # the first round warms up
+                n = (number * (rounds + 1) + turn) % len(pattern.posts)
+                size = await get(
+                    "post" if counted else None, f"/p/{links.post_slug(pattern.posts[n])}"
                 )
-                await get("static2", "/bench-static/profile.html")
+                await get("static" if counted else None, static_file(static, size))
+                author = pattern.authors[(number * (rounds + 1) + turn) % len(pattern.authors)]
+                size2 = await get(
+                    "profile" if counted else None, f"/u/{links.account_slug(author)}"
+                )
+                await get("static2" if counted else None, static_file(static, size2))
+                if counted:
+                    sizes["post"].append(size)
+                    sizes["profile"].append(size2)
 
+        async with http.get(base + "/bench-kept") as response:
+            before = await response.json()
+        began = time.perf_counter()
         await asyncio.gather(*(client(n) for n in range(clients)))
+        elapsed = time.perf_counter() - began
+        async with http.get(base + "/bench-kept") as response:
+            after = await response.json()
     if errors:
         raise SystemExit(f"web bench: {len(errors)} errors, e.g. {errors[:3]}")
-    print(f"web bench: page sizes post {post_size} B, profile {profile_size} B")
+    hits, misses = (after[k] - before[k] for k in ("hits", "misses"))
+    print(
+        f"web bench {pattern.name}: {clients * (rounds + 1) * 4 / elapsed:.0f} requests/s; "
+        f"pages served from the kept store {hits / max(1, hits + misses):.0%}"
+    )
+    print(
+        f"web bench {pattern.name}: page sizes post median {int(np.median(sizes['post']))} B, "
+        f"profile median {int(np.median(sizes['profile']))} B (max {max(sizes['profile'])} B)"
+    )
     return timings
 
 
@@ -263,18 +351,24 @@ def main(argv: list[str] | None = None) -> None:
         try:
             assert child.stdout is not None and child.stdout.readline().strip() == "ready"
             links = PublicLinks(f"http://127.0.0.1:{port}", SECRET)
-            posts, authors = asyncio.run(sample_ids(url, 2000, args.seed))
-            timings = asyncio.run(
-                load_test(links.base_url, links, posts, authors, static, args.clients, args.rounds)
-            )
+            requests = args.clients * (args.rounds + 1)
+            patterns = asyncio.run(draw_patterns(url, requests, args.seed))
+            results = []
+            for pattern in patterns:
+                timings = asyncio.run(
+                    load_test(links.base_url, links, pattern, static, args.clients, args.rounds)
+                )
+                results.append((pattern, timings))
         finally:
             assert child.stdin is not None
             child.stdin.close()
             child.wait(30)
-    report(timings, args)
+    for pattern, timings in results:
+        report(pattern, timings, args)
 
 
-def report(timings: dict[str, list[float]], args: argparse.Namespace) -> None:
+def report(pattern: Pattern, timings: dict[str, list[float]], args: argparse.Namespace) -> None:
+    print(f"{pattern.name}:")
     for kind, values in timings.items():
         print(
             f"  {kind:8} n={len(values):6}  p50 {percentile(values, 50):7.1f} ms  "
@@ -283,8 +377,8 @@ def report(timings: dict[str, list[float]], args: argparse.Namespace) -> None:
     post = percentile(timings["post"], 99) / percentile(timings["static"], 99)
     profile = percentile(timings["profile"], 99) / percentile(timings["static2"], 99)
     print(
-        f"web bench ratio: posts={args.posts} clients={args.clients} — p99 post page / static "
-        f"{post:.2f}x, profile page / static {profile:.2f}x (goal <= 3x)"
+        f"web bench ratio {pattern.name}: posts={args.posts} clients={args.clients} — "
+        f"p99 post page / static {post:.2f}x, profile page / static {profile:.2f}x (goal <= 3x)"
     )
 
 

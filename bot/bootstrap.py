@@ -18,14 +18,15 @@ from bot.commands.crosspost_render import CrossPostRendering
 from bot.commands.digest_render import DigestRendering
 from bot.commands.job_notices import JobNotices
 from core.button_tokens import ActionTokens
-from core.clock import Clock, SystemClock
+from core.clock import Clock, MonotonicTimer, SystemClock, Timer
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
 from core.delivery.messengers import AccountNotifier, Messengers, QueuedMessenger
 from core.delivery.outcomes import Outcomes
 from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
 from core.delivery.ports import Messenger
-from core.delivery.sender import MonotonicTimer, OutboxSender, Timer
+from core.delivery.ratelimit import RateLimiter
+from core.delivery.sender import OutboxSender
 from core.delivery.sent_messages import SentMessages
 from core.destinations import Destinations
 from core.digests import (
@@ -83,10 +84,11 @@ from scheduler import (
     Scheduler,
     SingleProcess,
 )
+from scheduler.leader import LOCK_KEY, sender_lock_key
 
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
-    from bot.adapters.telegram import Limits, TelegramAdapter, Timing
+    from bot.adapters.telegram import TelegramAdapter
     from web import WebRole
 
 log = logging.getLogger(__name__)
@@ -308,6 +310,7 @@ def build(
     leadership = _leadership(url)
     scheduler = Scheduler(
         leadership,
+        lambda platform: _leadership(url, platform),
         DigestRunner(
             runs,
             composer,
@@ -346,13 +349,17 @@ def build(
     )
 
 
-def _leadership(url: str) -> Leadership:
-    """Who runs the scheduler: one process per database (`scheduler.leader`)."""
+def _leadership(url: str, platform: Platform | None = None) -> Leadership:
+    """Who runs the scheduler: one process per database; and, per platform, who runs its
+    outbox sender: one of the processes that can reach it (`scheduler.leader`)."""
+    role = "scheduler leader" if platform is None else f"{platform} outbox sender"
     if is_postgres(url):
-        return PostgresAdvisoryLock(url)
+        key = LOCK_KEY if platform is None else sender_lock_key(platform.value)
+        return PostgresAdvisoryLock(url, key, role=role)
     if ":memory:" in url:
         return SingleProcess()
-    return FileLock(Path(url.removeprefix("sqlite://") + ".leader"))
+    suffix = ".leader" if platform is None else f".{platform.value}-sender"
+    return FileLock(Path(url.removeprefix("sqlite://") + suffix), role=role)
 
 
 def build_safety(
@@ -378,18 +385,23 @@ def build_safety(
 
 
 def build_discord(
-    app: App, *, autocomplete: Mapping[str, ChoiceLister] | None = None, **overrides: Any
+    app: App,
+    *,
+    autocomplete: Mapping[str, ChoiceLister] | None = None,
+    limiter: RateLimiter | None = None,
+    **overrides: Any,
 ) -> DiscordAdapter:
     """The Discord adapter for `app`, configured from the DISCORD_* settings.
 
     `autocomplete` adds listers for parameters marked `autocomplete=True` (by parameter name);
+    `limiter` sees every discord.py call the adapter makes (default: `Unpaced`);
     `overrides` replace fields of `DiscordConfig` (tests pass a token and short timeouts).
     """
     from bot.adapters.discord import DiscordAdapter, DiscordConfig
 
     config = DiscordConfig.from_settings(app.settings, **overrides)
     listers: dict[str, ChoiceLister] = {"style": style_suggestions, **(autocomplete or {})}
-    adapter = DiscordAdapter(config, app.dispatcher, autocomplete=listers)
+    adapter = DiscordAdapter(config, app.dispatcher, autocomplete=listers, limiter=limiter)
     app.add_messenger(Platform.DISCORD, adapter.messenger)
     return adapter
 
@@ -402,21 +414,23 @@ def style_suggestions(language: str) -> list[tuple[str, str]]:
 def build_telegram(
     app: App,
     *,
-    limits: Limits | None = None,
-    timing: Timing | None = None,
+    limiter: RateLimiter | None = None,
+    timer: Timer | None = None,
     on_handled: Callable[[int], None] | None = None,
 ) -> TelegramAdapter:
     """The Telegram adapter for `app`, configured from its settings (TELEGRAM_*).
 
-    Tests pass scaled-down `timing` and `on_handled` (called after each update is handled).
+    Every Bot API call goes through `limiter` (default: `PacedCalls` at Telegram's limits).
+    Tests pass a scaled-down `timer`, their own `limiter`, and `on_handled` (called after each
+    update is handled).
     """
     from bot.adapters.telegram import TelegramAdapter, TelegramConfig
 
     adapter = TelegramAdapter(
         TelegramConfig.from_settings(app.settings),
         app.dispatcher,
-        limits=limits,
-        timing=timing,
+        limiter=limiter,
+        timer=timer,
         on_handled=on_handled,
     )
     app.add_messenger(Platform.TELEGRAM, adapter.messenger)  # jobs outliving an update, digests

@@ -19,6 +19,7 @@ from tortoise.expressions import Subquery
 from core.clock import Clock
 from core.domain import Platform
 from core.errors import InvalidInput
+from core.persistence.columns import column
 from core.persistence.models import (
     Account,
     DirectChat,
@@ -95,8 +96,8 @@ class Notifications:
 
     async def preferences(self, account: Account) -> dict[str, bool]:
         off = set(
-            await NotificationPreference.filter(account_id=account.id, enabled=False).values_list(
-                "kind", flat=True
+            await column(
+                NotificationPreference.filter(account_id=account.id, enabled=False), "kind"
             )
         )
         return {kind: kind not in off for kind in KINDS}
@@ -124,12 +125,12 @@ class Notifications:
         recent = Subquery(
             NotificationBatch.filter(created_at__gt=now - self.every).values("recipient_id")
         )
-        rows = (
-            await Notification.filter(batch_id=None)
+        rows = await column(
+            Notification.filter(batch_id=None)
             .exclude(recipient_id__in=recent)
             .distinct()
-            .limit(limit)
-            .values_list("recipient_id", flat=True)
+            .limit(limit),
+            "recipient_id",
         )
         return list(rows)
 

@@ -78,9 +78,11 @@ def parse_number(text: str, *, max_digits: int = 18) -> int | None:
     digits = text[1:] if negative else text
     if not digits or len(digits) > max_digits:
         return None
-    values = [unicodedata.decimal(char, None) for char in digits]
-    if None in values or len({ord(c) - v for c, v in zip(digits, values, strict=True)}) != 1:
-        return None  # not all decimal digits, or digits of two scripts ("1١")
+    values = [value for char in digits if (value := unicodedata.decimal(char, None)) is not None]
+    if len(values) != len(digits):
+        return None  # not all decimal digits
+    if len({ord(c) - v for c, v in zip(digits, values, strict=True)}) != 1:
+        return None  # digits of two scripts ("1١")
     number = int("".join(str(value) for value in values))
     return -number if negative else number
 

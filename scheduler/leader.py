@@ -7,6 +7,10 @@ try takes over. Each tick the leader checks its connection is alive; if not, it 
 On SQLite the leader holds an exclusive `flock` on a file beside the database
 (`FileLock`); the kernel drops it when the process dies, even by SIGKILL. An in-memory
 database has one process, and it leads (`SingleProcess`).
+
+Each platform's outbox sender has a leadership of its own (`sender_lock_key`, a file per
+platform): only processes that can reach the platform compete for it, so a Telegram process
+and a Discord process on one database both send, whichever leads the scheduler.
 """
 
 from __future__ import annotations
@@ -25,6 +29,11 @@ from core.persistence.database import asyncpg_url
 log = logging.getLogger(__name__)
 
 LOCK_KEY = 0x6D6F73616963  # "mosaic": the advisory lock every Mosaic process competes for
+
+
+def sender_lock_key(platform: str) -> int:
+    """The advisory lock of one platform's outbox sender (stable across versions)."""
+    return LOCK_KEY * 256 + sum(platform.encode()) % 256
 
 
 class Leadership(Protocol):
@@ -50,8 +59,9 @@ class SingleProcess:
 class FileLock:
     """Leadership among the processes sharing one SQLite file."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, role: str = "scheduler leader") -> None:
         self._path = path
+        self._role = role
         self._fd: int | None = None
 
     async def acquire(self) -> bool:
@@ -64,7 +74,7 @@ class FileLock:
             os.close(fd)
             return False
         self._fd = fd
-        log.info("this process is now the scheduler leader")
+        log.info("this process is now the %s", self._role)
         return True
 
     async def still_leading(self) -> bool:
@@ -78,9 +88,10 @@ class FileLock:
 
 
 class PostgresAdvisoryLock:
-    def __init__(self, url: str, key: int = LOCK_KEY) -> None:
+    def __init__(self, url: str, key: int = LOCK_KEY, *, role: str = "scheduler leader") -> None:
         self._url = asyncpg_url(url)
         self._key = key
+        self._role = role
         self._connection: asyncpg.Connection | None = None
 
     async def acquire(self) -> bool:
@@ -96,7 +107,7 @@ class PostgresAdvisoryLock:
             await connection.close()
             return False
         self._connection = connection
-        log.info("this process is now the scheduler leader")
+        log.info("this process is now the %s", self._role)
         return True
 
     async def still_leading(self) -> bool:
@@ -105,7 +116,7 @@ class PostgresAdvisoryLock:
         try:
             await self._connection.fetchval("SELECT 1", timeout=10)
         except (asyncpg.PostgresError, OSError, TimeoutError):
-            log.warning("lost the scheduler leader's database connection: stepping down")
+            log.warning("lost the %s's database connection: stepping down", self._role)
             await self._drop()
             return False
         return True

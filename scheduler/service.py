@@ -2,16 +2,20 @@
 
 Each tick: lead (or try to), then claim and compose due digests, batch notifications,
 wake the senders, and now and then do the housekeeping (old update ids, old collages).
-Becoming the leader first takes back what a dead leader left half done
-(claimed runs, messages it was sending). Senders run only in the leader: pacing is per bot
-token, so one process must own each platform's outbox.
+Becoming the leader first takes back what a dead leader left half done (claimed runs).
+
+Pacing is per bot token, so one process must own each platform's outbox; but the scheduler's
+leader may be a process that cannot reach that platform (a console chat, the Discord process
+when this one serves Telegram). So each platform's sender has a leadership of its own, which
+only processes with that platform's messenger try for, every tick; taking it first takes back
+the messages a dead sender of that platform left half sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -34,6 +38,7 @@ class Scheduler:
     def __init__(
         self,
         leadership: Leadership,
+        sender_leadership: Callable[[Platform], Leadership],
         runner: DigestRunner,
         notifications: NotificationFlusher,
         outbox: Outbox,
@@ -43,6 +48,9 @@ class Scheduler:
         housekeeping: Housekeeping | None = None,
     ) -> None:
         self._leadership = leadership
+        self._sender_leadership = sender_leadership
+        self._sender_locks: dict[Platform, Leadership] = {}
+        self._sending: dict[Platform, list[OutboxSender]] = {}  # platforms this process sends
         self._runner = runner
         self._notifications = notifications
         self._outbox = outbox
@@ -62,19 +70,20 @@ class Scheduler:
         for local in self.local_senders:
             if local.platform is platform:
                 local.wake()
-        sender = self.senders.get(platform)
-        if sender is not None and self.leading:
+        for sender in self._sending.get(platform, ()):
             sender.wake()
 
     def add_sender(self, sender: OutboxSender) -> None:
-        """A sender for every chat of its platform runs in the leader only; one for some
-        chats (`sender.chats`: a console person's) runs in this process from now on."""
+        """A sender for every chat of its platform runs while this process holds that
+        platform's sender leadership; one for some chats (`sender.chats`: a console
+        person's) runs in this process from now on."""
         if sender.chats is not None:
             self.local_senders.append(sender)
             sender.start()
             return
         self.senders[sender.platform] = sender
-        if self.leading:
+        if sender.platform in self._sending:
+            self._sending[sender.platform].append(sender)
             sender.start()
 
     async def start(self) -> None:
@@ -109,7 +118,11 @@ class Scheduler:
         for sender in self.local_senders:
             await sender.stop()
         async with self._lock:
-            await self._step_down()
+            for platform in list(self._sending):
+                await self._stop_sending(platform)
+            for lock in self._sender_locks.values():
+                await lock.release()
+            self.leading = False
             await self._leadership.release()
 
     async def tick(self) -> None:
@@ -120,8 +133,9 @@ class Scheduler:
                 log.exception("scheduler tick failed")
 
     async def _tick(self) -> None:
+        await self._lead_senders()
         if not await self._leadership.acquire():
-            await self._step_down()
+            self.leading = False
             return
         if not self.leading:
             await self._take_over()
@@ -136,16 +150,33 @@ class Scheduler:
                 log.exception("scheduler housekeeping failed")
 
     async def _take_over(self) -> None:
-        taken = await self._outbox.take_back_all()
         redone = await self._runner.take_over()
-        if taken or redone:
-            log.info("took over %d unsent messages and %d unfinished digests", taken, redone)
+        if redone:
+            log.info("took over %d unfinished digests", redone)
         self.leading = True
-        for sender in self.senders.values():
-            sender.start()
 
-    async def _step_down(self) -> None:
-        if self.leading:
-            self.leading = False
-            for sender in self.senders.values():
-                await sender.stop()
+    async def _lead_senders(self) -> None:
+        """Send each platform this process can reach, if no other process sends it."""
+        for platform, sender in list(self.senders.items()):
+            lock = self._sender_locks.get(platform)
+            if lock is None:
+                lock = self._sender_locks[platform] = self._sender_leadership(platform)
+            try:
+                leads = await lock.acquire()
+            except Exception:  # the database is away: whoever can, sends; we try next tick
+                log.exception("could not ask who sends %s messages", platform)
+                leads = False
+            if leads and platform not in self._sending:
+                taken = await self._outbox.take_back_all(platform)
+                if taken:
+                    log.info("took over %d unsent %s messages", taken, platform)
+                self._sending[platform] = [sender]
+                sender.start()
+            elif not leads and platform in self._sending:
+                await self._stop_sending(platform)
+        for sender in [*self.local_senders, *(s for ss in self._sending.values() for s in ss)]:
+            sender.wake()  # what the leader queued since the last tick
+
+    async def _stop_sending(self, platform: Platform) -> None:
+        for sender in self._sending.pop(platform, []):
+            await sender.stop()

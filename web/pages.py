@@ -3,25 +3,20 @@ is a 404, the same 404 as an address that never existed."""
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 
 from aiohttp import web
 
 from core.errors import MosaicError
 from core.feed.terms import post_tags
-from web.cards import card
+from web.cards import card, card_of_row
 from web.site import site_of
 
 GRID_SIZE = 48
-REMIXES_SHOWN = 12
 EXPLORE_SIZE = 24
 MAX_PAGE = 100
 
 routes = web.RouteTableDef()
-
-
-async def _nothing() -> None:
-    return None
 
 
 def not_found(request: web.Request) -> web.Response:
@@ -37,25 +32,22 @@ async def home(request: web.Request) -> web.StreamResponse:
 async def post_page(request: web.Request) -> web.StreamResponse:
     site = site_of(request)
     post_id = site.links.post_id(request.match_info["slug"])
-    post = await site.gallery.post(post_id) if post_id is not None else None
-    if post is None:
+    found = await site.gallery.post_page(post_id) if post_id is not None else None
+    if found is None:
         return not_found(request)
-    gallery = site.gallery
-    parent, comments, remixes = await asyncio.gather(  # independent reads, side by side
-        gallery.post(post.remix_of_id) if post.remix_of_id is not None else _nothing(),
-        gallery.comments(post),
-        gallery.remixes([post.id], limit=REMIXES_SHOWN),
-    )
-    return site.render(
-        request,
-        "post.html",
-        post=card(site.links, post),
-        tags=post_tags(post.prompt, post.caption),
-        parent=card(site.links, parent) if parent is not None else None,
-        remix_of_hidden=post.remix_of_id is not None and parent is None,
-        comments=comments,
-        remixes=[card(site.links, p) for p in remixes],
-    )
+
+    def values() -> dict[str, Any]:
+        post, parent = found.post(), found.parent()
+        return {
+            "post": card_of_row(site.links, post),
+            "tags": post_tags(post["prompt"], post["caption"]),
+            "parent": card_of_row(site.links, parent) if parent is not None else None,
+            "remix_of_hidden": post["remix_of_id"] is not None and parent is None,
+            "comments": found.comments(),
+            "remixes": [card_of_row(site.links, p) for p in found.remixes()],
+        }
+
+    return site.render_kept(request, "post.html", found.rows.texts, values)
 
 
 @routes.get("/p/{slug}/tree")
@@ -90,21 +82,26 @@ async def profile_page(request: web.Request) -> web.StreamResponse:
     if account_id is None:
         return not_found(request)
     page = _page_number(request)
-    profile, posts = await asyncio.gather(  # a banned person's posts are not found either
-        site.gallery.profile(account_id),
-        site.gallery.posts_by(account_id, limit=GRID_SIZE + 1, offset=(page - 1) * GRID_SIZE),
+    profile = await site.gallery.profile_page(  # a banned person is not found
+        account_id, limit=GRID_SIZE + 1, offset=(page - 1) * GRID_SIZE
     )
     if profile is None:
         return not_found(request)
-    return site.render(
-        request,
-        "profile.html",
-        profile=profile,
-        profile_url=site.links.profile_url(profile.account.id),
-        posts=[card(site.links, p) for p in posts[:GRID_SIZE]],
-        page=page,
-        has_more=len(posts) > GRID_SIZE,
-    )
+
+    def values() -> dict[str, Any]:
+        account, posts = profile.account(), profile.posts()
+        return {
+            "name": account["display_name"],
+            "handle": account["handle"],
+            "followers": profile.followers(),
+            "following": profile.following(),
+            "profile_url": site.links.profile_url(account_id),
+            "posts": [card_of_row(site.links, p) for p in posts[:GRID_SIZE]],
+            "page": page,
+            "has_more": len(posts) > GRID_SIZE,
+        }
+
+    return site.render_kept(request, "profile.html", profile.rows.texts, values)
 
 
 @routes.get("/explore")

@@ -119,8 +119,8 @@ def problems(text: str, registry: CommandRegistry) -> list[str]:
     found: list[str] = []
     listed: dict[str, list[str]] = {}
     for line in documented(text).splitlines()[len(HEADER) :]:
-        cells = [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]
-        listed[cells[0].removeprefix("/")] = cells
+        line_cells = [cell.strip().strip("`") for cell in line.strip().strip("|").split("|")]
+        listed[line_cells[0].removeprefix("/")] = line_cells
     for name, row in written.items():
         cells = listed.get(name)
         if cells is None:

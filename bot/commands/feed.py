@@ -10,7 +10,7 @@ from bot.commands.spec import CommandSpec, Param, ParamKind
 from core.delivery.replies import Button, ButtonStyle, Reply, TextInput
 from core.domain import ChatKind, Platform
 from core.feed import Explanation, PersonSuggestion, PromptIdea, Tuning
-from core.feed.scoring import PARTS
+from core.feed.scoring import PARTS, SteeringVector
 from core.feed.steering import TEXT_LENGTH, SteeringTerm
 from core.feed.terms import TERM_MAX, post_tags, tag_name
 from core.persistence.models import Post
@@ -102,7 +102,7 @@ def _mini_app_row(ctx: Context) -> tuple[tuple[Button, ...], ...]:
     return ((Button(ctx.t("button.open_app"), "", url=url, opens_app=True),),)
 
 
-def describe_term(ctx: Context, term: SteeringTerm) -> str:
+def describe_term(ctx: Context, term: SteeringTerm | SteeringVector) -> str:
     strength = "" if term.strength == 1.0 else ("_strong" if term.strength > 1 else "_weak")
     return ctx.t(f"tune.{term.direction.value}{strength}", term=term.text, weight=term.weight)
 

@@ -15,9 +15,9 @@ from core.delivery.replies import Button, Reply
 from core.domain import Audience, JobState
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.generation import MAX_IMAGES_PER_JOB, SIZES, ImageOptions
-from core.generation.jobs import JobKind, JobRequest
+from core.generation.jobs import JobKind, JobRequest, parent_of
 from core.generation.quota import account_scope, server_scope
-from core.persistence.models import GenerationJob
+from core.persistence.models import GenerationJob, Post
 from core.social import Origin
 from core.user_text import PROMPT_MAX
 
@@ -35,7 +35,15 @@ async def _start(ctx: Context, request: JobRequest) -> list[Reply]:
     return []
 
 
-def _request(ctx: Context, prompt: str, options: ImageOptions, **extra: object) -> JobRequest:
+def _request(
+    ctx: Context,
+    prompt: str,
+    options: ImageOptions,
+    *,
+    kind: JobKind = JobKind.GENERATE,
+    parent_post: Post | None = None,
+    parent_image: str | None = None,
+) -> JobRequest:
     target = {**ctx.conversation.reply_target(), "language": ctx.language}
     return JobRequest(
         requester=ctx.account,
@@ -47,7 +55,9 @@ def _request(ctx: Context, prompt: str, options: ImageOptions, **extra: object) 
         reply_target=target,
         member_is_admin=ctx.actor.is_admin,
         member_roles=ctx.actor.roles,
-        **extra,  # type: ignore[arg-type]
+        kind=kind,
+        parent_post=parent_post,
+        parent_image=parent_image,
     )
 
 
@@ -105,8 +115,8 @@ async def reroll(ctx: Context, job: int) -> list[Reply]:
             ctx,
             source.prompt,
             options,
-            kind=source.kind,
-            parent_post=await source.parent_post,
+            kind=JobKind(source.kind),
+            parent_post=await parent_of(source),
             parent_image=source.parent_image,
         ),
     )
@@ -123,7 +133,7 @@ async def vary(ctx: Context, job: int, image: int, prompt: str | None = None) ->
             prompt or source.prompt,
             options,
             kind=JobKind.VARY,
-            parent_post=await source.parent_post,
+            parent_post=await parent_of(source),
             parent_image=source.result_images[index],
         ),
     )

@@ -12,12 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from typing import Any, Generic
 
 from bot.commands.buttons import tokenize
 from core.button_tokens import ActionTokens
 from core.delivery import DestinationMoved
 from core.delivery.messengers import Messengers
-from core.delivery.ports import Conversation, MessageHandle, Messenger
+from core.delivery.ports import Conversation, Handle, Messenger
 from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply
 from core.delivery.replies import TextInput as AskText
 from core.domain import JobState, Platform
@@ -30,9 +31,9 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
-class _Live:
-    conversation: Conversation
-    handle: MessageHandle
+class _Live(Generic[Handle]):
+    conversation: Conversation[Handle]
+    handle: Handle
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -129,12 +130,12 @@ class JobNotices:
         self._tokens = tokens
         self._images = images
         self._messengers = messengers if messengers is not None else Messengers()
-        self._live: dict[int, _Live] = {}
+        self._live: dict[int, _Live[Any]] = {}
 
     def add_messenger(self, platform: Platform, messenger: Messenger) -> None:
         self._messengers.add(platform, messenger)
 
-    def attach(self, job_id: int, conversation: Conversation, handle: MessageHandle) -> None:
+    def attach(self, job_id: int, conversation: Conversation[Handle], handle: Handle) -> None:
         """The status message of `job_id` lives in `conversation`; edit it there."""
         self._live[job_id] = _Live(conversation, handle)
 

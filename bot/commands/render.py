@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.commands.context import Context
 from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
 from core.domain import Audience, Platform
@@ -13,7 +15,7 @@ from core.user_text import COMMENT_MAX, PROMPT_MAX
 AUDIENCES = (Audience.PUBLIC.value, Audience.FOLLOWERS.value, Audience.PRIVATE.value)
 
 
-def audience_choice(ctx: Context, command: str, args: dict[str, object]) -> Reply:
+def audience_choice(ctx: Context, command: str, args: Mapping[str, object]) -> Reply:
     """ "Who should see this post?" with one button per audience, each running `command`
     with `args` and its audience (a preview's 📢 Post, `/post <file>`)."""
     choices = tuple(

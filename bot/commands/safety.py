@@ -9,7 +9,7 @@ from __future__ import annotations
 from bot.commands.context import Context
 from bot.commands.render import handle, post_image
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from core.delivery.replies import Button, ButtonStyle, Reply, TextInput
+from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply, TextInput
 from core.domain import ChatKind, ReportTarget
 from core.persistence.models import Account
 from core.safety import Jurisdiction, Standing, Target, parse_target
@@ -69,7 +69,7 @@ def _entry_reply(ctx: Context, entry: QueueEntry) -> Reply:
         ctx.t("mod.queue.reports", count=entry.reports, author=handle(target.subject)),
         *(f"• {reason}" for reason in entry.reasons),
     ]
-    images = ()
+    images: tuple[ImageRef, ...] = ()
     if target.post is not None:
         lines.append(ctx.t("mod.queue.post", state=ctx.t(f"moderation.{target.post.moderation}")))
         if target.post.caption:

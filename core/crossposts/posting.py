@@ -24,6 +24,7 @@ from core.delivery import Outbox, OutboxItem
 from core.digests.ranking import member_of
 from core.domain import ChatKind, Platform
 from core.feed.impressions import ImpressionLog, Surface
+from core.persistence.columns import column
 from core.persistence.models import Destination, MosaicChannel, OutboxMessage, Post, Sanction
 from core.safety.policy import nsfw_allowed
 from core.safety.sanctions import Sanctions, applies
@@ -98,10 +99,11 @@ class CrossPosts:
         self._sanctions = sanctions
         self._impressions = impressions
 
-    async def post_published(self, post: Post) -> int:
+    async def post_published(self, published: Post) -> int:
         """Queue the post for every channel that wants it; returns how many were queued."""
-        post = await Post.filter(shown_to_everyone(), id=post.id).select_related("author").first()
-        if post is None:
+        query = Post.filter(shown_to_everyone(), id=published.id).select_related("author")
+        post = await query.first()
+        if post is None:  # not shown to everyone
             return 0
         sanctions = await self._sanctions.in_force(post.author_id)
         channels = [
@@ -136,9 +138,7 @@ class CrossPosts:
         return len(items)
 
     async def _wanting(self, post: Post) -> list[MosaicChannel]:
-        places = await Destination.filter(await member_of(post.author_id)).values_list(
-            "id", flat=True
-        )
+        places = await column(Destination.filter(await member_of(post.author_id)), "id")
         about = [
             channel_id
             for channel_id, topics in await MosaicChannel.exclude(topics="").values_list(

@@ -2,8 +2,8 @@
 
 Rows are added in the same transaction as whatever decided to send them (a digest run, a
 notification batch); `dedupe_key` is unique, so deciding twice still queues one message.
-Only the scheduler leader sends (pacing is per bot token, so one sender per platform in the
-whole cluster), and a new leader first takes back the rows its dead predecessor was sending:
+One process per platform sends (pacing is per bot token, so one sender per platform in the
+whole cluster), and a new sender first takes back the rows its dead predecessor was sending:
 those are sent again, because nobody can know whether the platform got them.
 """
 
@@ -183,6 +183,7 @@ class Outbox:
             .first()
             .values_list("next_attempt_at", flat=True)
         )
+        # first() with values_list(flat=True) gives the value itself; tortoise annotates a tuple
         return row  # type: ignore[return-value]
 
     async def sent(self, message_id: int) -> None:
@@ -229,13 +230,13 @@ class Outbox:
                     target[key] = new_chat
             await OutboxMessage.filter(id=row.id).update(chat_key=new_chat, target=target)
 
-    async def take_back_all(self) -> int:
-        """On becoming the leader: messages a dead sender was sending go back to the queue
-        (not the console's: each terminal's process sends those, `take_back_stale`)."""
-        return (
-            await OutboxMessage.filter(state=OutboxState.SENDING)
-            .exclude(platform=Platform.CONSOLE)
-            .update(state=OutboxState.PENDING, next_attempt_at=self._clock.now())
+    async def take_back_all(self, platform: Platform) -> int:
+        """On becoming `platform`'s sender: messages a dead sender was sending go back to the
+        queue (not the console's: each terminal's process sends those, `take_back_stale`)."""
+        if platform is Platform.CONSOLE:
+            return 0
+        return await OutboxMessage.filter(state=OutboxState.SENDING, platform=platform).update(
+            state=OutboxState.PENDING, next_attempt_at=self._clock.now()
         )
 
     async def take_back_stale(

@@ -21,6 +21,7 @@ from core.digests import DigestRuns, DigestSubscriptions
 from core.domain import ChatKind, OutboxState, Platform, RunState
 from core.i18n import translate
 from core.notifications import Notifications
+from core.persistence.columns import column
 from core.persistence.models import (
     Destination,
     DigestSubscription,
@@ -65,9 +66,12 @@ class Outcomes:
         )
         await self._outbox.failed(message.id, reason)
         await self._outbox.fail_waiting(platform, message.chat_key, reason)
-        failed_runs = await OutboxMessage.filter(
-            platform=platform, chat_key=message.chat_key, state=OutboxState.FAILED
-        ).values_list("run_id", flat=True)
+        failed_runs = await column(
+            OutboxMessage.filter(
+                platform=platform, chat_key=message.chat_key, state=OutboxState.FAILED
+            ),
+            "run_id",
+        )
         for run_id in {r for r in failed_runs if r is not None}:
             await self._runs.not_delivered(run_id, reason)
         destination = await self._destinations.get(

@@ -16,13 +16,23 @@ sleeps until then, calls `started()`, sends, and calls `finished()`.
 - Groups (or every chat, with `window_for_private_chats`): at most `window_messages` per
   `window_seconds`, counted when each message finished.
 - A 429's `retry_after` holds one chat (`hold`) or the whole platform (`hold_all`).
+
+The outbox sender plans its sends with a `Pacer` (which chat's turn comes first); every call
+an adapter makes, a live reply's or the outbox's, then passes its platform's `RateLimiter`
+(`core.delivery.ratelimit`), which for Telegram is `PacedCalls`: the same rules, enforced
+call by call with a `Timer`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+
+from core.clock import Timer
+from core.delivery.ratelimit import PlatformCall, Result
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,3 +191,60 @@ class Pacer:
         for chat in idle:
             del self._lanes[chat]
         return len(idle)
+
+
+class PacedCalls:
+    """The `RateLimiter` that keeps calls to chats within `limits` (Telegram's).
+
+    Calls to one chat take turns, in order; a turn starts when the `Pacer` says the chat and
+    the platform may take another message, and counts as finished when the call returns
+    (after any retries inside it). Calls that are not messages to a chat (answers to button
+    presses, member look-ups) go straight out.
+    """
+
+    def __init__(self, limits: PaceLimits, timer: Timer) -> None:
+        self._pacer = Pacer(limits)
+        self._timer = timer
+        self._turns: dict[str, _Turn] = {}
+
+    async def process(self, call: PlatformCall, send: Callable[[], Awaitable[Result]]) -> Result:
+        chat = call.chat
+        if chat is None:
+            return await send()
+        turn = self._turns.get(chat)
+        if turn is None:
+            turn = self._turns[chat] = _Turn()
+        turn.callers += 1
+        try:
+            async with turn.lock:
+                await self._wait_for_turn(chat, call.group)
+                try:
+                    return await send()
+                finally:
+                    self._pacer.finished(chat, call.group, self._timer.now())
+        finally:
+            turn.callers -= 1
+            self._forget_idle()
+
+    async def _wait_for_turn(self, chat: str, group: bool) -> None:
+        while True:
+            now = self._timer.now()
+            ready = self._pacer.ready_at(chat, group, now)
+            if ready <= now:
+                self._pacer.started(chat, now)
+                return
+            await self._timer.sleep(ready - now)
+
+    def _forget_idle(self) -> None:
+        if len(self._turns) < 4096:
+            return
+        self._pacer.forget_idle(self._timer.now())
+        for chat, turn in list(self._turns.items()):
+            if turn.callers == 0:
+                del self._turns[chat]
+
+
+@dataclass(slots=True)
+class _Turn:
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    callers: int = 0  # holding or waiting for the lock

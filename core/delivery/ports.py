@@ -9,7 +9,7 @@ scheduler and the outbox sender only see these protocols and the neutral `Reply`
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from core.delivery.replies import Reply
 from core.domain import Platform
@@ -19,11 +19,14 @@ if TYPE_CHECKING:
     from core.persistence.models import Notification
 
 
-class MessageHandle(Protocol):
-    """Whatever an adapter needs to edit a message it sent (opaque to handlers)."""
+# A message handle: whatever an adapter needs to edit a message it sent (Telegram's
+# `TelegramMessage`, Discord's `DiscordMessage`; opaque to handlers). The ports are generic
+# over it, so each adapter's `edit` takes exactly the handle its own `send` returned.
+Handle = TypeVar("Handle")
+Handle_co = TypeVar("Handle_co", covariant=True)
 
 
-class Conversation(Protocol):
+class Conversation(Protocol[Handle]):
     """Where replies to one invocation go; lets a handler send now and edit later.
 
     `reply_target()` is JSON-able data that lets the platform's `Messenger` reach the same
@@ -31,9 +34,9 @@ class Conversation(Protocol):
     interaction token).
     """
 
-    async def send(self, reply: Reply) -> MessageHandle: ...
+    async def send(self, reply: Reply) -> Handle: ...
 
-    async def edit(self, handle: MessageHandle, reply: Reply) -> None: ...
+    async def edit(self, handle: Handle, reply: Reply) -> None: ...
 
     def reply_target(self) -> dict[str, str]: ...
 
@@ -45,10 +48,10 @@ class PostLinks(Protocol):
     def post_link(self, post_id: int) -> str: ...
 
 
-class Messenger(Protocol):
+class Messenger(Protocol[Handle_co]):
     """Sends outside any live conversation, to a target from `Conversation.reply_target()`."""
 
-    async def send_to(self, target: dict[str, str], reply: Reply) -> MessageHandle: ...
+    async def send_to(self, target: dict[str, str], reply: Reply) -> Handle_co: ...
 
 
 @runtime_checkable

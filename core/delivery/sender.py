@@ -18,12 +18,12 @@ import heapq
 import itertools
 import logging
 import math
-import time
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Protocol
 
+from core.clock import MonotonicTimer, Timer
 from core.delivery import (
     DeliveryBlocked,
     DeliveryRetryAfter,
@@ -44,27 +44,6 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 MAX_BACKOFF = timedelta(minutes=30)
 STALE_CLAIM = timedelta(minutes=1)  # a claimed console message not printed by then: resend
-
-
-class Timer(Protocol):
-    """Pacing time in platform seconds (tests scale it down together with a fake server)."""
-
-    scale: float  # real seconds per platform second
-
-    def now(self) -> float: ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-@dataclass(frozen=True, slots=True)
-class MonotonicTimer:
-    scale: float = 1.0  # real seconds per platform second
-
-    def now(self) -> float:
-        return time.monotonic() / self.scale
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(0.0, seconds) * self.scale)
 
 
 class DeliveryOutcomes(Protocol):

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from core.clock import Clock
 from core.domain import OutboxState
 from core.images import ImageStore
+from core.persistence.columns import column
 from core.persistence.models import DigestRun, OutboxMessage, Post, StoredImage
 
 BATCH = 500
@@ -32,9 +33,9 @@ class CollageRetention:
         if not runs:
             return 0
         unsent = set(
-            await OutboxMessage.filter(
-                run_id__in=[r.id for r in runs], state__in=_UNSENT
-            ).values_list("run_id", flat=True)
+            await column(
+                OutboxMessage.filter(run_id__in=[r.id for r in runs], state__in=_UNSENT), "run_id"
+            )
         )
         done = [r for r in runs if r.id not in unsent]
         removed = 0

@@ -27,6 +27,7 @@ from tortoise.expressions import Q
 from core.clock import Clock
 from core.digests.schedule import topic_words
 from core.domain import Audience, ModerationState
+from core.persistence.columns import column
 from core.persistence.models import (
     Account,
     DeliveredItem,
@@ -61,20 +62,17 @@ def topic_hits(post: Post, topics: set[str]) -> int:
 
 
 async def already_sent(destination_id: int) -> set[int]:
-    rows = await DeliveredItem.filter(destination_id=destination_id).values_list(
-        "post_id", flat=True
-    )
+    rows = await column(DeliveredItem.filter(destination_id=destination_id), "post_id")
     return set(rows)
 
 
 async def place_members(destination: Destination) -> set[int]:
     """The place's members who use Mosaic: who posted there or subscribed it to a digest."""
-    posted = await Post.filter(
-        origin_platform=destination.platform, origin_chat_id=destination.chat_id
-    ).values_list("author_id", flat=True)
-    subscribed = await DigestSubscription.filter(destination_id=destination.id).values_list(
-        "owner_id", flat=True
+    posted = await column(
+        Post.filter(origin_platform=destination.platform, origin_chat_id=destination.chat_id),
+        "author_id",
     )
+    subscribed = await column(DigestSubscription.filter(destination_id=destination.id), "owner_id")
     return set(posted) | set(subscribed)
 
 
@@ -86,9 +84,7 @@ async def member_of(account_id: int) -> Q:
         .distinct()
         .values_list("origin_platform", "origin_chat_id")
     )
-    subscribed = await DigestSubscription.filter(owner_id=account_id).values_list(
-        "destination_id", flat=True
-    )
+    subscribed = await column(DigestSubscription.filter(owner_id=account_id), "destination_id")
     chats: dict[str, set[str]] = {}
     for platform, chat_id in posted:
         if chat_id is not None:
@@ -154,13 +150,11 @@ class DigestRanker:
         likes: dict[int, int] = {}
         followed: set[int] = set()
         if members:
-            for post_id in await Reaction.filter(
-                post_id__in=ids, account_id__in=members
-            ).values_list("post_id", flat=True):
+            for post_id in await column(
+                Reaction.filter(post_id__in=ids, account_id__in=members), "post_id"
+            ):
                 likes[post_id] = likes.get(post_id, 0) + 1
-            followed = set(
-                await Follow.filter(follower_id__in=members).values_list("followee_id", flat=True)
-            )
+            followed = set(await column(Follow.filter(follower_id__in=members), "followee_id"))
 
         def score(post: Post) -> float:
             age_days = max(0.0, (now - post.created_at).total_seconds() / 86400)

@@ -50,22 +50,14 @@ from typing import Any, Literal
 
 from pypika_tortoise import Order, Query, Table
 from pypika_tortoise.analytics import RowNumber
-from pypika_tortoise.context import SqlContext
 from pypika_tortoise.queries import QueryBuilder
-from pypika_tortoise.terms import (
-    Criterion,
-    NullCriterion,
-    NullValue,
-    Parameter,
-    Parameterizer,
-    Term,
-    ValueWrapper,
-)
+from pypika_tortoise.terms import Criterion, NullValue, Term
 from tortoise.expressions import RawSQL, Subquery
 from tortoise.queryset import QuerySet, ValuesQuery
 
 from core.domain import Audience
 from core.persistence.models import Post
+from core.persistence.statements import IsNotNull, Slot, Written, literal, value, write
 from core.social.visibility import visible_to
 
 
@@ -139,20 +131,20 @@ async def gather(
     # The seeds are padded to `PEER_SEEDS` (id 0 is no post), so the statement keeps one text.
     seeds += [0] * (PEER_SEEDS - len(seeds))
     shape = _Shape(safe, len(buckets), len(tags), len(terms), bool(engaged), limits)
-    written = _written(db.query_class, shape)
+    # a class is hashable; mypy checks the Hashable protocol against pypika's instance __hash__
+    written = _written(db.query_class, shape)  # type: ignore[arg-type]
     bound = {
         _VIEWER: viewer_id,
         _NETWORK_SINCE: now - limits.network_window,
         _NEW_SINCE: now - limits.new_window,
         _PEERS_SINCE: now - limits.peer_window,
         _PEERS_LATELY: now - limits.peer_likes_window,
-        **{_Slot("bucket", i): bucket for i, bucket in enumerate(buckets)},
-        **{_Slot("tag", i): tag for i, tag in enumerate(tags)},
-        **{_Slot("term", i): term for i, term in enumerate(terms)},
-        **{_Slot("seed", i): seed for i, seed in enumerate(seeds)},
+        **{Slot("bucket", i): bucket for i, bucket in enumerate(buckets)},
+        **{Slot("tag", i): tag for i, tag in enumerate(tags)},
+        **{Slot("term", i): term for i, term in enumerate(terms)},
+        **{Slot("seed", i): seed for i, seed in enumerate(seeds)},
     }
-    values = [bound[value] if isinstance(value, _Slot) else value for value in written.values]
-    _, rows = await db.execute_query(written.sql, values)
+    _, rows = await db.execute_query(written.sql, written.bind(bound))
     found = Candidates()
     for row in rows:
         source = row["source"]
@@ -176,17 +168,9 @@ def features_of(query: QuerySet[Post]) -> ValuesQuery[Literal[False]]:
 # ---------------------------------------------------------------------- the statement
 
 
-@dataclass(frozen=True, slots=True)
-class _Slot:
-    """A value of the request (the viewer, a bucket, …) in the statement written once."""
-
-    name: str
-    index: int = 0
-
-
-_VIEWER = _Slot("viewer")
-_NETWORK_SINCE, _NEW_SINCE = _Slot("network since"), _Slot("new since")
-_PEERS_SINCE, _PEERS_LATELY = _Slot("peers since"), _Slot("peers lately")
+_VIEWER = Slot("viewer")
+_NETWORK_SINCE, _NEW_SINCE = Slot("network since"), Slot("new since")
+_PEERS_SINCE, _PEERS_LATELY = Slot("peers since"), Slot("peers lately")
 # No account's id: passed to `visible_to` to find the viewer's places in the ORM's query.
 _ANY_VIEWER = -7_340_033
 
@@ -201,44 +185,14 @@ class _Shape:
     limits: SourceLimits
 
 
-@dataclass(frozen=True, slots=True)
-class _Written:
-    sql: str  # in the connection's placeholder style (`?` or `$1…$k`)
-    values: list[object]  # constants, and `_Slot`s for the request's values
-
-
 @lru_cache(maxsize=32)
-def _written(query_class: type[Query], shape: _Shape) -> _Written:
+def _written(query_class: type[Query], shape: _Shape) -> Written:
     """`_statement` as text with its values, once per shape. Composing and writing it (the
     ORM's visibility query included) takes about as long as ranking a page's candidates."""
-    # Placeholders from the query class's own context: pypika gives the parts of a UNION a
-    # context without the dialect, where every placeholder would come out as `?`.
-    dialect_context: SqlContext = query_class.SQL_CONTEXT
-    placeholders = Parameterizer(lambda index: Parameter(idx=index).get_sql(dialect_context))
-    context = dialect_context.copy(parameterizer=placeholders)
-    sql = _statement(_Sources(query_class), shape).get_sql(context)
-    if str(_ANY_VIEWER) in sql:  # written into the text, not a parameter: cannot be reused
+    written = write(query_class, _statement(_Sources(query_class), shape))
+    if str(_ANY_VIEWER) in written.sql:  # written into the text, not a parameter: unusable
         raise RuntimeError("visible_to wrote the viewer's id into the SQL text")
-    values = [_VIEWER if v == _ANY_VIEWER else v for v in placeholders.values]
-    return _Written(sql, values)
-
-
-def _literal(value: str | int) -> ValueWrapper:
-    """A constant written into the text (a source's name, a limit), never a parameter: the
-    planner sees the limits (PostgreSQL's generic plan would guess them)."""
-    return ValueWrapper(value, allow_parametrize=False)
-
-
-class _IsNotNull(NullCriterion):
-    """`x IS NOT NULL` (pypika writes `NOT x IS NULL`; SQLite uses only this form to skip
-    NULLs in an index)."""
-
-    def get_sql(self, ctx: SqlContext) -> str:
-        return f"{self.term.get_sql(ctx)} IS NOT NULL"
-
-
-def _value(value: object) -> ValueWrapper:
-    return ValueWrapper(value)
+    return Written(written.sql, tuple(_VIEWER if v == _ANY_VIEWER else v for v in written.values))
 
 
 _POST, _FOLLOW, _TERM, _REACTION = (
@@ -271,7 +225,7 @@ class _Sources:
         source: str,
         table: Table,
         where: Criterion,
-        order: list[tuple[Term, Order]],
+        order: Sequence[tuple[Term, Order]],
         limit: int,
         alias: str,
         *,
@@ -282,14 +236,14 @@ class _Sources:
         inner = self.from_(table).select(table.field(column).as_("id")).where(where)
         for term, direction in order:
             inner = inner.orderby(term, order=direction)
-        inner = inner.limit(_literal(int(limit))).as_(alias)
-        return self.from_(inner).select(_literal(source).as_("source"), inner.id)
+        inner = inner.limit(literal(int(limit))).as_(alias)
+        return self.from_(inner).select(literal(source).as_("source"), inner.id)
 
     def followees(self) -> QueryBuilder:
         return (
             self.from_(_FOLLOW)
             .select(_FOLLOW.followee_id)
-            .where(_FOLLOW.follower_id == _value(_VIEWER))
+            .where(_FOLLOW.follower_id == value(_VIEWER))
         )
 
     def network(self, limits: SourceLimits, alias: str) -> QueryBuilder:
@@ -302,8 +256,8 @@ class _Sources:
         followees_and_viewer = (
             self.from_(_FOLLOW)
             .select(_FOLLOW.followee_id.as_("id"))
-            .where(_FOLLOW.follower_id == _value(_VIEWER))
-            .union_all(self.query.select(_value(_VIEWER)))
+            .where(_FOLLOW.follower_id == value(_VIEWER))
+            .union_all(self.query.select(value(_VIEWER)))
             .as_(f"{alias}a")
         )
         authors = self.from_(followees_and_viewer).select(followees_and_viewer.id)
@@ -317,19 +271,19 @@ class _Sources:
             self.from_(_POST)
             .select(_POST.id, _POST.created_at, nth.as_("nth"))
             .where(_POST.author_id.isin(authors))
-            .where(_POST.created_at >= _value(_NETWORK_SINCE))
+            .where(_POST.created_at >= value(_NETWORK_SINCE))
             .where(_POST.deleted_at.isnull())
             .as_(f"{alias}n")
         )
         newest = (
             self.from_(latest)
             .select(latest.id)
-            .where(latest.nth <= _literal(int(limits.network_per_author)))
+            .where(latest.nth <= literal(int(limits.network_per_author)))
             .orderby(latest.created_at, order=Order.desc)
-            .limit(_literal(int(limits.network)))
+            .limit(literal(int(limits.network)))
             .as_(alias)
         )
-        return self.from_(newest).select(_literal("network").as_("source"), newest.id)
+        return self.from_(newest).select(literal("network").as_("source"), newest.id)
 
     def latest_of_followees(self, limits: SourceLimits, alias: str) -> QueryBuilder:
         """The rest of the `network` source: each followee's latest post, however old (it
@@ -341,31 +295,31 @@ class _Sources:
             .where(post.author_id == follow.followee_id)
             .where(post.deleted_at.isnull())
             .orderby(post.created_at, order=Order.desc)
-            .limit(_literal(1))
+            .limit(literal(1))
         )
         followed = (
             self.from_(follow)
             .select(latest.as_("id"))
-            .where(follow.follower_id == _value(_VIEWER))
+            .where(follow.follower_id == value(_VIEWER))
             .orderby(follow.created_at, order=Order.desc)
-            .limit(_literal(int(limits.latest_followees)))
+            .limit(literal(int(limits.latest_followees)))
             .as_(alias)
         )
         return (
             self.from_(followed)
-            .select(_literal("network").as_("source"), followed.id)
-            .where(_IsNotNull(followed.id))
+            .select(literal("network").as_("source"), followed.id)
+            .where(IsNotNull(followed.id))
         )
 
-    def new(self, bucket: _Slot, limits: SourceLimits, alias: str) -> QueryBuilder:
+    def new(self, bucket: Slot, limits: SourceLimits, alias: str) -> QueryBuilder:
         """The `new` source for one taste bucket: its newest public posts of the last hours
         by people the viewer does not follow (nor the viewer's own)."""
         where = (
-            (_POST.taste_bucket == _value(bucket))
-            & (_POST.created_at >= _value(_NEW_SINCE))
-            & (_POST.audience == _value(_PUBLIC))
+            (_POST.taste_bucket == value(bucket))
+            & (_POST.created_at >= value(_NEW_SINCE))
+            & (_POST.audience == value(_PUBLIC))
             & _POST.deleted_at.isnull()
-            & (_POST.author_id != _value(_VIEWER))
+            & (_POST.author_id != value(_VIEWER))
             & _POST.author_id.notin(self.followees())
         )
         order = [(_POST.created_at, Order.desc), (_POST.id, Order.desc)]
@@ -373,19 +327,19 @@ class _Sources:
 
     def peers(self, limits: SourceLimits, alias: str) -> QueryBuilder:
         """The `peers` source (a post liked by several peers comes back once per like)."""
-        seeds = [_value(_Slot("seed", i)) for i in range(PEER_SEEDS)]
+        seeds = [value(Slot("seed", i)) for i in range(PEER_SEEDS)]
         recent_likers = (
             self.from_(_REACTION)
             .select(_REACTION.account_id)
             .where(_REACTION.post_id.isin(seeds))
-            .where(_REACTION.account_id != _value(_VIEWER))
-            .where(_REACTION.created_at >= _value(_PEERS_SINCE))
+            .where(_REACTION.account_id != value(_VIEWER))
+            .where(_REACTION.created_at >= value(_PEERS_SINCE))
             .orderby(_REACTION.created_at, order=Order.desc)
-            .limit(_literal(int(limits.peer_likers)))
+            .limit(literal(int(limits.peer_likers)))
             .as_(f"{alias}l")
         )
         likers = self.from_(recent_likers).select(recent_likers.account_id)
-        where = _REACTION.account_id.isin(likers) & (_REACTION.created_at >= _value(_PEERS_LATELY))
+        where = _REACTION.account_id.isin(likers) & (_REACTION.created_at >= value(_PEERS_LATELY))
         order = [(_REACTION.created_at, Order.desc)]
         return self.top(
             "peers", _REACTION, where, order, limits.peer_likes, alias, column="post_id"
@@ -410,18 +364,18 @@ def _statement(sources: _Sources, shape: _Shape) -> Any:
     of its own (`s0`, `s1`, …)."""
     limits = shape.limits
     names = (f"s{index}" for index in itertools.count())
-    public = _value(_PUBLIC)
+    public = value(_PUBLIC)
     hot_first = [(_POST.hot, Order.desc), (_POST.id, Order.desc)]
     parts = [
         sources.from_(_FOLLOW)
-        .select(_literal("follows").as_("source"), _FOLLOW.followee_id.as_("id"))
-        .where(_FOLLOW.follower_id == _value(_VIEWER)),
+        .select(literal("follows").as_("source"), _FOLLOW.followee_id.as_("id"))
+        .where(_FOLLOW.follower_id == value(_VIEWER)),
         sources.network(limits, next(names)),
         sources.latest_of_followees(limits, next(names)),
         sources.top(
             "trending",
             _POST,
-            (_POST.audience == public) & _IsNotNull(_POST.hot) & _POST.deleted_at.isnull(),
+            (_POST.audience == public) & IsNotNull(_POST.hot) & _POST.deleted_at.isnull(),
             hot_first,
             limits.trending,
             next(names),
@@ -429,7 +383,7 @@ def _statement(sources: _Sources, shape: _Shape) -> Any:
         sources.top(
             "fresh",
             _POST,
-            (_POST.newcomer == _value(True))
+            (_POST.newcomer == value(True))
             & (_POST.audience == public)
             & _POST.deleted_at.isnull(),
             [(_POST.created_at, Order.desc)],
@@ -437,10 +391,11 @@ def _statement(sources: _Sources, shape: _Shape) -> Any:
             next(names),
         ),
     ]
+    where: Criterion
     for index in range(shape.buckets):
         where = (
-            (_POST.taste_bucket == _value(_Slot("bucket", index)))
-            & _IsNotNull(_POST.hot)
+            (_POST.taste_bucket == value(Slot("bucket", index)))
+            & IsNotNull(_POST.hot)
             & (_POST.audience == public)
             & _POST.deleted_at.isnull()
         )
@@ -448,10 +403,10 @@ def _statement(sources: _Sources, shape: _Shape) -> Any:
             sources.top("similar", _POST, where, hot_first, limits.similar_per_bucket, next(names))
         )
     for index in range(shape.buckets):
-        parts.append(sources.new(_Slot("bucket", index), limits, next(names)))
+        parts.append(sources.new(Slot("bucket", index), limits, next(names)))
     newest_first = [(_TERM.post_id, Order.desc)]
     for index in range(shape.tags):
-        where = (_TERM.term == _value(_Slot("tag", index))) & (_TERM.tag == _value(True))
+        where = (_TERM.term == value(Slot("tag", index))) & (_TERM.tag == value(True))
         parts.append(
             sources.top(
                 "tags",
@@ -464,7 +419,7 @@ def _statement(sources: _Sources, shape: _Shape) -> Any:
             )
         )
     for index in range(shape.terms):
-        where = _TERM.term == _value(_Slot("term", index))
+        where = _TERM.term == value(Slot("term", index))
         parts.append(
             sources.top(
                 "tagged",
@@ -487,7 +442,7 @@ def _joined(sources: _Sources, union: Any, safe: bool) -> Any:
     columns = (*FEATURE_FIELDS, "created")
     c, visible = Table("c"), Table("visible").as_("v")
     distinct = (
-        sources.from_(c).select(c.id).distinct().where(c.source != _literal("follows")).as_("d")
+        sources.from_(c).select(c.id).distinct().where(c.source != literal("follows")).as_("d")
     )
     # A WITH takes queries, not a UNION as such: `c` selects from the union of the sources.
     every = union.as_("u")
@@ -498,7 +453,7 @@ def _joined(sources: _Sources, union: Any, safe: bool) -> Any:
         .with_(candidates, "c")
         .join(visible)
         .on(visible.field(columns[0]) == distinct.id)
-        .select(_literal("post").as_("source"), *(visible.field(name) for name in columns))
+        .select(literal("post").as_("source"), *(visible.field(name) for name in columns))
     )
     small = sources.from_(c).select(c.source, c.id, *(NullValue() for _ in columns[1:]))
     return features.union_all(small)

@@ -12,13 +12,16 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
+from pypika_tortoise import Query, Table
 from tortoise.backends.base.client import BaseDBAsyncClient
 
 from core.clock import Clock
 from core.feed.scoring import ATTENTION_TIMESCALE
 from core.feed.terms import post_tags
 from core.persistence.models import Post, TagDay
+from core.persistence.statements import Slot, Written, literal, value, write
 
 DAYS_READ = 7  # older days weigh under e^(−3): left out
 DAYS_KEPT = 14  # housekeeping deletes older days
@@ -32,31 +35,55 @@ async def count_post(post: Post) -> None:
         return
     db, postgres = _database()
     day = post.created_at.astimezone(UTC).date()
-    rows, values = [], []
-    for tag in tags:
-        values += [tag, day if postgres else day.isoformat()]
-        rows.append(f"(${len(values) - 1}, ${len(values)}, 1)" if postgres else "(?, ?, 1)")
-    await db.execute_query(
-        f"INSERT INTO tag_day (tag, day, posts) VALUES {', '.join(rows)} "
-        "ON CONFLICT (tag, day) DO UPDATE SET posts = tag_day.posts + 1",
-        values,
-    )
+    counting = _counting(db.query_class, len(tags))  # type: ignore[arg-type]
+    bound = {_DAY_SLOT: day if postgres else day.isoformat()}
+    bound |= {Slot("tag", i): tag for i, tag in enumerate(tags)}
+    await db.execute_query(counting.sql, counting.bind(bound))
 
 
 async def volumes(tags: Collection[str], now: datetime) -> dict[str, float]:
-    """The decayed post count of each tag (tags without posts lately are left out). Plain SQL:
-    the ORM took longer to write this query than the database to answer it."""
+    """The decayed post count of each tag (tags without posts lately are left out). Written
+    once per number of tags: the ORM took longer to write this query than the database to
+    answer it."""
     db, postgres = _database()
     since = (now - timedelta(days=DAYS_READ)).astimezone(UTC).date()
-    if postgres:
-        sql = "SELECT tag, day, posts FROM tag_day WHERE tag = ANY($1::varchar[]) AND day >= $2"
-        values: list[object] = [list(tags), since]
-    else:
-        marks = ", ".join("?" for _ in tags) or "NULL"
-        sql = f"SELECT tag, day, posts FROM tag_day WHERE tag IN ({marks}) AND day >= ?"
-        values = [*tags, since.isoformat()]
-    _, rows = await db.execute_query(sql, values)
+    reading = _reading(db.query_class, len(tags))  # type: ignore[arg-type]
+    bound: dict[Slot, object] = {_DAY_SLOT: since if postgres else since.isoformat()}
+    bound |= {Slot("tag", i): tag for i, tag in enumerate(tags)}
+    _, rows = await db.execute_query(reading.sql, reading.bind(bound))
     return decayed(((r["tag"], _date(r["day"]), r["posts"]) for r in rows), now)
+
+
+_TAG_DAY = Table("tag_day")
+_DAY_SLOT = Slot("day")
+
+
+@lru_cache(maxsize=32)
+def _counting(query_class: type[Query], tags: int) -> Written:
+    """INSERT INTO tag_day (tag, day, posts) VALUES (<tag>, <day>, 1), … ON CONFLICT (tag,
+    day) DO UPDATE SET posts = tag_day.posts + 1: one atomic upsert for all the tags."""
+    rows = [(value(Slot("tag", i)), value(_DAY_SLOT), literal(1)) for i in range(tags)]
+    statement = (
+        query_class.into(_TAG_DAY)
+        .columns("tag", "day", "posts")
+        .insert(*rows)
+        .on_conflict("tag", "day")
+        .do_update("posts", _TAG_DAY.posts + literal(1))
+    )
+    return write(query_class, statement)
+
+
+@lru_cache(maxsize=32)
+def _reading(query_class: type[Query], tags: int) -> Written:
+    """The days since <day> of the tags (with none, `tag IN (NULL)`: no rows)."""
+    wanted = [value(Slot("tag", i)) for i in range(tags)] or [value(None)]
+    statement = (
+        query_class.from_(_TAG_DAY)
+        .select(_TAG_DAY.tag, _TAG_DAY.day, _TAG_DAY.posts)
+        .where(_TAG_DAY.tag.isin(wanted))
+        .where(_TAG_DAY.day >= value(_DAY_SLOT))
+    )
+    return write(query_class, statement)
 
 
 def _database() -> tuple[BaseDBAsyncClient, bool]:

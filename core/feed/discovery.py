@@ -19,6 +19,7 @@ from core.domain import Audience
 from core.errors import InvalidInput
 from core.feed.impressions import ImpressionLog, Surface
 from core.feed.terms import tag_name, tags, words
+from core.persistence.columns import column
 from core.persistence.models import Account, Post, PostTerm
 from core.social.visibility import shown_on_the_web, visible_to
 
@@ -65,14 +66,14 @@ class Discovery:
             raise InvalidInput("error.search_empty")
         if terms > SEARCH_TERMS_MAX:
             raise InvalidInput("error.search_too_many", limit=SEARCH_TERMS_MAX)
-        matches = (
+        matches = column(
             PostTerm.filter(Q(term__in=wanted_words) | Q(term__in=wanted_tags, tag=True))
             .annotate(found=Count("id"))
             .group_by("post_id")
             .filter(found=terms)
             .order_by("-post_id")
-            .limit(MATCHES_MAX)
-            .values_list("post_id", flat=True)
+            .limit(MATCHES_MAX),
+            "post_id",
         )
         found = await self._newest(viewer, list(await matches), limit, safe)
         return await self._record(viewer, Surface.SEARCH, found)
@@ -81,11 +82,8 @@ class Discovery:
         self, viewer: Account | None, tag: str, *, limit: int, safe: bool = False
     ) -> list[Post]:
         name = tag_name(tag)
-        ids = (
-            await PostTerm.filter(term=name, tag=True)
-            .order_by("-post_id")
-            .limit(MATCHES_MAX)
-            .values_list("post_id", flat=True)
+        ids = await column(
+            PostTerm.filter(term=name, tag=True).order_by("-post_id").limit(MATCHES_MAX), "post_id"
         )
         return await self._record(viewer, Surface.TAG, await self._newest(viewer, ids, limit, safe))
 

@@ -62,9 +62,10 @@ def unpack_matrix(blobs: Sequence[bytes | None]) -> np.ndarray | None:
     size = next((len(blob) for blob in blobs if blob), None)
     if size is None:
         return None
-    present = [row for row, blob in enumerate(blobs) if blob and len(blob) == size]
+    same_size = [(row, blob) for row, blob in enumerate(blobs) if blob and len(blob) == size]
+    present = [row for row, _ in same_size]
     matrix = np.zeros((len(blobs), size // 2), dtype=np.float32)
-    joined = b"".join(blobs[row] for row in present)  # type: ignore[misc]
+    joined = b"".join(blob for _, blob in same_size)
     matrix[present] = np.frombuffer(joined, dtype="<f2").reshape(len(present), -1)
     return matrix
 

@@ -7,7 +7,7 @@ that post by post in Python took more time than the database took to find them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -18,7 +18,7 @@ import numpy as np
 SOURCES = ("network", "similar", "trending", "fresh", "tags", "tagged", "peers", "new", "explore")
 
 
-def source_bits(names: Sequence[str] | set[str] | frozenset[str]) -> int:
+def source_bits(names: Iterable[str]) -> int:
     bits = 0
     for name in names:
         if name in SOURCES:

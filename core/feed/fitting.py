@@ -132,13 +132,13 @@ class TrainingSet:
     def concatenate(cls, parts: Sequence[TrainingSet]) -> TrainingSet:
         if not parts:
             return cls.empty()
-        columns = [
-            None
+        columns = {
+            f.name: None
             if any(getattr(p, f.name) is None for p in parts)
             else np.concatenate([getattr(p, f.name) for p in parts])
             for f in fields(cls)
-        ]
-        return cls(*columns)
+        }
+        return cls(**columns)  # type: ignore[arg-type]  # only `groups` may be None
 
     @classmethod
     def empty(cls) -> TrainingSet:

@@ -18,17 +18,22 @@ queries, so recording costs no round trip of its own.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import IntEnum, IntFlag
+from functools import lru_cache
 
 import numpy as np
+from pypika_tortoise import Order, Query, Table
+from pypika_tortoise.terms import Criterion
 
 from core.clock import Clock
 from core.feed.features import SOURCES
 from core.feed.scoring import PARTS
 from core.persistence.models import Impression
+from core.persistence.statements import BitwiseOr, Slot, Written, literal, value, write
 
 # The fit reads the last `FIT_WINDOW` (fitting.py); a second window is kept so that a change
 # of the window does not start from nothing, and a person's export shows two months.
@@ -84,8 +89,10 @@ class Shown:
     outcome: int = 0  # known when recorded (a like sample's liked post), else joined later
 
 
-_COLUMNS = ("viewer_id", "place_id", "post_id", "surface", "position", "sources", "parts")
-_COLUMNS += ("model", "shown_at", "outcome")
+_COLUMNS: tuple[str, ...] = ("viewer_id", "place_id", "post_id", "surface", "position")
+_COLUMNS += ("sources", "parts", "model", "shown_at", "outcome")
+# one row of `_COLUMNS`
+_Row = tuple[int | None, int | None, int, int, int, int, bytes | None, int, datetime, int]
 
 
 class ImpressionLog:
@@ -152,33 +159,20 @@ class ImpressionLog:
     async def outcome(self, viewer_id: int, post_id: int, outcome: Outcome) -> bool:
         """Mark the viewer's latest impression of the post (within `OUTCOME_WINDOW`) with
         `outcome`; False when nothing showed it to them lately."""
-        return await self._mark(viewer_id, "post_id = {post}", post_id, outcome)
+        return await self._mark(viewer_id, post_id, outcome, by_author=False)
 
     async def followed(self, viewer_id: int, author_id: int) -> bool:
         """Mark the viewer's latest impression of a post by `author_id` with `FOLLOW`."""
-        where = "post_id IN (SELECT id FROM post WHERE author_id = {post})"
-        return await self._mark(viewer_id, where, author_id, Outcome.FOLLOW)
+        return await self._mark(viewer_id, author_id, Outcome.FOLLOW, by_author=True)
 
-    async def _mark(self, viewer_id: int, where: str, key: int, outcome: Outcome) -> bool:
+    async def _mark(self, viewer_id: int, key: int, outcome: Outcome, *, by_author: bool) -> bool:
+        """`key`: the post, or (`by_author`) the author of the posts."""
         db = Impression._meta.db
-        postgres = db.capabilities.dialect == "postgres"
         now = self._clock.now()
-        values: list[object] = []
-
-        def param(value: object) -> str:
-            values.append(value)
-            return f"${len(values)}" if postgres else "?"
-
-        bit, at = param(int(outcome)), param(now)
-        latest = (
-            f"SELECT id FROM impression WHERE viewer_id = {param(viewer_id)} "
-            f"AND {where.format(post=param(key))} AND shown_at >= {param(now - OUTCOME_WINDOW)} "
-            f"AND surface <> {int(Surface.LIKED)} "  # a like sample was not shown
-            "ORDER BY shown_at DESC, id DESC LIMIT 1"
-        )
-        sql = f"UPDATE impression SET outcome = outcome | {bit}, outcome_at = {at} "
-        sql += f"WHERE id = (SELECT id FROM ({latest}) AS latest)"
-        changed, _ = await db.execute_query(sql, values)
+        bound = {_BIT: int(outcome), _AT: now, _VIEWER: viewer_id, _KEY: key}
+        bound[_SINCE] = now - OUTCOME_WINDOW
+        written = _marking(db.query_class, by_author)  # type: ignore[arg-type]
+        changed, _ = await db.execute_query(written.sql, written.bind(bound))
         return bool(changed)
 
     async def of_account(self, account_id: int) -> list[dict[str, object]]:
@@ -196,7 +190,9 @@ class ImpressionLog:
                 "sources": source_names(row["sources"]),
                 "model": row["model"],
                 "shown_at": row["shown_at"].isoformat(),
-                "outcomes": [o.name.lower() for o in Outcome if row["outcome"] & o],
+                "outcomes": [
+                    name.lower() for name, o in Outcome.__members__.items() if row["outcome"] & o
+                ],
             }
             for row in rows
         ]
@@ -208,24 +204,76 @@ class ImpressionLog:
         ).delete()
 
 
-async def _insert(rows: Sequence[tuple[object, ...]], *, counts_as_shown: bool = True) -> None:
+async def _insert(rows: Sequence[_Row], *, counts_as_shown: bool = True) -> None:
     """Rows of `_COLUMNS` in one multi-row INSERT, and (`counts_as_shown`) the posts' `shown`
     counts (what exploration weighs likes against) in one UPDATE; nothing when empty."""
     if not rows:
         return
     db = Impression._meta.db
-    postgres = db.capabilities.dialect == "postgres"
-    values: list[object] = []
-    groups = []
-    for row in rows:
-        start = len(values)
-        values += row
-        marks = (f"${start + i + 1}" if postgres else "?" for i in range(len(row)))
-        groups.append(f"({', '.join(marks)})")
-    sql = f"INSERT INTO impression ({', '.join(_COLUMNS)}) VALUES {', '.join(groups)}"
-    await db.execute_query(sql, values)
+    inserting = _inserting(db.query_class, len(rows))  # type: ignore[arg-type]
+    cells = {Slot("cell", i): cell for i, cell in enumerate(itertools.chain.from_iterable(rows))}
+    await db.execute_query(inserting.sql, inserting.bind(cells))
     if not counts_as_shown:
         return
-    posts = sorted({int(row[2]) for row in rows})  # type: ignore[call-overload]
-    marks = ", ".join(f"${i}" if postgres else "?" for i in range(1, len(posts) + 1))
-    await db.execute_query(f"UPDATE post SET shown = shown + 1 WHERE id IN ({marks})", posts)
+    posts = sorted({row[2] for row in rows})
+    counting = _counting_shown(db.query_class, len(posts))  # type: ignore[arg-type]
+    shown = {Slot("post", i): post for i, post in enumerate(posts)}
+    await db.execute_query(counting.sql, counting.bind(shown))
+
+
+_IMPRESSION, _POST = Table("impression"), Table("post")
+_BIT, _AT, _VIEWER, _KEY, _SINCE = (Slot(name) for name in ("bit", "at", "viewer", "key", "since"))
+
+
+@lru_cache(maxsize=8)
+def _marking(query_class: type[Query], by_author: bool) -> Written:
+    """UPDATE impression SET outcome = outcome | <bit>, outcome_at = <at> WHERE id = (the
+    viewer's latest impression, within the window, of the post, or of a post by the author)."""
+    impression = _IMPRESSION
+    of_key: Criterion
+    if by_author:
+        of_key = impression.post_id.isin(
+            query_class.from_(_POST).select(_POST.id).where(_POST.author_id == value(_KEY))
+        )
+    else:
+        of_key = impression.post_id == value(_KEY)
+    latest = (
+        query_class.from_(impression)
+        .select(impression.id)
+        .where(impression.viewer_id == value(_VIEWER))
+        .where(of_key)
+        .where(impression.shown_at >= value(_SINCE))
+        .where(impression.surface != int(Surface.LIKED))  # a like sample was not shown
+        .orderby(impression.shown_at, order=Order.desc)
+        .orderby(impression.id, order=Order.desc)
+        .limit(literal(1))
+        .as_("latest")
+    )
+    statement = (
+        query_class.update(impression)
+        .set(impression.outcome, BitwiseOr(impression.outcome, value(_BIT)))
+        .set(impression.outcome_at, value(_AT))
+        .where(impression.id == query_class.from_(latest).select(latest.id))
+    )
+    return write(query_class, statement)
+
+
+@lru_cache(maxsize=64)
+def _inserting(query_class: type[Query], rows: int) -> Written:
+    cells = iter(range(rows * len(_COLUMNS)))
+    statement = (
+        query_class.into(_IMPRESSION)
+        .columns(*_COLUMNS)
+        .insert(*[[value(Slot("cell", next(cells))) for _ in _COLUMNS] for _ in range(rows)])
+    )
+    return write(query_class, statement)
+
+
+@lru_cache(maxsize=64)
+def _counting_shown(query_class: type[Query], posts: int) -> Written:
+    statement = (
+        query_class.update(_POST)
+        .set(_POST.shown, _POST.shown + literal(1))
+        .where(_POST.id.isin([value(Slot("post", i)) for i in range(posts)]))
+    )
+    return write(query_class, statement)

@@ -13,6 +13,7 @@ from core.feed.crowding import count_post
 from core.feed.embeddings import EmbeddingUnavailable, TextEmbedder, buckets_of, pack
 from core.feed.hot import hot_score
 from core.feed.terms import embedding_text, post_terms
+from core.persistence.columns import column
 from core.persistence.models import Post, PostTerm
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
@@ -46,10 +47,8 @@ class PostIndexer:
                 )
             else:
                 self._store(post, vector)
-        earlier = (
-            await Post.filter(author_id=post.author_id)
-            .limit(NEWCOMER_POSTS + 1)
-            .values_list("id", flat=True)
+        earlier = await column(
+            Post.filter(author_id=post.author_id).limit(NEWCOMER_POSTS + 1), "id"
         )
         post.newcomer = len(earlier) <= NEWCOMER_POSTS
         post.hot = hot_score(post.like_count, post.comment_count, post.remix_count, post.created_at)

@@ -84,7 +84,7 @@ def _load() -> None:
         _loaded()
 
 
-def _loaded():  # type: ignore[no-untyped-def]
+def _loaded():
     """The model, loaded on first use (call with `_lock` held)."""
     global _model
     if _model is None:

@@ -52,9 +52,11 @@ class OpenAIEmbedder:
         return unit_rows(out)
 
     async def _request(self, texts: list[str]) -> list[np.ndarray]:
-        extra = {"dimensions": self.dimensions} if self.model.startswith(SHORTENABLE) else {}
+        dimensions = self.dimensions if self.model.startswith(SHORTENABLE) else openai.omit
         try:
-            response = await self._client.embeddings.create(model=self.model, input=texts, **extra)
+            response = await self._client.embeddings.create(
+                model=self.model, input=texts, dimensions=dimensions
+            )
         except openai.APIStatusError as exc:
             log.warning("embeddings failed: %s", (exc.status_code, exc.code, exc.request_id))
             raise EmbeddingUnavailable(str(exc.status_code)) from exc

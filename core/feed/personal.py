@@ -174,9 +174,9 @@ class PersonalizedFeed:
         *,
         safe: bool,
     ) -> _Planned:
-        shown = set(itertools.chain.from_iterable(session.pages))
+        paged = set(itertools.chain.from_iterable(session.pages))
         ranked = await self.ranking.rank(
-            viewer, profile, exclude=shown, seen=seen_counts(session), safe=safe
+            viewer, profile, exclude=paged, seen=seen_counts(session), safe=safe
         )
         wanted = min(number - len(session.pages), MAX_JUMP)
         pages = paginate(ranked, self.page_size, wanted)

@@ -135,6 +135,7 @@ class SteeringVector:
     direction: Direction
     weight: float
     vector: np.ndarray | None
+    strength: float = 1.0  # the term's (`SteeringTerm.strength`), already in `weight`
 
 
 @dataclass(frozen=True, slots=True)
@@ -233,7 +234,7 @@ class Scorer:
         parts = {
             name: signs.get(name, 1.0) * self.weights.of(name) * values[name] for name in PARTS
         }
-        totals = sum(parts.values()).tolist()
+        totals = sum(parts.values(), np.zeros(len(table))).tolist()
         scored = _Table(table, values, parts, matches)
         ids, authors, flags = table.post_ids.tolist(), table.author_ids.tolist(), hidden.tolist()
         return [
@@ -294,7 +295,8 @@ class Scorer:
         hidden = np.zeros(count, dtype=bool)
         terms = [t for t in viewer.steering if t.vector is not None]
         if matrix is not None:
-            terms = [t for t in terms if t.vector.shape[0] == matrix.shape[1]]  # type: ignore[union-attr]
+            width = matrix.shape[1]
+            terms = [t for t in terms if t.vector is not None and t.vector.shape[0] == width]
         if not terms or matrix is None:
             return [], total, hidden
         matches = []

@@ -11,6 +11,7 @@ sink a little each time.
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 
@@ -34,7 +35,7 @@ class FeedSessions:
         seen = seen_counts(session)
         for post_id in itertools.chain.from_iterable(new_pages):
             seen[post_id] = seen.pop(post_id, 0) + 1  # re-inserted: most recent last
-        values = {
+        values: dict[str, Any] = {
             "number": session.number,
             "pages": [*session.pages, *new_pages],
             "seen": [[post_id, times] for post_id, times in seen.items()][-SEEN_MEMORY:],

@@ -26,6 +26,7 @@ from core.feed.personal import PersonalizedFeed
 from core.feed.ranking import RankedPost
 from core.feed.scoring import PARTS
 from core.feed.terms import STOP_WORDS, words
+from core.persistence.columns import column
 from core.persistence.models import Account, Block, Follow, Post, TasteProfile
 from core.social.visibility import visible_to
 
@@ -76,15 +77,16 @@ class Suggestions:
             if count >= FRIENDS_OF_FRIENDS_MIN:
                 picks.setdefault(account_id, (Reason.FRIENDS, count))
         ranked = await self._feed.rank(viewer)
-        closeness: Counter[int] = Counter()
+        closeness: dict[int, float] = {}
         for item in ranked:
-            if item.breakdown.values["similarity"] >= SIMILAR_AT:
-                closeness[item.author_id] += item.breakdown.values["similarity"]
-        for account_id, _ in closeness.most_common():
+            similarity = item.breakdown.values["similarity"]
+            if similarity >= SIMILAR_AT:
+                closeness[item.author_id] = closeness.get(item.author_id, 0.0) + similarity
+        for account_id in sorted(closeness, key=closeness.__getitem__, reverse=True):
             if account_id not in excluded:
                 picks.setdefault(account_id, (Reason.TASTE, 0))
-        rising = (
-            await Post.filter(
+        rising = await column(
+            Post.filter(
                 audience=Audience.PUBLIC,
                 newcomer=True,
                 deleted_at=None,
@@ -93,8 +95,8 @@ class Suggestions:
             )
             .exclude(author_id__in=list(excluded))
             .order_by("-hot")
-            .limit(limit * 3)
-            .values_list("author_id", flat=True)
+            .limit(limit * 3),
+            "author_id",
         )
         for account_id in rising:
             picks.setdefault(account_id, (Reason.RISING, 0))
@@ -107,7 +109,7 @@ class Suggestions:
         ]
 
     async def _not_suggestable(self, viewer_id: int) -> set[int]:
-        followees = await Follow.filter(follower_id=viewer_id).values_list("followee_id", flat=True)
+        followees = await column(Follow.filter(follower_id=viewer_id), "followee_id")
         blocks = await Block.filter(Q(blocker_id=viewer_id) | Q(blocked_id=viewer_id)).values_list(
             "blocker_id", "blocked_id"
         )

@@ -28,6 +28,7 @@ from core.feed.impressions import ImpressionLog, Outcome
 from core.feed.indexing import PostIndexer
 from core.feed.like_samples import LikeSamples
 from core.feed.terms import post_tags, words
+from core.persistence.columns import column
 from core.persistence.models import Account, Destination, Post, TasteProfile
 from core.social.taste_updates import Signal
 
@@ -243,11 +244,11 @@ class TasteKeeper:
             await self._impressions.outcome(account.id, post.id, Outcome.UNLIKE)
 
     async def followed(self, follower: Account, followee: Account) -> None:
-        rows = (
-            await Post.filter(author_id=followee.id, deleted_at=None, embedding_model=self.model)
+        rows = await column(
+            Post.filter(author_id=followee.id, deleted_at=None, embedding_model=self.model)
             .order_by("-created_at")
-            .limit(FOLLOW_SAMPLE)
-            .values_list("embedding", flat=True)
+            .limit(FOLLOW_SAMPLE),
+            "embedding",
         )
         vectors = [v for v in (unpack(r) for r in rows) if v is not None]
         embedding = np.mean(vectors, axis=0) if vectors else None
@@ -289,7 +290,8 @@ async def _locked(**owner: int | None) -> TasteProfile:
         return profile
     try:
         async with in_transaction():  # a savepoint: a concurrent first write may win
-            return await TasteProfile.create(**owner)
+            # using_db named: the owner columns in **owner are never taken for it
+            return await TasteProfile.create(using_db=None, **owner)
     except IntegrityError:
         found = await TasteProfile.filter(**owner).select_for_update().first()
         if found is None:

@@ -77,6 +77,7 @@ def steering_vectors(profile: TasteProfile | None, model_id: str) -> tuple[Steer
                 term.direction,
                 term.weight,
                 None if vector is None else np.asarray(vector, dtype=np.float32),
+                term.strength,
             )
         )
     return tuple(terms)

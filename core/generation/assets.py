@@ -54,7 +54,8 @@ def _render(char: str, size: int) -> Image.Image:
     font = _font(size, complex_layout=len(char) > 1)
     with _LOCK:
         left, top, right, bottom = font.getbbox(char)
-        image = Image.new("RGBA", (max(1, right - left), max(1, bottom - top)), (0, 0, 0, 0))
+        extent = (max(1, int(right - left)), max(1, int(bottom - top)))
+        image = Image.new("RGBA", extent, (0, 0, 0, 0))
         ImageDraw.Draw(image).text((-left, -top), char, font=font, embedded_color=True)
     box = image.getbbox()
     return image.crop(box) if box else image

@@ -431,7 +431,7 @@ def _shadow(scene: Scene, image: Image.Image, at: tuple[float, float], plan: Pla
 
 
 def _reflection(scene: Scene, image: Image.Image, at: tuple[float, float], plan: Plan) -> None:
-    flipped = image.transpose(Image.FLIP_TOP_BOTTOM)
+    flipped = image.transpose(Image.Transpose.FLIP_TOP_BOTTOM)
     flipped = flipped.resize((flipped.width, max(1, int(flipped.height * 0.5))))
     alpha = flipped.getchannel("A").point(lambda a: a * 0.3)
     flipped.putalpha(alpha)

@@ -50,6 +50,13 @@ def safety_identifier(account_id: int) -> str:
     return hashlib.sha256(f"mosaic-account-{account_id}".encode()).hexdigest()[:32]
 
 
+async def parent_of(job: GenerationJob) -> Post | None:
+    """The post a remix edits (None for other jobs, and once that post is gone)."""
+    if job.parent_post_id is None:
+        return None
+    return await Post.get_or_none(id=job.parent_post_id)
+
+
 def _job_server_scope(job: GenerationJob) -> str | None:
     return server_scope(job.origin_platform, job.server_id) if job.server_id else None
 

@@ -115,11 +115,12 @@ def paint(prompt: str, style: Style | None, size: tuple[int, int], seed: int) ->
     if style is None and reading.style:
         style = STYLES[reading.style]
     if not reading.subjects and not reading.settings:
-        return Picture(render_abstract(prompt, style, size, seed), (), style and style.name)
+        abstract = render_abstract(prompt, style, size, seed)
+        return Picture(abstract, (), style.name if style else None)
     plan = make_plan(prompt, style, size, seed)
     scene = compose(plan, reading)
     canvas = treat(scene, plan, style)
-    return Picture(_finish(canvas, plan, prompt), tuple(scene.drawn), style and style.name)
+    return Picture(_finish(canvas, plan, prompt), tuple(scene.drawn), style.name if style else None)
 
 
 def render_abstract(prompt: str, style: Style | None, size: tuple[int, int], seed: int) -> bytes:
@@ -147,7 +148,7 @@ def paint_edit(
     if style is None and reading.style:
         style = STYLES[reading.style]
     plan = make_plan(prompt, style, size, seed, salt=digest(parent))
-    base = ImageOps.fit(_open(parent, plan.work_size), plan.work_size, Image.BICUBIC)
+    base = ImageOps.fit(_open(parent, plan.work_size), plan.work_size, Image.Resampling.BICUBIC)
     base = recolour(base, plan, EDIT_RECOLOUR)
     painted = base.copy()
     PAINTERS[plan.family](painted, plan)
@@ -159,7 +160,7 @@ def paint_edit(
         canvas = Image.composite(treat(scene, plan, style), canvas, scene.subjects)
         drawn = tuple(scene.drawn)
     png = _finish(canvas, plan, prompt, cover_label=True)
-    return Picture(png, drawn, style and style.name)
+    return Picture(png, drawn, style.name if style else None)
 
 
 def _open(data: bytes, work_size: tuple[int, int]) -> Image.Image:
@@ -178,7 +179,8 @@ def _finish(canvas: Image.Image, plan: Plan, prompt: str, *, cover_label: bool =
         bloom = canvas.filter(ImageFilter.GaussianBlur(6 * plan.scale))
         canvas = Image.blend(canvas, ImageChops.screen(canvas, bloom), 0.7)
     canvas = _apply_texture(canvas, plan)
-    picture = canvas.resize(plan.size, Image.NEAREST if plan.pixelated else Image.BILINEAR)
+    resampling = Image.Resampling.NEAREST if plan.pixelated else Image.Resampling.BILINEAR
+    picture = canvas.resize(plan.size, resampling)
     letter_prompt(picture, prompt, full_width=cover_label)
     out = io.BytesIO()
     picture.save(out, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
@@ -213,7 +215,7 @@ def _paper_surface(plan: Plan) -> Image.Image:
     """Soft blotches of fibre plus a little grain."""
     width, height = plan.work_size
     coarse = plan.rng.integers(110, 147, (max(2, height // 12), max(2, width // 12)), np.uint8)
-    blotches = Image.fromarray(coarse, "L").resize(plan.work_size, Image.BICUBIC)
+    blotches = Image.fromarray(coarse, "L").resize(plan.work_size, Image.Resampling.BICUBIC)
     return ImageChops.add(blotches, _grain(plan, 3), scale=1, offset=-_NEUTRAL)
 
 

@@ -41,7 +41,7 @@ def paint_background(plan: Plan) -> Image.Image:
     strength = 0.15 if plan.bias.dark_background else 0.35
     pixels += (light - pixels) * (pool[..., None] * strength)
     small = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
-    return small.resize(plan.work_size, Image.BILINEAR)
+    return small.resize(plan.work_size, Image.Resampling.BILINEAR)
 
 
 def recolour(base: Image.Image, plan: Plan, amount: float) -> Image.Image:

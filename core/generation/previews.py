@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from core.domain import Audience
 from core.errors import Conflict
-from core.generation.jobs import GenerationJobs, JobKind
+from core.generation.jobs import GenerationJobs, JobKind, parent_of
 from core.persistence.models import Account, GenerationJob, Post
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.social.posts import Origin, Posts, Provenance
@@ -31,7 +31,7 @@ class Previews:
                 raise Conflict("error.already_posted", post=already)
             if not 0 <= index < len(job.result_images):
                 raise Conflict("error.preview_gone", job=job_id)
-            parent = await job.parent_post
+            parent = await parent_of(job)
             try:
                 post = await self._posts.create(
                     account,

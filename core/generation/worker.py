@@ -29,6 +29,7 @@ from core.generation.jobs import GenerationJobs, JobKind
 from core.generation.provider import ImageProvider
 from core.images import ImageStore
 from core.lifecycle import stop_tasks
+from core.persistence.columns import column
 from core.persistence.models import GenerationJob
 
 log = logging.getLogger(__name__)
@@ -160,9 +161,7 @@ class GenerationWorker:
             return []
         queued = await self._claimable(queued)
         running = Counter(
-            await GenerationJob.filter(state=JobState.RUNNING).values_list(
-                "requester_id", flat=True
-            )
+            await column(GenerationJob.filter(state=JobState.RUNNING), "requester_id")
         )
         waiting: dict[int, list[int]] = {}
         for job_id, requester in queued:

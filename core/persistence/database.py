@@ -47,6 +47,15 @@ def tortoise_config(url: str) -> dict[str, Any]:
     }
 
 
+# The PostgreSQL pool's ceiling when the URL names none (`?maxsize=`). asyncpg opens
+# connections on demand, so an idle process holds one; the ceiling matters under load. With
+# tortoise's 5, web pages queued for a connection while static files did not: at 100
+# concurrent clients the page p99 was 6-11x the static file's, with 30 it was 1.3x
+# (`python -m bench.web`, docs/benchmarks.md). PostgreSQL allows 100 connections by default:
+# a deployment of many busy processes sizes each one's pool with `?maxsize=`.
+DEFAULT_POOL_SIZE = 30
+
+
 def _connection(url: str) -> dict[str, Any]:
     """SQLite: the URL's settings on our engine (busy timeout, `BEGIN IMMEDIATE`:
     `core.persistence.sqlite`). PostgreSQL: the URL's settings on our engine (an interrupted
@@ -58,6 +67,7 @@ def _connection(url: str) -> dict[str, Any]:
         return config
     config["engine"] = postgres.ENGINE
     config["credentials"]["reset"] = _take_back_as_is
+    config["credentials"].setdefault("maxsize", DEFAULT_POOL_SIZE)
     return config
 
 

@@ -143,7 +143,7 @@ def _check_sqlite(path: str, seconds: float) -> list[str]:
         connection.close()
 
 
-def _applied(execute, app: str) -> list[str]:  # type: ignore[no-untyped-def]
+def _applied(execute, app: str) -> list[str]:
     exists = execute(
         "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tortoise_migrations'"
     ).fetchall()

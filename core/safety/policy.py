@@ -82,10 +82,11 @@ class ServerPolicies:
     async def set_access(
         self, server: Destination, access: GenerationAccess, role: str | None = None
     ) -> None:
-        if access is GenerationAccess.ROLE and not (role and role.strip()):
+        role = role.strip()[:64] if role else None
+        if access is GenerationAccess.ROLE and not role:
             raise InvalidInput("error.policy_role_missing")
         server.generation_access = access
-        server.generation_role = role.strip()[:64] if access is GenerationAccess.ROLE else None
+        server.generation_role = role if access is GenerationAccess.ROLE else None
         await server.save(update_fields=["generation_access", "generation_role"])
 
     async def set_cap(self, server: Destination, cap: int | None) -> None:

@@ -40,8 +40,9 @@ def target_key(kind: ReportTarget, ident: int | str) -> str:
 def parse_target(text: str) -> tuple[ReportTarget, str]:
     """`post:12`, `#12`, `12`, `comment:3`, `user:bob` → (kind, id or handle)."""
     text = text.strip()
-    if _POST.match(text):
-        return ReportTarget.POST, _POST.match(text).group(1)  # type: ignore[union-attr]
+    post = _POST.match(text)
+    if post is not None:
+        return ReportTarget.POST, post.group(1)
     match = _TARGET.match(text.lower())
     if match is None:
         raise InvalidInput("error.bad_target", value=text[:40])

@@ -26,6 +26,7 @@ from core.domain import OutboxState
 from core.feed.impressions import ImpressionLog
 from core.images import ImageStore
 from core.notifications import notification_key
+from core.persistence.columns import column
 from core.persistence.models import (
     Account,
     Block,
@@ -142,9 +143,7 @@ class AccountData:
             ],
             "shown": await self._impressions.of_account(account.id),
             "notifications_off": sorted(
-                await NotificationPreference.filter(account=account, enabled=False).values_list(
-                    "kind", flat=True
-                )
+                await column(NotificationPreference.filter(account=account, enabled=False), "kind")
             ),
         }
         stamp = self._clock.now().strftime("%Y%m%d-%H%M%S")
@@ -156,10 +155,8 @@ class AccountData:
     async def delete(self, account: Account) -> None:
         async with self._units():
             own_posts = Post.filter(author=account)
-            shas = set(
-                await own_posts.filter(image_id__not_isnull=True).values_list("image_id", flat=True)
-            )
-            post_ids = list(await own_posts.values_list("id", flat=True))
+            shas = set(await column(own_posts.filter(image_id__not_isnull=True), "image_id"))
+            post_ids = list(await column(own_posts, "id"))
             await (
                 Post.filter(remix_of_id__in=post_ids)
                 .exclude(author=account)
@@ -167,12 +164,10 @@ class AccountData:
             )
             await Follow.filter(Q(follower=account) | Q(followee=account)).delete()
             # Others' posts lose this person's likes and comments: keep their counters true.
-            for post_id in await Reaction.filter(account=account).values_list("post_id", flat=True):
+            for post_id in await column(Reaction.filter(account=account), "post_id"):
                 await Post.filter(id=post_id).update(like_count=F("like_count") - 1)
             commented = Counter(
-                await Comment.filter(author=account, deleted_at=None).values_list(
-                    "post_id", flat=True
-                )
+                await column(Comment.filter(author=account, deleted_at=None), "post_id")
             )
             for post_id, count in commented.items():
                 await Post.filter(id=post_id).update(comment_count=F("comment_count") - count)
@@ -189,8 +184,8 @@ class AccountData:
     async def _drop_waiting_messages(account: Account) -> None:
         """Digests and notifications still waiting for the person are not sent any more
         (cross-posts of their posts go with the posts)."""
-        runs = DigestRun.filter(subscription__owner_id=account.id).values_list("id", flat=True)
-        batches = await NotificationBatch.filter(recipient=account).values_list("id", flat=True)
+        runs = column(DigestRun.filter(subscription__owner_id=account.id), "id")
+        batches = await column(NotificationBatch.filter(recipient=account), "id")
         waiting = [OutboxState.PENDING, OutboxState.SENDING]
         await OutboxMessage.filter(run_id__in=list(await runs), state__in=waiting).delete()
         keys = [notification_key(batch_id) for batch_id in batches]

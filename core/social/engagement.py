@@ -7,6 +7,7 @@ from tortoise.expressions import F
 
 from core.errors import Conflict, InvalidInput
 from core.notifications import SocialEvents
+from core.persistence.columns import column
 from core.persistence.models import Account, Comment, Post, Reaction
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.social.posts import Posts
@@ -37,11 +38,11 @@ class Engagement:
                 await Reaction.create(post=post, account=account, kind=LIKE)
                 await Post.filter(id=post.id).update(like_count=F("like_count") + 1)
                 await self._taste.engaged(account, post, Signal.LIKE)
+                if self._events is not None:  # the author is told of it, with it
+                    await self._events.happened("like", post.author_id, account.id, post.id)
         except IntegrityError:
             raise Conflict("error.already_liked", post=post_id) from None
         await post.refresh_from_db(fields=["like_count"])
-        if self._events is not None:
-            await self._events.happened("like", post.author_id, account.id, post.id)
         return post
 
     async def unlike(self, account: Account, post_id: int) -> Post:
@@ -58,8 +59,8 @@ class Engagement:
 
     async def liked_among(self, account: Account, post_ids: list[int]) -> set[int]:
         """Which of `post_ids` the account likes (one query for a whole page)."""
-        rows = await Reaction.filter(account=account, post_id__in=post_ids, kind=LIKE).values_list(
-            "post_id", flat=True
+        rows = await column(
+            Reaction.filter(account=account, post_id__in=post_ids, kind=LIKE), "post_id"
         )
         return set(rows)
 
@@ -72,8 +73,8 @@ class Engagement:
             comment = await Comment.create(post=post, author=account, text=cleaned)
             await Post.filter(id=post.id).update(comment_count=F("comment_count") + 1)
             await self._taste.engaged(account, post, Signal.COMMENT)
-        if self._events is not None:
-            await self._events.happened("comment", post.author_id, account.id, post.id)
+            if self._events is not None:
+                await self._events.happened("comment", post.author_id, account.id, post.id)
         return comment
 
     async def comments(

@@ -8,6 +8,7 @@ from tortoise.queryset import QuerySet
 
 from core.errors import Conflict, Forbidden, InvalidInput
 from core.notifications import SocialEvents
+from core.persistence.columns import column
 from core.persistence.models import Account, Block, Follow
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.social.taste_updates import NoTasteUpdates, TasteUpdater
@@ -34,10 +35,10 @@ class SocialGraph:
             async with self._units():
                 await Follow.create(follower=follower, followee=followee)
                 await self._taste.followed(follower, followee)
+                if self._events is not None:
+                    await self._events.happened("follow", followee.id, follower.id)
         except IntegrityError:
             raise Conflict("error.already_following", handle=followee.handle) from None
-        if self._events is not None:
-            await self._events.happened("follow", followee.id, follower.id)
 
     async def unfollow(self, follower: Account, followee: Account) -> None:
         async with self._units():
@@ -49,8 +50,8 @@ class SocialGraph:
 
     async def followed_among(self, account: Account, author_ids: set[int]) -> set[int]:
         """Which of `author_ids` the account follows (one query for a whole page)."""
-        rows = await Follow.filter(follower=account, followee_id__in=author_ids).values_list(
-            "followee_id", flat=True
+        rows = await column(
+            Follow.filter(follower=account, followee_id__in=author_ids), "followee_id"
         )
         return set(rows)
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from tortoise.expressions import F, Q
+from tortoise.models import Model
 
 from core.clock import Clock
 from core.domain import Platform
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
+from core.persistence.columns import column
 from core.persistence.models import (
     Account,
     ActionToken,
@@ -94,12 +97,8 @@ class AccountLinking:
             gone = await Account.get(id=identity.account_id)
             if keep.id == gone.id:
                 raise Conflict("error.link_already")
-            keep_platforms = set(
-                await Identity.filter(account=keep).values_list("platform", flat=True)
-            )
-            gone_platforms = set(
-                await Identity.filter(account=gone).values_list("platform", flat=True)
-            )
+            keep_platforms = set(await column(Identity.filter(account=keep), "platform"))
+            gone_platforms = set(await column(Identity.filter(account=gone), "platform"))
             if keep_platforms & gone_platforms:
                 raise InvalidInput("error.link_same_platform")
             link.used_at = now
@@ -135,15 +134,18 @@ async def _free_handle(base: str) -> str:
     return handle
 
 
-async def _move_unique_pairs(model: type, field: str, other: str, keep: int, gone: int) -> None:
+async def _move_unique_pairs(
+    model: type[Model], field: str, other: str, keep: int, gone: int
+) -> None:
     """Re-point `field` from `gone` to `keep` for a (field, other) unique pair table,
     dropping rows that would duplicate one `keep` already has or point at `keep` itself."""
-    kept_others = await model.filter(**{f"{field}_id": keep}).values_list(f"{other}_id", flat=True)
-    await model.filter(
-        Q(**{f"{field}_id": gone})
-        & (Q(**{f"{other}_id__in": list(kept_others)}) | Q(**{f"{other}_id": keep}))
-    ).delete()
-    await model.filter(**{f"{field}_id": gone}).update(**{f"{field}_id": keep})
+    of_keep: dict[str, Any] = {f"{field}_id": keep}
+    of_gone: dict[str, Any] = {f"{field}_id": gone}
+    kept_others = await column(model.filter(**of_keep), f"{other}_id")
+    duplicate: dict[str, Any] = {f"{other}_id__in": kept_others}
+    to_keep: dict[str, Any] = {f"{other}_id": keep}
+    await model.filter(Q(**of_gone) & (Q(**duplicate) | Q(**to_keep))).delete()
+    await model.filter(**of_gone).update(**of_keep)
 
 
 async def merge_accounts(keep: Account, gone: Account) -> None:
@@ -181,7 +183,7 @@ async def merge_accounts(keep: Account, gone: Account) -> None:
 async def _merge_trust_and_safety(k: int, g: int) -> None:
     """Reports count once per person: a thing both reported keeps one report, and reports
     between the two (now one person) go. Sanctions and audit entries follow the person."""
-    kept_targets = await Report.filter(reporter_id=k).values_list("target_key", flat=True)
+    kept_targets = await column(Report.filter(reporter_id=k), "target_key")
     await Report.filter(reporter_id=g, target_key__in=list(kept_targets)).delete()
     await Report.filter(Q(reporter_id=g, subject_id=k) | Q(reporter_id=k, subject_id=g)).delete()
     await Report.filter(reporter_id=g).update(reporter_id=k)
@@ -213,10 +215,10 @@ async def _merge_digests_and_notifications(keep: int, gone: int) -> None:
     `keep`; where both have one (a private chat per platform, a setting per kind) `keep`'s
     stays, and a notification between the two becomes one to oneself, which is dropped."""
     await DigestSubscription.filter(owner_id=gone).update(owner_id=keep)
-    kept_platforms = await DirectChat.filter(account_id=keep).values_list("platform", flat=True)
+    kept_platforms = await column(DirectChat.filter(account_id=keep), "platform")
     await DirectChat.filter(account_id=gone, platform__in=list(kept_platforms)).delete()
     await DirectChat.filter(account_id=gone).update(account_id=keep)
-    kept_kinds = await NotificationPreference.filter(account_id=keep).values_list("kind", flat=True)
+    kept_kinds = await column(NotificationPreference.filter(account_id=keep), "kind")
     await NotificationPreference.filter(account_id=gone, kind__in=list(kept_kinds)).delete()
     await NotificationPreference.filter(account_id=gone).update(account_id=keep)
     await NotificationBatch.filter(recipient_id=gone).update(recipient_id=keep)

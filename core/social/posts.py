@@ -140,15 +140,11 @@ class Posts:
                         await listener.post_published(post)
                 except Exception:
                     log.exception("post %s was saved but could not be cross-posted", post.id)
-            # once the post is committed (may call an embeddings API; nothing to tell of a
-            # post that was rolled back)
-            unit.after_commit(lambda: self._after_created(post, author, remix_of))
+            if remix_of is not None and self._events is not None:
+                await self._events.happened("remix", remix_of.author_id, author.id, remix_of.id)
+            # once the post is committed: it may call an embeddings API
+            unit.after_commit(lambda: self._taste.post_created(post))
         return post
-
-    async def _after_created(self, post: Post, author: Account, remix_of: Post | None) -> None:
-        await self._taste.post_created(post)
-        if remix_of is not None and self._events is not None:
-            await self._events.happened("remix", remix_of.author_id, author.id, remix_of.id)
 
     async def _load(self, post_id: int) -> Post:
         post = await Post.get_or_none(id=post_id).select_related("author", "remix_of__author")

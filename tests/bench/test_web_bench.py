@@ -1,4 +1,4 @@
-"""bench/web.py runs clean at its smoke size and prints its ratio line."""
+"""bench/web.py runs clean at its smoke size and prints a ratio line per access pattern."""
 
 from __future__ import annotations
 
@@ -18,4 +18,5 @@ def test_the_web_bench_runs_at_smoke_size() -> None:
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert "web bench ratio: posts=200" in done.stdout
+    for pattern in ("uniform", "zipf"):
+        assert f"web bench ratio {pattern}: posts=200" in done.stdout, done.stdout[-2000:]

@@ -77,6 +77,15 @@ async def test_tune_shows_applies_and_resets_in_both_languages(app: App) -> None
     assert "Darin habe ich nichts zum Einstellen gefunden" in await viewer.text("/feed tune mehr")
 
 
+async def test_why_names_the_tuning_a_post_matches(app: App) -> None:
+    (alice,) = await people(app, "alice")
+    shown = await post(app, alice, WATERCOLOR)
+    viewer = ChatUser(app, "viewer")
+    await viewer.say("/feed tune much more watercolor landscapes")
+    why = await viewer.text(f"/why {shown.id}")
+    assert re.search(r"your tuning much more “watercolor landscapes” \(\+2\) matches \d+ %", why)
+
+
 async def test_tune_button_asks_for_words(app: App) -> None:
     (alice,) = await people(app, "alice")
     await post(app, alice, WATERCOLOR)

@@ -39,6 +39,7 @@ from tests.support.images import png_bytes
 from tests.support.interrupted_writes import SERVER, kill_between_writes
 
 
+@pytest.mark.slow  # the use case runs in a process of its own
 async def test_publish_killed_before_the_job_records_its_post_leaves_neither(
     app: App, settings: Settings, database_url: str
 ) -> None:
@@ -62,6 +63,7 @@ async def test_publish_killed_before_the_job_records_its_post_leaves_neither(
     assert await Post.filter(author=alice).count() == 1
 
 
+@pytest.mark.slow
 async def test_moderation_delete_killed_before_the_reports_are_resolved_leaves_neither(
     app: App, settings: Settings, database_url: str
 ) -> None:

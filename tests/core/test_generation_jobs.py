@@ -100,6 +100,7 @@ async def test_round_robin_between_users(settings: Settings) -> None:
         await app.stop()
 
 
+@pytest.mark.slow
 async def test_killed_worker_job_is_resumed_after_restart(
     settings: Settings, database_url: str, tmp_path: Path
 ) -> None:

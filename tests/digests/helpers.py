@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 
 from bot.bootstrap import App
 from bot.invocation import Actor
+from core.clock import MonotonicTimer
 from core.delivery.pacing import PaceLimits
 from core.delivery.replies import Reply
-from core.delivery.sender import MonotonicTimer, OutboxSender
+from core.delivery.sender import OutboxSender
 from core.domain import ChatKind, Platform
 from core.persistence.models import Account, Post
 from core.social import Origin

@@ -301,8 +301,8 @@ async def test_the_overall_limit_is_waited_for_once_not_per_waiting_chat(
 ) -> None:
     """Hundreds of chats held by the overall limit: each send looks at a few chats' turns,
     not at every chat waiting behind it (that was O(chats) per message and never yielded)."""
+    from core.clock import MonotonicTimer
     from core.delivery import OutboxItem, PaceLimits, Pacer
-    from core.delivery.sender import MonotonicTimer
     from core.domain import Platform
 
     chats = 300

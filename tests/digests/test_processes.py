@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.adapters.telegram import Timing
 from bot.bootstrap import App, build, build_telegram
+from core.clock import MonotonicTimer
 from core.digests import parse_request
 from core.domain import ChatKind, OutboxState, Platform, RunState
 from core.persistence.models import DigestRun, DigestSubscription, OutboxMessage
@@ -127,7 +127,7 @@ async def test_a_scheduler_killed_mid_fan_out_delivers_each_digest_once_after_re
             provider=FakeProvider(),
             moderator=FakeModerator(),
         )
-        adapter = build_telegram(restarted, timing=Timing(0.05))
+        adapter = build_telegram(restarted, timer=MonotonicTimer(0.05))
         await adapter.start()
         sender = restarted.scheduler.senders[Platform.TELEGRAM]
         try:

@@ -17,6 +17,8 @@ MOSAIC = Path(sys.executable).with_name("mosaic")
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
+    """An empty folder: the first `mosaic chat` here is a new installation's first run, which
+    creates and migrates the database (the other e2e tests start migrated: conftest.py)."""
     return tmp_path / "data"
 
 

@@ -17,13 +17,12 @@ from tests.e2e.test_console_chat import chat
 from tests.support.images import png_bytes
 
 
-def test_a_console_session_subscribes_previews_and_lists(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+def test_a_console_session_subscribes_previews_and_lists(data_dir: Path, tmp_path: Path) -> None:
     picture = tmp_path / "fox.png"
     picture.write_bytes(png_bytes((200, 120, 40), (120, 90)))
-    chat(data, "bob", f"/post {picture} a fox at dawn --audience public")
+    chat(data_dir, "bob", f"/post {picture} a fox at dawn --audience public")
     transcript = chat(
-        data,
+        data_dir,
         "alice",
         "/follow bob",
         "/digest subscribe daily 07:45 Europe/Berlin 4 foxes",

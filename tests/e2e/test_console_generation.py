@@ -7,11 +7,10 @@ from pathlib import Path
 from tests.e2e.test_console_chat import answers, chat
 
 
-def test_imagine_post_follow_remix_with_credit(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+def test_imagine_post_follow_remix_with_credit(data_dir: Path) -> None:
     alice = answers(
         chat(
-            data,
+            data_dir,
             "alice",
             "/imagine a lighthouse at dawn --style watercolor",
             "post",  # 📢 Post, by its label
@@ -42,7 +41,7 @@ def test_imagine_post_follow_remix_with_credit(tmp_path: Path) -> None:
 
     bob = answers(
         chat(
-            data,
+            data_dir,
             "bob",
             "/follow alice",
             "/feed",

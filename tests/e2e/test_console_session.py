@@ -41,11 +41,10 @@ def session(data_dir: Path, *lines: str, args: tuple[str, ...] = (), lang: str =
     return done.stdout
 
 
-def test_a_whole_session_by_button_addresses_and_labels(tmp_path: Path) -> None:
-    data = tmp_path / "data"
+def test_a_whole_session_by_button_addresses_and_labels(data_dir: Path) -> None:
     alice = answers(
         session(
-            data,
+            data_dir,
             "/imagine a red fox in the snow --style watercolor",
             "post",  # 📢 Post on the preview, by its label
             "everyone",  # 🌍 Everyone on the audience question
@@ -58,7 +57,7 @@ def test_a_whole_session_by_button_addresses_and_labels(tmp_path: Path) -> None:
 
     bob = answers(
         session(
-            data,
+            data_dir,
             "/show 1",  # the session's first reply with buttons: reply 1
             "/follow alice",
             "1.1",  # ❤ Like on reply 1, whatever came since
@@ -82,13 +81,13 @@ def test_a_whole_session_by_button_addresses_and_labels(tmp_path: Path) -> None:
     assert "── Why #1 ranks where it does ──" in bob["❓ why this post"]
     assert "1 post · 1 follower · 0 following" in bob["/profile alice"]
 
-    alice = answers(session(data, "/comments 1", args=("--as", "alice")), "alice")
+    alice = answers(session(data_dir, "/comments 1", args=("--as", "alice")), "alice")
     assert "@bob: What a fox!\n@bob: Lovely colours" in alice["/comments 1"]
 
 
-def test_a_press_that_finds_no_button_says_how_to_press(tmp_path: Path) -> None:
+def test_a_press_that_finds_no_button_says_how_to_press(data_dir: Path) -> None:
     carol = answers(
-        session(tmp_path / "data", "/show 1", "3.1", "like", "like this", args=("--as", "carol")),
+        session(data_dir, "/show 1", "3.1", "like", "like this", args=("--as", "carol")),
         "carol",
     )
     assert "There is no button [3.1]" in carol["3.1"]
@@ -96,13 +95,14 @@ def test_a_press_that_finds_no_button_says_how_to_press(tmp_path: Path) -> None:
     assert "Commands start with /" in carol["like this"]
 
 
-def test_an_unposted_preview_is_found_again_after_a_restart(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    first = answers(session(data, "/imagine a lighthouse at night", args=("--as", "dana")), "dana")
+def test_an_unposted_preview_is_found_again_after_a_restart(data_dir: Path) -> None:
+    first = answers(
+        session(data_dir, "/imagine a lighthouse at night", args=("--as", "dana")), "dana"
+    )
     assert "Preview of job #1" in first["/imagine a lighthouse at night"]
 
     again = answers(
-        session(data, "/jobs", "post", "followers", "/jobs", args=("--as", "dana")), "dana"
+        session(data_dir, "/jobs", "post", "followers", "/jobs", args=("--as", "dana")), "dana"
     )
     listed = again["/jobs"]
     assert "── Previews not posted yet ──" in listed
@@ -114,27 +114,25 @@ def test_an_unposted_preview_is_found_again_after_a_restart(tmp_path: Path) -> N
     assert "You have no unposted previews." in again["/jobs #2"]
 
 
-def test_the_greeting_in_the_terminal_language(tmp_path: Path) -> None:
-    english = session(tmp_path / "data", "/quota", args=("--as", "erin", "--greet"))
+def test_the_greeting_in_the_terminal_language(data_dir: Path) -> None:
+    english = session(data_dir, "/quota", args=("--as", "erin", "--greet"))
     assert english.startswith("👋 Welcome to Mosaic, @erin!")
     assert "Type /help for the commands. Try: /imagine " in english
     assert "mosaic chat --as <name>" in english
 
-    german = session(
-        tmp_path / "data", "/quota", args=("--as", "frank", "--greet"), lang="de_DE.UTF-8"
-    )
+    german = session(data_dir, "/quota", args=("--as", "frank", "--greet"), lang="de_DE.UTF-8")
     assert german.startswith("👋 Willkommen bei Mosaic, @frank!")
     assert "Tipp /help für die Befehle." in german
     assert "Du hast heute noch 25 von 25 Bildern." in german  # and so is everything else
 
-    piped = session(tmp_path / "data", "/quota", args=("--as", "erin"))
+    piped = session(data_dir, "/quota", args=("--as", "erin"))
     assert "Welcome" not in piped, "a script reads only answers unless it asks (--greet)"
     assert piped.startswith("erin> /quota")
 
 
-def test_without_a_name_the_console_says_who_you_are(tmp_path: Path) -> None:
+def test_without_a_name_the_console_says_who_you_are(data_dir: Path) -> None:
     name, note = identity.default_console_name()
-    greeted = session(tmp_path / "data", args=("--greet",))
+    greeted = session(data_dir, args=("--greet",))
     assert f"@{name}" in greeted
     expected = "after your login name" if note == "console.name_from_login" else "names no person"
     assert expected in greeted and "--as <name>" in greeted

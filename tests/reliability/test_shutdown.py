@@ -12,8 +12,9 @@ import logging
 
 import pytest
 
+from core.clock import MonotonicTimer
 from core.delivery.pacing import PaceLimits, Pacer
-from core.delivery.sender import MonotonicTimer, OutboxSender
+from core.delivery.sender import OutboxSender
 from core.domain import Platform
 from core.lifecycle import stop_tasks
 
@@ -122,6 +123,7 @@ async def test_stopping_mid_tick_is_quiet_and_prompt(caplog: pytest.LogCaptureFi
     leadership = SlowLeadership()
     scheduler = Scheduler(
         leadership,
+        sender_leadership=lambda platform: leadership,
         runner=object(),  # type: ignore[arg-type]  # never reached
         notifications=object(),  # type: ignore[arg-type]
         outbox=object(),  # type: ignore[arg-type]

@@ -67,13 +67,19 @@ class DatabaseFactory:
 
     # SQLite ---------------------------------------------------------------
     def _sqlite(self) -> str:
+        path = self.migrated_sqlite_file(self._folder / f"test-{next(self._counter)}.db")
+        return f"sqlite://{path}"
+
+    def migrated_sqlite_file(self, path: Path) -> Path:
+        """A fully migrated SQLite database at `path`: a copy of the session's template, as
+        `mosaic db upgrade` would leave it."""
         if self._sqlite_template is None:
             template = self._folder / "template.db"
             run_isolated(upgrade(f"sqlite://{template}"))
             self._sqlite_template = template
-        path = self._folder / f"test-{next(self._counter)}.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(self._sqlite_template, path)
-        return f"sqlite://{path}"
+        return path
 
     # PostgreSQL -----------------------------------------------------------
     async def _admin(self, sql: str) -> None:

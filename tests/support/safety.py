@@ -6,9 +6,10 @@ import asyncio
 from dataclasses import dataclass, field, replace
 
 from bot.bootstrap import App
+from core.clock import MonotonicTimer
 from core.delivery.pacing import PaceLimits
 from core.delivery.replies import Reply
-from core.delivery.sender import MonotonicTimer, OutboxSender
+from core.delivery.sender import OutboxSender
 from core.domain import ChatKind, Platform
 from tests.support.chat import ChatUser
 

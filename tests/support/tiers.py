@@ -4,8 +4,8 @@ fast tier honest.
 `./mosaic test --fast` runs every test that has none of the three markers: core, commands and
 the adapters against their fakes, on SQLite, in this one process. The markers come from
 
-- `slow`: every test under `SLOW_PATHS` (whole suites of real processes), and tests elsewhere
-  marked `@pytest.mark.slow` where they start a process;
+- `slow`: every test under `SLOW_PATHS` (real processes, or the fuzzer's ten thousand inputs),
+  and tests elsewhere marked `@pytest.mark.slow` where they start a process;
 - `postgres`: the `database_url` fixture's PostgreSQL parameter, or `@pytest.mark.postgres`;
 - `browser`: every test under `BROWSER_PATHS` (real Chromium). They also share one xdist group:
   one worker at a time writes docs/screenshots and installs axe-core.
@@ -31,6 +31,7 @@ SLOW_PATHS = (
     "tests/e2e/",  # `mosaic chat` as a real process
     "tests/reliability/",  # crashes, kills and many processes
     "tests/bench/",  # each runs a bench script as a process
+    "tests/fuzz/",  # 10,000 generated inputs through the dispatcher, in this process
     "tests/test_gates.py",  # ruff, mypy and import-linter as processes
 )
 BROWSER_PATHS = ("tests/web/test_browser.py",)

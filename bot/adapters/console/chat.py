@@ -123,7 +123,8 @@ class ConsoleChat:
         return number
 
     def _render(self, reply: Reply, number: int | None) -> str:
-        addresses = {id(b): f"{number}.{i}" for i, b in enumerate(self._replies.get(number, []), 1)}
+        buttons = self._replies.get(number, []) if number is not None else []
+        addresses = {id(b): f"{number}.{i}" for i, b in enumerate(buttons, 1)}
         return render_reply(reply, lambda button: addresses[id(button)])
 
     def _print(self, text: str) -> None:
@@ -182,7 +183,7 @@ class ConsoleChat:
         found = self._find(line)
         if isinstance(found, str):
             return [Reply(text=translate(language, found, address=line.split()[0]), is_error=True)]
-        button, address, text = found
+        button, token, address, text = found
         if button.text_input is not None and not text:
             message = translate(
                 language,
@@ -191,10 +192,11 @@ class ConsoleChat:
                 label=button.text_input.label,
             )
             return [Reply(text=message, is_error=True)]
-        return await self._dispatcher.press(Press(self._actor, button.token, text or None), self)
+        return await self._dispatcher.press(Press(self._actor, token, text or None), self)
 
-    def _find(self, line: str) -> tuple[Button, str, str] | str:
-        """The button a line presses, its address and the text after it; or an error key."""
+    def _find(self, line: str) -> tuple[Button, str, str, str] | str:
+        """The button a line presses, its token, its address and the text after it; or an
+        error key."""
         match = _ADDRESS.match(line)
         if match:
             reply_text, number_text, text = match.groups()
@@ -202,26 +204,25 @@ class ConsoleChat:
             reply = parse_number(reply_text, max_digits=9) if reply_text else latest
             number = parse_number(number_text, max_digits=9)  # one script's digits: ١٢ is 12
             buttons = self._replies.get(reply, []) if reply is not None else []
-            if (
-                number is None
-                or not 1 <= number <= len(buttons)
-                or buttons[number - 1].token is None
-            ):
+            if number is None or not 1 <= number <= len(buttons):
                 return "console.no_button"
-            return buttons[number - 1], f"{reply}.{number}", (text or "").strip()
+            button = buttons[number - 1]
+            if button.token is None:
+                return "console.no_button"
+            return button, button.token, f"{reply}.{number}", (text or "").strip()
         typed = label_words(line)
         for reply in sorted(self._replies, reverse=True):  # the newest button with that label
             candidates = [
-                (len(label_words(b.label)), index, b)
+                (len(label_words(b.label)), index, b, b.token)
                 for index, b in enumerate(self._replies[reply], 1)
                 if b.token is not None and _starts_with_label(typed, label_words(b.label))
             ]
             if candidates:
-                _, index, button = max(candidates, key=lambda c: c[0])  # the longest label
+                _, index, button, token = max(candidates, key=lambda c: c[0])  # the longest label
                 rest = _after_label(line, label_words(button.label))
                 if rest and button.text_input is None:
                     continue  # "like this" is no press of "Like"
-                return button, f"{reply}.{index}", rest
+                return button, token, f"{reply}.{index}", rest
         return "console.not_a_command"
 
 

@@ -6,8 +6,8 @@ Built only by `bot.bootstrap.build_discord`.
 
 from bot.adapters.discord._adapter import DiscordAdapter, DiscordConfig
 from bot.adapters.discord._autocomplete import ChoiceLister, Suggestion
+from bot.adapters.discord._delivery import DiscordMessage, Undeliverable
 from bot.adapters.discord._messenger import DiscordMessenger
-from bot.adapters.discord._outbound import SentMessage, Undeliverable
 from bot.adapters.discord._reactions import HEARTS
 
 __all__ = [
@@ -15,8 +15,8 @@ __all__ = [
     "ChoiceLister",
     "DiscordAdapter",
     "DiscordConfig",
+    "DiscordMessage",
     "DiscordMessenger",
-    "SentMessage",
     "Suggestion",
     "Undeliverable",
 ]

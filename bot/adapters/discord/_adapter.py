@@ -17,14 +17,15 @@ from bot.adapters.discord._autocomplete import Autocomplete, ChoiceLister
 from bot.adapters.discord._client import MosaicClient
 from bot.adapters.discord._commands import CatalogTranslator, CommandTreeBuilder
 from bot.adapters.discord._components import MosaicButton
+from bot.adapters.discord._delivery import DiscordDelivery
 from bot.adapters.discord._errors import ErrorReporter
 from bot.adapters.discord._interactions import InteractionHandler
 from bot.adapters.discord._messenger import DiscordMessenger
-from bot.adapters.discord._outbound import Outbound
 from bot.adapters.discord._reactions import ReactionLikes
 from bot.adapters.discord._sync import CommandSync
 from bot.adapters.discord._tracking import InFlight
 from bot.commands import Dispatcher
+from core.delivery.ratelimit import RateLimiter, Unpaced
 from core.domain import Platform
 from core.errors import ConfigurationError
 from core.settings import Settings
@@ -63,6 +64,7 @@ class DiscordAdapter:
         dispatcher: Dispatcher,
         *,
         autocomplete: Mapping[str, ChoiceLister] | None = None,
+        limiter: RateLimiter | None = None,
     ) -> None:
         services = dispatcher.services
         self._config = config
@@ -75,13 +77,15 @@ class DiscordAdapter:
             max_ratelimit_timeout=config.max_ratelimit_timeout,
             guild_ready_timeout=config.guild_ready_timeout,
         )
-        outbound = Outbound(self.client, services.sent_messages, services.destinations)
-        self.messenger = DiscordMessenger(outbound)
-        self._errors = ErrorReporter(dispatcher, outbound)
+        delivery = DiscordDelivery(
+            self.client, services.sent_messages, services.destinations, limiter or Unpaced()
+        )
+        self.messenger = DiscordMessenger(delivery)
+        self._errors = ErrorReporter(dispatcher, delivery)
         self._interactions = InteractionHandler(
             client=self.client,
             dispatcher=dispatcher,
-            outbound=outbound,
+            delivery=delivery,
             messenger=self.messenger,
             errors=self._errors,
             clock=services.clock,

@@ -27,24 +27,30 @@ def intents() -> discord.Intents:
     return chosen
 
 
+class ButtonHandler(Protocol):
+    async def on_button(
+        self, interaction: discord.Interaction, token: str, *, asks_for_text: bool
+    ) -> None: ...
+
+
 class MosaicClient(discord.Client):
     """A thin client: everything it receives is handed to the adapter's hooks."""
 
-    mosaic_buttons: Any  # the button handler the persistent buttons call (set by the adapter)
+    mosaic_buttons: ButtonHandler  # what the persistent buttons call (set by the adapter)
 
     def __init__(self, hooks: ClientHooks, **options: Any) -> None:
         super().__init__(intents=intents(), **options)
-        self._hooks = hooks
+        self._mosaic_hooks = hooks
         self.tree: app_commands.CommandTree[MosaicClient] = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
-        await self._hooks.setup(self)
+        await self._mosaic_hooks.setup(self)
 
     async def on_ready(self) -> None:
-        await self._hooks.ready()
+        await self._mosaic_hooks.ready()
 
     async def on_raw_reaction_add(self, event: discord.RawReactionActionEvent) -> None:
-        await self._hooks.reaction_added(event)
+        await self._mosaic_hooks.reaction_added(event)
 
     async def on_raw_reaction_remove(self, event: discord.RawReactionActionEvent) -> None:
-        await self._hooks.reaction_removed(event)
+        await self._mosaic_hooks.reaction_removed(event)

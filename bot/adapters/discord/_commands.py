@@ -14,7 +14,7 @@ discord.py API.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from typing import Any, Optional
 
 import discord
@@ -35,6 +35,8 @@ LOCALE_LANGUAGES: dict[discord.Locale, str] = {discord.Locale.german: "de"}
 REMIX_MENU_KEY = "discord.menu.remix"
 INTEGER_LIMIT = 2**53
 GROUP_DEFAULT = "show"  # the subcommand name of a command that is also a group's name
+# a slash command's callback, as discord.py calls it
+_Callback = Callable[..., Coroutine[Any, Any, None]]
 
 
 def _english(key: str) -> str:
@@ -156,7 +158,7 @@ class CommandTreeBuilder:
             parent=parent,
         )
 
-    def _callback(self, spec: CommandSpec) -> Callable[..., Awaitable[None]]:
+    def _callback(self, spec: CommandSpec) -> _Callback:
         on_command = self._on_command
 
         async def callback(interaction: discord.Interaction, **options: Any) -> None:
@@ -179,13 +181,13 @@ class CommandTreeBuilder:
                     default=inspect.Parameter.empty if param.required else None,
                 )
             )
+        # discord.py reads the options from the signature; typeshed's function type has no
+        # __signature__ to assign
         callback.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         callback.__qualname__ = callback.__name__ = f"mosaic_{spec.key.replace('.', '_')}"
         return self._decorate(spec, callback)
 
-    def _decorate(
-        self, spec: CommandSpec, callback: Callable[..., Awaitable[None]]
-    ) -> Callable[..., Awaitable[None]]:
+    def _decorate(self, spec: CommandSpec, callback: _Callback) -> _Callback:
         if not spec.params:
             return callback
         callback = app_commands.describe(
@@ -216,7 +218,7 @@ class CommandTreeBuilder:
 
     def _completer(
         self, spec: CommandSpec, param: Param
-    ) -> Callable[[discord.Interaction, str], Awaitable[list[app_commands.Choice[str]]]]:
+    ) -> Callable[[discord.Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
         if not self._autocomplete.supports(param.name):
             raise ValueError(
                 f"/{spec.name}: parameter {param.name!r} wants autocomplete, but no lister "

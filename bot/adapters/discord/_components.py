@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any
 
 import discord
+
+from bot.adapters.discord._client import ButtonHandler, MosaicClient
 
 CUSTOM_ID_PREFIX = "mosaic:"
 ASK_SUFFIX = ":ask"
@@ -33,15 +35,11 @@ def custom_id_for(token: str, *, asks_for_text: bool) -> str:
     return custom_id
 
 
-class ButtonHandler(Protocol):
-    async def on_button(
-        self, interaction: discord.Interaction, token: str, *, asks_for_text: bool
-    ) -> None: ...
-
-
 def _handler(interaction: discord.Interaction) -> ButtonHandler:
-    handler: ButtonHandler = interaction.client.mosaic_buttons  # type: ignore[attr-defined]
-    return handler
+    client = interaction.client
+    if not isinstance(client, MosaicClient):
+        raise TypeError(f"Mosaic's buttons need a MosaicClient, not {type(client).__name__}")
+    return client.mosaic_buttons
 
 
 class MosaicButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMPLATE):
@@ -73,7 +71,7 @@ class MosaicButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=TEMP
         style = getattr(item, "style", discord.ButtonStyle.secondary)
         return cls(match["token"], label=label, style=style, asks_for_text=bool(match["ask"]))
 
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def callback(self, interaction: discord.Interaction) -> None:
         await _handler(interaction).on_button(
             interaction, self.token, asks_for_text=self.asks_for_text
         )
@@ -105,9 +103,11 @@ class TextModal(discord.ui.Modal):
         )
         self.add_item(self.answer)
 
-    async def on_submit(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+    async def on_submit(self, interaction: discord.Interaction) -> None:
         await self._on_text(interaction, self.answer.value)
 
+    # discord.py's own Modal.on_error leaves out BaseView.on_error's item argument; this
+    # overrides Modal's, as its documentation says
     async def on_error(  # type: ignore[override]
         self, interaction: discord.Interaction, error: Exception, /
     ) -> None:

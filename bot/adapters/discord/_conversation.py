@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 import discord
 
 from bot.adapters.discord._actor import reply_target
+from bot.adapters.discord._delivery import DiscordDelivery, DiscordMessage, Where
 from bot.adapters.discord._messenger import DiscordMessenger
-from bot.adapters.discord._outbound import Outbound, SentMessage, Where
 from bot.invocation import Actor
 from core.clock import Clock
 from core.delivery.replies import Reply
@@ -34,7 +34,7 @@ class InteractionConversation:
         interaction: discord.Interaction,
         actor: Actor,
         *,
-        outbound: Outbound,
+        delivery: DiscordDelivery,
         messenger: DiscordMessenger,
         clock: Clock,
         started: datetime,
@@ -43,14 +43,14 @@ class InteractionConversation:
     ) -> None:
         self._interaction = interaction
         self._actor = actor
-        self._outbound = outbound
+        self._delivery = delivery
         self._messenger = messenger
         self._clock = clock
         self._expires = started + TOKEN_LIFE - SAFETY_MARGIN
         self._deferred_ephemeral = deferred_ephemeral
         self._original_pending = original_pending
         self._lock = asyncio.Lock()  # the first send decides what happens to the original
-        self._copies: dict[int, SentMessage] = {}  # ephemeral message id → copy sent later
+        self._copies: dict[int, DiscordMessage] = {}  # ephemeral message id → copy sent later
 
     def reply_target(self) -> dict[str, str]:
         return reply_target(self._actor)
@@ -59,7 +59,7 @@ class InteractionConversation:
     def token_expired(self) -> bool:
         return self._clock.now() >= self._expires
 
-    async def send(self, reply: Reply) -> SentMessage:
+    async def send(self, reply: Reply) -> DiscordMessage:
         async with self._lock:
             if self.token_expired:
                 return await self._messenger.send_to(self.reply_target(), reply)
@@ -72,34 +72,34 @@ class InteractionConversation:
                 self._expires = self._clock.now()
                 return await self._messenger.send_to(self.reply_target(), reply)
 
-    async def _send_live(self, reply: Reply) -> SentMessage:
+    async def _send_live(self, reply: Reply) -> DiscordMessage:
         interaction = self._interaction
         if self._original_pending:
             if self._deferred_ephemeral or not reply.private:
                 # Fill the "thinking…" message. (After an ephemeral defer it stays ephemeral,
                 # even for a public reply: Discord fixes that at defer time.)
-                sent = await self._outbound.edit_original(interaction, reply)
+                sent = await self._delivery.edit_original(interaction, reply)
                 self._original_pending = False
                 return sent
             # A private answer to a public "thinking…": remove it, answer ephemerally (a
             # follow-up while it is still there would fill it, publicly).
-            await self._outbound.delete_original(interaction)
+            await self._delivery.delete_original(interaction)
             self._original_pending = False
-        return await self._outbound.followup(interaction, reply, ephemeral=reply.private)
+        return await self._delivery.followup(interaction, reply, ephemeral=reply.private)
 
-    async def edit(self, handle: SentMessage, reply: Reply) -> None:
-        if not isinstance(handle, SentMessage):
+    async def edit(self, handle: DiscordMessage, reply: Reply) -> None:
+        if not isinstance(handle, DiscordMessage):
             raise TypeError(f"not a Discord message handle: {handle!r}")
         if handle.where is Where.CHANNEL:
             await self._messenger.edit(handle, reply)
         elif self.token_expired:
             await self._edit_after_expiry(handle, reply)
         elif handle.where is Where.ORIGINAL:
-            await self._outbound.edit_original(self._interaction, reply)
+            await self._delivery.edit_original(self._interaction, reply)
         else:
-            await self._outbound.edit_followup(self._interaction, handle, reply)
+            await self._delivery.edit_followup(self._interaction, handle, reply)
 
-    async def _edit_after_expiry(self, handle: SentMessage, reply: Reply) -> None:
+    async def _edit_after_expiry(self, handle: DiscordMessage, reply: Reply) -> None:
         if not handle.ephemeral and handle.channel_id is not None:
             await self._messenger.edit(handle, reply)
             return
@@ -118,7 +118,7 @@ class InteractionConversation:
         async with self._lock:
             if self._original_pending and not self.token_expired:
                 self._original_pending = False
-                await self._outbound.delete_original(self._interaction)
+                await self._delivery.delete_original(self._interaction)
 
     @property
     def _id(self) -> int:

@@ -13,7 +13,7 @@ import secrets
 import discord
 
 from bot.adapters.discord._actor import actor_for
-from bot.adapters.discord._outbound import Outbound
+from bot.adapters.discord._delivery import DiscordDelivery
 from bot.commands import Dispatcher
 from core.delivery.ports import Conversation
 from core.delivery.replies import Reply
@@ -23,9 +23,9 @@ log = logging.getLogger(__name__)
 
 
 class ErrorReporter:
-    def __init__(self, dispatcher: Dispatcher, outbound: Outbound) -> None:
+    def __init__(self, dispatcher: Dispatcher, delivery: DiscordDelivery) -> None:
         self._dispatcher = dispatcher
-        self._outbound = outbound
+        self._delivery = delivery
 
     async def report(
         self,
@@ -53,8 +53,8 @@ class ErrorReporter:
             if conversation is not None:
                 await conversation.send(apology)
             elif not interaction.response.is_done():
-                await self._outbound.respond(interaction, apology)
+                await self._delivery.respond(interaction, apology)
             else:
-                await self._outbound.followup(interaction, apology, ephemeral=True)
+                await self._delivery.followup(interaction, apology, ephemeral=True)
         except Exception:
             log.exception("could not tell the user about error %s", error_id)

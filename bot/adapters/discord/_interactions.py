@@ -17,9 +17,9 @@ import discord
 from bot.adapters.discord._actor import actor_for
 from bot.adapters.discord._components import TextModal
 from bot.adapters.discord._conversation import InteractionConversation
+from bot.adapters.discord._delivery import DiscordDelivery, Undeliverable
 from bot.adapters.discord._errors import ErrorReporter
 from bot.adapters.discord._messenger import DiscordMessenger
-from bot.adapters.discord._outbound import Outbound, Undeliverable
 from bot.adapters.discord._tracking import InFlight
 from bot.commands import CommandSpec, Dispatcher
 from bot.commands.spec import Param
@@ -45,7 +45,7 @@ class InteractionHandler:
         *,
         client: discord.Client,
         dispatcher: Dispatcher,
-        outbound: Outbound,
+        delivery: DiscordDelivery,
         messenger: DiscordMessenger,
         errors: ErrorReporter,
         clock: Clock,
@@ -54,7 +54,7 @@ class InteractionHandler:
         self._client = client
         self._dispatcher = dispatcher
         self._services = dispatcher.services
-        self._outbound = outbound
+        self._delivery = delivery
         self._messenger = messenger
         self._errors = errors
         self._clock = clock
@@ -115,7 +115,9 @@ class InteractionHandler:
                 )
 
         title = translate(language, spec.description_key)
-        await interaction.response.send_modal(self._modal(title, spec, param, language, on_text))
+        await self._delivery.send_modal(
+            interaction, self._modal(title, spec, param, language, on_text)
+        )
         return True
 
     def _modal(
@@ -154,7 +156,7 @@ class InteractionHandler:
             )
         if post_id is None:
             text = translate(language, "discord.remix.not_a_post")
-            await self._outbound.respond(interaction, Reply(text=text, private=True, is_error=True))
+            await self._delivery.respond(interaction, Reply(text=text, private=True, is_error=True))
             return
         spec = self._dispatcher.registry.get(REMIX_COMMAND)
         prompt = next(p for p in spec.params if p.name == "prompt")
@@ -168,7 +170,9 @@ class InteractionHandler:
                 await self._deferred(submitted, work, ephemeral=spec.private_reply, thinking=True)
 
         title = translate(language, "discord.remix.title", post=post_id)
-        await interaction.response.send_modal(self._modal(title, spec, prompt, language, on_text))
+        await self._delivery.send_modal(
+            interaction, self._modal(title, spec, prompt, language, on_text)
+        )
 
     # --- the common path -------------------------------------------------------------------
     async def _deferred(
@@ -181,7 +185,7 @@ class InteractionHandler:
     ) -> None:
         started = self._clock.now()
         try:
-            await interaction.response.defer(ephemeral=ephemeral, thinking=thinking)
+            await self._delivery.defer(interaction, ephemeral=ephemeral, thinking=thinking)
         except discord.HTTPException as error:
             if error.code in (UNKNOWN_INTERACTION, ALREADY_ACKNOWLEDGED):
                 log.warning("discord interaction %s not acknowledged: %s", interaction.id, error)
@@ -191,7 +195,7 @@ class InteractionHandler:
         conversation = InteractionConversation(
             interaction,
             actor,
-            outbound=self._outbound,
+            delivery=self._delivery,
             messenger=self._messenger,
             clock=self._clock,
             started=started,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import discord
 
@@ -52,6 +53,20 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip() + ELLIPSIS
 
 
+class SendArguments(TypedDict, total=False):
+    content: str
+    embeds: list[discord.Embed]
+    files: list[discord.File]
+    view: discord.ui.View
+
+
+class EditArguments(TypedDict):
+    content: str | None
+    embeds: list[discord.Embed]
+    attachments: list[discord.File]
+    view: discord.ui.View | None
+
+
 @dataclass(slots=True)
 class Rendered:
     """Keyword arguments for discord.py's send and edit calls (files are single-use)."""
@@ -61,15 +76,15 @@ class Rendered:
     files: list[discord.File] = field(default_factory=list)
     view: discord.ui.View | None = None
 
-    def send_kwargs(self) -> dict[str, object]:
-        kwargs: dict[str, object] = {"embeds": self.embeds, "files": self.files}
+    def send_kwargs(self) -> SendArguments:
+        kwargs: SendArguments = {"embeds": self.embeds, "files": self.files}
         if self.content is not None:
             kwargs["content"] = self.content
         if self.view is not None:
             kwargs["view"] = self.view
         return kwargs
 
-    def edit_kwargs(self) -> dict[str, object]:
+    def edit_kwargs(self) -> EditArguments:
         """An edit replaces everything: missing parts are cleared, not kept."""
         return {
             "content": self.content,

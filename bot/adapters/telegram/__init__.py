@@ -7,16 +7,13 @@ Built by `bot.bootstrap.build_telegram`; everything else in this package is priv
 from bot.adapters.telegram._adapter import TelegramAdapter, TelegramConfig
 from bot.adapters.telegram._conversation import TelegramConversation, TelegramMessenger
 from bot.adapters.telegram._delivery import TelegramMessage
-from bot.adapters.telegram._pacing import Limits, Timing
 from bot.adapters.telegram._sender import ChatUnavailable
 
 __all__ = [
     "ChatUnavailable",
-    "Limits",
     "TelegramAdapter",
     "TelegramConfig",
     "TelegramConversation",
     "TelegramMessage",
     "TelegramMessenger",
-    "Timing",
 ]

@@ -25,12 +25,14 @@ from bot.adapters.telegram._delivery import ReplyDelivery
 from bot.adapters.telegram._errors import ErrorReporter
 from bot.adapters.telegram._logging import TokenRedaction
 from bot.adapters.telegram._menu import publish_menu, publish_mini_app
-from bot.adapters.telegram._pacing import Limits, Timing
 from bot.adapters.telegram._processing import ChatOrderedProcessor
 from bot.adapters.telegram._sender import TelegramSender
 from bot.adapters.telegram._updates import UpdateRouter
 from bot.adapters.telegram._webhook import WebhookServer
 from bot.commands import Dispatcher
+from core.clock import MonotonicTimer, Timer
+from core.delivery.pacing import TELEGRAM_LIMITS, PacedCalls
+from core.delivery.ratelimit import RateLimiter
 from core.errors import ConfigurationError
 from core.settings import Settings
 
@@ -40,6 +42,12 @@ ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_membe
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
+def file_base_url(api_base_url: str) -> str:
+    """Files live next to the API: http://host/bot → http://host/file/bot."""
+    base = api_base_url.rstrip("/")
+    return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
+
+
 @dataclass(frozen=True, slots=True)
 class TelegramConfig:
     token: SecretStr
@@ -47,7 +55,7 @@ class TelegramConfig:
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     webhook_listen: str = "127.0.0.1:8443"
-    poll_timeout: float = 10.0
+    poll_timeout: int = 10  # seconds a getUpdates long poll waits (Telegram takes whole ones)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TelegramConfig:
@@ -74,14 +82,6 @@ class TelegramConfig:
             )
         self.listen_address()
 
-    @property
-    def file_base_url(self) -> str | None:
-        """Files live next to the API: http://host/bot → http://host/file/bot."""
-        if not self.api_base_url:
-            return None
-        base = self.api_base_url.rstrip("/")
-        return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file"
-
     def listen_address(self) -> tuple[str, int]:
         host, _, port = self.webhook_listen.rpartition(":")
         if not host or not port.isdigit():
@@ -97,8 +97,8 @@ class TelegramAdapter:
         config: TelegramConfig,
         dispatcher: Dispatcher,
         *,
-        limits: Limits | None = None,
-        timing: Timing | None = None,
+        limiter: RateLimiter | None = None,
+        timer: Timer | None = None,
         on_handled: Callable[[int], None] | None = None,
     ) -> None:
         self._config = config
@@ -109,8 +109,12 @@ class TelegramAdapter:
         self._redaction.install()
         self._application = self._build_application()
         bot = self._application.bot
+        pacing_time = timer or MonotonicTimer()
         self._sender = TelegramSender(
-            bot, services.destinations, limits=limits or Limits(), timing=timing or Timing()
+            bot,
+            services.destinations,
+            limiter=limiter or PacedCalls(TELEGRAM_LIMITS, pacing_time),
+            timer=pacing_time,
         )
         self._delivery = ReplyDelivery(self._sender, services.sent_messages)
         self._reporter = ErrorReporter(dispatcher, self._sender)
@@ -152,7 +156,7 @@ class TelegramAdapter:
             self._delivery, chat_of(target), bot_username=lambda: self.bot_username
         )
 
-    def _build_application(self) -> Application:  # type: ignore[type-arg]
+    def _build_application(self) -> Application:
         builder = (
             Application.builder()
             .token(self._config.token.get_secret_value())
@@ -160,7 +164,7 @@ class TelegramAdapter:
         )
         if self._config.api_base_url:
             builder = builder.base_url(self._config.api_base_url)
-            builder = builder.base_file_url(self._config.file_base_url)
+            builder = builder.base_file_url(file_base_url(self._config.api_base_url))
         if self._config.webhook_url:
             builder = builder.updater(None)
         return builder.build()

@@ -3,8 +3,10 @@ stored target (`Messenger`, for messages outside any live update)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+import httpx
 from telegram.error import BadRequest, ChatMigrated, NetworkError, RetryAfter
 
 from bot.adapters.telegram._delivery import ReplyDelivery, TelegramMessage
@@ -19,6 +21,8 @@ from core.delivery import (
 from core.delivery.replies import Reply
 from core.destinations import Destinations
 from core.domain import ChatKind, Platform
+
+log = logging.getLogger(__name__)
 
 
 class TelegramConversation:
@@ -52,6 +56,14 @@ class TelegramConversation:
         return post_link(self._bot_username(), post_id)
 
 
+def _maybe_arrived(error: NetworkError) -> bool:
+    """Whether Telegram may have the message: anything but a connection that could not be
+    opened (or a request that waited for one) means the request went out."""
+    return not isinstance(
+        error.__cause__, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout
+    )
+
+
 def target_for(chat: ChatRef) -> dict[str, str]:
     return {"platform": Platform.TELEGRAM.value, "chat_id": str(chat.id), "kind": chat.kind.value}
 
@@ -69,7 +81,9 @@ class TelegramMessenger:
     `DeliveryRetryAfter` for a 429 the sender's own retries did not absorb,
     `DestinationMoved` for a group that became a supergroup (PTB's `ChatMigrated`: the outbox
     moves the destination, its subscriptions and waiting messages, then sends there), and
-    `DeliveryTransient` for timeouts and network errors.
+    `DeliveryTransient` when no connection could be made. When the request went out and its
+    answer was lost (a cut connection, a read timeout) the message may have arrived: it is
+    not sent again (a second copy is worse than a missing one).
     """
 
     def __init__(self, delivery: ReplyDelivery, destinations: Destinations) -> None:
@@ -87,8 +101,14 @@ class TelegramMessenger:
             if "chat not found" in error.message.lower():
                 raise DeliveryBlocked(f"telegram: {error.message}") from error
             raise
-        except NetworkError as error:  # TimedOut too: it may have arrived, the outbox decides
-            raise DeliveryTransient(f"telegram: {error.message}") from error
+        except NetworkError as error:  # TimedOut too
+            if not _maybe_arrived(error):
+                raise DeliveryTransient(f"telegram: {error.message}") from error
+            # The request reached Telegram and the answer was lost. The Bot API has no
+            # idempotency key and no way to look a message up, so sending it again would
+            # risk a second copy (issue #16): it counts as sent.
+            log.warning("telegram: no answer to a send to %s (%s); not resent", target, error)
+            return None
 
     async def _send_to(self, target: dict[str, str], reply: Reply) -> TelegramMessage | None:
         chat = chat_of(target)

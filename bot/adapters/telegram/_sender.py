@@ -1,9 +1,10 @@
 """The one path every Bot API call of the adapter takes.
 
-- Messages and edits are paced per chat (`Pacer`); other calls (answers to button presses,
-  member look-ups, the command menu) go straight out.
+- Every call goes through the adapter's `RateLimiter` (`core.delivery.ratelimit`): messages
+  and edits as calls to their chat, which `PacedCalls` keeps within `TELEGRAM_LIMITS`; other
+  calls (answers to button presses, member look-ups, the command menu) as calls to no chat.
 - 429: wait `retry_after` and try again, a bounded number of times; never longer than
-  `Limits.longest_wait`.
+  `FloodRetry.longest_wait`.
 - 403 (blocked by the user, kicked from the group): the destination is paused and nothing more
   is sent there until the chat comes back (`available_again`); `ChatUnavailable` is raised.
 - A group that became a supergroup: its destination moves to the new id and the message is
@@ -19,6 +20,7 @@ from __future__ import annotations
 import logging
 import warnings
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -26,9 +28,10 @@ from telegram import Bot
 from telegram.error import ChatMigrated, Forbidden, RetryAfter
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.adapters.telegram._pacing import Limits, Pacer, Timing
 from bot.adapters.telegram._translate import ChatRef
+from core.clock import Timer
 from core.delivery import DeliveryBlocked
+from core.delivery.ratelimit import PlatformCall, RateLimiter
 from core.destinations import Destinations
 from core.domain import Platform
 
@@ -46,15 +49,29 @@ class ChatUnavailable(DeliveryBlocked):
         return f"chat {self.chat_id} is unavailable: {self.reason}"
 
 
+@dataclass(frozen=True, slots=True)
+class FloodRetry:
+    """How the adapter answers Telegram's 429 (`retry_after`): wait and try again."""
+
+    attempts: int = 4  # tries per call
+    longest_wait: float = 300.0  # a longer retry_after is not waited for
+
+
 class TelegramSender:
     def __init__(
-        self, bot: Bot, destinations: Destinations, *, limits: Limits, timing: Timing
+        self,
+        bot: Bot,
+        destinations: Destinations,
+        *,
+        limiter: RateLimiter,
+        timer: Timer,
+        flood: FloodRetry = FloodRetry(),
     ) -> None:
         self._bot = bot
         self._destinations = destinations
-        self._limits = limits
-        self._timing = timing
-        self._pacer = Pacer(limits, timing)
+        self._limiter = limiter
+        self._timer = timer
+        self._flood = flood
         self._moved: dict[int, int] = {}
         self._unavailable: dict[int, str] = {}
 
@@ -84,8 +101,11 @@ class TelegramSender:
             raise ChatUnavailable(chat_id, refused.message) from refused
 
     async def call(self, method: str, **kwargs: Any) -> Any:
-        """Any other Bot API call (not a message to a chat): not paced, 429-aware."""
-        return await self._attempts(getattr(self._bot, method), kwargs)
+        """Any other Bot API call (not a message to a chat): 429-aware."""
+        return await self._limiter.process(
+            PlatformCall(Platform.TELEGRAM, method),
+            lambda: self._attempts(getattr(self._bot, method), kwargs),
+        )
 
     async def moved(self, old_id: int, new_id: int) -> None:
         """A group became a supergroup with a new id: settings and later sends follow it."""
@@ -109,19 +129,21 @@ class TelegramSender:
         log.info("telegram chat %s paused: %s", chat.id, reason)
 
     async def _paced(self, chat_id: int, group: bool, method: str, kwargs: dict[str, Any]) -> Any:
-        async with self._pacer.turn(chat_id, group=group):
-            return await self._attempts(getattr(self._bot, method), kwargs | {"chat_id": chat_id})
+        return await self._limiter.process(
+            PlatformCall(Platform.TELEGRAM, method, chat=str(chat_id), group=group),
+            lambda: self._attempts(getattr(self._bot, method), kwargs | {"chat_id": chat_id}),
+        )
 
     async def _attempts(self, call: Callable[..., Awaitable[Any]], kwargs: dict[str, Any]) -> Any:
-        for attempt in range(1, self._limits.attempts + 1):
+        for attempt in range(1, self._flood.attempts + 1):
             try:
                 return await call(**kwargs)
             except RetryAfter as flood:
                 wait = retry_seconds(flood)
-                if attempt == self._limits.attempts or wait > self._limits.longest_wait:
+                if attempt == self._flood.attempts or wait > self._flood.longest_wait:
                     raise
                 log.warning("telegram asks to wait %.0f s (attempt %d)", wait, attempt)
-                await self._timing.sleep(wait)
+                await self._timer.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -2,7 +2,7 @@
 
 Inbound: who acts and where (`Actor`), typed commands (`/cmd@bot args`, deep links
 `/start post_<id>`), button presses (`callback_data`) and answers to a reply prompt.
-Outbound: a neutral `Reply` becomes Bot API calls (`Outbound`: a Bot method and its keyword
+Outbound: a neutral `Reply` becomes Bot API calls (`BotCall`: a Bot method and its keyword
 arguments) — sendMessage, sendPhoto, sendMediaGroup, sendDocument — with inline keyboards.
 
 Buttons carry only their dispatcher token. A button that first asks for text carries
@@ -212,7 +212,7 @@ class Photo:
 
 
 @dataclass(frozen=True, slots=True)
-class Outbound:
+class BotCall:
     """One Bot API call: `method` is the python-telegram-bot Bot method name."""
 
     method: str
@@ -282,39 +282,39 @@ def reply_calls(
     files: Sequence[Photo] = (),
     *,
     reply_to: int | None = None,
-) -> list[Outbound]:
+) -> list[BotCall]:
     """The calls that show `reply`: one photo with its caption and keyboard; albums, then
     a message with the text and keyboard; files as documents; or one text message."""
     oversized = [p for p in photos if len(p.data) > PHOTO_BYTES_LIMIT]
     photos = [p for p in photos if len(p.data) <= PHOTO_BYTES_LIMIT]
     files = [*oversized, *files]
     has_text = visible(reply.title, reply.text, reply.footer) or bool(reply.buttons)
-    calls: list[Outbound] = []
+    calls: list[BotCall] = []
     main = 0
     if len(photos) == 1:
         photo = {"photo": photos[0].data, "filename": photos[0].filename}
-        calls.append(Outbound("send_photo", photo | caption_kwargs(reply)))
+        calls.append(BotCall("send_photo", photo | caption_kwargs(reply)))
     elif photos:
         for chunk in album_chunks(photos):
             media = [InputMediaPhoto(p.data, filename=p.filename) for p in chunk]
-            calls.append(Outbound("send_media_group", {"media": media}))
+            calls.append(BotCall("send_media_group", {"media": media}))
         if has_text:
             main = len(calls)
-            calls.append(Outbound("send_message", text_kwargs(reply)))
+            calls.append(BotCall("send_message", text_kwargs(reply)))
     for index, document in enumerate(files):
         kwargs: dict[str, Any] = {"document": document.data, "filename": document.filename}
         if index == 0 and not photos:
             main = len(calls)
             kwargs |= caption_kwargs(reply)
-        calls.append(Outbound("send_document", kwargs))
+        calls.append(BotCall("send_document", kwargs))
     if not photos and not files and has_text:
-        calls.append(Outbound("send_message", text_kwargs(reply)))
+        calls.append(BotCall("send_message", text_kwargs(reply)))
     if not calls:
         return []
-    calls[main] = Outbound(calls[main].method, calls[main].kwargs, main=True)
+    calls[main] = BotCall(calls[main].method, calls[main].kwargs, main=True)
     if reply_to is not None:
         first = calls[0]
-        calls[0] = Outbound(first.method, first.kwargs | _quoting(reply_to), first.main)
+        calls[0] = BotCall(first.method, first.kwargs | _quoting(reply_to), first.main)
     return calls
 
 

@@ -150,7 +150,7 @@ class UpdateRouter:
     async def _press(self, query: CallbackQuery) -> None:
         pressed = parse_callback_data(query.data)
         message = query.message
-        if pressed is None or message is None:
+        if pressed is None or message is None or query.data is None:
             await self._answer(query)
             return
         actor, chat = actor_for(query.from_user, message.chat), chat_ref(message.chat)

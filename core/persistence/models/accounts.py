@@ -43,6 +43,7 @@ class Identity(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="identities", on_delete=fields.CASCADE
     )
+    account_id: int
     platform = fields.CharEnumField(Platform, max_length=16)
     platform_user_id = fields.CharField(max_length=64)
     display_name = fields.CharField(max_length=64)
@@ -62,6 +63,7 @@ class LinkCode(Model):
     issuer: fields.ForeignKeyRelation[Identity] = fields.ForeignKeyField(
         "models.Identity", related_name="link_codes", on_delete=fields.CASCADE
     )
+    issuer_id: int
     created_at = fields.DatetimeField()
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)
@@ -77,6 +79,7 @@ class LinkAttempt(Model):
     identity: fields.ForeignKeyRelation[Identity] = fields.ForeignKeyField(
         "models.Identity", related_name="link_attempts", on_delete=fields.CASCADE
     )
+    identity_id: int
     created_at = fields.DatetimeField()
 
     class Meta:

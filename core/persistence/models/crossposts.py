@@ -19,6 +19,7 @@ class MosaicChannel(Model):
     destination: fields.OneToOneRelation[Destination] = fields.OneToOneField(
         "models.Destination", related_name="mosaic_channel", on_delete=fields.CASCADE
     )
+    destination_id: int
     server_id = fields.CharField(max_length=64, null=True)  # its server (sanctions there)
     target: dict = fields.JSONField(default=dict)  # the Messenger's target for the chat
     topics = fields.CharField(max_length=200, default="")  # empty: posts by its members

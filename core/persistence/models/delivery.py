@@ -46,14 +46,17 @@ class OutboxMessage(Model):
     run: fields.ForeignKeyNullableRelation[DigestRun] = fields.ForeignKeyField(
         "models.DigestRun", related_name="messages", null=True, on_delete=fields.SET_NULL
     )
+    run_id: int | None
     # A cross-post: the Mosaic channel it goes to and the post it shows (checked again
     # just before sending; switching the channel off or deleting the post drops it).
     channel: fields.ForeignKeyNullableRelation[MosaicChannel] = fields.ForeignKeyField(
         "models.MosaicChannel", related_name="messages", null=True, on_delete=fields.CASCADE
     )
+    channel_id: int | None
     post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="outbox_messages", null=True, on_delete=fields.CASCADE
     )
+    post_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
 
@@ -72,6 +75,7 @@ class SentMessage(Model):
     post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="sent_messages", null=True, on_delete=fields.SET_NULL
     )
+    post_id: int | None
     # The server it was delivered in (Discord guild, Telegram group): its admins moderate it.
     server_id = fields.CharField(max_length=64, null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
@@ -89,9 +93,11 @@ class ShownPost(Model):
     message: fields.ForeignKeyRelation[SentMessage] = fields.ForeignKeyField(
         "models.SentMessage", related_name="shown", on_delete=fields.CASCADE
     )
+    message_id: int
     post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="shown_in", on_delete=fields.CASCADE
     )
+    post_id: int
 
     class Meta:
         table = "shown_post"
@@ -106,6 +112,7 @@ class DirectChat(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="direct_chats", on_delete=fields.CASCADE
     )
+    account_id: int
     platform = fields.CharEnumField(Platform, max_length=16)
     target: dict = fields.JSONField(default=dict)
     updated_at = fields.DatetimeField(auto_now=True)

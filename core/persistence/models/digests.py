@@ -28,9 +28,11 @@ class DigestSubscription(Model):
     destination: fields.ForeignKeyRelation[Destination] = fields.ForeignKeyField(
         "models.Destination", related_name="digest_subscriptions", on_delete=fields.CASCADE
     )
+    destination_id: int
     owner: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="digest_subscriptions", on_delete=fields.CASCADE
     )
+    owner_id: int
     personal = fields.BooleanField(default=True)  # ranked for the owner (a DM), else the place
     target: dict = fields.JSONField(default=dict)  # the Messenger's target for the destination
     schedule = fields.CharField(max_length=120)
@@ -58,6 +60,7 @@ class DigestRun(Model):
     subscription: fields.ForeignKeyRelation[DigestSubscription] = fields.ForeignKeyField(
         "models.DigestSubscription", related_name="runs", on_delete=fields.CASCADE
     )
+    subscription_id: int
     period = fields.CharField(max_length=32)  # the scheduled time it stands for, UTC ISO
     scheduled_for = fields.DatetimeField()
     state = fields.CharEnumField(RunState, max_length=16, default=RunState.CLAIMED)
@@ -80,9 +83,11 @@ class DeliveredItem(Model):
     destination: fields.ForeignKeyRelation[Destination] = fields.ForeignKeyField(
         "models.Destination", related_name="delivered_items", on_delete=fields.CASCADE
     )
+    destination_id: int
     post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="deliveries", on_delete=fields.CASCADE
     )
+    post_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

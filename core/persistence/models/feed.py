@@ -27,12 +27,15 @@ class Impression(Model):
     viewer: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="impressions", null=True, on_delete=fields.CASCADE
     )
+    viewer_id: int | None
     place: fields.ForeignKeyNullableRelation[Destination] = fields.ForeignKeyField(
         "models.Destination", related_name="impressions", null=True, on_delete=fields.CASCADE
     )
+    place_id: int | None
     post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="impressions", on_delete=fields.CASCADE
     )
+    post_id: int
     surface = fields.SmallIntField()
     position = fields.SmallIntField()  # 1 = first shown
     sources = fields.SmallIntField(default=0)
@@ -79,9 +82,11 @@ class TasteProfile(Model):
     account: fields.OneToOneNullableRelation[Account] = fields.OneToOneField(
         "models.Account", related_name="taste", null=True, on_delete=fields.CASCADE
     )
+    account_id: int | None
     destination: fields.OneToOneNullableRelation[Destination] = fields.OneToOneField(
         "models.Destination", related_name="taste", null=True, on_delete=fields.CASCADE
     )
+    destination_id: int | None
     embedding_model = fields.CharField(max_length=64, null=True)
     vector = fields.BinaryField(null=True)
     total_weight = fields.FloatField(default=0.0)  # the decayed sum of weights in `vector`
@@ -109,6 +114,7 @@ class FeedSession(Model):
     account: fields.OneToOneRelation[Account] = fields.OneToOneField(
         "models.Account", related_name="feed_session", on_delete=fields.CASCADE
     )
+    account_id: int
     number = fields.IntField(default=0)  # sessions started so far
     pages: list = fields.JSONField(default=list)  # post ids per page of this session
     seen: list = fields.JSONField(default=list)  # [post id, times shown], most recent last

@@ -21,12 +21,14 @@ class GenerationJob(Model):
     requester: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="generation_jobs", on_delete=fields.CASCADE
     )
+    requester_id: int
     kind = fields.CharField(max_length=16, default="generate")  # generate, vary, remix
     prompt = fields.TextField()
     options: dict = fields.JSONField(default=dict)  # size, count, style, seed
     parent_post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="remix_jobs", null=True, on_delete=fields.SET_NULL
     )
+    parent_post_id: int | None
     parent_image = fields.CharField(max_length=64, null=True)  # sha256 of the image to edit
     state = fields.CharEnumField(JobState, max_length=16, default=JobState.QUEUED)
     attempts = fields.IntField(default=0)

@@ -39,6 +39,7 @@ class ActionToken(Model):
     owner: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="action_tokens", null=True, on_delete=fields.CASCADE
     )
+    owner_id: int | None
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:

@@ -18,6 +18,7 @@ class NotificationPreference(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="notification_preferences", on_delete=fields.CASCADE
     )
+    account_id: int
     kind = fields.CharField(max_length=16)
     enabled = fields.BooleanField(default=True)
 
@@ -33,6 +34,7 @@ class NotificationBatch(Model):
     recipient: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="notification_batches", on_delete=fields.CASCADE
     )
+    recipient_id: int
     created_at = fields.DatetimeField()
 
     class Meta:
@@ -47,10 +49,12 @@ class Notification(Model):
     recipient: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="notifications", on_delete=fields.CASCADE
     )
+    recipient_id: int
     kind = fields.CharField(max_length=16)  # follow, like, comment, remix
     actor: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="notifications_caused", on_delete=fields.CASCADE
     )
+    actor_id: int
     post_id = fields.BigIntField(null=True)
     batch: fields.ForeignKeyNullableRelation[NotificationBatch] = fields.ForeignKeyField(
         "models.NotificationBatch",
@@ -58,6 +62,7 @@ class Notification(Model):
         null=True,
         on_delete=fields.SET_NULL,
     )
+    batch_id: int | None
     created_at = fields.DatetimeField()
 
     class Meta:

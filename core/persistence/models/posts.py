@@ -32,10 +32,12 @@ class Post(Model):
     author: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="posts", on_delete=fields.CASCADE
     )
+    author_id: int
     # Cleared when the post is deleted; the file goes once no post references it.
     image: fields.ForeignKeyNullableRelation[StoredImage] = fields.ForeignKeyField(
         "models.StoredImage", related_name="posts", null=True, on_delete=fields.SET_NULL
     )
+    image_id: str | None
     prompt = fields.TextField(null=True)
     caption = fields.TextField(default="")
     audience = fields.CharEnumField(Audience, max_length=16, default=Audience.PUBLIC)
@@ -52,6 +54,7 @@ class Post(Model):
     remix_of: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="remixes", null=True, on_delete=fields.SET_NULL
     )
+    remix_of_id: int | None
     allow_remix = fields.BooleanField(default=True)
     # The parent was removed with its author's account: credit "a deleted user".
     remix_parent_gone = fields.BooleanField(default=False, db_default=False)
@@ -96,6 +99,7 @@ class PostTerm(Model):
     post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="terms", on_delete=fields.CASCADE
     )
+    post_id: int
     term = fields.CharField(max_length=64)
     tag = fields.BooleanField(default=False)  # written as #term
 

@@ -22,18 +22,22 @@ class Report(Model):
     reporter: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="reports_made", on_delete=fields.CASCADE
     )
+    reporter_id: int
     target_kind = fields.CharEnumField(ReportTarget, max_length=16)
     target_key = fields.CharField(max_length=48)  # "post:12", "comment:3", "user:7"
     post: fields.ForeignKeyNullableRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="reports", null=True, on_delete=fields.CASCADE
     )
+    post_id: int | None
     comment: fields.ForeignKeyNullableRelation[Comment] = fields.ForeignKeyField(
         "models.Comment", related_name="reports", null=True, on_delete=fields.CASCADE
     )
+    comment_id: int | None
     # Whose content (or who) was reported.
     subject: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="reports_received", on_delete=fields.CASCADE
     )
+    subject_id: int
     reason = fields.CharField(max_length=500)
     # Whose moderators see it: the server the content came from (or the report was made in).
     platform = fields.CharEnumField(Platform, max_length=16)
@@ -55,12 +59,14 @@ class ModerationAction(Model):
     moderator: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="moderation_done", null=True, on_delete=fields.SET_NULL
     )
+    moderator_id: int | None
     moderator_handle = fields.CharField(max_length=32)  # as it was when they acted
     action = fields.CharField(max_length=24)
     target_key = fields.CharField(max_length=48)
     subject: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="moderation_received", null=True, on_delete=fields.SET_NULL
     )
+    subject_id: int | None
     subject_handle = fields.CharField(max_length=32, default="")
     reason = fields.CharField(max_length=500, default="")
     platform = fields.CharEnumField(Platform, max_length=16)
@@ -79,6 +85,7 @@ class Sanction(Model):
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="sanctions", on_delete=fields.CASCADE
     )
+    account_id: int
     kind = fields.CharEnumField(SanctionKind, max_length=8)
     platform = fields.CharEnumField(Platform, max_length=16, null=True)
     server_id = fields.CharField(max_length=64, null=True)
@@ -87,6 +94,7 @@ class Sanction(Model):
     created_by: fields.ForeignKeyNullableRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="sanctions_given", null=True, on_delete=fields.SET_NULL
     )
+    created_by_id: int | None
     created_at = fields.DatetimeField()
 
     class Meta:

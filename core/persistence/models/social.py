@@ -17,9 +17,11 @@ class Follow(Model):
     follower: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="following", on_delete=fields.CASCADE
     )
+    follower_id: int
     followee: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="followers", on_delete=fields.CASCADE
     )
+    followee_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -33,9 +35,11 @@ class Block(Model):
     blocker: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="blocks_made", on_delete=fields.CASCADE
     )
+    blocker_id: int
     blocked: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="blocks_received", on_delete=fields.CASCADE
     )
+    blocked_id: int
     created_at = fields.DatetimeField(auto_now_add=True)
 
     class Meta:
@@ -51,9 +55,11 @@ class Reaction(Model):
     post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="reactions", on_delete=fields.CASCADE
     )
+    post_id: int
     account: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="reactions", on_delete=fields.CASCADE
     )
+    account_id: int
     kind = fields.CharField(max_length=16, default="like")
     created_at = fields.DatetimeField(auto_now_add=True)
 
@@ -70,9 +76,11 @@ class Comment(Model):
     post: fields.ForeignKeyRelation[Post] = fields.ForeignKeyField(
         "models.Post", related_name="comments", on_delete=fields.CASCADE
     )
+    post_id: int
     author: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
         "models.Account", related_name="comments", on_delete=fields.CASCADE
     )
+    author_id: int
     text = fields.TextField()
     created_at = fields.DatetimeField(auto_now_add=True)
     deleted_at = fields.DatetimeField(null=True)

@@ -15,8 +15,9 @@ from typing import Any
 
 import pytest
 
-from bot.adapters.telegram import TelegramAdapter, Timing
+from bot.adapters.telegram import TelegramAdapter
 from bot.bootstrap import App, build_telegram
+from core.clock import MonotonicTimer
 from core.settings import Settings
 from tests.support.telegram import ApiCall, FakeBotApi, FakeChat, FakeUser
 
@@ -135,7 +136,7 @@ def settings(tmp_path: Path, database_url: str, fake_api: FakeBotApi) -> Setting
 @pytest.fixture
 async def telegram(app: App, fake_api: FakeBotApi) -> AsyncIterator[Telegram]:
     handled = Handled()
-    adapter = build_telegram(app, timing=Timing(TIME_SCALE), on_handled=handled)
+    adapter = build_telegram(app, timer=MonotonicTimer(TIME_SCALE), on_handled=handled)
     await adapter.start()
     yield Telegram(app, fake_api, adapter, handled)
     await adapter.stop()

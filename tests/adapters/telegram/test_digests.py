@@ -11,11 +11,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.adapters.telegram import Timing
 from bot.bootstrap import App, build_telegram
-from core.clock import FakeClock
+from core.clock import FakeClock, MonotonicTimer
 from core.delivery.pacing import TELEGRAM_LIMITS
-from core.delivery.sender import MonotonicTimer
 from core.digests import parse_request
 from core.domain import ChatKind, DigestState, OutboxState, Platform
 from core.persistence.models import Destination, DigestSubscription, OutboxMessage
@@ -61,7 +59,7 @@ async def test_a_fan_out_keeps_telegrams_limits_and_reaches_each_chat_once(
     app: App, fake_api: FakeBotApi, clock: FakeClock
 ) -> None:
     fake = fake_api
-    adapter = build_telegram(app, timing=Timing(SCALE))
+    adapter = build_telegram(app, timer=MonotonicTimer(SCALE))
     await adapter.start()
     try:
         sender = app.add_messenger(
@@ -110,7 +108,7 @@ async def test_a_group_that_became_a_supergroup_takes_its_digests_along(
     """PTB's ChatMigrated (400 with `migrate_to_chat_id`) reaches the outbox as
     DestinationMoved: the destination, the subscription and the message follow the new id."""
     fake = fake_api
-    adapter = build_telegram(app, timing=Timing(SCALE))
+    adapter = build_telegram(app, timer=MonotonicTimer(SCALE))
     await adapter.start()
     try:
         sender = app.add_messenger(

@@ -44,6 +44,8 @@ from tests.support.fake_discord.rates import RateLimits
 
 API = "/api/v10"
 TOKEN_LIFE = timedelta(minutes=15)
+NONCE_LIFE = timedelta(minutes=3)  # `enforce_nonce` dedupes "for a few minutes"
+NONCE_MAX = 25
 DEFAULT_UPLOAD_CAP = 10 * 1024 * 1024
 WAIT_LIMIT = 10.0  # seconds a test waits for the bot before failing
 CDN = "https://cdn.fake-discord.invalid"
@@ -103,6 +105,9 @@ class FakeDiscord:
         self.deletions: list[tuple[int, int]] = []  # (channel, message) the bot deleted
         self._refusals: list[tuple[str, str, int, int, float | None]] = []
         self.rate_limits: RateLimits | None = None
+        self._nonces: dict[tuple[int, str], tuple[StoredMessage, datetime]] = {}
+        self._drops = 0  # coming channel messages whose answer is lost (`drop_next`)
+        self.dropped = 0
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -359,6 +364,11 @@ class FakeDiscord:
         """Answer the next `method` request whose path contains `path_part` with an error."""
         self._refusals.append((method, path_part, status, code, None))
 
+    def drop_next(self, count: int = 1) -> None:
+        """The next `count` channel messages are created, then their connection is cut
+        before the answer: the bot cannot know whether they arrived."""
+        self._drops += count
+
     def rate_limit_next(self, method: str, path_part: str, retry_after: float) -> None:
         """Answer the next matching request with a 429 asking to retry after `retry_after` s."""
         self._refusals.append((method, path_part, 429, 0, retry_after))
@@ -428,7 +438,15 @@ class FakeDiscord:
             )
             if refusal is not None:
                 return refusal
-            return await self._handle(request, path.split("/")[1:], body, files, arrived)
+            response = await self._handle(request, path.split("/")[1:], body, files, arrived)
+            lost = response.status < 300 and request.method == "POST"
+            if lost and self._drops and path.endswith("/messages"):
+                self._drops -= 1
+                self.dropped += 1
+                assert request.transport is not None
+                request.transport.abort()
+                raise web.HTTPException()  # nothing is written: the connection is gone
+            return response
         finally:
             async with self._changed:
                 self._changed.notify_all()
@@ -558,6 +576,15 @@ class FakeDiscord:
             return _error(404, 10003, "Unknown Channel")
         if not self._checked(f"message to channel {channel_id}", body, files, self.upload_cap):
             return _error(400, 50035, "Invalid Form Body")
+        nonce = body.get("nonce")
+        if nonce is not None and len(str(nonce)) > NONCE_MAX:
+            self.violations.append(f"message to channel {channel_id}: nonce over {NONCE_MAX}")
+            return _error(400, 50035, "Invalid Form Body")
+        now = self.clock.now()
+        if nonce is not None and body.get("enforce_nonce"):
+            seen = self._nonces.get((channel_id, str(nonce)))
+            if seen is not None and now - seen[1] < NONCE_LIFE:
+                return _json(seen[0].payload)  # the same message again, nothing new
         guild = next(
             (
                 i.place.guild_id
@@ -573,6 +600,8 @@ class FakeDiscord:
             flags=body.get("flags") or 0,
             guild_id=guild,
         )
+        if nonce is not None:
+            self._nonces[(channel_id, str(nonce))] = (stored, now)
         return _json(stored.payload)
 
     def _channel_delete(self, channel_id: int, message_id: int) -> web.Response:

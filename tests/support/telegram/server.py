@@ -180,9 +180,12 @@ class FakeBotApi:
         self._hold_after: int | None = None
         self._released = asyncio.Event()
         self._throttle: list[int] = []
+        self._drops = 0  # coming sends whose answer is lost (`drop_next`)
+        self.dropped = 0  # connections closed without an answer (`drop_next`)
         self._changed = asyncio.Condition()
         self._closing = False
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         self.port = 0
 
     # ------------------------------------------------------------ lifecycle
@@ -193,8 +196,8 @@ class FakeBotApi:
         app.router.add_get("/bot{token}/{method}", self._serve)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
+        self._site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await self._site.start()
         self.port = int(self._runner.addresses[0][1])
 
     async def stop(self) -> None:
@@ -282,6 +285,26 @@ class FakeBotApi:
         """Answer held requests with a 502 without processing them; stop holding."""
         self._hold_after = None
         self._released.set()
+
+    def drop_next(self, count: int = 1) -> None:
+        """The next `count` message sends are delivered, then their connection is cut
+        before the answer: the bot cannot know whether the message arrived."""
+        self._drops += count
+
+    async def go_offline(self) -> None:
+        """Stop listening: connections are refused until `come_back` (a network outage)."""
+        assert self._site is not None and self._runner is not None
+        await self._site.stop()
+        self._site = None
+        server = self._runner.server
+        assert server is not None
+        for transport in list(server._connections.values()):  # kept-alive ones too
+            transport.abort()
+
+    async def come_back(self) -> None:
+        assert self._runner is not None and self._site is None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port, reuse_address=True)
+        await self._site.start()
 
     def throttle_next(self, count: int, *, retry_after: int = 1) -> None:
         """The next `count` paced requests get 429 whatever the pace (a flood-wait storm)."""
@@ -432,6 +455,8 @@ class FakeBotApi:
             return web.json_response(
                 {"ok": False, "error_code": 502, "description": "Bad Gateway"}, status=502
             )
+        drop = method in SENDS and self._drops > 0
+        self._drops -= drop
         call = ApiCall(method, params, files, at=time.monotonic())
         self.calls.append(call)
         for listener in self.listeners:
@@ -454,7 +479,17 @@ class FakeBotApi:
             await self._notify()
             return web.json_response(body, status=error.code)
         await self._notify()
+        if drop:
+            return await self._drop(request)
         return web.json_response({"ok": True, "result": call.result})
+
+    async def _drop(self, request: web.Request) -> web.Response:
+        """Close the connection without an answer (the client sees it disconnect)."""
+        self.dropped += 1
+        assert request.transport is not None
+        request.transport.abort()
+        await self._notify()
+        raise web.HTTPException()  # nothing is written: the connection is gone
 
     async def _notify(self) -> None:
         async with self._changed:

@@ -1,9 +1,12 @@
-"""The one way out: every message the Discord adapter sends or edits goes through `Outbound`.
+"""The one way out: every message the Discord adapter sends, edits or deletes goes through
+`DiscordDelivery`.
 
-It renders the `Reply`, calls discord.py (which waits out 429s and retries 5xx up to the
-client's `max_ratelimit_timeout`), records which message shows which post (so reactions
-count as likes and the remix menu finds the post), and turns "this chat cannot be reached"
-into `Undeliverable` after pausing the destination: such a send is never retried.
+It renders the `Reply`, hands each call to the adapter's `RateLimiter` (by default
+`Unpaced`: discord.py already follows the buckets Discord reports), calls discord.py (which
+waits out 429s and retries 5xx up to the client's `max_ratelimit_timeout`), records which
+message shows which post (so reactions count as likes and the remix menu finds the post),
+and turns "this chat cannot be reached" into `Undeliverable` after pausing the destination:
+such a send is never retried.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import discord
 
 from bot.adapters.discord._render import DEFAULT_UPLOAD_CAP, render
 from core.delivery import DeliveryBlocked
+from core.delivery.ratelimit import PlatformCall, RateLimiter
 from core.delivery.replies import Reply
 from core.delivery.sent_messages import SentMessages
 from core.destinations import Destinations
@@ -53,7 +57,7 @@ class Where(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class SentMessage:
+class DiscordMessage:
     """A handle on a message we sent, enough to edit it later."""
 
     where: Where
@@ -62,49 +66,85 @@ class SentMessage:
     ephemeral: bool = False
 
 
-class Outbound:
+class DiscordDelivery:
     def __init__(
-        self, client: discord.Client, sent_messages: SentMessages, destinations: Destinations
+        self,
+        client: discord.Client,
+        sent_messages: SentMessages,
+        destinations: Destinations,
+        limiter: RateLimiter,
     ) -> None:
         self._client = client
         self._sent_messages = sent_messages
         self._destinations = destinations
+        self._limiter = limiter
 
     # --- through an interaction (its token lives 15 minutes) --------------------------
     async def respond(self, interaction: discord.Interaction, reply: Reply) -> None:
         """The initial response, for interactions that were not deferred (early errors)."""
         rendered = render(reply, upload_cap=interaction.filesize_limit)
-        await interaction.response.send_message(
-            **rendered.send_kwargs(),  # type: ignore[arg-type]
-            ephemeral=reply.private,
+        await self._limiter.process(
+            _answer("interaction.response.send_message", interaction),
+            lambda: interaction.response.send_message(
+                **rendered.send_kwargs(),
+                ephemeral=reply.private,
+            ),
         )
 
-    async def edit_original(self, interaction: discord.Interaction, reply: Reply) -> SentMessage:
+    async def defer(
+        self, interaction: discord.Interaction, *, ephemeral: bool, thinking: bool
+    ) -> None:
+        """Acknowledge the interaction now ("thinking…"); the reply fills it later."""
+        await self._limiter.process(
+            _answer("interaction.response.defer", interaction),
+            lambda: interaction.response.defer(ephemeral=ephemeral, thinking=thinking),
+        )
+
+    async def send_modal(self, interaction: discord.Interaction, modal: discord.ui.Modal) -> None:
+        """Answer the interaction with a form that asks for text."""
+        await self._limiter.process(
+            _answer("interaction.response.send_modal", interaction),
+            lambda: interaction.response.send_modal(modal),
+        )
+
+    async def edit_original(self, interaction: discord.Interaction, reply: Reply) -> DiscordMessage:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
-        message = await interaction.edit_original_response(**rendered.edit_kwargs())  # type: ignore[arg-type]
+        message = await self._limiter.process(
+            _answer("interaction.edit_original_response", interaction),
+            lambda: interaction.edit_original_response(**rendered.edit_kwargs()),
+        )
         return await self._sent(Where.ORIGINAL, message, reply, interaction.guild_id)
 
     async def delete_original(self, interaction: discord.Interaction) -> None:
-        await interaction.delete_original_response()
+        await self._limiter.process(
+            _answer("interaction.delete_original_response", interaction),
+            interaction.delete_original_response,
+        )
 
     async def followup(
         self, interaction: discord.Interaction, reply: Reply, *, ephemeral: bool
-    ) -> SentMessage:
+    ) -> DiscordMessage:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
-        message = await interaction.followup.send(
-            **rendered.send_kwargs(),  # type: ignore[arg-type]
-            ephemeral=ephemeral,
-            wait=True,
+        message = await self._limiter.process(
+            _answer("interaction.followup.send", interaction),
+            lambda: interaction.followup.send(
+                **rendered.send_kwargs(),
+                ephemeral=ephemeral,
+                wait=True,
+            ),
         )
         return await self._sent(Where.FOLLOWUP, message, reply, interaction.guild_id)
 
     async def edit_followup(
-        self, interaction: discord.Interaction, handle: SentMessage, reply: Reply
+        self, interaction: discord.Interaction, handle: DiscordMessage, reply: Reply
     ) -> None:
         rendered = render(reply, upload_cap=interaction.filesize_limit)
-        message = await interaction.followup.edit_message(
-            handle.message_id,
-            **rendered.edit_kwargs(),  # type: ignore[arg-type]
+        message = await self._limiter.process(
+            _answer("interaction.followup.edit_message", interaction),
+            lambda: interaction.followup.edit_message(
+                handle.message_id,
+                **rendered.edit_kwargs(),
+            ),
         )
         await self._sent(Where.FOLLOWUP, message, reply, interaction.guild_id)
 
@@ -116,25 +156,41 @@ class Outbound:
         *,
         kind: ChatKind = ChatKind.CHANNEL,
         server_id: int | None = None,
-    ) -> SentMessage:
+        nonce: str | None = None,
+    ) -> DiscordMessage:
+        """`nonce`: sent with `enforce_nonce`, so a retry after a lost answer is not a copy."""
         channel = self._client.get_partial_messageable(channel_id)
         rendered = render(reply, upload_cap=DEFAULT_UPLOAD_CAP)
         async with self._reported(str(channel_id), kind):
-            message = await channel.send(**rendered.send_kwargs())  # type: ignore[call-overload]
+            message = await self._limiter.process(
+                _call("channel.send", channel_id, group=kind is not ChatKind.PRIVATE),
+                lambda: (
+                    channel.send(**rendered.send_kwargs())
+                    if nonce is None
+                    else channel.send(**rendered.send_kwargs(), nonce=nonce)
+                ),
+            )
         return await self._sent(Where.CHANNEL, message, reply, server_id)
 
-    async def to_user(self, user_id: int, reply: Reply) -> SentMessage:
+    async def to_user(
+        self, user_id: int, reply: Reply, *, nonce: str | None = None
+    ) -> DiscordMessage:
         async with self._reported(f"user:{user_id}", ChatKind.PRIVATE):
-            channel = await self._client.create_dm(discord.Object(user_id))
-        return await self.to_channel(channel.id, reply, kind=ChatKind.PRIVATE)
+            channel = await self._limiter.process(
+                _call("create_dm"), lambda: self._client.create_dm(discord.Object(user_id))
+            )
+        return await self.to_channel(channel.id, reply, kind=ChatKind.PRIVATE, nonce=nonce)
 
-    async def edit_in_channel(self, handle: SentMessage, reply: Reply) -> None:
+    async def edit_in_channel(self, handle: DiscordMessage, reply: Reply) -> None:
         assert handle.channel_id is not None
         channel = self._client.get_partial_messageable(handle.channel_id)
         rendered = render(reply, upload_cap=DEFAULT_UPLOAD_CAP)
         async with self._reported(str(handle.channel_id), ChatKind.CHANNEL):
-            message = await channel.get_partial_message(handle.message_id).edit(
-                **rendered.edit_kwargs()  # type: ignore[arg-type]
+            message = await self._limiter.process(
+                _call("message.edit", handle.channel_id),
+                lambda: channel.get_partial_message(handle.message_id).edit(
+                    **rendered.edit_kwargs()
+                ),
             )
         await self._sent(Where.CHANNEL, message, reply)
 
@@ -143,7 +199,10 @@ class Outbound:
         channel = self._client.get_partial_messageable(channel_id)
         try:
             async with self._reported(str(channel_id), ChatKind.CHANNEL):
-                await channel.get_partial_message(message_id).delete()
+                await self._limiter.process(
+                    _call("message.delete", channel_id),
+                    channel.get_partial_message(message_id).delete,
+                )
         except discord.NotFound:
             pass  # deleted already (by someone, or by an earlier takedown)
         return True
@@ -155,7 +214,7 @@ class Outbound:
         message: discord.Message,
         reply: Reply,
         server_id: int | None = None,
-    ) -> SentMessage:
+    ) -> DiscordMessage:
         ephemeral = message.flags.ephemeral
         if (reply.post_id is not None or reply.shows) and not ephemeral:
             guild = message.guild.id if message.guild is not None else server_id
@@ -167,7 +226,7 @@ class Outbound:
                 server_id=str(guild) if guild is not None else None,
                 shows=reply.shows,
             )
-        return SentMessage(where, message.id, message.channel.id, ephemeral)
+        return DiscordMessage(where, message.id, message.channel.id, ephemeral)
 
     @asynccontextmanager
     async def _reported(self, chat_id: str, kind: ChatKind) -> AsyncIterator[None]:
@@ -182,3 +241,21 @@ class Outbound:
             await self._destinations.get(Platform.DISCORD, chat_id, kind=kind)
             await self._destinations.pause(Platform.DISCORD, chat_id, reason)
             raise Undeliverable(chat_id, reason) from error
+
+
+def _answer(method: str, interaction: discord.Interaction) -> PlatformCall:
+    """A call answering `interaction`, as the limiter sees it: a message in its channel."""
+    channel = interaction.channel_id
+    return PlatformCall(
+        Platform.DISCORD,
+        method,
+        chat=str(channel) if channel is not None else None,
+        group=interaction.guild_id is not None,
+    )
+
+
+def _call(method: str, chat: int | None = None, *, group: bool = True) -> PlatformCall:
+    """A call with the bot token: to channel `chat` (a DM when not `group`), or to none."""
+    return PlatformCall(
+        Platform.DISCORD, method, chat=str(chat) if chat is not None else None, group=group
+    )

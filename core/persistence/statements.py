@@ -1,0 +1,86 @@
+"""Statements composed from pypika query objects (tortoise's own query builder), written to
+text once per shape and run with each request's values.
+
+Hot paths (a feed page, its impressions) compose their SQL from query objects rather than
+gluing strings, and still pay for the composing only once: a statement is written with
+`Slot`s where the request's values go (`write`, cached by the caller per shape), and each
+request binds its values to the slots (`Written.bind`) and runs the text as it is, so
+PostgreSQL reuses its prepared statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pypika_tortoise import Query
+from pypika_tortoise.context import SqlContext
+from pypika_tortoise.terms import NullCriterion, Parameter, Parameterizer, Term, ValueWrapper
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    """A value of the request (a viewer, a bucket, the n-th cell of a row …) in a statement
+    written once."""
+
+    name: str
+    index: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    sql: str  # in the connection's placeholder style (`?` or `$1…$k`)
+    values: tuple[object, ...]  # constants, and `Slot`s for the request's values
+
+    def bind(self, bound: Mapping[Slot, object]) -> list[object]:
+        return [bound[v] if isinstance(v, Slot) else v for v in self.values]
+
+
+def write(query_class: type[Query], statement: Any) -> Written:
+    """`statement` (a query, or a UNION of queries) as text in the dialect of `query_class`,
+    every value a placeholder."""
+    # Placeholders from the query class's own context: pypika gives the parts of a UNION a
+    # context without the dialect, where every placeholder would come out as `?`.
+    dialect: SqlContext = query_class.SQL_CONTEXT
+    placeholders = _Placeholders(lambda index: Parameter(idx=index).get_sql(dialect))
+    sql = statement.get_sql(dialect.copy(parameterizer=placeholders))
+    return Written(sql, tuple(placeholders.values))
+
+
+class _Placeholders(Parameterizer):
+    """Values become placeholders; expressions stay expressions (pypika wraps the new value
+    of an `ON CONFLICT … DO UPDATE` as a value even when it is an expression)."""
+
+    def should_parameterize(self, value: Any) -> bool:
+        return not isinstance(value, Term) and super().should_parameterize(value)
+
+
+def value(item: object) -> ValueWrapper:
+    """A value that becomes a placeholder (a `Slot`, or a constant)."""
+    return ValueWrapper(item)
+
+
+def literal(item: str | int) -> ValueWrapper:
+    """A constant written into the text, never a placeholder (a source's name, a limit: the
+    planner sees limits, which PostgreSQL's generic plan would have to guess)."""
+    return ValueWrapper(item, allow_parametrize=False)
+
+
+class IsNotNull(NullCriterion):
+    """`x IS NOT NULL` (pypika writes `NOT x IS NULL`; SQLite uses only this form to skip
+    NULLs in an index)."""
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        return f"{self.term.get_sql(ctx)} IS NOT NULL"
+
+
+class BitwiseOr(Term):
+    """`left | right` (pypika has AND of bits only)."""
+
+    def __init__(self, left: Term, right: Term) -> None:
+        super().__init__()
+        self.left, self.right = left, right
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        return f"{self.left.get_sql(ctx)}|{self.right.get_sql(ctx)}"
