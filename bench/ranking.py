@@ -77,7 +77,8 @@ from bench.evaluation import (
 )
 from bench.loading import load, stamp
 from bench.oracle import Oracle, ReplayOracle
-from bench.replay import replay, report
+from bench.replay import SAMPLES, TRAIN_DAYS, Fitting, replay, report
+from bench.vector_cache import bench_embedder
 from bench.workload import HIDDEN, Hidden
 from core.clock import FakeClock
 from core.feed import ChronologicalFeed, HashedNgramEmbedder, PersonalizedFeed
@@ -269,6 +270,8 @@ async def run_replay(args: argparse.Namespace) -> None:
             oracle=oracle,
             postgres=is_postgres(url),
             coverage=args.coverage,
+            embedder=bench_embedder(args.dataset, args.embedder),
+            fitting=Fitting(train_days=args.train_days, samples=args.samples),
         )
     finally:
         await database.close()
@@ -279,6 +282,7 @@ async def run_replay(args: argparse.Namespace) -> None:
     figures = report(result, note)
     if args.json:
         figures |= {"dataset": str(args.dataset), "meta": _meta(dataset), "seed": args.seed}
+        figures |= {"embedder": args.embedder, "train_days": args.train_days}
         args.json.write_text(json.dumps(figures, indent=1) + "\n")
 
 
@@ -369,6 +373,25 @@ def main() -> None:
         help="replay: also the share of held-out posts among the personalized candidates (slower)",
     )
     parser.add_argument("--json", type=Path, help="replay: write the figures here")
+    parser.add_argument(
+        "--train-days",
+        type=float,
+        default=TRAIN_DAYS,
+        help="replay: days walked before the window to fit the ranker on (0: the prior only)",
+    )
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=SAMPLES,
+        help="replay: like samples drawn before the window (the fit's training data)",
+    )
+    parser.add_argument(
+        "--embedder",
+        choices=("local", "ngram"),
+        default="local",
+        help="replay: local = the product's local embedder (multilingual when installed; "
+        "vectors cached per text in the dataset folder), ngram = hashed n-grams",
+    )
     parser.add_argument(
         "--split",
         choices=("time", "user", "none"),

@@ -6,10 +6,11 @@ before it happened.
 1. The test window is the last `--window-days` (2) of the data. Of the likes in it,
    `--likes` (500) are drawn without replacement with `--seed` (7): the held-out likes.
    Each is (user, post, t).
-2. The database gets the world at the window's start exactly as the time split loads it
-   (`bench/loading.py`: posts, follows and likes up to then; tastes decayed to then).
-3. Then the clock walks through the window. Every post, follow and like in it is applied
-   with the code production runs for it (`TasteKeeper.post_created` / `followed` /
+2. The database gets the world `--train-days` (4) before the window's start exactly as the
+   time split loads it (`bench/loading.py`: posts, follows and likes up to then; tastes
+   decayed to then).
+3. Then the clock walks through those days and the window. Every post, follow and like in
+   them is applied with the code production runs for it (`TasteKeeper.post_created` / `followed` /
    `engaged`, the like counter, the reaction row with its time), in time order, and the
    clock reads each event's own time. Before the events at t are applied, each held-out like
    at t is ranked: the user's feed session is cleared (a new `/feed`, so no earlier
@@ -19,6 +20,17 @@ before it happened.
 4. A hit when the liked post is in the list: recall@20 is the share of hits, nDCG@20 the
    mean of 1/log2(rank + 1) over hits (one relevant post per like). Ratios carry 95 %
    paired bootstrap intervals over the likes (`ratio_interval`).
+
+**The fitted ranker** (`Fitting`): the walk starts `--train-days` (4) before the window, so
+the ranker can be fitted on what happened before each ranking only. Before a like is applied,
+`LikeSamples` (production's, core/feed/like_samples.py) ranks the liker's candidates with the
+model in force and stores the liked post and 20 other candidates (`--samples` such samples
+before the window; the same share of likes after it): the dataset has no impressions of its
+own, so the fit learns from likes with negatives drawn from what was a candidate then. The
+scheduler leader's `RankerRefit.refit` runs at the window's start and every 6 hours of the
+clock after it, on the samples before that moment; a model serves only if it beats the one in
+force on the newest fifth of them. `--train-days 0` measures the hand-set prior alone. The
+replay's own pages record no impressions (`Unshown`): nobody saw them.
 
 Likes are sampled, not users: active people weigh as much as they like, which is what a
 feed is for. Posts the user liked before t are skipped in the baselines and the oracle (the
@@ -32,7 +44,8 @@ import math
 import statistics
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 from tortoise.expressions import F
@@ -42,7 +55,11 @@ from bench.evaluation import ratio_interval, split_at
 from bench.loading import load, stamp
 from bench.oracle import ReplayOracle
 from core.feed import ChronologicalFeed, HashedNgramEmbedder, PersonalizedFeed
+from core.feed.embeddings import TextEmbedder
+from core.feed.fitting import REFIT_EVERY, RankerRefit
+from core.feed.impressions import ImpressionLog
 from core.feed.indexing import PostIndexer
+from core.feed.like_samples import LikeSamples
 from core.feed.taste import TasteKeeper
 from core.persistence.models import Account, FeedSession, Follow, Post, Reaction
 from core.social.taste_updates import Signal
@@ -50,6 +67,9 @@ from core.social.visibility import visible_to
 
 K = 20
 DAY = 86_400
+# Four days walked before the window: at 2k users about 7,000 likes, of which `SAMPLES` are
+# sampled (each costs a ranking; 800 give ~17,000 rows, ample for ~30 coefficients).
+TRAIN_DAYS, SAMPLES = 4.0, 800
 POST, FOLLOW, LIKE = 0, 1, 2  # at one moment: posts first, then follows, then likes
 
 
@@ -99,6 +119,9 @@ class Replayed:
     covered: list[bool] = field(default_factory=list)
     seconds: float = 0.0
     applied: int = 0
+    models: list[int] = field(default_factory=list)  # the ranker version of each ranking
+    fits: list[dict[str, Any]] = field(default_factory=list)
+    samples: int = 0  # like samples recorded
 
     def recall(self, name: str) -> list[float]:
         return [0.0 if r is None else 1.0 for r in self.ranks[name]]
@@ -108,11 +131,19 @@ class Replayed:
 
 
 class Walk:
-    """Applies the events of the window with production's write paths, in time order."""
+    """Applies the events of the window with production's write paths, in time order; a like
+    is first offered to `samples` (what `Engagement.like` does before its write)."""
 
-    def __init__(self, dataset: Dataset, clock: ReplayClock, embedder: HashedNgramEmbedder):
+    def __init__(
+        self,
+        dataset: Dataset,
+        clock: ReplayClock,
+        embedder: TextEmbedder,
+        samples: LikeSamples | None = None,
+    ):
         self.dataset, self.clock = dataset, clock
         self.keeper = TasteKeeper(PostIndexer(embedder), clock)
+        self.samples = samples
         self.accounts: dict[int, Account] = {}
 
     async def start(self) -> None:
@@ -136,10 +167,32 @@ class Walk:
             await Follow.create(follower_id=a, followee_id=b, created_at=stamp(moment))
             await self.keeper.followed(self.accounts[a], self.accounts[b])
         else:
+            if self.samples is not None:
+                await self.samples.before_like(self.accounts[a], b)
             await Reaction.create(post_id=b, account_id=a, kind="like", created_at=stamp(moment))
             await Post.filter(id=b).update(like_count=F("like_count") + 1)
             post = await Post.get(id=b)
             await self.keeper.engaged(self.accounts[a], post, Signal.LIKE)
+
+
+class Unshown(ImpressionLog):
+    """The replay's pages are shown to nobody: they record no impressions (which the fit
+    would read as posts shown and not liked) and count no showings."""
+
+    async def record(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Fitting:
+    """How the replay fits the ranker: like samples from `train_days` before the window on
+    (`samples` of them before the window; the same share of likes after), and the
+    scheduler's refit at the window's start and every `every` after, each on what happened
+    before it. `train_days=0`: no fit (the hand-set prior serves, as in a new community)."""
+
+    train_days: float = TRAIN_DAYS
+    samples: int = SAMPLES
+    every: timedelta = REFIT_EVERY
 
 
 async def replay(
@@ -151,33 +204,57 @@ async def replay(
     oracle: ReplayOracle | None,
     postgres: bool,
     coverage: bool = False,
+    embedder: TextEmbedder | None = None,
+    fitting: Fitting | None = None,
 ) -> Replayed:
     """Run the protocol (see the module's docstring) on an empty, open database."""
+    embedder = embedder or HashedNgramEmbedder()
+    fitting = fitting or Fitting()
     end = int(max(dataset.likes[:, 2].max(initial=0), dataset.post_created.max(initial=0)))
     begin = end - window_days * DAY
+    start = begin - fitting.train_days * DAY
     targets = held_out(dataset.likes, begin, count, seed)
-    past, train, _ = split_at(dataset, begin)
-    embedder = HashedNgramEmbedder()
+    past, train, _ = split_at(dataset, start)
     began = time.perf_counter()
-    await load(past, train, embedder, now=begin, postgres=postgres)
-    print(f"world at the window's start loaded in {time.perf_counter() - began:.1f} s")
+    await load(past, train, embedder, now=start, postgres=postgres)
+    print(
+        f"world at {fitting.train_days:g} days before the window loaded in "
+        f"{time.perf_counter() - began:.1f} s"
+    )
 
-    clock = ReplayClock(stamp(begin))
-    walk = Walk(dataset, clock, embedder)
+    clock = ReplayClock(stamp(start))
+    feed = PersonalizedFeed(embedder, clock, page_size=K, impressions=Unshown(clock))
+    samples = None
+    if fitting.train_days > 0:
+        walked = int(
+            np.count_nonzero((dataset.likes[:, 2] > start) & (dataset.likes[:, 2] <= begin))
+        )
+        share = min(1.0, fitting.samples / max(walked, 1))
+        samples = LikeSamples(feed, clock, share=share, rng=np.random.default_rng(seed))
+    walk = Walk(dataset, clock, embedder, samples)
     await walk.start()
-    feed = PersonalizedFeed(embedder, clock, page_size=K)
+    refit = RankerRefit(clock, feed.ranker)
+    next_fit = float(begin) if samples is not None else math.inf
     chronological = ChronologicalFeed()
     liked: dict[int, set[int]] = {}
     for user, post in train[:, :2].tolist():
         liked.setdefault(user, set()).add(post)
-    events = timeline(dataset, begin)
+    events = timeline(dataset, start)
     result = Replayed(targets, {"personalized": [], "chronological": [], "popularity": []})
     if oracle is not None:
         result.ranks["oracle"] = []
     began = time.perf_counter()
     position = 0
     for user, post, moment in targets.tolist():
-        while position < len(events) and events[position, 0] < moment:
+        while True:
+            upcoming = events[position, 0] if position < len(events) else math.inf
+            if next_fit <= min(upcoming, moment):  # the leader's refit, before what follows
+                clock.moment = stamp(next_fit)
+                result.fits.append(await _refit(refit, clock))
+                next_fit += fitting.every.total_seconds()
+                continue
+            if upcoming >= moment:
+                break
             event = events[position].tolist()
             await walk.apply(*event)
             if event[1] == LIKE:
@@ -188,6 +265,7 @@ async def replay(
         viewer = walk.accounts[user]
         await FeedSession.filter(account_id=user).delete()
         page = await feed.page(viewer)
+        result.models.append(feed.model_version)
         lists = {"personalized": [p.id for p in page.posts]}
         newest = await chronological.page(viewer, limit=K + len(seen))
         lists["chronological"] = [p.id for p in newest if p.id not in seen][:K]
@@ -205,7 +283,30 @@ async def replay(
         if coverage:
             result.covered.append(post in {r.post_id for r in await feed.rank(viewer)})
     result.seconds, result.applied = time.perf_counter() - began, position
+    result.samples = samples.recorded if samples is not None else 0
+    save = getattr(embedder, "save", None)
+    if save is not None:
+        save()
     return result
+
+
+async def _refit(refit: RankerRefit, clock: ReplayClock) -> dict[str, Any]:
+    """The scheduler leader's refit at the clock's time, as a line of the report."""
+    row = await refit.refit()
+    moment = clock.now().isoformat(timespec="minutes")
+    if row is None:
+        return {"at": moment, "version": None, "note": "not enough data"}
+    print(f"  refit at {moment}: version {row.version}, {row.note}")
+    return {
+        "at": moment,
+        "version": row.version,
+        "active": row.active,
+        "auc": row.metric,
+        "baseline": row.baseline,
+        "rows": row.impressions,
+        "note": row.note,
+        "parameters": row.parameters,
+    }
 
 
 def report(result: Replayed, oracle_note: str | None) -> dict:
@@ -240,4 +341,17 @@ def report(result: Replayed, oracle_note: str | None) -> dict:
         print(f"  {key:<28} " + "   ".join(parts))
     if oracle_note:
         print(f"  no oracle: {oracle_note}")
-    return {"likes": n, "users": users, "scores": scores, "ratios": ratios}
+    fitted = sum(1 for version in result.models if version) / max(len(result.models), 1)
+    print(
+        f"  like samples {result.samples:,}; refits {len(result.fits)}; rankings served by a "
+        f"fitted model {fitted:.0%}"
+    )
+    return {
+        "likes": n,
+        "users": users,
+        "scores": scores,
+        "ratios": ratios,
+        "fits": result.fits,
+        "fitted_share": fitted,
+        "samples": result.samples,
+    }

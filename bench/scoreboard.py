@@ -5,8 +5,9 @@
 Each row is one run (a family's seed): recall@20 and nDCG@20 of the personalized feed
 ÷ chronological (95 % interval), ÷ the oracle, the oracle's own ratio to chronological, and
 whether the run clears the bar: recall ≥ 1.5× and nDCG ≥ 1.3× chronological, recall at
-least 80 % of the oracle's (≥ 2× chronological on the default family). Seeds below 10 are
-for tuning; 11 and up are held out (see docs/benchmarks.md).
+least 80 % of the oracle's (≥ 2× chronological on the default family), and the share of
+its rankings a fitted model served. Seeds below 10 are for tuning; 11 and up are held out
+(see docs/benchmarks.md), each group with the mean of its seeds' ratios.
 """
 
 from __future__ import annotations
@@ -35,7 +36,28 @@ def row(figures: dict) -> str:
         _value(oracle, "recall"),
         _value(oracle, "ndcg"),
         _value(ceiling, "recall"),
+        f"{figures.get('fitted_share', 0.0):.0%}",
         "met" if met else "**missed**",
+    ]
+    return "| " + " | ".join(cells) + " |"
+
+
+def mean_row(label: str, runs: list[dict]) -> str:
+    """The mean of the runs' ratios (seeds weigh alike), without intervals."""
+
+    def mean(key: str, metric: str) -> str:
+        values = [f["ratios"][key][metric][0] for f in runs if key in f["ratios"]]
+        return f"{sum(values) / len(values):.2f}×" if values else "n/a"
+
+    cells = [
+        f"mean, {label}",
+        mean("personalized/chronological", "recall"),
+        mean("personalized/chronological", "ndcg"),
+        mean("personalized/oracle", "recall"),
+        mean("personalized/oracle", "ndcg"),
+        mean("oracle/chronological", "recall"),
+        "",
+        "",
     ]
     return "| " + " | ".join(cells) + " |"
 
@@ -57,13 +79,19 @@ def tables(paths: list[Path]) -> str:
     out = []
     for family, rows in families.items():
         rows.sort(key=lambda f: f["meta"].get("seed", 0))
+        tuning = [f for f in rows if f["meta"].get("seed", 0) < TUNING_BELOW]
+        held = [f for f in rows if f["meta"].get("seed", 0) >= TUNING_BELOW]
+        means = [mean_row(label, kind) for label, kind in (("tuning", tuning), ("held out", held))]
         out += [
             f"**{family}**",
             "",
             "| seed | recall ÷ chron. (95 %) | nDCG ÷ chron. (95 %) | recall ÷ oracle "
-            "| nDCG ÷ oracle | oracle recall ÷ chron. | bar |",
-            "|---|---|---|---|---|---|---|",
-            *(row(f) for f in rows),
+            "| nDCG ÷ oracle | oracle recall ÷ chron. | fitted | bar |",
+            "|---|---|---|---|---|---|---|---|",
+            *(row(f) for f in tuning),
+            *(means[:1] if len(tuning) > 1 else []),
+            *(row(f) for f in held),
+            *(means[1:] if len(held) > 1 else []),
             "",
         ]
     return "\n".join(out)

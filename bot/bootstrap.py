@@ -55,6 +55,7 @@ from core.feed import (
     local_text_embedder,
 )
 from core.feed.fitting import RankerRefit
+from core.feed.like_samples import LikeSamples
 from core.feed.ranker import ServingRanker
 from core.generation import ImageProvider, Moderator
 from core.generation.jobs import GenerationJobs
@@ -316,6 +317,7 @@ def build(
         ranker=ranker,
         explore_share=settings.feed_explore_share,
     )
+    taste.sample_likes(LikeSamples(feed, clock, impressions))  # while impressions are few
     quotas = Quotas(
         clock,
         per_account=settings.daily_image_quota,

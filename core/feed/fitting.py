@@ -2,7 +2,10 @@
 
 Training data: the impressions of the last `FIT_WINDOW` that the feed's ranker scored (feed
 pages and `/suggest`: they carry the score's parts), labelled 1 when a like, comment, remix or
-follow came of them (and the like was not taken back), else 0.
+follow came of them (and the like was not taken back), else 0; and, where those are few (a
+young community, a dataset without impressions), like samples: before a like, the liker's
+candidates as ranked then, the liked one labelled 1 and a draw of the others 0
+(like_samples.py). Their position is 0 (nothing was shown): the reference bucket.
 
 Features: the hand-written parts' values (except `steering`, which is the viewer's own say and
 keeps its weight), the post's age as e^(−age / τ) over `TIMESCALES` (the fit picks how newness
@@ -18,9 +21,17 @@ hide posts keep their meaning. Beyond `MAX_FIT_ROWS` impressions, the database r
 impression with an outcome and every k-th of the others (weighted k), so the read and the fit
 take bounded time whatever the community's size (AUC does not change under such sampling).
 
-A new model is written to `ranker_model` and switched on only when its AUC on the held-out
-last `HELD_OUT` of the impressions (by time) beats the model in force (or the prior) by
-`MIN_GAIN`; otherwise it is kept, inactive, with its figures and the reason.
+Where impressions come in groups ranked together (a page, a like sample: same viewer, same
+moment), the fit compares within them: for each post with an outcome and each other post of
+its group (`pairs`), which of the two it was, by a logistic regression on the difference of
+their columns (no intercept): what sets a liked post apart from those it was ranked with,
+not which viewers like much. Without groups (or too few with an outcome) it is pointwise.
+
+A new model is written to `ranker_model` and switched on only when it beats the model in
+force (or the prior) by `MIN_GAIN` on the held-out last `HELD_OUT` of the impressions (by
+time): by `grouped_ndcg` (how high each post with an outcome is among those ranked with it:
+what a page is judged by) where groups were compared, else by AUC. A model that does not win
+is kept, inactive, with its figures and the reason.
 """
 
 from __future__ import annotations
@@ -40,6 +51,7 @@ from core.clock import Clock
 from core.feed.features import SOURCES
 from core.feed.impressions import Outcome, Surface
 from core.feed.impressions import unpack as unpack_parts
+from core.feed.like_samples import WINDOW
 from core.feed.ranker import RankerParameters, ServingRanker
 from core.feed.scoring import PARTS, Learned, Weights, learned_recency, learned_source
 from core.persistence.models import Impression, RankerModel
@@ -48,7 +60,7 @@ log = logging.getLogger(__name__)
 
 # Four weeks: long enough for a small community to gather a few thousand outcomes, short
 # enough that the fit follows how the community's habits change.
-FIT_WINDOW = timedelta(days=28)
+FIT_WINDOW = WINDOW
 HELD_OUT = 0.2  # the newest fifth of the impressions judges the fit (a time split)
 # Time scales the fit may mix for newness: from "within the hour" to "over a week and a
 # half", three per decade-ish, so any decay between them is approximated by two neighbours.
@@ -69,11 +81,20 @@ POSITION_BUCKETS = (1, 2, 3, 5, 10, 20)
 # million for standard errors well below their size; a million rows fit in about a minute.
 MAX_FIT_ROWS = 1_000_000
 MIN_POSITIVES = 50  # fewer outcomes than this say too little to move the weights
-MIN_GAIN = 0.002  # held-out AUC a new model must add: less is noise of the split
+MIN_GAIN = 0.002  # held-out AUC or nDCG a new model must add: less is noise of the split
+# A page shows 5-20 posts and a like sample holds up to 200 others: all pair with its like.
+PAIRS_PER_POSITIVE = 200
+# The paired fit's L2 strength (C of scikit-learn, on columns scaled to unit spread): one
+# tenth of the default, so that a few hundred like samples move the prior's mix only where
+# they agree; with tens of thousands of pairs the data outweighs it.
+PAIRED_C = 0.1
 POSITIVE = Outcome.LIKE | Outcome.COMMENT | Outcome.REMIX | Outcome.FOLLOW
 FITTED_PARTS = tuple(p for p in PARTS if p not in ("steering", "recency", "source"))
 SIGNS = {"seen": -1.0, "engaged": -1.0}  # parts that count against (as in `Scorer`)
 CHUNK = 200_000  # rows read per query
+# What the fit reads: the surfaces the feed's ranker scored, and like samples (what was a
+# candidate when someone liked a post; like_samples.py), which a young community has instead.
+FITTED_SURFACES = (Surface.FEED, Surface.SUGGEST, Surface.LIKED)
 
 
 class NotEnoughData(Exception):
@@ -90,6 +111,8 @@ class TrainingSet:
     positions: np.ndarray  # int32
     labels: np.ndarray  # bool
     weights: np.ndarray  # float32: how many impressions each row stands for (sampling)
+    # int64: rows ranked together (one page, one like sample) share a value; None: unknown
+    groups: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -102,13 +125,20 @@ class TrainingSet:
             self.positions[chosen],
             self.labels[chosen],
             self.weights[chosen],
+            None if self.groups is None else self.groups[chosen],
         )
 
     @classmethod
     def concatenate(cls, parts: Sequence[TrainingSet]) -> TrainingSet:
         if not parts:
             return cls.empty()
-        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+        columns = {
+            f.name: None
+            if any(getattr(p, f.name) is None for p in parts)
+            else np.concatenate([getattr(p, f.name) for p in parts])
+            for f in fields(cls)
+        }
+        return cls(**columns)  # type: ignore[arg-type]  # only `groups` may be None
 
     @classmethod
     def empty(cls) -> TrainingSet:
@@ -125,10 +155,11 @@ class TrainingSet:
 @dataclass(frozen=True, slots=True)
 class FitResult:
     parameters: RankerParameters
-    metric: float  # held-out AUC of the new model's serving scores
+    metric: float  # held-out `measure` of the new model's serving scores
     baseline: float  # the same for the model in force
     rows: int
     seconds: float
+    measure: str = "AUC"  # or "nDCG" (`grouped_ndcg`)
 
 
 def labels_of(outcomes: np.ndarray) -> np.ndarray:
@@ -178,23 +209,106 @@ def fit(data: TrainingSet, current: RankerParameters, version: int) -> FitResult
 
     started = _now()
     cut = int(len(data) * (1 - HELD_OUT))
+    if data.groups is not None:  # a page or a like sample is never cut in two
+        while 0 < cut < len(data) and data.groups[cut] == data.groups[cut - 1]:
+            cut += 1
     train, held = data.rows(slice(0, cut)), data.rows(slice(cut, None))
     if train.labels.sum() < MIN_POSITIVES or held.labels.sum() < MIN_POSITIVES // 5:
         raise NotEnoughData(f"{int(data.labels.sum())} outcomes in {len(data)} impressions")
     if held.labels.all() or not held.labels.any():
         raise NotEnoughData("the held-out impressions have one outcome only")
-    sample_weight = train.weights.astype(float)
+    train_pairs, held_pairs = pairs(train), pairs(held)
+    paired = (
+        len(train_pairs[0]) >= MIN_POSITIVES and len(np.unique(held_pairs[0])) >= MIN_POSITIVES // 5
+    )
     matrix = design(train, with_positions=True)
-    scaler = StandardScaler().fit(matrix, sample_weight=sample_weight)
-    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    model = LogisticRegression(C=1.0, max_iter=300)
-    model.fit((matrix - scaler.mean_) / scale, train.labels, sample_weight=sample_weight)
-    coefficients = model.coef_[0] / scale  # per unit of each raw column
+    if paired:  # which of two posts ranked together was liked: the ranking's own question
+        # One more column, the prior's score: the penalty then costs least for keeping the
+        # prior's mix, so few outcomes move the weights away from it little (shrinkage).
+        prior = matrix @ _prior_coefficients(matrix.shape[1]).astype(np.float32)
+        matrix = np.hstack([matrix, prior[:, None]])
+        differences = matrix[train_pairs[0]] - matrix[train_pairs[1]]
+        sample_weight = train.weights[train_pairs[1]].astype(float)
+        scale = np.sqrt(np.average(differences**2, axis=0, weights=sample_weight))
+        scale = np.where(scale > 0, scale, 1.0)
+        model = LogisticRegression(C=PAIRED_C, max_iter=500, fit_intercept=False)
+        both = np.concatenate([differences, -differences]) / scale
+        outcome = np.r_[np.ones(len(differences)), np.zeros(len(differences))]
+        model.fit(both, outcome, sample_weight=np.r_[sample_weight, sample_weight])
+        coefficients = model.coef_[0] / scale
+        coefficients = coefficients[:-1] + coefficients[-1] * _prior_coefficients(len(scale) - 1)
+    else:  # rows without groups: which impressions were liked, all pooled
+        sample_weight = train.weights.astype(float)
+        scaler = StandardScaler().fit(matrix, sample_weight=sample_weight)
+        scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
+        model = LogisticRegression(C=1.0, max_iter=300)
+        model.fit((matrix - scaler.mean_) / scale, train.labels, sample_weight=sample_weight)
+        coefficients = model.coef_[0] / scale  # per unit of each raw column
     fitted = _parameters(coefficients, current, version, train)
-    judged = {"sample_weight": held.weights}
-    metric = float(roc_auc_score(held.labels, serving_scores(fitted, held), **judged))
-    baseline = float(roc_auc_score(held.labels, serving_scores(current, held), **judged))
-    return FitResult(fitted, metric, baseline, int(data.weights.sum()), _now() - started)
+    if paired:
+        metric = grouped_ndcg(serving_scores(fitted, held), held)
+        baseline = grouped_ndcg(serving_scores(current, held), held)
+    else:
+        judged = {"sample_weight": held.weights}
+        metric = float(roc_auc_score(held.labels, serving_scores(fitted, held), **judged))
+        baseline = float(roc_auc_score(held.labels, serving_scores(current, held), **judged))
+    measure = "nDCG" if paired else "AUC"
+    rows = int(data.weights.sum())
+    return FitResult(fitted, metric, baseline, rows, _now() - started, measure)
+
+
+def _prior_coefficients(width: int) -> np.ndarray:
+    """The prior's score as coefficients of `design`'s columns (`width` of them)."""
+    prior = Weights()
+    out = np.zeros(width)
+    for index, name in enumerate(FITTED_PARTS):
+        out[index] = SIGNS.get(name, 1.0) * prior.of(name)
+    return out  # `recency` and `source` weigh 0 in the prior; positions are not in it
+
+
+def pairs(data: TrainingSet) -> tuple[np.ndarray, np.ndarray]:
+    """Rows (positive, negative) of every pair ranked together (same group) where one had an
+    outcome and the other not: at most `PAIRS_PER_POSITIVE` negatives per positive, the
+    nearest in the group's order. Empty without groups."""
+    if data.groups is None or not len(data):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    order = np.argsort(data.groups, kind="stable")
+    groups = data.groups[order]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ends = np.r_[starts[1:], len(groups)]
+    positives, negatives = [], []
+    labels = data.labels[order]
+    liked_count = np.add.reduceat(labels.astype(np.int64), starts)
+    mixed = (liked_count > 0) & (liked_count < ends - starts)  # only these make pairs
+    for begin, end in zip(starts[mixed].tolist(), ends[mixed].tolist(), strict=True):
+        liked = labels[begin:end]
+        rows = order[begin:end]
+        good, bad = rows[liked], rows[~liked][:PAIRS_PER_POSITIVE]
+        positives.append(np.repeat(good, len(bad)))
+        negatives.append(np.tile(bad, len(good)))
+    if not positives:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(positives), np.concatenate(negatives)
+
+
+def grouped_ndcg(scores: np.ndarray, data: TrainingSet) -> float:
+    """How high `scores` put the posts with an outcome among those ranked with them: the mean
+    over such posts of 1 / log2(1 + their rank in their group), rank 1 the best (a tie
+    counts as the worse place). What a page is judged by: the top matters most."""
+    assert data.groups is not None
+    order = np.lexsort((-scores, data.groups))
+    groups, labels, ordered = data.groups[order], data.labels[order], scores[order]
+    starts = np.flatnonzero(np.r_[True, groups[1:] != groups[:-1]])
+    ends = np.r_[starts[1:], len(groups)]
+    gains = []
+    for begin, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        liked = labels[begin:end]
+        if liked.all() or not liked.any():
+            continue
+        own = ordered[begin:end]
+        worse_place = np.searchsorted(-own, -own[liked], side="right")  # ties: the worse
+        gains += (1.0 / np.log2(1.0 + worse_place)).tolist()
+    return float(np.mean(gains)) if gains else 0.0
 
 
 def _parameters(
@@ -240,15 +354,18 @@ async def load(since: datetime, *, chunk: int = CHUNK, max_rows: int = MAX_FIT_R
     stride = max(1, -(-total // max_rows))
     postgres = db.capabilities.dialect == "postgres"
     mark = (lambda i: f"${i}") if postgres else (lambda i: "?")
-    surfaces = ", ".join(str(int(s)) for s in (Surface.FEED, Surface.SUGGEST))
+    surfaces = ", ".join(str(int(s)) for s in FITTED_SURFACES)
     # The age is computed by the database: parsing two timestamps per row in Python took
     # most of the read.
     if postgres:
         age = "EXTRACT(EPOCH FROM i.shown_at - p.created_at)"
+        shown = "EXTRACT(EPOCH FROM i.shown_at)"
     else:
         age = "(julianday(i.shown_at) - julianday(p.created_at)) * 86400.0"
+        shown = "(julianday(i.shown_at) - 2440587.5) * 86400.0"
     sql = (
-        f"SELECT i.id, i.parts, i.position, i.sources, i.outcome, {age} AS age "
+        f"SELECT i.id, i.parts, i.position, i.sources, i.outcome, {age} AS age, "
+        f"i.viewer_id, {shown} AS shown "
         "FROM impression AS i JOIN post AS p ON p.id = i.post_id "
         f"WHERE i.id > {mark(1)} AND i.shown_at >= {mark(2)} AND i.parts IS NOT NULL "
         f"AND i.viewer_id IS NOT NULL AND i.surface IN ({surfaces}) "
@@ -280,6 +397,9 @@ def _columns(rows: Sequence[Any], stride: int) -> TrainingSet:
         values = np.array([unpack_parts(blob) for blob in blobs], dtype=np.float32)
     ages = np.maximum(np.array([float(row[5]) for row in rows], dtype=np.float32), 0.0)
     outcomes = np.array([row[4] for row in rows], dtype=np.int64)
+    # A page's (or a like sample's) rows share the viewer and the moment: its group.
+    viewers = np.array([row[6] for row in rows], dtype=np.int64)
+    moments = np.rint(np.array([float(row[7]) for row in rows])).astype(np.int64)
     return TrainingSet(
         values.reshape(len(rows), len(PARTS)),
         ages,
@@ -287,6 +407,7 @@ def _columns(rows: Sequence[Any], stride: int) -> TrainingSet:
         np.array([row[2] for row in rows], dtype=np.int32),
         labels_of(outcomes),
         np.where(outcomes != 0, 1.0, float(stride)).astype(np.float32),
+        (viewers << 34) | moments,  # seconds fit in 34 bits until the year 2514
     )
 
 
@@ -343,7 +464,7 @@ class RankerRefit:
             return None
         wins = result.metric >= result.baseline + MIN_GAIN
         note = (
-            f"held-out AUC {result.metric:.4f} vs {result.baseline:.4f} of version "
+            f"held-out {result.measure} {result.metric:.4f} vs {result.baseline:.4f} of version "
             f"{current.version}: " + ("switched on" if wins else "kept off, it does not win")
         )
         row = await RankerModel.create(

@@ -51,6 +51,7 @@ class Surface(IntEnum):
     SEARCH = 5
     TAG = 6
     CROSSPOST = 7
+    LIKED = 8  # not shown: a like's candidates as ranked just before it (like_samples.py)
 
 
 class Outcome(IntFlag):
@@ -85,6 +86,7 @@ class Shown:
     position: int
     sources: int = 0
     parts: bytes | None = None
+    outcome: int = 0  # known when recorded (a like sample's liked post), else joined later
 
 
 _COLUMNS: tuple[str, ...] = ("viewer_id", "place_id", "post_id", "surface", "position")
@@ -106,8 +108,10 @@ class ImpressionLog:
         place_id: int | None = None,
         model: int = 0,
         at: datetime | None = None,
+        counts_as_shown: bool = True,
     ) -> None:
-        """One INSERT for all of `shown` (nothing when empty)."""
+        """One INSERT for all of `shown` (nothing when empty); `counts_as_shown=False` for
+        rows of what was not shown (like samples: no `Post.shown` count)."""
         when = at or self._clock.now()
         await _insert(
             [
@@ -121,10 +125,11 @@ class ImpressionLog:
                     item.parts,
                     model,
                     when,
-                    0,
+                    item.outcome,
                 )
                 for item in shown
-            ]
+            ],
+            counts_as_shown=counts_as_shown,
         )
 
     async def to_places(self, surface: Surface, post_id: int, place_ids: Sequence[int]) -> None:
@@ -199,15 +204,17 @@ class ImpressionLog:
         ).delete()
 
 
-async def _insert(rows: Sequence[_Row]) -> None:
-    """Rows of `_COLUMNS` in one multi-row INSERT, and the posts' `shown` counts (what
-    exploration weighs likes against) in one UPDATE; nothing when empty."""
+async def _insert(rows: Sequence[_Row], *, counts_as_shown: bool = True) -> None:
+    """Rows of `_COLUMNS` in one multi-row INSERT, and (`counts_as_shown`) the posts' `shown`
+    counts (what exploration weighs likes against) in one UPDATE; nothing when empty."""
     if not rows:
         return
     db = Impression._meta.db
     inserting = _inserting(db.query_class, len(rows))  # type: ignore[arg-type]
     cells = {Slot("cell", i): cell for i, cell in enumerate(itertools.chain.from_iterable(rows))}
     await db.execute_query(inserting.sql, inserting.bind(cells))
+    if not counts_as_shown:
+        return
     posts = sorted({row[2] for row in rows})
     counting = _counting_shown(db.query_class, len(posts))  # type: ignore[arg-type]
     shown = {Slot("post", i): post for i, post in enumerate(posts)}
@@ -236,6 +243,7 @@ def _marking(query_class: type[Query], by_author: bool) -> Written:
         .where(impression.viewer_id == value(_VIEWER))
         .where(of_key)
         .where(impression.shown_at >= value(_SINCE))
+        .where(impression.surface != int(Surface.LIKED))  # a like sample was not shown
         .orderby(impression.shown_at, order=Order.desc)
         .orderby(impression.id, order=Order.desc)
         .limit(literal(1))

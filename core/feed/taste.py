@@ -26,6 +26,7 @@ from core.feed.fans import fan_of
 from core.feed.hot import refresh_hot
 from core.feed.impressions import ImpressionLog, Outcome
 from core.feed.indexing import PostIndexer
+from core.feed.like_samples import LikeSamples
 from core.feed.terms import post_tags, words
 from core.persistence.columns import column
 from core.persistence.models import Account, Destination, Post, TasteProfile
@@ -188,6 +189,7 @@ class TasteKeeper:
         self._indexer = indexer
         self._clock = clock
         self._impressions = impressions
+        self._samples: LikeSamples | None = None
 
     @property
     def model(self) -> str:
@@ -213,6 +215,15 @@ class TasteKeeper:
             )
             if place is not None:  # a channel's taste: what is posted there
                 await self._apply(signal_from(post, 1.0, model=self.model), destination=place)
+
+    def sample_likes(self, samples: LikeSamples) -> None:
+        """Record like samples before likes (like_samples.py; the feed ranks them, and the
+        feed is made after this keeper)."""
+        self._samples = samples
+
+    async def before_like(self, account: Account, post: Post) -> None:
+        if self._samples is not None:
+            await self._samples.before_like(account, post.id)
 
     async def engaged(self, account: Account, post: Post, signal: Signal) -> None:
         if signal is Signal.LIKE and await fan_of(account.id, post.author_id, self._clock.now()):

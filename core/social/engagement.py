@@ -32,6 +32,7 @@ class Engagement:
 
     async def like(self, account: Account, post_id: int) -> Post:
         post = await self._posts.get_visible(account, post_id)
+        await self._taste.before_like(account, post)
         try:
             async with self._units():
                 await Reaction.create(post=post, account=account, kind=LIKE)

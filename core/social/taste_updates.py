@@ -28,6 +28,10 @@ class TasteUpdater(Protocol):
         parent (`post.remix_of`)."""
         ...
 
+    async def before_like(self, account: Account, post: Post) -> None:
+        """`account` is about to like `post` (before the write: what the feed knew then)."""
+        ...
+
     async def engaged(self, account: Account, post: Post, signal: Signal) -> None:
         """`account` liked or commented on `post` (inside the write's transaction)."""
         ...
@@ -43,6 +47,9 @@ class NoTasteUpdates:
     """A `TasteUpdater` that ignores everything (the social core without a feed)."""
 
     async def post_created(self, post: Post) -> None:
+        return None
+
+    async def before_like(self, account: Account, post: Post) -> None:
         return None
 
     async def engaged(self, account: Account, post: Post, signal: Signal) -> None:

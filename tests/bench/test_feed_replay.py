@@ -13,9 +13,10 @@ import pytest
 
 from bench.dataset import write
 from bench.families import FAMILIES
+from bench.loading import stamp
 from bench.oracle import ReplayOracle
 from bench.ranking import run_replay
-from bench.replay import FOLLOW, LIKE, POST, held_out, replay, report, timeline
+from bench.replay import FOLLOW, LIKE, POST, Fitting, held_out, replay, report, timeline
 from bench.workload import simulate
 from core.feed import PersonalizedFeed
 from core.persistence.database import Database, is_postgres
@@ -66,7 +67,19 @@ async def test_each_ranking_sees_only_what_happened_before_its_like(
         checked.append(viewer.id)
         return await page(self, viewer, *args, **kwargs)
 
+    async def rank_checked(self: PersonalizedFeed, viewer, *args, **kwargs):
+        # A like sample ranks just before its like: events at that very moment that come
+        # before a like (posts, follows, earlier likes in the data's order) are applied.
+        now = self.clock.now()
+        assert await Post.filter(created_at__gt=now).count() == 0
+        assert await Reaction.filter(created_at__gt=now).count() == 0
+        sampled.append(viewer.id)
+        return await rank(self, viewer, *args, **kwargs)
+
+    sampled: list[int] = []
+    rank = PersonalizedFeed.rank
     monkeypatch.setattr(PersonalizedFeed, "page", page_checked)
+    monkeypatch.setattr(PersonalizedFeed, "rank", rank_checked)
     database = Database(database_url)
     await database.open(migrate_first=False)
     try:
@@ -78,13 +91,20 @@ async def test_each_ranking_sees_only_what_happened_before_its_like(
             oracle=ReplayOracle(made, hidden, draws=500),
             postgres=is_postgres(database_url),
             coverage=True,
+            fitting=Fitting(train_days=2.0, samples=120),
         )
+        fits = [f for f in result.fits if f["version"] is not None]
         # The walk applied the window's events up to the last held-out like, no further.
         last = int(result.likes[-1, 2])
         assert await Reaction.all().count() == (made.likes[:, 2] < last).sum()
     finally:
         await database.close()
     assert checked == result.likes[:, 0].tolist()
+    # The ranker was fitted on like samples from before the window, and refitted in it.
+    assert result.samples > 50 and len(sampled) >= result.samples + len(checked)
+    end = int(max(made.likes[:, 2].max(), made.post_created.max()))
+    assert fits and fits[0]["at"] == stamp(end - DAY).isoformat(timespec="minutes")
+    assert fits[0]["active"], fits[0]["note"]
     assert {len(ranks) for ranks in result.ranks.values()} == {30} == {len(result.covered)}
     assert set(result.ranks) == {"personalized", "chronological", "popularity", "oracle"}
     figures = report(result, None)
@@ -102,6 +122,7 @@ def test_the_ranking_bench_runs_on_each_family_at_smoke_size(family: str, tmp_pa
     ]
     subprocess.run([sys.executable, *generate], cwd=ROOT, check=True, capture_output=True)
     bench = ["-m", "bench.ranking", "--dataset", str(data), "--likes", "25", "--json", str(out)]
+    bench += ["--samples", "60", "--train-days", "2"]
     run = subprocess.run([sys.executable, *bench], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     figures = json.loads(out.read_text())
@@ -126,6 +147,9 @@ async def test_a_dataset_without_hidden_variables_is_ranked_without_an_oracle(
         seed=7,
         coverage=False,
         json=out,
+        train_days=0.0,
+        samples=0,
+        embedder="ngram",
     )
     await run_replay(args)
     figures = json.loads(out.read_text())

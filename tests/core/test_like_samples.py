@@ -1,0 +1,126 @@
+"""Fitting from likes where impressions are few: a like in a young community leaves a like
+sample (the liked post and other candidates as ranked just before it), the refit learns from
+such samples alone, and the fit compares posts ranked together, not viewers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from bot.bootstrap import App
+from core.clock import FakeClock
+from core.feed import like_samples
+from core.feed.fitting import RankerRefit, TrainingSet, fit, pairs
+from core.feed.impressions import Outcome, Surface, pack
+from core.feed.ranker import RankerParameters, ServingRanker
+from core.feed.scoring import PARTS
+from core.persistence.models import Impression, Post
+from tests.core.test_feed import WATERCOLOR, people, post
+
+
+async def test_a_like_in_a_young_community_records_what_was_a_candidate(app: App) -> None:
+    alice, bob = await people(app, "alice", "bob")
+    await app.services.graph.follow(bob, alice)
+    posts = [await post(app, alice, f"{WATERCOLOR} number {i}") for i in range(6)]
+    liked = posts[2]
+    await app.services.engagement.like(bob, liked.id)
+    rows = await Impression.filter(surface=int(Surface.LIKED)).order_by("id").values()
+    assert rows, "no feed outcomes yet: the like leaves a sample"
+    assert {r["viewer_id"] for r in rows} == {bob.id}
+    assert {r["position"] for r in rows} == {0}, "nothing was shown"
+    assert [r["post_id"] for r in rows if r["outcome"]] == [liked.id]
+    assert rows[0]["outcome"] == int(Outcome.LIKE)
+    assert {r["post_id"] for r in rows} == {p.id for p in posts}, "the other candidates"
+    assert len({r["shown_at"] for r in rows}) == 1, "ranked together"
+    values = np.frombuffer(rows[0]["parts"], dtype=np.float16)
+    assert values[PARTS.index("engaged")] == 0, "ranked before the like was written"
+    assert await Post.filter(shown__gt=0).count() == 0, "a sample is no showing"
+    # A later comment joins an impression that showed the post, never the sample.
+    assert not await app.services.feed.impressions.outcome(bob.id, liked.id, Outcome.COMMENT)
+
+
+async def test_no_samples_once_the_feed_has_enough_outcomes(
+    app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(like_samples, "ENOUGH_OUTCOMES", 2)
+    alice, bob = await people(app, "alice", "bob")
+    first, second = [await post(app, alice, WATERCOLOR) for _ in range(2)]
+    shown = [
+        Impression(
+            viewer_id=bob.id,
+            post_id=p.id,
+            surface=int(Surface.FEED),
+            position=1,
+            shown_at=clock.now(),
+            outcome=int(Outcome.LIKE),
+        )
+        for p in (first, second)
+    ]
+    await Impression.bulk_create(shown)
+    await app.services.engagement.like(bob, first.id)
+    assert await Impression.filter(surface=int(Surface.LIKED)).count() == 0
+
+
+async def test_the_refit_learns_from_like_samples_alone(app: App, clock: FakeClock) -> None:
+    """Samples of 21 candidates, the liked one the closest to the viewer's taste; the fit
+    (pairs within each sample) finds `similarity` and the model is switched on."""
+    author, viewer = await people(app, "author", "viewer")
+    made = [await post(app, author, WATERCOLOR) for _ in range(21)]
+    rng = np.random.default_rng(3)
+    rows = []
+    for sample in range(150):
+        values = rng.random((21, len(PARTS))).astype(np.float32)
+        values[:, PARTS.index("seen")] = values[:, PARTS.index("engaged")] = 0
+        chance = np.exp(4 * values[:, PARTS.index("similarity")])
+        liked = rng.choice(21, p=chance / chance.sum())
+        at = clock.now() - timedelta(minutes=300 - sample)
+        rows += [
+            Impression(
+                viewer_id=viewer.id,
+                post_id=made[i].id,
+                surface=int(Surface.LIKED),
+                position=0,
+                parts=pack(values[i].tolist()),
+                shown_at=at,
+                outcome=int(Outcome.LIKE) if i == liked else 0,
+            )
+            for i in range(21)
+        ]
+    await Impression.bulk_create(rows, batch_size=1000)
+    serving = ServingRanker(clock)
+    model = await RankerRefit(clock, serving).refit()
+    assert model is not None and model.active, model and model.note
+    assert model.metric > model.baseline, (model.metric, model.baseline)
+    weights = serving.current.weights
+    assert weights.similarity > 2 * max(abs(weights.match), abs(weights.tags)), weights
+
+
+def test_the_fit_compares_posts_ranked_together() -> None:
+    """Viewers who like a lot see posts with a high `affinity` (the same on their whole
+    page); within a page, only `similarity` tells the liked post apart. Compared within
+    pages, `affinity` gets no weight."""
+    rng = np.random.default_rng(8)
+    pages, size = 600, 10
+    count = pages * size
+    groups = np.repeat(np.arange(pages), size).astype(np.int64)
+    values = rng.random((count, len(PARTS))).astype(np.float32)
+    keen = rng.random(pages)
+    values[:, PARTS.index("affinity")] = keen[groups]
+    chance = 0.05 + 0.5 * keen[groups] * values[:, PARTS.index("similarity")]
+    labels = rng.random(count) < chance
+    data = TrainingSet(
+        values,
+        np.full(count, 3600.0, np.float32),
+        np.zeros(count, np.int64),
+        np.tile(np.arange(1, size + 1), pages).astype(np.int32),
+        labels,
+        np.ones(count, np.float32),
+        groups,
+    )
+    positive, negative = pairs(data)
+    assert (groups[positive] == groups[negative]).all() and labels[positive].all()
+    assert not labels[negative].any()
+    weights = fit(data, RankerParameters(), 1).parameters.weights
+    assert abs(weights.affinity) < 0.01 * weights.similarity, weights
