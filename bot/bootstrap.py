@@ -6,12 +6,14 @@ Tests call `build()` with fakes (a fake clock, a fake image provider, a test dat
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
 from bot.commands.crosspost_render import CrossPostRendering
@@ -44,6 +46,7 @@ from core.digests import (
     DigestSubscriptions,
 )
 from core.domain import Platform
+from core.errors import ConfigurationError
 from core.feed import (
     ChronologicalFeed,
     Discovery,
@@ -69,6 +72,7 @@ from core.generation.styles import STYLES, label_key, style_names
 from core.generation.worker import GenerationWorker
 from core.i18n import translate
 from core.images import ImageStore, LocalImageStore
+from core.metrics import NO_METRICS, MetricsRecorder, QueueGauges
 from core.notifications import Notifications
 from core.persistence.database import Database, is_postgres
 from core.public_links import PublicLinks, load_or_create_secret
@@ -85,6 +89,7 @@ from scheduler import (
     FileLock,
     Housekeeping,
     Leadership,
+    NeverLeads,
     NotificationFlusher,
     PostgresAdvisoryLock,
     Scheduler,
@@ -95,9 +100,53 @@ from scheduler.leader import LOCK_KEY, sender_lock_key
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
     from bot.adapters.telegram import TelegramAdapter
+    from bot.metrics import OperatorEndpoints
     from web import WebRole
 
 log = logging.getLogger(__name__)
+
+# The parts of `mosaic run` a process can take on (`--roles`); every process shares the one
+# database, so any number of processes may run any subset.
+ROLES = ("telegram", "discord", "workers", "scheduler", "web", "console")
+ALL_ROLES = frozenset(ROLES)
+
+
+def select_roles(settings: Settings, requested: str | None) -> frozenset[str]:
+    """The roles of this process: `--roles a,b` as given, else (no flag) everything
+    configured, as `mosaic run` always did: each platform with a token, the workers, the
+    scheduler, the web unless MOSAIC_WEB_LISTEN is off, and the console chat when no platform
+    token is set."""
+    if requested is None:
+        roles = {"workers", "scheduler"}
+        if settings.telegram_bot_token is not None:
+            roles.add("telegram")
+        if settings.discord_bot_token is not None:
+            roles.add("discord")
+        if settings.web_enabled:
+            roles.add("web")
+        if not roles & {"telegram", "discord"}:
+            roles.add("console")
+        return frozenset(roles)
+    names = [name.strip().lower() for name in requested.split(",") if name.strip()]
+    unknown = [name for name in names if name not in ALL_ROLES]
+    if unknown or not names:
+        what = f"unknown role {unknown[0]!r}" if unknown else "no role"
+        raise ConfigurationError(f"{what} in --roles; the roles are {', '.join(ROLES)}")
+    for platform, token in (
+        ("telegram", settings.telegram_bot_token),
+        ("discord", settings.discord_bot_token),
+    ):
+        if platform in names and token is None:
+            raise ConfigurationError(
+                f"--roles {platform} needs {platform.upper()}_BOT_TOKEN; set it or drop the role"
+            )
+    if "console" in names and {"telegram", "discord"} & set(names):
+        raise ConfigurationError(
+            "--roles console takes this terminal and cannot run beside telegram or discord; "
+            "start the console chat as its own process"
+        )
+    return frozenset(names)
+
 
 PACE_LIMITS: dict[Platform, PaceLimits] = {
     Platform.TELEGRAM: TELEGRAM_LIMITS,
@@ -118,15 +167,24 @@ class App:
     scheduler: Scheduler
     outbox: Outbox
     outcomes: Outcomes
+    metrics: MetricsRecorder
+    gauges: QueueGauges
+    roles: frozenset[str] = ALL_ROLES
 
     async def start(self, *, migrate: bool = True) -> None:
-        """Open the database (applying migrations) in the calling task, then start workers."""
+        """Open the database (applying migrations) in the calling task, then start the
+        workers when this process has that role."""
         await self.database.open(migrate_first=migrate)
-        await self.worker.start()
+        if "workers" in self.roles:
+            await self.worker.start()
 
     async def start_scheduler(self) -> None:
-        """Digests, notifications and paced delivery (`mosaic run` and the console chat)."""
-        await self.scheduler.start()
+        """The scheduler's tick: digests, notifications and housekeeping in the leader,
+        elected among the processes with the scheduler role (the others never lead), and
+        the paced outbox senders of the platforms this process reaches (a platform role, or
+        the console, whose terminal prints its own outbox messages)."""
+        if self.roles & {"scheduler", "console", "telegram", "discord"}:
+            await self.scheduler.start()
 
     async def stop(self) -> None:
         await self.scheduler.stop()
@@ -214,8 +272,11 @@ def build(
     embedder: TextEmbedder | None = None,
     progress_every: float = 5.0,
     job_lease: timedelta = timedelta(seconds=60),
+    roles: frozenset[str] = ALL_ROLES,
+    metrics: MetricsRecorder | None = None,
 ) -> App:
     clock = clock or SystemClock()
+    metrics = metrics or prometheus_metrics(settings)
     images = images or LocalImageStore(settings.images_dir)
     if provider is None or moderator is None:
         default_provider, default_moderator = image_backends(settings)
@@ -265,6 +326,7 @@ def build(
         concurrency=settings.generation_concurrency,
         progress_every=progress_every,
         lease=job_lease,
+        metrics=metrics,
     )
     calculator = CronNextRun()
     digests = DigestSubscriptions(clock, calculator)
@@ -278,6 +340,11 @@ def build(
     # A console person is reached out of band only through the outbox, which the process
     # attached to their terminal prints (`App.add_messenger(..., only_for=...)`).
     messengers.add(Platform.CONSOLE, QueuedMessenger(Platform.CONSOLE, outbox, wake_sender))
+    # A platform without its role here (a workers process) is reached the same way: its
+    # results wait in the outbox for that platform's process to send them.
+    for platform in (Platform.TELEGRAM, Platform.DISCORD):
+        if platform.value not in roles:
+            messengers.add(platform, QueuedMessenger(platform, outbox, wake_sender))
 
     services = Services(
         settings=settings,
@@ -312,7 +379,7 @@ def build(
     outcomes = Outcomes(
         outbox, rendering, runs, digests, destinations, notifications, settings.default_language
     )
-    leadership = _leadership(url)
+    leadership = _leadership(url) if "scheduler" in roles else NeverLeads()
     scheduler = Scheduler(
         leadership,
         lambda platform: _leadership(url, platform),
@@ -345,13 +412,62 @@ def build(
         database=Database(url),
         services=services,
         registry=registry,
-        dispatcher=Dispatcher(registry, services, notices),
+        dispatcher=Dispatcher(registry, services, notices, metrics),
         notices=notices,
         worker=worker,
         scheduler=scheduler,
         outbox=outbox,
         outcomes=outcomes,
+        metrics=metrics,
+        gauges=QueueGauges(clock),
+        roles=roles,
     )
+
+
+def prometheus_metrics(settings: Settings) -> MetricsRecorder:
+    """Prometheus counters when MOSAIC_METRICS_LISTEN is set, else nothing is recorded."""
+    if settings.metrics_listen is None:
+        return NO_METRICS
+    from bot.metrics import PrometheusMetrics
+
+    return PrometheusMetrics()
+
+
+class PlatformConnection(Protocol):
+    async def check_connected(self) -> None: ...
+
+
+def build_operator_endpoints(
+    app: App,
+    connections: Mapping[str, PlatformConnection],
+    *,
+    listen: str | None = None,
+) -> OperatorEndpoints | None:
+    """/healthz and /metrics on MOSAIC_METRICS_LISTEN (tests pass `listen` with port 0):
+    ready once the process has started and its database, image store and platform
+    `connections` answer. None when the setting is unset."""
+    from bot.metrics import OperatorEndpoints, PrometheusMetrics, Readiness
+
+    listen = listen or app.settings.metrics_listen
+    if listen is None:
+        return None
+    metrics = app.metrics
+    if not isinstance(metrics, PrometheusMetrics):
+        raise ConfigurationError("/metrics needs the Prometheus recorder: build(metrics=...)")
+    settings = app.settings
+
+    async def store_writable() -> None:  # the images folder, or where it will be made
+        folder = settings.images_dir.resolve()
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not await asyncio.to_thread(os.access, folder, os.W_OK):
+            raise PermissionError(f"{folder} is not writable")
+
+    scheduler = app.scheduler
+    metrics.watch_senders(lambda: [*scheduler.senders.values(), *scheduler.local_senders])
+    checks = {"database": app.database.ping, "store": store_writable}
+    checks |= {name: connection.check_connected for name, connection in connections.items()}
+    return OperatorEndpoints(listen, metrics, Readiness(checks), app.gauges)
 
 
 def _leadership(url: str, platform: Platform | None = None) -> Leadership:

@@ -10,16 +10,29 @@ import secrets
 import signal
 import sys
 from collections.abc import Awaitable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from pydantic import ValidationError
 
-from bot.bootstrap import App, build, build_discord, build_telegram, build_web
+from bot.bootstrap import (
+    ROLES,
+    App,
+    PlatformConnection,
+    build,
+    build_discord,
+    build_operator_endpoints,
+    build_telegram,
+    build_web,
+    select_roles,
+)
 from core.domain import Platform
 from core.errors import ConfigurationError
 from core.persistence.database import upgrade
 from core.persistence.preflight import ExitCode, StartupFailure, check_startup
 from core.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.metrics import OperatorEndpoints
 
 log = logging.getLogger("mosaic")
 
@@ -27,7 +40,14 @@ log = logging.getLogger("mosaic")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mosaic", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the bot with whatever is configured")
+    run = commands.add_parser("run", help="start the bot with whatever is configured")
+    run.add_argument(
+        "--roles",
+        default=None,
+        metavar="ROLE,...",
+        help=f"run only these parts in this process ({', '.join(ROLES)}); "
+        "default: everything configured",
+    )
     chat = commands.add_parser("chat", help="chat with Mosaic in this terminal (or via a pipe)")
     chat.add_argument(
         "--as",
@@ -66,8 +86,7 @@ def _setup_logging(settings: Settings, *, quiet: bool) -> None:
 
 
 class Role(Protocol):
-    """A part of `mosaic run` that starts and stops beside the chat adapters (the web; later
-    `--roles` picks which run in a process)."""
+    """A part of `mosaic run` that starts and stops beside the chat adapters (the web)."""
 
     name: str
 
@@ -77,7 +96,7 @@ class Role(Protocol):
 
 
 def _roles(app: App) -> list[Role]:
-    return [build_web(app)] if app.settings.web_enabled else []
+    return [build_web(app)] if "web" in app.roles else []
 
 
 async def _start_roles(app: App, roles: list[Role]) -> list[Role]:
@@ -89,6 +108,7 @@ async def _start_roles(app: App, roles: list[Role]) -> list[Role]:
             await role.start()
         except ConfigurationError as error:
             if role.name == "web" and "web_listen" not in app.settings.model_fields_set:
+                # the web on its default address, and only as part of "everything"
                 log.warning("%s: running without the web pages", error)
                 print(f"mosaic: {error}; running without them", file=sys.stderr)
                 continue
@@ -105,7 +125,11 @@ async def _stop_roles(roles: list[Role]) -> None:
 
 
 async def _chat(
-    app: App, user: str | None, greet: bool | None = None, roles: list[Role] | None = None
+    app: App,
+    user: str | None,
+    greet: bool | None = None,
+    roles: list[Role] | None = None,
+    endpoints: OperatorEndpoints | None = None,
 ) -> None:
     from bot.adapters.console import ConsoleChat, console_locale, default_console_name
 
@@ -113,6 +137,7 @@ async def _chat(
     await app.start()
     started: list[Role] = []
     try:
+        await _start_endpoints(endpoints)
         chat = ConsoleChat(
             app.dispatcher, name, locale=console_locale(), greet=greet, name_note=note
         )
@@ -121,9 +146,13 @@ async def _chat(
         app.add_messenger(Platform.CONSOLE, chat, only_for=frozenset({chat.user}))
         await app.start_scheduler()
         started = await _start_roles(app, roles or [])
+        if endpoints is not None:
+            endpoints.readiness.started = True
         await chat.run()
     finally:
         await _stop_roles(started)
+        if endpoints is not None:
+            await endpoints.stop()
         await app.stop()
 
 
@@ -133,33 +162,58 @@ class ChatAdapter(Protocol):
     async def close(self) -> None: ...
 
 
-def _chat_adapters(app: App) -> list[ChatAdapter]:
-    """One adapter per configured chat platform."""
-    settings = app.settings
-    adapters: list[ChatAdapter] = []
-    if settings.discord_bot_token is not None:
-        adapters.append(build_discord(app))
-    if settings.telegram_bot_token is not None:
-        adapters.append(build_telegram(app))
+class PlatformAdapter(ChatAdapter, PlatformConnection, Protocol):
+    pass
+
+
+def _chat_adapters(app: App) -> dict[str, PlatformAdapter]:
+    """One adapter per chat platform role of this process."""
+    adapters: dict[str, PlatformAdapter] = {}
+    if "discord" in app.roles:
+        adapters["discord"] = build_discord(app)
+    if "telegram" in app.roles:
+        adapters["telegram"] = build_telegram(app)
     return adapters
 
 
 async def _run(app: App) -> None:
     adapters = _chat_adapters(app)
-    if not adapters:
-        log.info("no chat token configured: starting the console chat")
-        await _chat(app, None, roles=_roles(app))
-        return
+    endpoints = build_operator_endpoints(app, adapters)
+    if "console" in app.roles and not adapters:
+        log.info("starting the console chat")
+        await _chat(app, None, roles=_roles(app), endpoints=endpoints)
+    else:
+        await _serve(app, list(adapters.values()), endpoints)
+
+
+async def _start_endpoints(endpoints: OperatorEndpoints | None) -> None:
+    """After the database opened (their handlers use it): /healthz says "starting" until
+    `readiness.started`."""
+    if endpoints is not None:
+        await endpoints.start()
+        print(f"mosaic: /healthz and /metrics at {endpoints.local_url}", file=sys.stderr)
+
+
+async def _serve(
+    app: App, adapters: list[PlatformAdapter], endpoints: OperatorEndpoints | None
+) -> None:
+    """The chat platforms, or only workers, scheduler and web, until SIGTERM or Ctrl-C."""
     await app.start()
     started: list[Role] = []
     try:
+        await _start_endpoints(endpoints)
         await app.start_scheduler()  # after the adapters registered their messengers
         started = await _start_roles(app, _roles(app))
-        await _until_terminated(asyncio.gather(*(adapter.run() for adapter in adapters)))
+        if endpoints is not None:
+            endpoints.readiness.started = True
+        work: list[Awaitable[object]] = [adapter.run() for adapter in adapters]
+        await _until_terminated(asyncio.gather(*(work or [asyncio.Event().wait()])))
     finally:
         await _stop_roles(started)
         for adapter in adapters:
             await adapter.close()
+        if endpoints is not None:
+            await endpoints.stop()
         await app.stop()
 
 
@@ -199,7 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(f"mosaic: invalid configuration:\n{error}", file=sys.stderr)
         return ExitCode.CONFIGURATION
-    console = settings.discord_bot_token is None and settings.telegram_bot_token is None
+    try:
+        roles = select_roles(settings, args.roles if args.command == "run" else None)
+    except ConfigurationError as error:
+        print(f"mosaic: {error}", file=sys.stderr)
+        return ExitCode.CONFIGURATION
+    console = "console" in roles
     _setup_logging(settings, quiet=args.command == "chat" or (args.command == "run" and console))
     try:
         asyncio.run(check_startup(settings.resolved_database_url, settings.data_dir))
@@ -209,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "chat":
             asyncio.run(_chat(build(settings), args.user, args.greet))
         else:
-            asyncio.run(_run(build(settings)))
+            asyncio.run(_run(build(settings, roles=roles)))
     except StartupFailure as failure:
         print(f"mosaic: {failure}", file=sys.stderr)
         return failure.exit_code

@@ -91,6 +91,17 @@ class Settings(BaseSettings):
         default=3600, ge=10, le=7 * 86400, alias="MOSAIC_WEB_INIT_DATA_MAX_AGE"
     )
 
+    # /healthz and /metrics (Prometheus) for an operator: host:port, off when unset
+    metrics_listen: str | None = Field(default=None, alias="MOSAIC_METRICS_LISTEN")
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _metrics_off(cls, value: str | None) -> str | None:
+        """Empty (as in .env.example), `off` or `none`: no /healthz and /metrics."""
+        if value is None or value.strip().lower() in ("", "off", "none"):
+            return None
+        return value.strip()
+
     @field_validator("default_language")
     @classmethod
     def _known_language(cls, value: str) -> str:

@@ -8,7 +8,13 @@ tables; APScheduler only fires one "tick" job (see `service.py`).
 from scheduler.cron import CronNextRun
 from scheduler.digests import DigestRunner
 from scheduler.housekeeping import Housekeeping
-from scheduler.leader import FileLock, Leadership, PostgresAdvisoryLock, SingleProcess
+from scheduler.leader import (
+    FileLock,
+    Leadership,
+    NeverLeads,
+    PostgresAdvisoryLock,
+    SingleProcess,
+)
 from scheduler.notifications import NotificationFlusher
 from scheduler.service import Scheduler
 
@@ -18,6 +24,7 @@ __all__ = [
     "FileLock",
     "Housekeeping",
     "Leadership",
+    "NeverLeads",
     "NotificationFlusher",
     "PostgresAdvisoryLock",
     "Scheduler",

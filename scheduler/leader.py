@@ -45,6 +45,20 @@ class Leadership(Protocol):
     async def release(self) -> None: ...
 
 
+class NeverLeads:
+    """A process without the scheduler role (`mosaic run --roles …`): it still ticks for its
+    platforms' outbox senders, but never leads digests, notifications or housekeeping."""
+
+    async def acquire(self) -> bool:
+        return False
+
+    async def still_leading(self) -> bool:
+        return False
+
+    async def release(self) -> None:
+        return None
+
+
 class SingleProcess:
     async def acquire(self) -> bool:
         return True

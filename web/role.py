@@ -11,14 +11,29 @@ from core.errors import ConfigurationError
 log = logging.getLogger(__name__)
 
 
-def parse_listen(listen: str) -> tuple[str, int]:
-    """`host:port` (IPv6 as `[::1]:8080`) from MOSAIC_WEB_LISTEN."""
+def parse_listen(listen: str, setting: str = "MOSAIC_WEB_LISTEN") -> tuple[str, int]:
+    """`host:port` (IPv6 as `[::1]:8080`) from MOSAIC_WEB_LISTEN (or the named `setting`)."""
     host, _, port = listen.strip().rpartition(":")
     if not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ConfigurationError(
-            f"MOSAIC_WEB_LISTEN must be host:port (e.g. 127.0.0.1:8080), not {listen!r}"
+            f"{setting} must be host:port (e.g. 127.0.0.1:8080), not {listen!r}"
         )
     return host.strip("[]"), int(port)
+
+
+async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve `app` on host:port: the runner (to clean up) and the bound port (0 asks the
+    system for a free one). Raises OSError when the address cannot be used."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    sockets = getattr(site._server, "sockets", None) or ()
+    return runner, sockets[0].getsockname()[1] if sockets else port
 
 
 class WebRole:
@@ -34,21 +49,13 @@ class WebRole:
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
-        runner = web.AppRunner(self.app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port)
         try:
-            await site.start()
+            self._runner, self.port = await start_site(self.app, self.host, self.port)
         except OSError as error:
-            await runner.cleanup()
             raise ConfigurationError(
                 f"the web pages cannot listen on {self.host}:{self.port} ({error.strerror}); "
                 "set MOSAIC_WEB_LISTEN to a free host:port, or to off"
             ) from error
-        self._runner = runner
-        sockets = site._server.sockets if site._server else ()  # type: ignore[union-attr]
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
         log.info("web pages on http://%s:%d (public URL %s)", self.host, self.port, self.public_url)
 
     @property

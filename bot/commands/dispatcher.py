@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +24,7 @@ from core.delivery.replies import Reply
 from core.domain import ChatKind
 from core.errors import Forbidden, InvalidInput, MosaicError
 from core.i18n import normalize_language, translate
+from core.metrics import NO_METRICS, MetricsRecorder
 from core.persistence.models import Account
 from core.services import Services
 
@@ -30,10 +32,17 @@ log = logging.getLogger(__name__)
 
 
 class Dispatcher:
-    def __init__(self, registry: CommandRegistry, services: Services, notices: JobNotices) -> None:
+    def __init__(
+        self,
+        registry: CommandRegistry,
+        services: Services,
+        notices: JobNotices,
+        metrics: MetricsRecorder = NO_METRICS,
+    ) -> None:
         self.registry = registry
         self.services = services
         self.notices = notices
+        self._metrics = metrics
 
     async def account_for(self, actor: Actor) -> Account:
         return await self.services.accounts.resolve(
@@ -103,6 +112,22 @@ class Dispatcher:
         conversation: Conversation,
         *,
         account: Account | None = None,
+    ) -> list[Reply]:
+        started = time.monotonic()
+        try:
+            return await self._answer(spec, actor, raw_args, conversation, account)
+        finally:
+            self._metrics.command_handled(
+                actor.platform.value, spec.name, time.monotonic() - started
+            )
+
+    async def _answer(
+        self,
+        spec: CommandSpec,
+        actor: Actor,
+        raw_args: dict[str, Any],
+        conversation: Conversation,
+        account: Account | None,
     ) -> list[Reply]:
         if spec.admin_only:
             require_admin(actor)

@@ -29,6 +29,7 @@ from core.generation.jobs import GenerationJobs, JobKind
 from core.generation.provider import ImageProvider
 from core.images import ImageStore
 from core.lifecycle import stop_tasks
+from core.metrics import NO_METRICS, MetricsRecorder
 from core.persistence.columns import column
 from core.persistence.models import GenerationJob
 
@@ -61,7 +62,9 @@ class GenerationWorker:
         lease: timedelta = timedelta(seconds=60),
         progress_every: float = 5.0,
         idle_poll: float = 2.0,
+        metrics: MetricsRecorder = NO_METRICS,
     ) -> None:
+        self._metrics = metrics
         self._provider = provider
         self._images = images
         self._jobs = jobs
@@ -206,12 +209,15 @@ class GenerationWorker:
 
     # ------------------------------------------------------------------ running
     async def _run(self, job: GenerationJob) -> None:
+        waited = (self._clock.now() - job.created_at).total_seconds()
         await self._notify("job_started", job)
         ticker = asyncio.create_task(self._keep_alive(job))
+        started = time.monotonic()
         try:
             ended_here = await self._produce(job)
         finally:
             await stop_tasks([ticker])
+        self._metrics.job_generated(max(0.0, waited), time.monotonic() - started)
         if ended_here:  # else it was cancelled meanwhile, and whoever cancelled said so
             await job.refresh_from_db()
             await self._notify("job_finished", job)

@@ -129,6 +129,10 @@ class Database:
             )
         log.debug("database open (%s)", self.dialect)
 
+    async def ping(self) -> None:
+        """One round trip to the database (the readiness check); raises when it is gone."""
+        await get_connection(connection_name(self.url)).execute_query("SELECT 1")
+
     async def close(self) -> None:
         await Tortoise.close_connections()
 

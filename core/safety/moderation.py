@@ -97,16 +97,7 @@ class Moderation:
             raise Conflict("error.already_hidden", post=post.id)
         async with self._units():
             await Post.filter(id=post.id).update(moderation=ModerationState.HIDDEN)
-            await self.reports.resolve_all(target.key, self._clock.now())
-            await self.audit.record(
-                standing.account,
-                "hide",
-                target.key,
-                place=target.place,
-                subject=target.subject,
-                reason=reason,
-            )
-            await self._takedown.take_down(post.id)
+            await self._close_over_post(standing, target, post, "hide", reason)
         await self._notifier.notify(target.subject.id, "notice.hidden", post=post.id, reason=reason)
 
     async def delete(self, standing: Standing, target: Target, reason: str) -> None:
@@ -118,19 +109,26 @@ class Moderation:
         post = _post_of(target)
         async with self._units():  # the post goes with its reports resolved and logged
             await self._posts.remove(post, moderation=ModerationState.REMOVED)
-            await self.reports.resolve_all(target.key, self._clock.now())
-            await self.audit.record(
-                standing.account,
-                "delete",
-                target.key,
-                place=target.place,
-                subject=target.subject,
-                reason=reason,
-            )
-            await self._takedown.take_down(post.id)
+            await self._close_over_post(standing, target, post, "delete", reason)
         await self._notifier.notify(
             target.subject.id, "notice.removed", post=post.id, reason=reason
         )
+
+    async def _close_over_post(
+        self, standing: Standing, target: Target, post: Post, action: str, reason: str
+    ) -> None:
+        """Inside the action's unit: its reports resolved, the decision logged, the post's
+        copies in chats taken down."""
+        await self.reports.resolve_all(target.key, self._clock.now())
+        await self.audit.record(
+            standing.account,
+            action,
+            target.key,
+            place=target.place,
+            subject=target.subject,
+            reason=reason,
+        )
+        await self._takedown.take_down(post.id)
 
     async def _delete_comment(
         self, standing: Standing, target: Target, comment: Comment, reason: str

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import time
 
 import numpy as np
 import pytest
@@ -124,16 +123,6 @@ async def test_impossible_options_are_a_programming_error(
 ) -> None:
     with pytest.raises(ValueError):
         await provider.generate(PROMPT, options)
-
-
-def test_fast_enough_for_1024() -> None:
-    """The issue asks for ≪ 1 s at 1024×1024; bench/local_generator.py has the real figure."""
-    timings = []
-    for seed in range(3):
-        started = time.perf_counter()
-        render(PROMPT, STYLES["oil"], (1024, 1024), seed)
-        timings.append(time.perf_counter() - started)
-    assert sorted(timings)[1] < 0.5
 
 
 async def test_generation_runs_off_the_event_loop(provider: LocalImageProvider) -> None:

@@ -1,4 +1,5 @@
-"""The pacer alone, with plain numbers for time: buckets, chat intervals, group windows."""
+"""The pacer alone, with plain numbers for time: buckets, chat intervals, group windows; and
+`PacedCalls`, the rate limiter built on it, on a virtual timer."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import math
 
 import pytest
 
-from core.delivery.pacing import TELEGRAM_LIMITS, PaceLimits, Pacer, TokenBucket
+from core.delivery.pacing import TELEGRAM_LIMITS, PacedCalls, PaceLimits, Pacer, TokenBucket
+from core.delivery.ratelimit import PlatformCall
+from core.domain import Platform
 
 
 def test_token_bucket_spaces_sends_and_allows_its_burst() -> None:
@@ -132,3 +135,42 @@ def test_messages_in_flight_count_against_the_overall_second() -> None:
     pacer.finished("b", False, 0.6)
     pacer.finished("c", False, 0.7)
     assert pacer.ready_at("d", False, 0.7) == pytest.approx(1.5)  # when "a" left the second
+
+
+class VirtualTimer:
+    """Platform seconds that pass only when someone sleeps (one caller at a time here)."""
+
+    scale = 1.0
+
+    def __init__(self) -> None:
+        self.at = 0.0
+
+    def now(self) -> float:
+        return self.at
+
+    async def sleep(self, seconds: float) -> None:
+        self.at += max(0.0, seconds)
+
+
+async def test_paced_calls_keep_telegram_limits_call_by_call() -> None:
+    timer = VirtualTimer()
+    limiter = PacedCalls(TELEGRAM_LIMITS, timer)
+    started: list[float] = []
+
+    async def send() -> str:
+        started.append(timer.now())
+        return "sent"
+
+    for _ in range(3):
+        assert await limiter.process(PlatformCall(Platform.TELEGRAM, "send_message", "7"), send)
+    assert started == [0.0, 1.0, 2.0], "one message per second in a private chat"
+
+    started.clear()
+    group = PlatformCall(Platform.TELEGRAM, "send_message", "-100", group=True)
+    for _ in range(21):
+        await limiter.process(group, send)
+    assert started[20] - started[0] >= TELEGRAM_LIMITS.window_seconds, "20 a minute in a group"
+
+    before = timer.now()
+    await limiter.process(PlatformCall(Platform.TELEGRAM, "answer_callback_query"), send)
+    assert timer.now() == before, "a call to no chat goes straight out"

@@ -71,6 +71,7 @@ class DiscordAdapter:
         self._dispatcher = dispatcher
         self._ready = asyncio.Event()
         self._in_flight = InFlight()
+        self._limiter = limiter or Unpaced()  # sees every discord.py call of ours
         self.synced: bool | None = None  # after start-up: whether the tree was published
         self.client = MosaicClient(
             self,
@@ -78,7 +79,7 @@ class DiscordAdapter:
             guild_ready_timeout=config.guild_ready_timeout,
         )
         delivery = DiscordDelivery(
-            self.client, services.sent_messages, services.destinations, limiter or Unpaced()
+            self.client, services.sent_messages, services.destinations, self._limiter
         )
         self.messenger = DiscordMessenger(delivery)
         self._errors = ErrorReporter(dispatcher, delivery)
@@ -91,7 +92,7 @@ class DiscordAdapter:
             clock=services.clock,
             in_flight=self._in_flight,
         )
-        self._reactions = ReactionLikes(self.client, dispatcher, self._in_flight)
+        self._reactions = ReactionLikes(self.client, dispatcher, self._in_flight, self._limiter)
         self._tree_builder = CommandTreeBuilder(
             dispatcher.registry,
             on_command=self._interactions.on_command,
@@ -134,6 +135,11 @@ class DiscordAdapter:
     async def wait_until_ready(self) -> None:
         await self._ready.wait()
 
+    async def check_connected(self) -> None:
+        """For /healthz: raises unless the gateway session is up."""
+        if not self.client.is_ready() or self.client.is_closed():
+            raise ConnectionError("discord gateway is not connected")
+
     async def wait_idle(self) -> None:
         """Until no interaction or reaction is being handled (tests, graceful stops)."""
         await self._in_flight.wait_idle()
@@ -149,6 +155,7 @@ class DiscordAdapter:
             spec_hash=self._dispatcher.registry.spec_hash(Platform.DISCORD),
             state_dir=self._config.state_dir,
             dev_guild_id=self._config.dev_guild_id,
+            limiter=self._limiter,
         )
         self.synced = await sync.sync_if_changed()
 

@@ -16,6 +16,7 @@ from bot.adapters.discord._conversation import SilentConversation
 from bot.adapters.discord._tracking import InFlight
 from bot.commands import Dispatcher
 from bot.invocation import Invocation
+from core.delivery.ratelimit import PlatformCall, RateLimiter
 from core.domain import Platform
 
 log = logging.getLogger(__name__)
@@ -37,10 +38,12 @@ class ReactionLikes:
         client: discord.Client,
         dispatcher: Dispatcher,
         in_flight: InFlight,
+        limiter: RateLimiter,
     ) -> None:
         self._client = client
         self._dispatcher = dispatcher
         self._in_flight = in_flight
+        self._limiter = limiter
 
     async def on_add(self, event: discord.RawReactionActionEvent) -> None:
         with self._in_flight.track():
@@ -77,4 +80,9 @@ class ReactionLikes:
         if event.member is not None:
             return event.member
         cached = self._client.get_user(event.user_id)
-        return cached if cached is not None else await self._client.fetch_user(event.user_id)
+        if cached is not None:
+            return cached
+        return await self._limiter.process(
+            PlatformCall(Platform.DISCORD, "fetch_user"),
+            lambda: self._client.fetch_user(event.user_id),
+        )

@@ -21,6 +21,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from core.delivery.ratelimit import PlatformCall, RateLimiter
+from core.domain import Platform
 from core.errors import ConfigurationError
 
 log = logging.getLogger(__name__)
@@ -112,8 +114,10 @@ class CommandSync:
         spec_hash: str,
         state_dir: Path,
         dev_guild_id: int | None,
+        limiter: RateLimiter,
     ) -> None:
         self._tree = tree
+        self._limiter = limiter
         self._spec_hash = spec_hash
         self._state_path = state_dir / STATE_FILE
         self._guild = discord.Object(dev_guild_id) if dev_guild_id is not None else None
@@ -143,7 +147,9 @@ class CommandSync:
         if self._read() == now:
             log.info("discord commands unchanged (%s); not syncing", self.target)
             return False
-        await self._tree.sync(guild=self._guild)
+        await self._limiter.process(
+            PlatformCall(Platform.DISCORD, "tree.sync"), lambda: self._tree.sync(guild=self._guild)
+        )
         self._write(now)
         log.info("discord commands synced to %s (spec %s)", self.target, self._spec_hash)
         return True

@@ -141,6 +141,11 @@ class TelegramAdapter:
     def mode(self) -> str:
         return "webhook" if self._config.webhook_url else "polling"
 
+    async def check_connected(self) -> None:
+        """For /healthz: raises unless the Bot API answered and updates are being taken."""
+        if not self._application.running:
+            raise ConnectionError("telegram is not connected")
+
     @property
     def bot_username(self) -> str:
         return self._application.bot.username

@@ -1,0 +1,151 @@
+"""The code gates run inside the suite: ruff (lint and format), mypy and the layer contracts.
+
+Each gate is one command run in a project root with that root's pyproject.toml. The suite runs
+it on this repository and expects it to pass; the violation tests run the very same function
+on a tiny project in tmp_path, carrying a copy of this repository's pyproject.toml and one
+deliberate violation, and expect it to fail and name the violation.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+# the executables of the virtualenv running the suite (not resolved: the venv's python is a
+# symlink to the system's)
+BIN = Path(sys.executable).parent
+
+GATES: dict[str, tuple[str, ...]] = {
+    "ruff check": ("ruff", "check", "--no-cache", "."),
+    "ruff format": ("ruff", "format", "--check", "--no-cache", "."),
+    # files, settings and the cache directory come from [tool.mypy]
+    "mypy": ("mypy",),
+    # contracts from [tool.importlinter]
+    "lint-imports": ("lint-imports", "--no-cache"),
+}
+
+
+@dataclass(frozen=True)
+class GateResult:
+    gate: str
+    passed: bool
+    output: str
+
+
+def run_gate(gate: str, root: Path) -> GateResult:
+    """Run one gate in `root`, with the settings of `root`/pyproject.toml."""
+    executable, *arguments = GATES[gate]
+    completed = subprocess.run(
+        [str(BIN / executable), *arguments],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    return GateResult(gate, completed.returncode == 0, completed.stdout + completed.stderr)
+
+
+@pytest.mark.parametrize("gate", list(GATES))
+def test_the_repository_passes_the_gate(gate: str) -> None:
+    result = run_gate(gate, REPO)
+    assert result.passed, f"{gate} failed:\n{result.output}"
+
+
+# ------------------------------------------------------------------ deliberate violations
+
+
+def _project(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A tiny project with this repository's settings and the layers' packages."""
+    shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
+    for package in ("bot", "bot/adapters", "core", "scheduler", "web"):
+        (tmp_path / package).mkdir(parents=True, exist_ok=True)
+        (tmp_path / package / "__init__.py").write_text("")
+    for adapter in ("discord", "telegram", "console"):
+        (tmp_path / "bot/adapters" / adapter).mkdir(exist_ok=True)
+        (tmp_path / "bot/adapters" / adapter / "__init__.py").write_text("")
+    (tmp_path / "bot/commands").mkdir(exist_ok=True)
+    (tmp_path / "bot/commands/__init__.py").write_text("")
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    return tmp_path
+
+
+def test_a_clean_tiny_project_passes_every_gate(tmp_path: Path) -> None:
+    """The violation tests below fail for their violation, not for the tiny project itself."""
+    root = _project(tmp_path, {"core/clock.py": "def now() -> int:\n    return 0\n"})
+    for gate in GATES:
+        result = run_gate(gate, root)
+        assert result.passed, f"{gate} failed on the clean project:\n{result.output}"
+
+
+def test_a_lint_finding_fails_ruff(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"core/clock.py": "import os\n\n\ndef now() -> int:\n    return 0\n"})
+    result = run_gate("ruff check", root)
+    assert not result.passed
+    assert "core/clock.py" in result.output and "F401" in result.output
+
+
+def test_unformatted_code_fails_ruff_format(tmp_path: Path) -> None:
+    root = _project(tmp_path, {"core/clock.py": "def now()->int:\n    return  0\n"})
+    result = run_gate("ruff format", root)
+    assert not result.passed
+    assert "core/clock.py" in result.output
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        'def now() -> int:\n    return "midnight"\n',
+        # standard mode checks the bodies of unannotated functions too (check_untyped_defs)
+        'def now():\n    return 1 + "1"\n',
+    ],
+    ids=["annotated", "unannotated"],
+)
+def test_a_type_error_fails_mypy(tmp_path: Path, code: str) -> None:
+    root = _project(tmp_path, {"core/clock.py": code})
+    result = run_gate("mypy", root)
+    assert not result.passed
+    assert "core/clock.py:2: error" in result.output
+
+
+@pytest.mark.parametrize(
+    ("files", "contract"),
+    [
+        (
+            {"core/clock.py": "import discord\n"},
+            "core is platform-free",
+        ),
+        (
+            {"core/clock.py": "from bot import commands\n"},
+            "core is platform-free",
+        ),
+        (
+            {"bot/adapters/telegram/updates.py": "from bot.adapters.discord import client\n"},
+            "the platform adapters are independent",
+        ),
+        (
+            {"bot/commands/feed.py": "from bot.adapters import console\n"},
+            "the commands are written once for every platform",
+        ),
+        (
+            {"scheduler/digests.py": "import bot.commands\n"},
+            "the scheduler imports nothing from bot",
+        ),
+    ],
+    ids=["core-platform", "core-bot", "adapters", "commands-adapter", "scheduler-bot"],
+)
+def test_a_layer_violation_fails_lint_imports(
+    tmp_path: Path, files: dict[str, str], contract: str
+) -> None:
+    root = _project(tmp_path, files)
+    result = run_gate("lint-imports", root)
+    assert not result.passed
+    broken = [line for line in result.output.splitlines() if line.endswith("BROKEN")]
+    assert len(broken) == 1 and broken[0].startswith(contract), result.output
