@@ -44,7 +44,7 @@ from typing import Any
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
-from core.clock import Timer
+from core.clock import MonotonicTimer, Timer
 from core.delivery.pacing import PaceLimits
 from core.delivery.ratelimit import PlatformCall, RateLimiter, Result
 
@@ -135,16 +135,11 @@ _LEASE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
-class WallTimer:
+class WallTimer(MonotonicTimer):
     """Seconds since the epoch: one scale for every process on every machine (NTP-synced)."""
-
-    scale: float = 1.0  # real seconds per platform second
 
     def now(self) -> float:
         return time.time() / self.scale
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(0.0, seconds) * self.scale)
 
 
 @dataclass(slots=True)
