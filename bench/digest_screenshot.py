@@ -22,7 +22,7 @@ from core.digests.collage import CollageText, render_collage
 from core.generation import get_style
 from core.generation.local import render
 from core.i18n import translate
-from core.images import LocalImageStore
+from core.images import ContentImageStore
 
 ROOT = Path(__file__).resolve().parents[1]
 PICTURES = (
@@ -37,7 +37,7 @@ LIMIT = 300 * 1024
 
 
 async def collage(folder: Path, day: date, language: str = "en") -> bytes:
-    store = LocalImageStore(folder)
+    store = ContentImageStore(folder)
     thumbnails = []
     for seed, (prompt, style) in enumerate(PICTURES):
         picture = await asyncio.to_thread(render, prompt, get_style(style), (768, 768), 7 + seed)

@@ -42,7 +42,7 @@ from PIL import Image
 
 import core.safety  # noqa: F401 - first: `import core.feed` alone hits a circular import
 from bench.loading import Writer
-from core.images import LocalImageStore
+from core.images import ContentImageStore
 from core.persistence.database import Database, is_postgres
 from core.persistence.models import Account, Post, StoredImage
 from core.public_links import PublicLinks
@@ -73,7 +73,7 @@ async def fill(url: str, data: Path, posts: int, seed: int) -> None:
         if await Post.all().count():
             print(f"web bench: reusing the {await Post.all().count()} posts already there")
             return
-        store = LocalImageStore(data / "images")
+        store = ContentImageStore(data / "images")
         shas = []
         for n in range(IMAGES):
             stored = await store.put(_image(seed * 1000 + n))

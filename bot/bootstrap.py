@@ -71,7 +71,7 @@ from core.generation.service import Generation
 from core.generation.styles import STYLES, label_key, style_names
 from core.generation.worker import GenerationWorker
 from core.i18n import translate
-from core.images import ImageStore, LocalImageStore
+from core.images import ContentImageStore, ImageStore
 from core.metrics import NO_METRICS, MetricsRecorder, QueueGauges
 from core.notifications import Notifications
 from core.persistence.database import Database, is_postgres
@@ -82,6 +82,8 @@ from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
 from core.social.data_rights import AccountData
 from core.social.linking import AccountLinking
+from core.storage import ObjectStore
+from core.storage_s3 import S3ObjectStore
 from core.update_log import UpdateLog
 from scheduler import (
     CronNextRun,
@@ -223,6 +225,19 @@ class App:
         return sender
 
 
+def object_store(settings: Settings) -> ObjectStore | None:
+    """The configured object store for images, or None for the data folder (the default)."""
+    if not settings.storage_url:
+        return None
+    return S3ObjectStore.from_url(
+        settings.storage_url,
+        endpoint=settings.aws_endpoint_url,
+        region=settings.aws_region,
+        access_key_id=settings.aws_access_key_id,
+        secret_access_key=settings.aws_secret_access_key,
+    )
+
+
 def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
     """OpenAI when a key is configured, else the local generator and word-list moderation."""
     from core.generation.local import LocalImageProvider
@@ -277,7 +292,7 @@ def build(
 ) -> App:
     clock = clock or SystemClock()
     metrics = metrics or prometheus_metrics(settings)
-    images = images or LocalImageStore(settings.images_dir)
+    images = images or ContentImageStore(settings.images_dir, objects=object_store(settings))
     if provider is None or moderator is None:
         default_provider, default_moderator = image_backends(settings)
         provider = provider or default_provider

@@ -23,12 +23,18 @@ from bot.bootstrap import (
     build_operator_endpoints,
     build_telegram,
     build_web,
+    object_store,
     select_roles,
 )
 from core.domain import Platform
 from core.errors import ConfigurationError
 from core.persistence.database import upgrade
-from core.persistence.preflight import ExitCode, StartupFailure, check_startup
+from core.persistence.preflight import (
+    ExitCode,
+    StartupFailure,
+    check_object_store,
+    check_startup,
+)
 from core.settings import Settings
 
 if TYPE_CHECKING:
@@ -262,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging(settings, quiet=args.command == "chat" or (args.command == "run" and console))
     try:
         asyncio.run(check_startup(settings.resolved_database_url, settings.data_dir))
+        store = object_store(settings)
+        if store is not None:
+            asyncio.run(check_object_store(store))
         if args.command == "db":
             asyncio.run(upgrade(settings.resolved_database_url))
             print("database is up to date")

@@ -11,8 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
-import os
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,6 +18,7 @@ from typing import Protocol
 from PIL import Image, UnidentifiedImageError
 
 from core.errors import InvalidInput
+from core.storage import LocalFolder, ObjectStore, write_atomically
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # Telegram photo cap; Discord's default is the same
 MAX_SIDE_SUM = 10_000
@@ -49,6 +48,8 @@ class ImageStore(Protocol):
     def thumbnail_path(self, sha256: str) -> Path: ...
 
     async def thumbnail(self, sha256: str) -> Path: ...
+
+    async def local_copy(self, sha256: str) -> Path: ...
 
     async def describe(self, sha256: str) -> ImageFile: ...
 
@@ -150,42 +151,76 @@ def encode_for_platforms(
             return out.getvalue(), "webp", clean
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Unique per writer: two jobs may store the same picture at the same moment.
-    tmp = path.with_suffix(f"{path.suffix}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+class ContentImageStore:
+    """Images by their SHA-256 in an `ObjectStore`, read through a local folder.
 
+    Keys: `ab/abcdef….png` (or `.webp`) and `thumbs/ab/abcdef….webp`. With the default
+    store, the folder *is* the store (`MOSAIC_DATA_DIR/images`); with an object store
+    (`MOSAIC_STORAGE_URL`), the folder keeps local copies of what this process wrote or read,
+    and a copy another machine needs is fetched from the store on first use.
+    """
 
-class LocalImageStore:
-    """Images under a folder: `<root>/ab/abcdef….png` plus `<root>/thumbs/ab/abcdef….webp`."""
-
-    def __init__(self, root: Path, max_bytes: int = MAX_UPLOAD_BYTES) -> None:
+    def __init__(
+        self, root: Path, max_bytes: int = MAX_UPLOAD_BYTES, objects: ObjectStore | None = None
+    ) -> None:
         self.root = root
         self.max_bytes = max_bytes
+        self._folder = LocalFolder(root)
+        self.objects: ObjectStore = objects or self._folder
+        self._remote = objects is not None
 
     def __repr__(self) -> str:
-        return f"LocalImageStore({str(self.root)!r})"
+        return f"ContentImageStore({str(self.root)!r}, objects={self.objects!r})"
+
+    @staticmethod
+    def _keys(sha256: str) -> tuple[str, ...]:
+        return tuple(f"{sha256[:2]}/{sha256}.{suffix}" for suffix in ("png", "webp"))
+
+    @staticmethod
+    def _thumbnail_key(sha256: str) -> str:
+        return f"thumbs/{sha256[:2]}/{sha256}.webp"
 
     def _find(self, sha256: str) -> Path | None:
-        folder = self.root / sha256[:2]
-        for suffix in ("png", "webp"):
-            candidate = folder / f"{sha256}.{suffix}"
+        for key in self._keys(sha256):
+            candidate = self._folder.file(key)
             if candidate.exists():
                 return candidate
         return None
 
     def path(self, sha256: str) -> Path:
+        """The image's local file; with an object store, a missing copy is fetched (blocking:
+        async callers use `local_copy`)."""
         found = self._find(sha256)
-        if found is None:
-            raise FileNotFoundError(sha256)
-        return found
+        if found is not None:
+            return found
+        if self._remote:
+            for key in self._keys(sha256):
+                try:
+                    data = self.objects.read_now(key)
+                except FileNotFoundError:
+                    continue
+                write_atomically(self._folder.file(key), data)
+                return self._folder.file(key)
+        raise FileNotFoundError(sha256)
+
+    async def local_copy(self, sha256: str) -> Path:
+        """The image's local file, fetched from the object store when this machine has none."""
+        found = self._find(sha256)
+        if found is not None or not self._remote:
+            return found or self.path(sha256)
+        for key in self._keys(sha256):
+            try:
+                data = await self.objects.get(key)
+            except FileNotFoundError:
+                continue
+            await self._folder.put(key, data)
+            return self._folder.file(key)
+        raise FileNotFoundError(sha256)
 
     def thumbnail_path(self, sha256: str) -> Path:
-        return self.root / "thumbs" / sha256[:2] / f"{sha256}.webp"
+        return self._folder.file(self._thumbnail_key(sha256))
 
-    def _put_sync(self, data: bytes, trusted: bool) -> ImageFile:
+    def _encode(self, data: bytes, trusted: bool) -> ImageFile:
         fast = _trusted_png(data, self.max_bytes) if trusted else None
         if fast is not None:
             encoded, width, height = fast
@@ -194,50 +229,66 @@ class LocalImageStore:
             encoded, fmt, image = encode_for_platforms(data, self.max_bytes)
             width, height = image.size
         sha = hashlib.sha256(encoded).hexdigest()
-        path = self.root / sha[:2] / f"{sha}.{fmt}"
+        path = self._folder.file(f"{sha[:2]}/{sha}.{fmt}")
         if not path.exists():
-            _write_atomically(path, encoded)
+            write_atomically(path, encoded)
         return ImageFile(sha, fmt, width, height, len(encoded), path, self.thumbnail_path(sha))
 
     async def put(self, data: bytes, *, trusted: bool = False) -> ImageFile:
         """Store an image. `trusted` (our image providers' output) skips decoding a PNG:
-        its structure is checked and its metadata chunks dropped, which is ~50× cheaper."""
-        return await asyncio.to_thread(self._put_sync, data, trusted)
+        its structure is checked and its metadata chunks dropped, which is ~50× cheaper.
+        The same bytes get the same key and are written once."""
+        stored = await asyncio.to_thread(self._encode, data, trusted)
+        if self._remote:
+            key = f"{stored.sha256[:2]}/{stored.path.name}"
+            await self.objects.put_new(key, await asyncio.to_thread(stored.path.read_bytes))
+        return stored
 
-    def _thumbnail_sync(self, sha256: str) -> Path:
-        thumb = self.thumbnail_path(sha256)
-        if not thumb.exists():
-            with Image.open(self.path(sha256)) as image:
-                image.draft("RGB", THUMBNAIL_SIZE)  # JPEG decodes at a fraction of the size
-                small = image.convert("RGB")
-            factor = max(
-                1, min(small.width // THUMBNAIL_SIZE[0], small.height // THUMBNAIL_SIZE[1])
-            )
-            small = small.reduce(factor) if factor > 1 else small
-            small.thumbnail(THUMBNAIL_SIZE)
-            buffer = io.BytesIO()
-            small.save(buffer, format="WEBP", quality=80, method=0)
-            _write_atomically(thumb, buffer.getvalue())
-        return thumb
+    def _make_thumbnail(self, source: Path) -> bytes:
+        with Image.open(source) as image:
+            image.draft("RGB", THUMBNAIL_SIZE)  # JPEG decodes at a fraction of the size
+            small = image.convert("RGB")
+        factor = max(1, min(small.width // THUMBNAIL_SIZE[0], small.height // THUMBNAIL_SIZE[1]))
+        small = small.reduce(factor) if factor > 1 else small
+        small.thumbnail(THUMBNAIL_SIZE)
+        buffer = io.BytesIO()
+        small.save(buffer, format="WEBP", quality=80, method=0)
+        return buffer.getvalue()
 
     async def thumbnail(self, sha256: str) -> Path:
         """The thumbnail's path, made on first use (digests and collages need them)."""
-        return await asyncio.to_thread(self._thumbnail_sync, sha256)
+        thumb = self.thumbnail_path(sha256)
+        if thumb.exists():
+            return thumb
+        key = self._thumbnail_key(sha256)
+        if self._remote:
+            try:
+                await self._folder.put(key, await self.objects.get(key))
+                return thumb
+            except FileNotFoundError:
+                pass
+        data = await asyncio.to_thread(self._make_thumbnail, await self.local_copy(sha256))
+        await self._folder.put(key, data)
+        if self._remote:
+            await self.objects.put(key, data)
+        return thumb
 
-    def _describe_sync(self, sha256: str) -> ImageFile:
-        path = self.path(sha256)
+    def _describe_sync(self, path: Path) -> ImageFile:
         with Image.open(path) as image:  # reads the header only
             width, height = image.size
         fmt = path.suffix.removeprefix(".")
+        sha256 = path.stem
         return ImageFile(
             sha256, fmt, width, height, path.stat().st_size, path, self.thumbnail_path(sha256)
         )
 
     async def describe(self, sha256: str) -> ImageFile:
         """A stored image's facts, from its file (raises FileNotFoundError when it is gone)."""
-        return await asyncio.to_thread(self._describe_sync, sha256)
+        return await asyncio.to_thread(self._describe_sync, await self.local_copy(sha256))
 
     async def remove(self, sha256: str) -> None:
-        for path in (self._find(sha256), self.thumbnail_path(sha256)):
-            if path is not None:
-                path.unlink(missing_ok=True)
+        keys = (*self._keys(sha256), self._thumbnail_key(sha256))
+        for key in keys:
+            if self._remote:
+                await self.objects.delete(key)
+            await self._folder.delete(key)

@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     # platform limits shared by every process of the bot (core/delivery/shared_limits.py);
     # unset: each process holds them itself (right for one process)
     redis_url: SecretStr | None = Field(default=None, alias="MOSAIC_REDIS_URL")
+    # images, thumbnails and collages: s3://bucket/prefix, or empty for MOSAIC_DATA_DIR/images
+    storage_url: str = Field(default="", alias="MOSAIC_STORAGE_URL")
+    # the standard AWS variables, read for any S3-compatible store
+    aws_endpoint_url: str | None = Field(default=None, alias="AWS_ENDPOINT_URL")
+    aws_region: str | None = Field(default=None, alias="AWS_REGION")
+    aws_access_key_id: str | None = Field(default=None, alias="AWS_ACCESS_KEY_ID")
+    aws_secret_access_key: SecretStr | None = Field(default=None, alias="AWS_SECRET_ACCESS_KEY")
 
     # Behaviour
     default_language: str = Field(default="en", alias="MOSAIC_DEFAULT_LANGUAGE")

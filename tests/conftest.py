@@ -25,6 +25,9 @@ from core.feed import local_text_embedder
 from core.settings import Settings
 from tests.support.databases import DatabaseFactory, postgres_admin_url
 from tests.support.fakes import FakeModerator, FakeProvider
+
+# the object-store fixtures: a real S3 server (SeaweedFS), started on first use
+from tests.support.object_store import s3_server, s3_storage_url, seaweedfs  # noqa: F401
 from tests.support.tiers import TierGuard, mark_tiers, postgres_port
 
 # ---------------------------------------------------------------- network guard

@@ -39,7 +39,7 @@ async def _serve(request: web.Request, *, thumbnail: bool) -> web.StreamResponse
         return web.Response(status=304, headers={"ETag": etag, "Cache-Control": cache})
     images = site_of(request).services.images
     try:
-        path = await images.thumbnail(sha) if thumbnail else images.path(sha)
+        path = await images.thumbnail(sha) if thumbnail else await images.local_copy(sha)
         body = await asyncio.to_thread(path.read_bytes)
     except FileNotFoundError:
         raise web.HTTPNotFound() from None

@@ -248,7 +248,8 @@ class GenerationWorker:
     async def _make_images(self, job: GenerationJob) -> list[bytes]:
         options = self._jobs.image_options(job)
         if job.kind in (JobKind.VARY, JobKind.REMIX) and job.parent_image:
-            parent = await asyncio.to_thread(self._images.path(job.parent_image).read_bytes)
+            source = await self._images.local_copy(job.parent_image)
+            parent = await asyncio.to_thread(source.read_bytes)
             return await self._provider.edit(parent, job.prompt, options)
         return await self._provider.generate(job.prompt, options)
 

@@ -9,6 +9,9 @@ MESSAGES: dict[str, str] = {
     "error.empty": "<{field}> ist leer. Bitte schreib etwas und versuch es noch einmal.",
     "error.bad_handle": "„{value}“ ist kein Benutzername. Namen bestehen aus Buchstaben, "
     "Ziffern und _ (bis zu 32), z. B. /follow @bob.",
+    "error.storage_unavailable": "Der Bildspeicher ist gerade nicht erreichbar, deshalb wurde "
+    "nichts gespeichert. Bitte versuch es in ein paar Minuten noch einmal; wenn es so bleibt, "
+    "sag dem Betreiber des Bots Bescheid.",
     "error.bad_image": "Diese Datei ist kein Bild, das ich lesen kann. Bitte schick eine PNG-, "
     "JPEG-, WebP- oder GIF-Datei.",
     "error.image_shape": "Das Bild ist {width}×{height} groß und damit zu schmal oder zu hoch "

@@ -10,6 +10,8 @@ MESSAGES: dict[str, str] = {
     "error.empty": "<{field}> is empty. Please write something and try again.",
     "error.bad_handle": "“{value}” is not a user name. Names use letters, digits and _ "
     "(up to 32), e.g. /follow @bob.",
+    "error.storage_unavailable": "I can't reach the image storage right now, so nothing was "
+    "saved. Please try again in a few minutes; if it keeps happening, tell the bot's operator.",
     "error.bad_image": "That file is not an image I can read. Please send a PNG, JPEG, WebP "
     "or GIF file.",
     "error.image_shape": "The image is {width}×{height}, too narrow or too tall (the sides may "

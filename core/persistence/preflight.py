@@ -22,6 +22,7 @@ import asyncpg
 
 from core.errors import ConfigurationError
 from core.persistence.database import asyncpg_url, is_postgres
+from core.storage import ObjectStore, StorageUnavailable
 
 __all__ = ["ExitCode", "StartupFailure", "check_startup"]
 
@@ -36,6 +37,7 @@ class ExitCode:
     DATABASE_DAMAGED = 4
     NOT_WRITABLE = 5
     SCHEMA_UNKNOWN = 6
+    STORAGE_UNAVAILABLE = 7
     INTERRUPTED = 130
 
 
@@ -65,6 +67,18 @@ async def check_startup(url: str, data_dir: Path, *, seconds: float = CHECK_SECO
             f"the database has migrations this Mosaic does not have ({', '.join(unknown)}): "
             "a newer version upgraded it; run that version, or restore a backup",
         )
+
+
+async def check_object_store(store: ObjectStore) -> None:
+    """The configured object store takes a write (reachable, credentials right, bucket there)."""
+    try:
+        await store.check_writable()
+    except StorageUnavailable as error:
+        raise StartupFailure(
+            ExitCode.STORAGE_UNAVAILABLE,
+            f"the object store {store.describe()} cannot be used ({error.cause}); check that "
+            "the bucket exists, MOSAIC_STORAGE_URL, AWS_ENDPOINT_URL and the AWS credentials",
+        ) from None
 
 
 def known_migrations() -> set[str]:

@@ -73,7 +73,7 @@ class AccountData:
         posts = await Post.filter(author=account, deleted_at=None).order_by("id")
         taste = await TasteProfile.get_or_none(account=account)
         # Each image under its hash with the file's own extension (.png, .webp), so it opens.
-        files = {p.image_id: self._images.path(p.image_id) for p in posts if p.image_id}
+        files = {p.image_id: await self._images.local_copy(p.image_id) for p in posts if p.image_id}
         names = {sha: f"images/{sha}{path.suffix}" for sha, path in files.items()}
         document = {
             "account": {

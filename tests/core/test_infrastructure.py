@@ -15,7 +15,7 @@ from tortoise.connection import get_connection
 from tortoise.transactions import in_transaction
 
 from core.errors import InvalidInput
-from core.images import LocalImageStore
+from core.images import ContentImageStore
 from core.persistence.database import Database, connection_name, tortoise_config
 from core.persistence.sqlite import ImmediateTransaction
 from tests.conftest import NetworkBlocked
@@ -57,7 +57,7 @@ def test_migrations_match_the_models() -> None:
 
 
 async def test_images_lose_metadata_and_are_stored_once(tmp_path) -> None:
-    store = LocalImageStore(tmp_path)
+    store = ContentImageStore(tmp_path)
     with_exif = png_bytes(exif=True)
     assert b"SecretCam" in with_exif
     first = await store.put(with_exif)
@@ -79,7 +79,7 @@ async def test_trusted_pngs_keep_their_pixels_and_lose_their_text(tmp_path) -> N
     info.add_text("Author", "SecretPerson")
     raw = io.BytesIO()
     Image.new("RGB", (300, 200), (1, 2, 3)).save(raw, format="PNG", pnginfo=info)
-    stored = await LocalImageStore(tmp_path).put(raw.getvalue(), trusted=True)
+    stored = await ContentImageStore(tmp_path).put(raw.getvalue(), trusted=True)
     data = stored.path.read_bytes()
     assert b"SecretPerson" not in data
     assert (stored.width, stored.height) == (300, 200)
@@ -87,7 +87,7 @@ async def test_trusted_pngs_keep_their_pixels_and_lose_their_text(tmp_path) -> N
 
 
 async def test_trusted_but_broken_or_odd_images_take_the_careful_path(tmp_path) -> None:
-    store = LocalImageStore(tmp_path)
+    store = ContentImageStore(tmp_path)
     with pytest.raises(InvalidInput):
         await store.put(b"\x89PNG\r\n\x1a\n" + b"\x00" * 30, trusted=True)
     with pytest.raises(InvalidInput) as shape:  # aspect 42: no platform takes it
@@ -99,7 +99,7 @@ async def test_oversized_images_are_reencoded_under_the_cap(tmp_path) -> None:
     noise = Image.effect_noise((1500, 1500), 120).convert("RGB")
     raw = io.BytesIO()
     noise.save(raw, format="PNG")
-    store = LocalImageStore(tmp_path, max_bytes=400_000)
+    store = ContentImageStore(tmp_path, max_bytes=400_000)
     assert raw.tell() > 400_000
     stored = await store.put(raw.getvalue())
     assert stored.size_bytes <= 400_000
@@ -108,14 +108,14 @@ async def test_oversized_images_are_reencoded_under_the_cap(tmp_path) -> None:
 
 async def test_non_images_are_refused_clearly(tmp_path) -> None:
     with pytest.raises(InvalidInput) as error:
-        await LocalImageStore(tmp_path).put(b"not an image at all")
+        await ContentImageStore(tmp_path).put(b"not an image at all")
     assert error.value.key == "error.bad_image"
 
 
 async def test_the_same_picture_stored_concurrently_is_one_file(tmp_path) -> None:
     import asyncio
 
-    store = LocalImageStore(tmp_path)
+    store = ContentImageStore(tmp_path)
     data = png_bytes((7, 7, 7), (400, 400))
     stored = await asyncio.gather(*(store.put(data, trusted=True) for _ in range(20)))
     assert len({s.sha256 for s in stored}) == 1
