@@ -25,11 +25,18 @@ from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
 from core.delivery.messengers import AccountNotifier, Messengers, QueuedMessenger
 from core.delivery.outcomes import Outcomes
-from core.delivery.pacing import CONSOLE_LIMITS, DISCORD_LIMITS, TELEGRAM_LIMITS, PaceLimits
+from core.delivery.pacing import (
+    CONSOLE_LIMITS,
+    DISCORD_LIMITS,
+    TELEGRAM_LIMITS,
+    PacedCalls,
+    PaceLimits,
+)
 from core.delivery.ports import Messenger
 from core.delivery.ratelimit import RateLimiter
 from core.delivery.sender import OutboxSender
 from core.delivery.sent_messages import SentMessages
+from core.delivery.shared_limits import LiveFirst, shared_limiter
 from core.destinations import Destinations
 from core.digests import (
     CollageRetention,
@@ -552,21 +559,34 @@ def build_telegram(
 ) -> TelegramAdapter:
     """The Telegram adapter for `app`, configured from its settings (TELEGRAM_*).
 
-    Every Bot API call goes through `limiter` (default: `PacedCalls` at Telegram's limits).
+    Every Bot API call goes through `limiter` (default: `telegram_limiter`, Telegram's limits).
     Tests pass a scaled-down `timer`, their own `limiter`, and `on_handled` (called after each
     update is handled).
     """
     from bot.adapters.telegram import TelegramAdapter, TelegramConfig
 
+    config = TelegramConfig.from_settings(app.settings)
     adapter = TelegramAdapter(
-        TelegramConfig.from_settings(app.settings),
+        config,
         app.dispatcher,
-        limiter=limiter,
+        limiter=limiter or telegram_limiter(app.settings, config.token.get_secret_value(), timer),
         timer=timer,
         on_handled=on_handled,
     )
     app.add_messenger(Platform.TELEGRAM, adapter.messenger)  # jobs outliving an update, digests
     return adapter
+
+
+def telegram_limiter(settings: Settings, token: str, timer: Timer | None = None) -> RateLimiter:
+    """Telegram's limits for the whole bot: shared through Redis when MOSAIC_REDIS_URL is set
+    (any number of processes), else held in this process. Live replies go first either way."""
+    in_process = LiveFirst(PacedCalls(TELEGRAM_LIMITS, timer or MonotonicTimer()))
+    if settings.redis_url is None:
+        return in_process
+    bot = token.partition(":")[0]  # the bot's id: one budget per bot, never the secret part
+    return shared_limiter(
+        settings.redis_url.get_secret_value(), TELEGRAM_LIMITS, bot=bot, fallback=in_process
+    )
 
 
 def public_links(settings: Settings) -> PublicLinks:

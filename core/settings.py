@@ -22,6 +22,9 @@ class Settings(BaseSettings):
     # Storage
     data_dir: Path = Field(default=DEFAULT_DATA_DIR, alias="MOSAIC_DATA_DIR")
     database_url: str = Field(default="", alias="MOSAIC_DATABASE_URL")
+    # platform limits shared by every process of the bot (core/delivery/shared_limits.py);
+    # unset: each process holds them itself (right for one process)
+    redis_url: SecretStr | None = Field(default=None, alias="MOSAIC_REDIS_URL")
     # images, thumbnails and collages: s3://bucket/prefix, or empty for MOSAIC_DATA_DIR/images
     storage_url: str = Field(default="", alias="MOSAIC_STORAGE_URL")
     # the standard AWS variables, read for any S3-compatible store

@@ -31,6 +31,7 @@ class PlatformCall:
     method: str  # the library's name for it: "send_message", "channel.send", ...
     chat: str | None = None  # a message or an edit in this chat; None: any other call
     group: bool = False  # the chat is a group (group limits apply)
+    outbox: bool = False  # an outbox delivery: live replies (False) go first
 
 
 class RateLimiter(Protocol):

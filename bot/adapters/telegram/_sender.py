@@ -88,14 +88,16 @@ class TelegramSender:
         if chat_id in self._unavailable:
             raise ChatUnavailable(chat_id, self._unavailable[chat_id])
         try:
-            return await self._paced(chat_id, chat.is_group, method, kwargs)
+            return await self._paced(
+                chat_id, chat.is_group, method, kwargs, outbox=not follow_moves
+            )
         except ChatMigrated as migrated:
             new_id = int(migrated.new_chat_id)
             if not follow_moves:
                 self._moved[chat_id] = new_id  # replies in live updates follow it at once
                 raise  # the outbox moves the destination, its subscriptions and messages
             await self.moved(chat_id, new_id)
-            return await self._paced(new_id, True, method, kwargs)
+            return await self._paced(new_id, True, method, kwargs, outbox=not follow_moves)
         except Forbidden as refused:
             await self._pause(ChatRef(chat_id, chat.kind), refused.message)
             raise ChatUnavailable(chat_id, refused.message) from refused
@@ -128,9 +130,11 @@ class TelegramSender:
         await self._destinations.pause(Platform.TELEGRAM, str(chat.id), reason)
         log.info("telegram chat %s paused: %s", chat.id, reason)
 
-    async def _paced(self, chat_id: int, group: bool, method: str, kwargs: dict[str, Any]) -> Any:
+    async def _paced(
+        self, chat_id: int, group: bool, method: str, kwargs: dict[str, Any], *, outbox: bool
+    ) -> Any:
         return await self._limiter.process(
-            PlatformCall(Platform.TELEGRAM, method, chat=str(chat_id), group=group),
+            PlatformCall(Platform.TELEGRAM, method, chat=str(chat_id), group=group, outbox=outbox),
             lambda: self._attempts(getattr(self._bot, method), kwargs | {"chat_id": chat_id}),
         )
 

@@ -1,0 +1,40 @@
+"""The latency benches' smoke sizes: each runs clean (no 429, no error) and prints its ratio
+line, so a change that breaks a bench fails the suite (issue 19, part 7)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow  # each starts the bench (and its fakes) in processes
+
+
+def run_bench(*args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, *args, "--smoke"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def test_telegram_latency_smoke_runs_clean_and_prints_its_ratio() -> None:
+    out = run_bench("bench/telegram_latency.py")
+    assert "0 429s, 0 errors" in out
+    assert "p99/goal" in out
+
+
+def test_discord_latency_smoke_runs_clean_and_prints_its_ratio() -> None:
+    out = run_bench("-m", "bench.discord_latency")
+    assert "/feed show" in out
+    assert "0 violations, 0 errors" in out
+    assert "× the 50 ms goal" in out
