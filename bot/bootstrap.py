@@ -288,9 +288,12 @@ def build(
     embedder: TextEmbedder | None = None,
     progress_every: float = 5.0,
     job_lease: timedelta = timedelta(seconds=60),
-    roles: frozenset[str] = ALL_ROLES,
+    roles: frozenset[str] | None = None,
     metrics: MetricsRecorder | None = None,
 ) -> App:
+    """`roles`: the parts this process takes on; by default everything configured, as
+    `mosaic run` without `--roles` (`select_roles`)."""
+    roles = select_roles(settings, None) if roles is None else roles
     clock = clock or SystemClock()
     metrics = metrics or prometheus_metrics(settings)
     images = images or ContentImageStore(settings.images_dir, objects=object_store(settings))
