@@ -124,6 +124,8 @@ class OutboxSender:
         self._batch = batch
         self._idle_poll = idle_poll
         self._chats: dict[str, _Chat] = {}
+        # chats being closed after a refusal: what is claimed for them meanwhile is failed
+        self._closing: dict[str, list[OutboxMessage]] = {}
         self._heap: list[tuple[float, int, str]] = []
         self._order = itertools.count()
         self._queued = 0
@@ -243,6 +245,10 @@ class OutboxSender:
             self._enqueue(row)
 
     def _enqueue(self, row: OutboxMessage, *, front: bool = False) -> None:
+        closing = self._closing.get(row.chat_key)
+        if closing is not None:  # its chat refused us: never tried, failed with the rest
+            closing.append(row)
+            return
         self.idle.clear()
         chat = self._chats.get(row.chat_key)
         if chat is None:
@@ -314,8 +320,7 @@ class OutboxSender:
             self._enqueue(await self._outcomes.moved(message, moved.new_chat_id), front=True)
         except DeliveryBlocked as blocked:
             self.stats.blocked += 1
-            await self._drop_chat(chat_key)
-            await self._outcomes.blocked(message, blocked.reason)
+            await self._close_chat(chat_key, message, blocked.reason)
         except (DeliveryTransient, OSError, TimeoutError) as error:
             await self._transient(message, str(getattr(error, "reason", error)) or repr(error))
         except asyncio.CancelledError:
@@ -341,6 +346,19 @@ class OutboxSender:
             await self._outcomes.failed(message, reason)
             return
         await self._outbox.retry(message.id, backoff(message.attempts), reason)
+
+    async def _close_chat(self, chat_key: str, message: OutboxMessage, reason: str) -> None:
+        """A refusing chat: its waiting messages fail and its subscriptions pause. Messages
+        claimed for it by the loop meanwhile (the outbox still held them as queued) are
+        failed too, never sent."""
+        self._closing[chat_key] = []
+        try:
+            await self._drop_chat(chat_key)
+            await self._outcomes.blocked(message, reason)
+        finally:
+            for late in self._closing.pop(chat_key):
+                await self._outbox.failed(late.id, reason)
+                await self._outcomes.failed(late, reason)
 
     async def _drop_chat(self, chat_key: str) -> None:
         """Messages of a refused chat that were already claimed go back to the outbox, where
