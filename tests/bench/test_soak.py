@@ -1,4 +1,6 @@
-"""`bench/soak.py --smoke`: a few scripted users for seconds, no internal error (issue #16)."""
+"""The soak benchmarks at their smoke size (issue #16): `bench/soak.py --smoke`, a few scripted
+console users for seconds, and `bench/soak_platforms.py --smoke`, Telegram and Discord users
+against the fake platforms through the real clients. Neither may report an error."""
 
 from __future__ import annotations
 
@@ -7,12 +9,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_soak_smoke() -> None:
+@pytest.mark.parametrize("bench", ["bench.soak", "bench.soak_platforms"])
+def test_soak_smoke(bench: str) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bench.soak", "--smoke"],
+        [sys.executable, "-m", bench, "--smoke"],
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT), "MOSAIC_DATABASE_URL": ""},
         capture_output=True,
