@@ -6,9 +6,7 @@ Tests call `build()` with fakes (a fake clock, a fake image provider, a test dat
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -465,8 +463,9 @@ def build_operator_endpoints(
     listen: str | None = None,
 ) -> OperatorEndpoints | None:
     """/healthz and /metrics on MOSAIC_METRICS_LISTEN (tests pass `listen` with port 0):
-    ready once the process has started and its database, image store and platform
-    `connections` answer. None when the setting is unset."""
+    ready once the process has started and its database, image store (the images folder and,
+    when configured, the object store) and platform `connections` answer. None when the
+    setting is unset."""
     from bot.metrics import OperatorEndpoints, PrometheusMetrics, Readiness
 
     listen = listen or app.settings.metrics_listen
@@ -475,18 +474,9 @@ def build_operator_endpoints(
     metrics = app.metrics
     if not isinstance(metrics, PrometheusMetrics):
         raise ConfigurationError("/metrics needs the Prometheus recorder: build(metrics=...)")
-    settings = app.settings
-
-    async def store_writable() -> None:  # the images folder, or where it will be made
-        folder = settings.images_dir.resolve()
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
-        if not await asyncio.to_thread(os.access, folder, os.W_OK):
-            raise PermissionError(f"{folder} is not writable")
-
     scheduler = app.scheduler
     metrics.watch_senders(lambda: [*scheduler.senders.values(), *scheduler.local_senders])
-    checks = {"database": app.database.ping, "store": store_writable}
+    checks = {"database": app.database.ping, "store": app.services.images.check_ready}
     checks |= {name: connection.check_connected for name, connection in connections.items()}
     return OperatorEndpoints(listen, metrics, Readiness(checks), app.gauges)
 
