@@ -285,7 +285,7 @@ def build(
     moderator: Moderator | None = None,
     embedder: TextEmbedder | None = None,
     progress_every: float = 5.0,
-    job_lease: timedelta = timedelta(seconds=60),
+    job_lease: timedelta | None = None,
     roles: frozenset[str] | None = None,
     metrics: MetricsRecorder | None = None,
 ) -> App:
@@ -343,7 +343,7 @@ def build(
         notices,
         concurrency=settings.generation_concurrency,
         progress_every=progress_every,
-        lease=job_lease,
+        lease=job_lease or timedelta(seconds=settings.job_lease_seconds),
         metrics=metrics,
     )
     calculator = CronNextRun()
