@@ -333,7 +333,7 @@ def build(
     )
     jobs = GenerationJobs(moderator, quotas, clock)
     messengers = Messengers()  # the adapters add theirs (build_discord, ...)
-    notices = JobNotices(tokens, images, messengers)
+    notices = JobNotices(tokens, images, messengers, clock)
     sent_messages = SentMessages()
     worker = GenerationWorker(
         provider,

@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any, Generic
 
 from bot.commands.buttons import tokenize
 from core.button_tokens import ActionTokens
+from core.clock import Clock, SystemClock
 from core.delivery import DestinationMoved
 from core.delivery.messengers import Messengers
 from core.delivery.ports import Conversation, EditingMessenger, Handle, Messenger
@@ -31,10 +33,18 @@ from core.user_text import PROMPT_MAX
 log = logging.getLogger(__name__)
 
 
+# How long a status message is edited live by the process that showed it. A job that another
+# process finished (a workers process) never comes back here: its entry is dropped after
+# this, instead of being kept for the life of the process; a job still running then is
+# announced through the messenger, which edits the saved status message.
+LIVE_FOR = timedelta(hours=1)
+
+
 @dataclass(slots=True)
 class _Live(Generic[Handle]):
     conversation: Conversation[Handle]
     handle: Handle
+    since: datetime
     done: asyncio.Event = field(default_factory=asyncio.Event)
 
 
@@ -127,18 +137,27 @@ class JobNotices:
         tokens: ActionTokens,
         images: ImageStore,
         messengers: Messengers | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._tokens = tokens
         self._images = images
         self._messengers = messengers if messengers is not None else Messengers()
-        self._live: dict[int, _Live[Any]] = {}
+        self._clock = clock or SystemClock()
+        self._live: dict[int, _Live[Any]] = {}  # oldest first
 
     def add_messenger(self, platform: Platform, messenger: Messenger) -> None:
         self._messengers.add(platform, messenger)
 
     def attach(self, job_id: int, conversation: Conversation[Handle], handle: Handle) -> None:
         """The status message of `job_id` lives in `conversation`; edit it there."""
-        self._live[job_id] = _Live(conversation, handle)
+        now = self._clock.now()
+        while self._live:  # forget the oldest, finished elsewhere or long running (LIVE_FOR)
+            oldest = next(iter(self._live))
+            if now - self._live[oldest].since < LIVE_FOR:
+                break
+            self._live.pop(oldest).done.set()
+        self._live.pop(job_id, None)
+        self._live[job_id] = _Live(conversation, handle, now)
 
     async def wait_for(self, job_ids: list[int]) -> None:
         """Until these jobs (the live ones) are finished and announced."""
