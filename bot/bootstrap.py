@@ -98,7 +98,7 @@ from scheduler import (
     Scheduler,
     SingleProcess,
 )
-from scheduler.leader import LOCK_KEY, sender_lock_key
+from scheduler.leader import LOCK_KEY, WEBHOOK_LOCK_KEY, sender_lock_key
 
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
@@ -494,13 +494,29 @@ def build_operator_endpoints(
 def _leadership(url: str, platform: Platform | None = None) -> Leadership:
     """Who runs the scheduler: one process per database; and, per platform, who runs its
     outbox sender: one of the processes that can reach it (`scheduler.leader`)."""
-    role = "scheduler leader" if platform is None else f"{platform} outbox sender"
+    if platform is None:
+        return _one_process(url, LOCK_KEY, ".leader", "scheduler leader")
+    return _one_process(
+        url,
+        sender_lock_key(platform.value),
+        f".{platform.value}-sender",
+        f"{platform} outbox sender",
+    )
+
+
+def webhook_registration(url: str) -> Leadership:
+    """Which of the Telegram processes on one database registers the webhook (setWebhook):
+    the one holding this lock, for as long as it runs."""
+    return _one_process(url, WEBHOOK_LOCK_KEY, ".telegram-webhook", "telegram webhook registrar")
+
+
+def _one_process(url: str, key: int, suffix: str, role: str) -> Leadership:
+    """A lock one process of those sharing the database holds: an advisory lock on
+    PostgreSQL, a file lock beside a SQLite file; an in-memory database has one process."""
     if is_postgres(url):
-        key = LOCK_KEY if platform is None else sender_lock_key(platform.value)
         return PostgresAdvisoryLock(url, key, role=role)
     if ":memory:" in url:
         return SingleProcess()
-    suffix = ".leader" if platform is None else f".{platform.value}-sender"
     return FileLock(Path(url.removeprefix("sqlite://") + suffix), role=role)
 
 
@@ -575,6 +591,7 @@ def build_telegram(
         limiter=limiter or telegram_limiter(app.settings, config.token.get_secret_value(), timer),
         timer=timer,
         on_handled=on_handled,
+        registration=webhook_registration(app.settings.resolved_database_url),
     )
     app.add_messenger(Platform.TELEGRAM, adapter.messenger)  # jobs outliving an update, digests
     return adapter
