@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
+from bot.commands.challenge_render import ChallengeRendering
 from bot.commands.crosspost_render import CrossPostRendering
 from bot.commands.digest_render import DigestRendering
 from bot.commands.job_notices import JobNotices
 from core.button_tokens import ActionTokens
+from core.challenges import ChallengeResults, Challenges
 from core.clock import Clock, MonotonicTimer, SystemClock, Timer
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
@@ -367,6 +369,18 @@ def build(
     for platform in (Platform.TELEGRAM, Platform.DISCORD):
         messengers.add(platform, QueuedMessenger(platform, outbox, wake_sender))
 
+    safety = build_safety(
+        settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
+    )
+    challenge_rendering = ChallengeRendering(images, tokens)
+    challenges = Challenges(
+        clock,
+        outbox,
+        challenge_rendering,
+        safety.authority,
+        safety.audit,
+        settings.default_language,
+    )
     services = Services(
         settings=settings,
         clock=clock,
@@ -386,15 +400,14 @@ def build(
         generation=Generation(jobs, quotas, STYLES, worker.wake, Previews(jobs, posts)),
         linking=AccountLinking(clock),
         account_data=AccountData(images, clock, settings.data_dir / "exports", impressions, posts),
-        safety=build_safety(
-            settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
-        ),
+        safety=safety,
         digests=digests,
         digest_composer=composer,
         notifications=notifications,
         mosaic_channels=MosaicChannels(),
         crossposts=crossposts,
         links=public_links(settings),
+        challenges=challenges,
     )
     rendering = DigestRendering(tokens)
     outcomes = Outcomes(
@@ -425,6 +438,9 @@ def build(
             impressions,
             RankerRefit(clock, ranker),
             vectors=VectorRefresh(indexer),
+        ),
+        challenges=ChallengeResults(
+            challenges, outbox, images, challenge_rendering, clock, settings.default_language
         ),
     )
     registry = build_registry()
