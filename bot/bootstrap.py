@@ -440,7 +440,13 @@ def build(
             vectors=VectorRefresh(indexer),
         ),
         challenges=ChallengeResults(
-            challenges, outbox, images, challenge_rendering, clock, settings.default_language
+            challenges,
+            outbox,
+            images,
+            challenge_rendering,
+            clock,
+            settings.default_language,
+            weekly=settings.weekly_challenge,
         ),
     )
     registry = build_registry()

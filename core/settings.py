@@ -70,6 +70,8 @@ class Settings(BaseSettings):
 
     # Digests and notifications
     digest_daily_cap: int = Field(default=3, ge=1, le=48, alias="MOSAIC_DIGEST_DAILY_CAP")
+    # A global challenge each week, its theme the week's most used #tag (core/challenges)
+    weekly_challenge: bool = Field(default=True, alias="MOSAIC_WEEKLY_CHALLENGE")
     notification_interval_minutes: int = Field(
         default=15, ge=1, le=1440, alias="MOSAIC_NOTIFICATION_INTERVAL_MINUTES"
     )

@@ -13,6 +13,7 @@ that starts a process or reaches PostgreSQL without its marker).
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -29,6 +30,11 @@ from tests.support.fakes import FakeModerator, FakeProvider
 # the object-store fixtures: a real S3 server (SeaweedFS), started on first use
 from tests.support.object_store import s3_server, s3_storage_url, seaweedfs  # noqa: F401
 from tests.support.tiers import TierGuard, mark_tiers, postgres_port
+
+# No weekly global challenge unless a test asks for one (MOSAIC_WEEKLY_CHALLENGE=true): one
+# would start at every test's first scheduler tick, and a post that fits its theme gets an
+# extra "enter the challenge" message. Subprocesses inherit this.
+os.environ.setdefault("MOSAIC_WEEKLY_CHALLENGE", "false")
 
 # ---------------------------------------------------------------- network guard
 

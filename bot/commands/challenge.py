@@ -21,7 +21,7 @@ from core.challenges.rules import THEME_MAX
 from core.delivery.replies import Button, ButtonStyle, Reply
 from core.domain import ChatKind, Platform
 from core.errors import Forbidden, InvalidInput
-from core.persistence.models import Account, Challenge
+from core.persistence.models import Account, Challenge, Post
 from core.safety.reports import REASON_MAX
 
 ENTRIES_SHOWN = 10
@@ -117,6 +117,31 @@ async def challenge_enter(ctx: Context, post: int) -> Reply:
     return Reply(
         text=ctx.t("challenge.entered", post=post, entry=entry.id, theme=challenge.theme),
         buttons=((Button(ctx.t("challenge.button.show"), "challenge"),),),
+    )
+
+
+async def challenge_invitation(ctx: Context, post: Post) -> Reply | None:
+    """After a post made with the theme's prompt is published: enter it with one tap."""
+    platform, server_id = _where(ctx)
+    challenge = await ctx.services.challenges.inviting(
+        ctx.account, post, platform=platform, server_id=server_id
+    )
+    if challenge is None:
+        return None
+    return Reply(
+        text=ctx.t("challenge.invitation", theme=challenge.theme),
+        buttons=(
+            (
+                Button(
+                    ctx.t("challenge.button.enter"),
+                    "challenge enter",
+                    {"post": post.id},
+                    owner_only=True,
+                    style=ButtonStyle.PRIMARY,
+                ),
+            ),
+        ),
+        private=True,
     )
 
 

@@ -57,8 +57,11 @@ class ChallengeResults:
         renderer: ChallengeResultsRenderer,
         clock: Clock,
         default_language: str,
+        *,
+        weekly: bool = True,
         units: UnitOfWorkFactory = TortoiseUnitOfWork,
     ) -> None:
+        self._weekly = weekly
         self._challenges = challenges
         self._outbox = outbox
         self._images = images
@@ -68,9 +71,9 @@ class ChallengeResults:
         self._units = units
 
     async def tick(self) -> int:
-        """The leader's tick: this week's global challenge, then finish every challenge
-        whose end has come. Returns how many result messages were queued."""
-        created = await self._challenges.ensure_weekly()
+        """The leader's tick: this week's global challenge (if `weekly`), then finish every
+        challenge whose end has come. Returns how many result messages were queued."""
+        created = await self._challenges.ensure_weekly() if self._weekly else None
         if created is not None:
             log.info("weekly challenge %s: %r", created.key, created.theme)
         queued = 0

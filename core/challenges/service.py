@@ -25,7 +25,7 @@ from core.challenges.rules import (
     THEME_MAX,
     VOTES_PER_HOUR,
 )
-from core.challenges.themes import week_end, weekly_key, weekly_theme
+from core.challenges.themes import made_for, week_end, weekly_key, weekly_theme
 from core.clock import Clock
 from core.delivery import Outbox, OutboxItem
 from core.domain import ChallengeState, ChatKind, Platform
@@ -213,6 +213,23 @@ class Challenges:
             )
             await self._share(challenge, entry, post)
         return challenge, entry
+
+    async def inviting(
+        self, account: Account, post: Post, *, platform: Platform, server_id: str | None
+    ) -> Challenge | None:
+        """The challenge a just-published post may enter with one tap: one runs here, the
+        post was made with its theme's prompt, may enter, and the person has not entered."""
+        challenge = await self.current(platform, server_id)
+        if challenge is None or post.author_id != account.id or post.sensitive:
+            return None
+        if not made_for(challenge.theme, post.prompt, post.caption):
+            return None
+        if not await Post.filter(shown_to_everyone(), id=post.id).exists():
+            return None
+        entered = await ChallengeEntry.filter(
+            challenge_id=challenge.id, post__author_id=account.id
+        ).count()
+        return challenge if entered < ENTRIES_PER_PERSON else None
 
     async def _share(self, challenge: Challenge, entry: ChallengeEntry, post: Post) -> None:
         follows = await self.followers(challenge)

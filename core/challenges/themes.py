@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from tortoise.functions import Sum
 
+from core.feed.terms import post_terms, words
 from core.persistence.models import TagDay
 
 TRENDING_DAYS = 7
@@ -52,3 +53,11 @@ async def weekly_theme(moment: datetime) -> str:
     if ranked:
         return ranked[0][1]
     return FALLBACK_THEMES[moment.isocalendar()[1] % len(FALLBACK_THEMES)]
+
+
+def made_for(theme: str, prompt: str | None, caption: str) -> bool:
+    """Whether a post was made with the theme's prompt: every word of the theme is among
+    its words or #tags, as search matches them ("Lighthouses at night" fits "a lighthouse
+    at night, watercolor"; German stems and plurals too)."""
+    wanted = set(words(theme.replace("-", " ")))
+    return bool(wanted) and wanted <= set(post_terms(prompt, caption, limit=64))

@@ -824,4 +824,6 @@ MESSAGES: dict[str, str] = {
     "error.challenge_follow_admins": "Nur die Admins dieses Ortes entscheiden, ob er Challenges folgt.",
     "error.challenge_global_start": "Nur die globalen Moderatoren von Mosaic können die globale Challenge starten. Server- und Gruppen-Admins starten dort eine für ihren Ort.",
     "error.challenge_global_moderators": "Nur die globalen Moderatoren von Mosaic moderieren die globale Challenge.",
+    "challenge.invitation": "Zum Thema der Challenge „{theme}“ gemacht: mit einem Tipp einreichen.",
+    "challenge.button.enter": "🏆 In die Challenge",
 }

@@ -823,4 +823,6 @@ MESSAGES: dict[str, str] = {
     "error.challenge_follow_admins": "Only this place's admins can choose whether it follows challenges.",
     "error.challenge_global_start": "Only Mosaic's global moderators can start the global challenge. Server and group admins can start one for their place there.",
     "error.challenge_global_moderators": "Only Mosaic's global moderators can moderate the global challenge.",
+    "challenge.invitation": "Made with the theme of the challenge “{theme}”: enter it with one tap.",
+    "challenge.button.enter": "🏆 Enter the challenge",
 }

@@ -24,7 +24,7 @@ from core.domain import ChallengeState, Platform
 from core.persistence.models import Challenge, ChallengeEntry, OutboxMessage, Post
 from core.settings import Settings
 from tests.adapters.discord.conftest import DiscordWorld, fake_discord, world
-from tests.adapters.discord.test_generation import post_publicly, preview_of
+from tests.adapters.discord.test_generation import preview_of
 from tests.adapters.telegram.conftest import (
     Telegram,
     fake_api,
@@ -32,7 +32,8 @@ from tests.adapters.telegram.conftest import (
     telegram,
     telegram_settings,
 )
-from tests.adapters.test_cross_platform import deliver, telegram_post
+from tests.adapters.telegram.test_imagine import preview_in
+from tests.adapters.test_cross_platform import deliver
 from tests.support.chat import ChatUser
 from tests.support.telegram import FakeBotApi
 
@@ -48,7 +49,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, fake_api: FakeBotApi) -> Settings:
-    return telegram_settings(tmp_path, database_url, fake_api)
+    return telegram_settings(tmp_path, database_url, fake_api, MOSAIC_WEEKLY_CHALLENGE=True)
 
 
 def keyboard(message: dict[str, Any]) -> list[list[str]]:
@@ -98,15 +99,23 @@ async def test_a_challenge_across_the_console_telegram_and_discord(
     shown = await console.say("/challenge")
     assert shown[0].title == f"🏆 Challenge: {theme}" and "No entries yet." in shown[0].text
 
-    # Entries: Alice on Telegram, Dora on Discord, each a post made with the theme's prompt.
-    await telegram_post(telegram, alice, theme, job=1)
+    # Entries: Alice on Telegram, Dora on Discord, each a picture made with the theme's
+    # prompt. Posting it offers to enter it with one tap (Alice does); Dora types the command.
+    await telegram.say(alice, f"/imagine {theme}")
+    preview = await preview_in(telegram, alice, 1)
+    [choose] = messages(await telegram.press(alice, preview, "📢 Post"))
+    posted, invitation = messages(await telegram.press(alice, choose, "🌍 Everyone"))
     alices = await Post.get(author__handle="alice")
-    [entered] = messages(await telegram.say(alice, f"/challenge enter {alices.id}"))
+    assert posted["caption"].startswith(f"#{alices.id} by @alice (public)")
+    assert keyboard(invitation) == [["🏆 Enter the challenge"]]
+    [entered] = messages(await telegram.press(alice, invitation, "🏆 Enter the challenge"))
     assert entered["text"].startswith(f"Post #{alices.id} is entry ")
     dora = world.person("dora")
     started = await dora.start_slash("imagine", prompt=theme)
     await world.settle(started)
-    await post_publicly(world, dora, await preview_of(world, started))
+    (choose_audience,) = await dora.press(await preview_of(world, started), "Post")
+    on_discord, dora_invited = await dora.press(choose_audience, "Everyone")
+    assert discord_labels(dora_invited) == [["🏆 Enter the challenge"]]
     doras = await Post.get(author__handle="dora")
     (dora_entered,) = await dora.slash("challenge enter", post=doras.id)
     assert dora_entered.text.startswith(f"Post #{doras.id} is entry ")

@@ -53,6 +53,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         MOSAIC_DATA_DIR=tmp_path / "data",
         MOSAIC_DATABASE_URL=database_url,
         MOSAIC_GLOBAL_MODERATORS=MODERATOR,
+        MOSAIC_WEEKLY_CHALLENGE=True,
         _env_file=None,
     )
 
