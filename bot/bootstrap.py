@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
+from bot.commands.challenge_render import ChallengeRendering
 from bot.commands.crosspost_render import CrossPostRendering
 from bot.commands.digest_render import DigestRendering
 from bot.commands.job_notices import JobNotices
 from core.button_tokens import ActionTokens
+from core.challenges import ChallengeResults, Challenges
 from core.clock import Clock, MonotonicTimer, SystemClock, Timer
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
@@ -285,7 +287,7 @@ def build(
     moderator: Moderator | None = None,
     embedder: TextEmbedder | None = None,
     progress_every: float = 5.0,
-    job_lease: timedelta = timedelta(seconds=60),
+    job_lease: timedelta | None = None,
     roles: frozenset[str] | None = None,
     metrics: MetricsRecorder | None = None,
 ) -> App:
@@ -343,7 +345,7 @@ def build(
         notices,
         concurrency=settings.generation_concurrency,
         progress_every=progress_every,
-        lease=job_lease,
+        lease=job_lease or timedelta(seconds=settings.job_lease_seconds),
         metrics=metrics,
     )
     calculator = CronNextRun()
@@ -365,6 +367,18 @@ def build(
     for platform in (Platform.TELEGRAM, Platform.DISCORD):
         messengers.add(platform, QueuedMessenger(platform, outbox, wake_sender))
 
+    safety = build_safety(
+        settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
+    )
+    challenge_rendering = ChallengeRendering(images, tokens)
+    challenges = Challenges(
+        clock,
+        outbox,
+        challenge_rendering,
+        safety.authority,
+        safety.audit,
+        settings.default_language,
+    )
     services = Services(
         settings=settings,
         clock=clock,
@@ -384,15 +398,14 @@ def build(
         generation=Generation(jobs, quotas, STYLES, worker.wake, Previews(jobs, posts)),
         linking=AccountLinking(clock),
         account_data=AccountData(images, clock, settings.data_dir / "exports", impressions, posts),
-        safety=build_safety(
-            settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
-        ),
+        safety=safety,
         digests=digests,
         digest_composer=composer,
         notifications=notifications,
         mosaic_channels=MosaicChannels(),
         crossposts=crossposts,
         links=public_links(settings),
+        challenges=challenges,
     )
     rendering = DigestRendering(tokens)
     outcomes = Outcomes(
@@ -423,6 +436,15 @@ def build(
             impressions,
             RankerRefit(clock, ranker),
             vectors=VectorRefresh(indexer),
+        ),
+        challenges=ChallengeResults(
+            challenges,
+            outbox,
+            images,
+            challenge_rendering,
+            clock,
+            settings.default_language,
+            weekly=settings.weekly_challenge,
         ),
     )
     registry = build_registry()

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     generation_concurrency: int = Field(
         default=4, ge=1, le=64, alias="MOSAIC_GENERATION_CONCURRENCY"
     )
+    # How long a running job stays a dead worker's before another process takes it over (a
+    # live worker renews it every 5 s)
+    job_lease_seconds: float = Field(
+        default=60.0, ge=10.0, le=3600.0, alias="MOSAIC_JOB_LEASE_SECONDS"
+    )
     daily_image_quota: int = Field(default=25, ge=0, alias="MOSAIC_DAILY_IMAGE_QUOTA")
     server_daily_image_quota: int = Field(
         default=500, ge=0, alias="MOSAIC_SERVER_DAILY_IMAGE_QUOTA"
@@ -70,6 +75,8 @@ class Settings(BaseSettings):
 
     # Digests and notifications
     digest_daily_cap: int = Field(default=3, ge=1, le=48, alias="MOSAIC_DIGEST_DAILY_CAP")
+    # A global challenge each week, its theme the week's most used #tag (core/challenges)
+    weekly_challenge: bool = Field(default=True, alias="MOSAIC_WEEKLY_CHALLENGE")
     notification_interval_minutes: int = Field(
         default=15, ge=1, le=1440, alias="MOSAIC_NOTIFICATION_INTERVAL_MINUTES"
     )

@@ -23,6 +23,8 @@ from core.persistence.models import (
     Account,
     ActionToken,
     Block,
+    Challenge,
+    ChallengeVote,
     Comment,
     DigestSubscription,
     DirectChat,
@@ -174,6 +176,7 @@ async def merge_accounts(keep: Account, gone: Account) -> None:
     await _merge_taste(k, g)
     await FeedSession.filter(account_id=g).delete()  # a fresh feed session for the merged one
     await _merge_digests_and_notifications(k, g)
+    await _merge_challenge_votes(k, g)
     if keep.language is None and gone.language is not None:
         keep.language = gone.language
         await keep.save(update_fields=["language"])
@@ -228,6 +231,20 @@ async def _merge_digests_and_notifications(keep: int, gone: int) -> None:
     await Impression.filter(viewer_id=gone).update(viewer_id=keep)
 
 
+async def _merge_challenge_votes(keep: int, gone: int) -> None:
+    """One person, one vote per entry: where both voted for an entry one vote stays, and
+    votes for the merged person's own entries (now self-votes) go. Call after the posts
+    have moved to `keep`."""
+    await Challenge.filter(created_by_id=gone).update(created_by_id=keep)
+    own = await column(
+        ChallengeVote.filter(voter_id__in=[keep, gone], entry__post__author_id=keep), "id"
+    )
+    await ChallengeVote.filter(id__in=list(own)).delete()
+    kept_entries = await column(ChallengeVote.filter(voter_id=keep), "entry_id")
+    await ChallengeVote.filter(voter_id=gone, entry_id__in=list(kept_entries)).delete()
+    await ChallengeVote.filter(voter_id=gone).update(voter_id=keep)
+
+
 # Tables whose foreign keys to Account merge_accounts() handles (checked by a test).
 MERGED_ACCOUNT_REFERENCES = frozenset(
     {
@@ -256,5 +273,7 @@ MERGED_ACCOUNT_REFERENCES = frozenset(
         ("notification", "recipient_id"),
         ("notification", "actor_id"),
         ("impression", "viewer_id"),
+        ("challenge", "created_by_id"),
+        ("challenge_vote", "voter_id"),
     }
 )

@@ -363,6 +363,10 @@ class FakeBotApi:
 
     def press(self, user: FakeUser, message: dict[str, Any], label: str) -> int:
         """`user` presses the inline button labelled `label` under the bot's `message`."""
+        return self.push(self.press_update(user, message, label))
+
+    def press_update(self, user: FakeUser, message: dict[str, Any], label: str) -> dict[str, Any]:
+        """The update of that press, not queued (webhook tests `post_to_webhook` it)."""
         data = None
         for row in message.get("reply_markup", {}).get("inline_keyboard", []):
             for button in row:
@@ -370,9 +374,12 @@ class FakeBotApi:
                     data = button["callback_data"]
         if data is None:
             raise AssertionError(f"no button {label!r} in {message.get('reply_markup')}")
-        return self.press_data(user, message, data)
+        return self._callback_query(user, message, data)
 
     def press_data(self, user: FakeUser, message: dict[str, Any], data: str) -> int:
+        return self.push(self._callback_query(user, message, data))
+
+    def _callback_query(self, user: FakeUser, message: dict[str, Any], data: str) -> dict[str, Any]:
         query_id = str(next(self._query_ids))
         self._pending_queries.add(query_id)
         query = {
@@ -382,7 +389,7 @@ class FakeBotApi:
             "chat_instance": f"ci{message['chat']['id']}",
             "data": data,
         }
-        return self.push({"callback_query": query})
+        return {"callback_query": query}
 
     def _member_update(self, chat: FakeChat, user: FakeUser, old: str, new: str) -> int:
         change = {
