@@ -20,10 +20,11 @@ from typing import Any, Protocol
 from core.challenges.rules import WINNERS
 from core.challenges.service import Challenges, Standing
 from core.clock import Clock
-from core.delivery import Outbox, OutboxItem
+from core.delivery import Outbox
+from core.delivery.outbox import to_place
 from core.digests.collage import CollageText, render_collage
 from core.digests.compose import local_date, thumbnail_of
-from core.domain import ChallengeState, ChatKind, Platform
+from core.domain import ChallengeState
 from core.i18n import translate
 from core.images import ImageFile, ImageStore
 from core.persistence.models import Challenge, ChallengeEntry
@@ -112,7 +113,6 @@ class ChallengeResults:
         for follow in follows:
             destination = follow.destination
             language = destination.language or self._default_language
-            platform = Platform(destination.platform)
             if language not in collages:
                 collages[language] = await self._collage(language, challenge, winners)
             if language not in rendered:
@@ -120,13 +120,11 @@ class ChallengeResults:
                     language, challenge, winners, collages[language]
                 )
             items.append(
-                OutboxItem(
-                    platform=platform,
-                    chat_key=destination.chat_id,
-                    group_chat=destination.kind is not ChatKind.PRIVATE,
-                    target=follow.target,
-                    reply=rendered[language],
-                    dedupe_key=results_key(challenge.id, follow.id),
+                to_place(
+                    destination,
+                    follow.target,
+                    rendered[language],
+                    results_key(challenge.id, follow.id),
                 )
             )
         async with self._units():

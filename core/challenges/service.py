@@ -27,8 +27,9 @@ from core.challenges.rules import (
 )
 from core.challenges.themes import made_for, week_end, weekly_key, weekly_theme
 from core.clock import Clock
-from core.delivery import Outbox, OutboxItem
-from core.domain import ChallengeState, ChatKind, Platform
+from core.delivery import Outbox
+from core.delivery.outbox import to_place
+from core.domain import ChallengeState, Platform
 from core.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
 from core.persistence.models import (
     Account,
@@ -243,13 +244,11 @@ class Challenges:
             if language not in rendered:
                 rendered[language] = await self._renderer.entry(language, challenge, entry, post)
             items.append(
-                OutboxItem(
-                    platform=Platform(destination.platform),
-                    chat_key=destination.chat_id,
-                    group_chat=destination.kind is not ChatKind.PRIVATE,
-                    target=follow.target,
-                    reply=rendered[language],
-                    dedupe_key=entry_key(follow.id, entry.id),
+                to_place(
+                    destination,
+                    follow.target,
+                    rendered[language],
+                    entry_key(follow.id, entry.id),
                     post_id=post.id,
                 )
             )

@@ -30,6 +30,7 @@ from core.persistence.columns import column
 from core.persistence.models import (
     Account,
     Block,
+    ChallengeVote,
     Comment,
     DigestRun,
     DigestSubscription,
@@ -121,6 +122,18 @@ class AccountData:
             "likes": [
                 {"post": r.post_id, "created_at": _when(r.created_at)}
                 for r in await Reaction.filter(account=account).order_by("id")
+            ],
+            "challenge_votes": [
+                {
+                    "entry": v.entry_id,
+                    "post": v.entry.post_id,
+                    "created_at": _when(v.created_at),
+                    "counts_from": _when(v.counts_from),
+                    "voided": v.voided_at is not None,
+                }
+                for v in await ChallengeVote.filter(voter=account)
+                .select_related("entry")
+                .order_by("id")
             ],
             "following": [
                 f.followee.handle

@@ -4,6 +4,9 @@ and results queued exactly once for every follower, also across a leader that di
 
 from __future__ import annotations
 
+import asyncio
+import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -192,6 +195,13 @@ async def test_linked_accounts_vote_once_and_merges_drop_doubles(app: App) -> No
     assert "already" in await dc.text(f"/challenge vote {entry.id}")
     assert "already" in await tg.text(f"/challenge vote {entry.id}")
 
+    # The person's data export holds the vote.
+    person = await Account.get(identities__platform_user_id="200")
+    with zipfile.ZipFile(await app.services.account_data.export(person)) as archive:
+        data = json.loads(archive.read("mosaic.json"))
+    (vote,) = data["challenge_votes"]
+    assert (vote["entry"], vote["post"], vote["voided"]) == (entry.id, anns.id, False)
+
 
 async def test_abuse_rules_probation_and_rate_limit(app: App, clock: FakeClock) -> None:
     mod = dm_user(app, MODERATOR)
@@ -301,3 +311,48 @@ async def test_the_weekly_theme_is_trending_chosen_once_and_survives_a_dead_lead
     assert row.state is OutboxState.PENDING and row.chat_key == "g1"
     assert row.dedupe_key.startswith(results_key(weekly.id, 0)[:-1])
     assert (await ChallengeEntry.get(post_id=anns.id)).rank == 1
+
+
+class StoppedWhileDrawing:
+    """A results renderer in a process that is being stopped (its task is cancelled)."""
+
+    async def results(self, *args: object) -> dict[str, object]:
+        raise asyncio.CancelledError
+
+
+async def test_results_survive_a_leader_stopped_mid_composition(app: App, clock: FakeClock) -> None:
+    mod, ann = dm_user(app, MODERATOR), dm_user(app, "ann")
+    admin = group_admin(app, "gail", "g1")
+    await mod.say("/challenge start kites 1d")
+    await admin.say("/challenge follow")
+    anns = await public_post(app, ann, "a red kite")
+    await ann.say(f"/challenge enter {anns.id}")
+    messenger = RecordingMessenger()
+    sender = console_sender(app, messenger)
+    await deliver(app, sender)  # the leader's first tick; the entry went to g1
+    clock.advance(days=1, seconds=1)
+
+    # The leader claims the ended challenge, then is stopped while drawing its results.
+    results = app.scheduler._challenges
+    assert results is not None
+    drawing = results._renderer
+    results._renderer = StoppedWhileDrawing()
+    with pytest.raises(asyncio.CancelledError):
+        await results.tick()
+    challenge = await Challenge.get(theme="kites")
+    assert challenge.state is ChallengeState.ENDING
+    assert not await OutboxMessage.filter(dedupe_key__startswith="challenge-results:").exists()
+
+    # Restarted: the scheduler lets go of the leadership and leads again, as a new process
+    # would; taking over, it finishes the claimed challenge. Later ticks add nothing.
+    results._renderer = drawing
+    await app.scheduler.stop()
+    sender = console_sender(app, messenger)
+    for _ in range(3):
+        await deliver(app, sender)
+    await challenge.refresh_from_db()
+    assert challenge.state is ChallengeState.FINISHED
+    (row,) = await OutboxMessage.filter(dedupe_key__startswith="challenge-results:")
+    assert row.state is OutboxState.SENT and row.chat_key == "g1"
+    titles = [r.title for r in messenger.to(chat_id="g1")]
+    assert titles.count("🏆 Challenge results: kites") == 1
