@@ -47,7 +47,10 @@ def mosaic_env(**settings: str) -> dict[str, str]:
     return env | {"PYTHONPATH": str(ROOT), "MOSAIC_EMBEDDINGS": "ngram"} | quiet | settings
 
 
-async def mosaic_run(roles: str, cwd: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
+async def mosaic_run(
+    roles: str, cwd: Path, env: dict[str, str], *, log: BinaryIO | None = None
+) -> asyncio.subprocess.Process:
+    """`mosaic run --roles …`, its output in pipes, or both streams in `log`."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -57,8 +60,8 @@ async def mosaic_run(roles: str, cwd: Path, env: dict[str, str]) -> asyncio.subp
         roles,
         cwd=cwd,
         env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+        stdout=log or asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT if log else asyncio.subprocess.PIPE,
     )
 
 
@@ -166,18 +169,7 @@ def new_log(cwd: Path) -> BinaryIO:
 async def started(roles: str, cwd: Path, env: dict[str, str]) -> asyncio.subprocess.Process:
     """`mosaic run --roles …` with its log in `cwd/mosaic.log` (nobody has to read a pipe)."""
     with new_log(cwd) as log:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "run",
-            "--roles",
-            roles,
-            cwd=cwd,
-            env=env,
-            stdout=log,
-            stderr=asyncio.subprocess.STDOUT,
-        )
+        return await mosaic_run(roles, cwd, env, log=log)
 
 
 async def logged(process: asyncio.subprocess.Process, cwd: Path, pattern: str) -> re.Match[str]:
