@@ -528,6 +528,7 @@ MESSAGES: dict[str, str] = {
     # the fitted ranker (core/feed/fitting.py): its learned parts and which weights serve
     "why.recency": "wie neu es ist, so wie diese Community neue Beiträge mag",
     "why.source": "woher es kommt (wem du folgst, dein Geschmack, was neu ist …)",
+    "why.peers": "kürzlich gemocht von Leuten, die mögen, was du magst",
     "why.model.fitted": "Gewichte: Ranker-Version {version}, angepasst an das, was diese Community mochte.",
     "why.model.prior": "Gewichte: die Startwerte (noch hat kein angepasster Ranker sie übertroffen).",
     "suggest.choose": "Was soll ich dir vorschlagen?",

@@ -527,6 +527,7 @@ MESSAGES: dict[str, str] = {
     # the fitted ranker (core/feed/fitting.py): its learned parts and which weights serve
     "why.recency": "how new it is, as this community likes new posts",
     "why.source": "where it came from (whom you follow, your tastes, what is new…)",
+    "why.peers": "liked lately by people who like what you like",
     "why.model.fitted": "Weights: ranker version {version}, fitted to what this community liked.",
     "why.model.prior": "Weights: the starting values (no fitted ranker has beaten them yet).",
     "suggest.choose": "What should I suggest?",
