@@ -14,9 +14,11 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import threading
 from pathlib import Path
 
 from bot.bootstrap import build, build_telegram
+from core.challenges import results
 from core.delivery.replies import Reply
 from core.domain import Platform
 from core.persistence.models import OutboxMessage
@@ -37,6 +39,13 @@ class Announcing:
     async def sent(self, message: OutboxMessage) -> None:
         await self._inner.sent(message)  # type: ignore[attr-defined]
         print(f"delivered {message.id}", flush=True)
+
+
+def stalled_drawing(*args: object) -> bytes:
+    """Stands in for the collage drawing (in its worker thread): says so, never returns."""
+    print("drawing", flush=True)
+    threading.Event().wait()
+    raise AssertionError("unreachable")
 
 
 class PrintingMessenger:
@@ -63,6 +72,8 @@ async def main(url: str, data: Path, mode: str, option: str) -> None:
         await app.scheduler.tick()
         print("ticked", flush=True)
     else:
+        if mode == "stall-results":
+            results.render_collage = stalled_drawing  # type: ignore[assignment]
         app.add_messenger(Platform.CONSOLE, PrintingMessenger())
         await app.start_scheduler()
         print("started", flush=True)
