@@ -6,9 +6,7 @@ Tests call `build()` with fakes (a fake clock, a fake image provider, a test dat
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
@@ -100,7 +98,7 @@ from scheduler import (
     Scheduler,
     SingleProcess,
 )
-from scheduler.leader import LOCK_KEY, sender_lock_key
+from scheduler.leader import LOCK_KEY, WEBHOOK_LOCK_KEY, sender_lock_key
 
 if TYPE_CHECKING:
     from bot.adapters.discord import ChoiceLister, DiscordAdapter
@@ -289,7 +287,7 @@ def build(
     moderator: Moderator | None = None,
     embedder: TextEmbedder | None = None,
     progress_every: float = 5.0,
-    job_lease: timedelta = timedelta(seconds=60),
+    job_lease: timedelta | None = None,
     roles: frozenset[str] | None = None,
     metrics: MetricsRecorder | None = None,
 ) -> App:
@@ -347,7 +345,7 @@ def build(
         notices,
         concurrency=settings.generation_concurrency,
         progress_every=progress_every,
-        lease=job_lease,
+        lease=job_lease or timedelta(seconds=settings.job_lease_seconds),
         metrics=metrics,
     )
     calculator = CronNextRun()
@@ -487,8 +485,9 @@ def build_operator_endpoints(
     listen: str | None = None,
 ) -> OperatorEndpoints | None:
     """/healthz and /metrics on MOSAIC_METRICS_LISTEN (tests pass `listen` with port 0):
-    ready once the process has started and its database, image store and platform
-    `connections` answer. None when the setting is unset."""
+    ready once the process has started and its database, image store (the images folder and,
+    when configured, the object store) and platform `connections` answer. None when the
+    setting is unset."""
     from bot.metrics import OperatorEndpoints, PrometheusMetrics, Readiness
 
     listen = listen or app.settings.metrics_listen
@@ -497,18 +496,9 @@ def build_operator_endpoints(
     metrics = app.metrics
     if not isinstance(metrics, PrometheusMetrics):
         raise ConfigurationError("/metrics needs the Prometheus recorder: build(metrics=...)")
-    settings = app.settings
-
-    async def store_writable() -> None:  # the images folder, or where it will be made
-        folder = settings.images_dir.resolve()
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
-        if not await asyncio.to_thread(os.access, folder, os.W_OK):
-            raise PermissionError(f"{folder} is not writable")
-
     scheduler = app.scheduler
     metrics.watch_senders(lambda: [*scheduler.senders.values(), *scheduler.local_senders])
-    checks = {"database": app.database.ping, "store": store_writable}
+    checks = {"database": app.database.ping, "store": app.services.images.check_ready}
     checks |= {name: connection.check_connected for name, connection in connections.items()}
     return OperatorEndpoints(listen, metrics, Readiness(checks), app.gauges)
 
@@ -516,13 +506,29 @@ def build_operator_endpoints(
 def _leadership(url: str, platform: Platform | None = None) -> Leadership:
     """Who runs the scheduler: one process per database; and, per platform, who runs its
     outbox sender: one of the processes that can reach it (`scheduler.leader`)."""
-    role = "scheduler leader" if platform is None else f"{platform} outbox sender"
+    if platform is None:
+        return _one_process(url, LOCK_KEY, ".leader", "scheduler leader")
+    return _one_process(
+        url,
+        sender_lock_key(platform.value),
+        f".{platform.value}-sender",
+        f"{platform} outbox sender",
+    )
+
+
+def webhook_registration(url: str) -> Leadership:
+    """Which of the Telegram processes on one database registers the webhook (setWebhook):
+    the one holding this lock, for as long as it runs."""
+    return _one_process(url, WEBHOOK_LOCK_KEY, ".telegram-webhook", "telegram webhook registrar")
+
+
+def _one_process(url: str, key: int, suffix: str, role: str) -> Leadership:
+    """A lock one process of those sharing the database holds: an advisory lock on
+    PostgreSQL, a file lock beside a SQLite file; an in-memory database has one process."""
     if is_postgres(url):
-        key = LOCK_KEY if platform is None else sender_lock_key(platform.value)
         return PostgresAdvisoryLock(url, key, role=role)
     if ":memory:" in url:
         return SingleProcess()
-    suffix = ".leader" if platform is None else f".{platform.value}-sender"
     return FileLock(Path(url.removeprefix("sqlite://") + suffix), role=role)
 
 
@@ -597,6 +603,7 @@ def build_telegram(
         limiter=limiter or telegram_limiter(app.settings, config.token.get_secret_value(), timer),
         timer=timer,
         on_handled=on_handled,
+        registration=webhook_registration(app.settings.resolved_database_url),
     )
     app.add_messenger(Platform.TELEGRAM, adapter.messenger)  # jobs outliving an update, digests
     return adapter

@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     generation_concurrency: int = Field(
         default=4, ge=1, le=64, alias="MOSAIC_GENERATION_CONCURRENCY"
     )
+    # How long a running job stays a dead worker's before another process takes it over (a
+    # live worker renews it every 5 s)
+    job_lease_seconds: float = Field(
+        default=60.0, ge=10.0, le=3600.0, alias="MOSAIC_JOB_LEASE_SECONDS"
+    )
     daily_image_quota: int = Field(default=25, ge=0, alias="MOSAIC_DAILY_IMAGE_QUOTA")
     server_daily_image_quota: int = Field(
         default=500, ge=0, alias="MOSAIC_SERVER_DAILY_IMAGE_QUOTA"

@@ -86,6 +86,11 @@ def shown_posts(reply: dict[str, Any]) -> set[int]:
     return shown
 
 
+# A sent row whose target holds this key edits the message it names (`EditingMessenger`)
+# instead of sending a new one: a job's status, edited by whichever process sends the platform.
+EDITS = "edits"
+
+
 def chat_key_for(target: dict[str, str]) -> str:
     """The chat a Messenger target points at, for pacing (adapters name it differently)."""
     for key in ("chat_id", "channel", "user"):

@@ -43,8 +43,12 @@ from tests.support.fake_discord.payloads import FakeUser, Place, snowflake
 from tests.support.fake_discord.rates import RateLimits
 
 API = "/api/v10"
+TOKEN = "fake-bot-token"  # the bot token the fake accepts unless told otherwise
 TOKEN_LIFE = timedelta(minutes=15)
-NONCE_LIFE = timedelta(minutes=3)  # `enforce_nonce` dedupes "for a few minutes"
+# `enforce_nonce`: "checked for uniqueness in the past few minutes. If another message was
+# created by the same author with the same nonce, that message will be returned" (Discord's
+# Create Message). Per author, not per channel; and "a few" is taken at its shortest.
+NONCE_LIFE = timedelta(minutes=3)
 NONCE_MAX = 25
 DEFAULT_UPLOAD_CAP = 10 * 1024 * 1024
 WAIT_LIMIT = 10.0  # seconds a test waits for the bot before failing
@@ -80,7 +84,7 @@ class FakeDiscord:
     def __init__(
         self,
         *,
-        token: str = "fake-bot-token",
+        token: str = TOKEN,
         clock: Clock | None = None,
         response_deadline: float = 3.0,
         upload_cap: int = DEFAULT_UPLOAD_CAP,
@@ -105,9 +109,13 @@ class FakeDiscord:
         self.deletions: list[tuple[int, int]] = []  # (channel, message) the bot deleted
         self._refusals: list[tuple[str, str, int, int, float | None]] = []
         self.rate_limits: RateLimits | None = None
-        self._nonces: dict[tuple[int, str], tuple[StoredMessage, datetime]] = {}
+        self._nonces: dict[str, tuple[StoredMessage, datetime]] = {}  # the bot's own
         self._drops = 0  # coming channel messages whose answer is lost (`drop_next`)
         self.dropped = 0
+        self.created_messages = 0  # channel messages made by POST (not a nonce's repeat)
+        self._hold_answers_after: int | None = None  # `hold_answers_after`
+        self._answers_released = asyncio.Event()
+        self.held = 0  # channel messages made whose answer is being held
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -369,9 +377,25 @@ class FakeDiscord:
         before the answer: the bot cannot know whether they arrived."""
         self._drops += count
 
+    def hold_answers_after(self, created: int) -> None:
+        """Once `created` channel messages were made, make every further one but hold its
+        answer (`held` counts them) until `release_held`: the bot is mid-send, the request
+        has reached Discord and the answer is not back."""
+        self._hold_answers_after = created
+        self._answers_released.clear()
+
+    def release_held(self) -> None:
+        """Answer the held requests (if anybody still listens) and hold no more."""
+        self._hold_answers_after = None
+        self._answers_released.set()
+
     def rate_limit_next(self, method: str, path_part: str, retry_after: float) -> None:
         """Answer the next matching request with a 429 asking to retry after `retry_after` s."""
         self._refusals.append((method, path_part, 429, 0, retry_after))
+
+    def _holds_answer(self) -> bool:
+        after = self._hold_answers_after
+        return after is not None and self.created_messages > after
 
     def _refusal(self, method: str, path: str) -> web.Response | None:
         for entry in self._refusals:
@@ -446,6 +470,11 @@ class FakeDiscord:
                 assert request.transport is not None
                 request.transport.abort()
                 raise web.HTTPException()  # nothing is written: the connection is gone
+            if lost and path.endswith("/messages") and self._holds_answer():
+                self.held += 1
+                async with self._changed:
+                    self._changed.notify_all()
+                await self._answers_released.wait()
             return response
         finally:
             async with self._changed:
@@ -582,7 +611,7 @@ class FakeDiscord:
             return _error(400, 50035, "Invalid Form Body")
         now = self.clock.now()
         if nonce is not None and body.get("enforce_nonce"):
-            seen = self._nonces.get((channel_id, str(nonce)))
+            seen = self._nonces.get(str(nonce))
             if seen is not None and now - seen[1] < NONCE_LIFE:
                 return _json(seen[0].payload)  # the same message again, nothing new
         guild = next(
@@ -600,8 +629,9 @@ class FakeDiscord:
             flags=body.get("flags") or 0,
             guild_id=guild,
         )
+        self.created_messages += 1
         if nonce is not None:
-            self._nonces[(channel_id, str(nonce))] = (stored, now)
+            self._nonces[str(nonce)] = (stored, now)
         return _json(stored.payload)
 
     def _channel_delete(self, channel_id: int, message_id: int) -> web.Response:
