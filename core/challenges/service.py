@@ -29,7 +29,7 @@ from core.challenges.themes import made_for, week_end, weekly_key, weekly_theme
 from core.clock import Clock
 from core.delivery import Outbox
 from core.delivery.outbox import to_place
-from core.domain import ChallengeState, Platform
+from core.domain import Audience, ChallengeState, ModerationState, Platform
 from core.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
 from core.persistence.models import (
     Account,
@@ -315,7 +315,11 @@ class Challenges:
         moment = at or min(self._clock.now(), challenge.ends_at)
         entries = (
             await ChallengeEntry.filter(challenge_id=challenge.id, disqualified_reason=None)
-            .filter(post__deleted_at=None)
+            .filter(  # still shown to everyone (`shown_to_everyone`, through the relation)
+                post__deleted_at=None,
+                post__moderation=ModerationState.VISIBLE,
+                post__audience=Audience.PUBLIC,
+            )
             .select_related("post__author")
             .order_by("created_at", "id")
         )
@@ -356,6 +360,8 @@ class Challenges:
     ) -> ChallengeVote:
         challenge, entry = await self.entry(entry_id)
         place = self._require_moderator(moderator, challenge)
+        if challenge.state is not ChallengeState.RUNNING:
+            raise Conflict("error.challenge_over")
         async with self._units():
             vote = await ChallengeVote.get_or_none(entry_id=entry.id, voter_id=voter.id)
             if vote is None:

@@ -169,6 +169,7 @@ async def test_a_global_challenge_from_start_to_results(app: App, clock: FakeClo
     challenge = await Challenge.get(theme="lighthouses at night")
     assert challenge.state is ChallengeState.FINISHED
     assert "voting has closed" in await cat.text(f"/challenge vote {b_entry.id}")
+    assert "results are final" in await mod.text(f"/challenge void {a_entry.id} @cat")
     board = await cat.text("/challenge leaderboard")
     assert board.splitlines()[0].startswith("1. @ann: 1 win, 1 podium place")
 
@@ -248,6 +249,10 @@ async def test_abuse_rules_probation_and_rate_limit(app: App, clock: FakeClock) 
     assert "disqualified" in done
     assert entries[0].id not in [s.entry.id for s in await services.standings(challenge)]
     assert "disqualified" in await ann.text(f"/challenge vote {entries[0].id}")
+    # A post hidden by a moderator leaves the standings too.
+    await mod.say(f"/mod hide {entries[1].post_id} not an owl")
+    standing_ids = [s.entry.id for s in await services.standings(challenge)]
+    assert entries[1].id not in standing_ids and entries[2].id in standing_ids
     audit = await ModerationAction.get(action="challenge_disqualify")
     assert (
         audit.subject_handle == "artist0" and audit.target_key == f"challenge_entry:{entries[0].id}"
