@@ -63,7 +63,9 @@ from core.feed import (
 )
 from core.feed.fitting import RankerRefit
 from core.feed.like_samples import LikeSamples
+from core.feed.quality import QualityRefit
 from core.feed.ranker import ServingRanker
+from core.feed.rating import Rating
 from core.generation import ImageProvider, Moderator
 from core.generation.jobs import GenerationJobs
 from core.generation.previews import Previews
@@ -395,6 +397,14 @@ def build(
         mosaic_channels=MosaicChannels(),
         crossposts=crossposts,
         links=public_links(settings),
+        rating=Rating(
+            feed,
+            clock,
+            impressions,
+            taste.preferred,
+            images=images,
+            folder=settings.data_dir / "rate",
+        ),
     )
     rendering = DigestRendering(tokens)
     outcomes = Outcomes(
@@ -425,6 +435,7 @@ def build(
             impressions,
             RankerRefit(clock, ranker),
             vectors=VectorRefresh(indexer),
+            quality=QualityRefit(clock),
         ),
     )
     registry = build_registry()

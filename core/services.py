@@ -11,6 +11,7 @@ from core.delivery.sent_messages import SentMessages
 from core.destinations import Destinations
 from core.digests import DigestComposer, DigestSubscriptions
 from core.feed import ChronologicalFeed, Discovery, PersonalizedFeed, Suggestions
+from core.feed.rating import Rating
 from core.generation.service import Generation
 from core.images import ImageStore
 from core.notifications import Notifications
@@ -50,3 +51,4 @@ class Services:
     mosaic_channels: MosaicChannels
     crossposts: CrossPosts
     links: PublicLinks  # addresses of posts and people on the web pages
+    rating: Rating  # /rate

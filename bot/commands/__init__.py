@@ -7,6 +7,7 @@ from bot.commands import (
     generation,
     identity,
     posts,
+    rating,
     safety,
     server,
     sharing,
@@ -31,6 +32,7 @@ def build_registry() -> CommandRegistry:
             *identity.SPECS,
             *safety.SPECS,
             *digest.SPECS,
+            *rating.SPECS,
         ]
     )
 

@@ -742,4 +742,24 @@ MESSAGES: dict[str, str] = {
     "profile.grid_title": "Neues von {handle}",
     "profile.grid": "{count, plural, one {Der neueste Beitrag, im Bild mit 1 nummeriert; 🔎 1 "
     "öffnet ihn.} other {Die neuesten {count} Beiträge, im Bild nummeriert; 🔎 öffnet einen.}}",
+    # /rate: welcher von zwei Beiträgen ist besser
+    "cmd.rate": "Was ist besser? Zwei Beiträge nebeneinander: wähle einen",
+    "cmd.rate.vote": "Einen der zwei Beiträge wählen, die /rate gezeigt hat",
+    "param.rate.vote.chose": "Der gewählte Beitrag",
+    "param.rate.vote.over": "Der Beitrag daneben",
+    "discord.name.rate": "bewerten",
+    "rate.title": "Was ist besser?",
+    "rate.line": "{label}: #{post} von {author}",
+    "rate.alt": "Beitrag #{a} (A) und Beitrag #{b} (B) nebeneinander",
+    "rate.empty": "Es gibt noch nicht genug Beiträge zum Vergleichen für dich. Folge Leuten "
+    "oder schau in /trending und versuch /rate dann noch einmal.",
+    "rate.thanks": "Danke! Du hast #{post} gewählt. Hier ist das nächste Paar:",
+    "button.rate.a": "A",
+    "button.rate.b": "B",
+    "button.rate.skip": "Überspringen",
+    "error.rate_pair_gone": "Über dieses Paar kann nicht mehr abgestimmt werden. /rate zeigt "
+    "ein neues.",
+    "error.rate_already_voted": "Über dieses Paar hast du schon abgestimmt.",
+    "error.rate_too_many": "{count, plural, one {Du kannst einmal pro Stunde abstimmen.} other "
+    "{Du kannst höchstens {count}-mal pro Stunde abstimmen.}} Versuch es später noch einmal.",
 }

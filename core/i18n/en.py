@@ -741,4 +741,23 @@ MESSAGES: dict[str, str] = {
     "profile.grid_title": "Latest by {handle}",
     "profile.grid": "{count, plural, one {The latest post, numbered 1 in the picture; 🔎 1 "
     "opens it.} other {The latest {count} posts, numbered in the picture; 🔎 opens one.}}",
+    # /rate: which of two posts is better
+    "cmd.rate": "Which is better? Two posts side by side: pick one",
+    "cmd.rate.vote": "Choose one of the two posts /rate showed",
+    "param.rate.vote.chose": "The post chosen",
+    "param.rate.vote.over": "The post beside it",
+    "discord.name.rate": "rate",
+    "rate.title": "Which is better?",
+    "rate.line": "{label}: #{post} by {author}",
+    "rate.alt": "Post #{a} (A) and post #{b} (B) side by side",
+    "rate.empty": "There are not enough posts to compare for you yet. Follow people or look "
+    "at /trending, then try /rate again.",
+    "rate.thanks": "Thanks! You chose #{post}. Here is the next pair:",
+    "button.rate.a": "A",
+    "button.rate.b": "B",
+    "button.rate.skip": "Skip",
+    "error.rate_pair_gone": "That pair can no longer be voted on. /rate shows a new one.",
+    "error.rate_already_voted": "You already voted on that pair.",
+    "error.rate_too_many": "{count, plural, one {You can vote once an hour.} other {You can "
+    "vote at most {count} times an hour.}} Try again later.",
 }

@@ -38,6 +38,7 @@ from core.persistence.models import (
     NotificationBatch,
     NotificationPreference,
     Post,
+    RateVote,
     Reaction,
     Report,
     Sanction,
@@ -226,6 +227,7 @@ async def _merge_digests_and_notifications(keep: int, gone: int) -> None:
     await Notification.filter(actor_id=gone).update(actor_id=keep)
     await Notification.filter(recipient_id=keep, actor_id=keep).delete()
     await Impression.filter(viewer_id=gone).update(viewer_id=keep)
+    await RateVote.filter(voter_id=gone).update(voter_id=keep)
 
 
 # Tables whose foreign keys to Account merge_accounts() handles (checked by a test).
@@ -256,5 +258,6 @@ MERGED_ACCOUNT_REFERENCES = frozenset(
         ("notification", "recipient_id"),
         ("notification", "actor_id"),
         ("impression", "viewer_id"),
+        ("rate_vote", "voter_id"),
     }
 )

@@ -22,6 +22,7 @@ Changing a model means adding a migration: `tortoise makemigrations` (see docs/o
 | crossposts      | MosaicChannel                                              |
 | delivery        | OutboxMessage, SentMessage, ShownPost, DirectChat          |
 | notifications   | NotificationPreference, NotificationBatch, Notification    |
+| rating          | RateVote                                                   |
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from core.persistence.models.notifications import (
 )
 from core.persistence.models.places import Destination
 from core.persistence.models.posts import Post, PostTerm, StoredImage, TagDay
+from core.persistence.models.rating import RateVote
 from core.persistence.models.safety import ModerationAction, Report, Sanction
 from core.persistence.models.social import Block, Comment, Follow, Reaction
 
@@ -88,6 +90,7 @@ __all__ = [
     "ProcessedUpdate",
     "QuotaUsage",
     "RankerModel",
+    "RateVote",
     "Reaction",
     "Report",
     "RunState",
