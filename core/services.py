@@ -12,6 +12,7 @@ from core.destinations import Destinations
 from core.digests import DigestComposer, DigestSubscriptions
 from core.feed import ChronologicalFeed, Discovery, PersonalizedFeed, Suggestions
 from core.feed.rating import Rating
+from core.generation.description import Describer
 from core.generation.service import Generation
 from core.images import ImageStore
 from core.notifications import Notifications
@@ -52,3 +53,4 @@ class Services:
     crossposts: CrossPosts
     links: PublicLinks  # addresses of posts and people on the web pages
     rating: Rating  # /rate
+    describer: Describer  # /describe

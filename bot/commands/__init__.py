@@ -1,6 +1,7 @@
 """The command layer: one registry of specs, handlers that call core, one dispatcher."""
 
 from bot.commands import (
+    describe,
     digest,
     feed,
     general,
@@ -33,6 +34,7 @@ def build_registry() -> CommandRegistry:
             *safety.SPECS,
             *digest.SPECS,
             *rating.SPECS,
+            *describe.SPECS,
         ]
     )
 

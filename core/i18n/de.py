@@ -762,4 +762,51 @@ MESSAGES: dict[str, str] = {
     "error.rate_already_voted": "Über dieses Paar hast du schon abgestimmt.",
     "error.rate_too_many": "{count, plural, one {Du kannst einmal pro Stunde abstimmen.} other "
     "{Du kannst höchstens {count}-mal pro Stunde abstimmen.}} Versuch es später noch einmal.",
+    # /describe: Prompt-Ideen für ein Bild
+    "cmd.describe": "Prompt-Ideen für ein Bild oder einen Beitrag, jede mit einem Knopf",
+    "param.describe.target": "Eine Beitragsnummer oder (Konsole) der Pfad einer Bilddatei",
+    "discord.name.describe": "beschreiben",
+    "describe.title": "Prompt-Ideen für {what}",
+    "describe.what.post": "Beitrag #{post}",
+    "describe.what.file": "dein Bild",
+    "describe.source.vision": "Geschrieben von einem KI-Modell, das sich das Bild angesehen hat.",
+    "describe.source.prompt": "Aus dem Prompt, mit dem das Bild gemacht wurde.",
+    "describe.source.picture": "Aus den Farben und dem Aufbau des Bildes.",
+    "describe.instruction": "Schlage {count, plural, one {einen Prompt} other {{count} Prompts}} "
+    "für einen Bildgenerator vor, angeregt von diesem Bild: ändere Motiv, Stil oder Stimmung. "
+    "Ein Prompt pro Zeile, auf Deutsch, sonst nichts.",
+    "describe.idea.1": "eine {mood} Szene im {shape} Format in {first} und {second}, das Motiv "
+    "{where}",
+    "describe.idea.2": "eine abstrakte Komposition aus Formen in {first} und {second}, {mood} "
+    "Licht, {shape} Format",
+    "describe.idea.3": "eine {mood} Landschaft in Tönen von {first}, Details {where}",
+    "describe.idea.4": "ein Stillleben in {second} und {first}, {mood} und ruhig, {shape} Format",
+    "describe.mood.bright": "helle",
+    "describe.mood.dark": "dunkle",
+    "describe.mood.soft": "sanft beleuchtete",
+    "describe.shape.wide": "breiten",
+    "describe.shape.tall": "hohen",
+    "describe.shape.square": "quadratischen",
+    "describe.where.centre": "in der Mitte",
+    "describe.where.left": "links",
+    "describe.where.right": "rechts",
+    "describe.where.top": "oben",
+    "describe.where.bottom": "unten",
+    "colour.red": "Rot",
+    "colour.orange": "Orange",
+    "colour.yellow": "Gelb",
+    "colour.green": "Grün",
+    "colour.teal": "Petrol",
+    "colour.blue": "Blau",
+    "colour.purple": "Lila",
+    "colour.pink": "Rosa",
+    "colour.brown": "Braun",
+    "colour.black": "Schwarz",
+    "colour.grey": "Grau",
+    "colour.white": "Weiß",
+    "error.describe_refused": "Dieses Bild kann nicht beschrieben werden: Es besteht die "
+    "Moderation nicht.",
+    "error.describe_not_image": "Das ist kein Bild, das Mosaic lesen kann (PNG, JPEG, WEBP oder "
+    "GIF).",
+    "error.describe_no_image": "Beitrag #{post} hat kein Bild, das man beschreiben könnte.",
 }
