@@ -63,8 +63,11 @@ from core.feed import (
 )
 from core.feed.fitting import RankerRefit
 from core.feed.like_samples import LikeSamples
+from core.feed.quality import QualityRefit
 from core.feed.ranker import ServingRanker
+from core.feed.rating import Rating
 from core.generation import ImageProvider, Moderator
+from core.generation.description import Describer
 from core.generation.jobs import GenerationJobs
 from core.generation.previews import Previews
 from core.generation.quota import Quotas
@@ -257,6 +260,17 @@ def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
     return OpenAIImageProvider(client, settings.openai_image_model), OpenAIModerator(client)
 
 
+def describer(settings: Settings) -> Describer:
+    """/describe: a vision model through OpenAI when a key is configured, else local ideas."""
+    if settings.openai_api_key is None:
+        return Describer()
+    from core.generation.description import OpenAIDescriber
+    from core.generation.openai_images import build_openai_client
+
+    vision = OpenAIDescriber(build_openai_client(settings), settings.openai_vision_model)
+    return Describer(vision)
+
+
 def text_embedder(settings: Settings) -> TextEmbedder:
     """OpenAI embeddings when a key is configured (and MOSAIC_EMBEDDINGS is not `local`),
     else the local multilingual model shipped in a package (German and English prompts
@@ -406,6 +420,15 @@ def build(
         crossposts=crossposts,
         links=public_links(settings),
         challenges=challenges,
+        rating=Rating(
+            feed,
+            clock,
+            impressions,
+            taste.preferred,
+            images=images,
+            folder=settings.data_dir / "rate",
+        ),
+        describer=describer(settings),
     )
     rendering = DigestRendering(tokens)
     outcomes = Outcomes(
@@ -436,6 +459,7 @@ def build(
             impressions,
             RankerRefit(clock, ranker),
             vectors=VectorRefresh(indexer),
+            quality=QualityRefit(clock),
         ),
         challenges=ChallengeResults(
             challenges,

@@ -12,6 +12,8 @@ from core.delivery.sent_messages import SentMessages
 from core.destinations import Destinations
 from core.digests import DigestComposer, DigestSubscriptions
 from core.feed import ChronologicalFeed, Discovery, PersonalizedFeed, Suggestions
+from core.feed.rating import Rating
+from core.generation.description import Describer
 from core.generation.service import Generation
 from core.images import ImageStore
 from core.notifications import Notifications
@@ -52,3 +54,5 @@ class Services:
     crossposts: CrossPosts
     links: PublicLinks  # addresses of posts and people on the web pages
     challenges: Challenges
+    rating: Rating  # /rate
+    describer: Describer  # /describe

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     openai_image_model: str = Field(default="gpt-image-2", alias="OPENAI_IMAGE_MODEL")
     openai_timeout_seconds: float = Field(default=180.0, gt=0, alias="OPENAI_TIMEOUT_SECONDS")
     openai_max_retries: int = Field(default=2, ge=0, le=10, alias="OPENAI_MAX_RETRIES")
+    # /describe with a key: a vision-capable chat model (core/generation/description.py)
+    openai_vision_model: str = Field(default="gpt-4.1-mini", alias="OPENAI_VISION_MODEL")
     generation_concurrency: int = Field(
         default=4, ge=1, le=64, alias="MOSAIC_GENERATION_CONCURRENCY"
     )

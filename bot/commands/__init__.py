@@ -2,12 +2,14 @@
 
 from bot.commands import (
     challenge,
+    describe,
     digest,
     feed,
     general,
     generation,
     identity,
     posts,
+    rating,
     safety,
     server,
     sharing,
@@ -33,6 +35,8 @@ def build_registry() -> CommandRegistry:
             *safety.SPECS,
             *digest.SPECS,
             *challenge.SPECS,
+            *rating.SPECS,
+            *describe.SPECS,
         ]
     )
 

@@ -91,12 +91,15 @@ PAIRS_PER_POSITIVE = 200
 # they agree; with tens of thousands of pairs the data outweighs it.
 PAIRED_C = 0.1
 POSITIVE = Outcome.LIKE | Outcome.COMMENT | Outcome.REMIX | Outcome.FOLLOW
+POSITIVE |= Outcome.CHOSEN  # a /rate vote: preferred to the post beside it (rating.py)
 FITTED_PARTS = tuple(p for p in PARTS if p not in ("steering", "recency", "source"))
 SIGNS = {"seen": -1.0, "engaged": -1.0}  # parts that count against (as in `Scorer`)
 CHUNK = 200_000  # rows read per query
 # What the fit reads: the surfaces the feed's ranker scored, and like samples (what was a
-# candidate when someone liked a post; like_samples.py), which a young community has instead.
-FITTED_SURFACES = (Surface.FEED, Surface.SUGGEST, Surface.LIKED)
+# candidate when someone liked a post; like_samples.py), which a young community has instead,
+# and /rate's pairs (rating.py): which of two posts the person chose.
+FITTED_SURFACES: tuple[Surface, ...] = (Surface.FEED, Surface.SUGGEST, Surface.LIKED)
+FITTED_SURFACES += (Surface.RATE,)
 
 
 class NotEnoughData(Exception):

@@ -52,6 +52,7 @@ class Surface(IntEnum):
     TAG = 6
     CROSSPOST = 7
     LIKED = 8  # not shown: a like's candidates as ranked just before it (like_samples.py)
+    RATE = 9  # /rate's two posts side by side (rating.py)
 
 
 class Outcome(IntFlag):
@@ -61,6 +62,7 @@ class Outcome(IntFlag):
     OPEN = 8  # 🔎 on a digest or cross-post
     FOLLOW = 16  # followed the author
     UNLIKE = 32
+    CHOSEN = 64  # picked in /rate over the post shown beside it
 
 
 def source_names(bits: int) -> list[str]:

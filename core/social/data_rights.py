@@ -3,7 +3,7 @@
 The export is a ZIP of JSON files plus the images of the person's posts. Deletion removes
 the account, its identities, posts (and their image files once no other post uses them),
 comments, likes, follows, blocks, jobs, buttons, feed tuning, what the feed showed them
-(impressions), digests and notifications,
+(impressions), /rate votes, digests and notifications,
 and every message still waiting in the outbox for them (their digests and notifications,
 cross-posts of their posts); remixes of the person's posts stay, credited to "a deleted
 user".
@@ -41,6 +41,7 @@ from core.persistence.models import (
     NotificationPreference,
     OutboxMessage,
     Post,
+    RateVote,
     Reaction,
     TasteProfile,
 )
@@ -155,6 +156,10 @@ class AccountData:
                 for d in await DigestSubscription.filter(owner=account).order_by("id")
             ],
             "shown": await self._impressions.of_account(account.id),
+            "rated": [  # /rate: which of two posts they chose
+                {"chose": v.winner_id, "over": v.loser_id, "created_at": _when(v.created_at)}
+                for v in await RateVote.filter(voter=account).order_by("id")
+            ],
             "notifications_off": sorted(
                 await column(NotificationPreference.filter(account=account, enabled=False), "kind")
             ),

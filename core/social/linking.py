@@ -40,6 +40,7 @@ from core.persistence.models import (
     NotificationBatch,
     NotificationPreference,
     Post,
+    RateVote,
     Reaction,
     Report,
     Sanction,
@@ -229,6 +230,7 @@ async def _merge_digests_and_notifications(keep: int, gone: int) -> None:
     await Notification.filter(actor_id=gone).update(actor_id=keep)
     await Notification.filter(recipient_id=keep, actor_id=keep).delete()
     await Impression.filter(viewer_id=gone).update(viewer_id=keep)
+    await RateVote.filter(voter_id=gone).update(voter_id=keep)
 
 
 async def _merge_challenge_votes(keep: int, gone: int) -> None:
@@ -275,5 +277,6 @@ MERGED_ACCOUNT_REFERENCES = frozenset(
         ("impression", "viewer_id"),
         ("challenge", "created_by_id"),
         ("challenge_vote", "voter_id"),
+        ("rate_vote", "voter_id"),
     }
 )

@@ -23,6 +23,7 @@ Changing a model means adding a migration: `tortoise makemigrations` (see docs/o
 | delivery        | OutboxMessage, SentMessage, ShownPost, DirectChat          |
 | notifications   | NotificationPreference, NotificationBatch, Notification    |
 | challenges      | Challenge, ChallengeEntry, ChallengeVote, ChallengeFollow  |
+| rating          | RateVote                                                   |
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ from core.persistence.models.notifications import (
 )
 from core.persistence.models.places import Destination
 from core.persistence.models.posts import Post, PostTerm, StoredImage, TagDay
+from core.persistence.models.rating import RateVote
 from core.persistence.models.safety import ModerationAction, Report, Sanction
 from core.persistence.models.social import Block, Comment, Follow, Reaction
 
@@ -99,6 +101,7 @@ __all__ = [
     "ProcessedUpdate",
     "QuotaUsage",
     "RankerModel",
+    "RateVote",
     "Reaction",
     "Report",
     "RunState",
