@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -79,8 +79,18 @@ from core.images import ContentImageStore, ImageStore
 from core.metrics import NO_METRICS, MetricsRecorder, QueueGauges
 from core.notifications import Notifications
 from core.persistence.database import Database, is_postgres
+from core.persistence.local_copies import ChangeNotices
 from core.public_links import PublicLinks, load_or_create_secret
-from core.safety import AuditLog, Authority, Moderation, Reports, Safety, Sanctions, Takedown
+from core.safety import (
+    AuditLog,
+    Authority,
+    Moderation,
+    Reports,
+    Safety,
+    Sanctions,
+    ServerPolicies,
+    Takedown,
+)
 from core.services import Services
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
@@ -176,11 +186,13 @@ class App:
     metrics: MetricsRecorder
     gauges: QueueGauges
     roles: frozenset[str] = ALL_ROLES
+    changes: ChangeNotices = field(default_factory=ChangeNotices)
 
     async def start(self, *, migrate: bool = True) -> None:
         """Open the database (applying migrations) in the calling task, then start the
         workers when this process has that role."""
         await self.database.open(migrate_first=migrate)
+        await self.changes.listen()
         if "workers" in self.roles:
             await self.worker.start()
 
@@ -195,6 +207,7 @@ class App:
     async def stop(self) -> None:
         await self.scheduler.stop()
         await self.worker.stop()
+        await self.changes.stop()
         await self.database.close()
 
     def add_messenger(
@@ -322,6 +335,7 @@ def build(
     indexer = PostIndexer(embedder)
     taste = TasteKeeper(indexer, clock, impressions)
     url = settings.resolved_database_url
+    changes = ChangeNotices(url)  # drops per-process copies (accounts, chats) on changes
     notifications = Notifications(clock, timedelta(minutes=settings.notification_interval_minutes))
     posts = Posts(images, clock, taste, notifications)
     postgres = is_postgres(url)
@@ -363,9 +377,9 @@ def build(
         metrics=metrics,
     )
     calculator = CronNextRun()
-    digests = DigestSubscriptions(clock, calculator)
+    digests = DigestSubscriptions(clock, calculator, notices=changes)
     composer = DigestComposer(DigestRanker(feed, clock), images, settings.default_language)
-    destinations = Destinations()
+    destinations = Destinations(notices=changes)
     runs = DigestRuns(clock, calculator, postgres=postgres)
 
     def wake_sender(platform: Platform) -> None:  # the scheduler is built below
@@ -382,7 +396,7 @@ def build(
         messengers.add(platform, QueuedMessenger(platform, outbox, wake_sender))
 
     safety = build_safety(
-        settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
+        settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs, changes
     )
     challenge_rendering = ChallengeRendering(images, tokens)
     challenges = Challenges(
@@ -397,7 +411,7 @@ def build(
         settings=settings,
         clock=clock,
         images=images,
-        accounts=Accounts(),
+        accounts=Accounts(notices=changes),
         graph=SocialGraph(taste, notifications),
         posts=posts,
         engagement=Engagement(posts, taste, notifications),
@@ -410,13 +424,15 @@ def build(
         updates=UpdateLog(clock),
         sent_messages=sent_messages,
         generation=Generation(jobs, quotas, STYLES, worker.wake, Previews(jobs, posts)),
-        linking=AccountLinking(clock),
-        account_data=AccountData(images, clock, settings.data_dir / "exports", impressions, posts),
+        linking=AccountLinking(clock, notices=changes),
+        account_data=AccountData(
+            images, clock, settings.data_dir / "exports", impressions, posts, notices=changes
+        ),
         safety=safety,
         digests=digests,
         digest_composer=composer,
         notifications=notifications,
-        mosaic_channels=MosaicChannels(),
+        mosaic_channels=MosaicChannels(notices=changes),
         crossposts=crossposts,
         links=public_links(settings),
         challenges=challenges,
@@ -486,6 +502,7 @@ def build(
         metrics=metrics,
         gauges=QueueGauges(clock),
         roles=roles,
+        changes=changes,
     )
 
 
@@ -565,6 +582,7 @@ def build_safety(
     outbox: Outbox,
     wake_sender: Callable[[Platform], None],
     runs: DigestRuns,
+    changes: ChangeNotices | None = None,
 ) -> Safety:
     """Reports, moderation, sanctions, audit and takedowns: people are told through the
     messengers, copies of taken-down posts are deleted through the outbox."""
@@ -575,7 +593,8 @@ def build_safety(
     sanctions = Sanctions(clock)
     audit = AuditLog(clock)
     moderation = Moderation(authority, reports, sanctions, audit, takedown, notifier, clock, posts)
-    return Safety(authority, reports, sanctions, audit, takedown, moderation)
+    policies = ServerPolicies(changes)
+    return Safety(authority, reports, sanctions, audit, takedown, moderation, policies)
 
 
 def build_discord(
