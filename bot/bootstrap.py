@@ -114,7 +114,7 @@ from scheduler import (
 from scheduler.leader import LOCK_KEY, WEBHOOK_LOCK_KEY, sender_lock_key
 
 if TYPE_CHECKING:
-    from bot.adapters.discord import ChoiceLister, DiscordAdapter
+    from bot.adapters.discord import BucketLock, ChoiceLister, DiscordAdapter
     from bot.adapters.telegram import TelegramAdapter
     from bot.metrics import OperatorEndpoints
     from web import WebRole
@@ -573,6 +573,19 @@ def _one_process(url: str, key: int, suffix: str, role: str) -> Leadership:
     return FileLock(Path(url.removeprefix("sqlite://") + suffix), role=role)
 
 
+def _identify_lock(url: str, bucket: int) -> BucketLock:
+    """One Discord IDENTIFY bucket's turn, shared by the processes on this database
+    (`bot.adapters.discord._identify`)."""
+    role = "holder of the Discord IDENTIFY turn"
+    if is_postgres(url):
+        return PostgresAdvisoryLock(url, LOCK_KEY * 4096 + 0xD00 + bucket % 256, role=role)
+    if ":memory:" in url:
+        from bot.adapters.discord import ProcessBucketLock
+
+        return ProcessBucketLock(bucket)
+    return FileLock(Path(url.removeprefix("sqlite://") + f".discord-identify-{bucket}"), role=role)
+
+
 def build_safety(
     settings: Settings,
     clock: Clock,
@@ -610,11 +623,15 @@ def build_discord(
     `limiter` sees every discord.py call the adapter makes (default: `Unpaced`);
     `overrides` replace fields of `DiscordConfig` (tests pass a token and short timeouts).
     """
-    from bot.adapters.discord import DiscordAdapter, DiscordConfig
+    from bot.adapters.discord import DiscordAdapter, DiscordConfig, IdentifyTurns
 
     config = DiscordConfig.from_settings(app.settings, **overrides)
     listers: dict[str, ChoiceLister] = {"style": style_suggestions, **(autocomplete or {})}
-    adapter = DiscordAdapter(config, app.dispatcher, autocomplete=listers, limiter=limiter)
+    url = app.settings.resolved_database_url
+    turns = IdentifyTurns(lambda bucket: _identify_lock(url, bucket))
+    adapter = DiscordAdapter(
+        config, app.dispatcher, autocomplete=listers, limiter=limiter, identify_turns=turns
+    )
     app.add_messenger(Platform.DISCORD, adapter.messenger)
     return adapter
 

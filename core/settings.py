@@ -98,6 +98,8 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = Field(default=None, alias="DISCORD_BOT_TOKEN")
     discord_dev_guild_id: int | None = Field(default=None, alias="DISCORD_DEV_GUILD_ID")
     discord_api_base_url: str | None = Field(default=None, alias="DISCORD_API_BASE_URL")
+    # the shards this process runs, `<ids>/<count>` such as 0-3/8 (bot/adapters/discord/_shards)
+    discord_shards: str | None = Field(default=None, alias="DISCORD_SHARDS")
 
     # Web pages and the Telegram Mini App (web/)
     web_listen: str = Field(default="127.0.0.1:8080", alias="MOSAIC_WEB_LISTEN")
