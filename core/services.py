@@ -5,12 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.button_tokens import ActionTokens
+from core.challenges import Challenges
 from core.clock import Clock
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery.sent_messages import SentMessages
 from core.destinations import Destinations
 from core.digests import DigestComposer, DigestSubscriptions
 from core.feed import ChronologicalFeed, Discovery, PersonalizedFeed, Suggestions
+from core.feed.rating import Rating
+from core.generation.description import Describer
 from core.generation.service import Generation
 from core.images import ImageStore
 from core.notifications import Notifications
@@ -50,3 +53,6 @@ class Services:
     mosaic_channels: MosaicChannels
     crossposts: CrossPosts
     links: PublicLinks  # addresses of posts and people on the web pages
+    challenges: Challenges
+    rating: Rating  # /rate
+    describer: Describer  # /describe

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     openai_image_model: str = Field(default="gpt-image-2", alias="OPENAI_IMAGE_MODEL")
     openai_timeout_seconds: float = Field(default=180.0, gt=0, alias="OPENAI_TIMEOUT_SECONDS")
     openai_max_retries: int = Field(default=2, ge=0, le=10, alias="OPENAI_MAX_RETRIES")
+    # /describe with a key: a vision-capable chat model (core/generation/description.py)
+    openai_vision_model: str = Field(default="gpt-4.1-mini", alias="OPENAI_VISION_MODEL")
     generation_concurrency: int = Field(
         default=4, ge=1, le=64, alias="MOSAIC_GENERATION_CONCURRENCY"
     )
@@ -75,6 +77,8 @@ class Settings(BaseSettings):
 
     # Digests and notifications
     digest_daily_cap: int = Field(default=3, ge=1, le=48, alias="MOSAIC_DIGEST_DAILY_CAP")
+    # A global challenge each week, its theme the week's most used #tag (core/challenges)
+    weekly_challenge: bool = Field(default=True, alias="MOSAIC_WEEKLY_CHALLENGE")
     notification_interval_minutes: int = Field(
         default=15, ge=1, le=1440, alias="MOSAIC_NOTIFICATION_INTERVAL_MINUTES"
     )
@@ -94,6 +98,8 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = Field(default=None, alias="DISCORD_BOT_TOKEN")
     discord_dev_guild_id: int | None = Field(default=None, alias="DISCORD_DEV_GUILD_ID")
     discord_api_base_url: str | None = Field(default=None, alias="DISCORD_API_BASE_URL")
+    # the shards this process runs, `<ids>/<count>` such as 0-3/8 (bot/adapters/discord/_shards)
+    discord_shards: str | None = Field(default=None, alias="DISCORD_SHARDS")
 
     # Web pages and the Telegram Mini App (web/)
     web_listen: str = Field(default="127.0.0.1:8080", alias="MOSAIC_WEB_LISTEN")

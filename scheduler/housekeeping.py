@@ -2,7 +2,8 @@
 update ids older than their memory (`UpdateLog.forget_old`), deleting the collage files
 of old digests (`CollageRetention`) and the feed's old posts-per-#tag counts
 (`TagDayRetention`), impressions past their retention (`ImpressionLog.clean`), and
-starting the feed ranker's refit in the background when it is due (`RankerRefit`).
+starting the feed ranker's refit in the background when it is due (`RankerRefit`), and
+refitting posts' quality from /rate votes (`QualityRefit`).
 On every tick it also re-embeds a few posts whose vector an earlier embedder made
 (`VectorRefresh`), until none is left."""
 
@@ -16,6 +17,7 @@ from core.digests import CollageRetention
 from core.feed import TagDayRetention, VectorRefresh
 from core.feed.fitting import RankerRefit
 from core.feed.impressions import ImpressionLog
+from core.feed.quality import QualityRefit
 from core.update_log import UpdateLog
 
 log = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ class Housekeeping:
         *,
         every: timedelta = EVERY,
         vectors: VectorRefresh | None = None,
+        quality: QualityRefit | None = None,
     ) -> None:
         self._clock = clock
         self._updates = updates
@@ -45,6 +48,7 @@ class Housekeeping:
         self._every = every
         self._last: datetime | None = None
         self._vectors = vectors
+        self._quality = quality
 
     async def tick(self) -> bool:
         """Do the chores once `every` has passed since the last time (or since the first
@@ -63,6 +67,8 @@ class Housekeeping:
         counts = await self._tag_days.clean()
         if self._refit is not None:
             await self._refit.tick()
+        if self._quality is not None:
+            await self._quality.tick()
         impressions = await self._impressions.clean()
         if forgotten or removed or counts or impressions:
             log.info(

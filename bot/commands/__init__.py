@@ -1,12 +1,15 @@
 """The command layer: one registry of specs, handlers that call core, one dispatcher."""
 
 from bot.commands import (
+    challenge,
+    describe,
     digest,
     feed,
     general,
     generation,
     identity,
     posts,
+    rating,
     safety,
     server,
     sharing,
@@ -31,6 +34,9 @@ def build_registry() -> CommandRegistry:
             *identity.SPECS,
             *safety.SPECS,
             *digest.SPECS,
+            *challenge.SPECS,
+            *rating.SPECS,
+            *describe.SPECS,
         ]
     )
 

@@ -7,6 +7,7 @@ import secrets
 from dataclasses import replace
 
 from bot.commands.buttons import tokenize
+from bot.commands.challenge import challenge_invitation
 from bot.commands.context import Context, post_to_show
 from bot.commands.job_notices import preview_reply, status_reply
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
@@ -144,7 +145,9 @@ async def vary(ctx: Context, job: int, image: int, prompt: str | None = None) ->
     )
 
 
-async def publish(ctx: Context, job: int, image: int, audience: str | None = None) -> Reply:
+async def publish(
+    ctx: Context, job: int, image: int, audience: str | None = None
+) -> Reply | list[Reply]:
     source = await _finished_job(ctx, job)
     index = _image_index(source, image)
     already = source.posted.get(str(index))
@@ -160,6 +163,9 @@ async def publish(ctx: Context, job: int, image: int, audience: str | None = Non
         origin=Origin(ctx.actor.platform, ctx.actor.chat_id, ctx.actor.server_id),
     )
     shown = await ctx.services.posts.get_visible(ctx.account, created.id)
+    invitation = await challenge_invitation(ctx, shown)  # made with the theme's prompt?
+    if invitation is not None:
+        return [post_reply(ctx, shown, liked=False), invitation]
     return post_reply(ctx, shown, liked=False)
 
 

@@ -113,7 +113,7 @@ def _tile(path: Path | None) -> Image.Image:
         return ImageOps.fit(image.convert("RGB"), (TILE, TILE), Image.Resampling.LANCZOS)
 
 
-def _badge(canvas: ImageDraw.ImageDraw, x: int, y: int, number: int) -> None:
+def _badge(canvas: ImageDraw.ImageDraw, x: int, y: int, number: int | str) -> None:
     font = _font(26)
     radius = 22
     box = (x + 10, y + 10, x + 10 + 2 * radius, y + 10 + 2 * radius)
@@ -147,6 +147,20 @@ def render_collage(thumbnails: list[Path | None], text: CollageText) -> bytes:
         picture.paste(_tile(path), (x, y))
         _badge(draw, x, y, index + 1)
 
+    out = io.BytesIO()
+    picture.save(out, format="PNG", compress_level=3)
+    return out.getvalue()
+
+
+def render_pair(first: Path | None, second: Path | None) -> bytes:
+    """/rate's picture: two tiles side by side, badged A and B (blocking: run it in a
+    thread)."""
+    picture = Image.new("RGB", (2 * TILE + 3 * GAP, TILE + 2 * GAP), BACKGROUND)
+    draw = ImageDraw.Draw(picture)
+    for index, (path, label) in enumerate(((first, "A"), (second, "B"))):
+        x = GAP + index * (TILE + GAP)
+        picture.paste(_tile(path), (x, GAP))
+        _badge(draw, x, GAP, label)
     out = io.BytesIO()
     picture.save(out, format="PNG", compress_level=3)
     return out.getvalue()

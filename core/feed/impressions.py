@@ -4,7 +4,7 @@ Every surface that shows posts records one `Impression` row per post shown: the 
 digests, `/suggest`, `/trending`, `/search`, `/tag` and cross-posts (to a channel, not a
 person). A row holds the viewer, the post, the surface, the position (1 = first), the
 candidate sources that brought it (a bit each, `SOURCES`), the score's feature values
-(`PARTS`, packed as float16: 24 bytes), the ranker version that served it, and the time.
+(`PARTS`, packed as float16: 2 bytes each), the ranker version that served it, and the time.
 
 Outcomes are joined to the impression that led to them: a like, comment, remix, 🔎 open or
 unlike of a post sets a bit on the viewer's latest impression of that post (`Outcome`);
@@ -52,6 +52,7 @@ class Surface(IntEnum):
     TAG = 6
     CROSSPOST = 7
     LIKED = 8  # not shown: a like's candidates as ranked just before it (like_samples.py)
+    RATE = 9  # /rate's two posts side by side (rating.py)
 
 
 class Outcome(IntFlag):
@@ -61,6 +62,7 @@ class Outcome(IntFlag):
     OPEN = 8  # 🔎 on a digest or cross-post
     FOLLOW = 16  # followed the author
     UNLIKE = 32
+    CHOSEN = 64  # picked in /rate over the post shown beside it
 
 
 def source_names(bits: int) -> list[str]:

@@ -38,6 +38,11 @@ HALF_LIFE = timedelta(days=21)
 SIGNAL_WEIGHT = {Signal.LIKE: 1.0, Signal.COMMENT: 1.5, Signal.REMIX: 2.0}
 OWN_POST_WEIGHT = 0.5  # what you post says something about what you like
 FOLLOW_WEIGHT = 0.5  # spread over the followee's recent posts
+# A /rate choice: half a like. It says "rather this than that", which is less than "I like it",
+# and it says it against the other post: the taste vector moves towards the chosen one and
+# away from the other at half that (`PREFERRED_CONTRAST`), so that what the two share cancels.
+PREFERRED_WEIGHT = 0.5
+PREFERRED_CONTRAST = 0.5
 FOLLOW_SAMPLE = 10
 MAX_AUTHORS, MAX_BUCKETS, MAX_TERMS, MAX_TAGS, MAX_ENGAGED = 200, 16, 60, 30, 200
 FORGET_BELOW = 0.01
@@ -242,6 +247,17 @@ class TasteKeeper:
         await self._apply(signal, account.id, sign=-1.0)
         if self._impressions is not None:
             await self._impressions.outcome(account.id, post.id, Outcome.UNLIKE)
+
+    async def preferred(self, account: Account, post: Post, over: Post) -> None:
+        """`account` chose `post` over `over` in /rate (rating.py): their taste moves towards
+        it and away from the other (see `PREFERRED_CONTRAST`); neither is "engaged with"
+        (both may still show in their feed)."""
+        signal = signal_from(post, PREFERRED_WEIGHT, model=self.model)
+        signal.post_id = None
+        other = signal_from(over, PREFERRED_WEIGHT, model=self.model).embedding
+        if signal.embedding is not None and other is not None:
+            signal.embedding = signal.embedding - PREFERRED_CONTRAST * other
+        await self._apply(signal, account.id)
 
     async def followed(self, follower: Account, followee: Account) -> None:
         rows = await column(

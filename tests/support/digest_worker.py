@@ -4,12 +4,15 @@
     python -m tests.support.digest_worker <database-url> <data-folder> discord <rest-base> <gateway>
     python -m tests.support.digest_worker <database-url> <data-folder> print <tick-seconds>
     python -m tests.support.digest_worker <database-url> <data-folder> stall <tick-seconds>
+    python -m tests.support.digest_worker <database-url> <data-folder> stall-results <tick-seconds>
 
 `telegram`, `discord`: the real adapter against a fake platform; one tick, then wait forever.
 `print`: a messenger that prints `sent <dedupe-free target> <title>` lines; the scheduler
 ticks every <tick-seconds> (real APScheduler trigger) until killed.
 `stall`: as `print`, but composing a digest prints `composing <subscription id>` and never
 ends (a leader to kill mid-composition).
+`stall-results`: as `print`, but drawing a challenge's results prints `drawing` and never
+ends (a leader to kill after it claimed an ended challenge).
 Every delivered message is announced as `delivered <outbox id>` once recorded as sent.
 """
 
@@ -18,12 +21,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+import threading
 from pathlib import Path
 
 import discord
 import yarl
 
 from bot.bootstrap import build, build_discord, build_telegram
+from core.challenges import results
 from core.delivery.replies import Reply
 from core.digests import DigestComposer
 from core.domain import Platform
@@ -64,6 +69,13 @@ async def stalled_compose(
     await asyncio.Event().wait()
 
 
+def stalled_drawing(*args: object) -> bytes:
+    """Stands in for the collage drawing (in its worker thread): says so, never returns."""
+    print("drawing", flush=True)
+    threading.Event().wait()
+    raise AssertionError("unreachable")
+
+
 async def main(url: str, data: Path, mode: str, option: str, *more: str) -> None:
     overrides = {"MOSAIC_DATABASE_URL": url, "MOSAIC_DATA_DIR": data, "_env_file": None}
     if mode == "telegram":
@@ -91,6 +103,8 @@ async def main(url: str, data: Path, mode: str, option: str, *more: str) -> None
     else:
         if mode == "stall":
             DigestComposer.compose = stalled_compose  # type: ignore[assignment,method-assign]
+        if mode == "stall-results":
+            results.render_collage = stalled_drawing  # type: ignore[assignment]
         app.add_messenger(Platform.CONSOLE, PrintingMessenger())
         await app.start_scheduler()
         print("started", flush=True)

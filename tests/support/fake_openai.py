@@ -1,4 +1,5 @@
-"""A local stand-in for the OpenAI REST API (images, moderations, embeddings), for the real
+"""A local stand-in for the OpenAI REST API (images, moderations, embeddings, chat completions
+with image input), for the real
 `openai` SDK to talk to.
 
 The SDK sends over httpx2, which HTTP-mocking libraries do not intercept, so tests point a
@@ -42,6 +43,7 @@ GENERATIONS = "/v1/images/generations"
 EDITS = "/v1/images/edits"
 MODERATIONS = "/v1/moderations"
 EMBEDDINGS = "/v1/embeddings"
+CHAT = "/v1/chat/completions"
 
 IMAGE_MODELS = frozenset(
     {"gpt-image-2", "gpt-image-1.5", "gpt-image-1-mini", "chatgpt-image-latest"}
@@ -53,6 +55,13 @@ EMBEDDING_MODELS = {  # model → its native number of dimensions
     "text-embedding-ada-002": 1536,
 }
 EMBEDDING_INPUTS_MAX = 2048
+# Chat models that take image input (a text-only model refuses an image part).
+VISION_MODELS = frozenset(
+    {"gpt-4.1", "gpt-4.1-mini", "gpt-4o", "gpt-4o-mini", "gpt-5", "gpt-5-mini"}
+)
+TEXT_ONLY_MODELS = frozenset({"gpt-3.5-turbo"})
+IMAGE_INPUT_MAX = 20 * 1024 * 1024  # one image input, decoded
+IMAGE_INPUT_TYPES = frozenset({"image/png", "image/jpeg", "image/webp", "image/gif"})
 FIXED_SIZES = frozenset({"1024x1024", "1536x1024", "1024x1536", "auto"})
 OUTPUT_FORMATS = frozenset({"png", "webp", "jpeg"})
 MODERATION_CATEGORIES = (
@@ -88,6 +97,7 @@ class Behaviour:
     delay: float = 0.0  # seconds before answering (for client timeouts)
     flagged: tuple[str, ...] = ()  # moderation categories to flag
     stage: str | None = None  # moderation_blocked: "input" or "output"
+    refusal: str | None = None  # a chat model's refusal (`message.refusal`)
 
 
 def ok() -> Behaviour:
@@ -133,6 +143,11 @@ def moderation_blocked(stage: str = "input") -> Behaviour:
         "error, contact us at help.openai.com and include the request ID.",
         stage=stage,
     )
+
+
+def refused(text: str = "I'm sorry, I can't help with that.") -> Behaviour:
+    """A chat answer whose message is a refusal (200, `content` null, `refusal` set)."""
+    return Behaviour(refusal=text)
 
 
 def api_error(status: int, code: str | None, message: str) -> Behaviour:
@@ -191,6 +206,7 @@ class FakeOpenAI:
         app.router.add_post(EDITS, self._edits)
         app.router.add_post(MODERATIONS, self._moderations)
         app.router.add_post(EMBEDDINGS, self._embeddings)
+        app.router.add_post(CHAT, self._chat)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -250,6 +266,9 @@ class FakeOpenAI:
         return await self._serve(
             request, self._read_json, _check_embedding_request, _embedding_answer
         )
+
+    async def _chat(self, request: web.Request) -> web.StreamResponse:
+        return await self._serve(request, self._read_json, _check_chat_request, _chat_answer)
 
     async def _serve(
         self,
@@ -404,6 +423,93 @@ def _check_moderation_request(body: dict[str, Any]) -> None:
     text = body.get("input")
     if not (isinstance(text, str) or (isinstance(text, list) and text)):
         raise _Invalid("'input' is required", "input")
+    if isinstance(text, list):  # strings, or text and image_url objects (at most one image)
+        images = 0
+        for item in text:
+            if isinstance(item, str):
+                continue
+            kind = item.get("type") if isinstance(item, dict) else None
+            if kind == "text" and isinstance(item.get("text"), str):
+                continue
+            if kind != "image_url" or not model.startswith("omni-moderation"):
+                raise _Invalid("'input' items must be strings, text or image_url objects", "input")
+            _check_image_url(item.get("image_url"))
+            images += 1
+        if images > 1:
+            raise _Invalid("'input' may hold at most one image", "input")
+
+
+def _check_image_url(part: object) -> bytes:
+    """An `image_url` object: a data URL of a supported image within `IMAGE_INPUT_MAX`."""
+    url = part.get("url") if isinstance(part, dict) else None
+    if not isinstance(url, str):
+        raise _Invalid("'image_url.url' is required", "image_url")
+    if isinstance(part, dict) and part.get("detail", "auto") not in ("auto", "low", "high"):
+        raise _Invalid("'image_url.detail' must be auto, low or high", "image_url")
+    header, _, data = url.partition(",")
+    mime = header.removeprefix("data:").removesuffix(";base64")
+    if not header.startswith("data:") or not header.endswith(";base64"):
+        raise _Invalid("this fake takes images as base64 data URLs only", "image_url")
+    if mime not in IMAGE_INPUT_TYPES:
+        raise _Invalid(f"Invalid image type {mime!r}: use png, jpeg, webp or gif", "image_url")
+    try:
+        raw = base64.b64decode(data, validate=True)
+    except ValueError:
+        raise _Invalid("the image data URL is not valid base64", "image_url") from None
+    if len(raw) > IMAGE_INPUT_MAX:
+        raise _Invalid("Image size exceeds the limit of 20 MB per image", "image_url")
+    try:
+        Image.open(io.BytesIO(raw)).verify()
+    except Exception:
+        raise _Invalid(
+            "You uploaded an unsupported image. Please make sure it is valid.", None
+        ) from None
+    return raw
+
+
+def _check_chat_request(body: dict[str, Any]) -> None:
+    model = body.get("model")
+    if model not in VISION_MODELS | TEXT_ONLY_MODELS:
+        raise _Invalid(
+            f"The model '{model}' does not exist or you do not have access to it.", "model"
+        )
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        raise _Invalid("'messages' must be a non-empty array", "messages")
+    for message in messages:
+        if not isinstance(message, dict) or message.get("role") not in (
+            "system",
+            "developer",
+            "user",
+            "assistant",
+        ):
+            raise _Invalid(
+                "each message needs a role: system, developer, user or assistant", "messages"
+            )
+        content = message.get("content")
+        if isinstance(content, str):
+            continue
+        if not isinstance(content, list) or not content:
+            raise _Invalid("'content' must be a string or a non-empty array of parts", "messages")
+        for part in content:
+            kind = part.get("type") if isinstance(part, dict) else None
+            if kind == "text" and isinstance(part.get("text"), str):
+                continue
+            if kind != "image_url" or message["role"] != "user":
+                raise _Invalid(
+                    "content parts must be text, or image_url in a user message", "messages"
+                )
+            if model not in VISION_MODELS:
+                raise _Invalid(
+                    "Invalid content type. image_url is only supported by certain models.",
+                    "messages",
+                )
+            _check_image_url(part.get("image_url"))
+    if "max_tokens" in body and "max_completion_tokens" in body:
+        raise _Invalid("use max_completion_tokens or max_tokens, not both", None)
+    limit = body.get("max_completion_tokens", body.get("max_tokens", 1))
+    if not isinstance(limit, int) or isinstance(limit, bool) or limit < 1:
+        raise _Invalid("'max_completion_tokens' must be a positive integer", None)
 
 
 def _check_embedding_request(body: dict[str, Any]) -> None:
@@ -498,6 +604,45 @@ def _png(width: int, height: int, colour: tuple[int, ...]) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), colour).save(out, format="PNG", compress_level=1)
     return out.getvalue()
+
+
+def _chat_answer(body: dict[str, Any], behaviour: Behaviour) -> dict[str, Any]:
+    """Prompt ideas, one per line, that name the first image's mean colour (so a test can
+    tell the model saw it), or the behaviour's refusal."""
+    colour = "no image"
+    for message in body["messages"]:
+        parts = message["content"] if isinstance(message["content"], list) else []
+        for part in parts:
+            if part.get("type") == "image_url":
+                raw = _check_image_url(part["image_url"])
+                with Image.open(io.BytesIO(raw)) as picture:
+                    r, g, b = picture.convert("RGB").resize((1, 1)).getpixel((0, 0))
+                colour = f"#{r:02x}{g:02x}{b:02x}"
+    content = (
+        None
+        if behaviour.refusal
+        else "\n".join(f"{n}. a dreamlike scene in {colour}, idea {n}" for n in range(1, 5))
+    )
+    return {
+        "id": f"chatcmpl-{hashlib.sha256(repr(body).encode()).hexdigest()[:16]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body["model"],
+        "choices": [
+            {
+                "index": 0,
+                "message": {
+                    "role": "assistant",
+                    "content": content,
+                    "refusal": behaviour.refusal,
+                    "annotations": [],
+                },
+                "finish_reason": "stop",
+                "logprobs": None,
+            }
+        ],
+        "usage": {"prompt_tokens": 120, "completion_tokens": 40, "total_tokens": 160},
+    }
 
 
 def _moderation_answer(body: dict[str, Any], behaviour: Behaviour) -> dict[str, Any]:

@@ -22,6 +22,8 @@ Changing a model means adding a migration: `tortoise makemigrations` (see docs/o
 | crossposts      | MosaicChannel                                              |
 | delivery        | OutboxMessage, SentMessage, ShownPost, DirectChat          |
 | notifications   | NotificationPreference, NotificationBatch, Notification    |
+| challenges      | Challenge, ChallengeEntry, ChallengeVote, ChallengeFollow  |
+| rating          | RateVote                                                   |
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ from core.domain import (
     RunState,
 )
 from core.persistence.models.accounts import Account, Identity, LinkAttempt, LinkCode
+from core.persistence.models.challenges import (
+    Challenge,
+    ChallengeEntry,
+    ChallengeFollow,
+    ChallengeVote,
+)
 from core.persistence.models.crossposts import MosaicChannel
 from core.persistence.models.delivery import DirectChat, OutboxMessage, SentMessage, ShownPost
 from core.persistence.models.digests import DeliveredItem, DigestRun, DigestSubscription
@@ -50,6 +58,7 @@ from core.persistence.models.notifications import (
 )
 from core.persistence.models.places import Destination
 from core.persistence.models.posts import Post, PostTerm, StoredImage, TagDay
+from core.persistence.models.rating import RateVote
 from core.persistence.models.safety import ModerationAction, Report, Sanction
 from core.persistence.models.social import Block, Comment, Follow, Reaction
 
@@ -58,6 +67,10 @@ __all__ = [
     "ActionToken",
     "Audience",
     "Block",
+    "Challenge",
+    "ChallengeEntry",
+    "ChallengeFollow",
+    "ChallengeVote",
     "ChatKind",
     "Comment",
     "DeliveredItem",
@@ -88,6 +101,7 @@ __all__ = [
     "ProcessedUpdate",
     "QuotaUsage",
     "RankerModel",
+    "RateVote",
     "Reaction",
     "Report",
     "RunState",

@@ -77,6 +77,10 @@ class Post(Model):
     # Adult or graphic (its prompt matched `core.safety.policy.SENSITIVE_TERMS`): kept out of
     # the feeds, digests and cross-posts of servers whose policy has NSFW off.
     sensitive = fields.BooleanField(default=False, db_default=False)
+    # From /rate votes across everyone (core/feed/quality.py): a Bradley–Terry strength (log
+    # odds; 0 for the average post and for one without votes), and how many votes it had.
+    quality = fields.FloatField(default=0.0, db_default=0.0)
+    quality_votes = fields.IntField(default=0, db_default=0)
 
     class Meta:
         table = "post"

@@ -67,6 +67,7 @@ class Recorded:
     query: dict[str, str]
     body: dict[str, Any] | list[Any] | None
     files: dict[str, int]
+    client: str | None = None  # which REST base it came through (`rest_base_for`)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -88,8 +89,12 @@ class FakeDiscord:
         clock: Clock | None = None,
         response_deadline: float = 3.0,
         upload_cap: int = DEFAULT_UPLOAD_CAP,
+        min_shards: int = 1,
+        max_concurrency: int = 1,
     ) -> None:
         self.token = token
+        self.min_shards = min_shards  # fewer shards: the gateway closes with 4011
+        self.max_concurrency = max_concurrency  # IDENTIFYs per 5 s (one per bucket)
         self.clock = clock or _RealClock()
         self.response_deadline = response_deadline
         self.upload_cap = upload_cap
@@ -126,6 +131,11 @@ class FakeDiscord:
     def rest_base(self) -> str:
         return f"http://127.0.0.1:{self.port}{API}"
 
+    def rest_base_for(self, client: str) -> str:
+        """The same REST API under a path naming `client`, so that requests (and the
+        interaction answers) of several bot processes can be told apart."""
+        return f"http://127.0.0.1:{self.port}/{client}{API}"
+
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
@@ -134,6 +144,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway_socket)
         app.router.add_route("*", API + "/{tail:.*}", self._route)
+        app.router.add_route("*", "/{client}" + API + "/{tail:.*}", self._route)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -141,6 +152,8 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.gateway = FakeGateway(
             token=self.token,
+            min_shards=self.min_shards,
+            max_concurrency=self.max_concurrency,
             ready={
                 "v": 10,
                 "user": self.bot.payload(),
@@ -173,6 +186,13 @@ class FakeDiscord:
 
     def guild_channel(self, guild_id: int | None = None, *, locale: str = "en-US") -> Place:
         return Place(snowflake(), guild_id or snowflake(), locale)
+
+    def guild_on_shard(self, shard_id: int, shard_count: int, *, locale: str = "en-US") -> Place:
+        """A channel in a new guild that Discord puts on shard `shard_id` of `shard_count`."""
+        fresh = snowflake()
+        millis = fresh >> 22
+        millis += (shard_id - millis) % shard_count  # (guild_id >> 22) % count == shard_id
+        return Place(snowflake(), (millis << 22) | (fresh & 0x3FFFFF), locale)
 
     def dm(self, user: FakeUser) -> Place:
         channel = self.dm_channels.setdefault(user.id, snowflake())
@@ -454,15 +474,20 @@ class FakeDiscord:
     async def _route(self, request: web.Request) -> web.StreamResponse:
         arrived = asyncio.get_running_loop().time()
         path = "/" + request.match_info["tail"]
+        client = request.match_info.get("client")
         body, files = await self._read_body(request)
-        self.requests.append(Recorded(request.method, path, dict(request.query), body, files))
+        self.requests.append(
+            Recorded(request.method, path, dict(request.query), body, files, client)
+        )
         try:
             refusal = self._refusal(request.method, path) or self._rate_limited(
                 request.method, path.split("/")[1:]
             )
             if refusal is not None:
                 return refusal
-            response = await self._handle(request, path.split("/")[1:], body, files, arrived)
+            response = await self._handle(
+                request, path.split("/")[1:], body, files, arrived, client
+            )
             lost = response.status < 300 and request.method == "POST"
             if lost and self._drops and path.endswith("/messages"):
                 self._drops -= 1
@@ -508,10 +533,11 @@ class FakeDiscord:
         body: Any,
         files: dict[str, int],
         arrived: float,
+        client: str | None = None,
     ) -> web.StreamResponse:
         method = request.method
         if parts[0] == "interactions":
-            return self._callback(int(parts[1]), parts[2], body or {}, files, arrived)
+            return self._callback(int(parts[1]), parts[2], body or {}, files, arrived, client)
         if parts[0] == "webhooks":
             return self._webhook(method, parts[2], parts[3:], body or {}, files)
         if request.headers.get("Authorization") != f"Bot {self.token}":
@@ -524,8 +550,17 @@ class FakeDiscord:
                 return _json(user.payload()) if user else _error(404, 10013, "Unknown User")
             case "GET", ["oauth2", "applications", "@me"]:
                 return _json(self._application())
-            case "GET", ["gateway", *_]:
-                return _json({"url": self.gateway_url, "shards": 1})
+            case "GET", ["gateway"]:
+                return _json({"url": self.gateway_url})
+            case "GET", ["gateway", "bot"]:
+                assert self.gateway is not None
+                return _json(
+                    {
+                        "url": self.gateway_url,
+                        "shards": self.min_shards,
+                        "session_start_limit": self.gateway.session_start_limit(),
+                    }
+                )
             case (("PUT" | "GET"), ["applications", _, "commands"]):
                 return self._commands(method, "global", body)
             case (("PUT" | "GET"), ["applications", _, "guilds", guild_id, "commands"]):
@@ -679,11 +714,13 @@ class FakeDiscord:
         body: dict[str, Any],
         files: dict[str, int],
         arrived: float,
+        client: str | None = None,
     ) -> web.Response:
         interaction = self.interactions.get(interaction_id)
         if interaction is None or interaction.token != token:
             self.violations.append(f"callback for unknown interaction {interaction_id}")
             return _error(404, 10062, "Unknown interaction")
+        interaction.callbacks += 1
         if interaction.response_type is not None:
             self.violations.append(f"interaction {interaction_id} answered twice")
             return _error(400, 40060, "Interaction has already been acknowledged.")
@@ -701,7 +738,10 @@ class FakeDiscord:
             return _error(400, 50035, "Invalid Form Body")
         interaction.response_type, interaction.response_data = kind, data
         interaction.responded_at = arrived
+        interaction.answered_by = client
         interaction.answered.set()
+        if kind not in (DEFERRED_MESSAGE, DEFERRED_UPDATE):
+            interaction.shown.set()
         return _json(self._callback_result(interaction, kind, data, files))
 
     def _callback_problem(
@@ -785,6 +825,7 @@ class FakeDiscord:
     ) -> web.Response:
         if not self._checked(f"follow-up of {interaction.id}", body, files, interaction.upload_cap):
             return _error(400, 50035, "Invalid Form Body")
+        interaction.shown.set()
         if interaction.original_loading and interaction.original_id is not None:
             # Discord: the first follow-up after a deferred response fills the "thinking…"
             # message and keeps the defer's visibility, whatever its own flags say.
@@ -836,4 +877,5 @@ class FakeDiscord:
         self.store.edit(message, body, files)
         if message_id == interaction.original_id:
             interaction.original_loading = False
+        interaction.shown.set()
         return _json(message.payload)
