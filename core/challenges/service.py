@@ -29,7 +29,7 @@ from core.challenges.themes import made_for, week_end, weekly_key, weekly_theme
 from core.clock import Clock
 from core.delivery import Outbox
 from core.delivery.outbox import to_place
-from core.domain import Audience, ChallengeState, ModerationState, Platform
+from core.domain import ChallengeState, Platform
 from core.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
 from core.persistence.models import (
     Account,
@@ -45,7 +45,7 @@ from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.audit import AuditLog
 from core.safety.authority import Authority, Jurisdiction
 from core.safety.authority import Standing as Acting
-from core.social.visibility import shown_to_everyone
+from core.social.visibility import shown_to_everyone, shown_to_everyone_through
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,11 +315,7 @@ class Challenges:
         moment = at or min(self._clock.now(), challenge.ends_at)
         entries = (
             await ChallengeEntry.filter(challenge_id=challenge.id, disqualified_reason=None)
-            .filter(  # still shown to everyone (`shown_to_everyone`, through the relation)
-                post__deleted_at=None,
-                post__moderation=ModerationState.VISIBLE,
-                post__audience=Audience.PUBLIC,
-            )
+            .filter(shown_to_everyone_through("post"))
             .select_related("post__author")
             .order_by("created_at", "id")
         )

@@ -1,4 +1,5 @@
-"""The global weekly theme: the week's most used #tag, else one from a fixed list.
+"""The global weekly theme: the week's most used #tag on posts everyone may see, else one
+from a fixed list.
 
 Deterministic: the same posts give the same theme (ties go to the alphabetically first tag),
 and without tags the ISO week number picks from `FALLBACK_THEMES`. The scheduler leader
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tortoise.functions import Sum
+from tortoise.functions import Count
 
 from core.feed.terms import post_terms, words
-from core.persistence.models import TagDay
+from core.persistence.models import PostTerm
+from core.social.visibility import shown_to_everyone_through
 
 TRENDING_DAYS = 7
 FALLBACK_THEMES = (
@@ -42,14 +44,21 @@ def week_end(moment: datetime) -> datetime:
 
 
 async def weekly_theme(moment: datetime) -> str:
-    since = moment.date() - timedelta(days=TRENDING_DAYS)
+    """The #tag on most posts of the last 7 days that everyone may see and that are not
+    sensitive (a tag of hidden, deleted or adult posts never becomes everyone's theme)."""
     rows = (
-        await TagDay.filter(day__gte=since, day__lte=moment.date())
-        .annotate(total=Sum("posts"))
-        .group_by("tag")
-        .values_list("tag", "total")
+        await PostTerm.filter(
+            shown_to_everyone_through("post"),
+            tag=True,
+            post__sensitive=False,
+            post__created_at__gte=moment - timedelta(days=TRENDING_DAYS),
+            post__created_at__lte=moment,
+        )
+        .annotate(total=Count("id"))
+        .group_by("term")
+        .values_list("term", "total")
     )
-    ranked = sorted(((-int(total or 0), tag) for tag, total in rows if total))
+    ranked = sorted((-int(total), term) for term, total in rows)
     if ranked:
         return ranked[0][1]
     return FALLBACK_THEMES[moment.isocalendar()[1] % len(FALLBACK_THEMES)]

@@ -11,6 +11,7 @@ visible, and public.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from tortoise.expressions import Q, Subquery
 
@@ -39,6 +40,17 @@ def _live() -> Q:
 def shown_to_everyone() -> Q:
     """A filter for `Post` querysets: posts anybody may see (a channel shows them to all)."""
     return Q(_live(), Q(audience=Audience.PUBLIC))
+
+
+def shown_to_everyone_through(relation: str) -> Q:
+    """`shown_to_everyone` for rows that point at a post through `relation` (an entry's
+    `post`, a term's `post`)."""
+    live: dict[str, Any] = {
+        f"{relation}__deleted_at": None,
+        f"{relation}__moderation": ModerationState.VISIBLE,
+        f"{relation}__audience": Audience.PUBLIC,
+    }
+    return Q(**live)
 
 
 def banned_everywhere(now: datetime) -> Subquery:

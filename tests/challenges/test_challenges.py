@@ -16,7 +16,7 @@ from bot.bootstrap import App
 from core.challenges import NEW_ACCOUNT_DELAY, VOTES_PER_HOUR, results_key, weekly_key
 from core.challenges.themes import FALLBACK_THEMES
 from core.clock import FakeClock
-from core.domain import Audience, ChallengeState, OutboxState, Platform
+from core.domain import Audience, ChallengeState, ModerationState, OutboxState, Platform
 from core.persistence.models import (
     Account,
     Challenge,
@@ -26,7 +26,6 @@ from core.persistence.models import (
     ModerationAction,
     OutboxMessage,
     Post,
-    TagDay,
 )
 from core.settings import Settings
 from core.social import Origin
@@ -282,21 +281,30 @@ async def test_a_place_challenge_is_its_admins_and_goes_only_to_its_followers(
 async def test_the_weekly_theme_is_trending_chosen_once_and_survives_a_dead_leader(
     app: App, clock: FakeClock
 ) -> None:
-    day = clock.now().date()
-    await TagDay.bulk_create(
-        [
-            TagDay(tag="foxes", day=day, posts=3),
-            TagDay(tag="comets", day=day - timedelta(days=1), posts=5),
-            TagDay(tag="bees", day=day, posts=5),
-            TagDay(tag="old", day=day - timedelta(days=30), posts=50),
-        ]
-    )
+    # The week's tags: #bees on 2 visible posts, #comets on 2 (one a week ago, which counts),
+    # #foxes on 1, #secret on 3 hidden or sensitive ones, #old on 4 from last month.
+    poster = dm_user(app, "tagger")
+    made = [
+        ("#bees in clover", 0, {}),
+        ("#bees again", 0, {}),
+        ("#comets tonight", 6, {}),
+        ("#comets at dawn", 0, {}),
+        ("#foxes", 0, {}),
+        *[("#secret", 0, {"moderation": ModerationState.HIDDEN}) for _ in range(2)],
+        ("#secret", 0, {"sensitive": True}),
+        *[("#old", 30, {}) for _ in range(4)],
+    ]
+    for n, (caption, days_ago, changes) in enumerate(made):
+        post = await public_post(app, poster, caption, n)
+        await Post.filter(id=post.id).update(
+            created_at=clock.now() - timedelta(days=days_ago, minutes=1), **changes
+        )
     results = app.scheduler._challenges
     assert results is not None
     await results.tick()
     await results.tick()
     (weekly,) = await Challenge.filter(key=weekly_key(clock.now()))
-    assert weekly.theme == "bees"  # 5 posts this week; the tie with comets goes to "bees"
+    assert weekly.theme == "bees"  # 2 posts this week; the tie with comets goes to "bees"
     assert weekly.ends_at.weekday() == 0 and weekly.ends_at > clock.now()
     assert FALLBACK_THEMES  # without tags a fixed list, by week number
 
