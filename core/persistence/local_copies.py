@@ -126,6 +126,7 @@ class ChangeNotices:
         self._listening: asyncio.Task[None] | None = None
         self._connection: asyncpg.Connection | None = None
         self.heard = 0  # notices received from the database (tests wait on it)
+        self.connection = connection_name(database_url) if database_url else ""  # the ORM's
 
     def copies(self) -> LocalCopies[Any, Any]:
         """A new map of copies that these notices keep true."""
@@ -141,7 +142,7 @@ class ChangeNotices:
         if unit is not None:
             unit.after_commit(self._dropper(tags))
         if self.postgres:  # delivered to the listeners when the change commits
-            await get_connection(connection_name(self._url)).execute_query(
+            await get_connection(self.connection).execute_query(
                 "SELECT pg_notify($1, $2)", [CHANNEL, " ".join(tags)]
             )
 

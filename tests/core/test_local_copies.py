@@ -7,10 +7,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+import pytest
+from tortoise import Tortoise
+
 from bot.bootstrap import App
 from bot.commands import Dispatcher
 from core.domain import Platform
-from core.persistence.local_copies import ChangeNotices, LocalCopies
+from core.persistence.local_copies import CHANNEL, ChangeNotices, LocalCopies
 from core.services import Services
 from core.social import Accounts
 from tests.support.chat import ChatUser
@@ -124,3 +127,28 @@ def test_copies_expire_and_drop_by_tag() -> None:
     for key in "xyz":  # bounded: the oldest goes first
         copies.put(key, 0, loaded_after=copies.drops)
     assert len(copies) == 2 and copies.get("x") is None
+
+
+async def test_copies_are_off_while_the_listening_connection_is_lost(app: App) -> None:
+    if not app.changes.postgres:
+        pytest.skip("PostgreSQL only: on SQLite no other process is heard (the bound is)")
+    accounts = app.services.accounts
+    await accounts.resolve(Platform.CONSOLE, "alice", "alice")
+    kept = await accounts.resolve(Platform.CONSOLE, "alice", "alice")
+    assert await accounts.resolve(Platform.CONSOLE, "alice", "alice") is kept
+    lost = (
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE query LIKE $1 AND datname = current_database()"
+    )
+    await Tortoise.get_connection(app.changes.connection).execute_query(
+        lost, [f'LISTEN "{CHANNEL}"%']
+    )
+    async with asyncio.timeout(10):  # copies dropped at once, none kept while deaf
+        while await accounts.resolve(Platform.CONSOLE, "alice", "alice") is kept:  # noqa: ASYNC110
+            await asyncio.sleep(0.01)
+    async with asyncio.timeout(10):  # it listens again, and keeps copies again
+        while True:
+            again = await accounts.resolve(Platform.CONSOLE, "alice", "alice")
+            if await accounts.resolve(Platform.CONSOLE, "alice", "alice") is again:
+                break
+            await asyncio.sleep(0.05)
