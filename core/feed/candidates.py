@@ -100,6 +100,7 @@ FEATURE_FIELDS = (
     "newcomer",
     "shown",
     "fan_likes",
+    "quality",
     "prompt",
     "caption",
 )
