@@ -6,7 +6,10 @@ status edits, preview tokens). Workers ≥ users, so no job waits for a free wor
 left is our overhead. Prints p50/p99 per job at 1 and at N concurrent users, and the ratio
 p99 / T (goal ≤ 0.05).
 
-    python -m bench.pipeline [--seconds 2] [--users 1 50] [--database-url URL]
+    python -m bench.pipeline [--seconds 2] [--users 1 50] [--database-url URL] [--smoke]
+
+`--smoke` (T = 0.2 s, 1 and 3 users) is what the suite runs: it checks that the pipeline
+runs clean (a failed job stops the bench) and prints its ratio lines.
 """
 
 from __future__ import annotations
@@ -116,7 +119,10 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0, help="provider time T")
     parser.add_argument("--users", type=int, nargs="+", default=[1, 50])
     parser.add_argument("--database-url", default=None, help="default: SQLite in a temp dir")
+    parser.add_argument("--smoke", action="store_true", help="T = 0.2 s, 1 and 3 users (CI)")
     args = parser.parse_args()
+    if args.smoke:
+        args.seconds, args.users = 0.2, [1, 3]
     backend = args.database_url.split(":", 1)[0] if args.database_url else "sqlite (embedded)"
     print(f"provider time T = {args.seconds:.2f} s; database: {backend}")
     for users in args.users:

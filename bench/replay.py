@@ -71,6 +71,7 @@ DAY = 86_400
 # sampled (each costs a ranking; 800 give ~17,000 rows, ample for ~30 coefficients).
 TRAIN_DAYS, SAMPLES = 4.0, 800
 POST, FOLLOW, LIKE = 0, 1, 2  # at one moment: posts first, then follows, then likes
+PLACE_BANDS = ((0, 20), (20, 50), (50, 100), (100, 200), (200, 10**9))  # `--coverage` report
 
 
 class ReplayClock:
@@ -117,6 +118,12 @@ class Replayed:
     likes: np.ndarray
     ranks: dict[str, list[int | None]] = field(default_factory=dict)
     covered: list[bool] = field(default_factory=list)
+    # `--coverage` also: per held-out like, the sources that brought the liked post (empty:
+    # not a candidate), its place among all ranked candidates, and whether the liker
+    # followed its author
+    found_by: list[frozenset[str]] = field(default_factory=list)
+    places: list[int | None] = field(default_factory=list)
+    followed: list[bool] = field(default_factory=list)
     seconds: float = 0.0
     applied: int = 0
     models: list[int] = field(default_factory=list)  # the ranker version of each ranking
@@ -281,7 +288,17 @@ async def replay(
         for name, ranked in lists.items():
             result.ranks[name].append(ranked.index(post) if post in ranked else None)
         if coverage:
-            result.covered.append(post in {r.post_id for r in await feed.rank(viewer)})
+            ranked_all = await feed.rank(viewer)
+            place = next((i for i, r in enumerate(ranked_all) if r.post_id == post), None)
+            result.covered.append(place is not None)
+            result.places.append(place)
+            result.found_by.append(
+                frozenset(ranked_all[place].sources) if place is not None else frozenset()
+            )
+            author = int(dataset.post_authors[post - 1])
+            result.followed.append(
+                await Follow.filter(follower_id=user, followee_id=author).exists()
+            )
     result.seconds, result.applied = time.perf_counter() - began, position
     result.samples = samples.recorded if samples is not None else 0
     save = getattr(embedder, "save", None)
@@ -309,6 +326,36 @@ async def _refit(refit: RankerRefit, clock: ReplayClock) -> dict[str, Any]:
     }
 
 
+def _gap(result: Replayed) -> dict[str, Any]:
+    """Where the held-out likes are lost: not a candidate, or ranked below the page; by
+    source and by whether the liker followed the author. Printed, and returned for `--json`."""
+    n = len(result.covered)
+    followed, covered = np.array(result.followed, bool), np.array(result.covered, bool)
+    among_followed = float(covered[followed].mean()) if followed.any() else math.nan
+    among_others = float(covered[~followed].mean()) if (~followed).any() else math.nan
+    print(
+        f"    liked post's author followed: {followed.mean():.1%}; candidates among those "
+        f"{among_followed:.1%}, among the others {among_others:.1%}"
+    )
+    places = [p for p in result.places if p is not None]
+    bands = {f"{a}-{b}": sum(a <= p < b for p in places) / n for a, b in PLACE_BANDS}
+    print("    place among the candidates: " + ", ".join(f"{k}: {v:.1%}" for k, v in bands.items()))
+    brought: dict[str, list[float]] = {}
+    for source in sorted({s for found in result.found_by for s in found}):
+        alone = sum(1 for f in result.found_by if f == {source}) / n
+        share = sum(1 for f in result.found_by if source in f) / n
+        brought[source] = [share, alone]
+        print(f"    source {source:<9} brought {share:5.1%} of the liked posts ({alone:.1%} alone)")
+    return {
+        "covered": float(covered.mean()),
+        "followed": float(followed.mean()),
+        "covered_followed": among_followed,
+        "covered_others": among_others,
+        "places": bands,
+        "sources": brought,
+    }
+
+
 def report(result: Replayed, oracle_note: str | None) -> dict:
     """Print the scores and ratios; return them (for `--json`)."""
     n = len(result.likes)
@@ -318,12 +365,14 @@ def report(result: Replayed, oracle_note: str | None) -> dict:
         f"({result.applied:,} events applied; {result.seconds:.1f} s)"
     )
     scores: dict[str, dict[str, float]] = {}
+    gap: dict[str, Any] = {}
     for name in result.ranks:
         recall, ndcg = statistics.fmean(result.recall(name)), statistics.fmean(result.ndcg(name))
         scores[name] = {"recall": recall, "ndcg": ndcg}
         print(f"  {name:<14} recall@{K} {recall:.4f}   nDCG@{K} {ndcg:.4f}")
     if result.covered:
         print(f"  held-out posts among the personalized candidates: {np.mean(result.covered):.1%}")
+        gap = _gap(result)
     ratios: dict[str, dict[str, list[float]]] = {}
     pairs = [("personalized", "chronological"), ("personalized", "popularity")]
     if "oracle" in result.ranks:
@@ -354,4 +403,5 @@ def report(result: Replayed, oracle_note: str | None) -> dict:
         "fits": result.fits,
         "fitted_share": fitted,
         "samples": result.samples,
+        "gap": gap,
     }

@@ -6,20 +6,20 @@ Tests call `build()` with fakes (a fake clock, a fake image provider, a test dat
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.commands import CommandRegistry, Dispatcher, build_registry
+from bot.commands.challenge_render import ChallengeRendering
 from bot.commands.crosspost_render import CrossPostRendering
 from bot.commands.digest_render import DigestRendering
 from bot.commands.job_notices import JobNotices
 from core.button_tokens import ActionTokens
+from core.challenges import ChallengeResults, Challenges
 from core.clock import Clock, MonotonicTimer, SystemClock, Timer
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery import Outbox, Pacer
@@ -79,8 +79,18 @@ from core.images import ContentImageStore, ImageStore
 from core.metrics import NO_METRICS, MetricsRecorder, QueueGauges
 from core.notifications import Notifications
 from core.persistence.database import Database, is_postgres
+from core.persistence.local_copies import ChangeNotices
 from core.public_links import PublicLinks, load_or_create_secret
-from core.safety import AuditLog, Authority, Moderation, Reports, Safety, Sanctions, Takedown
+from core.safety import (
+    AuditLog,
+    Authority,
+    Moderation,
+    Reports,
+    Safety,
+    Sanctions,
+    ServerPolicies,
+    Takedown,
+)
 from core.services import Services
 from core.settings import Settings
 from core.social import Accounts, Engagement, Posts, SocialGraph
@@ -101,10 +111,10 @@ from scheduler import (
     Scheduler,
     SingleProcess,
 )
-from scheduler.leader import LOCK_KEY, sender_lock_key
+from scheduler.leader import LOCK_KEY, WEBHOOK_LOCK_KEY, sender_lock_key
 
 if TYPE_CHECKING:
-    from bot.adapters.discord import ChoiceLister, DiscordAdapter
+    from bot.adapters.discord import BucketLock, ChoiceLister, DiscordAdapter
     from bot.adapters.telegram import TelegramAdapter
     from bot.metrics import OperatorEndpoints
     from web import WebRole
@@ -176,11 +186,13 @@ class App:
     metrics: MetricsRecorder
     gauges: QueueGauges
     roles: frozenset[str] = ALL_ROLES
+    changes: ChangeNotices = field(default_factory=ChangeNotices)
 
     async def start(self, *, migrate: bool = True) -> None:
         """Open the database (applying migrations) in the calling task, then start the
         workers when this process has that role."""
         await self.database.open(migrate_first=migrate)
+        await self.changes.listen()
         if "workers" in self.roles:
             await self.worker.start()
 
@@ -195,6 +207,7 @@ class App:
     async def stop(self) -> None:
         await self.scheduler.stop()
         await self.worker.stop()
+        await self.changes.stop()
         await self.database.close()
 
     def add_messenger(
@@ -301,7 +314,7 @@ def build(
     moderator: Moderator | None = None,
     embedder: TextEmbedder | None = None,
     progress_every: float = 5.0,
-    job_lease: timedelta = timedelta(seconds=60),
+    job_lease: timedelta | None = None,
     roles: frozenset[str] | None = None,
     metrics: MetricsRecorder | None = None,
 ) -> App:
@@ -322,6 +335,7 @@ def build(
     indexer = PostIndexer(embedder)
     taste = TasteKeeper(indexer, clock, impressions)
     url = settings.resolved_database_url
+    changes = ChangeNotices(url)  # drops per-process copies (accounts, chats) on changes
     notifications = Notifications(clock, timedelta(minutes=settings.notification_interval_minutes))
     posts = Posts(images, clock, taste, notifications)
     postgres = is_postgres(url)
@@ -359,13 +373,13 @@ def build(
         notices,
         concurrency=settings.generation_concurrency,
         progress_every=progress_every,
-        lease=job_lease,
+        lease=job_lease or timedelta(seconds=settings.job_lease_seconds),
         metrics=metrics,
     )
     calculator = CronNextRun()
-    digests = DigestSubscriptions(clock, calculator)
+    digests = DigestSubscriptions(clock, calculator, notices=changes)
     composer = DigestComposer(DigestRanker(feed, clock), images, settings.default_language)
-    destinations = Destinations()
+    destinations = Destinations(notices=changes)
     runs = DigestRuns(clock, calculator, postgres=postgres)
 
     def wake_sender(platform: Platform) -> None:  # the scheduler is built below
@@ -381,11 +395,23 @@ def build(
     for platform in (Platform.TELEGRAM, Platform.DISCORD):
         messengers.add(platform, QueuedMessenger(platform, outbox, wake_sender))
 
+    safety = build_safety(
+        settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs, changes
+    )
+    challenge_rendering = ChallengeRendering(images, tokens)
+    challenges = Challenges(
+        clock,
+        outbox,
+        challenge_rendering,
+        safety.authority,
+        safety.audit,
+        settings.default_language,
+    )
     services = Services(
         settings=settings,
         clock=clock,
         images=images,
-        accounts=Accounts(),
+        accounts=Accounts(notices=changes),
         graph=SocialGraph(taste, notifications),
         posts=posts,
         engagement=Engagement(posts, taste, notifications),
@@ -398,17 +424,18 @@ def build(
         updates=UpdateLog(clock),
         sent_messages=sent_messages,
         generation=Generation(jobs, quotas, STYLES, worker.wake, Previews(jobs, posts)),
-        linking=AccountLinking(clock),
-        account_data=AccountData(images, clock, settings.data_dir / "exports", impressions, posts),
-        safety=build_safety(
-            settings, clock, posts, sent_messages, messengers, outbox, wake_sender, runs
+        linking=AccountLinking(clock, notices=changes),
+        account_data=AccountData(
+            images, clock, settings.data_dir / "exports", impressions, posts, notices=changes
         ),
+        safety=safety,
         digests=digests,
         digest_composer=composer,
         notifications=notifications,
-        mosaic_channels=MosaicChannels(),
+        mosaic_channels=MosaicChannels(notices=changes),
         crossposts=crossposts,
         links=public_links(settings),
+        challenges=challenges,
         rating=Rating(
             feed,
             clock,
@@ -450,6 +477,15 @@ def build(
             vectors=VectorRefresh(indexer),
             quality=QualityRefit(clock),
         ),
+        challenges=ChallengeResults(
+            challenges,
+            outbox,
+            images,
+            challenge_rendering,
+            clock,
+            settings.default_language,
+            weekly=settings.weekly_challenge,
+        ),
     )
     registry = build_registry()
     return App(
@@ -466,6 +502,7 @@ def build(
         metrics=metrics,
         gauges=QueueGauges(clock),
         roles=roles,
+        changes=changes,
     )
 
 
@@ -489,8 +526,9 @@ def build_operator_endpoints(
     listen: str | None = None,
 ) -> OperatorEndpoints | None:
     """/healthz and /metrics on MOSAIC_METRICS_LISTEN (tests pass `listen` with port 0):
-    ready once the process has started and its database, image store and platform
-    `connections` answer. None when the setting is unset."""
+    ready once the process has started and its database, image store (the images folder and,
+    when configured, the object store) and platform `connections` answer. None when the
+    setting is unset."""
     from bot.metrics import OperatorEndpoints, PrometheusMetrics, Readiness
 
     listen = listen or app.settings.metrics_listen
@@ -499,18 +537,9 @@ def build_operator_endpoints(
     metrics = app.metrics
     if not isinstance(metrics, PrometheusMetrics):
         raise ConfigurationError("/metrics needs the Prometheus recorder: build(metrics=...)")
-    settings = app.settings
-
-    async def store_writable() -> None:  # the images folder, or where it will be made
-        folder = settings.images_dir.resolve()
-        while not folder.exists() and folder != folder.parent:
-            folder = folder.parent
-        if not await asyncio.to_thread(os.access, folder, os.W_OK):
-            raise PermissionError(f"{folder} is not writable")
-
     scheduler = app.scheduler
     metrics.watch_senders(lambda: [*scheduler.senders.values(), *scheduler.local_senders])
-    checks = {"database": app.database.ping, "store": store_writable}
+    checks = {"database": app.database.ping, "store": app.services.images.check_ready}
     checks |= {name: connection.check_connected for name, connection in connections.items()}
     return OperatorEndpoints(listen, metrics, Readiness(checks), app.gauges)
 
@@ -518,14 +547,43 @@ def build_operator_endpoints(
 def _leadership(url: str, platform: Platform | None = None) -> Leadership:
     """Who runs the scheduler: one process per database; and, per platform, who runs its
     outbox sender: one of the processes that can reach it (`scheduler.leader`)."""
-    role = "scheduler leader" if platform is None else f"{platform} outbox sender"
+    if platform is None:
+        return _one_process(url, LOCK_KEY, ".leader", "scheduler leader")
+    return _one_process(
+        url,
+        sender_lock_key(platform.value),
+        f".{platform.value}-sender",
+        f"{platform} outbox sender",
+    )
+
+
+def webhook_registration(url: str) -> Leadership:
+    """Which of the Telegram processes on one database registers the webhook (setWebhook):
+    the one holding this lock, for as long as it runs."""
+    return _one_process(url, WEBHOOK_LOCK_KEY, ".telegram-webhook", "telegram webhook registrar")
+
+
+def _one_process(url: str, key: int, suffix: str, role: str) -> Leadership:
+    """A lock one process of those sharing the database holds: an advisory lock on
+    PostgreSQL, a file lock beside a SQLite file; an in-memory database has one process."""
     if is_postgres(url):
-        key = LOCK_KEY if platform is None else sender_lock_key(platform.value)
         return PostgresAdvisoryLock(url, key, role=role)
     if ":memory:" in url:
         return SingleProcess()
-    suffix = ".leader" if platform is None else f".{platform.value}-sender"
     return FileLock(Path(url.removeprefix("sqlite://") + suffix), role=role)
+
+
+def _identify_lock(url: str, bucket: int) -> BucketLock:
+    """One Discord IDENTIFY bucket's turn, shared by the processes on this database
+    (`bot.adapters.discord._identify`)."""
+    role = "holder of the Discord IDENTIFY turn"
+    if is_postgres(url):
+        return PostgresAdvisoryLock(url, LOCK_KEY * 4096 + 0xD00 + bucket % 256, role=role)
+    if ":memory:" in url:
+        from bot.adapters.discord import ProcessBucketLock
+
+        return ProcessBucketLock(bucket)
+    return FileLock(Path(url.removeprefix("sqlite://") + f".discord-identify-{bucket}"), role=role)
 
 
 def build_safety(
@@ -537,6 +595,7 @@ def build_safety(
     outbox: Outbox,
     wake_sender: Callable[[Platform], None],
     runs: DigestRuns,
+    changes: ChangeNotices | None = None,
 ) -> Safety:
     """Reports, moderation, sanctions, audit and takedowns: people are told through the
     messengers, copies of taken-down posts are deleted through the outbox."""
@@ -547,7 +606,8 @@ def build_safety(
     sanctions = Sanctions(clock)
     audit = AuditLog(clock)
     moderation = Moderation(authority, reports, sanctions, audit, takedown, notifier, clock, posts)
-    return Safety(authority, reports, sanctions, audit, takedown, moderation)
+    policies = ServerPolicies(changes)
+    return Safety(authority, reports, sanctions, audit, takedown, moderation, policies)
 
 
 def build_discord(
@@ -563,11 +623,15 @@ def build_discord(
     `limiter` sees every discord.py call the adapter makes (default: `Unpaced`);
     `overrides` replace fields of `DiscordConfig` (tests pass a token and short timeouts).
     """
-    from bot.adapters.discord import DiscordAdapter, DiscordConfig
+    from bot.adapters.discord import DiscordAdapter, DiscordConfig, IdentifyTurns
 
     config = DiscordConfig.from_settings(app.settings, **overrides)
     listers: dict[str, ChoiceLister] = {"style": style_suggestions, **(autocomplete or {})}
-    adapter = DiscordAdapter(config, app.dispatcher, autocomplete=listers, limiter=limiter)
+    url = app.settings.resolved_database_url
+    turns = IdentifyTurns(lambda bucket: _identify_lock(url, bucket))
+    adapter = DiscordAdapter(
+        config, app.dispatcher, autocomplete=listers, limiter=limiter, identify_turns=turns
+    )
     app.add_messenger(Platform.DISCORD, adapter.messenger)
     return adapter
 
@@ -599,6 +663,7 @@ def build_telegram(
         limiter=limiter or telegram_limiter(app.settings, config.token.get_secret_value(), timer),
         timer=timer,
         on_handled=on_handled,
+        registration=webhook_registration(app.settings.resolved_database_url),
     )
     app.add_messenger(Platform.TELEGRAM, adapter.messenger)  # jobs outliving an update, digests
     return adapter

@@ -78,6 +78,12 @@ class RunState(StrEnum):
     FAILED = "failed"  # the destination refused it: `reason` says
 
 
+class ChallengeState(StrEnum):
+    RUNNING = "running"  # open for entries and votes until `ends_at`
+    ENDING = "ending"  # the scheduler leader took it; its results are being queued
+    FINISHED = "finished"  # results queued in the outbox for every follower
+
+
 class OutboxState(StrEnum):
     PENDING = "pending"
     SENDING = "sending"

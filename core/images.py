@@ -55,6 +55,8 @@ class ImageStore(Protocol):
 
     async def remove(self, sha256: str) -> None: ...
 
+    async def check_ready(self) -> None: ...
+
 
 def _decode(data: bytes) -> Image.Image:
     try:
@@ -171,6 +173,13 @@ class ContentImageStore:
 
     def __repr__(self) -> str:
         return f"ContentImageStore({str(self.root)!r}, objects={self.objects!r})"
+
+    async def check_ready(self) -> None:
+        """`/healthz`: the local folder takes writes and, when configured, the object store
+        answers (`ObjectStore.check_ready`)."""
+        await self._folder.check_ready()
+        if self._remote:
+            await self.objects.check_ready()
 
     @staticmethod
     def _keys(sha256: str) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.button_tokens import ActionTokens
+from core.challenges import Challenges
 from core.clock import Clock
 from core.crossposts import CrossPosts, MosaicChannels
 from core.delivery.sent_messages import SentMessages
@@ -52,5 +53,6 @@ class Services:
     mosaic_channels: MosaicChannels
     crossposts: CrossPosts
     links: PublicLinks  # addresses of posts and people on the web pages
+    challenges: Challenges
     rating: Rating  # /rate
     describer: Describer  # /describe

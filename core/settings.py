@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     generation_concurrency: int = Field(
         default=4, ge=1, le=64, alias="MOSAIC_GENERATION_CONCURRENCY"
     )
+    # How long a running job stays a dead worker's before another process takes it over (a
+    # live worker renews it every 5 s)
+    job_lease_seconds: float = Field(
+        default=60.0, ge=10.0, le=3600.0, alias="MOSAIC_JOB_LEASE_SECONDS"
+    )
     daily_image_quota: int = Field(default=25, ge=0, alias="MOSAIC_DAILY_IMAGE_QUOTA")
     server_daily_image_quota: int = Field(
         default=500, ge=0, alias="MOSAIC_SERVER_DAILY_IMAGE_QUOTA"
@@ -72,6 +77,8 @@ class Settings(BaseSettings):
 
     # Digests and notifications
     digest_daily_cap: int = Field(default=3, ge=1, le=48, alias="MOSAIC_DIGEST_DAILY_CAP")
+    # A global challenge each week, its theme the week's most used #tag (core/challenges)
+    weekly_challenge: bool = Field(default=True, alias="MOSAIC_WEEKLY_CHALLENGE")
     notification_interval_minutes: int = Field(
         default=15, ge=1, le=1440, alias="MOSAIC_NOTIFICATION_INTERVAL_MINUTES"
     )
@@ -91,6 +98,8 @@ class Settings(BaseSettings):
     discord_bot_token: SecretStr | None = Field(default=None, alias="DISCORD_BOT_TOKEN")
     discord_dev_guild_id: int | None = Field(default=None, alias="DISCORD_DEV_GUILD_ID")
     discord_api_base_url: str | None = Field(default=None, alias="DISCORD_API_BASE_URL")
+    # the shards this process runs, `<ids>/<count>` such as 0-3/8 (bot/adapters/discord/_shards)
+    discord_shards: str | None = Field(default=None, alias="DISCORD_SHARDS")
 
     # Web pages and the Telegram Mini App (web/)
     web_listen: str = Field(default="127.0.0.1:8080", alias="MOSAIC_WEB_LISTEN")

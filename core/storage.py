@@ -77,6 +77,16 @@ class ObjectStore(ABC):
         await self.put(key, b"")
         await self.delete(key)
 
+    async def check_ready(self) -> None:
+        """For `/healthz`, every few seconds: the store answers and lets us in. One read of a
+        marker object; it is written only when missing (the first probe, or a bucket emptied
+        or gone, where the write fails). Raises StorageUnavailable."""
+        if not await self.exists(READY_KEY):
+            await self.put(READY_KEY, b"")
+
+
+READY_KEY = ".mosaic-ready"  # never a picture's key: those are content hashes
+
 
 def write_atomically(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,3 +124,12 @@ class LocalFolder(ObjectStore):
 
     async def delete(self, key: str) -> None:
         self.file(key).unlink(missing_ok=True)
+
+    async def check_ready(self) -> None:
+        """The folder, or the nearest folder it will be made in, takes our writes (nothing is
+        written: the probe runs every few seconds)."""
+        folder = self.root.resolve()
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not await asyncio.to_thread(os.access, folder, os.W_OK):
+            raise PermissionError(f"{folder} is not writable")

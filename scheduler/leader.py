@@ -36,6 +36,9 @@ def sender_lock_key(platform: str) -> int:
     return LOCK_KEY * 256 + sum(platform.encode()) % 256
 
 
+WEBHOOK_LOCK_KEY = LOCK_KEY * 512 + 1  # who registers the Telegram webhook (outside the above)
+
+
 class Leadership(Protocol):
     async def acquire(self) -> bool:
         """Lead if nobody else does; True while this process leads."""

@@ -1,6 +1,7 @@
 """The trigger: one in-memory APScheduler job that ticks; everything else is in the DB.
 
-Each tick: lead (or try to), then claim and compose due digests, batch notifications,
+Each tick: lead (or try to), then claim and compose due digests, start the week's global
+challenge and queue the results of ended ones (`core.challenges.results`), batch notifications,
 wake the senders, and now and then do the housekeeping (old update ids, old collages).
 Becoming the leader first takes back what a dead leader left half done (claimed runs).
 
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from core.challenges import ChallengeResults
 from core.delivery import Outbox
 from core.delivery.sender import OutboxSender
 from core.domain import Platform
@@ -46,6 +48,7 @@ class Scheduler:
         *,
         tick_seconds: float,
         housekeeping: Housekeeping | None = None,
+        challenges: ChallengeResults | None = None,
     ) -> None:
         self._leadership = leadership
         self._sender_leadership = sender_leadership
@@ -58,6 +61,7 @@ class Scheduler:
         self.local_senders: list[OutboxSender] = []
         self._tick_seconds = tick_seconds
         self._housekeeping = housekeeping
+        self._challenges = challenges
         self._trigger: AsyncIOScheduler | None = None
         self._lock = asyncio.Lock()
         self._ticking: asyncio.Task[None] | None = None
@@ -140,6 +144,8 @@ class Scheduler:
         if not self.leading:
             await self._take_over()
         await self._runner.tick()
+        if self._challenges is not None:
+            await self._challenges.tick()  # this week's theme; results of ended challenges
         await self._notifications.flush()
         for sender in [*self.senders.values(), *self.local_senders]:
             sender.wake()
@@ -153,6 +159,10 @@ class Scheduler:
         redone = await self._runner.take_over()
         if redone:
             log.info("took over %d unfinished digests", redone)
+        if self._challenges is not None:
+            finished = await self._challenges.take_over()
+            if finished:
+                log.info("took over %d unfinished challenge results", finished)
         self.leading = True
 
     async def _lead_senders(self) -> None:

@@ -13,6 +13,7 @@ that starts a process or reaches PostgreSQL without its marker).
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -23,12 +24,18 @@ from bot.bootstrap import App, build
 from core.clock import FakeClock
 from core.feed import local_text_embedder
 from core.settings import Settings
+from tests.support import cpu_usage
 from tests.support.databases import DatabaseFactory, postgres_admin_url
 from tests.support.fakes import FakeModerator, FakeProvider
 
 # the object-store fixtures: a real S3 server (SeaweedFS), started on first use
 from tests.support.object_store import s3_server, s3_storage_url, seaweedfs  # noqa: F401
-from tests.support.tiers import TierGuard, mark_tiers, postgres_port
+from tests.support.tiers import TierGuard, longest_first, mark_tiers, postgres_port
+
+# No weekly global challenge unless a test asks for one (MOSAIC_WEEKLY_CHALLENGE=true): one
+# would start at every test's first scheduler tick, and a post that fits its theme gets an
+# extra "enter the challenge" message. Subprocesses inherit this.
+os.environ.setdefault("MOSAIC_WEEKLY_CHALLENGE", "false")
 
 # ---------------------------------------------------------------- network guard
 
@@ -87,11 +94,19 @@ def network_guard() -> Iterator[None]:
     socket.getaddrinfo = _real_getaddrinfo
 
 
+# ---------------------------------------------------------------- CPU per test (opt-in)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    cpu_usage.register(config)  # MOSAIC_TEST_CPU=<folder>: see tests/support/cpu_usage.py
+
+
 # ---------------------------------------------------------------- tiers
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     mark_tiers(Path(str(config.rootpath)), items)
+    longest_first(items)
 
 
 _tier_guard = TierGuard()

@@ -1,6 +1,7 @@
 """The command layer: one registry of specs, handlers that call core, one dispatcher."""
 
 from bot.commands import (
+    challenge,
     describe,
     digest,
     feed,
@@ -33,6 +34,7 @@ def build_registry() -> CommandRegistry:
             *identity.SPECS,
             *safety.SPECS,
             *digest.SPECS,
+            *challenge.SPECS,
             *rating.SPECS,
             *describe.SPECS,
         ]

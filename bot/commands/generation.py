@@ -7,10 +7,12 @@ import secrets
 from dataclasses import replace
 
 from bot.commands.buttons import tokenize
+from bot.commands.challenge import challenge_invitation
 from bot.commands.context import Context, post_to_show
 from bot.commands.job_notices import preview_reply, status_reply
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
+from core.delivery.ports import MessageRefs
 from core.delivery.replies import Button, Reply
 from core.domain import Audience, JobState
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -31,6 +33,10 @@ async def _start(ctx: Context, request: JobRequest) -> list[Reply]:
     ack = status_reply(ctx.language, job, position=await gen.jobs.position(job))
     handle_ = await ctx.conversation.send(await tokenize(ack, ctx.services.tokens, ctx.account.id))
     ctx.notices.attach(job.id, ctx.conversation, handle_)
+    if isinstance(ctx.conversation, MessageRefs):  # a worker in another process edits it
+        ref = ctx.conversation.message_ref(handle_)
+        if ref is not None:
+            await gen.jobs.remember_status(job, ref)
     gen.wake()
     return []
 
@@ -139,7 +145,9 @@ async def vary(ctx: Context, job: int, image: int, prompt: str | None = None) ->
     )
 
 
-async def publish(ctx: Context, job: int, image: int, audience: str | None = None) -> Reply:
+async def publish(
+    ctx: Context, job: int, image: int, audience: str | None = None
+) -> Reply | list[Reply]:
     source = await _finished_job(ctx, job)
     index = _image_index(source, image)
     already = source.posted.get(str(index))
@@ -155,6 +163,9 @@ async def publish(ctx: Context, job: int, image: int, audience: str | None = Non
         origin=Origin(ctx.actor.platform, ctx.actor.chat_id, ctx.actor.server_id),
     )
     shown = await ctx.services.posts.get_visible(ctx.account, created.id)
+    invitation = await challenge_invitation(ctx, shown)  # made with the theme's prompt?
+    if invitation is not None:
+        return [post_reply(ctx, shown, liked=False), invitation]
     return post_reply(ctx, shown, liked=False)
 
 

@@ -18,10 +18,11 @@ from bot.commands.buttons import tokenize
 from core.button_tokens import ActionTokens
 from core.delivery import DestinationMoved
 from core.delivery.messengers import Messengers
-from core.delivery.ports import Conversation, Handle, Messenger
+from core.delivery.ports import Conversation, EditingMessenger, Handle, Messenger
 from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply
 from core.delivery.replies import TextInput as AskText
 from core.domain import JobState, Platform
+from core.generation.jobs import STATUS_MESSAGE
 from core.i18n import translate
 from core.images import ImageStore
 from core.persistence.models import GenerationJob
@@ -196,7 +197,11 @@ class JobNotices:
             await live.conversation.edit(live.handle, await self._ready(reply, job))
 
     async def _deliver_later(self, job: GenerationJob, replies: list[Reply]) -> None:
+        """Through the platform's messenger: the status message is edited where it is known
+        (`STATUS_MESSAGE`, saved by the process that showed it, maybe after this worker
+        claimed the job) and the messenger can edit; everything else is sent."""
         messenger = self._messengers.get(Platform(job.origin_platform))
+        await job.refresh_from_db(fields=["reply_target"])
         if messenger is None or not job.reply_target:
             log.warning(
                 "job %s finished but nobody can reach its requester on %s",
@@ -205,9 +210,21 @@ class JobNotices:
             )
             return
         target = dict(job.reply_target)
+        status = target.pop(STATUS_MESSAGE, None)
         for reply in replies:
+            edit = status if isinstance(messenger, EditingMessenger) else None
+            status = None  # only the first reply is the status
             try:
-                await messenger.send_to(target, reply)
+                await self._reach(messenger, target, reply, edit)
             except DestinationMoved as moved:  # a Telegram group became a supergroup meanwhile
                 target["chat_id"] = moved.new_chat_id
-                await messenger.send_to(target, reply)
+                await self._reach(messenger, target, reply, edit)
+
+    @staticmethod
+    async def _reach(
+        messenger: Messenger, target: dict[str, str], reply: Reply, edit: str | None
+    ) -> None:
+        if edit is not None and isinstance(messenger, EditingMessenger):
+            await messenger.edit_to(target, edit, reply)
+        else:
+            await messenger.send_to(target, reply)

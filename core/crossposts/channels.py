@@ -3,8 +3,10 @@ topic matched the way the feed's search matches words and #tags)."""
 
 from __future__ import annotations
 
+from core.destinations import destination_changed
 from core.errors import InvalidInput
 from core.feed.terms import post_terms, tags, words
+from core.persistence.local_copies import ChangeNotices
 from core.persistence.models import Destination, MosaicChannel, Post
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
@@ -21,8 +23,11 @@ def matches_topic(post: Post, terms: set[str]) -> bool:
 
 
 class MosaicChannels:
-    def __init__(self, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
+    def __init__(
+        self, units: UnitOfWorkFactory = TortoiseUnitOfWork, notices: ChangeNotices | None = None
+    ) -> None:
         self._units = units
+        self._notices = notices or ChangeNotices()
 
     async def connect(
         self,
@@ -51,6 +56,7 @@ class MosaicChannels:
             if destination.paused_reason is not None:
                 destination.paused_reason = None
                 await destination.save(update_fields=["paused_reason"])
+                await self._notices.changed(destination_changed(destination.id))
         return channel
 
     async def disconnect(self, destination: Destination) -> bool:

@@ -20,9 +20,10 @@ from typing import Any, Protocol
 from tortoise.expressions import Q
 
 from core.crossposts.channels import matches_topic, topic_terms
-from core.delivery import Outbox, OutboxItem
+from core.delivery import Outbox
+from core.delivery.outbox import to_place
 from core.digests.ranking import member_of
-from core.domain import ChatKind, Platform
+from core.domain import Platform
 from core.feed.impressions import ImpressionLog, Surface
 from core.persistence.columns import column
 from core.persistence.models import Destination, MosaicChannel, OutboxMessage, Post, Sanction
@@ -121,13 +122,11 @@ class CrossPosts:
             if language not in rendered:
                 rendered[language] = await self._renderer.render(language, post)
             items.append(
-                OutboxItem(
-                    platform=Platform(destination.platform),
-                    chat_key=destination.chat_id,
-                    group_chat=destination.kind is not ChatKind.PRIVATE,
-                    target=channel.target,
-                    reply=rendered[language],
-                    dedupe_key=crosspost_key(channel.id, post.id),
+                to_place(
+                    destination,
+                    channel.target,
+                    rendered[language],
+                    crosspost_key(channel.id, post.id),
                     channel_id=channel.id,
                     post_id=post.id,
                 )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.delivery import Outbox, OutboxItem, chat_key_for
+from core.delivery.outbox import EDITS
 from core.delivery.ports import DirectMessenger, Messenger
 from core.delivery.replies import Reply
 from core.delivery.reply_codec import encode_reply
@@ -39,7 +40,9 @@ class QueuedMessenger:
     """Reaches a platform only through the outbox. The console's out-of-band messenger: a
     job that finished in another process, or anything else meant for a console person, waits
     there until the process attached to that person's terminal prints it (`OutboxSender`
-    with `chats`), never in whichever terminal happened to finish the work."""
+    with `chats`), never in whichever terminal happened to finish the work. Telegram's and
+    Discord's in a process without that platform's adapter (a workers process): sends and
+    edits wait for the process that sends the platform."""
 
     def __init__(
         self, platform: Platform, outbox: Outbox, wake: Callable[[Platform], None]
@@ -49,6 +52,13 @@ class QueuedMessenger:
         self._wake = wake
 
     async def send_to(self, target: dict[str, str], reply: Reply) -> None:
+        await self._queue(target, reply)
+
+    async def edit_to(self, target: dict[str, str], ref: str, reply: Reply) -> None:
+        """The process that sends this platform edits the message (`OutboxSender`)."""
+        await self._queue({**target, EDITS: ref}, reply)
+
+    async def _queue(self, target: dict[str, str], reply: Reply) -> None:
         item = OutboxItem(
             platform=self._platform,
             chat_key=chat_key_for(target),

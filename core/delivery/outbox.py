@@ -17,8 +17,8 @@ from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from core.clock import Clock
-from core.domain import ModerationState, OutboxOperation, OutboxState, Platform
-from core.persistence.models import OutboxMessage, Post, SentMessage
+from core.domain import ChatKind, ModerationState, OutboxOperation, OutboxState, Platform
+from core.persistence.models import Destination, OutboxMessage, Post, SentMessage
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +34,29 @@ class OutboxItem:
     post_id: int | None = None  # … and the post it shows
     extra: dict[str, Any] = field(default_factory=dict)
     operation: OutboxOperation = OutboxOperation.SEND
+
+
+def to_place(
+    destination: Destination,
+    target: dict[str, str],
+    reply: dict[str, Any],
+    dedupe_key: str,
+    *,
+    channel_id: int | None = None,
+    post_id: int | None = None,
+) -> OutboxItem:
+    """A message for a stored chat (a Mosaic channel, a challenge follower), paced per chat;
+    a cross-post names its channel and post (checked again before sending)."""
+    return OutboxItem(
+        platform=Platform(destination.platform),
+        chat_key=destination.chat_id,
+        group_chat=destination.kind is not ChatKind.PRIVATE,
+        target=target,
+        reply=reply,
+        dedupe_key=dedupe_key,
+        channel_id=channel_id,
+        post_id=post_id,
+    )
 
 
 def retraction(copy: SentMessage) -> OutboxItem:
@@ -61,6 +84,11 @@ def shown_posts(reply: dict[str, Any]) -> set[int]:
     if reply.get("post_id") is not None:
         shown.add(int(reply["post_id"]))
     return shown
+
+
+# A sent row whose target holds this key edits the message it names (`EditingMessenger`)
+# instead of sending a new one: a job's status, edited by whichever process sends the platform.
+EDITS = "edits"
 
 
 def chat_key_for(target: dict[str, str]) -> str:

@@ -62,6 +62,24 @@ class DirectMessenger(Protocol):
 
 
 @runtime_checkable
+class EditingMessenger(Protocol):
+    """A messenger that can edit a message the bot sent, named by the `ref` its conversation
+    gave (`MessageRefs`), from any process: over the platform's HTTP API, or queued in the
+    outbox for the process that sends that platform (`QueuedMessenger`)."""
+
+    async def edit_to(self, target: dict[str, str], ref: str, reply: Reply) -> None: ...
+
+
+@runtime_checkable
+class MessageRefs(Protocol):
+    """A conversation whose messages can be named for a later edit by another process."""
+
+    def message_ref(self, handle: Any) -> str | None:
+        """What `EditingMessenger.edit_to` needs besides the target (None: not editable)."""
+        ...
+
+
+@runtime_checkable
 class RetractingMessenger(Protocol):
     """A messenger that can delete a message the bot sent."""
 

@@ -32,7 +32,8 @@ from core.delivery import (
     Outbox,
     Pacer,
 )
-from core.delivery.ports import Messenger, RetractingMessenger
+from core.delivery.outbox import EDITS
+from core.delivery.ports import EditingMessenger, Messenger, RetractingMessenger
 from core.delivery.reply_codec import decode_reply
 from core.domain import OutboxOperation, Platform
 from core.lifecycle import stop_tasks
@@ -298,7 +299,13 @@ class OutboxSender:
             self.stats.withheld += 1
             await self._outbox.failed(message.id, refusal)
             return Delivered.HELD
-        await self._messenger.send_to(message.target, decode_reply(message.reply))
+        reply = decode_reply(message.reply)
+        target = {k: v for k, v in message.target.items() if k != EDITS}
+        ref = message.target.get(EDITS)
+        if ref is not None and isinstance(self._messenger, EditingMessenger):
+            await self._messenger.edit_to(target, ref, reply)  # a job's status, say
+        else:  # a platform whose messages cannot be edited gets it as a new message
+            await self._messenger.send_to(target, reply)
         return Delivered.SENT
 
     async def _send(self, chat_key: str, message: OutboxMessage) -> None:

@@ -42,6 +42,16 @@ def local_date(language: str, moment: datetime) -> str:
     )
 
 
+async def thumbnail_of(images: ImageStore, post: Post) -> Path | None:
+    """A post's tile for a collage: its thumbnail, None (a blank tile) when it has none."""
+    if post.image_id is None:
+        return None
+    try:
+        return await images.thumbnail(post.image_id)
+    except FileNotFoundError:  # the file went away (deleted meanwhile): a blank tile
+        return None
+
+
 class DigestComposer:
     def __init__(self, ranker: DigestRanker, images: ImageStore, default_language: str) -> None:
         self._ranker = ranker
@@ -78,7 +88,7 @@ class DigestComposer:
         else:
             title = translate(language, "digest.title.place", name=destination.title)
         date = local_date(language, at)
-        thumbnails = await asyncio.gather(*(self._thumbnail(post) for post in items))
+        thumbnails = await asyncio.gather(*(thumbnail_of(self._images, post) for post in items))
         picture = await asyncio.to_thread(
             render_collage,
             list(thumbnails),
@@ -86,11 +96,3 @@ class DigestComposer:
         )
         collage = await self._images.put(picture, trusted=True)
         return ComposedDigest(items, collage, language, title, date)
-
-    async def _thumbnail(self, post: Post) -> Path | None:
-        if post.image_id is None:
-            return None
-        try:
-            return await self._images.thumbnail(post.image_id)
-        except FileNotFoundError:  # the file went away (deleted meanwhile): a blank tile
-            return None

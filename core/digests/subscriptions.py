@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from core.clock import Clock
+from core.destinations import destination_changed
 from core.digests.schedule import (
     DigestRequest,
     NextRunCalculator,
@@ -15,6 +16,7 @@ from core.digests.schedule import (
 )
 from core.domain import DigestState
 from core.errors import Conflict, LimitExceeded, NotFound
+from core.persistence.local_copies import ChangeNotices
 from core.persistence.models import Account, Destination, DigestRun, DigestSubscription
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
@@ -43,9 +45,11 @@ class DigestSubscriptions:
         clock: Clock,
         calculator: NextRunCalculator,
         units: UnitOfWorkFactory = TortoiseUnitOfWork,
+        notices: ChangeNotices | None = None,
     ) -> None:
         self._clock = clock
         self._units = units
+        self._notices = notices or ChangeNotices()
         self._calculator = calculator
 
     @property
@@ -116,6 +120,7 @@ class DigestSubscriptions:
         async with self._units():
             await subscription.save(update_fields=["state", "paused_reason", "next_run_at"])
             await Destination.filter(id=subscription.destination_id).update(paused_reason=None)
+            await self._notices.changed(destination_changed(subscription.destination_id))
 
     async def unsubscribe(self, subscription: DigestSubscription) -> None:
         await subscription.delete()
@@ -141,6 +146,7 @@ class DigestSubscriptions:
         """The platform refuses messages there: pause every digest of that destination."""
         async with self._units():
             await Destination.filter(id=destination_id).update(paused_reason=reason[:200])
+            await self._notices.changed(destination_changed(destination_id))
             subscriptions = await DigestSubscription.filter(
                 destination_id=destination_id, state=DigestState.ACTIVE
             )

@@ -25,8 +25,9 @@ PostgreSQL alike:
 `peers` is collaborative filtering kept to one bounded subquery: the viewer's last
 `PEER_SEEDS` engaged posts → the `peer_likers` people who liked them most recently (within
 `peer_window`) → the last `peer_likes` likes of those people (within `peer_likes_window`).
-It only widens the candidates; the posts it brings are scored like any other (a "liked by
-n peers" score part was tried and ranked worse: the counts follow popularity).
+How many of those likes a post got is the `peers` score part (`Candidates.peer_likes`); its
+weight is 0 in the hand-set prior (as a hand-set part it ranked worse: the counts follow
+popularity) and what a fitted ranker finds, beside `engagement`, which takes popularity.
 
 Visibility (audience, blocks, deletions) is *not* decided here: the visible posts' feature
 columns are the ORM's query from `core.social.visible_to`, the one rule, put into the
@@ -111,6 +112,8 @@ class Candidates:
     followees: set[int] = field(default_factory=set)
     sources: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     features: list[Any] = field(default_factory=list)  # rows of `features_of`, as the driver gives
+    # post id → how many of the viewer's peers' recent likes brought it (`peers` source)
+    peer_likes: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
 
 async def gather(
@@ -155,6 +158,8 @@ async def gather(
             found.followees.add(int(row["id"]))
         else:
             found.sources[int(row["id"])].add(source)
+            if source == "peers":
+                found.peer_likes[int(row["id"])] += 1
     return found
 
 

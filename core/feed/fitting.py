@@ -9,7 +9,9 @@ candidates as ranked then, the liked one labelled 1 and a draw of the others 0
 
 Features: the hand-written parts' values (except `steering`, which is the viewer's own say and
 keeps its weight), the post's age as e^(−age / τ) over `TIMESCALES` (the fit picks how newness
-pays: the mix of τ is the `recency` part), the candidate sources (a column each: `source`),
+pays: the mix of τ is the `recency` part), the same again for the posts of people the viewer
+follows (the `network` source: their pace is often not the topic posts'), the candidate
+sources (a column each: `source`),
 and the position it was shown at, in `POSITION_BUCKETS`. Position bias: the position columns
 take up what being shown first did, so the other weights are what a post is liked for; at
 serving time every post is scored as if first (the position columns are dropped).
@@ -178,6 +180,8 @@ def design(data: TrainingSet, *, with_positions: bool) -> np.ndarray:
     """The fit's columns: fitted parts, recency basis, sources, and (at fit time) positions."""
     columns = [data.values[:, PARTS.index(p)] for p in FITTED_PARTS]
     columns += [np.exp(-data.ages / tau) for tau in TIMESCALES]
+    network = ((data.sources >> SOURCES.index("network")) & 1).astype(np.float32)
+    columns += [network * np.exp(-data.ages / tau) for tau in TIMESCALES]
     columns += [((data.sources >> i) & 1).astype(np.float32) for i in range(len(SOURCES))]
     if with_positions:
         columns += _position_columns(data.positions)
@@ -199,7 +203,8 @@ def serving_scores(parameters: RankerParameters, data: TrainingSet) -> np.ndarra
         if name in ("recency", "source"):
             continue
         total += SIGNS.get(name, 1.0) * weights.of(name) * data.values[:, PARTS.index(name)]
-    total += weights.recency * learned_recency(parameters.learned, data.ages.astype(float))
+    ages = data.ages.astype(float)
+    total += weights.recency * learned_recency(parameters.learned, ages, data.sources)
     total += weights.source * learned_source(parameters.learned, data.sources)
     return total
 
@@ -321,13 +326,16 @@ def _parameters(
     scores spread like the prior's on the training rows."""
     count = len(FITTED_PARTS)
     parts = dict(zip(FITTED_PARTS, coefficients[:count], strict=True))
-    recency = coefficients[count : count + len(TIMESCALES)]
-    sources = coefficients[count + len(TIMESCALES) : count + len(TIMESCALES) + len(SOURCES)]
-    recency_total = float(np.abs(recency).sum()) or 1.0
+    scales = len(TIMESCALES)
+    recency = coefficients[count : count + scales]
+    network = coefficients[count + scales : count + 2 * scales]
+    sources = coefficients[count + 2 * scales : count + 2 * scales + len(SOURCES)]
+    recency_total = float(np.abs(recency).sum() + np.abs(network).sum()) or 1.0
     sources_total = float(np.abs(sources).sum()) or 1.0
     learned = Learned(
         tuple((tau, float(c) / recency_total) for tau, c in zip(TIMESCALES, recency, strict=True)),
         tuple((name, float(c) / sources_total) for name, c in zip(SOURCES, sources, strict=True)),
+        tuple((tau, float(c) / recency_total) for tau, c in zip(TIMESCALES, network, strict=True)),
     )
     raw = {name: SIGNS.get(name, 1.0) * float(c) for name, c in parts.items()}
     raw |= {"recency": recency_total, "source": sources_total, "steering": 0.0}

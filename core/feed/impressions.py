@@ -4,7 +4,7 @@ Every surface that shows posts records one `Impression` row per post shown: the 
 digests, `/suggest`, `/trending`, `/search`, `/tag` and cross-posts (to a channel, not a
 person). A row holds the viewer, the post, the surface, the position (1 = first), the
 candidate sources that brought it (a bit each, `SOURCES`), the score's feature values
-(`PARTS`, packed as float16: 24 bytes), the ranker version that served it, and the time.
+(`PARTS`, packed as float16: 2 bytes each), the ranker version that served it, and the time.
 
 Outcomes are joined to the impression that led to them: a like, comment, remix, 🔎 open or
 unlike of a post sets a bit on the viewer's latest impression of that post (`Outcome`);

@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import openai
-from openai import AsyncOpenAI
 
 from core.feed.embeddings import EmbeddingUnavailable, unit_rows
+
+# the SDK is imported where it is used: it costs ~0.5 s CPU at every start-up, and a
+# process without OPENAI_API_KEY never needs it
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +56,8 @@ class OpenAIEmbedder:
         return unit_rows(out)
 
     async def _request(self, texts: list[str]) -> list[np.ndarray]:
+        import openai
+
         dimensions = self.dimensions if self.model.startswith(SHORTENABLE) else openai.omit
         try:
             response = await self._client.embeddings.create(

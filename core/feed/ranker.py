@@ -27,6 +27,11 @@ PRIOR_VERSION = 0
 REFRESH_SECONDS = 60.0
 
 
+# Parts added after models were stored: a model without one gives it weight 0 (what it
+# served with); any other missing weight makes the model corrupt.
+ADDED_LATER = frozenset({"peers"})
+
+
 class CorruptModel(ValueError):
     """Stored parameters that cannot serve (missing, mistyped or non-finite values)."""
 
@@ -46,22 +51,33 @@ class RankerParameters:
             "weights": asdict(self.weights),
             "recency": [[tau, share] for tau, share in self.learned.recency],
             "sources": {name: share for name, share in self.learned.sources},
+            "network_recency": [[tau, share] for tau, share in self.learned.network_recency],
         }
 
     @classmethod
     def from_json(cls, version: int, data: Any) -> RankerParameters:
         """Parameters stored by `to_json`; `CorruptModel` when they cannot serve."""
         try:
-            weights = Weights(**{f.name: _finite(data["weights"][f.name]) for f in fields(Weights)})
+            stored = data["weights"]
+            weights = Weights(
+                **{
+                    f.name: _finite(
+                        stored[f.name] if f.name not in ADDED_LATER else stored.get(f.name, 0.0)
+                    )
+                    for f in fields(Weights)
+                }
+            )
             recency = tuple((_positive(t), _finite(s)) for t, s in data["recency"])
             sources = tuple(
                 (name, _finite(share))
                 for name, share in sorted(data["sources"].items())
                 if name in SOURCES
             )
+            # models stored before followees' posts had a decay of their own have none
+            network = tuple((_positive(t), _finite(s)) for t, s in data.get("network_recency", []))
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise CorruptModel(f"ranker model {version}: {error!r}") from error
-        return cls(version, weights, Learned(recency, sources))
+        return cls(version, weights, Learned(recency, sources, network))
 
 
 def _finite(value: Any) -> float:

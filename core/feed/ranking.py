@@ -159,7 +159,9 @@ class FeedRanking:
         taste = self._viewer(viewer.id, now, state, found.followees, steering, seen or {}, crowding)
         sources = found.sources
         bits = np.array([source_bits(sources.get(i, ())) for i in features.post_ids.tolist()])
-        breakdowns = self.scorer.score(taste, features, bits.astype(np.int64))
+        peer_likes = found.peer_likes
+        counts = np.array([peer_likes.get(i, 0) for i in features.post_ids.tolist()], np.int64)
+        breakdowns = self.scorer.score(taste, features, bits.astype(np.int64), counts)
         return Scored(breakdowns, sources, found.followees)
 
     def _feature_table(self, rows: Sequence[Any]) -> FeatureTable:

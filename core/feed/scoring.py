@@ -27,9 +27,12 @@ For a viewer and a post:
 | seen         | how often the feed showed it to you already (0–3), counts against it           |
 | engaged      | 1 if you already liked, commented on or remixed it, counts against it          |
 | recency      | learned (`Learned.recency`): how newness pays in this community, a mix of       |
-|              | e^(−age / τ) over a few time scales τ, with the shares the fit gave them       |
+|              | e^(−age / τ) over a few time scales τ, with the shares the fit gave them; for  |
+|              | followees' posts (`network`) a second mix of its own (`network_recency`)        |
 | source       | learned (`Learned.sources`): what the candidate sources that brought the post  |
 |              | say about it, by the shares the fit gave each                                  |
+| peers        | learned weight: n / (n + 1) for the n recent likes of people who liked what you |
+|              | liked that brought it (the `peers` source; each further like says a bit less)  |
 | quality      | how people prefer it in /rate pairs (quality.py): its Bradley–Terry strength,  |
 |              | log-odds against the average post (0 without votes), within ±`QUALITY_CAP`    |
 
@@ -99,7 +102,8 @@ PARTS = (
     "engaged",
     "recency",
     "source",
-    "quality",  # new parts go last: stored impressions keep their parts' order
+    "peers",  # new parts go at the end: impressions store the values in this order
+    "quality",
 )
 
 
@@ -119,6 +123,7 @@ class Weights:
     engaged: float = 3.0
     recency: float = 0.0  # learned parts: nothing until a fitted ranker serves
     source: float = 0.0
+    peers: float = 0.0
     # A post preferred 3:1 (strength ln 3 ≈ 1.1 above the average) gains about what a close
     # match to the viewer's taste does (similarity 0.2 × 1.5): votes refine, taste leads.
     quality: float = 0.3
@@ -134,6 +139,10 @@ class Learned:
 
     recency: tuple[tuple[float, float], ...] = ()
     sources: tuple[tuple[str, float], ...] = ()
+    # The same basis again for the posts the `network` source brought (the people one
+    # follows): how fast a followee's post goes stale is a pace of its own, often hours
+    # where topic posts keep for days; the fit sets both, in the `recency` part's unit.
+    network_recency: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,16 +234,20 @@ class Scorer:
         viewer: ViewerTaste,
         posts: FeatureTable | Sequence[PostFeatures],
         sources: np.ndarray | None = None,
+        peer_likes: np.ndarray | None = None,
     ) -> list[Breakdown]:
-        """`sources`: per post, the bits (`SOURCES`) of the candidate sources that brought it."""
+        """`sources`: per post, the bits (`SOURCES`) of the candidate sources that brought it;
+        `peer_likes`: per post, the peers' likes that brought it (`Candidates.peer_likes`)."""
         table = posts if isinstance(posts, FeatureTable) else FeatureTable.of(posts)
         if not len(table):
             return []
         values = self._values(viewer, table)
         ages = np.maximum(viewer.now.timestamp() - table.created, 0.0)
-        values["recency"] = learned_recency(self.learned, ages)
         bits = np.zeros(len(table), dtype=np.int64) if sources is None else sources
+        values["recency"] = learned_recency(self.learned, ages, bits)
         values["source"] = learned_source(self.learned, bits)
+        peers = np.zeros(len(table)) if peer_likes is None else peer_likes.astype(float)
+        values["peers"] = peers / (peers + 1.0)
         matches, steering, hidden = self._steering(viewer, table.embeddings, len(table))
         values["steering"] = steering
         signs = {"seen": -1.0, "engaged": -1.0}
@@ -323,11 +336,18 @@ class Scorer:
         return matches, total, hidden
 
 
-def learned_recency(learned: Learned, ages: np.ndarray) -> np.ndarray:
-    """The `recency` part for posts of these ages (seconds)."""
+def learned_recency(
+    learned: Learned, ages: np.ndarray, bits: np.ndarray | None = None
+) -> np.ndarray:
+    """The `recency` part for posts of these ages (seconds), brought by these sources (bits
+    of `SOURCES`; the `network` ones also decay by `Learned.network_recency`)."""
     total = np.zeros(len(ages))
     for timescale, share in learned.recency:
         total += share * np.exp(-ages / timescale)
+    if learned.network_recency and bits is not None:
+        network = ((bits >> SOURCES.index("network")) & 1).astype(float)
+        for timescale, share in learned.network_recency:
+            total += share * network * np.exp(-ages / timescale)
     return total
 
 

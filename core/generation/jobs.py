@@ -20,6 +20,9 @@ from core.user_text import PROMPT_MAX, clean_text
 
 ACTIVE = (JobState.QUEUED, JobState.RUNNING)
 UNPOSTED_LOOKBACK = 200  # finished jobs looked through for unposted previews
+# In a job's reply_target: the requester's status message, as its conversation names it
+# (`MessageRefs`), so that a worker in any process edits it rather than sending a new one.
+STATUS_MESSAGE = "status_message"
 
 
 class JobKind(StrEnum):
@@ -161,6 +164,11 @@ class GenerationJobs:
         if job is None or job.requester_id != account.id:
             raise NotFound("error.unknown_job", job=job_id)
         return job
+
+    async def remember_status(self, job: GenerationJob, ref: str) -> None:
+        """The status message shown for `job` is `ref` (`STATUS_MESSAGE`)."""
+        job.reply_target = {**job.reply_target, STATUS_MESSAGE: ref}
+        await GenerationJob.filter(id=job.id).update(reply_target=job.reply_target)
 
     async def position(self, job: GenerationJob) -> int:
         """1-based place in the fair (round-robin) queue; 0 when it is no longer waiting."""

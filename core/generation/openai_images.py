@@ -20,16 +20,19 @@ import contextlib
 import logging
 import re
 from collections.abc import Iterator
-from typing import Any
-
-import openai
-from openai import AsyncOpenAI
-from openai.types import ImagesResponse
+from typing import TYPE_CHECKING, Any
 
 from core.errors import ConfigurationError, InvalidInput
 from core.generation.provider import GenerationFailed, GenerationRefused, ImageOptions
 from core.generation.styles import prompt_with_style
 from core.settings import Settings
+
+# the SDK is imported where it is used: it costs ~0.5 s CPU at every start-up, and a
+# process without OPENAI_API_KEY never needs it
+if TYPE_CHECKING:
+    import openai
+    from openai import AsyncOpenAI
+    from openai.types import ImagesResponse
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +79,8 @@ def build_openai_client(settings: Settings) -> AsyncOpenAI:
     """The one OpenAI client of the process, configured entirely from settings."""
     if settings.openai_api_key is None:
         raise ConfigurationError("OPENAI_API_KEY is not set; there is no OpenAI client to build.")
+    from openai import AsyncOpenAI
+
     return AsyncOpenAI(
         api_key=settings.openai_api_key.get_secret_value(),
         base_url=settings.openai_base_url,
@@ -126,6 +131,8 @@ class OpenAIImageProvider:
 @contextlib.contextmanager
 def _translated_errors(action: str) -> Iterator[None]:
     """Turn what the SDK raises (after its own retries) into Mosaic's errors."""
+    import openai
+
     try:
         yield
     except openai.APIStatusError as exc:

@@ -16,12 +16,15 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-
-import openai
-from openai import AsyncOpenAI
+from typing import TYPE_CHECKING
 
 from core.generation import screening_terms as lists
 from core.generation.provider import GenerationFailed, ModerationVerdict
+
+# the SDK is imported where it is used: it costs ~0.5 s CPU at every start-up, and a
+# process without OPENAI_API_KEY never needs it
+if TYPE_CHECKING:
+    from openai import AsyncOpenAI
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,8 @@ class OpenAIModerator:
         return f"OpenAIModerator(model={self._model!r})"
 
     async def check_prompt(self, text: str) -> ModerationVerdict:
+        import openai
+
         try:
             response = await self._client.moderations.create(model=self._model, input=text)
         except openai.APIError as exc:

@@ -30,7 +30,7 @@ from typing import Any, Self
 from tortoise.backends.base.client import TransactionContext
 from tortoise.transactions import in_transaction
 
-__all__ = ["TortoiseUnitOfWork", "UnitOfWork", "UnitOfWorkFactory"]
+__all__ = ["TortoiseUnitOfWork", "UnitOfWork", "UnitOfWorkFactory", "open_unit"]
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,12 @@ class UnitOfWork(ABC):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+def open_unit() -> UnitOfWork | None:
+    """The unit of work whose block is running in this task, if any."""
+    unit = _open.get()
+    return unit if unit is not None and unit._token is not None else None
 
 
 class TortoiseUnitOfWork(UnitOfWork):

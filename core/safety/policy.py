@@ -22,9 +22,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from core.destinations import destination_changed
 from core.domain import GenerationAccess, Platform
 from core.errors import Forbidden, InvalidInput
 from core.generation.prompt_screening import WordList, sensitive_terms
+from core.persistence.local_copies import ChangeNotices
 from core.persistence.models import Account, Destination
 
 MAX_BLOCKED_WORDS = 200
@@ -43,6 +45,13 @@ class Member:
 
 
 class ServerPolicies:
+    def __init__(self, notices: ChangeNotices | None = None) -> None:
+        self._notices = notices or ChangeNotices()
+
+    async def _save(self, server: Destination, *changed: str) -> None:
+        await server.save(update_fields=list(changed))
+        await self._notices.changed(destination_changed(server.id))
+
     async def of(self, platform: Platform, server_id: str) -> Destination:
         destination, _ = await Destination.get_or_create(platform=platform, chat_id=server_id)
         return destination
@@ -53,7 +62,7 @@ class ServerPolicies:
     # --- changes (the command layer checked the admin) -------------------------------
     async def set_nsfw(self, server: Destination, allowed: bool) -> None:
         server.nsfw_allowed = allowed
-        await server.save(update_fields=["nsfw_allowed"])
+        await self._save(server, "nsfw_allowed")
 
     async def add_words(self, server: Destination, words: Iterable[str]) -> list[str]:
         """Adds the words (lower case, trimmed); returns the list as it is now."""
@@ -70,13 +79,13 @@ class ServerPolicies:
         if len(current) > MAX_BLOCKED_WORDS:
             raise InvalidInput("error.policy_too_many_words", limit=MAX_BLOCKED_WORDS)
         server.blocked_words = current
-        await server.save(update_fields=["blocked_words"])
+        await self._save(server, "blocked_words")
         return current
 
     async def remove_words(self, server: Destination, words: Iterable[str]) -> list[str]:
         gone = {w.strip().casefold() for w in words}
         server.blocked_words = [w for w in server.blocked_words or [] if w not in gone]
-        await server.save(update_fields=["blocked_words"])
+        await self._save(server, "blocked_words")
         return list(server.blocked_words)
 
     async def set_access(
@@ -87,13 +96,13 @@ class ServerPolicies:
             raise InvalidInput("error.policy_role_missing")
         server.generation_access = access
         server.generation_role = role if access is GenerationAccess.ROLE else None
-        await server.save(update_fields=["generation_access", "generation_role"])
+        await self._save(server, "generation_access", "generation_role")
 
     async def set_cap(self, server: Destination, cap: int | None) -> None:
         if cap is not None and not 1 <= cap <= CAP_MAX:
             raise InvalidInput("error.out_of_range", field="cap", low=1, high=CAP_MAX)
         server.member_daily_cap = cap
-        await server.save(update_fields=["member_daily_cap"])
+        await self._save(server, "member_daily_cap")
 
     # --- enforcement -------------------------------------------------------------------
     async def admit(self, member: Member, prompt: str) -> Destination | None:

@@ -9,7 +9,8 @@ from tortoise.exceptions import IntegrityError
 
 from core.errors import InvalidInput, NotFound
 from core.i18n import LANGUAGES
-from core.persistence.models import Account, Follow, Identity, Platform, Post
+from core.persistence.local_copies import ChangeNotices, LocalCopies
+from core.persistence.models import Account, Follow, Identity, Platform
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.user_text import clean_display_name, handle_from, parse_handle
 
@@ -33,16 +34,44 @@ async def _account_of(platform: Platform, platform_user_id: str) -> Account | No
     return identity.account if identity is not None else None
 
 
+def account_changed(account_id: int) -> str:
+    """The change-notice tag of an account: its row, or which identities point at it."""
+    return f"account:{account_id}"
+
+
 class Accounts:
-    def __init__(self, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
+    def __init__(
+        self, units: UnitOfWorkFactory = TortoiseUnitOfWork, notices: ChangeNotices | None = None
+    ) -> None:
         self._units = units
+        self._notices = notices
+        # the account behind each platform user, kept per process (core.persistence.local_copies)
+        self._known: LocalCopies[tuple[Platform, str], Account] | None = (
+            notices.copies() if notices is not None else None
+        )
+
+    async def changed(self, *account_ids: int) -> None:
+        """An account's row, or the identities pointing at it, changed (call right after)."""
+        if self._notices is not None:
+            await self._notices.changed(*(account_changed(i) for i in account_ids))
 
     async def resolve(
         self, platform: Platform, platform_user_id: str, display_name: str, *, handle_hint: str = ""
     ) -> Account:
         """The Account behind a platform user, created on first use."""
+        known = self._known
+        if known is not None and (kept := known.get((platform, platform_user_id))) is not None:
+            return kept
+        drops = known.drops if known is not None else 0
         existing = await _account_of(platform, platform_user_id)
         if existing is not None:
+            if known is not None:
+                known.put(
+                    (platform, platform_user_id),
+                    existing,
+                    account_changed(existing.id),
+                    loaded_after=drops,
+                )
             return existing
         name = clean_display_name(display_name)
         base = handle_from(handle_hint or name or platform_user_id)
@@ -79,11 +108,13 @@ class Accounts:
             raise InvalidInput("error.bad_choice", value=language, choices=", ".join(LANGUAGES))
         account.language = language
         await account.save(update_fields=["language"])
+        await self.changed(account.id)
 
     async def show_linked_handles(self, account: Account, show: bool) -> None:
         """Whether the account's profile lists its handles on other platforms."""
         account.show_linked_handles = show
         await account.save(update_fields=["show_linked_handles"])
+        await self.changed(account.id)
 
     async def confirm_sensitive(self, account: Account, confirmed_at: datetime | None) -> None:
         """Sensitive posts on (the age confirmed at `confirmed_at`, kept from the first
@@ -92,14 +123,22 @@ class Accounts:
             return  # already on: the first confirmation stands
         account.sensitive_confirmed_at = confirmed_at
         await account.save(update_fields=["sensitive_confirmed_at"])
+        await self.changed(account.id)
 
     async def profile(self, viewer: Account, account: Account) -> Profile:
+        """What a profile shows; its counts are the counters kept on write
+        (`core.social.counters`), read fresh: a kept copy of the account may be older."""
+        counted = await Account.filter(id=account.id).values_list(
+            "post_count", "follower_count", "following_count"
+        )
+        posts, followers, following = counted[0] if counted else (0, 0, 0)
         return Profile(
             account=account,
-            posts=await Post.filter(author=account, deleted_at=None).count(),
-            followers=await Follow.filter(followee=account).count(),
-            following=await Follow.filter(follower=account).count(),
-            viewer_follows=await Follow.exists(follower=viewer, followee=account),
+            posts=posts,
+            followers=followers,
+            following=following,
+            viewer_follows=viewer.id != account.id
+            and await Follow.exists(follower=viewer, followee=account),
             linked=await self._linked(viewer, account),
         )
 

@@ -27,9 +27,11 @@ from core.feed.impressions import ImpressionLog
 from core.images import ImageStore
 from core.notifications import notification_key
 from core.persistence.columns import column
+from core.persistence.local_copies import ChangeNotices
 from core.persistence.models import (
     Account,
     Block,
+    ChallengeVote,
     Comment,
     DigestRun,
     DigestSubscription,
@@ -45,6 +47,8 @@ from core.persistence.models import (
     TasteProfile,
 )
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.social.accounts import account_changed
+from core.social.counters import follows_changed
 from core.social.posts import Posts
 
 
@@ -61,7 +65,9 @@ class AccountData:
         impressions: ImpressionLog,
         posts: Posts,
         units: UnitOfWorkFactory = TortoiseUnitOfWork,
+        notices: ChangeNotices | None = None,
     ) -> None:
+        self._notices = notices or ChangeNotices()
         self._images = images
         self._posts = posts
         self._units = units
@@ -123,6 +129,18 @@ class AccountData:
                 {"post": r.post_id, "created_at": _when(r.created_at)}
                 for r in await Reaction.filter(account=account).order_by("id")
             ],
+            "challenge_votes": [
+                {
+                    "entry": v.entry_id,
+                    "post": v.entry.post_id,
+                    "created_at": _when(v.created_at),
+                    "counts_from": _when(v.counts_from),
+                    "voided": v.voided_at is not None,
+                }
+                for v in await ChallengeVote.filter(voter=account)
+                .select_related("entry")
+                .order_by("id")
+            ],
             "following": [
                 f.followee.handle
                 for f in await Follow.filter(follower=account).select_related("followee")
@@ -167,6 +185,11 @@ class AccountData:
                 .exclude(author=account)
                 .update(remix_parent_gone=True)
             )
+            # the people they followed lose a follower, their followers one they follow
+            for followee_id in await column(Follow.filter(follower=account), "followee_id"):
+                await follows_changed(account.id, followee_id, -1)
+            for follower_id in await column(Follow.filter(followee=account), "follower_id"):
+                await follows_changed(follower_id, account.id, -1)
             await Follow.filter(Q(follower=account) | Q(followee=account)).delete()
             # Others' posts lose this person's likes and comments: keep their counters true.
             for post_id in await column(Reaction.filter(account=account), "post_id"):
@@ -182,6 +205,7 @@ class AccountData:
             await ModerationAction.filter(subject=account).update(subject_handle="")
             await self._drop_waiting_messages(account)
             await account.delete()  # cascades: identities, posts, comments, likes, jobs…
+            await self._notices.changed(account_changed(account.id))
             for sha in shas:  # the files go once all of this is committed
                 await self._posts.release_image(sha)
 

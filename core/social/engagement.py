@@ -32,9 +32,10 @@ class Engagement:
 
     async def like(self, account: Account, post_id: int) -> Post:
         post = await self._posts.get_visible(account, post_id)
-        await self._taste.before_like(account, post)
         try:
             async with self._units():
+                # in the unit: a like refused as a duplicate leaves no like samples behind
+                await self._taste.before_like(account, post)
                 await Reaction.create(post=post, account=account, kind=LIKE)
                 await Post.filter(id=post.id).update(like_count=F("like_count") + 1)
                 await self._taste.engaged(account, post, Signal.LIKE)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
 
 from core.errors import Conflict, Forbidden, InvalidInput
@@ -11,6 +10,7 @@ from core.notifications import SocialEvents
 from core.persistence.columns import column
 from core.persistence.models import Account, Block, Follow
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.social.counters import follows_changed
 from core.social.taste_updates import NoTasteUpdates, TasteUpdater
 from core.social.visibility import blocked_between
 
@@ -34,6 +34,7 @@ class SocialGraph:
         try:
             async with self._units():
                 await Follow.create(follower=follower, followee=followee)
+                await follows_changed(follower.id, followee.id, 1)
                 await self._taste.followed(follower, followee)
                 if self._events is not None:
                     await self._events.happened("follow", followee.id, follower.id)
@@ -44,6 +45,7 @@ class SocialGraph:
         async with self._units():
             deleted = await Follow.filter(follower=follower, followee=followee).delete()
             if deleted:
+                await follows_changed(follower.id, followee.id, -1)
                 await self._taste.unfollowed(follower, followee)
         if not deleted:
             raise Conflict("error.not_following", handle=followee.handle)
@@ -78,9 +80,9 @@ class SocialGraph:
         try:
             async with self._units():
                 await Block.create(blocker=blocker, blocked=blocked)
-                await Follow.filter(
-                    Q(follower=blocker, followee=blocked) | Q(follower=blocked, followee=blocker)
-                ).delete()
+                for one, other in ((blocker, blocked), (blocked, blocker)):
+                    if await Follow.filter(follower=one, followee=other).delete():
+                        await follows_changed(one.id, other.id, -1)
         except IntegrityError:
             raise Conflict("error.already_blocked", handle=blocked.handle) from None
 

@@ -19,10 +19,13 @@ from core.clock import Clock
 from core.domain import Platform
 from core.errors import Conflict, InvalidInput, LimitExceeded, NotFound
 from core.persistence.columns import column
+from core.persistence.local_copies import ChangeNotices
 from core.persistence.models import (
     Account,
     ActionToken,
     Block,
+    Challenge,
+    ChallengeVote,
     Comment,
     DigestSubscription,
     DirectChat,
@@ -45,6 +48,8 @@ from core.persistence.models import (
     TasteProfile,
 )
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.social.accounts import account_changed
+from core.social.counters import recount
 
 CODE_LIFETIME = timedelta(minutes=10)
 ATTEMPTS_PER_HOUR = 5
@@ -57,9 +62,15 @@ def _new_code() -> str:
 
 
 class AccountLinking:
-    def __init__(self, clock: Clock, units: UnitOfWorkFactory = TortoiseUnitOfWork) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        units: UnitOfWorkFactory = TortoiseUnitOfWork,
+        notices: ChangeNotices | None = None,
+    ) -> None:
         self._clock = clock
         self._units = units
+        self._notices = notices or ChangeNotices()
 
     async def _identity(self, platform: Platform, user_id: str) -> Identity:
         identity = await Identity.get_or_none(platform=platform, platform_user_id=user_id)
@@ -105,6 +116,7 @@ class AccountLinking:
             link.used_at = now
             await link.save(update_fields=["used_at"])
             await merge_accounts(keep, gone)
+            await self._notices.changed(account_changed(keep.id), account_changed(gone.id))
         return await Account.get(id=keep.id)
 
     async def unlink(self, account: Account, platform: Platform) -> Account:
@@ -123,6 +135,7 @@ class AccountLinking:
             )
             leaving.account_id = fresh.id
             await leaving.save(update_fields=["account_id"])
+            await self._notices.changed(account_changed(account.id))
         return fresh
 
 
@@ -156,6 +169,14 @@ async def merge_accounts(keep: Account, gone: Account) -> None:
     foreign key to Account is forgotten when new tables arrive.
     """
     k, g = keep.id, gone.id
+    # whose follow counters the merge can change: both, and whoever follows or is followed
+    # by either (a follow of both becomes one)
+    either = Q(follower_id__in=(k, g)) | Q(followee_id__in=(k, g))
+    counted = {k} | {
+        i
+        for pair in await Follow.filter(either).values_list("follower_id", "followee_id")
+        for i in pair
+    }
     await Identity.filter(account_id=g).update(account_id=k)
     await Post.filter(author_id=g).update(author_id=k)
     await Comment.filter(author_id=g).update(author_id=k)
@@ -175,10 +196,12 @@ async def merge_accounts(keep: Account, gone: Account) -> None:
     await _merge_taste(k, g)
     await FeedSession.filter(account_id=g).delete()  # a fresh feed session for the merged one
     await _merge_digests_and_notifications(k, g)
+    await _merge_challenge_votes(k, g)
     if keep.language is None and gone.language is not None:
         keep.language = gone.language
         await keep.save(update_fields=["language"])
     await gone.delete()
+    await recount(counted - {g})
 
 
 async def _merge_trust_and_safety(k: int, g: int) -> None:
@@ -230,6 +253,20 @@ async def _merge_digests_and_notifications(keep: int, gone: int) -> None:
     await RateVote.filter(voter_id=gone).update(voter_id=keep)
 
 
+async def _merge_challenge_votes(keep: int, gone: int) -> None:
+    """One person, one vote per entry: where both voted for an entry one vote stays, and
+    votes for the merged person's own entries (now self-votes) go. Call after the posts
+    have moved to `keep`."""
+    await Challenge.filter(created_by_id=gone).update(created_by_id=keep)
+    own = await column(
+        ChallengeVote.filter(voter_id__in=[keep, gone], entry__post__author_id=keep), "id"
+    )
+    await ChallengeVote.filter(id__in=list(own)).delete()
+    kept_entries = await column(ChallengeVote.filter(voter_id=keep), "entry_id")
+    await ChallengeVote.filter(voter_id=gone, entry_id__in=list(kept_entries)).delete()
+    await ChallengeVote.filter(voter_id=gone).update(voter_id=keep)
+
+
 # Tables whose foreign keys to Account merge_accounts() handles (checked by a test).
 MERGED_ACCOUNT_REFERENCES = frozenset(
     {
@@ -258,6 +295,8 @@ MERGED_ACCOUNT_REFERENCES = frozenset(
         ("notification", "recipient_id"),
         ("notification", "actor_id"),
         ("impression", "viewer_id"),
+        ("challenge", "created_by_id"),
+        ("challenge_vote", "voter_id"),
         ("rate_vote", "voter_id"),
     }
 )

@@ -23,6 +23,7 @@ from core.persistence.models import (
 )
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.policy import check_opted_in
+from core.social.counters import posts_changed
 from core.social.taste_updates import NoTasteUpdates, TasteUpdater
 from core.social.visibility import can_view
 from core.user_text import CAPTION_MAX, PROMPT_MAX, clean_text
@@ -129,6 +130,7 @@ class Posts:
                 created_at=self._clock.now(),
                 sensitive=sensitive,
             )
+            await posts_changed(author.id, 1)
             if remix_of is not None:
                 await Post.filter(id=remix_of.id).update(remix_count=F("remix_count") + 1)
             # In the post's unit of work, so a crash leaves both the post and its queued
@@ -198,6 +200,9 @@ class Posts:
             post.moderation = moderation
             fields.append("moderation")
         async with self._units():
+            # counted once, whoever deletes it first (the author and a moderator at once)
+            if await Post.filter(id=post.id, deleted_at=None).update(deleted_at=post.deleted_at):
+                await posts_changed(post.author_id, -1)
             await post.save(update_fields=fields)
             if sha is not None:
                 await self.release_image(sha)

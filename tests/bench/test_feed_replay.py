@@ -107,7 +107,13 @@ async def test_each_ranking_sees_only_what_happened_before_its_like(
     assert fits[0]["active"], fits[0]["note"]
     assert {len(ranks) for ranks in result.ranks.values()} == {30} == {len(result.covered)}
     assert set(result.ranks) == {"personalized", "chronological", "popularity", "oracle"}
+    # `--coverage`: where each liked post was among the candidates, and which sources had it
+    assert len(result.places) == len(result.found_by) == len(result.followed) == 30
+    for covered, place, found in zip(result.covered, result.places, result.found_by, strict=True):
+        assert covered == (place is not None) == bool(found)
     figures = report(result, None)
+    assert figures["gap"]["covered"] == sum(result.covered) / 30
+    assert sum(figures["gap"]["places"].values()) == pytest.approx(figures["gap"]["covered"])
     assert figures["likes"] == 30 and "personalized/oracle" in figures["ratios"]
     # The oracle knows the process: it finds more of the likes than newest-first does.
     assert figures["scores"]["oracle"]["recall"] > figures["scores"]["chronological"]["recall"]

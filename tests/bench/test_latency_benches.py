@@ -38,3 +38,5 @@ def test_discord_latency_smoke_runs_clean_and_prints_its_ratio() -> None:
     assert "/feed show" in out
     assert "0 violations, 0 errors" in out
     assert "× the 50 ms goal" in out
+    assert "throughput 2 ÷ 1 processes:" in out
+    assert "0 lost, 0 answered twice, 0 violations, 0 limits exceeded" in out

@@ -11,6 +11,7 @@ import pytest
 
 from bot.bootstrap import App
 from core.clock import FakeClock
+from core.errors import Conflict
 from core.feed import like_samples
 from core.feed.fitting import RankerRefit, TrainingSet, fit, pairs
 from core.feed.impressions import Outcome, Surface, pack
@@ -39,6 +40,18 @@ async def test_a_like_in_a_young_community_records_what_was_a_candidate(app: App
     assert await Post.filter(shown__gt=0).count() == 0, "a sample is no showing"
     # A later comment joins an impression that showed the post, never the sample.
     assert not await app.services.feed.impressions.outcome(bob.id, liked.id, Outcome.COMMENT)
+
+
+async def test_a_like_refused_as_a_duplicate_leaves_no_samples(app: App) -> None:
+    """Found by the fuzzer: liking a post again was refused, but its samples were written."""
+    alice, bob = await people(app, "alice", "bob")
+    posts = [await post(app, alice, f"{WATERCOLOR} number {i}") for i in range(3)]
+    await app.services.engagement.like(bob, posts[0].id)
+    before = await Impression.all().count()
+    assert before > 0
+    with pytest.raises(Conflict):
+        await app.services.engagement.like(bob, posts[0].id)
+    assert await Impression.all().count() == before
 
 
 async def test_no_samples_once_the_feed_has_enough_outcomes(

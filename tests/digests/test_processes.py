@@ -35,7 +35,7 @@ LINE_LIMIT = 60.0
 
 
 @asynccontextmanager
-async def worker(url: str, data: Path, mode: str, option: str) -> AsyncIterator[Worker]:
+async def worker(url: str, data: Path, mode: str, *options: str) -> AsyncIterator[Worker]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -43,7 +43,7 @@ async def worker(url: str, data: Path, mode: str, option: str) -> AsyncIterator[
         url,
         str(data),
         mode,
-        option,
+        *options,
         cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT)},

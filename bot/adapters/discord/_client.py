@@ -13,6 +13,8 @@ class ClientHooks(Protocol):
 
     async def ready(self) -> None: ...
 
+    async def before_identify(self, shard_id: int) -> None: ...
+
     async def reaction_added(self, event: discord.RawReactionActionEvent) -> None: ...
 
     async def reaction_removed(self, event: discord.RawReactionActionEvent) -> None: ...
@@ -33,8 +35,11 @@ class ButtonHandler(Protocol):
     ) -> None: ...
 
 
-class MosaicClient(discord.Client):
-    """A thin client: everything it receives is handed to the adapter's hooks."""
+class MosaicClient(discord.AutoShardedClient):
+    """A thin client: everything it receives is handed to the adapter's hooks.
+
+    Sharded always: it runs the shards given as `shard_ids` of `shard_count` (DISCORD_SHARDS;
+    `[0]` of 1 when unset), each its own gateway session, in this one process."""
 
     mosaic_buttons: ButtonHandler  # what the persistent buttons call (set by the adapter)
 
@@ -45,6 +50,11 @@ class MosaicClient(discord.Client):
 
     async def setup_hook(self) -> None:
         await self._mosaic_hooks.setup(self)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Instead of discord.py's fixed 5 s sleep: wait for this shard's turn, which all
+        processes of the bot share (`_identify.IdentifyTurns`)."""
+        await self._mosaic_hooks.before_identify(shard_id or 0)
 
     async def on_ready(self) -> None:
         await self._mosaic_hooks.ready()

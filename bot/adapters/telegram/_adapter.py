@@ -1,8 +1,11 @@
 """The Telegram adapter: python-telegram-bot's Application, polling or behind a webhook.
 
 Long polling by default; webhook mode when a webhook URL is configured (our own endpoint, so
-the secret is checked before a body is read). Either way updates reach `UpdateRouter`, replies
-leave through `TelegramSender`.
+the secret is checked before a body is read). Any number of webhook processes may serve one
+URL behind a load balancer: one of them registers it (`Registration`), each update runs once
+whichever process gets it (the update log), and nothing of a conversation lives in a process
+(a prompt's button token is in the prompt message and the database). Either way updates
+reach `UpdateRouter`, replies leave through `TelegramSender`.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from pydantic import SecretStr
@@ -91,6 +94,25 @@ class TelegramConfig:
         return host.strip("[]"), int(port)
 
 
+class Registration(Protocol):
+    """Which process registers the webhook (`scheduler.leader`'s locks are one): with many
+    processes behind one URL, only the holder calls setWebhook."""
+
+    async def acquire(self) -> bool: ...
+
+    async def release(self) -> None: ...
+
+
+class AlwaysRegisters:
+    """One process alone: it registers its webhook."""
+
+    async def acquire(self) -> bool:
+        return True
+
+    async def release(self) -> None:
+        return None
+
+
 class TelegramAdapter:
     def __init__(
         self,
@@ -100,8 +122,10 @@ class TelegramAdapter:
         limiter: RateLimiter | None = None,
         timer: Timer | None = None,
         on_handled: Callable[[int], None] | None = None,
+        registration: Registration | None = None,
     ) -> None:
         self._config = config
+        self._registration = registration or AlwaysRegisters()
         self._dispatcher = dispatcher
         services = dispatcher.services
         # python-telegram-bot logs its URLs (token included) as soon as the Bot is built
@@ -216,6 +240,9 @@ class TelegramAdapter:
             deliver=self._enqueue,
         )
         await self._webhook.start()
+        if not await self._registration.acquire():
+            log.info("telegram webhook: another process of this bot registers it")
+            return
         await self._sender.call(
             "set_webhook", url=url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
         )
@@ -239,6 +266,7 @@ class TelegramAdapter:
             if self._webhook is not None:
                 await self._webhook.stop()
                 self._webhook = None
+            await self._registration.release()
             if self._application.running:
                 await self._application.stop()
             await self._application.shutdown()

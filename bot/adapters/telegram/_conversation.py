@@ -52,6 +52,12 @@ class TelegramConversation:
     def reply_target(self) -> dict[str, str]:
         return target_for(self._chat)
 
+    def message_ref(self, handle: TelegramMessage | None) -> str | None:
+        """`TelegramMessenger.edit_to` edits this message from any process."""
+        if handle is None:
+            return None
+        return f"{handle.message_id}{MEDIA if handle.media else ''}"
+
     def post_link(self, post_id: int) -> str:
         return post_link(self._bot_username(), post_id)
 
@@ -64,12 +70,19 @@ def _maybe_arrived(error: NetworkError) -> bool:
     )
 
 
+MEDIA = ":media"  # a message_ref's suffix: a photo or document, whose caption is edited
+
+
 def target_for(chat: ChatRef) -> dict[str, str]:
     return {"platform": Platform.TELEGRAM.value, "chat_id": str(chat.id), "kind": chat.kind.value}
 
 
 def chat_of(target: dict[str, str]) -> ChatRef:
     return ChatRef(int(target["chat_id"]), ChatKind(target.get("kind", ChatKind.PRIVATE.value)))
+
+
+# Bot API answers to an edit of a message it will not edit any more
+UNEDITABLE = ("message to edit not found", "message can't be edited")
 
 
 class TelegramMessenger:
@@ -109,6 +122,29 @@ class TelegramMessenger:
             # risk a second copy (issue #16): it counts as sent.
             log.warning("telegram: no answer to a send to %s (%s); not resent", target, error)
             return None
+
+    async def edit_to(self, target: dict[str, str], ref: str, reply: Reply) -> None:
+        """Edit the message `ref` names (`TelegramConversation.message_ref`) in the target's
+        chat; one Telegram no longer lets us edit (deleted, too old) is sent anew instead.
+        An edit whose answer was lost is tried again (a second edit changes nothing)."""
+        chat = chat_of(target)
+        message_id, media = ref.removesuffix(MEDIA), ref.endswith(MEDIA)
+        handle = TelegramMessage(ChatRef(chat.id, chat.kind), int(message_id), media)
+        try:
+            await self._delivery.edit(handle, reply)
+        except BadRequest as error:
+            if "chat not found" in error.message.lower():
+                raise DeliveryBlocked(f"telegram: {error.message}") from error
+            if not any(m in error.message.lower() for m in UNEDITABLE):
+                raise
+            log.info("telegram: message %s in %s: %s; sent anew", ref, chat.id, error.message)
+            await self.send_to(target, reply)
+        except RetryAfter as flood:
+            raise DeliveryRetryAfter(retry_seconds(flood)) from flood
+        except ChatMigrated as migrated:
+            raise DestinationMoved(str(migrated.new_chat_id)) from migrated
+        except NetworkError as error:
+            raise DeliveryTransient(f"telegram: {error.message}") from error
 
     async def _send_to(self, target: dict[str, str], reply: Reply) -> TelegramMessage | None:
         chat = chat_of(target)

@@ -5,7 +5,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0017_new_posts')]
+    dependencies = [('models', '0018_challenges')]
 
     initial = False
 

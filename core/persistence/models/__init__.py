@@ -22,6 +22,7 @@ Changing a model means adding a migration: `tortoise makemigrations` (see docs/o
 | crossposts      | MosaicChannel                                              |
 | delivery        | OutboxMessage, SentMessage, ShownPost, DirectChat          |
 | notifications   | NotificationPreference, NotificationBatch, Notification    |
+| challenges      | Challenge, ChallengeEntry, ChallengeVote, ChallengeFollow  |
 | rating          | RateVote                                                   |
 """
 
@@ -38,6 +39,12 @@ from core.domain import (
     RunState,
 )
 from core.persistence.models.accounts import Account, Identity, LinkAttempt, LinkCode
+from core.persistence.models.challenges import (
+    Challenge,
+    ChallengeEntry,
+    ChallengeFollow,
+    ChallengeVote,
+)
 from core.persistence.models.crossposts import MosaicChannel
 from core.persistence.models.delivery import DirectChat, OutboxMessage, SentMessage, ShownPost
 from core.persistence.models.digests import DeliveredItem, DigestRun, DigestSubscription
@@ -60,6 +67,10 @@ __all__ = [
     "ActionToken",
     "Audience",
     "Block",
+    "Challenge",
+    "ChallengeEntry",
+    "ChallengeFollow",
+    "ChallengeVote",
     "ChatKind",
     "Comment",
     "DeliveredItem",

@@ -25,6 +25,11 @@ class Account(Model):
     # None: not opted in, the default (`/settings sensitive`).
     sensitive_confirmed_at = fields.DatetimeField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
+    # Counters kept on write (in the unit of work that changes what they count), so a
+    # profile costs no COUNT: posts not deleted, follows of and by this account.
+    post_count = fields.IntField(default=0, db_default=0)
+    follower_count = fields.IntField(default=0, db_default=0)
+    following_count = fields.IntField(default=0, db_default=0)
 
     identities: fields.ReverseRelation[Identity]
     posts: fields.ReverseRelation[Post]

@@ -40,6 +40,10 @@ class FakeInteraction:
     original_loading: bool = False
     followups: list[int] = field(default_factory=list)
     answered: asyncio.Event = field(default_factory=asyncio.Event)
+    answered_by: str | None = None  # the client (`FakeDiscord.rest_base_for`) that answered
+    callbacks: int = 0  # initial responses the bot tried (Discord accepts one)
+    # the person sees an answer: an immediate message, or the deferred one filled or edited
+    shown: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def latency(self) -> float:

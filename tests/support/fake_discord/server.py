@@ -43,8 +43,12 @@ from tests.support.fake_discord.payloads import FakeUser, Place, snowflake
 from tests.support.fake_discord.rates import RateLimits
 
 API = "/api/v10"
+TOKEN = "fake-bot-token"  # the bot token the fake accepts unless told otherwise
 TOKEN_LIFE = timedelta(minutes=15)
-NONCE_LIFE = timedelta(minutes=3)  # `enforce_nonce` dedupes "for a few minutes"
+# `enforce_nonce`: "checked for uniqueness in the past few minutes. If another message was
+# created by the same author with the same nonce, that message will be returned" (Discord's
+# Create Message). Per author, not per channel; and "a few" is taken at its shortest.
+NONCE_LIFE = timedelta(minutes=3)
 NONCE_MAX = 25
 DEFAULT_UPLOAD_CAP = 10 * 1024 * 1024
 WAIT_LIMIT = 10.0  # seconds a test waits for the bot before failing
@@ -63,6 +67,7 @@ class Recorded:
     query: dict[str, str]
     body: dict[str, Any] | list[Any] | None
     files: dict[str, int]
+    client: str | None = None  # which REST base it came through (`rest_base_for`)
 
 
 def _json(data: Any, status: int = 200) -> web.Response:
@@ -80,12 +85,16 @@ class FakeDiscord:
     def __init__(
         self,
         *,
-        token: str = "fake-bot-token",
+        token: str = TOKEN,
         clock: Clock | None = None,
         response_deadline: float = 3.0,
         upload_cap: int = DEFAULT_UPLOAD_CAP,
+        min_shards: int = 1,
+        max_concurrency: int = 1,
     ) -> None:
         self.token = token
+        self.min_shards = min_shards  # fewer shards: the gateway closes with 4011
+        self.max_concurrency = max_concurrency  # IDENTIFYs per 5 s (one per bucket)
         self.clock = clock or _RealClock()
         self.response_deadline = response_deadline
         self.upload_cap = upload_cap
@@ -105,9 +114,13 @@ class FakeDiscord:
         self.deletions: list[tuple[int, int]] = []  # (channel, message) the bot deleted
         self._refusals: list[tuple[str, str, int, int, float | None]] = []
         self.rate_limits: RateLimits | None = None
-        self._nonces: dict[tuple[int, str], tuple[StoredMessage, datetime]] = {}
+        self._nonces: dict[str, tuple[StoredMessage, datetime]] = {}  # the bot's own
         self._drops = 0  # coming channel messages whose answer is lost (`drop_next`)
         self.dropped = 0
+        self.created_messages = 0  # channel messages made by POST (not a nonce's repeat)
+        self._hold_answers_after: int | None = None  # `hold_answers_after`
+        self._answers_released = asyncio.Event()
+        self.held = 0  # channel messages made whose answer is being held
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -118,6 +131,11 @@ class FakeDiscord:
     def rest_base(self) -> str:
         return f"http://127.0.0.1:{self.port}{API}"
 
+    def rest_base_for(self, client: str) -> str:
+        """The same REST API under a path naming `client`, so that requests (and the
+        interaction answers) of several bot processes can be told apart."""
+        return f"http://127.0.0.1:{self.port}/{client}{API}"
+
     @property
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
@@ -126,6 +144,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway_socket)
         app.router.add_route("*", API + "/{tail:.*}", self._route)
+        app.router.add_route("*", "/{client}" + API + "/{tail:.*}", self._route)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -133,6 +152,8 @@ class FakeDiscord:
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         self.gateway = FakeGateway(
             token=self.token,
+            min_shards=self.min_shards,
+            max_concurrency=self.max_concurrency,
             ready={
                 "v": 10,
                 "user": self.bot.payload(),
@@ -165,6 +186,13 @@ class FakeDiscord:
 
     def guild_channel(self, guild_id: int | None = None, *, locale: str = "en-US") -> Place:
         return Place(snowflake(), guild_id or snowflake(), locale)
+
+    def guild_on_shard(self, shard_id: int, shard_count: int, *, locale: str = "en-US") -> Place:
+        """A channel in a new guild that Discord puts on shard `shard_id` of `shard_count`."""
+        fresh = snowflake()
+        millis = fresh >> 22
+        millis += (shard_id - millis) % shard_count  # (guild_id >> 22) % count == shard_id
+        return Place(snowflake(), (millis << 22) | (fresh & 0x3FFFFF), locale)
 
     def dm(self, user: FakeUser) -> Place:
         channel = self.dm_channels.setdefault(user.id, snowflake())
@@ -369,9 +397,25 @@ class FakeDiscord:
         before the answer: the bot cannot know whether they arrived."""
         self._drops += count
 
+    def hold_answers_after(self, created: int) -> None:
+        """Once `created` channel messages were made, make every further one but hold its
+        answer (`held` counts them) until `release_held`: the bot is mid-send, the request
+        has reached Discord and the answer is not back."""
+        self._hold_answers_after = created
+        self._answers_released.clear()
+
+    def release_held(self) -> None:
+        """Answer the held requests (if anybody still listens) and hold no more."""
+        self._hold_answers_after = None
+        self._answers_released.set()
+
     def rate_limit_next(self, method: str, path_part: str, retry_after: float) -> None:
         """Answer the next matching request with a 429 asking to retry after `retry_after` s."""
         self._refusals.append((method, path_part, 429, 0, retry_after))
+
+    def _holds_answer(self) -> bool:
+        after = self._hold_answers_after
+        return after is not None and self.created_messages > after
 
     def _refusal(self, method: str, path: str) -> web.Response | None:
         for entry in self._refusals:
@@ -430,15 +474,20 @@ class FakeDiscord:
     async def _route(self, request: web.Request) -> web.StreamResponse:
         arrived = asyncio.get_running_loop().time()
         path = "/" + request.match_info["tail"]
+        client = request.match_info.get("client")
         body, files = await self._read_body(request)
-        self.requests.append(Recorded(request.method, path, dict(request.query), body, files))
+        self.requests.append(
+            Recorded(request.method, path, dict(request.query), body, files, client)
+        )
         try:
             refusal = self._refusal(request.method, path) or self._rate_limited(
                 request.method, path.split("/")[1:]
             )
             if refusal is not None:
                 return refusal
-            response = await self._handle(request, path.split("/")[1:], body, files, arrived)
+            response = await self._handle(
+                request, path.split("/")[1:], body, files, arrived, client
+            )
             lost = response.status < 300 and request.method == "POST"
             if lost and self._drops and path.endswith("/messages"):
                 self._drops -= 1
@@ -446,6 +495,11 @@ class FakeDiscord:
                 assert request.transport is not None
                 request.transport.abort()
                 raise web.HTTPException()  # nothing is written: the connection is gone
+            if lost and path.endswith("/messages") and self._holds_answer():
+                self.held += 1
+                async with self._changed:
+                    self._changed.notify_all()
+                await self._answers_released.wait()
             return response
         finally:
             async with self._changed:
@@ -479,10 +533,11 @@ class FakeDiscord:
         body: Any,
         files: dict[str, int],
         arrived: float,
+        client: str | None = None,
     ) -> web.StreamResponse:
         method = request.method
         if parts[0] == "interactions":
-            return self._callback(int(parts[1]), parts[2], body or {}, files, arrived)
+            return self._callback(int(parts[1]), parts[2], body or {}, files, arrived, client)
         if parts[0] == "webhooks":
             return self._webhook(method, parts[2], parts[3:], body or {}, files)
         if request.headers.get("Authorization") != f"Bot {self.token}":
@@ -495,8 +550,17 @@ class FakeDiscord:
                 return _json(user.payload()) if user else _error(404, 10013, "Unknown User")
             case "GET", ["oauth2", "applications", "@me"]:
                 return _json(self._application())
-            case "GET", ["gateway", *_]:
-                return _json({"url": self.gateway_url, "shards": 1})
+            case "GET", ["gateway"]:
+                return _json({"url": self.gateway_url})
+            case "GET", ["gateway", "bot"]:
+                assert self.gateway is not None
+                return _json(
+                    {
+                        "url": self.gateway_url,
+                        "shards": self.min_shards,
+                        "session_start_limit": self.gateway.session_start_limit(),
+                    }
+                )
             case (("PUT" | "GET"), ["applications", _, "commands"]):
                 return self._commands(method, "global", body)
             case (("PUT" | "GET"), ["applications", _, "guilds", guild_id, "commands"]):
@@ -582,7 +646,7 @@ class FakeDiscord:
             return _error(400, 50035, "Invalid Form Body")
         now = self.clock.now()
         if nonce is not None and body.get("enforce_nonce"):
-            seen = self._nonces.get((channel_id, str(nonce)))
+            seen = self._nonces.get(str(nonce))
             if seen is not None and now - seen[1] < NONCE_LIFE:
                 return _json(seen[0].payload)  # the same message again, nothing new
         guild = next(
@@ -600,8 +664,9 @@ class FakeDiscord:
             flags=body.get("flags") or 0,
             guild_id=guild,
         )
+        self.created_messages += 1
         if nonce is not None:
-            self._nonces[(channel_id, str(nonce))] = (stored, now)
+            self._nonces[str(nonce)] = (stored, now)
         return _json(stored.payload)
 
     def _channel_delete(self, channel_id: int, message_id: int) -> web.Response:
@@ -649,11 +714,13 @@ class FakeDiscord:
         body: dict[str, Any],
         files: dict[str, int],
         arrived: float,
+        client: str | None = None,
     ) -> web.Response:
         interaction = self.interactions.get(interaction_id)
         if interaction is None or interaction.token != token:
             self.violations.append(f"callback for unknown interaction {interaction_id}")
             return _error(404, 10062, "Unknown interaction")
+        interaction.callbacks += 1
         if interaction.response_type is not None:
             self.violations.append(f"interaction {interaction_id} answered twice")
             return _error(400, 40060, "Interaction has already been acknowledged.")
@@ -671,7 +738,10 @@ class FakeDiscord:
             return _error(400, 50035, "Invalid Form Body")
         interaction.response_type, interaction.response_data = kind, data
         interaction.responded_at = arrived
+        interaction.answered_by = client
         interaction.answered.set()
+        if kind not in (DEFERRED_MESSAGE, DEFERRED_UPDATE):
+            interaction.shown.set()
         return _json(self._callback_result(interaction, kind, data, files))
 
     def _callback_problem(
@@ -755,6 +825,7 @@ class FakeDiscord:
     ) -> web.Response:
         if not self._checked(f"follow-up of {interaction.id}", body, files, interaction.upload_cap):
             return _error(400, 50035, "Invalid Form Body")
+        interaction.shown.set()
         if interaction.original_loading and interaction.original_id is not None:
             # Discord: the first follow-up after a deferred response fills the "thinking…"
             # message and keeps the defer's visibility, whatever its own flags say.
@@ -806,4 +877,5 @@ class FakeDiscord:
         self.store.edit(message, body, files)
         if message_id == interaction.original_id:
             interaction.original_loading = False
+        interaction.shown.set()
         return _json(message.payload)

@@ -10,6 +10,8 @@ what Telegram rejects — recording each rejection, so tests can assert there we
 - more than 30 messages per second in all, more than one per second per chat, more than 20
   per minute per group: 429 with
   `parameters.retry_after` (windows scale with `time_scale`: 0.01 makes a second 10 ms);
+  the most messages accepted within one second (`peak_per_second`) and the refusals for the
+  bot-wide rate (`over_overall`) are recorded over all callers (every process of the bot);
 - a user who blocked the bot (403), a group that kicked it (403), a group that became a
   supergroup (400 with `migrate_to_chat_id`), an unknown chat (400).
 """
@@ -166,6 +168,7 @@ class FakeBotApi:
         self.webhook: dict[str, Any] | None = None
         self.pushed_at: dict[int, float] = {}
         self.listeners: list[Callable[[ApiCall], None]] = []  # told of each request on arrival
+        self.pushes: list[Callable[[dict[str, Any]], None]] = []  # told of each new update
         self._queue: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1000)
         self._message_ids: dict[int, itertools.count[int]] = {}
@@ -176,6 +179,8 @@ class FakeBotApi:
         self._group_accepted: dict[int, deque[float]] = {}
         self._all_accepted: deque[float] = deque()  # every paced request, for the overall rate
         self.accepted_sends = 0  # messages accepted (paced requests that succeeded)
+        self.peak_per_second = 0  # most messages accepted within any one second, all callers
+        self.over_overall = 0  # messages refused because the bot as a whole went too fast
         self.held = 0  # requests waiting at the hold (`hold_after`)
         self._hold_after: int | None = None
         self._released = asyncio.Event()
@@ -317,6 +322,8 @@ class FakeBotApi:
         update.setdefault("update_id", next(self._update_ids))
         self._queue.append(update)
         self.pushed_at.setdefault(update["update_id"], time.monotonic())
+        for told in self.pushes:
+            told(update)
         self._notify_soon()
         return int(update["update_id"])
 
@@ -356,6 +363,10 @@ class FakeBotApi:
 
     def press(self, user: FakeUser, message: dict[str, Any], label: str) -> int:
         """`user` presses the inline button labelled `label` under the bot's `message`."""
+        return self.push(self.press_update(user, message, label))
+
+    def press_update(self, user: FakeUser, message: dict[str, Any], label: str) -> dict[str, Any]:
+        """The update of that press, not queued (webhook tests `post_to_webhook` it)."""
         data = None
         for row in message.get("reply_markup", {}).get("inline_keyboard", []):
             for button in row:
@@ -363,9 +374,12 @@ class FakeBotApi:
                     data = button["callback_data"]
         if data is None:
             raise AssertionError(f"no button {label!r} in {message.get('reply_markup')}")
-        return self.press_data(user, message, data)
+        return self._callback_query(user, message, data)
 
     def press_data(self, user: FakeUser, message: dict[str, Any], data: str) -> int:
+        return self.push(self._callback_query(user, message, data))
+
+    def _callback_query(self, user: FakeUser, message: dict[str, Any], data: str) -> dict[str, Any]:
         query_id = str(next(self._query_ids))
         self._pending_queries.add(query_id)
         query = {
@@ -375,7 +389,7 @@ class FakeBotApi:
             "chat_instance": f"ci{message['chat']['id']}",
             "data": data,
         }
-        return self.push({"callback_query": query})
+        return {"callback_query": query}
 
     def _member_update(self, chat: FakeChat, user: FakeUser, old: str, new: str) -> int:
         change = {
@@ -841,6 +855,7 @@ class FakeBotApi:
         while overall and overall[0] <= now - 1.0:
             overall.popleft()
         if len(overall) >= self.overall_per_second:  # ~30 messages per second in all
+            self.over_overall += 1
             self._too_many(overall[0] + 1.0 - now)
         since = now - self._last_accepted.get(chat.id, -math.inf)
         if since < self.chat_interval:
@@ -854,6 +869,7 @@ class FakeBotApi:
             recent.append(now)
         self._last_accepted[chat.id] = now
         overall.append(now)
+        self.peak_per_second = max(self.peak_per_second, len(overall))
         self.accepted_sends += 1
 
     @staticmethod

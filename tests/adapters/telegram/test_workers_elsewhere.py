@@ -1,0 +1,118 @@
+"""Generation workers in a process without the Telegram adapter (issue #19, part 1).
+
+The process that took /imagine shows the status message and has no workers; a workers-only
+process (no adapter, no polling, no token) runs the job. The status message is edited in
+place, not answered with a second one: the workers process queues the edit in the outbox,
+and the Telegram process carries it out over the Bot API (`editMessageText`), then sends the
+preview. Two apps on one database stand for the processes (the real ones run in
+tests/e2e/test_roles.py). SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bot.bootstrap import App, build, build_telegram
+from core.clock import MonotonicTimer
+from core.delivery.outbox import EDITS
+from core.domain import JobState, OutboxState, Platform
+from core.generation.jobs import STATUS_MESSAGE
+from core.persistence.models import GenerationJob, OutboxMessage
+from core.settings import Settings
+from tests.adapters.telegram.conftest import TIME_SCALE, Handled, Telegram, messages
+from tests.support.fakes import FakeModerator, FakeProvider
+from tests.support.telegram import FakeBotApi
+
+LIMIT = 30.0
+
+
+@asynccontextmanager
+async def telegram_process(settings: Settings, fake: FakeBotApi) -> AsyncIterator[Telegram]:
+    app = build(
+        settings, roles=frozenset({"telegram"}), provider=FakeProvider(), moderator=FakeModerator()
+    )
+    await app.start(migrate=False)
+    handled = Handled()
+    adapter = build_telegram(app, timer=MonotonicTimer(TIME_SCALE), on_handled=handled)
+    await adapter.start()
+    try:
+        yield Telegram(app, fake, adapter, handled)
+    finally:
+        await adapter.stop()
+        await app.stop()
+
+
+@asynccontextmanager
+async def workers_process(settings: Settings) -> AsyncIterator[App]:
+    alone = Settings(
+        MOSAIC_DATA_DIR=settings.data_dir,  # one machine: the same images folder
+        MOSAIC_DATABASE_URL=settings.resolved_database_url,
+        _env_file=None,
+    )
+    app = build(
+        alone, roles=frozenset({"workers"}), provider=FakeProvider(), moderator=FakeModerator()
+    )
+    await app.start(migrate=False)
+    try:
+        yield app
+    finally:
+        await app.stop()
+
+
+async def queued(count: int) -> None:
+    """Until the workers process queued `count` Telegram messages (it cannot reach Telegram)."""
+    async with asyncio.timeout(LIMIT):
+        while await OutboxMessage.filter(platform=Platform.TELEGRAM).count() < count:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+
+
+async def send_what_waits(telegram: Telegram) -> None:
+    sender = telegram.app.scheduler.senders[Platform.TELEGRAM]
+    await telegram.app.scheduler.tick()  # leads the Telegram outbox: sends what waits
+    await asyncio.wait_for(sender.drain(), LIMIT)
+
+
+async def test_a_workers_only_process_edits_the_status_message_and_sends_the_preview(
+    settings: Settings, fake_api: FakeBotApi
+) -> None:
+    ada = fake_api.user(4242, "Ada", "ada")
+    async with telegram_process(settings, fake_api) as telegram:
+        (status,) = messages(await telegram.say(ada, "/imagine a fox in the snow"))
+        job = await GenerationJob.get()
+        assert job.state is JobState.QUEUED  # nobody here runs it
+        assert job.reply_target[STATUS_MESSAGE] == str(status["message_id"])
+
+        async with workers_process(settings):  # the two share tortoise's connections: nested
+            await queued(2)
+            edit, preview = await OutboxMessage.filter(platform=Platform.TELEGRAM).order_by("id")
+            assert edit.target[EDITS] == str(status["message_id"])  # queued: an edit of it
+            assert EDITS not in preview.target
+
+            before = len(fake_api.calls)
+            await send_what_waits(telegram)
+            calls = telegram.calls_since(before)
+            assert [c.method for c in calls if c.ok] == ["editMessageText", "sendPhoto"]
+            assert calls[0].params["message_id"] == status["message_id"]
+            shown = fake_api.bot_messages(ada)
+            assert len(shown) == 2, "one status message, edited; one preview"
+            assert shown[0]["text"].startswith(f"✅ Job #{job.id} is done")
+            assert "photo" in shown[1]
+            assert (await GenerationJob.get()).state is JobState.SUCCEEDED
+
+
+async def test_a_status_message_telegram_will_not_edit_is_sent_anew(
+    settings: Settings, fake_api: FakeBotApi
+) -> None:
+    ada = fake_api.user(4343, "Ada", "ada")
+    async with telegram_process(settings, fake_api) as telegram:
+        (status,) = messages(await telegram.say(ada, "/imagine an owl at night"))
+        del fake_api.messages[(ada.id, status["message_id"])]  # Ada deleted it meanwhile
+        async with workers_process(settings):
+            await queued(2)
+            await send_what_waits(telegram)
+            shown = fake_api.bot_messages(ada)
+            assert len(shown) == 2 and "photo" in shown[1]
+            assert shown[0]["text"].startswith("✅ Job #1 is done")  # anew, then the preview
+            assert await OutboxMessage.filter(state=OutboxState.SENT).count() == 2

@@ -1,0 +1,87 @@
+"""`mosaic run` processes serving one Telegram webhook (tests and the latency bench).
+
+Each process listens on a port of its own (`TELEGRAM_WEBHOOK_LISTEN=127.0.0.1:0`, the port
+read from its log line) behind one public URL; `WebhookBalancer` forwards Telegram's POSTs to
+them. Output goes to files in the process's folder, never to a pipe that could fill up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+WEBHOOK_PATH = "/telegram/hook"
+PUBLIC_URL = f"https://mosaic.example{WEBHOOK_PATH}"
+_LISTENING = re.compile(rb"telegram webhook listening on 127\.0\.0\.1:(\d+)")
+_RUNNING = b"telegram adapter running"
+
+
+def webhook_environment(
+    base: dict[str, str], *, token: str, api_base_url: str, secret: str
+) -> dict[str, str]:
+    """`base` plus a Telegram bot in webhook mode against the fake Bot API."""
+    return {
+        **base,
+        "TELEGRAM_BOT_TOKEN": token,
+        "TELEGRAM_API_BASE_URL": api_base_url,
+        "TELEGRAM_WEBHOOK_URL": PUBLIC_URL,
+        "TELEGRAM_WEBHOOK_SECRET": secret,
+        "TELEGRAM_WEBHOOK_LISTEN": "127.0.0.1:0",
+        "MOSAIC_LOG_LEVEL": "INFO",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+@dataclass
+class WebhookProcess:
+    process: asyncio.subprocess.Process
+    folder: Path
+
+    @property
+    def log(self) -> bytes:
+        return (self.folder / "err").read_bytes()
+
+    async def ready(self, within: float) -> str:
+        """Wait until it serves Telegram; the URL its webhook listens on."""
+        async with asyncio.timeout(within):
+            while _RUNNING not in self.log:
+                if self.process.returncode is not None:
+                    raise AssertionError(f"exited {self.process.returncode}: {self.log[-3000:]!r}")
+                await asyncio.sleep(0.1)
+        found = _LISTENING.search(self.log)
+        assert found is not None, self.log[-3000:]
+        return f"http://127.0.0.1:{int(found.group(1))}{WEBHOOK_PATH}"
+
+    async def stop(self, within: float = 60.0) -> int:
+        """SIGTERM, then its exit status (killed if it takes longer than `within`)."""
+        if self.process.returncode is None:
+            self.process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.process.wait(), within)
+        except TimeoutError:
+            self.process.kill()
+            await self.process.wait()
+            raise
+
+
+async def start_webhook_process(env: dict[str, str], folder: Path, roles: str) -> WebhookProcess:
+    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "run",
+        "--roles",
+        roles,
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=(folder / "out").open("wb"),
+        stderr=(folder / "err").open("wb"),
+    )
+    return WebhookProcess(process, folder)
