@@ -9,6 +9,11 @@ first round creates the accounts and is not counted.
 
     PYTHONPATH=. .venv/bin/python bench/telegram_latency.py [--users 100] [--rounds 10]
         [--command /profile] [--postgres] [--smoke]
+    PYTHONPATH=. .venv/bin/python bench/telegram_latency.py --processes 2 [--users 100]
+        [--seconds 20] [--rounds 3] [--repeat 20] [--smoke]
+
+`--processes N` is another bench (`bench/telegram_processes.py`): throughput of 1 and of N
+webhook processes on PostgreSQL and Redis, in one run, with the bot-wide limit recorded.
 
 `--smoke` (3 users, 1 round) is what the test suite runs: it only checks that the bench runs
 clean (0 429s from the fake Bot API, 0 errors) and prints its ratio line.
@@ -136,10 +141,23 @@ def main() -> None:
     )
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--smoke", action="store_true", help="3 users, 1 round (the suite's)")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="compare 1 and this many webhook processes on PostgreSQL (bench/telegram_processes)",
+    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="--processes: presses for")
+    parser.add_argument(
+        "--repeat", type=int, default=20, help="--processes: every n-th update delivered twice"
+    )
     args = parser.parse_args()
     if args.smoke:
-        args.users, args.rounds = 3, 1
+        args.users, args.rounds, args.seconds = 3, 1, 6.0
     logging.basicConfig(level=logging.WARNING)
+    if args.processes:
+        processes(args)
+        return
     backend = "postgres" if args.postgres else "sqlite"
     with tempfile.TemporaryDirectory() as folder:
         databases = DatabaseFactory(Path(folder))
@@ -157,6 +175,26 @@ def main() -> None:
         f"mean {statistics.fmean(samples):.1f} ms; "
         f"p99/goal {p99 / GOAL_MS:.2f}x of {GOAL_MS:.0f} ms"
     )
+
+
+def processes(args: argparse.Namespace) -> None:
+    from bench.telegram_processes import compare, report
+
+    if args.processes < 2:
+        raise SystemExit("--processes compares 1 process with N: give N ≥ 2")
+    rounds = min(args.rounds, 3)  # each round of /profile takes users ÷ 30 seconds
+    with tempfile.TemporaryDirectory() as folder:
+        sides = asyncio.run(
+            compare(
+                args.processes,
+                users=args.users,
+                seconds=args.seconds,
+                rounds=rounds,
+                repeat=args.repeat,
+                folder=Path(folder),
+            )
+        )
+    print(report(sides, users=args.users, repeat=args.repeat))
 
 
 if __name__ == "__main__":

@@ -33,6 +33,14 @@ def test_telegram_latency_smoke_runs_clean_and_prints_its_ratio() -> None:
     assert "p99/goal" in out
 
 
+@pytest.mark.postgres  # and Redis: N webhook processes share Telegram's limits through it
+def test_telegram_processes_smoke_runs_clean_and_prints_its_ratios() -> None:
+    out = run_bench("bench/telegram_latency.py", "--processes", "2")
+    assert "0 429s, 0 lost, 0 handled twice, 0 errors" in out
+    assert "presses 2 ÷ 1 process = " in out
+    assert "/profile 2 ÷ 1 = " in out
+
+
 def test_discord_latency_smoke_runs_clean_and_prints_its_ratio() -> None:
     out = run_bench("-m", "bench.discord_latency")
     assert "/feed show" in out

@@ -8,6 +8,7 @@ them. Output goes to files in the process's folder, never to a pipe that could f
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import signal
@@ -70,7 +71,12 @@ class WebhookProcess:
             raise
 
 
-async def start_webhook_process(env: dict[str, str], folder: Path, roles: str) -> WebhookProcess:
+async def start_webhook_process(
+    env: dict[str, str], folder: Path, roles: str, *, own_session: bool = False
+) -> WebhookProcess:
+    """`mosaic run --roles <roles>`. `own_session`: in a session of its own, which Linux's
+    autogroup scheduling treats as its own claimant to the CPU, as a service in its own
+    cgroup is (its autogroup's nice set to this process's, so it is no greedier)."""
     await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
     process = await asyncio.create_subprocess_exec(
         sys.executable,
@@ -83,5 +89,10 @@ async def start_webhook_process(env: dict[str, str], folder: Path, roles: str) -
         env={**os.environ, **env},
         stdout=(folder / "out").open("wb"),
         stderr=(folder / "err").open("wb"),
+        start_new_session=own_session,
     )
+    if own_session:
+        autogroup = Path(f"/proc/{process.pid}/autogroup")
+        with contextlib.suppress(OSError):  # not Linux, or no autogroup: nothing to match
+            await asyncio.to_thread(autogroup.write_text, str(os.nice(0)))
     return WebhookProcess(process, folder)
