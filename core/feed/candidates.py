@@ -101,7 +101,6 @@ FEATURE_FIELDS = (
     "newcomer",
     "shown",
     "fan_likes",
-    "quality",
     "prompt",
     "caption",
 )

@@ -43,6 +43,7 @@ from core.feed.scoring import PARTS
 from core.images import ImageStore
 from core.persistence.models import Account, Impression, Post, RateVote
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.social.gallery import thumbnail_or_blank
 
 if TYPE_CHECKING:
     from core.feed.personal import PersonalizedFeed
@@ -137,18 +138,10 @@ class Rating:
     async def picture(self, pair: RatePair) -> Path:
         """The two posts side by side, badged A and B, as a PNG file (kept `PICTURE_KEEP`)."""
         assert self._images is not None and self._folder is not None, "built without images"
-        images = self._images
-        folder = self._folder
-
-        async def thumbnail(post: Post) -> Path | None:
-            if post.image_id is None:
-                return None
-            try:
-                return await images.thumbnail(post.image_id)
-            except FileNotFoundError:  # deleted meanwhile: a blank tile
-                return None
-
-        first, second = await asyncio.gather(thumbnail(pair.a), thumbnail(pair.b))
+        images, folder = self._images, self._folder
+        first, second = await asyncio.gather(
+            thumbnail_or_blank(images, pair.a), thumbnail_or_blank(images, pair.b)
+        )
         png = await asyncio.to_thread(render_pair, first, second)
         target = folder / f"pair-{pair.a.id}-{pair.b.id}.png"
         await asyncio.to_thread(_write, target, png, self._clean_due())

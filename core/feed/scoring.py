@@ -33,8 +33,6 @@ For a viewer and a post:
 |              | say about it, by the shares the fit gave each                                  |
 | peers        | learned weight: n / (n + 1) for the n recent likes of people who liked what you |
 |              | liked that brought it (the `peers` source; each further like says a bit less)  |
-| quality      | how people prefer it in /rate pairs (quality.py): its Bradley–Terry strength,  |
-|              | log-odds against the average post (0 without votes), within ±`QUALITY_CAP`    |
 
 score = Σ weight × value. The weights are the hand-set `Weights` until a ranker fitted to the
 community's own impressions wins on held-out ones (ranker.py, fitting.py); then it sets them,
@@ -83,7 +81,6 @@ ENGAGEMENT_REFERENCE = 20.0  # decayed engagement that counts as fully trending 
 # post that twenty people engaged with lately is as trending as a small community gets
 AUTHOR_SCALE = 3.0  # `affinity`: three recent likes of an author's posts give ~63 % of it
 SEEN_CAP = 3  # `seen`: after three showings more say nothing new
-QUALITY_CAP = 3.0  # `quality`: past 20:1 odds more votes say nothing new to a feed
 HIDE_AT = 0.4  # a "no …" term hides posts matching it at least this clearly
 ONLY_PENALTY = 2.0  # with "only …" terms, a post matching none of them loses this much
 
@@ -103,7 +100,6 @@ PARTS = (
     "recency",
     "source",
     "peers",  # new parts go at the end: impressions store the values in this order
-    "quality",
 )
 
 
@@ -124,9 +120,6 @@ class Weights:
     recency: float = 0.0  # learned parts: nothing until a fitted ranker serves
     source: float = 0.0
     peers: float = 0.0
-    # A post preferred 3:1 (strength ln 3 ≈ 1.1 above the average) gains about what a close
-    # match to the viewer's taste does (similarity 0.2 × 1.5): votes refine, taste leads.
-    quality: float = 0.3
 
     def of(self, part: str) -> float:
         return float(getattr(self, part))
@@ -299,7 +292,6 @@ class Scorer:
             "newcomer": posts.newcomer & ~followed & ~own,
             "seen": np.minimum(shown, SEEN_CAP),
             "engaged": np.isin(posts.post_ids, _ids(viewer.engaged)).astype(float),
-            "quality": np.clip(posts.quality, -QUALITY_CAP, QUALITY_CAP),
         }
 
     @staticmethod

@@ -28,7 +28,7 @@ async def gallery_picture(
     images: ImageStore, posts: list[Post], author: Account, language: str, at: datetime
 ) -> ImageFile:
     """The collage of `posts` (numbered 1… in their order), stored like any image."""
-    thumbnails = await asyncio.gather(*(_thumbnail(images, post) for post in posts))
+    thumbnails = await asyncio.gather(*(thumbnail_or_blank(images, post) for post in posts))
     text = CollageText(
         translate(language, "profile.grid_title", handle=f"@{author.handle}"),
         local_date(language, at),
@@ -38,7 +38,8 @@ async def gallery_picture(
     return await images.put(picture, trusted=True)
 
 
-async def _thumbnail(images: ImageStore, post: Post) -> Path | None:
+async def thumbnail_or_blank(images: ImageStore, post: Post) -> Path | None:
+    """The post's thumbnail, or None (a blank tile) when it has no image (any more)."""
     if post.image_id is None:
         return None
     try:

@@ -46,8 +46,12 @@ async def test_rate_shows_a_pair_and_a_vote_counts_once(app: App) -> None:
     assert await RateVote.filter(voter_id=bob_account.id).count() == 1
     vote = await RateVote.get(voter_id=bob_account.id)
     assert (vote.winner_id, vote.loser_id) == (chose, over)
-    marked = await Impression.get(viewer_id=bob_account.id, post_id=chose, position=1)
-    assert marked.outcome == int(Outcome.CHOSEN)
+    first_pair = (
+        await Impression.filter(viewer_id=bob_account.id, surface=int(Surface.RATE))
+        .order_by("id")
+        .limit(2)
+    )  # the pair voted on (the next pair follows the vote)
+    assert [(i.post_id, i.outcome) for i in first_pair] == [(chose, Outcome.CHOSEN), (over, 0)]
     again = await bob.press(a_button)
     assert again[0].is_error and "already voted" in again[0].text
     assert await RateVote.filter(voter_id=bob_account.id).count() == 1

@@ -102,22 +102,3 @@ async def test_the_refit_stores_quality_and_moves_trending(app: App, clock: Fake
     liked = await Post.get(id=good.id)
     expected = hot_score(1, 0, 0, liked.created_at, liked.quality)
     assert liked.hot == pytest.approx(expected)
-
-
-async def test_the_ranker_prefers_the_post_people_prefer(app: App, clock: FakeClock) -> None:
-    """Two posts alike in all but their quality: the one preferred in /rate ranks first, and
-    /why says so."""
-    from tests.support.chat import ChatUser
-
-    alice, bob = await people(app, "alice", "bob")  # bob follows no one: no `following`
-    first, second = [await post(app, alice, WATERCOLOR) for _ in range(2)]
-    for voter in await people(app, "carol", "dave", "erin"):
-        await RateVote.create(
-            voter=voter, winner_id=first.id, loser_id=second.id, created_at=clock.now()
-        )
-    await QualityRefit(clock).refit()
-    ranked = await app.services.feed.rank(bob)
-    order = [item.post_id for item in ranked if item.post_id in (first.id, second.id)]
-    assert order == [first.id, second.id], "the older one (by id), preferred, comes first"
-    why = "\n".join(r.text for r in await ChatUser(app, "bob").say(f"/why {first.id}"))
-    assert "preferred by others in /rate" in why
