@@ -20,6 +20,7 @@ from pathlib import Path
 
 import hypothesis
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from bot.bootstrap import App, build
 from core.clock import FakeClock
@@ -98,6 +99,14 @@ def network_guard() -> Iterator[None]:
     socket.socket.connect = _real_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
     socket.getaddrinfo = _real_getaddrinfo
+
+
+# ---------------------------------------------------------------- hypothesis
+
+# No time limit per example (hypothesis's default is 200 ms): on a shared or loaded machine a
+# pure function's example can take longer, and a test fails on the clock, not on behaviour.
+hypothesis_settings.register_profile("mosaic", deadline=None)
+hypothesis_settings.load_profile("mosaic")
 
 
 # ---------------------------------------------------------------- CPU per test (opt-in)

@@ -14,7 +14,7 @@ server. For every single input:
   of the counters are the same before and after.
 
 Cases (single inputs) per run: 500 sessions of 20 to 40 inputs on SQLite (at least 10,000),
-and of up to 6 on PostgreSQL (about 3,000), split into `SHARDS` tests per backend with their own
+and of 6 on PostgreSQL (3,000), split into `SHARDS` tests per backend with their own
 seeds (so pytest-xdist spreads them over its workers); each shard prints its counts and asserts
 its share. `MOSAIC_FUZZ_SCALE` multiplies the sessions (CI: 1; a long local hunt: 20).
 """
@@ -47,7 +47,7 @@ from tests.support.chat import RecordingConversation
 SCALE = float(os.environ.get("MOSAIC_FUZZ_SCALE", "1"))
 SESSIONS = 500
 FUZZ_STEPS = 40  # inputs per session on SQLite: 20 to 40
-POSTGRES_STEPS = 6  # the first inputs of each session on PostgreSQL
+POSTGRES_STEPS = 6  # inputs per session on PostgreSQL
 # The sessions are split into shards, each its own test (on each backend), so that the
 # workers of pytest-xdist share them; each shard asserts its share of the minimum.
 SHARDS = 2
@@ -361,6 +361,12 @@ class Fuzzing:
 
 
 SPECS = sorted(build_registry(), key=lambda spec: spec.name)
+# A session's inputs, drawn once the backend is known: PostgreSQL (a real server, slower) gets
+# fewer per session, and only what it runs is generated.
+SESSION = {
+    "sqlite": st.lists(steps(SPECS), min_size=FUZZ_STEPS // 2, max_size=FUZZ_STEPS),
+    "postgres": st.lists(steps(SPECS), min_size=POSTGRES_STEPS, max_size=POSTGRES_STEPS),
+}
 
 
 @pytest.fixture
@@ -393,11 +399,10 @@ def _fuzz_test(shard: int):  # type: ignore[no-untyped-def]
         database=None,
         suppress_health_check=list(HealthCheck),
     )
-    @given(batch=st.lists(steps(SPECS), min_size=FUZZ_STEPS // 2, max_size=FUZZ_STEPS))
-    async def test(fuzzing: Fuzzing, batch: list[Any]) -> None:
+    @given(data=st.data())
+    async def test(fuzzing: Fuzzing, data: st.DataObject) -> None:
         await fuzzing.prepare()
-        if fuzzing.backend == "postgres":  # a real server is slower: fewer cases per session
-            batch = batch[:POSTGRES_STEPS]
+        batch = data.draw(SESSION[fuzzing.backend], label="session")
         for step in batch:
             await _check_step(
                 fuzzing.app,
