@@ -261,6 +261,7 @@ async def test_webhook_process_and_workers_processes_share_postgres_and_the_obje
         processes.append(a)
         port = (await logged(a, folders["a"], r"telegram webhook listening on [\d.]+:(\d+)"))[1]
         hook = f"http://127.0.0.1:{port}{HOOK}"
+        await until_true(lambda: telegram.webhook is not None)  # Telegram sends after setWebhook
         b = await started("workers", folders["b"], shared | data_of(folders["b"]))
         processes.append(b)
 
