@@ -32,13 +32,14 @@ async def blocked_between(a_id: int, b_id: int) -> bool:
     ).exists()
 
 
-def _live() -> Q:
+def live() -> Q:
+    """A filter for `Post` querysets: not deleted, not hidden or removed by moderation."""
     return Q(Q(deleted_at=None), Q(moderation=ModerationState.VISIBLE))
 
 
 def shown_to_everyone() -> Q:
     """A filter for `Post` querysets: posts anybody may see (a channel shows them to all)."""
-    return Q(_live(), Q(audience=Audience.PUBLIC))
+    return Q(live(), Q(audience=Audience.PUBLIC))
 
 
 def banned_everywhere(now: datetime) -> Subquery:
@@ -78,7 +79,7 @@ def visible_to(viewer_id: int) -> Q:
         | Q(audience=Audience.FOLLOWERS, author_id__in=followees)
     )
     return Q(
-        _live(),
+        live(),
         audience_ok,
         ~Q(author_id__in=blockers),
         ~Q(author_id__in=blocked),
