@@ -49,6 +49,10 @@ class Accounts:
         self._known: LocalCopies[tuple[Platform, str], Account] | None = (
             notices.copies() if notices is not None else None
         )
+        # each account's handles on its platforms (what a profile lists), kept likewise
+        self._handles: LocalCopies[int, tuple[str, ...]] | None = (
+            notices.copies() if notices is not None else None
+        )
 
     async def changed(self, *account_ids: int) -> None:
         """An account's row, or the identities pointing at it, changed (call right after)."""
@@ -145,10 +149,19 @@ class Accounts:
     async def _linked(self, viewer: Account, account: Account) -> tuple[str, ...]:
         if not account.show_linked_handles and viewer.id != account.id:
             return ()
+        kept = self._handles
+        if kept is not None and (handles := kept.get(account.id)) is not None:
+            return handles
+        drops = kept.drops if kept is not None else 0
         identities = await Identity.filter(account=account).order_by("platform")
-        if len(identities) < 2:
-            return ()
-        return tuple(
-            f"{i.platform.value}: {'@' + i.username if i.username else i.display_name}"
-            for i in identities
+        handles = (
+            tuple(
+                f"{i.platform.value}: {'@' + i.username if i.username else i.display_name}"
+                for i in identities
+            )
+            if len(identities) >= 2
+            else ()
         )
+        if kept is not None:
+            kept.put(account.id, handles, account_changed(account.id), loaded_after=drops)
+        return handles

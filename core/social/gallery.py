@@ -12,16 +12,16 @@ from core.digests.compose import local_date
 from core.i18n import translate
 from core.images import ImageFile, ImageStore
 from core.persistence.models import Account, Post
-from core.social.visibility import visible_to
+from core.social.visibility import live, visible_to
 
 PROFILE_POSTS = 6
 
 
 async def latest_posts(viewer: Account, author: Account, limit: int = PROFILE_POSTS) -> list[Post]:
     """The author's newest posts that `viewer` may see, newest first."""
-    return (
-        await Post.filter(visible_to(viewer.id), author_id=author.id).order_by("-id").limit(limit)
-    )
+    # one's own posts: every live one (what `visible_to` comes to, without its subqueries)
+    seen = live() if viewer.id == author.id else visible_to(viewer.id)
+    return await Post.filter(seen, author_id=author.id).order_by("-id").limit(limit)
 
 
 async def gallery_picture(

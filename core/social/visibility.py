@@ -33,13 +33,14 @@ async def blocked_between(a_id: int, b_id: int) -> bool:
     ).exists()
 
 
-def _live() -> Q:
+def live() -> Q:
+    """A filter for `Post` querysets: not deleted, not hidden or removed by moderation."""
     return Q(Q(deleted_at=None), Q(moderation=ModerationState.VISIBLE))
 
 
 def shown_to_everyone() -> Q:
     """A filter for `Post` querysets: posts anybody may see (a channel shows them to all)."""
-    return Q(_live(), Q(audience=Audience.PUBLIC))
+    return Q(live(), Q(audience=Audience.PUBLIC))
 
 
 def shown_to_everyone_through(relation: str) -> Q:
@@ -90,7 +91,7 @@ def visible_to(viewer_id: int) -> Q:
         | Q(audience=Audience.FOLLOWERS, author_id__in=followees)
     )
     return Q(
-        _live(),
+        live(),
         audience_ok,
         ~Q(author_id__in=blockers),
         ~Q(author_id__in=blocked),
