@@ -296,6 +296,16 @@ async def measure(
     return phases, report
 
 
+def ceiling(phase: Phase, cores: int) -> float:
+    """Commands a second the phase's processes could reach on `cores` idle cores, from the
+    CPU each command cost them: each bot process (one event loop) uses at most one core,
+    and the bots and the fake (with the people) share the cores."""
+    done = max(phase.done, 1)
+    tick = 0.01  # /proc counts CPU in ticks: a smoke run may measure 0
+    bot, fake = max(phase.bot_cpu, tick) / done, max(phase.fake_cpu, tick) / done
+    return min(phase.processes / bot, 1 / fake, cores / (bot + fake))
+
+
 def describe(phase: Phase) -> list[str]:
     p50, p99 = percentile(phase.latencies, 0.50), percentile(phase.latencies, 0.99)
     name = f"{phase.processes} process{'es' if phase.processes > 1 else ''}"
@@ -342,6 +352,13 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"  throughput {args.processes} ÷ 1 processes: {ratio:.2f}× "
             f"(goal ≥ 1.7×; answered by {', '.join(phases[1].answered_by)})"
+        )
+        cores = os.cpu_count() or 1
+        bound = ceiling(phases[1], cores) / ceiling(phases[0], cores)
+        print(
+            f"  from CPU per command: on {cores} idle cores shared with the fake, at most "
+            f"{ceiling(phases[0], cores):.0f} vs {ceiling(phases[1], cores):.0f} commands/s, "
+            f"{bound:.2f}× (each bot process ≤ 1 core; bots + fake ≤ {cores} cores)"
         )
     print(
         f"  {lost} lost, {twice} answered twice, {len(report['violations'])} violations, "

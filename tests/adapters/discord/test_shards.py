@@ -3,6 +3,7 @@ gateway, which shards as Discord does (a guild's events only on its shard's sess
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 from bot.adapters.discord import ShardPlan
 from bot.cli import main
 from core.errors import ConfigurationError
+from core.persistence.models import Post
 from tests.adapters.discord.conftest import DiscordWorld
+from tests.adapters.discord.helpers import account_of, post_by
 from tests.support.fake_discord import FakeDiscord
 
 
@@ -153,3 +156,28 @@ async def test_identifies_over_the_session_start_limit_are_answered_invalid_sess
     assert fake_discord.gateway is not None
     (exceeded,) = fake_discord.gateway.limits_exceeded
     assert exceeded.startswith("IDENTIFY of shard 1") and "bucket 0" in exceeded
+
+
+async def test_a_heart_is_a_like_on_whichever_shard_the_guild_is(world: DiscordWorld) -> None:
+    adapters = [await world.start(shards=ShardPlan.parse(f"{n}/2")) for n in (0, 1)]
+    fake = world.fake
+    assert fake.gateway is not None
+    for shard in (0, 1):
+        place = fake.guild_on_shard(shard, 2)
+        alice, bob = world.person(f"alice{shard}", place), world.person(f"bob{shard}", place)
+        post = await post_by(world.app, await account_of(world.app, bob.user))
+        showing = await alice.start_slash("show", post=post.id)
+        await asyncio.wait_for(showing.shown.wait(), 10)
+        for adapter in adapters:  # `world.settle` waits for the last adapter only
+            await adapter.wait_idle()
+        (shown,) = fake.conversation(showing)
+        before = dict(fake.gateway.delivered)
+        await fake.react(alice.user, shown, "❤️")
+        await fake.barrier()
+        for adapter in adapters:
+            await adapter.wait_idle()
+        assert (await Post.get(id=post.id)).like_count == 1
+        other = 1 - shard
+        assert fake.gateway.delivered[shard] == before[shard] + 1  # on its own shard only
+        assert fake.gateway.delivered.get(other) == before.get(other)
+    assert fake.all_violations() == [] and fake.gateway.limits_exceeded == []
