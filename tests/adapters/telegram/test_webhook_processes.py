@@ -2,8 +2,9 @@
 
 The fake Bot API's balancer forwards Telegram's POSTs round robin to both processes. One of
 them registers the webhook; an update delivered to both (Telegram redelivers when an answer
-is slow or lost) has one effect; and a multi-step flow — /imagine, "Post", who may see it,
-then a comment prompt and its answer — works with every step landing in the other process.
+is slow or lost) has one effect; a multi-step flow — /imagine, "Post", who may see it, then a
+comment prompt and its answer — works with every step landing in the other process; and
+Telegram's 30 messages a second hold for both processes together (shared through Redis).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tests.support.webhook_processes import (
 LIMIT = 300.0  # seconds for a process to start or a reply to come: the machine is shared
 QUIET = 3.0  # seconds without a Bot API call before a duplicate is taken as not coming
 USERS = 8
+CROWD = 45  # people at once: more than 30 messages a second for two in-process limiters
 SECRET = "two_processes-secret"
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -109,6 +111,7 @@ async def test_two_webhook_processes_serve_one_url(
         await every_update_twice_one_reply(bot)
         balancer.repeat_every = 0
         await a_flow_across_both_processes(bot, backends)
+        await the_bot_wide_limit_holds_over_both(bot)
         assert fake.rejections == []
     finally:
         if balancer is not None:
@@ -151,3 +154,15 @@ async def a_flow_across_both_processes(bot: Bot, backends: list[str]) -> None:
     assert all(len(w) == 1 for w in where), where
     assert all(a != b for a, b in itertools.pairwise(where)), where
     assert {w[0] for w in where} == set(backends)
+
+
+async def the_bot_wide_limit_holds_over_both(bot: Bot) -> None:
+    """45 people at once, half of them in each process: each process alone stays under 30
+    messages a second, together they would not; through Redis, no second has more than 30."""
+    fake = bot.fake
+    crowd = [fake.user(7000 + n, f"Crowd {n}", f"crowd{n}") for n in range(CROWD)]
+    for person in crowd:
+        fake.say(person, "/profile")
+    await bot.until(lambda: all(len(fake.sent(p)) == 1 for p in crowd))
+    assert fake.peak_per_second <= 30
+    assert fake.over_overall == 0
