@@ -3,28 +3,11 @@ line, so a change that breaks a bench fails the suite (issue 19, part 7)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.bench_runs import run_bench
 
 pytestmark = pytest.mark.slow  # each starts the bench (and its fakes) in processes
-
-
-def run_bench(*args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, *args, "--smoke"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    return done.stdout
 
 
 def test_telegram_latency_smoke_runs_clean_and_prints_its_ratio() -> None:
