@@ -18,7 +18,6 @@ import socket
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import hypothesis
 import pytest
 from hypothesis import settings as hypothesis_settings
 
@@ -38,11 +37,6 @@ from tests.support.tiers import TierGuard, longest_first, mark_tiers, postgres_p
 # would start at every test's first scheduler tick, and a post that fits its theme gets an
 # extra "enter the challenge" message. Subprocesses inherit this.
 os.environ.setdefault("MOSAIC_WEEKLY_CHALLENGE", "false")
-
-# Property tests check what happens, not how fast: Hypothesis's default 200 ms deadline per
-# example is a timed test, and it failed on a loaded machine (speed is bench/'s job).
-hypothesis.settings.register_profile("mosaic", deadline=None)
-hypothesis.settings.load_profile("mosaic")
 
 # ---------------------------------------------------------------- network guard
 
