@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import os
 import re
 import signal
@@ -21,6 +22,7 @@ WEBHOOK_PATH = "/telegram/hook"
 PUBLIC_URL = f"https://mosaic.example{WEBHOOK_PATH}"
 _LISTENING = re.compile(rb"telegram webhook listening on 127\.0\.0\.1:(\d+)")
 _RUNNING = b"telegram adapter running"
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def webhook_environment(
@@ -71,6 +73,14 @@ class WebhookProcess:
             raise
 
 
+def _end_with_parent() -> None:
+    """In the child: SIGTERM when the parent dies (a bench killed by its timeout), since a
+    child in a session of its own gets no signal from the parent's terminal or group."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 async def start_webhook_process(
     env: dict[str, str], folder: Path, roles: str, *, own_session: bool = False
 ) -> WebhookProcess:
@@ -90,6 +100,7 @@ async def start_webhook_process(
         stdout=(folder / "out").open("wb"),
         stderr=(folder / "err").open("wb"),
         start_new_session=own_session,
+        preexec_fn=_end_with_parent,
     )
     if own_session:
         autogroup = Path(f"/proc/{process.pid}/autogroup")
