@@ -24,7 +24,7 @@ from tortoise.expressions import F
 
 from core.clock import Clock
 from core.domain import JobState
-from core.errors import MosaicError
+from core.errors import MosaicError, NotFound
 from core.generation.jobs import GenerationJobs, JobKind
 from core.generation.provider import ImageProvider
 from core.images import ImageStore
@@ -248,8 +248,11 @@ class GenerationWorker:
     async def _make_images(self, job: GenerationJob) -> list[bytes]:
         options = self._jobs.image_options(job)
         if job.kind in (JobKind.VARY, JobKind.REMIX) and job.parent_image:
-            source = await self._images.local_copy(job.parent_image)
-            parent = await asyncio.to_thread(source.read_bytes)
+            try:
+                source = await self._images.local_copy(job.parent_image)
+                parent = await asyncio.to_thread(source.read_bytes)
+            except FileNotFoundError:  # deleted while the job waited (/discard, /deleteme…)
+                raise NotFound("error.job_source_gone", job=job.id) from None
             return await self._provider.edit(parent, job.prompt, options)
         return await self._provider.generate(job.prompt, options)
 

@@ -223,6 +223,7 @@ MESSAGES: dict[str, str] = {
     "error.server_quota_exceeded": "Dieser Server hat {limit, plural, one {sein {limit} Bild} other {seine {limit} Bilder}} für heute verbraucht. Um Mitternacht (UTC) geht es weiter; im privaten Chat mit mir kannst du weiter generieren.",
     "error.job_crashed": "Die Generierung ist bei uns fehlgeschlagen (Fehler-ID {id}). Dein Kontingent wurde erstattet; bitte versuch es noch einmal.",
     "error.job_lost": "Auftrag #{job} wurde zweimal durch einen Neustart unterbrochen und ist gestoppt. Dein Kontingent wurde erstattet; bitte starte /imagine noch einmal.",
+    "error.job_source_gone": "Das Bild, von dem Auftrag #{job} ausging, wurde gelöscht, es gibt also nichts zu variieren oder zu remixen. Dein Kontingent wurde erstattet; fang mit /imagine neu an.",
     "job.queued": "🎨 Auftrag #{job} wartet (Platz {position}): „{prompt}“",
     "job.running": "🎨 Auftrag #{job} wird generiert… {seconds} s: „{prompt}“",
     "job.done": "✅ Auftrag #{job} ist fertig: „{prompt}“",

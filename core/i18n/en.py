@@ -219,6 +219,7 @@ MESSAGES: dict[str, str] = {
     "error.server_quota_exceeded": "This server has used its {limit, plural, one {{limit} image} other {{limit} images}} for today. It refills at midnight UTC; you can still generate in a private chat with me.",
     "error.job_crashed": "Generating failed on our side (error id {id}). Your quota was refunded; please try again.",
     "error.job_lost": "Job #{job} was interrupted twice by a restart and has been stopped. Your quota was refunded; please run /imagine again.",
+    "error.job_source_gone": "The picture job #{job} started from has been deleted, so there is nothing to vary or remix. Your quota was refunded; start again with /imagine.",
     "job.queued": "🎨 Job #{job} is queued (position {position}): “{prompt}”",
     "job.running": "🎨 Job #{job} is generating… {seconds} s: “{prompt}”",
     "job.done": "✅ Job #{job} is done: “{prompt}”",

@@ -9,6 +9,7 @@ import pytest
 from bot.bootstrap import App
 from core.domain import JobState
 from core.generation import GenerationFailed
+from core.generation.jobs import JobKind
 from core.persistence.models import GenerationJob, Post
 from tests.support.chat import ChatUser, find_button
 from tests.support.fakes import FakeModerator, FakeProvider
@@ -136,3 +137,25 @@ async def test_vary_and_reroll_make_new_jobs(app: App, provider: FakeProvider, c
     kinds = [call[0] for call in provider.calls]
     assert kinds == ["generate", "edit", "generate"]
     assert provider.calls[2][2].seed != provider.calls[0][2].seed
+
+
+async def test_a_variation_of_a_picture_deleted_meanwhile_fails_clearly_and_refunds(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fuzzer found it: a vary/remix job whose source image was deleted while it waited
+    crashed in the worker ("error id …"); it now fails with what happened and what to do."""
+    alice = ChatUser(app, "alice")
+    _, preview = await imagine(app, alice, "/imagine a koi pond")
+    for image in preview.images:
+        image.path.unlink()
+    before = await alice.text("/quota")
+    await alice.press(find_button([preview], "vary"))
+    await finish(app, alice)
+    job = await GenerationJob.filter(kind=JobKind.VARY).get()
+    assert job.state == JobState.FAILED and job.error_key == "error.job_source_gone"
+    told = [sent.text for sent in alice.conversation.sent] + [
+        edit.text for _, edit in alice.conversation.edits
+    ]
+    assert any("has been deleted, so there is nothing to vary or remix" in text for text in told)
+    assert await alice.text("/quota") == before  # refunded
+    assert "crashed" not in caplog.text
