@@ -171,6 +171,15 @@ class Rating:
             raise NotFound("error.rate_pair_gone")
         if chosen.outcome or other.outcome:
             raise Conflict("error.rate_already_voted")
+        pair = [chosen_id, other_id]
+        if await RateVote.filter(  # this pair, either way round, within the window: a
+            # replayed button (two showings in one instant share `shown_at`: a test clock)
+            voter_id=viewer.id,
+            winner_id__in=pair,
+            loser_id__in=pair,
+            created_at__gte=now - VOTE_WINDOW,
+        ).exists():
+            raise Conflict("error.rate_already_voted")
         recent = await RateVote.filter(
             voter_id=viewer.id, created_at__gte=now - timedelta(hours=1)
         ).count()
