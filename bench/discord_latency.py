@@ -35,6 +35,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.discord._identify import IDENTIFY_WINDOW, MARGIN
 from core.persistence.database import upgrade
 
 GOAL_MS = 50.0
@@ -289,6 +290,10 @@ async def measure(
     try:
         phases = [await run_phase(fake, 1, shards, rounds, env, folder)]
         if processes > 1:
+            # The first phase's processes stopped within 5 s of their last IDENTIFY: start
+            # the next after Discord's window, as a restart must (sooner, the gateway answers
+            # "invalid session", which the fake counts as a limit exceeded)
+            await asyncio.sleep(IDENTIFY_WINDOW + MARGIN)
             phases.append(await run_phase(fake, processes, shards, rounds, env, folder))
         report = await fake.ask("report")
     finally:
