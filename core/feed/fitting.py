@@ -50,6 +50,7 @@ import numpy as np
 from tortoise.transactions import in_transaction
 
 from core.clock import Clock
+from core.feed.background_refit import BackgroundRefit
 from core.feed.features import SOURCES
 from core.feed.impressions import Outcome, Surface
 from core.feed.impressions import unpack as unpack_parts
@@ -430,36 +431,16 @@ def _columns(rows: Sequence[Any], stride: int) -> TrainingSet:
 REFIT_EVERY = timedelta(hours=6)
 
 
-class RankerRefit:
+class RankerRefit(BackgroundRefit):
     """The scheduler leader's refit: load, fit in a worker thread, store, switch on if it
-    wins. A fit that fails or loses leaves the model in force alone."""
+    wins; the first `every` after starting. A fit that fails or loses leaves the model in
+    force alone."""
+
+    what = "ranker refit"
 
     def __init__(self, clock: Clock, serving: ServingRanker, *, every: timedelta = REFIT_EVERY):
-        self._clock = clock
+        super().__init__(clock, every, first_at_start=False)
         self._serving = serving
-        self._every = every
-        self._last: datetime | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    async def tick(self) -> bool:
-        """Start a refit in the background once `every` has passed since the last one (or
-        since starting), unless one still runs: the scheduler's tick (digests, outbox) never
-        waits for a fit. True when one started."""
-        now = self._clock.now()
-        if self._last is None:
-            self._last = now
-            return False
-        if now - self._last < self._every or (self._task and not self._task.done()):
-            return False
-        self._last = now
-        self._task = asyncio.create_task(self._refit_logged())
-        return True
-
-    async def _refit_logged(self) -> None:
-        try:
-            await self.refit()
-        except Exception:  # the model in force keeps serving; next time again
-            log.exception("ranker refit failed")
 
     async def refit(self) -> RankerModel | None:
         """One fit now; the stored model (active or not), or None when there was too little."""

@@ -23,11 +23,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 
 from core.clock import Clock
+from core.feed.background_refit import BackgroundRefit
 from core.persistence.models import Post, RateVote
 
 log = logging.getLogger(__name__)
@@ -84,32 +85,14 @@ def informative_pair(
     return first, int(rng.choice(closest))
 
 
-class QualityRefit:
-    """The housekeeping's refit of `Post.quality` from the votes (see the module)."""
+class QualityRefit(BackgroundRefit):
+    """The housekeeping's refit of `Post.quality` from the votes (see the module); the first
+    at the first tick. A failed one leaves the stored qualities."""
+
+    what = "quality refit"
 
     def __init__(self, clock: Clock, *, every: timedelta = REFIT_EVERY) -> None:
-        self._clock = clock
-        self._every = every
-        self._last: datetime | None = None
-        self._task: asyncio.Task[None] | None = None
-
-    async def tick(self) -> bool:
-        """Start a refit in the background when `every` has passed since the last one and
-        none runs (the scheduler's tick never waits for it); True when one started."""
-        now = self._clock.now()
-        if self._last is not None and now - self._last < self._every:
-            return False
-        if self._task is not None and not self._task.done():
-            return False
-        self._last = now
-        self._task = asyncio.create_task(self._refit_logged())
-        return True
-
-    async def _refit_logged(self) -> None:
-        try:
-            await self.refit()
-        except Exception:  # the stored qualities stay; next time again
-            log.exception("quality refit failed")
+        super().__init__(clock, every, first_at_start=True)
 
     async def refit(self) -> int:
         """Fit the strengths from the window's votes and store those that changed, moving
