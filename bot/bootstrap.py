@@ -80,6 +80,7 @@ from core.metrics import NO_METRICS, MetricsRecorder, QueueGauges
 from core.notifications import Notifications
 from core.persistence.database import Database, is_postgres
 from core.persistence.local_copies import ChangeNotices
+from core.persistence.wakes import JOBS_CHANNEL, OUTBOX_CHANNEL
 from core.public_links import PublicLinks, load_or_create_secret
 from core.safety import (
     AuditLog,
@@ -187,6 +188,7 @@ class App:
     gauges: QueueGauges
     roles: frozenset[str] = ALL_ROLES
     changes: ChangeNotices = field(default_factory=ChangeNotices)
+    outbox_poll: float = 5.0  # seconds an idle outbox sender waits before looking again
 
     async def start(self, *, migrate: bool = True) -> None:
         """Open the database (applying migrations) in the calling task, then start the
@@ -235,6 +237,7 @@ class App:
             Pacer(limits or PACE_LIMITS[platform]),
             self.outcomes,
             timer=timer or MonotonicTimer(),
+            idle_poll=self.outbox_poll,
             gate=self.services.crossposts,  # a cross-post is checked again before it goes
             chats=only_for,
         )
@@ -317,9 +320,13 @@ def build(
     job_lease: timedelta | None = None,
     roles: frozenset[str] | None = None,
     metrics: MetricsRecorder | None = None,
+    worker_poll: float = 2.0,
+    outbox_poll: float = 5.0,
 ) -> App:
     """`roles`: the parts this process takes on; by default everything configured, as
-    `mosaic run` without `--roles` (`select_roles`)."""
+    `mosaic run` without `--roles` (`select_roles`). `worker_poll` and `outbox_poll`: how
+    long idle workers and outbox senders wait before looking for work again when nothing
+    wakes them (tests lengthen them to show that the wake-ups work)."""
     roles = select_roles(settings, None) if roles is None else roles
     clock = clock or SystemClock()
     metrics = metrics or prometheus_metrics(settings)
@@ -361,7 +368,7 @@ def build(
         per_account=settings.daily_image_quota,
         per_server=settings.server_daily_image_quota,
     )
-    jobs = GenerationJobs(moderator, quotas, clock)
+    jobs = GenerationJobs(moderator, quotas, clock, postgres=postgres)
     messengers = Messengers()  # the adapters add theirs (build_discord, ...)
     notices = JobNotices(tokens, images, messengers, clock)
     sent_messages = SentMessages()
@@ -374,6 +381,7 @@ def build(
         concurrency=settings.generation_concurrency,
         progress_every=progress_every,
         lease=job_lease or timedelta(seconds=settings.job_lease_seconds),
+        idle_poll=worker_poll,
         metrics=metrics,
     )
     calculator = CronNextRun()
@@ -487,6 +495,10 @@ def build(
             weekly=settings.weekly_challenge,
         ),
     )
+    # Work queued by other processes wakes this one's workers and senders (PostgreSQL NOTIFY
+    # on the listening connection the change notices keep); else they find it by polling.
+    changes.subscribe(JOBS_CHANNEL, lambda _payload: worker.wake())
+    changes.subscribe(OUTBOX_CHANNEL, lambda payload: wake_senders(scheduler, payload))
     registry = build_registry()
     return App(
         settings=settings,
@@ -503,7 +515,20 @@ def build(
         gauges=QueueGauges(clock),
         roles=roles,
         changes=changes,
+        outbox_poll=outbox_poll,
     )
+
+
+def wake_senders(scheduler: Scheduler, platforms: str) -> None:
+    """Another process queued outbox messages for these platforms (an `OUTBOX_CHANNEL`
+    payload): this process's senders of them send now, if it runs any."""
+    for name in platforms.split():
+        try:
+            platform = Platform(name)
+        except ValueError:
+            log.warning("an outbox wake-up names an unknown platform %r", name[:40])
+            continue
+        scheduler.wake(platform)
 
 
 def prometheus_metrics(settings: Settings) -> MetricsRecorder:

@@ -5,6 +5,12 @@ notification batch); `dedupe_key` is unique, so deciding twice still queues one 
 One process per platform sends (pacing is per bot token, so one sender per platform in the
 whole cluster), and a new sender first takes back the rows its dead predecessor was sending:
 those are sent again, because nobody can know whether the platform got them.
+
+The sender may run in another process than the one that queued a message (a workers process
+finishes a job; the Telegram process sends its preview). On PostgreSQL, adding rows sends a
+NOTIFY in the same transaction, which wakes the platform's sender wherever it runs
+(`core.persistence.wakes`); without it (SQLite, or the listener down) the sender finds them
+at its next poll.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from tortoise.transactions import in_transaction
 from core.clock import Clock
 from core.domain import ChatKind, ModerationState, OutboxOperation, OutboxState, Platform
 from core.persistence.models import Destination, OutboxMessage, Post, SentMessage
+from core.persistence.wakes import OUTBOX_CHANNEL, announce
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +130,21 @@ class Outbox:
             )
             for item in items
         ]
-        if rows:
+        if not rows:
+            return
+        if not self._postgres:
             await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
+            return
+        # The platforms' senders may run in other processes: wake them when this commits.
+        async with in_transaction():
+            await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
+            await self._announce({item.platform for item in items})
+
+    async def _announce(self, platforms: set[Platform]) -> None:
+        """On PostgreSQL, wake the senders of `platforms` in every process once the current
+        transaction commits (`core.persistence.wakes`); their poll is the fallback."""
+        if self._postgres and platforms:
+            await announce(OUTBOX_CHANNEL, " ".join(sorted(p.value for p in platforms)))
 
     async def retract(self, copies: list[SentMessage]) -> set[Platform]:
         """Queue the deletion of these copies. A copy whose earlier deletion gave up (the
@@ -136,7 +156,9 @@ class Outbox:
             dedupe_key__in=[retraction_key(copy.id) for copy in copies],
             state__in=[OutboxState.FAILED, OutboxState.SENT],
         ).update(state=OutboxState.PENDING, attempts=0, next_attempt_at=self._clock.now())
-        return {Platform(copy.platform) for copy in copies}
+        platforms = {Platform(copy.platform) for copy in copies}
+        await self._announce(platforms)  # the rows queued again are due now too
+        return platforms
 
     async def withdraw_showing(self, post_ids: set[int]) -> list[OutboxMessage]:
         """Waiting messages that show any of these posts (taken down) are not sent; returns

@@ -15,6 +15,7 @@ from core.generation.provider import MAX_IMAGES_PER_JOB, ImageOptions, Moderator
 from core.generation.quota import Quotas, member_scope, server_scope
 from core.persistence.models import Account, Destination, GenerationJob, Post
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.persistence.wakes import JOBS_CHANNEL, announce
 from core.safety.policy import Member, ServerPolicies, check_opted_in
 from core.user_text import PROMPT_MAX, clean_text
 
@@ -78,8 +79,11 @@ class GenerationJobs:
         clock: Clock,
         policies: ServerPolicies | None = None,
         units: UnitOfWorkFactory = TortoiseUnitOfWork,
+        *,
+        postgres: bool = False,
     ) -> None:
         self._units = units
+        self._postgres = postgres
         self._moderator = moderator
         self._quotas = quotas
         self._clock = clock
@@ -118,7 +122,10 @@ class GenerationJobs:
             charged = await self._quotas.reserve(
                 request.requester.id, scope, request.options.count, member=member_cap
             )
-            return await self._save(request, prompt, charged, member_cap is not None)
+            job = await self._save(request, prompt, charged, member_cap is not None)
+            if self._postgres:  # idle workers in other processes claim it when this commits
+                await announce(JOBS_CHANNEL)
+            return job
 
     @staticmethod
     async def _save(

@@ -80,6 +80,7 @@ class GenerationWorker:
         self._running: set[asyncio.Task[None]] = set()
         self._last_served: dict[int, float] = {}
         self._terminals: set[str] = set()
+        self.idle = asyncio.Event()  # set while the claimer waits for a wake-up or its poll
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self) -> None:
@@ -129,9 +130,13 @@ class GenerationWorker:
     async def _sleep_until_woken(self) -> None:
         # asyncio.timeout, not wait_for: on 3.11, wait_for can swallow a cancellation that
         # arrives as the event fires, and stop() would wait forever.
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(self._idle_poll):
-                await self._wake.wait()
+        self.idle.set()
+        try:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._idle_poll):
+                    await self._wake.wait()
+        finally:
+            self.idle.clear()
 
     # ------------------------------------------------------------------ claiming
     async def _claim(self, slots: int) -> list[GenerationJob]:

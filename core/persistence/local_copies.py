@@ -126,7 +126,19 @@ class ChangeNotices:
         self._listening: asyncio.Task[None] | None = None
         self._connection: asyncpg.Connection | None = None
         self.heard = 0  # notices received from the database (tests wait on it)
+        # Other channels heard on the same connection (`subscribe`): channel → callback.
+        self._channels: dict[str, Callable[[str], None]] = {}
         self.connection = connection_name(database_url) if database_url else ""  # the ORM's
+
+    def subscribe(self, channel: str, heard: Callable[[str], None]) -> None:
+        """Also hear `channel` (`core.persistence.wakes`) on this process's one listening
+        connection; `heard` gets each payload. Call before `listen`."""
+        self._channels[channel] = heard
+
+    @property
+    def listening(self) -> bool:
+        """Whether notices from other processes can be heard now (PostgreSQL)."""
+        return self._connection is not None and not self._connection.is_closed()
 
     def copies(self) -> LocalCopies[Any, Any]:
         """A new map of copies that these notices keep true."""
@@ -184,6 +196,8 @@ class ChangeNotices:
     async def _connect(self) -> None:
         connection = await asyncpg.connect(asyncpg_url(self._url))
         await connection.add_listener(CHANNEL, self._heard)
+        for channel, heard in self._channels.items():
+            await connection.add_listener(channel, _payload_to(heard))
         connection.add_termination_listener(self._lost)
         self._connection = connection
         self._trust(True)
@@ -210,3 +224,13 @@ class ChangeNotices:
         if connection is not None and not connection.is_closed():
             with contextlib.suppress(Exception):
                 await connection.close()
+
+
+def _payload_to(heard: Callable[[str], None]) -> Callable[[object, int, str, object], None]:
+    def listener(_connection: object, _pid: int, _channel: str, payload: object) -> None:
+        try:
+            heard(str(payload))
+        except Exception:  # a wake-up that failed must not stop the listening connection
+            log.exception("handling a notice on %s failed", _channel)
+
+    return listener

@@ -13,7 +13,7 @@ from tortoise import Tortoise
 from bot.bootstrap import App
 from bot.commands import Dispatcher
 from core.domain import Platform
-from core.persistence.local_copies import CHANNEL, ChangeNotices, LocalCopies
+from core.persistence.local_copies import ChangeNotices, LocalCopies
 from core.services import Services
 from core.social import Accounts
 from tests.support.chat import ChatUser
@@ -144,7 +144,7 @@ async def test_copies_are_off_while_the_listening_connection_is_lost(app: App) -
         " WHERE query LIKE $1 AND datname = current_database()"
     )
     await Tortoise.get_connection(app.changes.connection).execute_query(
-        lost, [f'LISTEN "{CHANNEL}"%']
+        lost, ['LISTEN "mosaic_%']  # its last statement: the LISTEN of a channel it hears
     )
     async with asyncio.timeout(10):  # copies dropped at once, none kept while deaf
         while await accounts.resolve(Platform.CONSOLE, "alice", "alice") is kept:  # noqa: ASYNC110

@@ -11,8 +11,11 @@ tests/e2e/test_roles.py). SQLite and PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+
+import pytest
 
 from bot.bootstrap import App, build, build_telegram
 from core.clock import MonotonicTimer
@@ -29,9 +32,15 @@ LIMIT = 30.0
 
 
 @asynccontextmanager
-async def telegram_process(settings: Settings, fake: FakeBotApi) -> AsyncIterator[Telegram]:
+async def telegram_process(
+    settings: Settings, fake: FakeBotApi, *, poll: float = 5.0
+) -> AsyncIterator[Telegram]:
     app = build(
-        settings, roles=frozenset({"telegram"}), provider=FakeProvider(), moderator=FakeModerator()
+        settings,
+        roles=frozenset({"telegram"}),
+        provider=FakeProvider(),
+        moderator=FakeModerator(),
+        outbox_poll=poll,
     )
     await app.start(migrate=False)
     handled = Handled()
@@ -45,14 +54,18 @@ async def telegram_process(settings: Settings, fake: FakeBotApi) -> AsyncIterato
 
 
 @asynccontextmanager
-async def workers_process(settings: Settings) -> AsyncIterator[App]:
+async def workers_process(settings: Settings, *, poll: float = 2.0) -> AsyncIterator[App]:
     alone = Settings(
         MOSAIC_DATA_DIR=settings.data_dir,  # one machine: the same images folder
         MOSAIC_DATABASE_URL=settings.resolved_database_url,
         _env_file=None,
     )
     app = build(
-        alone, roles=frozenset({"workers"}), provider=FakeProvider(), moderator=FakeModerator()
+        alone,
+        roles=frozenset({"workers"}),
+        provider=FakeProvider(),
+        moderator=FakeModerator(),
+        worker_poll=poll,
     )
     await app.start(migrate=False)
     try:
@@ -116,3 +129,38 @@ async def test_a_status_message_telegram_will_not_edit_is_sent_anew(
             assert len(shown) == 2 and "photo" in shown[1]
             assert shown[0]["text"].startswith("✅ Job #1 is done")  # anew, then the preview
             assert await OutboxMessage.filter(state=OutboxState.SENT).count() == 2
+
+
+LONG_POLL = 120.0  # seconds: longer than the test may take, so only a wake-up can serve it
+WOKEN_WITHIN = 20.0  # seconds for command → preview on a loaded machine; far below LONG_POLL
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_work_queued_in_one_process_wakes_the_other_long_before_its_poll(
+    settings: Settings, fake_api: FakeBotApi
+) -> None:
+    """Issue #19: on PostgreSQL a NOTIFY, sent in the transaction that queues the work and
+    heard on each process's one listening connection, wakes the other process: the idle
+    workers process claims the job at once, and the Telegram process sends what the workers
+    process queued at once. Both poll only every LONG_POLL seconds here, and nothing in
+    this process links the two apps (each wakes its own workers and senders): without the
+    wake-ups the preview would come after LONG_POLL, and the test would time out."""
+    ada = fake_api.user(4545, "Ada", "ada")
+    async with telegram_process(settings, fake_api, poll=LONG_POLL) as telegram:
+        await telegram.app.scheduler.tick()  # leads the Telegram outbox; nothing waits yet
+        async with workers_process(settings, poll=LONG_POLL) as workers:
+            assert telegram.app.changes.listening and workers.changes.listening
+            await asyncio.wait_for(workers.worker.idle.wait(), LIMIT)  # looked: no job yet
+            started = time.monotonic()
+            (status,) = messages(await telegram.say(ada, "/imagine a heron in the reeds"))
+            async with asyncio.timeout(WOKEN_WITHIN):
+                while not any("photo" in m for m in fake_api.bot_messages(ada)):  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            took = time.monotonic() - started
+            shown = fake_api.bot_messages(ada)
+            assert len(shown) == 2, "the status message, edited, and the preview"
+            assert shown[0]["message_id"] == status["message_id"]
+            assert shown[0]["text"].startswith("✅ Job #1 is done")
+            assert took < WOKEN_WITHIN < LONG_POLL
