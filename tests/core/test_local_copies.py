@@ -144,7 +144,8 @@ async def test_copies_are_off_while_the_listening_connection_is_lost(app: App) -
         " WHERE query LIKE $1 AND datname = current_database()"
     )
     await Tortoise.get_connection(app.changes.connection).execute_query(
-        lost, ['LISTEN "mosaic_%']  # its last statement: the LISTEN of a channel it hears
+        lost,
+        ['LISTEN "mosaic_%'],  # its last statement: the LISTEN of a channel it hears
     )
     async with asyncio.timeout(10):  # copies dropped at once, none kept while deaf
         while await accounts.resolve(Platform.CONSOLE, "alice", "alice") is kept:  # noqa: ASYNC110
