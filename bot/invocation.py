@@ -54,19 +54,20 @@ class Upload:
 
     `size` and `content_type` are the platform's word (None where it said nothing); the
     command layer refuses what they rule out before anything is downloaded, and `read` checks
-    the bytes that came.
+    the bytes that came. `fetch(limit)` downloads them; it may refuse a file it learns is
+    over `limit` first (Telegram's getFile tells the size).
     """
 
     filename: str
     size: int | None
     content_type: str | None
-    fetch: Callable[[], Awaitable[bytes]] = field(repr=False, compare=False)
+    fetch: Callable[[int], Awaitable[bytes]] = field(repr=False, compare=False)
 
     async def read(self, limit: int) -> bytes:
         """The file's bytes; over `limit` is refused (before the download when the platform
         gave the size)."""
         self.check_size(limit)
-        data = await self.fetch()
+        data = await self.fetch(limit)
         if len(data) > limit:
             raise too_big(self.filename, len(data), limit)
         return data
@@ -83,7 +84,12 @@ class Upload:
         return self.content_type.lower().startswith("image/")
 
 
-def too_big(filename: str, size: int, limit: int) -> InvalidInput:
+def too_big(filename: str, size: int | None, limit: int) -> InvalidInput:
+    """The refusal of a file over `limit` (`size` None: the platform only said it is over)."""
+    if size is None:
+        return InvalidInput(
+            "error.upload_over_limit", name=filename[:80], limit_mb=limit // MEGABYTE
+        )
     return InvalidInput(
         "error.upload_too_big",
         name=filename[:80],

@@ -913,6 +913,9 @@ MESSAGES: dict[str, str] = {
     "error.upload_too_big": "{name} ist {size_mb} MB groß; Mosaic nimmt Bilder bis "
     "{limit_mb} MB. Schick eine kleinere Fassung (einen Screenshot oder einen Export in "
     "geringerer Größe oder Qualität).",
+    "error.upload_over_limit": "{name} ist größer als {limit_mb} MB, mehr als Mosaic nimmt. "
+    "Schick eine kleinere Fassung (einen Screenshot oder einen Export in geringerer Größe oder "
+    "Qualität).",
     "error.upload_unavailable": "Das Bild ließ sich nicht abrufen (sein Link ist vielleicht "
     "abgelaufen). Schick es noch einmal.",
 }

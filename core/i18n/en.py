@@ -906,6 +906,8 @@ MESSAGES: dict[str, str] = {
     "picture.",
     "error.upload_too_big": "{name} is {size_mb} MB; Mosaic takes images up to {limit_mb} MB. "
     "Send a smaller copy (a screenshot, or an export at a lower size or quality).",
+    "error.upload_over_limit": "{name} is over {limit_mb} MB, more than Mosaic takes. Send a "
+    "smaller copy (a screenshot, or an export at a lower size or quality).",
     "error.upload_unavailable": "The image could not be fetched (its link may have expired). "
     "Send it again.",
 }

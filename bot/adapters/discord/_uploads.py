@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 
 
 def attachment_upload(attachment: discord.Attachment) -> Upload:
-    async def fetch() -> bytes:
+    async def fetch(limit: int) -> bytes:  # the size Discord gave was checked
         try:
             return await attachment.read()
         except (discord.NotFound, discord.Forbidden) as error:  # the signed link expired
