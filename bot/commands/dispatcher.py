@@ -18,7 +18,7 @@ from bot.commands.context import Context
 from bot.commands.job_notices import JobNotices
 from bot.commands.registry import CommandRegistry
 from bot.commands.spec import CommandSpec, ParamKind
-from bot.invocation import Actor, Invocation, Press
+from bot.invocation import Actor, Invocation, Press, Upload
 from core.delivery.ports import Conversation
 from core.delivery.replies import Reply
 from core.domain import ChatKind
@@ -69,9 +69,18 @@ class Dispatcher:
         except Exception:  # the database may be the reason we are answering at all
             return self._platform_language(actor)
 
-    async def run_text(self, actor: Actor, line: str, conversation: Conversation) -> list[Reply]:
-        """A typed command line (console, Telegram): `/follow @bob`."""
-        return await self._guard(actor, conversation, self._text(actor, line, conversation))
+    async def run_text(
+        self,
+        actor: Actor,
+        line: str,
+        conversation: Conversation,
+        *,
+        upload: Upload | None = None,
+    ) -> list[Reply]:
+        """A typed command line (console, Telegram): `/follow @bob`. `upload`: an image sent
+        with it (a Telegram photo captioned with the command, or the photo it answers); it
+        goes to the command's upload parameter, and a command without one ignores it."""
+        return await self._guard(actor, conversation, self._text(actor, line, conversation, upload))
 
     async def run(self, invocation: Invocation, conversation: Conversation) -> list[Reply]:
         """A command with raw arguments already split by the platform (Discord options)."""
@@ -82,9 +91,14 @@ class Dispatcher:
     async def press(self, press: Press, conversation: Conversation) -> list[Reply]:
         return await self._guard(press.actor, conversation, self._press(press, conversation))
 
-    async def _text(self, actor: Actor, line: str, conversation: Conversation) -> list[Reply]:
+    async def _text(
+        self, actor: Actor, line: str, conversation: Conversation, upload: Upload | None
+    ) -> list[Reply]:
         spec, text = self.registry.match_text(line, actor.platform)
-        return await self._call(spec, actor, spec.parse_text(text), conversation)
+        args: dict[str, Any] = dict(spec.parse_text(text))
+        if upload is not None and spec.upload is not None:
+            args[spec.upload.name] = upload
+        return await self._call(spec, actor, args, conversation)
 
     async def _invoke(self, invocation: Invocation, conversation: Conversation) -> list[Reply]:
         spec = self.registry.get(invocation.command)
@@ -99,7 +113,7 @@ class Dispatcher:
             raise Forbidden("error.not_your_button")
         spec = self.registry.get(action.command)
         args = dict(action.args)
-        text_param = next((p for p in spec.params if p.name not in args), None)
+        text_param = next((p for p in spec.params if p.name not in args and p.typed), None)
         if press.text is not None and text_param is not None:
             args[text_param.name] = press.text
         return await self._call(spec, press.actor, args, conversation, account=account)

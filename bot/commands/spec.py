@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from bot.invocation import Upload
 from core.domain import Platform
 from core.errors import InvalidInput
 from core.user_text import parse_handle, parse_number, strip_control
@@ -24,6 +25,9 @@ Handler = Callable[..., Awaitable["Reply | Sequence[Reply]"]]
 
 NAME_PATTERN = re.compile(r"^[-_a-z0-9]{1,32}$")
 POST_ID_DIGITS = 18
+# What one uploaded image may weigh: OpenAI's limit for one image input, and the most a bot
+# may download from Telegram (getFile answers "file is too big" above 20 MB).
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 # Phones turn `--` into a dash: `—style` and `–style` are the `--style` option too.
 _OPTION = re.compile(
     r"^(?:--|\u2014|\u2013)([a-z][-_a-z0-9]*)(?:=(.*))?$", re.IGNORECASE | re.DOTALL
@@ -38,6 +42,9 @@ class ParamKind(StrEnum):
     POST = "post"  # a post id: `12` or `#12`; handlers get the int
     CHOICE = "choice"  # one of `choices`
     PATH = "path"  # a file path: "quoted", 'quoted' or with backslash-escaped spaces
+    # An uploaded image, never typed: a Discord attachment option, a Telegram photo (or image
+    # document) captioned with the command or answered by it; handlers get the `Upload`.
+    UPLOAD = "upload"
 
 
 _QUOTES = {'"': '"', "'": "'", "“": "”", "„": "“"}
@@ -76,9 +83,17 @@ class Param:
     choices: tuple[str, ...] = ()
     autocomplete: bool = False
     flag_only: bool = False  # in typed text only as `--name value` (Midjourney style)
+    max_bytes: int = UPLOAD_MAX_BYTES  # an upload's limit
+
+    @property
+    def typed(self) -> bool:
+        """Whether the value comes in the command's text (an upload comes beside it)."""
+        return self.kind is not ParamKind.UPLOAD
 
     def convert(self, raw: Any) -> Any:
         """Check and convert one raw value (a string from text, or a platform-typed value)."""
+        if self.kind is ParamKind.UPLOAD:
+            return self._upload(raw)
         if self.kind is ParamKind.INT:
             return self._int(raw)
         if self.kind is ParamKind.POST:
@@ -104,6 +119,18 @@ class Param:
         if self.required and not text:
             raise InvalidInput("error.empty", field=self.name)
         return text
+
+    def _upload(self, raw: Any) -> Upload:
+        """An attached file the platform says is an image within `max_bytes` (refused before
+        anything is downloaded; the handler checks the bytes themselves)."""
+        if not isinstance(raw, Upload):
+            raise InvalidInput("error.upload_missing")
+        if raw.is_image is False:
+            raise InvalidInput(
+                "error.upload_not_image", name=raw.filename[:80], type=str(raw.content_type)[:60]
+            )
+        raw.check_size(self.max_bytes)
+        return raw
 
     def _int(self, raw: Any) -> int:
         value = raw if type(raw) is int else parse_number(str(raw), max_digits=40)
@@ -172,18 +199,26 @@ class CommandSpec:
             if param.flag_only:
                 value = "|".join(param.choices) if param.choices else param.name
                 parts.append(f"[--{param.name} {value}]")
+            elif not param.typed:
+                parts.append(f"[+{param.name}]")  # attached, not typed
         return " ".join(parts)
 
     @property
     def positional(self) -> tuple[Param, ...]:
-        return tuple(p for p in self.params if not p.flag_only)
+        """The parameters typed in order after the command's name."""
+        return tuple(p for p in self.params if not p.flag_only and p.typed)
+
+    @property
+    def upload(self) -> Param | None:
+        """The parameter an attached image goes to, if this command takes one."""
+        return next((p for p in self.params if p.kind is ParamKind.UPLOAD), None)
 
     def _take_flags(self, text: str) -> tuple[dict[str, str], str]:
         """Pull `--name value` (or `--name=value`) pairs for this command's parameters out
         of the text; an option without its value, or one this command lacks, is an error
         rather than words of the prompt."""
         flags: dict[str, str] = {}
-        names = {p.name for p in self.params if p.kind is not ParamKind.TEXT}
+        names = {p.name for p in self.params if p.kind is not ParamKind.TEXT and p.typed}
         words, kept = text.split(" "), []
         index = 0
         while index < len(words):

@@ -16,6 +16,7 @@ Three ways, best first:
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import io
@@ -25,9 +26,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageFilter, UnidentifiedImageError
 
-from core.errors import Forbidden, MosaicError
+from core.errors import Forbidden, InvalidInput, MosaicError
 from core.generation.styles import STYLES
 from core.generation.subjects import STYLE_WORDS
 from core.i18n import translate
@@ -81,7 +82,8 @@ class Describer:
                 return Description(ideas, "vision")
         if prompt:
             return Description(ideas_from_prompt(prompt, style, language), "prompt")
-        return Description(ideas_from_picture(image, language), "picture")
+        # decoding a large upload takes a while: off the event loop
+        return Description(await asyncio.to_thread(_read_picture, image, language), "picture")
 
 
 def mime_of(image: bytes) -> str | None:
@@ -155,6 +157,16 @@ COLOURS = {
     "grey": (128, 128, 128),
     "white": (240, 240, 240),
 }
+
+
+def _read_picture(image: bytes, language: str) -> tuple[str, ...]:
+    """`ideas_from_picture`, with a picture Pillow cannot or will not decode refused."""
+    try:
+        return ideas_from_picture(image, language)
+    except Image.DecompressionBombError:  # over twice Pillow's pixel limit (~179 megapixels)
+        raise InvalidInput("error.describe_too_many_pixels") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):  # damaged or truncated
+        raise InvalidInput("error.describe_not_image") from None
 
 
 def ideas_from_picture(image: bytes, language: str) -> tuple[str, ...]:

@@ -895,4 +895,27 @@ MESSAGES: dict[str, str] = {
     "error.describe_not_image": "Das ist kein Bild, das Mosaic lesen kann (PNG, JPEG, WEBP oder "
     "GIF).",
     "error.describe_no_image": "Beitrag #{post} hat kein Bild, das man beschreiben könnte.",
+    "param.describe.image": "Ein Bild zum Beschreiben (PNG, JPEG, WEBP oder GIF, bis 20 MB)",
+    "discord.option.image": "bild",
+    "error.describe_post_or_image": "Gib eine Beitragsnummer oder ein Bild an, nicht beides.",
+    "error.describe_what": "Was soll beschrieben werden? {how}",
+    "describe.how.console": "Gib eine Beitragsnummer an (/describe 12) oder den Pfad einer "
+    "Bilddatei (/describe ~/Bilder/fuchs.png).",
+    "describe.how.discord": "Gib eine Beitragsnummer an (/beschreiben target: 12) oder häng "
+    "ein Bild an die Option bild des Befehls an.",
+    "describe.how.telegram": "Schick /describe 12 für einen Beitrag, ein Foto mit der "
+    "Bildunterschrift /describe, oder antworte auf ein Foto mit /describe.",
+    "error.describe_too_many_pixels": "Das Bild hat zu viele Pixel, um es zu lesen. Schick "
+    "eine kleinere Fassung.",
+    "error.upload_missing": "Häng ein Bild an diesen Befehl an.",
+    "error.upload_not_image": "{name} ist kein Bild ({type}). Schick ein Bild als PNG, JPEG, "
+    "WEBP oder GIF.",
+    "error.upload_too_big": "{name} ist {size_mb} MB groß; Mosaic nimmt Bilder bis "
+    "{limit_mb} MB. Schick eine kleinere Fassung (einen Screenshot oder einen Export in "
+    "geringerer Größe oder Qualität).",
+    "error.upload_over_limit": "{name} ist größer als {limit_mb} MB, mehr als Mosaic nimmt. "
+    "Schick eine kleinere Fassung (einen Screenshot oder einen Export in geringerer Größe oder "
+    "Qualität).",
+    "error.upload_unavailable": "Das Bild ließ sich nicht abrufen (sein Link ist vielleicht "
+    "abgelaufen). Schick es noch einmal.",
 }

@@ -889,4 +889,25 @@ MESSAGES: dict[str, str] = {
     "error.describe_refused": "This image cannot be described: it does not pass moderation.",
     "error.describe_not_image": "That is not an image Mosaic can read (PNG, JPEG, WEBP or GIF).",
     "error.describe_no_image": "Post #{post} has no image to describe.",
+    "param.describe.image": "An image to describe (PNG, JPEG, WEBP or GIF, up to 20 MB)",
+    "discord.option.image": "image",
+    "error.describe_post_or_image": "Give a post number or an image, not both.",
+    "error.describe_what": "What should be described? {how}",
+    "describe.how.console": "Give a post number (/describe 12) or the path of an image file "
+    "(/describe ~/Pictures/fox.png).",
+    "describe.how.discord": "Give a post number (/describe target: 12), or attach a picture "
+    "in the command's image option.",
+    "describe.how.telegram": "Send /describe 12 for a post, send a photo with the caption "
+    "/describe, or answer a photo with /describe.",
+    "error.describe_too_many_pixels": "That image has too many pixels to read. Send a smaller "
+    "copy of it.",
+    "error.upload_missing": "Attach an image to this command.",
+    "error.upload_not_image": "{name} is not an image ({type}). Send a PNG, JPEG, WEBP or GIF "
+    "picture.",
+    "error.upload_too_big": "{name} is {size_mb} MB; Mosaic takes images up to {limit_mb} MB. "
+    "Send a smaller copy (a screenshot, or an export at a lower size or quality).",
+    "error.upload_over_limit": "{name} is over {limit_mb} MB, more than Mosaic takes. Send a "
+    "smaller copy (a screenshot, or an export at a lower size or quality).",
+    "error.upload_unavailable": "The image could not be fetched (its link may have expired). "
+    "Send it again.",
 }

@@ -170,6 +170,9 @@ class SeaweedFS:
                 f"-master.port={master}", f"-master.port.grpc={grpc[0]}",
                 f"-volume.port={volume}", f"-volume.port.grpc={grpc[1]}",
                 "-volume.max=4", "-master.volumeSizeLimitMB=64",
+                # a restart elects its master in about a second, not after the 10 s default
+                # (a fresh one bootstraps at once either way)
+                "-master.electionTimeout=1s", "-volume.preStopSeconds=0",
                 "-filer", f"-filer.port={filer}", f"-filer.port.grpc={grpc[2]}",
                 f"-filer.localSocket={self._folder / 'filer.sock'}",
                 "-s3", f"-s3.port={s3}", f"-s3.port.grpc={grpc[3]}",
@@ -202,13 +205,19 @@ class SeaweedFS:
         return self._start()
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
+        """Kill the server: the store is gone at once, as in an outage. (On SIGTERM weed takes
+        15 s to stop its gRPC servers gracefully; every xdist worker waited for that at the end
+        of its session, and the readiness test in the middle of its own.) The data is on disk,
+        so `restart` finds the bucket again."""
+        if self._process is not None:
+            if self._process.poll() is None:
                 self._process.kill()
-                self._process.wait()
+            self._process.wait()
+            for port in self._ports if self._server is not None else ():
+                # the gRPC sockets weed leaves in /tmp when killed (it replaces them on
+                # restart); only a server that started owns its ports
+                for kind in ("master", "volume", "filer", "s3"):
+                    Path(f"/tmp/seaweedfs-{kind}-grpc-{port}.sock").unlink(missing_ok=True)
         self._process = None
 
 

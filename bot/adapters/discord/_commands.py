@@ -22,6 +22,7 @@ from discord import app_commands
 from discord.app_commands import locale_str
 
 from bot.adapters.discord._autocomplete import Autocomplete
+from bot.adapters.discord._uploads import attachment_upload
 from bot.commands import CommandRegistry, CommandSpec, Param, ParamKind
 from core.domain import Platform
 from core.i18n import CATALOGS, DEFAULT_LANGUAGE
@@ -79,12 +80,16 @@ def _annotation(param: Param) -> Any:
             annotation = app_commands.Range[int, low, high]
     elif param.kind is ParamKind.CHOICE:
         annotation = str
+    elif param.kind is ParamKind.UPLOAD:  # an ATTACHMENT option (type 11)
+        annotation = discord.Attachment
     else:
         annotation = app_commands.Range[str, 1, param.max_length]
     return annotation if param.required else Optional[annotation]  # noqa: UP045 (runtime)
 
 
 def _raw(value: Any) -> Any:
+    if isinstance(value, discord.Attachment):
+        return attachment_upload(value)
     return value.value if isinstance(value, app_commands.Choice) else value
 
 

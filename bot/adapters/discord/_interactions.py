@@ -103,7 +103,7 @@ class InteractionHandler:
             account = await self._dispatcher.account_for(actor)
             if account.id != action.owner_id:
                 return False
-        param = next((p for p in spec.params if p.name not in action.args), None)
+        param = next((p for p in spec.params if p.name not in action.args and p.typed), None)
         if param is None:
             return False
         language = await self._dispatcher.language_of(actor)

@@ -117,12 +117,15 @@ class OpenedPrompt:
 
 
 def parse_command(message: Message, bot_username: str) -> TypedCommand | OpenedPrompt | None:
-    """The command in a message, or None (not a command, or addressed to another bot)."""
-    text = message.text
-    first = message.entities[0] if message.entities else None
+    """The command in a message (its text, or a photo's or file's caption), or None (not a
+    command, or addressed to another bot)."""
+    captioned = message.text is None
+    text = message.caption if captioned else message.text
+    entities = message.caption_entities if captioned else message.entities
+    first = entities[0] if entities else None
     if not text or first is None or first.type != MessageEntity.BOT_COMMAND or first.offset:
         return None
-    word = message.parse_entity(first)
+    word = message.parse_caption_entity(first) if captioned else message.parse_entity(first)
     name, _, addressee = word[1:].partition("@")
     if addressee and addressee.lower() != bot_username.lower():
         return None

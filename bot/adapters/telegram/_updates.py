@@ -32,6 +32,7 @@ from bot.adapters.telegram._translate import (
     prompt_kwargs,
     prompt_link,
 )
+from bot.adapters.telegram._uploads import attached_image
 from bot.commands import Dispatcher, error_reply
 from bot.commands.spec import CommandSpec
 from bot.invocation import Actor, Press
@@ -109,21 +110,25 @@ class UpdateRouter:
         if isinstance(typed, OpenedPrompt):
             await self._open_prompt(actor, chat, conversation, typed.token)
         elif typed is not None:
-            await self._command(actor, conversation, typed.line)
+            await self._command(actor, conversation, typed.line, message)
         elif chat.kind is ChatKind.PRIVATE:
             hint = translate(await self._dispatcher.language_of(actor), "telegram.not_a_command")
             await conversation.send(Reply(text=hint))
 
-    async def _command(self, actor: Actor, conversation: TelegramConversation, line: str) -> None:
+    async def _command(
+        self, actor: Actor, conversation: TelegramConversation, line: str, message: Message
+    ) -> None:
         spec = self._spec(line)
         if spec is None and (usage := await self._group_usage(actor, line)) is not None:
             await conversation.send(usage)
             return
         if spec is not None and spec.needs_admin_check and actor.server_id is not None:
             actor = await self._as_admin(actor)
-        await self._send_all(
-            conversation, await self._dispatcher.run_text(actor, line, conversation)
-        )
+        upload = None
+        if spec is not None and spec.upload is not None:  # a photo with it, or answered by it
+            upload = attached_image(message, self._sender, spec.upload.max_bytes)
+        replies = await self._dispatcher.run_text(actor, line, conversation, upload=upload)
+        await self._send_all(conversation, replies)
 
     def _spec(self, line: str) -> CommandSpec | None:
         try:

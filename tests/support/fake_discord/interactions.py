@@ -7,10 +7,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from tests.support.fake_discord.payloads import APP_PERMISSIONS, FakeUser, Place, member_payload
+from tests.support.fake_discord.payloads import (
+    APP_PERMISSIONS,
+    FakeAttachment,
+    FakeUser,
+    Place,
+    member_payload,
+)
 
 # interaction types
 COMMAND, COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+ATTACHMENT = 11  # application command option type
 # interaction callback (response) types
 MESSAGE, DEFERRED_MESSAGE, DEFERRED_UPDATE, UPDATE, AUTOCOMPLETE_RESULT, MODAL = 4, 5, 6, 7, 8, 9
 
@@ -126,13 +133,21 @@ def command_options(
         if name not in values:
             assert focused or not option.get("required"), f"option {name!r} is required"
             continue
-        entry = {"name": name, "type": option["type"], "value": values[name]}
+        value = values[name]
+        if option["type"] == ATTACHMENT:  # the option's value is the attachment's id
+            assert isinstance(value, FakeAttachment), f"{name} takes an attached file"
+            value = str(value.id)
+        entry = {"name": name, "type": option["type"], "value": value}
         if name == focused:
             entry["focused"] = True
         else:
             _client_side_check(option, values[name])
         built.append(entry)
     return built
+
+
+def attachments_in(values: dict[str, Any]) -> list[FakeAttachment]:
+    return [v for v in values.values() if isinstance(v, FakeAttachment)]
 
 
 def _client_side_check(option: dict[str, Any], value: Any) -> None:

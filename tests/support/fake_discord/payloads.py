@@ -131,3 +131,20 @@ def message_payload(
     if guild_id is not None:
         payload["guild_id"] = str(guild_id)
     return payload
+
+
+@dataclass(frozen=True, slots=True)
+class FakeAttachment:
+    """A file a person attached to a slash command's ATTACHMENT option (`FakeDiscord.attach`):
+    Discord keeps it on its CDN behind a signed, expiring link."""
+
+    id: int
+    filename: str
+    data: bytes = field(repr=False)
+    content_type: str | None  # Discord's guess from the bytes; absent when it has none
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def size(self) -> int:
+        return len(self.data)

@@ -9,13 +9,20 @@ definitions), recording every request and every violation. Tests drive it as use
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import io
 import json
+import mimetypes
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
+from PIL import Image
 
 from core.clock import Clock
 from tests.support.fake_discord import limits
@@ -33,13 +40,14 @@ from tests.support.fake_discord.interactions import (
     MODAL_SUBMIT,
     UPDATE,
     FakeInteraction,
+    attachments_in,
     command_options,
     interaction_payload,
     modal_answer,
     reaction_payload,
 )
 from tests.support.fake_discord.messages import EPHEMERAL, LOADING, MessageStore, StoredMessage
-from tests.support.fake_discord.payloads import FakeUser, Place, snowflake
+from tests.support.fake_discord.payloads import FakeAttachment, FakeUser, Place, snowflake
 from tests.support.fake_discord.rates import RateLimits
 
 API = "/api/v10"
@@ -53,6 +61,13 @@ NONCE_MAX = 25
 DEFAULT_UPLOAD_CAP = 10 * 1024 * 1024
 WAIT_LIMIT = 10.0  # seconds a test waits for the bot before failing
 CDN = "https://cdn.fake-discord.invalid"
+# What a person may attach (the Discord client refuses more before anything is sent): 10 MiB
+# without Nitro, 500 MiB with it.
+USER_UPLOAD_CAP = 10 * 1024 * 1024
+NITRO_UPLOAD_CAP = 500 * 1024 * 1024
+# A CDN link is signed (`ex` expiry, `is` issued, `hm` signature) and lives 24 hours; a link
+# without a valid signature, or expired, answers 404 "This content is no longer available."
+ATTACHMENT_LINK_LIFE = timedelta(hours=24)
 
 
 class _RealClock:
@@ -111,6 +126,9 @@ class FakeDiscord:
         self.unknown_channels: set[int] = set()
         self.dm_channels: dict[int, int] = {}
         self.bot_reactions: list[tuple[int, str]] = []
+        self.attachments: dict[int, FakeAttachment] = {}  # on the CDN, by id
+        self.cdn_fetches: list[int] = []  # attachment ids served (a refused fetch is not)
+        self._cdn_secret = secrets.token_bytes(16)
         self.deletions: list[tuple[int, int]] = []  # (channel, message) the bot deleted
         self._refusals: list[tuple[str, str, int, int, float | None]] = []
         self.rate_limits: RateLimits | None = None
@@ -143,6 +161,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway_socket)
+        app.router.add_get("/ephemeral-attachments/{app}/{id}/{filename}", self._cdn)
         app.router.add_route("*", API + "/{tail:.*}", self._route)
         app.router.add_route("*", "/{client}" + API + "/{tail:.*}", self._route)
         self._runner = web.AppRunner(app, access_log=None)
@@ -251,13 +270,84 @@ class FakeDiscord:
         locale: str = "en-US",
     ) -> FakeInteraction:
         definition, path = self._find_command(place, command)
-        data = {
+        data: dict[str, Any] = {
             "id": definition["id"],
             "name": definition["name"],
             "type": 1,
             "options": command_options(definition, path, options or {}),
         }
+        attached = attachments_in(options or {})
+        if attached:
+            data["resolved"] = {
+                "attachments": {str(a.id): self._attachment_payload(a) for a in attached}
+            }
         return await self._interact(COMMAND, user, place, data, admin=admin, locale=locale)
+
+    # --- files people attach ----------------------------------------------------------------
+    def attach(
+        self,
+        data: bytes,
+        filename: str,
+        *,
+        content_type: str | None = None,
+        uploader_cap: int = USER_UPLOAD_CAP,
+    ) -> FakeAttachment:
+        """A file a person attaches to a slash command (pass it as the option's value).
+        `content_type`: Discord's guess (by default from the name; None if it has none)."""
+        assert len(data) <= uploader_cap, "the Discord client refuses files over your limit"
+        guessed = content_type or mimetypes.guess_type(filename)[0]
+        width = height = None
+        if guessed is not None and guessed.startswith("image/"):
+            try:
+                with Image.open(io.BytesIO(data)) as image:
+                    width, height = image.size
+            except Exception:  # Discord leaves the size out when it cannot read the image
+                pass
+        attachment = FakeAttachment(snowflake(), filename, data, guessed, width, height)
+        self.attachments[attachment.id] = attachment
+        return attachment
+
+    def _signature(self, path: str, expires: int, issued: int) -> str:
+        message = f"{path}?ex={expires:x}&is={issued:x}".encode()
+        return hmac.new(self._cdn_secret, message, hashlib.sha256).hexdigest()
+
+    def _attachment_payload(self, attachment: FakeAttachment) -> dict[str, Any]:
+        path = f"/ephemeral-attachments/{self.app_id}/{attachment.id}/{attachment.filename}"
+        issued = int(self.clock.now().timestamp())
+        expires = issued + int(ATTACHMENT_LINK_LIFE.total_seconds())
+        signed = f"?ex={expires:x}&is={issued:x}&hm={self._signature(path, expires, issued)}&"
+        url = f"http://127.0.0.1:{self.port}{quote(path)}{signed}"
+        payload: dict[str, Any] = {
+            "id": str(attachment.id),
+            "filename": attachment.filename,
+            "size": attachment.size,
+            "url": url,
+            "proxy_url": url,
+            "ephemeral": True,
+        }
+        if attachment.content_type is not None:
+            payload["content_type"] = attachment.content_type
+        if attachment.width is not None:
+            payload |= {"width": attachment.width, "height": attachment.height}
+        return payload
+
+    async def _cdn(self, request: web.Request) -> web.StreamResponse:
+        gone = web.Response(status=404, text="This content is no longer available.")
+        attachment = self.attachments.get(int(request.match_info["id"]))
+        try:
+            expires = int(request.query["ex"], 16)
+            issued = int(request.query["is"], 16)
+            signature = request.query["hm"]
+        except (KeyError, ValueError):
+            return gone
+        expected = self._signature(request.path, expires, issued)
+        if attachment is None or not hmac.compare_digest(signature, expected):
+            return gone
+        if self.clock.now().timestamp() > expires:
+            return gone
+        self.cdn_fetches.append(attachment.id)
+        kind = attachment.content_type or "application/octet-stream"
+        return web.Response(body=attachment.data, headers={"Content-Type": kind})
 
     async def autocomplete(
         self,

@@ -7,6 +7,9 @@ what Telegram rejects — recording each rejection, so tests can assert there we
 - text > 4096 or caption > 1024 characters after entity parsing (UTF-16 units), bad HTML;
 - callback_data outside 1–64 bytes; media groups outside 2–10; photos over 10 MB or with
   width + height > 10000; documents over 50 MB; alerts over 200 characters;
+- getFile for a file over 20 MB ("file is too big": a bot downloads up to 20 MB) or an
+  unknown file id; a download from the file server (`/file/bot<token>/<file_path>`) of a
+  path getFile did not give;
 - more than 30 messages per second in all, more than one per second per chat, more than 20
   per minute per group: 429 with
   `parameters.retry_after` (windows scale with `time_scale`: 0.01 makes a second 10 ms);
@@ -40,6 +43,9 @@ TOKEN = "123456789:fake-TOKEN-for-tests_0123456789abcdef"
 BOT_ID = 123456789
 TEXT_LIMIT, CAPTION_LIMIT, ALERT_LIMIT = 4096, 1024, 200
 PHOTO_BYTES, DOCUMENT_BYTES = 10 * 1024 * 1024, 50 * 1024 * 1024
+DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile: "bots can download files of up to 20MB in size"
+# The sides (longest, in pixels) of the JPEG sizes Telegram makes of a photo people send.
+PHOTO_SIDES = (90, 320, 800, 1280, 2560)
 SENDS = frozenset({"sendMessage", "sendPhoto", "sendMediaGroup", "sendDocument"})
 EDITS = frozenset({"editMessageText", "editMessageCaption", "editMessageMedia"})
 PACED = SENDS | EDITS
@@ -162,6 +168,8 @@ class FakeBotApi:
         self.users: dict[int, FakeUser] = {}
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}
+        self.file_paths: dict[str, str] = {}  # file_path (given by getFile) -> file id
+        self.downloads: list[str] = []  # file ids downloaded from the file server
         self.menus: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.menu_buttons: dict[object, dict[str, Any]] = {}  # chat id (None: default) -> button
         self.answers: dict[str, dict[str, Any]] = {}
@@ -199,6 +207,7 @@ class FakeBotApi:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post("/bot{token}/{method}", self._serve)
         app.router.add_get("/bot{token}/{method}", self._serve)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         self._site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -356,6 +365,80 @@ class FakeBotApi:
                 k: v for k, v in reply_to.items() if k != "reply_to_message"
             }
         return self._store(chat, body)
+
+    def send_photo(
+        self,
+        user: FakeUser,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        chat: FakeChat | None = None,
+    ) -> int:
+        """`user` sends a photo (Telegram keeps it as JPEGs of several sizes)."""
+        return self.push({"message": self.user_photo(user, data, caption=caption, chat=chat)})
+
+    def user_photo(
+        self,
+        user: FakeUser,
+        data: bytes,
+        *,
+        caption: str | None = None,
+        chat: FakeChat | None = None,
+    ) -> dict[str, Any]:
+        assert len(data) <= PHOTO_BYTES, "Telegram's apps send a photo up to 10 MB (else a file)"
+        body: dict[str, Any] = {"from": user.json(), "photo": self._photo_sizes(data)}
+        return self._store(chat or self.chats[user.id], body | _user_caption(caption))
+
+    def send_file(
+        self,
+        user: FakeUser,
+        data: bytes,
+        file_name: str,
+        *,
+        mime_type: str | None = None,
+        caption: str | None = None,
+        chat: FakeChat | None = None,
+        weighed: bool = True,
+    ) -> int:
+        """`user` sends a file (a document; an image sent "as a file" is not recompressed).
+        `weighed=False`: the message leaves out `file_size` (which is optional)."""
+        file_id = f"doc{next(self._file_ids)}"
+        self.files[file_id] = data
+        document: dict[str, Any] = {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_name": file_name,
+        }
+        if mime_type is not None:
+            document["mime_type"] = mime_type
+        if weighed:
+            document["file_size"] = len(data)
+        body = {"from": user.json(), "document": document} | _user_caption(caption)
+        return self.push({"message": self._store(chat or self.chats[user.id], body)})
+
+    def _photo_sizes(self, data: bytes) -> list[dict[str, Any]]:
+        with Image.open(io.BytesIO(data)) as opened:
+            picture = opened.convert("RGB")
+        longest = max(picture.size)
+        sides = [side for side in PHOTO_SIDES if side < longest] + [min(longest, PHOTO_SIDES[-1])]
+        sizes = []
+        for side in dict.fromkeys(sides):
+            copy = picture.copy()
+            copy.thumbnail((side, side))
+            out = io.BytesIO()
+            copy.save(out, format="JPEG", quality=87)
+            file_id = f"photo{next(self._file_ids)}"
+            self.files[file_id] = out.getvalue()
+            sizes.append(
+                {
+                    "file_id": file_id,
+                    "file_unique_id": f"u{file_id}",
+                    "width": copy.width,
+                    "height": copy.height,
+                    "file_size": len(out.getvalue()),
+                }
+            )
+        return sizes
 
     def edit(self, user: FakeUser, message: dict[str, Any], text: str) -> int:
         edited = dict(message, text=text, edit_date=int(time.time()))
@@ -546,6 +629,33 @@ class FakeBotApi:
                 except TimeoutError:
                     break
         return ready()[: int(params.get("limit") or 100)]
+
+    async def _api_get_file(self, params: dict, files: dict) -> Any:
+        file_id = str(params.get("file_id") or "")
+        data = self.files.get(file_id)
+        if data is None:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        if len(data) > DOWNLOAD_BYTES:
+            raise ApiError(400, "Bad Request: file is too big")
+        folder, suffix = ("photos", ".jpg") if file_id.startswith("photo") else ("documents", "")
+        path = f"{folder}/file_{file_id}{suffix}"
+        self.file_paths[path] = file_id
+        return {
+            "file_id": file_id,
+            "file_unique_id": f"u{file_id}",
+            "file_size": len(data),
+            "file_path": path,
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """The file server: a path getFile gave, with the bot's token."""
+        file_id = self.file_paths.get(request.match_info["path"])
+        if request.match_info["token"] != self.token or file_id is None:
+            return web.json_response(
+                {"ok": False, "error_code": 404, "description": "Not Found"}, status=404
+            )
+        self.downloads.append(file_id)
+        return web.Response(body=self.files[file_id])
 
     async def _api_delete_webhook(self, params: dict, files: dict) -> Any:
         self.webhook = None
@@ -904,6 +1014,20 @@ _ADMIN_RIGHTS = (
     "can_edit_stories",
     "can_delete_stories",
 )
+
+
+def _user_caption(caption: str | None) -> dict[str, Any]:
+    """A caption people type; one that starts with a command carries its entity."""
+    if caption is None:
+        return {}
+    assert utf16_len(caption) <= CAPTION_LIMIT, "Telegram's apps cut a caption at 1024"
+    body: dict[str, Any] = {"caption": caption}
+    if caption.startswith("/"):
+        command = caption.split(maxsplit=1)[0]
+        body["caption_entities"] = [
+            {"type": "bot_command", "offset": 0, "length": utf16_len(command)}
+        ]
+    return body
 
 
 def _snake(method: str) -> str:
