@@ -101,6 +101,7 @@ FEATURE_FIELDS = (
     "newcomer",
     "shown",
     "fan_likes",
+    "quality",
     "prompt",
     "caption",
 )

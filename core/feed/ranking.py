@@ -184,6 +184,7 @@ class FeedRanking:
                 [row["embedding"] if row["embedding_model"] == model else None for row in rows]
             ),
             tags=[post_tags(row["prompt"], row["caption"]) for row in rows],
+            quality=[row["quality"] or 0.0 for row in rows],
         )
 
     def _viewer(
