@@ -31,8 +31,9 @@ For a viewer and a post:
 |              | followees' posts (`network`) a second mix of its own (`network_recency`)        |
 | source       | learned (`Learned.sources`): what the candidate sources that brought the post  |
 |              | say about it, by the shares the fit gave each                                  |
-| peers        | learned weight: n / (n + 1) for the n recent likes of people who liked what you |
-|              | liked that brought it (the `peers` source; each further like says a bit less)  |
+| peers        | learned weight: the post's co-like weight among the viewer's peers (people who |
+|              | liked what you liked; the `peers` source), relative to the candidate with the  |
+|              | highest (1)                                                                    |
 | quality      | learned weight: how people prefer it in /rate pairs (quality.py): its          |
 |              | Bradley–Terry strength, log-odds against the average post (0 without votes),  |
 |              | within ±`QUALITY_CAP`                                                          |
@@ -238,7 +239,8 @@ class Scorer:
         peer_likes: np.ndarray | None = None,
     ) -> list[Breakdown]:
         """`sources`: per post, the bits (`SOURCES`) of the candidate sources that brought it;
-        `peer_likes`: per post, the peers' likes that brought it (`Candidates.peer_likes`)."""
+        `peer_likes`: per post, its co-like weight among the viewer's peers
+        (`Candidates.peer_likes`)."""
         table = posts if isinstance(posts, FeatureTable) else FeatureTable.of(posts)
         if not len(table):
             return []
@@ -248,7 +250,10 @@ class Scorer:
         values["recency"] = learned_recency(self.learned, ages, bits)
         values["source"] = learned_source(self.learned, bits)
         peers = np.zeros(len(table)) if peer_likes is None else peer_likes.astype(float)
-        values["peers"] = peers / (peers + 1.0)
+        strongest = float(peers.max()) if len(peers) else 0.0
+        # relative to the viewer's most co-liked candidate: a scale of the viewer's own (one
+        # with many peers has large sums), no constant; the fit weighs it
+        values["peers"] = peers / strongest if strongest > 0 else peers
         matches, steering, hidden = self._steering(viewer, table.embeddings, len(table))
         values["steering"] = steering
         signs = {"seen": -1.0, "engaged": -1.0}
