@@ -19,15 +19,20 @@ PostgreSQL alike:
 |            | a post minutes old has none yet)                         |                        |
 | `tags`     | newest posts with the #tags the viewer engaged with most | post_term(term, post)  |
 | `tagged`   | newest posts tagged or worded like the viewer's tuning   | post_term(term, post)  |
-| `peers`    | posts liked lately by the latest people who liked what   | reaction(post, …),     |
-|            | the viewer engaged with lately (co-engagement)           | reaction(account, at)  |
+| `peers`    | the posts most co-liked by the viewer's peers, people    | reaction(post, …),     |
+|            | whose likes overlap the viewer's, counted in SQL          | reaction(account, at)  |
 
-`peers` is collaborative filtering kept to one bounded subquery: the viewer's last
-`PEER_SEEDS` engaged posts → the `peer_likers` people who liked them most recently (within
-`peer_window`) → the last `peer_likes` likes of those people (within `peer_likes_window`).
-How many of those likes a post got is the `peers` score part (`Candidates.peer_likes`); its
-weight is 0 in the hand-set prior (as a hand-set part it ranked worse: the counts follow
-popularity) and what a fitted ranker finds, beside `engagement`, which takes popularity.
+`peers` is collaborative filtering (item co-likes) kept to one bounded subquery, counted by
+the database: the viewer's last `PEER_SEEDS` engaged posts → the newest `peer_likers` likes
+of them by others (within `peer_window`), grouped by who gave them: each such peer's
+*overlap* with the viewer is how many of the seeds they liked → the newest `peer_likes` likes
+of those peers (within `peer_likes_window`) → grouped by post, each post's *co-like weight*
+is the sum of the overlaps of the peers who liked it → the `peer_posts` posts of the
+highest weight, the most recently liked first among equals. It reaches posts of people the
+viewer does not follow and that have no #tags (where `tags` finds nothing). The weight,
+relative to the viewer's highest, is the `peers` score part (`Candidates.peer_likes`); its
+weight is 0 in the hand-set prior (hand-set it ranked worse: co-likes follow popularity) and
+what a fitted ranker finds, beside `engagement`, which takes popularity.
 
 Visibility (audience, blocks, deletions) is *not* decided here: the visible posts' feature
 columns are the ORM's query from `core.social.visible_to`, the one rule, put into the
@@ -51,8 +56,9 @@ from typing import Any, Literal
 
 from pypika_tortoise import Order, Query, Table
 from pypika_tortoise.analytics import RowNumber
+from pypika_tortoise.functions import Count, Max, Sum
 from pypika_tortoise.queries import QueryBuilder
-from pypika_tortoise.terms import Criterion, NullValue, Term
+from pypika_tortoise.terms import Criterion, NullValue, Star, Term
 from tortoise.expressions import RawSQL, Subquery
 from tortoise.queryset import QuerySet, ValuesQuery
 
@@ -75,8 +81,14 @@ class SourceLimits:
     fresh: int = 10  # half a page of newcomers' first posts
     tagged_per_term: int = 20  # a page per `/feed tune` term
     per_liked_tag: int = 30  # a page and a half per favourite #tag
-    peer_likers: int = 100  # people with the viewer's taste whose recent likes count …
-    peer_likes: int = 50  # … and the newest of their likes (a statement of bounded cost)
+    # `peers`: the newest likes of the viewer's seeds that say who the peers are: a few
+    # hundred, so a peer who liked several seeds shows it (the overlap) …
+    peer_likers: int = 300
+    # … the newest likes of those peers that are counted: the bound on the rows the source
+    # reads and groups (a sort of a thousand short rows, about what `network` reads) …
+    peer_likes: int = 1000
+    # … and the posts of the highest co-like weight kept: three pages, as `network` has four
+    peer_posts: int = 60
     network_window: timedelta = timedelta(days=14)  # older ones: only a followee's latest
     latest_followees: int = 200  # followees (latest followed first) whose latest is a candidate
     peer_window: timedelta = timedelta(days=14)  # whose likes of the seeds count
@@ -101,6 +113,7 @@ FEATURE_FIELDS = (
     "newcomer",
     "shown",
     "fan_likes",
+    "quality",
     "prompt",
     "caption",
 )
@@ -111,8 +124,9 @@ class Candidates:
     followees: set[int] = field(default_factory=set)
     sources: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
     features: list[Any] = field(default_factory=list)  # rows of `features_of`, as the driver gives
-    # post id → how many of the viewer's peers' recent likes brought it (`peers` source)
-    peer_likes: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    # post id → its co-like weight among the viewer's peers (`peers` source): the sum of the
+    # overlaps of the peers who liked it lately
+    peer_likes: dict[int, float] = field(default_factory=dict)
 
 
 async def gather(
@@ -158,7 +172,7 @@ async def gather(
         else:
             found.sources[int(row["id"])].add(source)
             if source == "peers":
-                found.peer_likes[int(row["id"])] += 1
+                found.peer_likes[int(row["id"])] = float(row["weight"])
     return found
 
 
@@ -207,6 +221,10 @@ _POST, _FOLLOW, _TERM, _REACTION = (
     Table("reaction"),
 )
 _PUBLIC = Audience.PUBLIC.value
+# Every source's rows carry a `weight` (only `peers` has one): a 0 written into the text, an
+# integer, so that PostgreSQL types the UNION's column from its parts (a bare NULL in each
+# would be typed text there, and the peers' sums could not join it).
+_NO_WEIGHT = literal(0).as_("weight")
 
 
 class _Sources:
@@ -242,7 +260,7 @@ class _Sources:
         for term, direction in order:
             inner = inner.orderby(term, order=direction)
         inner = inner.limit(literal(int(limit))).as_(alias)
-        return self.from_(inner).select(literal(source).as_("source"), inner.id)
+        return self.from_(inner).select(literal(source).as_("source"), inner.id, _NO_WEIGHT)
 
     def followees(self) -> QueryBuilder:
         return (
@@ -288,7 +306,7 @@ class _Sources:
             .limit(literal(int(limits.network)))
             .as_(alias)
         )
-        return self.from_(newest).select(literal("network").as_("source"), newest.id)
+        return self.from_(newest).select(literal("network").as_("source"), newest.id, _NO_WEIGHT)
 
     def latest_of_followees(self, limits: SourceLimits, alias: str) -> QueryBuilder:
         """The rest of the `network` source: each followee's latest post, however old (it
@@ -312,7 +330,7 @@ class _Sources:
         )
         return (
             self.from_(followed)
-            .select(literal("network").as_("source"), followed.id)
+            .select(literal("network").as_("source"), followed.id, _NO_WEIGHT)
             .where(IsNotNull(followed.id))
         )
 
@@ -331,9 +349,11 @@ class _Sources:
         return self.top("new", _POST, where, order, limits.new_per_bucket, alias)
 
     def peers(self, limits: SourceLimits, alias: str) -> QueryBuilder:
-        """The `peers` source (a post liked by several peers comes back once per like)."""
+        """The `peers` source: posts by co-like weight (see the module's docstring), one row
+        each with its weight. Every step is a top-N or a GROUP BY of one: the rows read are
+        the seeds' newest likes and the peers' likes of the last days, each bounded."""
         seeds = [value(Slot("seed", i)) for i in range(PEER_SEEDS)]
-        recent_likers = (
+        seed_likes = (
             self.from_(_REACTION)
             .select(_REACTION.account_id)
             .where(_REACTION.post_id.isin(seeds))
@@ -343,12 +363,34 @@ class _Sources:
             .limit(literal(int(limits.peer_likers)))
             .as_(f"{alias}l")
         )
-        likers = self.from_(recent_likers).select(recent_likers.account_id)
-        where = _REACTION.account_id.isin(likers) & (_REACTION.created_at >= value(_PEERS_LATELY))
-        order = [(_REACTION.created_at, Order.desc)]
-        return self.top(
-            "peers", _REACTION, where, order, limits.peer_likes, alias, column="post_id"
+        peers = (
+            self.from_(seed_likes)
+            .select(seed_likes.account_id, Count(Star()).as_("overlap"))
+            .groupby(seed_likes.account_id)
+            .as_(f"{alias}p")
         )
+        like = _REACTION.as_(f"{alias}r")
+        their_likes = (
+            self.from_(like)
+            .join(peers)
+            .on(peers.account_id == like.account_id)
+            .select(like.post_id, peers.overlap, like.created_at)
+            .where(like.created_at >= value(_PEERS_LATELY))
+            .orderby(like.created_at, order=Order.desc)
+            .limit(literal(int(limits.peer_likes)))
+            .as_(f"{alias}k")
+        )
+        weight = Sum(their_likes.overlap)
+        top = (
+            self.from_(their_likes)
+            .select(their_likes.post_id.as_("id"), weight.as_("weight"))
+            .groupby(their_likes.post_id)
+            .orderby(weight, order=Order.desc)
+            .orderby(Max(their_likes.created_at), order=Order.desc)
+            .limit(literal(int(limits.peer_posts)))
+            .as_(alias)
+        )
+        return self.from_(top).select(literal("peers").as_("source"), top.id, top.weight)
 
 
 def _statement(sources: _Sources, shape: _Shape) -> Any:
@@ -373,7 +415,7 @@ def _statement(sources: _Sources, shape: _Shape) -> Any:
     hot_first = [(_POST.hot, Order.desc), (_POST.id, Order.desc)]
     parts = [
         sources.from_(_FOLLOW)
-        .select(literal("follows").as_("source"), _FOLLOW.followee_id.as_("id"))
+        .select(literal("follows").as_("source"), _FOLLOW.followee_id.as_("id"), _NO_WEIGHT)
         .where(_FOLLOW.follower_id == value(_VIEWER)),
         sources.network(limits, next(names)),
         sources.latest_of_followees(limits, next(names)),
@@ -451,14 +493,18 @@ def _joined(sources: _Sources, union: Any, safe: bool) -> Any:
     )
     # A WITH takes queries, not a UNION as such: `c` selects from the union of the sources.
     every = union.as_("u")
-    candidates = sources.from_(every).select(every.source, every.id)
+    candidates = sources.from_(every).select(every.source, every.id, every.weight)
     features = (
         sources.from_(distinct)
         .with_(Subquery(visible_query).as_("visible"), "visible")
         .with_(candidates, "c")
         .join(visible)
         .on(visible.field(columns[0]) == distinct.id)
-        .select(literal("post").as_("source"), *(visible.field(name) for name in columns))
+        .select(
+            literal("post").as_("source"),
+            *(visible.field(name) for name in columns),
+            _NO_WEIGHT,
+        )
     )
-    small = sources.from_(c).select(c.source, c.id, *(NullValue() for _ in columns[1:]))
+    small = sources.from_(c).select(c.source, c.id, *(NullValue() for _ in columns[1:]), c.weight)
     return features.union_all(small)

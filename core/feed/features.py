@@ -40,6 +40,7 @@ class PostFeatures:
     newcomer: bool = False
     tags: tuple[str, ...] = ()
     shown: int = 0  # impressions so far
+    quality: float = 0.0  # from /rate votes (quality.py): a Bradley–Terry strength
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +58,7 @@ class FeatureTable:
     embeddings: np.ndarray | None  # (rows, dimensions) float32; None when no post has one
     tags: list[tuple[str, ...]]
     membership: TagMembership  # the same #tags as arrays, for per-tag sums and means
+    quality: np.ndarray  # float64: strength from /rate votes (0: average, or no votes)
 
     def __len__(self) -> int:
         return len(self.post_ids)
@@ -75,6 +77,7 @@ class FeatureTable:
         embeddings: np.ndarray | None,
         tags: list[tuple[str, ...]],
         shown: Sequence[int] | None = None,
+        quality: Sequence[float] | None = None,
     ) -> FeatureTable:
         """From one sequence per column (`embeddings` already a matrix, see `matrix_of`)."""
         return cls(
@@ -91,6 +94,9 @@ class FeatureTable:
             embeddings=embeddings,
             tags=tags,
             membership=TagMembership.of(tags),
+            quality=np.zeros(len(post_ids))
+            if quality is None
+            else np.asarray(quality, dtype=np.float64),
         )
 
     @classmethod
@@ -106,6 +112,7 @@ class FeatureTable:
             shown=[p.shown for p in posts],
             embeddings=matrix_of([p.embedding for p in posts]),
             tags=[p.tags for p in posts],
+            quality=[p.quality for p in posts],
         )
 
     def post(self, row: int) -> PostFeatures:
@@ -121,6 +128,7 @@ class FeatureTable:
             newcomer=bool(self.newcomer[row]),
             shown=int(self.shown[row]),
             tags=self.tags[row],
+            quality=float(self.quality[row]),
         )
 
 

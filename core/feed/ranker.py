@@ -29,7 +29,7 @@ REFRESH_SECONDS = 60.0
 
 # Parts added after models were stored: a model without one gives it weight 0 (what it
 # served with); any other missing weight makes the model corrupt.
-ADDED_LATER = frozenset({"peers"})
+ADDED_LATER = frozenset({"peers", "quality"})
 
 
 class CorruptModel(ValueError):

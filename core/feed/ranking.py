@@ -160,8 +160,8 @@ class FeedRanking:
         sources = found.sources
         bits = np.array([source_bits(sources.get(i, ())) for i in features.post_ids.tolist()])
         peer_likes = found.peer_likes
-        counts = np.array([peer_likes.get(i, 0) for i in features.post_ids.tolist()], np.int64)
-        breakdowns = self.scorer.score(taste, features, bits.astype(np.int64), counts)
+        weights = np.array([peer_likes.get(i, 0.0) for i in features.post_ids.tolist()])
+        breakdowns = self.scorer.score(taste, features, bits.astype(np.int64), weights)
         return Scored(breakdowns, sources, found.followees)
 
     def _feature_table(self, rows: Sequence[Any]) -> FeatureTable:
@@ -184,6 +184,7 @@ class FeedRanking:
                 [row["embedding"] if row["embedding_model"] == model else None for row in rows]
             ),
             tags=[post_tags(row["prompt"], row["caption"]) for row in rows],
+            quality=[row["quality"] or 0.0 for row in rows],
         )
 
     def _viewer(

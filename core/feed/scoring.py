@@ -31,8 +31,12 @@ For a viewer and a post:
 |              | followees' posts (`network`) a second mix of its own (`network_recency`)        |
 | source       | learned (`Learned.sources`): what the candidate sources that brought the post  |
 |              | say about it, by the shares the fit gave each                                  |
-| peers        | learned weight: n / (n + 1) for the n recent likes of people who liked what you |
-|              | liked that brought it (the `peers` source; each further like says a bit less)  |
+| peers        | learned weight: the post's co-like weight among the viewer's peers (people who |
+|              | liked what you liked; the `peers` source), relative to the candidate with the  |
+|              | highest (1)                                                                    |
+| quality      | learned weight: how people prefer it in /rate pairs (quality.py): its          |
+|              | Bradley–Terry strength, log-odds against the average post (0 without votes),  |
+|              | within ±`QUALITY_CAP`                                                          |
 
 score = Σ weight × value. The weights are the hand-set `Weights` until a ranker fitted to the
 community's own impressions wins on held-out ones (ranker.py, fitting.py); then it sets them,
@@ -81,6 +85,7 @@ ENGAGEMENT_REFERENCE = 20.0  # decayed engagement that counts as fully trending 
 # post that twenty people engaged with lately is as trending as a small community gets
 AUTHOR_SCALE = 3.0  # `affinity`: three recent likes of an author's posts give ~63 % of it
 SEEN_CAP = 3  # `seen`: after three showings more say nothing new
+QUALITY_CAP = 3.0  # `quality`: past 20:1 odds more votes say nothing new to a feed
 HIDE_AT = 0.4  # a "no …" term hides posts matching it at least this clearly
 ONLY_PENALTY = 2.0  # with "only …" terms, a post matching none of them loses this much
 
@@ -100,6 +105,7 @@ PARTS = (
     "recency",
     "source",
     "peers",  # new parts go at the end: impressions store the values in this order
+    "quality",
 )
 
 
@@ -120,6 +126,9 @@ class Weights:
     recency: float = 0.0  # learned parts: nothing until a fitted ranker serves
     source: float = 0.0
     peers: float = 0.0
+    # 0 in the prior, as `peers`: how much a vote of strangers should move a person's feed is
+    # the community's to say, so only a fit that wins on held-out impressions gives it one.
+    quality: float = 0.0
 
     def of(self, part: str) -> float:
         return float(getattr(self, part))
@@ -230,7 +239,8 @@ class Scorer:
         peer_likes: np.ndarray | None = None,
     ) -> list[Breakdown]:
         """`sources`: per post, the bits (`SOURCES`) of the candidate sources that brought it;
-        `peer_likes`: per post, the peers' likes that brought it (`Candidates.peer_likes`)."""
+        `peer_likes`: per post, its co-like weight among the viewer's peers
+        (`Candidates.peer_likes`)."""
         table = posts if isinstance(posts, FeatureTable) else FeatureTable.of(posts)
         if not len(table):
             return []
@@ -240,7 +250,10 @@ class Scorer:
         values["recency"] = learned_recency(self.learned, ages, bits)
         values["source"] = learned_source(self.learned, bits)
         peers = np.zeros(len(table)) if peer_likes is None else peer_likes.astype(float)
-        values["peers"] = peers / (peers + 1.0)
+        strongest = float(peers.max()) if len(peers) else 0.0
+        # relative to the viewer's most co-liked candidate: a scale of the viewer's own (one
+        # with many peers has large sums), no constant; the fit weighs it
+        values["peers"] = peers / strongest if strongest > 0 else peers
         matches, steering, hidden = self._steering(viewer, table.embeddings, len(table))
         values["steering"] = steering
         signs = {"seen": -1.0, "engaged": -1.0}
@@ -292,6 +305,7 @@ class Scorer:
             "newcomer": posts.newcomer & ~followed & ~own,
             "seen": np.minimum(shown, SEEN_CAP),
             "engaged": np.isin(posts.post_ids, _ids(viewer.engaged)).astype(float),
+            "quality": np.clip(posts.quality, -QUALITY_CAP, QUALITY_CAP),
         }
 
     @staticmethod

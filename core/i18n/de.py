@@ -522,6 +522,7 @@ MESSAGES: dict[str, str] = {
     "why.engagement": "beliebt und besprochen (❤ {likes}, 💬 {comments}, 🎨 {remixes}), mit dem Alter nachlassend",
     "why.freshness.hours": "frisch: vor {hours} Std. gepostet",
     "why.freshness.days": "vor {days, plural, one {einem Tag} other {{days} Tagen}} gepostet",
+    "why.quality": "von anderen in /rate bevorzugt",
     "why.newcomer": "einer der ersten Beiträge von {author}, neu dabei",
     "why.seen": "dir schon {count, plural, one {einmal} other {{count}-mal}} gezeigt",
     "why.engaged": "du hast ihn schon geliked, kommentiert oder geremixt",

@@ -521,6 +521,7 @@ MESSAGES: dict[str, str] = {
     "why.engagement": "liked and talked about (❤ {likes}, 💬 {comments}, 🎨 {remixes}), fading with age",
     "why.freshness.hours": "fresh: posted {hours} h ago",
     "why.freshness.days": "posted {days, plural, one {{days} day} other {{days} days}} ago",
+    "why.quality": "preferred by others in /rate",
     "why.newcomer": "one of the first posts by {author}, a new creator",
     "why.seen": "shown to you {count, plural, one {once} other {{count} times}} before",
     "why.engaged": "you already liked, commented on or remixed it",

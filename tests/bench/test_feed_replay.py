@@ -104,7 +104,12 @@ async def test_each_ranking_sees_only_what_happened_before_its_like(
     assert result.samples > 50 and len(sampled) >= result.samples + len(checked)
     end = int(max(made.likes[:, 2].max(), made.post_created.max()))
     assert fits and fits[0]["at"] == stamp(end - DAY).isoformat(timespec="minutes")
-    assert fits[0]["active"], fits[0]["note"]
+    # Each refit is judged by the paired interval of its held-out gain and switched on only
+    # when its lower end is above 0 (at this size a dozen held-out viewers: often not; the
+    # check itself is tested in tests/core/test_ranker.py).
+    for judged in fits:
+        low = float(judged["note"].split("gain ≥ ")[1].split(" ")[0])
+        assert judged["active"] == (low > 0), judged["note"]
     assert {len(ranks) for ranks in result.ranks.values()} == {30} == {len(result.covered)}
     assert set(result.ranks) == {"personalized", "chronological", "popularity", "oracle"}
     # `--coverage`: where each liked post was among the candidates, and which sources had it

@@ -477,6 +477,35 @@ async def test_posts_liked_lately_by_people_who_liked_the_same_become_candidates
     assert not any("peers" in s for s in lonely_sources.values())
 
 
+async def test_peers_posts_come_by_co_like_weight_counted_by_the_database(app: App) -> None:
+    """Co-likes: a peer's weight is how many of the viewer's liked posts they liked too, and a
+    post's is the sum over the peers who liked it. Strangers' posts without #tags come this
+    way; with room for one, the most co-liked comes; its `peers` value is 1, the others'
+    relative to it."""
+    alice, carol, dave, close, loose, other, viewer = await people(
+        app, "alice", "carol", "dave", "close", "loose", "other", "viewer"
+    )
+    seeds = [await post(app, alice, f"{WATERCOLOR} {n}") for n in range(2)]
+    both = await post(app, carol, ANIME)  # liked by close (overlap 2) and loose (1): 3
+    one = await post(app, dave, "a steam train on a bridge")  # by loose and other (1+1): 2
+    for seed in seeds:
+        await app.services.engagement.like(viewer, seed.id)
+        await app.services.engagement.like(close, seed.id)
+    await app.services.engagement.like(loose, seeds[0].id)
+    await app.services.engagement.like(other, seeds[1].id)
+    for account, liked in ((close, both), (loose, both), (loose, one), (other, one)):
+        await app.services.engagement.like(account, liked.id)
+    ranked = {r.post_id: r for r in await app.services.feed.rank(viewer)}
+    assert "peers" in ranked[both.id].sources and "peers" in ranked[one.id].sources
+    assert ranked[both.id].breakdown.values["peers"] == pytest.approx(1.0)
+    assert ranked[one.id].breakdown.values["peers"] == pytest.approx(2 / 3)
+    feed = app.services.feed
+    limits = replace(feed.limits, trending=0, fresh=0, similar_per_bucket=0, peer_posts=1)
+    narrow = PersonalizedFeed(feed.embedder, feed.clock, page_size=5, limits=limits)
+    sources = {r.post_id: r.sources for r in await narrow.rank(viewer)}
+    assert "peers" in sources[both.id] and "peers" not in sources.get(one.id, set())
+
+
 async def test_a_followees_latest_post_stays_news_until_they_post_again(
     app: App, clock: FakeClock
 ) -> None:

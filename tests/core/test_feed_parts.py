@@ -225,18 +225,18 @@ def test_each_part_pulls_the_way_it_says() -> None:
         assert breakdown.total == pytest.approx(sum(breakdown.parts.values()))
 
 
-def test_peers_likes_count_with_the_weight_in_force_each_further_like_a_bit_less() -> None:
+def test_peers_co_like_weight_counts_relative_to_the_strongest_with_the_weight_in_force() -> None:
     posts = [features(1, 10, "watercolor lake"), features(2, 11, "watercolor lake")]
     posts += [features(3, 12, "watercolor lake")]
     viewer = ViewerTaste(account_id=99, now=NOW, taste=embed("watercolor lake")[0])
-    counts = np.array([0, 1, 3])
+    counts = np.array([0.0, 2.0, 4.0])
     prior = {b.post_id: b for b in scorer().score(viewer, posts, None, counts)}
-    assert [prior[i].values["peers"] for i in (1, 2, 3)] == pytest.approx([0, 0.5, 0.75])
+    assert [prior[i].values["peers"] for i in (1, 2, 3)] == pytest.approx([0, 0.5, 1.0])
     assert prior[2].total == pytest.approx(prior[1].total), "the prior gives it no weight"
     fitted = Scorer(Weights(peers=2.0), (0.0, 1.0))
     scored = {b.post_id: b for b in fitted.score(viewer, posts, None, counts)}
     assert scored[3].total > scored[2].total > scored[1].total
-    assert scored[3].parts["peers"] == pytest.approx(1.5)
+    assert scored[3].parts["peers"] == pytest.approx(2.0)
     assert all(b.values["peers"] == 0 for b in scorer().score(viewer, posts))
 
 
