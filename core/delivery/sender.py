@@ -132,6 +132,12 @@ class OutboxSender:
         self._queued = 0
         self._in_flight: set[asyncio.Task[None]] = set()
         self._wake = asyncio.Event()
+        # Whether the outbox may hold due rows that this sender has not claimed: set by a
+        # wake-up (new rows) and by the idle poll, cleared when a claim comes back short.
+        # A send that lands only wakes the loop (the next message of its chat may go); it
+        # does not send it to the database for more (that was a claim, a transaction of four
+        # round trips, after every message sent).
+        self._more = True
         self._task: asyncio.Task[None] | None = None
         self.idle = asyncio.Event()  # set whenever nothing is queued or in flight
 
@@ -156,6 +162,7 @@ class OutboxSender:
 
     def wake(self) -> None:
         """New messages are in the outbox."""
+        self._more = True
         self._wake.set()
 
     # --- the loop ---------------------------------------------------------------
@@ -176,11 +183,12 @@ class OutboxSender:
 
     async def _step(self) -> None:
         """Claim more if the queues run low, then start the next send that may go now."""
-        if self._queued < self._batch // 2:
+        if self._more and self._queued < self._batch // 2:
             await self._fill()
         if not self._heap:
             self._mark_idle()
-            await self._wait_for_work(self._idle_poll)
+            if not await self._wait_for_work(self._idle_poll):
+                self._more = True  # the poll: rows due by now (retries, another process's)
             return
         ready, _, chat_key = self._heap[0]
         chat = self._chats.get(chat_key)
@@ -222,25 +230,34 @@ class OutboxSender:
         self.wake()
         await self.idle.wait()
 
-    async def _wait_for_work(self, seconds: float) -> None:
+    async def _wait_for_work(self, seconds: float) -> bool:
+        """Until woken or `seconds` passed; whether it was woken."""
         # asyncio.timeout, not wait_for: on 3.11 wait_for returns normally when a cancel
         # arrives just as the event fires, and the loop would never end (issue #16).
         self._wake.clear()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(max(0.0, seconds) * self._timer.scale):
                 await self._wake.wait()
+                return True
+        return False
 
     def _mark_idle(self) -> None:
         if not self._in_flight and self._queued == 0:
             self.idle.set()
 
     async def _fill(self) -> None:
-        if self.chats is None:
-            rows = await self._outbox.claim(self.platform, self._batch - self._queued)
-        else:
-            rows = await self._outbox.claim(
-                self.platform, self._batch - self._queued, chats=self.chats
-            )
+        wanted = self._batch - self._queued
+        self._more = False  # before the claim: a wake-up during it is not lost
+        try:
+            if self.chats is None:
+                rows = await self._outbox.claim(self.platform, wanted)
+            else:
+                rows = await self._outbox.claim(self.platform, wanted, chats=self.chats)
+        except BaseException:
+            self._more = True  # not looked: look again at the next step
+            raise
+        if len(rows) == wanted:
+            self._more = True  # a full batch: there may be more
         self._pacer.forget_idle(self._timer.now())
         for row in rows:
             self._enqueue(row)
