@@ -32,6 +32,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.bootstrap import build
 from core.domain import Platform
@@ -64,6 +65,7 @@ class Side:
     press_seconds: float
     press_cpu_seconds: float
     driver_cpu_seconds: float  # this process: the fake Bot API, its balancer, the people
+    postgres_cpu_seconds: float  # the database server's backends for this side's database
     profiles: int
     profile_seconds: float
     peak_per_second: int
@@ -85,12 +87,28 @@ class Side:
     def cpu_ms_per_press(self) -> float:
         return 1000 * self.press_cpu_seconds / max(1, self.presses)
 
+    def per_press(self, seconds: float) -> float:
+        return 1000 * seconds / max(1, self.presses)
+
+    def ceiling(self, cores: int) -> float:
+        """Presses a second this side could reach on `cores` idle cores, from the CPU each
+        press cost each party: a Mosaic process (one event loop) uses at most one core, so
+        does the bench's process; Mosaic, PostgreSQL and the bench share the cores."""
+        tick = 0.01  # /proc counts in ticks: a smoke run may measure 0
+        mosaic = max(self.press_cpu_seconds, tick) / max(1, self.presses)
+        bench = max(self.driver_cpu_seconds, tick) / max(1, self.presses)
+        database = self.postgres_cpu_seconds / max(1, self.presses)
+        return min(self.processes / mosaic, 1 / bench, cores / (mosaic + bench + database))
+
     def line(self) -> str:
         return (
             f"{self.processes} process{'es' if self.processes > 1 else ''}: "
             f"presses {self.presses_per_second:.1f}/s ({self.presses} in "
-            f"{self.press_seconds:.1f} s, {self.cpu_ms_per_press:.1f} ms CPU each, "
-            f"{self.press_cpu_seconds / self.press_seconds:.2f} cores busy, the bench's own "
+            f"{self.press_seconds:.1f} s; CPU per press: Mosaic {self.cpu_ms_per_press:.1f} ms, "
+            f"PostgreSQL {self.per_press(self.postgres_cpu_seconds):.1f} ms, the bench "
+            f"{self.per_press(self.driver_cpu_seconds):.1f} ms; cores busy: Mosaic "
+            f"{self.press_cpu_seconds / self.press_seconds:.2f}, PostgreSQL "
+            f"{self.postgres_cpu_seconds / self.press_seconds:.2f}, the bench "
             f"{self.driver_cpu_seconds / self.press_seconds:.2f}); "
             f"/profile {self.profiles_per_second:.1f}/s ({self.profiles}); "
             f"peak {self.peak_per_second} messages in one second, {self.refused} refused, "
@@ -161,13 +179,48 @@ async def seed(database_url: str, data: Path, count: int) -> list[tuple[int, str
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system time of these processes so far (Linux /proc)."""
+    """User + system time of these processes so far (Linux /proc); a process gone counts 0."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0
     for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
         total += int(fields[11]) + int(fields[12])
     return total / tick
+
+
+def postgres_backends(database: str) -> list[int]:
+    """The PostgreSQL server processes serving `database`, when the server runs on this
+    machine (its backends are titled `postgres: [<cluster>:] <user> <database> <client> …`)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").split()
+        except OSError:
+            continue
+        if title[:1] == [b"postgres:"] and database.encode() in title[2:4]:
+            pids.append(int(entry.name))
+    return pids
+
+
+class PostgresCpu:
+    """CPU of the backends serving one database over a window. Backends that start in the
+    window count in full; one that ends in it is lost (the pools here keep theirs open)."""
+
+    def __init__(self, database: str) -> None:
+        self._database = database
+        self._before: dict[int, float] = {}
+
+    def start(self) -> None:
+        self._before = {pid: cpu_seconds([pid]) for pid in postgres_backends(self._database)}
+
+    def seconds(self) -> float:
+        pids = postgres_backends(self._database)
+        return sum(cpu_seconds([pid]) - self._before.get(pid, 0.0) for pid in pids)
 
 
 class Workload:
@@ -279,10 +332,13 @@ async def one_side(
         likes = [like for _, like in posts]
         await workload.presses(likes[-1:], LIMIT)  # each process loads what a like needs
         pids = [p.process.pid for p in processes]
+        database = PostgresCpu(urlsplit(url).path.lstrip("/"))
+        database.start()
         cpu_before, driver_before = cpu_seconds(pids), time.process_time()
         presses, press_seconds = await workload.presses(likes[:-1], seconds)
         cpu = cpu_seconds(pids) - cpu_before
         driver = time.process_time() - driver_before
+        postgres = database.seconds()
         profiles, profile_seconds = await workload.profiles(rounds)
         await quiet(fake)
         twice = sum(1 for n in answers.toasts.values() if n > 1)
@@ -295,6 +351,7 @@ async def one_side(
             press_seconds=press_seconds,
             press_cpu_seconds=cpu,
             driver_cpu_seconds=driver,
+            postgres_cpu_seconds=postgres,
             profiles=profiles,
             profile_seconds=profile_seconds,
             peak_per_second=fake.peak_per_second,
@@ -348,6 +405,13 @@ def report(sides: list[Side], *, users: int, repeat: int) -> str:
     if unclean or any(s.peak_per_second > 30 or not s.presses for s in sides):
         errors = [e for s in sides for e in s.first_errors]
         raise SystemExit("not a clean run:\n" + "\n".join(lines + errors))
+    cores = os.cpu_count() or 1
+    lines.append(
+        f"from CPU per press: on {cores} idle cores shared by Mosaic, PostgreSQL and the bench, "
+        f"at most {one.ceiling(cores):.0f} vs {many.ceiling(cores):.0f} presses/s, "
+        f"{many.ceiling(cores) / one.ceiling(cores):.2f}x (each Mosaic process and the bench "
+        f"≤ 1 core)"
+    )
     lines.append(
         f"telegram processes ({users} users at once, every {repeat}th update delivered twice, "
         f"load {os.getloadavg()[0]:.1f}): presses {many.processes} ÷ 1 process = "

@@ -10,7 +10,7 @@ from tortoise.exceptions import IntegrityError
 
 from core.domain import Platform
 from core.persistence.models import Post, SentMessage, ShownPost
-from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory, open_unit
 
 
 class SentMessages:
@@ -31,18 +31,27 @@ class SentMessages:
     ) -> None:
         """`server_id`: the server it was delivered in (its moderators may take it down);
         `shows`: more posts the message shows (a digest), found by takedowns too."""
+        others = [p for p in dict.fromkeys(shows) if p != post_id]
+        row = SentMessage(
+            platform=platform,
+            chat_id=chat_id,
+            message_id=message_id,
+            post_id=post_id,
+            server_id=server_id,
+        )
+        if not others and open_unit() is None:
+            # One statement is atomic on its own: no transaction, no savepoint (this runs
+            # for every message that shows a post: five per feed page). A retried send's
+            # row is skipped by the database (ON CONFLICT DO NOTHING); a post deleted
+            # since (its foreign key) leaves nothing to record, as below.
+            with contextlib.suppress(IntegrityError):
+                await SentMessage.bulk_create([row], ignore_conflicts=True)
+            return
         async with self._units():  # the message with every post it shows (takedowns)
             # Recorded already? Sending may be retried; recording is idempotent.
             with contextlib.suppress(IntegrityError):
                 async with self._units():  # a savepoint: a duplicate leaves the rest
-                    await SentMessage.create(
-                        platform=platform,
-                        chat_id=chat_id,
-                        message_id=message_id,
-                        post_id=post_id,
-                        server_id=server_id,
-                    )
-            others = [p for p in dict.fromkeys(shows) if p != post_id]
+                    await row.save()
             if not others:
                 return
             row = await SentMessage.get(platform=platform, chat_id=chat_id, message_id=message_id)

@@ -31,7 +31,7 @@ class Engagement:
         self._events = events
 
     async def like(self, account: Account, post_id: int) -> Post:
-        post = await self._posts.get_visible(account, post_id)
+        post = await self._posts.get_visible(account, post_id, related=False)
         try:
             async with self._units():
                 # in the unit: a like refused as a duplicate leaves no like samples behind
@@ -47,7 +47,7 @@ class Engagement:
         return post
 
     async def unlike(self, account: Account, post_id: int) -> Post:
-        post = await self._posts.get_visible(account, post_id)
+        post = await self._posts.get_visible(account, post_id, related=False)
         async with self._units():
             deleted = await Reaction.filter(post=post, account=account, kind=LIKE).delete()
             if deleted:
@@ -66,7 +66,7 @@ class Engagement:
         return set(rows)
 
     async def comment(self, account: Account, post_id: int, text: str) -> Comment:
-        post = await self._posts.get_visible(account, post_id)
+        post = await self._posts.get_visible(account, post_id, related=False)
         cleaned = clean_text(text, limit=COMMENT_MAX, field="comment")
         if not cleaned:
             raise InvalidInput("error.empty", field="comment")

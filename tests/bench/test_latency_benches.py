@@ -22,6 +22,8 @@ def test_telegram_processes_smoke_runs_clean_and_prints_its_ratios() -> None:
     assert "0 429s, 0 lost, 0 handled twice, 0 errors" in out
     assert "presses 2 ÷ 1 process = " in out
     assert "/profile 2 ÷ 1 = " in out
+    assert "CPU per press: Mosaic " in out  # and PostgreSQL's and the bench's, per press
+    assert "from CPU per press: on " in out  # the ratio those allow on idle cores
 
 
 def test_discord_latency_smoke_runs_clean_and_prints_its_ratio() -> None:
@@ -30,4 +32,5 @@ def test_discord_latency_smoke_runs_clean_and_prints_its_ratio() -> None:
     assert "0 violations, 0 errors" in out
     assert "× the 50 ms goal" in out
     assert "throughput 2 ÷ 1 processes:" in out
+    assert "from CPU per command: on " in out
     assert "0 lost, 0 answered twice, 0 violations, 0 limits exceeded" in out

@@ -25,7 +25,7 @@ from aiohttp import web
 from PIL import Image
 
 from core.clock import Clock
-from tests.support.fake_discord import limits
+from tests.support.fake_discord import forms, limits
 from tests.support.fake_discord.gateway import FakeGateway
 from tests.support.fake_discord.interactions import (
     ALLOWED_RESPONSES,
@@ -120,6 +120,7 @@ class FakeDiscord:
         self.violations: list[str] = []
         self.store = MessageStore(self.bot, CDN)
         self.interactions: dict[int, FakeInteraction] = {}
+        self._by_token: dict[str, FakeInteraction] = {}  # webhook routes name the token
         self.commands: dict[str, list[dict[str, Any]]] = {}
         self.command_syncs: list[str] = []
         self.forbidden_channels: set[int] = set()
@@ -459,6 +460,7 @@ class FakeDiscord:
             component_message_id=message.id if message is not None else None,
         )
         self.interactions[interaction_id] = interaction
+        self._by_token[interaction.token] = interaction
         assert self.gateway is not None
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return interaction
@@ -598,22 +600,25 @@ class FakeDiscord:
     async def _read_body(self, request: web.Request) -> tuple[Any, dict[str, int]]:
         if not request.can_read_body:
             return None, {}
-        if request.content_type.startswith("multipart/"):
+        content_type = request.headers.get("Content-Type", "")
+        kind = forms.media_type(content_type)
+        raw = await request.read()
+        if kind.startswith("multipart/"):
             body: Any = None
             files: dict[str, int] = {}
-            reader = await request.multipart()
-            async for part in reader:
-                content = await part.read()  # type: ignore[union-attr]
-                if part.name == "payload_json":  # type: ignore[union-attr]
-                    body = json.loads(content)
+            try:
+                parts = forms.multipart(content_type, raw)
+            except forms.FormError as error:
+                self.violations.append(f"{request.method} {request.path}: {error}")
+                return None, {}
+            for part in parts:
+                if part.name == "payload_json":
+                    body = json.loads(part.content)
                 else:
-                    files[part.filename or part.name or "?"] = len(content)  # type: ignore[union-attr]
+                    files[part.filename or part.name or "?"] = len(part.content)
             return body, files
-        if request.content_type != "application/json":
-            self.violations.append(
-                f"{request.method} {request.path}: body of {request.content_type}"
-            )
-        raw = await request.read()
+        if kind != "application/json":
+            self.violations.append(f"{request.method} {request.path}: body of {kind}")
         return (json.loads(raw) if raw else None), {}
 
     async def _handle(
@@ -891,7 +896,9 @@ class FakeDiscord:
     def _webhook(
         self, method: str, token: str, rest: list[str], body: dict[str, Any], files: dict[str, int]
     ) -> web.Response:
-        interaction = next((i for i in self.interactions.values() if i.token == token), None)
+        interaction = self._by_token.get(token) or next(  # one a test put in by hand
+            (i for i in self.interactions.values() if i.token == token), None
+        )
         where = f"{method} webhook /{'/'.join(rest)}"
         if interaction is None:
             self.violations.append(f"{where}: unknown webhook token")
