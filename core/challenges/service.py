@@ -45,6 +45,7 @@ from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.audit import AuditLog
 from core.safety.authority import Authority, Jurisdiction
 from core.safety.authority import Standing as Acting
+from core.social.ties import tied_accounts
 from core.social.visibility import shown_to_everyone, shown_to_everyone_through
 
 
@@ -292,13 +293,17 @@ class Challenges:
         post = await Post.filter(shown_to_everyone(), id=entry.post_id).first()
         if post is None:
             raise NotFound("error.challenge_no_entry", entry=entry_id)
-        if post.author_id == account.id:
+        # the person: this account and those their own actions tied to it (`core.social.ties`)
+        person = await tied_accounts(account.id)
+        if post.author_id in person:
             raise Forbidden("error.challenge_own_entry")
         async with self._units():
             if await ChallengeVote.exists(entry_id=entry.id, voter_id=account.id):
                 raise Conflict("error.challenge_voted_already", entry=entry_id)
+            if await ChallengeVote.exists(entry_id=entry.id, voter_id__in=person):
+                raise Conflict("error.challenge_voted_already_tied", entry=entry_id)
             recent = await ChallengeVote.filter(
-                voter_id=account.id, created_at__gt=now - timedelta(hours=1)
+                voter_id__in=person, created_at__gt=now - timedelta(hours=1)
             ).count()
             if recent >= VOTES_PER_HOUR:
                 raise LimitExceeded("error.challenge_vote_rate", limit=VOTES_PER_HOUR)

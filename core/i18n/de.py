@@ -916,6 +916,9 @@ MESSAGES: dict[str, str] = {
     "Bildunterschrift /describe, oder antworte auf ein Foto mit /describe.",
     "error.describe_too_many_pixels": "Das Bild hat zu viele Pixel, um es zu lesen. Schick "
     "eine kleinere Fassung.",
+    "error.challenge_voted_already_tied": "Du hast für Beitrag #{entry} schon mit einem "
+    "anderen Konto von dir gestimmt (einem, das du von diesem getrennt oder mit ihm zu "
+    "verknüpfen versucht hast): eine Person, eine Stimme.",
     "error.upload_missing": "Häng ein Bild an diesen Befehl an.",
     "error.upload_not_image": "{name} ist kein Bild ({type}). Schick ein Bild als PNG, JPEG, "
     "WEBP oder GIF.",

@@ -909,6 +909,9 @@ MESSAGES: dict[str, str] = {
     "/describe, or answer a photo with /describe.",
     "error.describe_too_many_pixels": "That image has too many pixels to read. Send a smaller "
     "copy of it.",
+    "error.challenge_voted_already_tied": "You already voted for entry #{entry} from another "
+    "account of yours (one you unlinked from this one, or tried to link to it): one person, "
+    "one vote.",
     "error.upload_missing": "Attach an image to this command.",
     "error.upload_not_image": "{name} is not an image ({type}). Send a PNG, JPEG, WEBP or GIF "
     "picture.",

@@ -203,6 +203,60 @@ async def test_linked_accounts_vote_once_and_merges_drop_doubles(app: App) -> No
     assert (vote["entry"], vote["post"], vote["voided"]) == (entry.id, anns.id, False)
 
 
+async def test_accounts_tied_by_their_owner_vote_once_though_not_linked(
+    app: App, clock: FakeClock
+) -> None:
+    mod = dm_user(app, MODERATOR)
+    ann = dm_user(app, "ann")
+    tg = ChatUser(app, "200", Platform.TELEGRAM)
+    dc = ChatUser(app, "300", Platform.DISCORD)
+    tg2 = ChatUser(app, "201", Platform.TELEGRAM)  # the same person's second Telegram account
+    stranger = ChatUser(app, "202", Platform.TELEGRAM)
+    for user in (ann, tg, dc, tg2, stranger):
+        await user.say("/help")
+    await mod.say("/challenge start boats 1d")
+    anns = await public_post(app, ann, "a paper boat")
+    await ann.say(f"/challenge enter {anns.id}")
+    entry = await entry_of(anns)
+    challenge = await Challenge.get(theme="boats")
+    linking = app.services.linking
+
+    # Linked, voted, unlinked: the split-off account is still the same person.
+    code = await linking.issue_code(Platform.TELEGRAM, "200")
+    await linking.redeem(Platform.DISCORD, "300", code.code)
+    assert "counts" in await tg.text(f"/challenge vote {entry.id}")
+    assert "separate, empty account" in await dc.text("/unlink discord")
+    refused = await dc.text(f"/challenge vote {entry.id}")
+    assert "from another account of yours" in refused and "one person, one vote" in refused
+    tgs = await public_post(app, tg, "a sail boat", 2)
+    await tg.say(f"/challenge enter {tgs.id}")
+    assert "own entry" in await dc.text(f"/challenge vote {(await entry_of(tgs)).id}")
+
+    # Two Telegram accounts can never be linked; redeeming the other's live code is still
+    # the person's own word. Their double vote, cast before, is voided (the first stays).
+    assert "counts" in await tg2.text(f"/challenge vote {entry.id}")
+    standings = await app.services.challenges.standings(challenge)
+    assert [s.votes for s in standings if s.entry.id == entry.id] == [2]
+    code = await linking.issue_code(Platform.TELEGRAM, "200")
+    assert "two accounts of the same platform" in await tg2.text(f"/link {code.code}")
+    votes = await ChallengeVote.filter(entry_id=entry.id).order_by("id")
+    assert [v.voided_at is None for v in votes] == [True, False]
+    standings = await app.services.challenges.standings(challenge)
+    assert [s.votes for s in standings if s.entry.id == entry.id] == [1]
+    assert "own entry" in await tg2.text(f"/challenge vote {(await entry_of(tgs)).id}")
+
+    person = await Account.get(identities__platform_user_id="201")
+    with zipfile.ZipFile(await app.services.account_data.export(person)) as archive:
+        tied = json.loads(archive.read("mosaic.json"))["tied_accounts"]
+    assert [t["reason"] for t in tied] == ["link_refused"], "the export says so"
+
+    # A code that is no longer live proves nothing: no tie, the stranger's vote counts.
+    old = await linking.issue_code(Platform.TELEGRAM, "200")
+    clock.advance(minutes=11)
+    assert "wrong, used or expired" in await stranger.text(f"/link {old.code}")
+    assert "counts" in await stranger.text(f"/challenge vote {entry.id}")
+
+
 async def test_abuse_rules_probation_and_rate_limit(app: App, clock: FakeClock) -> None:
     mod = dm_user(app, MODERATOR)
     ann = dm_user(app, "ann")
