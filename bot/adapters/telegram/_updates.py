@@ -126,9 +126,25 @@ class UpdateRouter:
             actor = await self._as_admin(actor)
         upload = None
         if spec is not None and spec.upload is not None:  # a photo with it, or answered by it
-            upload = attached_image(message, self._sender, spec.upload.max_bytes)
+            post = await self._answered_post(message)
+            if post is not None and line.split(maxsplit=1)[1:] == []:
+                line = f"{line} {post}"  # `/describe` answering one of our posts: that post
+            else:
+                upload = attached_image(message, self._sender, spec.upload.max_bytes)
         replies = await self._dispatcher.run_text(actor, line, conversation, upload=upload)
         await self._send_all(conversation, replies)
+
+    async def _answered_post(self, message: Message) -> int | None:
+        """The post shown by the message of ours that `message` answers (and has no picture
+        of its own), if any."""
+        answered = message.reply_to_message
+        if message.photo or message.document is not None or answered is None:
+            return None
+        if answered.from_user is None or answered.from_user.id != self._bot.id:
+            return None
+        return await self._services.sent_messages.post_for(
+            Platform.TELEGRAM, str(message.chat.id), str(answered.message_id)
+        )
 
     def _spec(self, line: str) -> CommandSpec | None:
         try:
