@@ -307,6 +307,9 @@ MESSAGES: dict[str, str] = {
     # discord
     "cmd.settings": "Deine persönlichen Einstellungen",
     "cmd.server": "Mosaic-Einstellungen dieses Servers (Admins)",
+    "discord.menu.describe": "Mit Mosaic beschreiben",
+    "discord.describe.no_picture": "Diese Nachricht hat kein Bild zum Beschreiben. Nutz das "
+    "bei einer Nachricht mit Bild, oder /beschreiben mit angehängtem Bild.",
     "discord.menu.remix": "Mit Mosaic remixen",
     "discord.remix.title": "Beitrag #{post} remixen",
     "discord.remix.not_a_post": "Diese Nachricht zeigt keinen Mosaic-Beitrag. Nutze „Mit Mosaic remixen“ bei einem Beitrag, den der Bot geschickt hat, oder tipp /remix mit der Beitragsnummer.",

@@ -302,6 +302,9 @@ MESSAGES: dict[str, str] = {
     # discord
     "cmd.settings": "Your personal settings",
     "cmd.server": "This server's Mosaic settings (admins)",
+    "discord.menu.describe": "Describe with Mosaic",
+    "discord.describe.no_picture": "That message has no picture to describe. Use this on a "
+    "message with an image, or /describe with the image attached.",
     "discord.menu.remix": "Remix with Mosaic",
     "discord.remix.title": "Remix post #{post}",
     "discord.remix.not_a_post": "This message doesn't show a Mosaic post. Use “Remix with Mosaic” on a post the bot sent, or type /remix with the post number.",

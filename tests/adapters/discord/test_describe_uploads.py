@@ -11,9 +11,13 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from core.domain import Audience, Platform
 from core.generation.description import Describer, OpenAIDescriber
 from core.i18n import CATALOGS
+from core.social import Origin
+from core.social.posts import Provenance
 from tests.adapters.discord.conftest import DiscordWorld
+from tests.adapters.discord.helpers import account_of
 from tests.core.test_describe import detail_on_the_left
 from tests.support.fake_discord.server import NITRO_UPLOAD_CAP
 from tests.support.fake_openai import CHAT, MODERATIONS, FakeOpenAI
@@ -128,3 +132,44 @@ async def test_the_fake_cdn_serves_only_signed_unexpired_links(world: DiscordWor
         async with session.get(signed) as answer:
             assert answer.status == 404
             assert await answer.text() == "This content is no longer available."
+
+
+async def test_the_describe_menu_on_a_message_describes_its_picture_or_its_post(
+    world: DiscordWorld,
+) -> None:
+    await world.start()
+    menus = [c["name"] for c in world.fake.commands["global"] if c.get("type") == 3]
+    assert "Describe with Mosaic" in menus
+    place = world.fake.guild_channel()
+    ada, bob = world.person("ada", place), world.person("bob", place)
+
+    # Bob posts a holiday picture in the channel; Ada asks for ideas from it.
+    picture = world.fake.attach(detail_on_the_left(), "beach.png")
+    posted = world.fake.user_message(bob.user, place, "look!", attachments=(picture,))
+    menu = await world.fake.message_menu(ada.user, place, "Describe with Mosaic", posted)
+    [reply] = await world.settle(menu)
+    assert reply.ephemeral and "Prompt ideas for your image" in reply.text
+    assert "red" in reply.text and "on the left" in reply.text
+    assert world.fake.cdn_fetches == [picture.id]
+
+    # A message without a picture says so.
+    plain = world.fake.user_message(bob.user, place, "no picture here")
+    menu = await world.fake.message_menu(ada.user, place, "Describe with Mosaic", plain)
+    [reply] = await world.settle(menu)
+    assert reply.ephemeral and "has no picture to describe" in reply.text
+
+    # One of Mosaic's post messages: the post, described from its prompt.
+    made = await world.app.services.posts.create(
+        await account_of(world.app, bob.user),
+        png_bytes((20, 120, 200)),
+        audience=Audience.PUBLIC,
+        origin=Origin(Platform.DISCORD, str(place.channel_id)),
+        provenance=Provenance("local", "procedural-v1", "a lighthouse at dusk, pixel art"),
+    )
+    [shown] = await bob.slash("show", post=made.id)
+    menu = await world.fake.message_menu(ada.user, place, "Describe with Mosaic", shown)
+    [reply] = await world.settle(menu)
+    assert f"Prompt ideas for post #{made.id}" in reply.text
+    assert "From the prompt the image was made with" in reply.text
+    assert world.fake.cdn_fetches == [picture.id], "the post's own image, not a download"
+    assert world.fake.all_violations() == []
