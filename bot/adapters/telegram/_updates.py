@@ -161,7 +161,9 @@ class UpdateRouter:
         if not subs:
             return None
         language = await self._dispatcher.language_of(actor)
-        lines = [f"{s.usage()} — {translate(language, s.description_key)}" for s in subs]
+        lines = [
+            f"{s.usage(Platform.TELEGRAM)} — {translate(language, s.description_key)}" for s in subs
+        ]
         return Reply(
             title=translate(language, "telegram.subcommands", group=group), text="\n".join(lines)
         )
