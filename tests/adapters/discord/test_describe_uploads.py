@@ -1,7 +1,8 @@
 """/describe of an image attached to the slash command (an ATTACHMENT option), through the
 real discord.py client against the fake Discord: the bytes come from the fake's CDN behind
-a signed link, with the fake OpenAI's vision model (a key) or from the picture's colours (no
-key); an oversized file and a non-image are refused with what to do, before any download."""
+a signed link, with the fake OpenAI's vision model (a key; an image moderation flags is
+refused) or from the picture's colours (no key); an oversized file and a non-image are
+refused with what to do, before any download; the "Describe with Mosaic" message menu."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from tests.adapters.discord.conftest import DiscordWorld
 from tests.adapters.discord.helpers import account_of
 from tests.core.test_describe import detail_on_the_left
 from tests.support.fake_discord.server import NITRO_UPLOAD_CAP
-from tests.support.fake_openai import CHAT, MODERATIONS, FakeOpenAI
+from tests.support.fake_openai import CHAT, MODERATIONS, FakeOpenAI, flagged
 from tests.support.images import png_bytes
 
 MB = 1024 * 1024
@@ -71,6 +72,13 @@ async def test_with_a_key_the_vision_model_sees_the_attached_bytes_after_moderat
     assert [call.route for call in openai_fake.calls] == [MODERATIONS, CHAT]
     [sent] = openai_fake.calls[0].body["input"]
     assert sent["image_url"]["url"] == "data:image/png;base64," + base64.b64encode(data).decode()
+
+    # An image moderation flags is refused, and the vision model never sees it.
+    openai_fake.script(MODERATIONS, flagged("violence/graphic"))
+    flagged_picture = world.fake.attach(png_bytes((90, 10, 10)), "gore.png")
+    [reply] = await world.person("bob").slash("describe", image=flagged_picture)
+    assert reply.ephemeral and "does not pass moderation" in reply.text
+    assert [call.route for call in openai_fake.calls] == [MODERATIONS, CHAT, MODERATIONS]
     assert openai_fake.violations == [] and world.fake.all_violations() == []
 
 
