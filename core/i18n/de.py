@@ -388,6 +388,8 @@ MESSAGES: dict[str, str] = {
     "param.file.post": "Beitragsnummer",
     "file.caption": "Originalbild von Beitrag #{post}",
     "button.file": "📎 Ganze Datei",
+    "telegram.picture_hint": "Für Prompt-Ideen zu diesem Bild antworte darauf mit /describe "
+    "(oder schick ein Bild mit der Bildunterschrift /describe).",
     "telegram.not_a_command": "Ich verstehe nur Befehle: Sie beginnen mit /, z. B. /help. Um auf eine meiner Fragen zu antworten, antworte auf diese Nachricht.",
     "telegram.reply_prompt": "{who}, antworte auf diese Nachricht mit deinem Text für „{label}“.",
     "telegram.reply_label": "deine Antwort",

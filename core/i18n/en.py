@@ -387,6 +387,8 @@ MESSAGES: dict[str, str] = {
     "param.file.post": "Post number",
     "file.caption": "Original image of post #{post}",
     "button.file": "📎 Full file",
+    "telegram.picture_hint": "For prompt ideas from this picture, answer it with /describe (or "
+    "send a picture with the caption /describe).",
     "telegram.not_a_command": "I only understand commands: they start with /, e.g. /help. To answer one of my questions, reply to that message.",
     "telegram.reply_prompt": "{who}, reply to this message with your text for “{label}”.",
     "telegram.reply_label": "your answer",

@@ -112,7 +112,9 @@ class UpdateRouter:
         elif typed is not None:
             await self._command(actor, conversation, typed.line, message)
         elif chat.kind is ChatKind.PRIVATE:
-            hint = translate(await self._dispatcher.language_of(actor), "telegram.not_a_command")
+            picture = bool(message.photo) or message.document is not None
+            key = "telegram.picture_hint" if picture else "telegram.not_a_command"
+            hint = translate(await self._dispatcher.language_of(actor), key)
             await conversation.send(Reply(text=hint))
 
     async def _command(

@@ -69,6 +69,9 @@ async def test_describe_answering_a_photo_in_a_group_describes_that_photo(
     fake = telegram.fake
     ana = fake.user(202, "Ana", "ana")
     ben = fake.user(203, "Ben", "ben")
+    # a picture alone, in a private chat: the bot says what it can do with it
+    await telegram.handle(fake.send_photo(ana, png_bytes()))
+    assert "answer it with /describe" in fake.last_bot_message(ana)["text"]
     group = fake.group(GROUP, "Painters", members=[ana, ben])
     shared = fake.user_photo(ben, detail_on_the_left(), chat=group)  # Ben shares a picture
     before = len(fake.calls)
