@@ -26,6 +26,7 @@ from core.safety.reports import REASON_MAX
 
 ENTRIES_SHOWN = 10
 LEADERBOARD_SIZE = 10
+BOARD_HERE, BOARD_GLOBAL = "here", "global"  # which leaderboard (`where`)
 
 
 def _where(ctx: Context) -> tuple[Platform, str | None]:
@@ -75,7 +76,11 @@ async def challenge_show(ctx: Context) -> list[Reply]:
                     {"prompt": challenge.theme},
                     style=ButtonStyle.PRIMARY,
                 ),
-                Button(ctx.t("challenge.button.leaderboard"), "challenge leaderboard"),
+                Button(
+                    ctx.t("challenge.button.leaderboard"),
+                    "challenge leaderboard",
+                    {"where": BOARD_GLOBAL if challenge.server_id is None else BOARD_HERE},
+                ),
             ),
         ),
     )
@@ -171,15 +176,39 @@ async def challenge_unfollow(ctx: Context) -> Reply:
     return Reply(text=ctx.t("challenge.unfollowed" if gone else "challenge.not_following"))
 
 
-async def challenge_leaderboard(ctx: Context) -> Reply:
-    rows = await ctx.services.challenges.leaderboard(LEADERBOARD_SIZE)
+async def challenge_leaderboard(ctx: Context, where: str | None = None) -> Reply:
+    """In a server or group, its own board (its own challenges) unless `global` is asked
+    for; a button leads to the other one. In a private chat, the board of everywhere."""
+    platform, server_id = _where(ctx)
+    here = server_id is not None and where != BOARD_GLOBAL
+    place = (platform, server_id) if here and server_id is not None else None
+    rows = await ctx.services.challenges.leaderboard(LEADERBOARD_SIZE, place=place)
+    name = ctx.actor.chat_title or ctx.t("challenge.leaderboard.this_place")
+    other: tuple[tuple[Button, ...], ...] = ()
+    if server_id is not None:
+        to = BOARD_GLOBAL if here else BOARD_HERE
+        label = ctx.t(f"challenge.button.board_{to}")
+        other = ((Button(label, "challenge leaderboard", {"where": to}),),)
     if not rows:
-        return Reply(text=ctx.t("challenge.leaderboard.empty"))
+        empty = "challenge.leaderboard.empty_here" if here else "challenge.leaderboard.empty"
+        return Reply(text=ctx.t(empty, place=name), buttons=other)
     lines = [
-        ctx.t("challenge.leaderboard.line", rank=n, who=handle(account), wins=wins, podiums=podiums)
-        for n, (account, wins, podiums) in enumerate(rows, start=1)
+        ctx.t(
+            "challenge.leaderboard.line",
+            rank=n,
+            who=handle(row.account),
+            wins=row.wins,
+            podiums=row.podiums,
+            votes=row.votes,
+        )
+        for n, row in enumerate(rows, start=1)
     ]
-    return Reply(title=ctx.t("challenge.leaderboard.title"), text="\n".join(lines))
+    title = (
+        ctx.t("challenge.leaderboard.title_here", place=name)
+        if here
+        else ctx.t("challenge.leaderboard.title")
+    )
+    return Reply(title=title, text="\n".join(lines), buttons=other)
 
 
 async def challenge_votes(ctx: Context, entry: int) -> Reply:
@@ -229,7 +258,12 @@ SPECS = (
     CommandSpec("challenge vote", challenge_vote, (ENTRY,), restricted=True, private_reply=True),
     CommandSpec("challenge follow", challenge_follow, asks_admin=True),
     CommandSpec("challenge unfollow", challenge_unfollow, asks_admin=True),
-    CommandSpec("challenge leaderboard", challenge_leaderboard),
+    CommandSpec(
+        "challenge leaderboard",
+        challenge_leaderboard,
+        (Param("where", ParamKind.CHOICE, required=False, choices=(BOARD_HERE, BOARD_GLOBAL)),),
+        examples=("/challenge leaderboard", "/challenge leaderboard global"),
+    ),
     CommandSpec("challenge votes", challenge_votes, (ENTRY,), asks_admin=True, private_reply=True),
     CommandSpec(
         "challenge void",

@@ -100,8 +100,15 @@ def results_reply(
                 ),
             )
         )
+    where = "global" if challenge.server_id is None else "here"  # the challenge's own board
     rows.append(
-        (Button(translate(language, "challenge.button.leaderboard"), "challenge leaderboard"),)
+        (
+            Button(
+                translate(language, "challenge.button.leaderboard"),
+                "challenge leaderboard",
+                {"where": where},
+            ),
+        )
     )
     return Reply(
         title=translate(language, "challenge.results.title", theme=challenge.theme),

@@ -13,7 +13,7 @@ from core.i18n import LANGUAGES
 async def help_(ctx: Context) -> Reply:
     lines = []
     for spec in ctx.registry.listed(ctx.actor.platform):
-        lines.append(f"{spec.usage()} — {ctx.t(spec.description_key)}")
+        lines.append(f"{spec.usage(ctx.actor.platform)} — {ctx.t(spec.description_key)}")
     buttons_key = (
         "help.buttons.console" if ctx.actor.platform is Platform.CONSOLE else "help.buttons.chat"
     )

@@ -188,7 +188,9 @@ class CommandSpec:
     def available_on(self, platform: Platform) -> bool:
         return self.platforms is None or platform in self.platforms
 
-    def usage(self) -> str:
+    def usage(self, platform: Platform | None = None) -> str:
+        """`/name <param> [optional…] [--flag value] [+upload]`; on the console, which cannot
+        attach files, without the uploads."""
         parts = [f"/{self.name}"]
         for param in self.positional:
             label = "|".join(param.choices) if param.kind is ParamKind.CHOICE else param.name
@@ -199,7 +201,7 @@ class CommandSpec:
             if param.flag_only:
                 value = "|".join(param.choices) if param.choices else param.name
                 parts.append(f"[--{param.name} {value}]")
-            elif not param.typed:
+            elif not param.typed and platform is not Platform.CONSOLE:
                 parts.append(f"[+{param.name}]")  # attached, not typed
         return " ".join(parts)
 

@@ -14,6 +14,7 @@ from core.challenges.rules import (
     parse_duration,
 )
 from core.challenges.service import (
+    BoardRow,
     ChallengeEntryRenderer,
     Challenges,
     Standing,
@@ -25,6 +26,7 @@ __all__ = [
     "NEW_ACCOUNT_DELAY",
     "VOTES_PER_HOUR",
     "WINNERS",
+    "BoardRow",
     "ChallengeEntryRenderer",
     "ChallengeResults",
     "ChallengeResultsRenderer",

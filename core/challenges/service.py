@@ -45,6 +45,7 @@ from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.audit import AuditLog
 from core.safety.authority import Authority, Jurisdiction
 from core.safety.authority import Standing as Acting
+from core.social.ties import tied_accounts
 from core.social.visibility import shown_to_everyone, shown_to_everyone_through
 
 
@@ -54,6 +55,16 @@ class Standing:
 
     entry: ChallengeEntry
     post: Post
+    votes: int
+
+
+@dataclass(frozen=True, slots=True)
+class BoardRow:
+    """One person on a leaderboard."""
+
+    account: Account
+    wins: int
+    podiums: int
     votes: int
 
 
@@ -282,13 +293,17 @@ class Challenges:
         post = await Post.filter(shown_to_everyone(), id=entry.post_id).first()
         if post is None:
             raise NotFound("error.challenge_no_entry", entry=entry_id)
-        if post.author_id == account.id:
+        # the person: this account and those their own actions tied to it (`core.social.ties`)
+        person = await tied_accounts(account.id)
+        if post.author_id in person:
             raise Forbidden("error.challenge_own_entry")
         async with self._units():
             if await ChallengeVote.exists(entry_id=entry.id, voter_id=account.id):
                 raise Conflict("error.challenge_voted_already", entry=entry_id)
+            if await ChallengeVote.exists(entry_id=entry.id, voter_id__in=person):
+                raise Conflict("error.challenge_voted_already_tied", entry=entry_id)
             recent = await ChallengeVote.filter(
-                voter_id=account.id, created_at__gt=now - timedelta(hours=1)
+                voter_id__in=person, created_at__gt=now - timedelta(hours=1)
             ).count()
             if recent >= VOTES_PER_HOUR:
                 raise LimitExceeded("error.challenge_vote_rate", limit=VOTES_PER_HOUR)
@@ -417,17 +432,37 @@ class Challenges:
         return await ChallengeFollow.filter(destination_id=destination.id).delete() > 0
 
     # --- the leaderboard -----------------------------------------------------------------
-    async def leaderboard(self, limit: int) -> list[tuple[Account, int, int]]:
-        """People by wins, then podium places (top 3), over every finished challenge."""
-        rows = await ChallengeEntry.filter(
-            Q(rank__lte=3), challenge__state=ChallengeState.FINISHED
-        ).values_list("post__author_id", "rank")
+    async def leaderboard(
+        self, limit: int, *, place: tuple[Platform, str] | None = None
+    ) -> list[BoardRow]:
+        """People by wins, then podium places (top 3), then the votes their entries got,
+        over every finished challenge, or (`place`) over the finished challenges a server or
+        group ran itself. Votes are those that counted when the challenge ended (not void,
+        not on probation then, for entries not disqualified)."""
+        finished = Q(challenge__state=ChallengeState.FINISHED)
+        if place is not None:
+            finished &= Q(challenge__platform=place[0], challenge__server_id=place[1])
+        rows = await ChallengeEntry.filter(finished, Q(rank__lte=3)).values_list(
+            "post__author_id", "rank"
+        )
         wins: Counter[int] = Counter()
         podiums: Counter[int] = Counter()
         for author_id, rank in rows:
             podiums[author_id] += 1
             if rank == 1:
                 wins[author_id] += 1
-        order = sorted(podiums, key=lambda a: (-wins[a], -podiums[a], a))[:limit]
+        voted = Q(entry__challenge__state=ChallengeState.FINISHED)
+        if place is not None:
+            voted &= Q(entry__challenge__platform=place[0], entry__challenge__server_id=place[1])
+        ballots = await ChallengeVote.filter(
+            voted, voided_at=None, entry__disqualified_reason=None
+        ).values_list("entry__post__author_id", "counts_from", "entry__challenge__ends_at")
+        votes: Counter[int] = Counter(
+            author for author, counts_from, ends_at in ballots if counts_from <= ends_at
+        )
+        people = set(podiums) | set(votes)
+        order = sorted(people, key=lambda a: (-wins[a], -podiums[a], -votes[a], a))[:limit]
         accounts = {a.id: a for a in await Account.filter(id__in=order)}
-        return [(accounts[a], wins[a], podiums[a]) for a in order if a in accounts]
+        return [
+            BoardRow(accounts[a], wins[a], podiums[a], votes[a]) for a in order if a in accounts
+        ]

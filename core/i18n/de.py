@@ -307,6 +307,9 @@ MESSAGES: dict[str, str] = {
     # discord
     "cmd.settings": "Deine persönlichen Einstellungen",
     "cmd.server": "Mosaic-Einstellungen dieses Servers (Admins)",
+    "discord.menu.describe": "Mit Mosaic beschreiben",
+    "discord.describe.no_picture": "Diese Nachricht hat kein Bild zum Beschreiben. Nutz das "
+    "bei einer Nachricht mit Bild, oder /beschreiben mit angehängtem Bild.",
     "discord.menu.remix": "Mit Mosaic remixen",
     "discord.remix.title": "Beitrag #{post} remixen",
     "discord.remix.not_a_post": "Diese Nachricht zeigt keinen Mosaic-Beitrag. Nutze „Mit Mosaic remixen“ bei einem Beitrag, den der Bot geschickt hat, oder tipp /remix mit der Beitragsnummer.",
@@ -385,6 +388,8 @@ MESSAGES: dict[str, str] = {
     "param.file.post": "Beitragsnummer",
     "file.caption": "Originalbild von Beitrag #{post}",
     "button.file": "📎 Ganze Datei",
+    "telegram.picture_hint": "Für Prompt-Ideen zu diesem Bild antworte darauf mit /describe "
+    "(oder schick ein Bild mit der Bildunterschrift /describe).",
     "telegram.not_a_command": "Ich verstehe nur Befehle: Sie beginnen mit /, z. B. /help. Um auf eine meiner Fragen zu antworten, antworte auf diese Nachricht.",
     "telegram.reply_prompt": "{who}, antworte auf diese Nachricht mit deinem Text für „{label}“.",
     "telegram.reply_label": "deine Antwort",
@@ -755,7 +760,11 @@ MESSAGES: dict[str, str] = {
     "param.challenge.vote.entry": "die Nummer des Beitrags in der Challenge",
     "cmd.challenge.follow": "Challenge-Beiträge und -Ergebnisse in diesem Chat erhalten",
     "cmd.challenge.unfollow": "Keine Challenge-Beiträge und -Ergebnisse mehr hier",
-    "cmd.challenge.leaderboard": "Wer die meisten Challenges gewonnen hat",
+    "cmd.challenge.leaderboard": "Wer die meisten Challenges gewonnen hat, hier oder überall",
+    "param.challenge.leaderboard.where": "here (die eigenen Challenges dieses Servers oder dieser "
+    "Gruppe) oder global",
+    "discord.option.where": "wo",
+    "discord.choice.here": "hier",
     "cmd.challenge.votes": "Wer für einen Beitrag gestimmt hat (Moderation)",
     "param.challenge.votes.entry": "die Nummer des Beitrags in der Challenge",
     "cmd.challenge.void": "Eine Stimme für einen Beitrag ungültig machen (Moderation)",
@@ -794,7 +803,12 @@ MESSAGES: dict[str, str] = {
     "challenge.not_following": "Dieser Chat folgt keinen Challenges.",
     "challenge.leaderboard.title": "🏅 Challenge-Bestenliste",
     "challenge.leaderboard.empty": "Noch ist keine Challenge zu Ende.",
-    "challenge.leaderboard.line": "{rank}. {who}: {wins, plural, one {{wins} Sieg} other {{wins} Siege}}, {podiums, plural, one {{podiums} Podestplatz} other {{podiums} Podestplätze}}",
+    "challenge.leaderboard.line": "{rank}. {who}: {wins, plural, one {{wins} Sieg} other {{wins} Siege}}, {podiums, plural, one {{podiums} Podestplatz} other {{podiums} Podestplätze}}, {votes, plural, one {{votes} Stimme} other {{votes} Stimmen}}",
+    "challenge.leaderboard.title_here": "🏅 Challenge-Bestenliste von {place}",
+    "challenge.leaderboard.this_place": "diesem Server oder dieser Gruppe",
+    "challenge.leaderboard.empty_here": "Noch ist keine eigene Challenge von {place} zu Ende.",
+    "challenge.button.board_global": "🌍 Überall",
+    "challenge.button.board_here": "🏠 Hier",
     "challenge.votes.title": "Stimmen für Beitrag {entry}",
     "challenge.votes.none": "Noch niemand hat für Beitrag {entry} gestimmt.",
     "challenge.vote.counts": "zählt",
@@ -908,6 +922,9 @@ MESSAGES: dict[str, str] = {
     "Bildunterschrift /describe, oder antworte auf ein Foto mit /describe.",
     "error.describe_too_many_pixels": "Das Bild hat zu viele Pixel, um es zu lesen. Schick "
     "eine kleinere Fassung.",
+    "error.challenge_voted_already_tied": "Du hast für Beitrag #{entry} schon mit einem "
+    "anderen Konto von dir gestimmt (einem, das du von diesem getrennt oder mit ihm zu "
+    "verknüpfen versucht hast): eine Person, eine Stimme.",
     "error.upload_missing": "Häng ein Bild an diesen Befehl an.",
     "error.upload_not_image": "{name} ist kein Bild ({type}). Schick ein Bild als PNG, JPEG, "
     "WEBP oder GIF.",

@@ -302,6 +302,9 @@ MESSAGES: dict[str, str] = {
     # discord
     "cmd.settings": "Your personal settings",
     "cmd.server": "This server's Mosaic settings (admins)",
+    "discord.menu.describe": "Describe with Mosaic",
+    "discord.describe.no_picture": "That message has no picture to describe. Use this on a "
+    "message with an image, or /describe with the image attached.",
     "discord.menu.remix": "Remix with Mosaic",
     "discord.remix.title": "Remix post #{post}",
     "discord.remix.not_a_post": "This message doesn't show a Mosaic post. Use “Remix with Mosaic” on a post the bot sent, or type /remix with the post number.",
@@ -384,6 +387,8 @@ MESSAGES: dict[str, str] = {
     "param.file.post": "Post number",
     "file.caption": "Original image of post #{post}",
     "button.file": "📎 Full file",
+    "telegram.picture_hint": "For prompt ideas from this picture, answer it with /describe (or "
+    "send a picture with the caption /describe).",
     "telegram.not_a_command": "I only understand commands: they start with /, e.g. /help. To answer one of my questions, reply to that message.",
     "telegram.reply_prompt": "{who}, reply to this message with your text for “{label}”.",
     "telegram.reply_label": "your answer",
@@ -754,7 +759,10 @@ MESSAGES: dict[str, str] = {
     "param.challenge.vote.entry": "the entry's number",
     "cmd.challenge.follow": "Get challenge entries and results in this chat",
     "cmd.challenge.unfollow": "Stop getting challenge entries and results here",
-    "cmd.challenge.leaderboard": "The people with the most challenge wins",
+    "cmd.challenge.leaderboard": "The people with the most challenge wins, here or everywhere",
+    "param.challenge.leaderboard.where": "here (this server's or group's own challenges) or global",
+    "discord.option.where": "where",
+    "discord.choice.here": "here",
     "cmd.challenge.votes": "Who voted for an entry (moderators)",
     "param.challenge.votes.entry": "the entry's number",
     "cmd.challenge.void": "Void someone's vote for an entry (moderators)",
@@ -793,7 +801,12 @@ MESSAGES: dict[str, str] = {
     "challenge.not_following": "This chat does not follow challenges.",
     "challenge.leaderboard.title": "🏅 Challenge leaderboard",
     "challenge.leaderboard.empty": "No challenge has finished yet.",
-    "challenge.leaderboard.line": "{rank}. {who}: {wins, plural, one {{wins} win} other {{wins} wins}}, {podiums, plural, one {{podiums} podium place} other {{podiums} podium places}}",
+    "challenge.leaderboard.line": "{rank}. {who}: {wins, plural, one {{wins} win} other {{wins} wins}}, {podiums, plural, one {{podiums} podium place} other {{podiums} podium places}}, {votes, plural, one {{votes} vote} other {{votes} votes}}",
+    "challenge.leaderboard.title_here": "🏅 Challenge leaderboard of {place}",
+    "challenge.leaderboard.this_place": "this server or group",
+    "challenge.leaderboard.empty_here": "No challenge run by {place} has finished yet.",
+    "challenge.button.board_global": "🌍 Everywhere",
+    "challenge.button.board_here": "🏠 This place",
     "challenge.votes.title": "Votes for entry {entry}",
     "challenge.votes.none": "Nobody has voted for entry {entry} yet.",
     "challenge.vote.counts": "counts",
@@ -902,6 +915,9 @@ MESSAGES: dict[str, str] = {
     "/describe, or answer a photo with /describe.",
     "error.describe_too_many_pixels": "That image has too many pixels to read. Send a smaller "
     "copy of it.",
+    "error.challenge_voted_already_tied": "You already voted for entry #{entry} from another "
+    "account of yours (one you unlinked from this one, or tried to link to it): one person, "
+    "one vote.",
     "error.upload_missing": "Attach an image to this command.",
     "error.upload_not_image": "{name} is not an image ({type}). Send a PNG, JPEG, WEBP or GIF "
     "picture.",

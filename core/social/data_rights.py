@@ -41,6 +41,7 @@ from core.persistence.models import (
     NotificationBatch,
     NotificationPreference,
     OutboxMessage,
+    PersonTie,
     Post,
     RateVote,
     Reaction,
@@ -139,6 +140,17 @@ class AccountData:
                 }
                 for v in await ChallengeVote.filter(voter=account)
                 .select_related("entry")
+                .order_by("id")
+            ],
+            # accounts this person's own actions tied to this one (`core.social.ties`)
+            "tied_accounts": [
+                {
+                    "handle": (t.account_b if t.account_a_id == account.id else t.account_a).handle,
+                    "reason": t.reason,
+                    "created_at": _when(t.created_at),
+                }
+                for t in await PersonTie.filter(Q(account_a=account) | Q(account_b=account))
+                .select_related("account_a", "account_b")
                 .order_by("id")
             ],
             "following": [

@@ -50,6 +50,7 @@ from core.persistence.models import (
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.social.accounts import account_changed
 from core.social.counters import recount
+from core.social.ties import LINK_REFUSED, UNLINKED, merge_ties, tie
 
 CODE_LIFETIME = timedelta(minutes=10)
 ATTEMPTS_PER_HOUR = 5
@@ -100,23 +101,31 @@ class AccountLinking:
         await LinkAttempt.create(identity=identity, created_at=now)
 
         cleaned = code.strip().upper().replace("-", "").replace(" ", "")
-        async with self._units():
-            link = await LinkCode.filter(code=cleaned).select_for_update().first()
-            if link is None or link.used_at is not None or link.expires_at <= now:
-                raise InvalidInput("error.link_code_invalid")
-            issuer = await Identity.get(id=link.issuer_id)
-            keep = await Account.get(id=issuer.account_id)
-            gone = await Account.get(id=identity.account_id)
-            if keep.id == gone.id:
-                raise Conflict("error.link_already")
-            keep_platforms = set(await column(Identity.filter(account=keep), "platform"))
-            gone_platforms = set(await column(Identity.filter(account=gone), "platform"))
-            if keep_platforms & gone_platforms:
-                raise InvalidInput("error.link_same_platform")
-            link.used_at = now
-            await link.save(update_fields=["used_at"])
-            await merge_accounts(keep, gone)
-            await self._notices.changed(account_changed(keep.id), account_changed(gone.id))
+        refused: tuple[int, int] | None = None  # a live code of another, refused: one person
+        try:
+            async with self._units():
+                link = await LinkCode.filter(code=cleaned).select_for_update().first()
+                if link is None or link.used_at is not None or link.expires_at <= now:
+                    raise InvalidInput("error.link_code_invalid")
+                issuer = await Identity.get(id=link.issuer_id)
+                keep = await Account.get(id=issuer.account_id)
+                gone = await Account.get(id=identity.account_id)
+                if keep.id == gone.id:
+                    raise Conflict("error.link_already")
+                keep_platforms = set(await column(Identity.filter(account=keep), "platform"))
+                gone_platforms = set(await column(Identity.filter(account=gone), "platform"))
+                if keep_platforms & gone_platforms:
+                    refused = (keep.id, gone.id)
+                    raise InvalidInput("error.link_same_platform")
+                link.used_at = now
+                await link.save(update_fields=["used_at"])
+                await merge_accounts(keep, gone)
+                await self._notices.changed(account_changed(keep.id), account_changed(gone.id))
+        except InvalidInput:
+            if refused is not None:  # its own write: the unit above rolled back
+                async with self._units():
+                    await tie(*refused, LINK_REFUSED, now)
+            raise
         return await Account.get(id=keep.id)
 
     async def unlink(self, account: Account, platform: Platform) -> Account:
@@ -135,6 +144,7 @@ class AccountLinking:
             )
             leaving.account_id = fresh.id
             await leaving.save(update_fields=["account_id"])
+            await tie(account.id, fresh.id, UNLINKED, self._clock.now())
             await self._notices.changed(account_changed(account.id))
         return fresh
 
@@ -197,6 +207,7 @@ async def merge_accounts(keep: Account, gone: Account) -> None:
     await FeedSession.filter(account_id=g).delete()  # a fresh feed session for the merged one
     await _merge_digests_and_notifications(k, g)
     await _merge_challenge_votes(k, g)
+    await merge_ties(k, g)
     if keep.language is None and gone.language is not None:
         keep.language = gone.language
         await keep.save(update_fields=["language"])
@@ -298,5 +309,7 @@ MERGED_ACCOUNT_REFERENCES = frozenset(
         ("challenge", "created_by_id"),
         ("challenge_vote", "voter_id"),
         ("rate_vote", "voter_id"),
+        ("person_tie", "account_a_id"),
+        ("person_tie", "account_b_id"),
     }
 )

@@ -203,6 +203,60 @@ async def test_linked_accounts_vote_once_and_merges_drop_doubles(app: App) -> No
     assert (vote["entry"], vote["post"], vote["voided"]) == (entry.id, anns.id, False)
 
 
+async def test_accounts_tied_by_their_owner_vote_once_though_not_linked(
+    app: App, clock: FakeClock
+) -> None:
+    mod = dm_user(app, MODERATOR)
+    ann = dm_user(app, "ann")
+    tg = ChatUser(app, "200", Platform.TELEGRAM)
+    dc = ChatUser(app, "300", Platform.DISCORD)
+    tg2 = ChatUser(app, "201", Platform.TELEGRAM)  # the same person's second Telegram account
+    stranger = ChatUser(app, "202", Platform.TELEGRAM)
+    for user in (ann, tg, dc, tg2, stranger):
+        await user.say("/help")
+    await mod.say("/challenge start boats 1d")
+    anns = await public_post(app, ann, "a paper boat")
+    await ann.say(f"/challenge enter {anns.id}")
+    entry = await entry_of(anns)
+    challenge = await Challenge.get(theme="boats")
+    linking = app.services.linking
+
+    # Linked, voted, unlinked: the split-off account is still the same person.
+    code = await linking.issue_code(Platform.TELEGRAM, "200")
+    await linking.redeem(Platform.DISCORD, "300", code.code)
+    assert "counts" in await tg.text(f"/challenge vote {entry.id}")
+    assert "separate, empty account" in await dc.text("/unlink discord")
+    refused = await dc.text(f"/challenge vote {entry.id}")
+    assert "from another account of yours" in refused and "one person, one vote" in refused
+    tgs = await public_post(app, tg, "a sail boat", 2)
+    await tg.say(f"/challenge enter {tgs.id}")
+    assert "own entry" in await dc.text(f"/challenge vote {(await entry_of(tgs)).id}")
+
+    # Two Telegram accounts can never be linked; redeeming the other's live code is still
+    # the person's own word. Their double vote, cast before, is voided (the first stays).
+    assert "counts" in await tg2.text(f"/challenge vote {entry.id}")
+    standings = await app.services.challenges.standings(challenge)
+    assert [s.votes for s in standings if s.entry.id == entry.id] == [2]
+    code = await linking.issue_code(Platform.TELEGRAM, "200")
+    assert "two accounts of the same platform" in await tg2.text(f"/link {code.code}")
+    votes = await ChallengeVote.filter(entry_id=entry.id).order_by("id")
+    assert [v.voided_at is None for v in votes] == [True, False]
+    standings = await app.services.challenges.standings(challenge)
+    assert [s.votes for s in standings if s.entry.id == entry.id] == [1]
+    assert "own entry" in await tg2.text(f"/challenge vote {(await entry_of(tgs)).id}")
+
+    person = await Account.get(identities__platform_user_id="201")
+    with zipfile.ZipFile(await app.services.account_data.export(person)) as archive:
+        tied = json.loads(archive.read("mosaic.json"))["tied_accounts"]
+    assert [t["reason"] for t in tied] == ["link_refused"], "the export says so"
+
+    # A code that is no longer live proves nothing: no tie, the stranger's vote counts.
+    old = await linking.issue_code(Platform.TELEGRAM, "200")
+    clock.advance(minutes=11)
+    assert "wrong, used or expired" in await stranger.text(f"/link {old.code}")
+    assert "counts" in await stranger.text(f"/challenge vote {entry.id}")
+
+
 async def test_abuse_rules_probation_and_rate_limit(app: App, clock: FakeClock) -> None:
     mod = dm_user(app, MODERATOR)
     ann = dm_user(app, "ann")
@@ -369,3 +423,70 @@ async def test_results_survive_a_leader_stopped_mid_composition(app: App, clock:
     assert row.state is OutboxState.SENT and row.chat_key == "g1"
     titles = [r.title for r in messenger.to(chat_id="g1")]
     assert titles.count("🏆 Challenge results: kites") == 1
+
+
+async def test_a_place_has_its_own_leaderboard_and_the_global_one_a_tap_away(
+    app: App, clock: FakeClock
+) -> None:
+    mod, ann, ben, cat = (dm_user(app, name) for name in (MODERATOR, "ann", "ben", "cat"))
+    gail = group_admin(app, "gail", "g1")
+    ann_here, ben_here = (group_admin(app, name, "g1", admin=False) for name in ("ann", "ben"))
+    for user in (ann, ben, cat, gail):
+        await user.say("/help")
+    messenger = RecordingMessenger()
+    sender = console_sender(app, messenger)
+    assert "now gets challenge entries" in await gail.text("/challenge follow")
+
+    # The group's own challenge: Ben wins it with Cat's vote, Ann is second.
+    assert "begun" in await gail.text("/challenge start boats 1d")
+    anns_boat = await public_post(app, ann, "a paper boat", 1)
+    bens_boat = await public_post(app, ben, "a sail boat", 2)
+    await ann_here.say(f"/challenge enter {anns_boat.id}")
+    await ben_here.say(f"/challenge enter {bens_boat.id}")
+    assert "counts" in await cat.text(f"/challenge vote {(await entry_of(bens_boat)).id}")
+    # The global challenge at the same time: Ann wins it with two votes.
+    await mod.say("/challenge start kites 1d")
+    anns_kite = await public_post(app, ann, "a red kite", 3)
+    await ann.say(f"/challenge enter {anns_kite.id}")
+    kite_entry = await entry_of(anns_kite)
+    for voter in (ben, cat):
+        assert "counts" in await voter.text(f"/challenge vote {kite_entry.id}")
+    clock.advance(days=1, seconds=1)
+    await deliver(app, sender)
+    assert await Challenge.filter(state=ChallengeState.FINISHED).count() == 2
+
+    # In the group: its own board (only its challenge's entries and votes) ...
+    [board] = await gail.say("/challenge leaderboard")
+    assert board.title == "🏅 Challenge leaderboard of this server or group"
+    assert board.text.splitlines() == [
+        "1. @ben: 1 win, 1 podium place, 1 vote",
+        "2. @ann: 0 wins, 1 podium place, 0 votes",
+    ]
+    # ... and everywhere's, one tap away (or typed), with a way back.
+    [everywhere] = await gail.press(find_button([board], "challenge leaderboard"))
+    assert everywhere.title == "🏅 Challenge leaderboard"
+    assert everywhere.text.splitlines() == [
+        "1. @ann: 1 win, 2 podium places, 2 votes",
+        "2. @ben: 1 win, 1 podium place, 1 vote",
+    ]
+    assert [b.label for row in everywhere.buttons for b in row] == ["🏠 This place"]
+    assert (await gail.say("/challenge leaderboard global"))[0].text == everywhere.text
+    # A private chat has no place: everywhere's board, without buttons.
+    [private] = await cat.say("/challenge leaderboard")
+    assert private.text == everywhere.text and private.buttons == ()
+    # The results' Leaderboard button opens the challenge's own board.
+    group_results = [r for r in messenger.to(chat_id="g1") if r.title and "results" in r.title]
+    boards = {r.title: find_button([r], "challenge leaderboard") for r in group_results}
+    assert {title: button.args for title, button in boards.items()} == {
+        "🏆 Challenge results: boats": {"where": "here"},
+        "🏆 Challenge results: kites": {"where": "global"},
+    }
+
+    # In German; and a group without finished challenges of its own says so.
+    await gail.say("/settings language de")
+    [board] = await gail.say("/challenge leaderboard")
+    assert board.title == "🏅 Challenge-Bestenliste von diesem Server oder dieser Gruppe"
+    assert board.text.splitlines()[0] == "1. @ben: 1 Sieg, 1 Podestplatz, 1 Stimme"
+    [empty] = await group_admin(app, "gus", "g2").say("/challenge leaderboard")
+    assert empty.text == "No challenge run by this server or group has finished yet."
+    assert [b.label for row in empty.buttons for b in row] == ["🌍 Everywhere"]

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from bot.commands import build_registry
 from bot.commands.spec import CommandSpec, Param, ParamKind
+from bot.invocation import Upload
 from core.domain import Platform
 from core.errors import InvalidInput, MosaicError, NotFound
 
@@ -86,3 +87,49 @@ def test_post_ids_are_numbers_or_refused(text: str) -> None:
     except InvalidInput:
         return
     assert isinstance(value, int) and value >= 0
+
+
+DESCRIBE = CommandSpec(
+    "describe",
+    _noop,
+    (
+        Param("target", ParamKind.TEXT, required=False),
+        Param("image", ParamKind.UPLOAD, required=False, max_bytes=1000),
+    ),
+)
+
+
+def _upload(size: int | None, content_type: str | None) -> Upload:
+    async def fetch(limit: int) -> bytes:
+        return b"x" * (size or 10)
+
+    return Upload("a.png", size, content_type, fetch)
+
+
+def test_an_upload_is_never_typed_and_is_checked_by_what_the_platform_says() -> None:
+    assert DESCRIBE.parse_text("12") == {"target": "12"}
+    assert DESCRIBE.parse_text("") == {}
+    assert DESCRIBE.upload is not None and DESCRIBE.upload.name == "image"
+    assert DESCRIBE.usage(Platform.DISCORD) == "/describe [target…] [+image]"
+    assert DESCRIBE.usage(Platform.CONSOLE) == "/describe [target…]", "the console cannot attach"
+    fine = _upload(900, "image/png")
+    assert DESCRIBE.convert({"image": fine}) == {"image": fine}
+    unsaid = _upload(None, None)  # a platform that said nothing: checked on the bytes
+    assert DESCRIBE.convert({"image": unsaid}) == {"image": unsaid}
+    refusals = {
+        "error.upload_too_big": _upload(1001, "image/png"),
+        "error.upload_not_image": _upload(10, "application/pdf"),
+        "error.upload_missing": "a.png",  # typed text is no upload (a button's argument)
+    }
+    for key, raw in refusals.items():
+        with pytest.raises(InvalidInput) as refused:
+            DESCRIBE.convert({"image": raw})
+        assert refused.value.key == key
+
+
+async def test_reading_an_upload_refuses_bytes_over_the_limit() -> None:
+    assert await _upload(None, "image/png").read(10) == b"x" * 10
+    with pytest.raises(InvalidInput) as refused:
+        await _upload(None, "image/png").read(9)  # the platform gave no size: the bytes tell
+    assert refused.value.key == "error.upload_too_big"
+    assert refused.value.params["size_mb"] == "0.0"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import io
+import struct
+import zlib
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,7 +17,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from bot.bootstrap import App
-from core.errors import Forbidden
+from core.errors import Forbidden, InvalidInput
 from core.generation.description import (
     MAX_IMAGE_BYTES,
     Describer,
@@ -181,3 +183,24 @@ async def test_describe_a_post_in_the_chat_offers_a_button_to_imagine_each(
     not_image = tmp_path / "notes.png"
     not_image.write_bytes(b"hello")
     assert (await user.say(f"/describe {not_image}"))[0].is_error
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG whose header claims `width` × `height` pixels (and whose data is not there)."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+async def test_a_picture_pillow_refuses_is_refused_not_an_internal_error() -> None:
+    describer = Describer()
+    with pytest.raises(InvalidInput) as bomb:  # 40,000² pixels: a decompression bomb
+        await describer.describe(_png_header(40_000, 40_000), language="en")
+    assert bomb.value.key == "error.describe_too_many_pixels"
+    with pytest.raises(InvalidInput) as damaged:  # a PNG's first bytes, then nothing usable
+        await describer.describe(_png_header(64, 64), language="en")
+    assert damaged.value.key == "error.describe_not_image"

@@ -112,6 +112,7 @@ class DiscordAdapter:
             dispatcher.registry,
             on_command=self._interactions.on_command,
             on_remix_menu=self._interactions.on_remix_menu,
+            on_describe_menu=self._interactions.on_describe_menu,
             autocomplete=Autocomplete(autocomplete),
             language_of=lambda interaction: dispatcher.language_of(actor_for(interaction)),
         )

@@ -34,6 +34,7 @@ MenuCallback = Callable[[discord.Interaction, discord.Message], Awaitable[None]]
 LOCALE_LANGUAGES: dict[discord.Locale, str] = {discord.Locale.german: "de"}
 
 REMIX_MENU_KEY = "discord.menu.remix"
+DESCRIBE_MENU_KEY = "discord.menu.describe"
 INTEGER_LIMIT = 2**53
 GROUP_DEFAULT = "show"  # the subcommand name of a command that is also a group's name
 # a slash command's callback, as discord.py calls it
@@ -102,10 +103,12 @@ class CommandTreeBuilder:
         on_remix_menu: MenuCallback,
         autocomplete: Autocomplete,
         language_of: Callable[[discord.Interaction], Awaitable[str]],
+        on_describe_menu: MenuCallback | None = None,
     ) -> None:
         self._registry = registry
         self._on_command = on_command
         self._on_remix_menu = on_remix_menu
+        self._on_describe_menu = on_describe_menu
         self._autocomplete = autocomplete
         self._language_of = language_of
 
@@ -127,7 +130,9 @@ class CommandTreeBuilder:
         for name, members in groups.items():
             commands.append(self._group(name, members))
         if "remix" in self._registry:
-            commands.append(self._remix_menu())
+            commands.append(self._menu(REMIX_MENU_KEY, self._on_remix_menu))
+        if "describe" in self._registry and self._on_describe_menu is not None:
+            commands.append(self._menu(DESCRIBE_MENU_KEY, self._on_describe_menu))
         return commands
 
     def _group(self, name: str, specs: Sequence[CommandSpec]) -> app_commands.Group:
@@ -238,10 +243,11 @@ class CommandTreeBuilder:
 
         return complete
 
-    def _remix_menu(self) -> app_commands.ContextMenu:
-        on_remix_menu = self._on_remix_menu
+    @staticmethod
+    def _menu(key: str, on_message: MenuCallback) -> app_commands.ContextMenu:
+        """A message command ("Apps" on a message's menu)."""
 
-        async def remix(interaction: discord.Interaction, message: discord.Message) -> None:
-            await on_remix_menu(interaction, message)
+        async def menu(interaction: discord.Interaction, message: discord.Message) -> None:
+            await on_message(interaction, message)
 
-        return app_commands.ContextMenu(name=_text(REMIX_MENU_KEY), callback=remix)
+        return app_commands.ContextMenu(name=_text(key), callback=menu)

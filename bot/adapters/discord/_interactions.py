@@ -21,6 +21,7 @@ from bot.adapters.discord._delivery import DiscordDelivery, Undeliverable
 from bot.adapters.discord._errors import ErrorReporter
 from bot.adapters.discord._messenger import DiscordMessenger
 from bot.adapters.discord._tracking import InFlight
+from bot.adapters.discord._uploads import attachment_upload
 from bot.commands import CommandSpec, Dispatcher
 from bot.commands.spec import Param
 from bot.invocation import Actor, Invocation, Press
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 UNKNOWN_INTERACTION = 10062  # answered too late, or never existed
 ALREADY_ACKNOWLEDGED = 40060  # another process (or a re-delivery) got there first
 REMIX_COMMAND = "remix"
+DESCRIBE_COMMAND = "describe"
 
 Work = Callable[[Actor, InteractionConversation], Awaitable[list[Reply]]]
 
@@ -173,6 +175,42 @@ class InteractionHandler:
         await self._delivery.send_modal(
             interaction, self._modal(title, spec, prompt, language, on_text)
         )
+
+    # --- the "Describe with Mosaic" message menu ----------------------------------------
+    async def on_describe_menu(
+        self, interaction: discord.Interaction, message: discord.Message
+    ) -> None:
+        """/describe for a message: the post it shows (one of ours), else its picture (its
+        first image attachment, fetched like the command's attachment option)."""
+        with self._in_flight.track():
+            try:
+                work = self._describe(message)
+                await self._deferred(interaction, work, ephemeral=True, thinking=True)
+            except Exception as error:
+                await self._errors.report(interaction, error)
+
+    def _describe(self, message: discord.Message) -> Work:
+        async def work(actor: Actor, conversation: InteractionConversation) -> list[Reply]:
+            post_id = None
+            if self._client.user is not None and message.author.id == self._client.user.id:
+                post_id = await self._services.sent_messages.post_for(
+                    Platform.DISCORD, str(message.channel.id), str(message.id)
+                )
+            if post_id is not None:
+                args: dict[str, Any] = {"target": str(post_id)}
+            else:
+                files = message.attachments
+                pictures = [a for a in files if (a.content_type or "").startswith("image/")]
+                chosen = next(iter(pictures or files), None)
+                if chosen is None:
+                    language = await self._dispatcher.language_of(actor)
+                    text = translate(language, "discord.describe.no_picture")
+                    return [Reply(text=text, private=True, is_error=True)]
+                args = {"image": attachment_upload(chosen)}
+            invocation = Invocation(actor, DESCRIBE_COMMAND, args)
+            return await self._dispatcher.run(invocation, conversation)
+
+        return work
 
     # --- the common path -------------------------------------------------------------------
     async def _deferred(

@@ -112,7 +112,9 @@ class UpdateRouter:
         elif typed is not None:
             await self._command(actor, conversation, typed.line, message)
         elif chat.kind is ChatKind.PRIVATE:
-            hint = translate(await self._dispatcher.language_of(actor), "telegram.not_a_command")
+            picture = bool(message.photo) or message.document is not None
+            key = "telegram.picture_hint" if picture else "telegram.not_a_command"
+            hint = translate(await self._dispatcher.language_of(actor), key)
             await conversation.send(Reply(text=hint))
 
     async def _command(
@@ -126,9 +128,25 @@ class UpdateRouter:
             actor = await self._as_admin(actor)
         upload = None
         if spec is not None and spec.upload is not None:  # a photo with it, or answered by it
-            upload = attached_image(message, self._sender, spec.upload.max_bytes)
+            post = await self._answered_post(message)
+            if post is not None and line.split(maxsplit=1)[1:] == []:
+                line = f"{line} {post}"  # `/describe` answering one of our posts: that post
+            else:
+                upload = attached_image(message, self._sender, spec.upload.max_bytes)
         replies = await self._dispatcher.run_text(actor, line, conversation, upload=upload)
         await self._send_all(conversation, replies)
+
+    async def _answered_post(self, message: Message) -> int | None:
+        """The post shown by the message of ours that `message` answers (and has no picture
+        of its own), if any."""
+        answered = message.reply_to_message
+        if message.photo or message.document is not None or answered is None:
+            return None
+        if answered.from_user is None or answered.from_user.id != self._bot.id:
+            return None
+        return await self._services.sent_messages.post_for(
+            Platform.TELEGRAM, str(message.chat.id), str(answered.message_id)
+        )
 
     def _spec(self, line: str) -> CommandSpec | None:
         try:
@@ -145,7 +163,9 @@ class UpdateRouter:
         if not subs:
             return None
         language = await self._dispatcher.language_of(actor)
-        lines = [f"{s.usage()} — {translate(language, s.description_key)}" for s in subs]
+        lines = [
+            f"{s.usage(Platform.TELEGRAM)} — {translate(language, s.description_key)}" for s in subs
+        ]
         return Reply(
             title=translate(language, "telegram.subcommands", group=group), text="\n".join(lines)
         )

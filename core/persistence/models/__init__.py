@@ -10,7 +10,7 @@ Changing a model means adding a migration: `tortoise makemigrations` (see docs/o
 
 | module          | models                                                     |
 |-----------------|------------------------------------------------------------|
-| accounts        | Account, Identity, LinkCode, LinkAttempt                   |
+| accounts        | Account, Identity, LinkCode, LinkAttempt, PersonTie        |
 | places          | Destination                                                |
 | posts           | StoredImage, Post, PostTerm, TagDay                        |
 | social          | Follow, Block, Reaction, Comment                           |
@@ -38,7 +38,13 @@ from core.domain import (
     Platform,
     RunState,
 )
-from core.persistence.models.accounts import Account, Identity, LinkAttempt, LinkCode
+from core.persistence.models.accounts import (
+    Account,
+    Identity,
+    LinkAttempt,
+    LinkCode,
+    PersonTie,
+)
 from core.persistence.models.challenges import (
     Challenge,
     ChallengeEntry,
@@ -95,6 +101,7 @@ __all__ = [
     "NotificationPreference",
     "OutboxMessage",
     "OutboxState",
+    "PersonTie",
     "Platform",
     "Post",
     "PostTerm",

@@ -90,3 +90,26 @@ class LinkAttempt(Model):
     class Meta:
         table = "link_attempt"
         indexes = (("identity_id", "created_at"),)
+
+
+class PersonTie(Model):
+    """Two accounts that are not linked, but that the person's own actions showed to be one
+    person: one was split off the other (`/unlink`: `unlinked`), or one tried to redeem the
+    other's live link code on a platform both already have (`link_refused`). `account_a_id`
+    is the smaller id. Challenge votes count tied accounts as one voter."""
+
+    id = fields.BigIntField(primary_key=True)
+    account_a: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="ties_a", on_delete=fields.CASCADE
+    )
+    account_a_id: int
+    account_b: fields.ForeignKeyRelation[Account] = fields.ForeignKeyField(
+        "models.Account", related_name="ties_b", on_delete=fields.CASCADE
+    )
+    account_b_id: int
+    reason = fields.CharField(max_length=16)
+    created_at = fields.DatetimeField()
+
+    class Meta:
+        table = "person_tie"
+        unique_together = (("account_a", "account_b"),)

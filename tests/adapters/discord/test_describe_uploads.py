@@ -1,7 +1,8 @@
 """/describe of an image attached to the slash command (an ATTACHMENT option), through the
 real discord.py client against the fake Discord: the bytes come from the fake's CDN behind
-a signed link, with the fake OpenAI's vision model (a key) or from the picture's colours (no
-key); an oversized file and a non-image are refused with what to do, before any download."""
+a signed link, with the fake OpenAI's vision model (a key; an image moderation flags is
+refused) or from the picture's colours (no key); an oversized file and a non-image are
+refused with what to do, before any download; the "Describe with Mosaic" message menu."""
 
 from __future__ import annotations
 
@@ -11,12 +12,16 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
+from core.domain import Audience, Platform
 from core.generation.description import Describer, OpenAIDescriber
 from core.i18n import CATALOGS
+from core.social import Origin
+from core.social.posts import Provenance
 from tests.adapters.discord.conftest import DiscordWorld
+from tests.adapters.discord.helpers import account_of
 from tests.core.test_describe import detail_on_the_left
 from tests.support.fake_discord.server import NITRO_UPLOAD_CAP
-from tests.support.fake_openai import CHAT, MODERATIONS, FakeOpenAI
+from tests.support.fake_openai import CHAT, MODERATIONS, FakeOpenAI, flagged
 from tests.support.images import png_bytes
 
 MB = 1024 * 1024
@@ -67,6 +72,13 @@ async def test_with_a_key_the_vision_model_sees_the_attached_bytes_after_moderat
     assert [call.route for call in openai_fake.calls] == [MODERATIONS, CHAT]
     [sent] = openai_fake.calls[0].body["input"]
     assert sent["image_url"]["url"] == "data:image/png;base64," + base64.b64encode(data).decode()
+
+    # An image moderation flags is refused, and the vision model never sees it.
+    openai_fake.script(MODERATIONS, flagged("violence/graphic"))
+    flagged_picture = world.fake.attach(png_bytes((90, 10, 10)), "gore.png")
+    [reply] = await world.person("bob").slash("describe", image=flagged_picture)
+    assert reply.ephemeral and "does not pass moderation" in reply.text
+    assert [call.route for call in openai_fake.calls] == [MODERATIONS, CHAT, MODERATIONS]
     assert openai_fake.violations == [] and world.fake.all_violations() == []
 
 
@@ -128,3 +140,44 @@ async def test_the_fake_cdn_serves_only_signed_unexpired_links(world: DiscordWor
         async with session.get(signed) as answer:
             assert answer.status == 404
             assert await answer.text() == "This content is no longer available."
+
+
+async def test_the_describe_menu_on_a_message_describes_its_picture_or_its_post(
+    world: DiscordWorld,
+) -> None:
+    await world.start()
+    menus = [c["name"] for c in world.fake.commands["global"] if c.get("type") == 3]
+    assert "Describe with Mosaic" in menus
+    place = world.fake.guild_channel()
+    ada, bob = world.person("ada", place), world.person("bob", place)
+
+    # Bob posts a holiday picture in the channel; Ada asks for ideas from it.
+    picture = world.fake.attach(detail_on_the_left(), "beach.png")
+    posted = world.fake.user_message(bob.user, place, "look!", attachments=(picture,))
+    menu = await world.fake.message_menu(ada.user, place, "Describe with Mosaic", posted)
+    [reply] = await world.settle(menu)
+    assert reply.ephemeral and "Prompt ideas for your image" in reply.text
+    assert "red" in reply.text and "on the left" in reply.text
+    assert world.fake.cdn_fetches == [picture.id]
+
+    # A message without a picture says so.
+    plain = world.fake.user_message(bob.user, place, "no picture here")
+    menu = await world.fake.message_menu(ada.user, place, "Describe with Mosaic", plain)
+    [reply] = await world.settle(menu)
+    assert reply.ephemeral and "has no picture to describe" in reply.text
+
+    # One of Mosaic's post messages: the post, described from its prompt.
+    made = await world.app.services.posts.create(
+        await account_of(world.app, bob.user),
+        png_bytes((20, 120, 200)),
+        audience=Audience.PUBLIC,
+        origin=Origin(Platform.DISCORD, str(place.channel_id)),
+        provenance=Provenance("local", "procedural-v1", "a lighthouse at dusk, pixel art"),
+    )
+    [shown] = await bob.slash("show", post=made.id)
+    menu = await world.fake.message_menu(ada.user, place, "Describe with Mosaic", shown)
+    [reply] = await world.settle(menu)
+    assert f"Prompt ideas for post #{made.id}" in reply.text
+    assert "From the prompt the image was made with" in reply.text
+    assert world.fake.cdn_fetches == [picture.id], "the post's own image, not a download"
+    assert world.fake.all_violations() == []

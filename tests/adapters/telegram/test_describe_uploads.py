@@ -13,7 +13,10 @@ import pytest
 from telegram import Bot
 from telegram.error import BadRequest, InvalidToken
 
+from core.domain import Audience, Platform
 from core.generation.description import Describer, OpenAIDescriber
+from core.social import Origin
+from core.social.posts import Provenance
 from tests.adapters.telegram.conftest import Telegram, texts
 from tests.core.test_describe import detail_on_the_left
 from tests.support.fake_openai import CHAT, MODERATIONS, FakeOpenAI
@@ -66,6 +69,9 @@ async def test_describe_answering_a_photo_in_a_group_describes_that_photo(
     fake = telegram.fake
     ana = fake.user(202, "Ana", "ana")
     ben = fake.user(203, "Ben", "ben")
+    # a picture alone, in a private chat: the bot says what it can do with it
+    await telegram.handle(fake.send_photo(ana, png_bytes()))
+    assert "answer it with /describe" in fake.last_bot_message(ana)["text"]
     group = fake.group(GROUP, "Painters", members=[ana, ben])
     shared = fake.user_photo(ben, detail_on_the_left(), chat=group)  # Ben shares a picture
     before = len(fake.calls)
@@ -75,6 +81,31 @@ async def test_describe_answering_a_photo_in_a_group_describes_that_photo(
     assert fake.downloads == [shared["photo"][-1]["file_id"]]
     answer = "\n".join(texts(calls))
     assert "on the left" in answer and "wide" in answer
+    assert fake.rejections == []
+
+
+async def test_describe_answering_one_of_our_posts_describes_that_post(
+    telegram: Telegram,
+) -> None:
+    fake = telegram.fake
+    ana = fake.user(202, "Ana", "ana")
+    author = await telegram.app.services.accounts.resolve(Platform.TELEGRAM, "202", "Ana")
+    made = await telegram.app.services.posts.create(
+        author,
+        png_bytes((20, 120, 200)),
+        audience=Audience.PUBLIC,
+        origin=Origin(Platform.TELEGRAM, "202"),
+        provenance=Provenance("local", "procedural-v1", "a lighthouse at dusk, pixel art"),
+    )
+    await telegram.say(ana, f"/show {made.id}")
+    shown = fake.last_bot_message(ana)
+    assert "photo" in shown
+    calls = await telegram.say(ana, "/describe", reply_to=shown)
+    [answer] = texts(calls)
+    assert f"Prompt ideas for post #{made.id}" in answer
+    assert "From the prompt the image was made with" in answer
+    assert "a lighthouse at dusk" in answer
+    assert [c for c in calls if c.method == "getFile"] == [], "the post, not its picture"
     assert fake.rejections == []
 
 

@@ -47,7 +47,13 @@ from tests.support.fake_discord.interactions import (
     reaction_payload,
 )
 from tests.support.fake_discord.messages import EPHEMERAL, LOADING, MessageStore, StoredMessage
-from tests.support.fake_discord.payloads import FakeAttachment, FakeUser, Place, snowflake
+from tests.support.fake_discord.payloads import (
+    FakeAttachment,
+    FakeUser,
+    Place,
+    message_payload,
+    snowflake,
+)
 from tests.support.fake_discord.rates import RateLimits
 
 API = "/api/v10"
@@ -163,6 +169,7 @@ class FakeDiscord:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/gateway", self._gateway_socket)
         app.router.add_get("/ephemeral-attachments/{app}/{id}/{filename}", self._cdn)
+        app.router.add_get("/attachments/{channel}/{id}/{filename}", self._cdn)
         app.router.add_route("*", API + "/{tail:.*}", self._route)
         app.router.add_route("*", "/{client}" + API + "/{tail:.*}", self._route)
         self._runner = web.AppRunner(app, access_log=None)
@@ -312,8 +319,40 @@ class FakeDiscord:
         message = f"{path}?ex={expires:x}&is={issued:x}".encode()
         return hmac.new(self._cdn_secret, message, hashlib.sha256).hexdigest()
 
-    def _attachment_payload(self, attachment: FakeAttachment) -> dict[str, Any]:
-        path = f"/ephemeral-attachments/{self.app_id}/{attachment.id}/{attachment.filename}"
+    def user_message(
+        self,
+        user: FakeUser,
+        place: Place,
+        content: str = "",
+        *,
+        attachments: tuple[FakeAttachment, ...] = (),
+    ) -> StoredMessage:
+        """A message a person posts in a channel (with files from `attach`), for message
+        menus to act on; the bot has no gateway event for it (no message-content intent)."""
+        payload = message_payload(
+            message_id=snowflake(),
+            channel_id=place.channel_id,
+            author=user,
+            body={"content": content},
+            attachments=[
+                self._attachment_payload(a, channel_id=place.channel_id) for a in attachments
+            ],
+            guild_id=place.guild_id,
+        )
+        stored = StoredMessage(payload, {a.filename: a.size for a in attachments})
+        self.store.by_id[stored.id] = stored
+        return stored
+
+    def _attachment_payload(
+        self, attachment: FakeAttachment, *, channel_id: int | None = None
+    ) -> dict[str, Any]:
+        """Discord's attachment object: a command's (ephemeral, under the application) or a
+        channel message's (under the channel), with a signed CDN link."""
+        ephemeral = channel_id is None
+        folder = (
+            f"ephemeral-attachments/{self.app_id}" if ephemeral else f"attachments/{channel_id}"
+        )
+        path = f"/{folder}/{attachment.id}/{attachment.filename}"
         issued = int(self.clock.now().timestamp())
         expires = issued + int(ATTACHMENT_LINK_LIFE.total_seconds())
         signed = f"?ex={expires:x}&is={issued:x}&hm={self._signature(path, expires, issued)}&"
@@ -324,7 +363,7 @@ class FakeDiscord:
             "size": attachment.size,
             "url": url,
             "proxy_url": url,
-            "ephemeral": True,
+            "ephemeral": ephemeral,
         }
         if attachment.content_type is not None:
             payload["content_type"] = attachment.content_type
