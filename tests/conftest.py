@@ -15,6 +15,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -37,6 +38,10 @@ from tests.support.tiers import TierGuard, longest_first, mark_tiers, postgres_p
 # would start at every test's first scheduler tick, and a post that fits its theme gets an
 # extra "enter the challenge" message. Subprocesses inherit this.
 os.environ.setdefault("MOSAIC_WEEKLY_CHALLENGE", "false")
+# The local embedding model's cache (core/feed/model_cache.py): in the virtualenv, not in the
+# home folder, shared by every process of the run (the first one writes it; a fresh
+# virtualenv, as in CI, starts without it).
+os.environ.setdefault("MOSAIC_CACHE_DIR", str(Path(sys.prefix) / "mosaic-cache"))
 
 # ---------------------------------------------------------------- network guard
 

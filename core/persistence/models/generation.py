@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tortoise import fields
-from tortoise.models import Model
 
 from core.domain import JobState, Platform
+from core.persistence.models._base import Model
 
 if TYPE_CHECKING:
     from core.persistence.models.accounts import Account

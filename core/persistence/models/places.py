@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from tortoise import fields
-from tortoise.models import Model
 
 from core.domain import ChatKind, GenerationAccess, Platform
+from core.persistence.models._base import Model
 
 
 class Destination(Model):

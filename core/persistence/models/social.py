@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tortoise import fields
-from tortoise.models import Model
+
+from core.persistence.models._base import Model
 
 if TYPE_CHECKING:
     from core.persistence.models.accounts import Account
