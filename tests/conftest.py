@@ -26,7 +26,7 @@ from bot.bootstrap import App, build
 from core.clock import FakeClock
 from core.feed import local_text_embedder
 from core.settings import Settings
-from tests.support import cpu_usage
+from tests.support import cpu_usage, durations
 from tests.support.databases import DatabaseFactory, postgres_admin_url
 from tests.support.fakes import FakeModerator, FakeProvider
 
@@ -113,6 +113,7 @@ hypothesis_settings.load_profile("mosaic")
 
 def pytest_configure(config: pytest.Config) -> None:
     cpu_usage.register(config)  # MOSAIC_TEST_CPU=<folder>: see tests/support/cpu_usage.py
+    durations.register(config)  # MOSAIC_TEST_DURATIONS=<file>: see tests/support/durations.py
 
 
 # ---------------------------------------------------------------- tiers
@@ -120,7 +121,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     mark_tiers(Path(str(config.rootpath)), items)
-    longest_first(items)
+    longest_first(items, durations.load())
 
 
 _tier_guard = TierGuard()

@@ -133,7 +133,9 @@ def test_the_ranking_bench_runs_on_each_family_at_smoke_size(family: str, tmp_pa
     ]
     subprocess.run([sys.executable, *generate], cwd=ROOT, check=True, capture_output=True)
     bench = ["-m", "bench.ranking", "--dataset", str(data), "--likes", "25", "--json", str(out)]
-    bench += ["--samples", "60", "--train-days", "2"]
+    # one day of window (the default is 2): the same 25 likes, refits and figures, ~25 % less
+    # CPU per family (11.8 s against 15.6 s)
+    bench += ["--samples", "60", "--train-days", "2", "--window-days", "1"]
     run = subprocess.run([sys.executable, *bench], cwd=ROOT, capture_output=True, text=True)
     assert run.returncode == 0, run.stderr[-2000:]
     figures = json.loads(out.read_text())

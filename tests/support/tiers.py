@@ -52,18 +52,50 @@ def mark_tiers(root: Path, items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
-def longest_first(items: list[pytest.Item]) -> None:
-    """Order the run so that the long tests start first: `slow` ones (processes, the fuzzer's
-    shards), then `postgres` ones, then the rest, each in collection order. pytest-xdist hands
-    out tests in this order, so the short ones fill in at the end and the workers finish
-    together, instead of one worker starting a minute-long test when the other is done."""
+# Seconds assumed for a test missing from tests/durations.json (new, or under a second there)
+GUESSED_SECONDS = {"slow": 3.0, "postgres": 0.3, "other": 0.05}
 
-    def rank(item: pytest.Item) -> int:
+
+def longest_first(items: list[pytest.Item], durations: dict[str, float]) -> None:
+    """Order the run so that the long tests start first, by the seconds each took in a recent
+    run (`durations`: tests/support/durations.py), guessing from the markers for a test not
+    there. pytest-xdist hands out tests in this order, so the short ones fill in at the end and
+    the workers finish together, instead of one worker starting a minute-long test when the
+    others are done. The tests of one xdist group run on one worker one after the other: they
+    count as one test as long as all of them, and stay together."""
+
+    def seconds(item: pytest.Item) -> float:
+        known = durations.get(plain_nodeid(item.nodeid))
+        if known is not None:
+            return known
         if item.get_closest_marker("slow"):
-            return 0
-        return 1 if item.get_closest_marker("postgres") else 2
+            return GUESSED_SECONDS["slow"]
+        return GUESSED_SECONDS["postgres" if item.get_closest_marker("postgres") else "other"]
 
-    items.sort(key=rank)
+    def group(item: pytest.Item) -> str | None:
+        mark = item.get_closest_marker("xdist_group")
+        if mark is None:
+            return None
+        return str(mark.args[0] if mark.args else mark.kwargs.get("name", "default"))
+
+    per_group: dict[str, float] = {}
+    for item in items:
+        name = group(item)
+        if name is not None:
+            per_group[name] = per_group.get(name, 0.0) + seconds(item)
+    position = {id(item): n for n, item in enumerate(items)}
+
+    def key(item: pytest.Item) -> tuple[float, str, int]:
+        name = group(item)
+        total = per_group[name] if name is not None else seconds(item)
+        return (-total, name or "", position[id(item)])
+
+    items.sort(key=key)
+
+
+def plain_nodeid(nodeid: str) -> str:
+    """The node id without the `@group` suffix pytest-xdist's loadgroup adds."""
+    return nodeid.rsplit("@", 1)[0] if nodeid.rfind("@") > nodeid.rfind("]") else nodeid
 
 
 def postgres_port(admin_url: str) -> int:
