@@ -298,6 +298,8 @@ class Challenges:
         if post.author_id in person:
             raise Forbidden("error.challenge_own_entry")
         async with self._units():
+            if len(person) > 1:  # tied accounts voting at once: one after the other (PostgreSQL)
+                await ChallengeEntry.filter(id=entry.id).select_for_update().first()
             if await ChallengeVote.exists(entry_id=entry.id, voter_id=account.id):
                 raise Conflict("error.challenge_voted_already", entry=entry_id)
             if await ChallengeVote.exists(entry_id=entry.id, voter_id__in=person):

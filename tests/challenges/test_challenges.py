@@ -257,6 +257,34 @@ async def test_accounts_tied_by_their_owner_vote_once_though_not_linked(
     assert "counts" in await stranger.text(f"/challenge vote {entry.id}")
 
 
+async def test_tied_accounts_voting_at_the_same_moment_count_once(app: App) -> None:
+    mod = dm_user(app, MODERATOR)
+    tg = ChatUser(app, "200", Platform.TELEGRAM)
+    dc = ChatUser(app, "300", Platform.DISCORD)
+    authors = [dm_user(app, f"author{n}") for n in range(6)]
+    for user in (tg, dc, *authors):
+        await user.say("/help")
+    await mod.say("/challenge start kites 1d")
+    entries = []
+    for n, author in enumerate(authors):
+        made = await public_post(app, author, f"a kite {n}", n)
+        await author.say(f"/challenge enter {made.id}")
+        entries.append(await entry_of(made))
+    code = await app.services.linking.issue_code(Platform.TELEGRAM, "200")
+    await app.services.linking.redeem(Platform.DISCORD, "300", code.code)
+    await dc.say("/unlink discord")  # two accounts now, tied
+    one = await Account.get(identities__platform_user_id="200")
+    other = await Account.get(identities__platform_user_id="300")
+    assert one.id != other.id
+    challenges = app.services.challenges
+    for entry in entries:
+        results = await asyncio.gather(
+            challenges.vote(one, entry.id), challenges.vote(other, entry.id), return_exceptions=True
+        )
+        assert sum(not isinstance(r, Exception) for r in results) == 1, results
+    assert await ChallengeVote.filter(voter_id__in=[one.id, other.id]).count() == len(entries)
+
+
 async def test_abuse_rules_probation_and_rate_limit(app: App, clock: FakeClock) -> None:
     mod = dm_user(app, MODERATOR)
     ann = dm_user(app, "ann")
