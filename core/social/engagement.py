@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+from pypika_tortoise import Query, Table
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound
 from core.notifications import SocialEvents
 from core.persistence.columns import column
 from core.persistence.models import Account, Comment, Post, Reaction
+from core.persistence.statements import Slot, Written, literal, value, write
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.social.posts import Posts
 from core.social.taste_updates import NoTasteUpdates, Signal, TasteUpdater
@@ -37,13 +41,12 @@ class Engagement:
                 # in the unit: a like refused as a duplicate leaves no like samples behind
                 await self._taste.before_like(account, post)
                 await Reaction.create(post=post, account=account, kind=LIKE)
-                await Post.filter(id=post.id).update(like_count=F("like_count") + 1)
+                post.like_count = await _add_like(post.id)
                 await self._taste.engaged(account, post, Signal.LIKE)
                 if self._events is not None:  # the author is told of it, with it
                     await self._events.happened("like", post.author_id, account.id, post.id)
         except IntegrityError:
             raise Conflict("error.already_liked", post=post_id) from None
-        await post.refresh_from_db(fields=["like_count"])
         return post
 
     async def unlike(self, account: Account, post_id: int) -> Post:
@@ -90,3 +93,30 @@ class Engagement:
             .select_related("author")
         )
         return post, rows
+
+
+_POST = Slot("post")
+
+
+@lru_cache(maxsize=4)
+def _adding_like(query_class: type[Query]) -> Written:
+    """UPDATE post SET like_count = like_count + 1 WHERE id = <post> RETURNING like_count"""
+    post = Table("post")
+    statement = (
+        query_class.update(post)
+        .set(post.like_count, post.like_count + literal(1))
+        .where(post.id == value(_POST))
+        .returning(post.like_count)  # type: ignore[operator]  # SQLite's and PostgreSQL's have it
+    )
+    return write(query_class, statement)
+
+
+async def _add_like(post_id: int) -> int:
+    """One more like on the post's counter; the count with it (one statement: the count is
+    not read again after the like)."""
+    db = Post._meta.db
+    adding = _adding_like(db.query_class)  # type: ignore[arg-type]
+    rows = await db.execute_query_dict(adding.sql, adding.bind({_POST: post_id}))
+    if not rows:
+        raise NotFound("error.unknown_post", post=post_id)
+    return int(rows[0]["like_count"])
