@@ -144,7 +144,10 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
-    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"))
+    # the xdist workers of a run share its templates, in their common temporary folder
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    shared = tmp_path_factory.getbasetemp().parent if worker else None
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"), shared)
     yield factory
     factory.cleanup()
 
