@@ -38,12 +38,14 @@ def test_known_durations_order_the_run_longest_first_and_markers_guess_the_rest(
         FakeItem("b.py::soak", "slow"),
         FakeItem("c.py::measured_pg", "postgres"),
         FakeItem("c.py::also_quick"),
+        FakeItem("d.py::chromium", "browser"),
     ]
     known = {"b.py::soak": 36.0, "c.py::measured_pg": 4.0}
     assert order(items, known) == [
         "b.py::soak",
         "c.py::measured_pg",
         "b.py::new_process_test",  # unknown slow: GUESSED_SECONDS["slow"]
+        "d.py::chromium",  # a browser test: as long
         "a.py::pg",
         "a.py::quick",  # the rest keep their collection order
         "c.py::also_quick",

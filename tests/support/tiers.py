@@ -52,7 +52,8 @@ def mark_tiers(root: Path, items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("browser"))
 
 
-# Seconds assumed for a test missing from tests/durations.json (new, or under a second there)
+# Seconds assumed for a test missing from tests/durations.json (new, or under a second there);
+# "slow" also for `browser` tests
 GUESSED_SECONDS = {"slow": 3.0, "postgres": 0.3, "other": 0.05}
 
 
@@ -68,7 +69,7 @@ def longest_first(items: list[pytest.Item], durations: dict[str, float]) -> None
         known = durations.get(plain_nodeid(item.nodeid))
         if known is not None:
             return known
-        if item.get_closest_marker("slow"):
+        if item.get_closest_marker("slow") or item.get_closest_marker("browser"):
             return GUESSED_SECONDS["slow"]
         return GUESSED_SECONDS["postgres" if item.get_closest_marker("postgres") else "other"]
 
