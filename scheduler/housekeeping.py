@@ -18,6 +18,7 @@ from core.feed import TagDayRetention, VectorRefresh
 from core.feed.fitting import RankerRefit
 from core.feed.impressions import ImpressionLog
 from core.feed.quality import QualityRefit
+from core.generation import status_tokens
 from core.update_log import UpdateLog
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Housekeeping:
         if self._vectors is not None and (count := await self._vectors.step()):
             log.info("re-embedded %d posts made with an earlier embedder", count)
         now = self._clock.now()
+        await status_tokens.forget_expired(now)  # secrets: gone within a tick of expiring
         if self._last is None:
             self._last = now
             return False

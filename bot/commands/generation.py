@@ -12,7 +12,7 @@ from bot.commands.context import Context, post_to_show
 from bot.commands.job_notices import preview_reply, status_reply
 from bot.commands.render import AUDIENCES, audience_choice, handle, post_reply
 from bot.commands.spec import CommandSpec, Param, ParamKind
-from core.delivery.ports import MessageRefs
+from core.delivery.ports import EditTokens, MessageRefs
 from core.delivery.replies import Button, Reply
 from core.domain import Audience, JobState
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -36,7 +36,9 @@ async def _start(ctx: Context, request: JobRequest) -> list[Reply]:
     if isinstance(ctx.conversation, MessageRefs):  # a worker in another process edits it
         ref = ctx.conversation.message_ref(handle_)
         if ref is not None:
-            await gen.jobs.remember_status(job, ref)
+            shown = ctx.conversation
+            token = shown.edit_token() if isinstance(shown, EditTokens) else None
+            await gen.jobs.remember_status(job, ref, token=token)
     gen.wake()
     return []
 

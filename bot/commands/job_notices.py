@@ -20,11 +20,12 @@ from core.button_tokens import ActionTokens
 from core.clock import Clock, SystemClock
 from core.delivery import DestinationMoved
 from core.delivery.messengers import Messengers
-from core.delivery.ports import Conversation, EditingMessenger, Handle, Messenger
+from core.delivery.ports import Conversation, EditingMessenger, EditTokens, Handle, Messenger
 from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply
 from core.delivery.replies import TextInput as AskText
 from core.domain import JobState, Platform
-from core.generation.jobs import STATUS_MESSAGE
+from core.generation import status_tokens
+from core.generation.jobs import EDITED_JOB, STATUS_MESSAGE
 from core.i18n import translate
 from core.images import ImageStore
 from core.persistence.models import GenerationJob
@@ -190,6 +191,8 @@ class JobNotices:
                 await live.conversation.edit(live.handle, await self._ready(replies[0], job))
                 for reply in replies[1:]:
                     await live.conversation.send(await self._ready(reply, job))
+                if isinstance(live.conversation, EditTokens):  # its token is of no more use
+                    await status_tokens.forget(job.id)
             else:
                 await self._deliver_later(job, [await self._ready(r, job) for r in replies])
         finally:
@@ -233,11 +236,14 @@ class JobNotices:
         for reply in replies:
             edit = status if isinstance(messenger, EditingMessenger) else None
             status = None  # only the first reply is the status
+            # An edit names its job: a secret it needs may be kept with it (`status_tokens`).
+            where = {**target, EDITED_JOB: str(job.id)} if edit is not None else target
             try:
-                await self._reach(messenger, target, reply, edit)
+                await self._reach(messenger, where, reply, edit)
             except DestinationMoved as moved:  # a Telegram group became a supergroup meanwhile
                 target["chat_id"] = moved.new_chat_id
-                await self._reach(messenger, target, reply, edit)
+                where = {**target, EDITED_JOB: str(job.id)} if edit is not None else target
+                await self._reach(messenger, where, reply, edit)
 
     @staticmethod
     async def _reach(

@@ -9,6 +9,7 @@ scheduler and the outbox sender only see these protocols and the neutral `Reply`
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from core.delivery.replies import Reply
@@ -76,6 +77,17 @@ class MessageRefs(Protocol):
 
     def message_ref(self, handle: Any) -> str | None:
         """What `EditingMessenger.edit_to` needs besides the target (None: not editable)."""
+        ...
+
+
+@runtime_checkable
+class EditTokens(Protocol):
+    """A conversation whose messages another process can edit only with a secret token
+    that expires (a Discord interaction's): kept with the job, never in a ref or target
+    (`core.generation.status_tokens`)."""
+
+    def edit_token(self) -> tuple[str, datetime] | None:
+        """The token and when it stops working (None: none, or expired already)."""
         ...
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from core.clock import Clock
@@ -24,6 +24,8 @@ UNPOSTED_LOOKBACK = 200  # finished jobs looked through for unposted previews
 # In a job's reply_target: the requester's status message, as its conversation names it
 # (`MessageRefs`), so that a worker in any process edits it rather than sending a new one.
 STATUS_MESSAGE = "status_message"
+# In the target of a status edit sent elsewhere: the job it is about (`status_tokens`).
+EDITED_JOB = "job"
 
 
 class JobKind(StrEnum):
@@ -172,10 +174,14 @@ class GenerationJobs:
             raise NotFound("error.unknown_job", job=job_id)
         return job
 
-    async def remember_status(self, job: GenerationJob, ref: str) -> None:
-        """The status message shown for `job` is `ref` (`STATUS_MESSAGE`)."""
+    async def remember_status(
+        self, job: GenerationJob, ref: str, *, token: tuple[str, datetime] | None = None
+    ) -> None:
+        """The status message shown for `job` is `ref` (`STATUS_MESSAGE`); editing it from
+        another process takes `token` (a secret, until the time given: `status_tokens`)."""
         job.reply_target = {**job.reply_target, STATUS_MESSAGE: ref}
-        await GenerationJob.filter(id=job.id).update(reply_target=job.reply_target)
+        secret = {"status_token": token[0], "status_token_until": token[1]} if token else {}
+        await GenerationJob.filter(id=job.id).update(reply_target=job.reply_target, **secret)
 
     async def position(self, job: GenerationJob) -> int:
         """1-based place in the fair (round-robin) queue; 0 when it is no longer waiting."""

@@ -229,6 +229,7 @@ MESSAGES: dict[str, str] = {
     "job.done": "✅ Auftrag #{job} ist fertig: „{prompt}“",
     "job.cancelled": "✖ Auftrag #{job} ist abgebrochen; das Kontingent ist zurück.",
     "job.failed": "❌ Auftrag #{job} ist fehlgeschlagen: {reason}",
+    "job.status_by_dm": "(Discord lässt einen Bot seine private Antwort nur 15 Minuten lang ändern, darum kommt diese Nachricht als Direktnachricht.)",
     "preview.title": "Vorschau von Auftrag #{job}",
     "preview.text": "„{prompt}“",
     "preview.footer": "KI-generiert ({provider}) · nur du siehst das, bis du es postest",

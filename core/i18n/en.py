@@ -225,6 +225,7 @@ MESSAGES: dict[str, str] = {
     "job.done": "✅ Job #{job} is done: “{prompt}”",
     "job.cancelled": "✖ Job #{job} is cancelled; its quota is back.",
     "job.failed": "❌ Job #{job} failed: {reason}",
+    "job.status_by_dm": "(Discord lets a bot update its private reply for 15 minutes only, so this update comes as a direct message.)",
     "preview.title": "Preview of job #{job}",
     "preview.text": "“{prompt}”",
     "preview.footer": "AI-generated ({provider}) · only you see this until you post it",

@@ -10,7 +10,14 @@ from bot.bootstrap import App
 from core.clock import FakeClock
 from core.delivery import DeliveryTransient
 from core.domain import OutboxState, Platform, RunState
-from core.persistence.models import DigestRun, OutboxMessage, Post, ProcessedUpdate, TagDay
+from core.persistence.models import (
+    DigestRun,
+    GenerationJob,
+    OutboxMessage,
+    Post,
+    ProcessedUpdate,
+    TagDay,
+)
 from tests.digests.helpers import (
     RecordingMessenger,
     account,
@@ -101,3 +108,28 @@ async def test_the_tick_forgets_posts_per_tag_counts_after_two_weeks(
     await app.scheduler.tick()
     kept = await TagDay.all().order_by("day").values_list("day", flat=True)
     assert kept == [today - timedelta(days=13), today]
+
+
+async def test_the_tick_removes_status_tokens_once_they_expired(app: App, clock: FakeClock) -> None:
+    """A Discord interaction's token kept with a job (a secret) is gone within a tick of its
+    15 minutes, even when no edit ever used it (the process that would have died)."""
+    person = await account(app, "ada")
+    jobs = [
+        await GenerationJob.create(
+            requester=person, prompt=f"job {n}", origin_platform=Platform.DISCORD
+        )
+        for n in range(2)
+    ]
+    now = clock.now()
+    for job, minutes in zip(jobs, (15, 14), strict=True):
+        await app.services.generation.jobs.remember_status(
+            job, "@original", token=(f"secret-{job.id}", now + timedelta(minutes=minutes))
+        )
+    clock.advance(minutes=14, seconds=30)
+    await app.scheduler.tick()
+    kept = await GenerationJob.filter(status_token__isnull=False).values_list("id", flat=True)
+    assert kept == [jobs[0].id]
+    clock.advance(minutes=1)
+    await app.scheduler.tick()
+    assert not await GenerationJob.filter(status_token__isnull=False).exists()
+    assert not await GenerationJob.filter(status_token_until__isnull=False).exists()

@@ -96,7 +96,7 @@ class DiscordAdapter:
         delivery = DiscordDelivery(
             self.client, services.sent_messages, services.destinations, self._limiter
         )
-        self.messenger = DiscordMessenger(delivery)
+        self.messenger = DiscordMessenger(delivery, services.clock)
         self._errors = ErrorReporter(dispatcher, delivery)
         self._interactions = InteractionHandler(
             client=self.client,

@@ -15,7 +15,13 @@ from datetime import datetime, timedelta
 import discord
 
 from bot.adapters.discord._actor import reply_target
-from bot.adapters.discord._delivery import DiscordDelivery, DiscordMessage, Where
+from bot.adapters.discord._delivery import (
+    EXPIRED_TOKEN_CODES,
+    ORIGINAL_REF,
+    DiscordDelivery,
+    DiscordMessage,
+    Where,
+)
 from bot.adapters.discord._messenger import DiscordMessenger
 from bot.invocation import Actor
 from core.clock import Clock
@@ -25,7 +31,6 @@ log = logging.getLogger(__name__)
 
 TOKEN_LIFE = timedelta(minutes=15)
 SAFETY_MARGIN = timedelta(seconds=30)  # a request started just before expiry may land after it
-EXPIRED_TOKEN_CODES = frozenset({10015, 50027})  # unknown webhook, invalid webhook token
 
 
 class InteractionConversation:
@@ -54,6 +59,23 @@ class InteractionConversation:
 
     def reply_target(self) -> dict[str, str]:
         return reply_target(self._actor)
+
+    def message_ref(self, handle: object) -> str | None:
+        """Names our ephemeral status message for an edit by another process, which needs
+        this interaction's token too (`edit_token`): the original response, or a follow-up."""
+        if not isinstance(handle, DiscordMessage) or self.token_expired:
+            return None
+        if handle.where is Where.ORIGINAL:
+            return ORIGINAL_REF
+        if handle.where is Where.FOLLOWUP:
+            return str(handle.message_id)
+        return None  # a channel message: edited with the bot token, no ref needed
+
+    def edit_token(self) -> tuple[str, datetime] | None:
+        """This interaction's token (a secret) and when we stop trusting it."""
+        if self.token_expired:
+            return None
+        return self._interaction.token, self._expires
 
     @property
     def token_expired(self) -> bool:

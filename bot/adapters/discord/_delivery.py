@@ -16,11 +16,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 import discord
 
 from bot.adapters.discord._render import DEFAULT_UPLOAD_CAP, render
-from core.delivery import DeliveryBlocked
+from core.delivery import DeliveryBlocked, DeliveryTransient
 from core.delivery.ratelimit import PlatformCall, RateLimiter
 from core.delivery.replies import Reply
 from core.delivery.sent_messages import SentMessages
@@ -37,6 +38,10 @@ MISSING_PERMISSIONS = 50013
 UNDELIVERABLE_CODES = frozenset(
     {MISSING_ACCESS, UNKNOWN_CHANNEL, CANNOT_MESSAGE_USER, MISSING_PERMISSIONS}
 )
+# An interaction's token no longer works: unknown webhook (404), invalid webhook token (401).
+EXPIRED_TOKEN_CODES = frozenset({10015, 50027})
+UNKNOWN_MESSAGE = 10008  # the message is gone (the person dismissed an ephemeral one)
+ORIGINAL_REF = "@original"  # Discord's name for an interaction's original response
 
 
 class Undeliverable(DeliveryBlocked):
@@ -147,6 +152,26 @@ class DiscordDelivery:
             ),
         )
         await self._sent(Where.FOLLOWUP, message, reply, interaction.guild_id)
+
+    async def edit_with_token(
+        self, token: str, which: str, reply: Reply, *, chat: str | None, group: bool
+    ) -> None:
+        """Edit an interaction's response (`ORIGINAL_REF`) or follow-up (its id) with the
+        interaction's token, outside the interaction (from any process that has the token):
+        PATCH /webhooks/{application id}/{token}/messages/{which}, as discord.py's own
+        `edit_original_response` does. The token is a secret: it is in no log line."""
+        application_id = self._client.application_id
+        if application_id is None:
+            raise DeliveryTransient("the Discord client has not logged in yet")
+        webhook = discord.Webhook.partial(application_id, token, client=self._client)
+        rendered = render(reply, upload_cap=DEFAULT_UPLOAD_CAP)
+        message_id: Any = which  # "@original" stands where discord.py expects an id
+        await self._limiter.process(
+            PlatformCall(
+                Platform.DISCORD, "interaction.edit_original_response", chat=chat, group=group
+            ),
+            lambda: webhook.edit_message(message_id, **rendered.edit_kwargs()),
+        )
 
     # --- with the bot token (no time limit) ------------------------------------------
     async def to_channel(

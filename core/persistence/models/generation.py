@@ -47,6 +47,12 @@ class GenerationJob(Model):
     # A running job belongs to the worker that renews this; an expired lease means it crashed.
     lease_until = fields.DatetimeField(null=True)
     posted: dict = fields.JSONField(default=dict, db_default={})  # result image index → post id
+    # A Discord interaction's token (a secret: never logged), so that the process that
+    # sends Discord can edit the ephemeral status message of a job finished elsewhere
+    # (`bot.adapters.discord._messenger`); removed after the job's last status edit, and
+    # by the housekeeping once `status_token_until` (15 minutes after the command) passed.
+    status_token = fields.TextField(null=True)
+    status_token_until = fields.DatetimeField(null=True)
 
     class Meta:
         table = "generation_job"
