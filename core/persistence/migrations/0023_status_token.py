@@ -3,7 +3,7 @@ from tortoise.migrations import operations as ops
 from tortoise import fields
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0021_account_counters')]
+    dependencies = [('models', '0022_person_ties')]
 
     initial = False
 
