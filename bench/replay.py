@@ -180,6 +180,7 @@ class Walk:
             await Post.filter(id=b).update(like_count=F("like_count") + 1)
             post = await Post.get(id=b)
             await self.keeper.engaged(self.accounts[a], post, Signal.LIKE)
+            await self.keeper.counted(self.accounts[a], post, Signal.LIKE)
 
 
 class Unshown(ImpressionLog):

@@ -231,12 +231,14 @@ class TasteKeeper:
             await self._samples.before_like(account, post.id)
 
     async def engaged(self, account: Account, post: Post, signal: Signal) -> None:
-        if signal is Signal.LIKE and await fan_of(account.id, post.author_id, self._clock.now()):
-            await Post.filter(id=post.id).update(fan_likes=F("fan_likes") + 1)
-        await refresh_hot(post.id)
         await self._apply(signal_from(post, SIGNAL_WEIGHT[signal], model=self.model), account.id)
         if self._impressions is not None:
             await self._impressions.outcome(account.id, post.id, OUTCOMES[signal])
+
+    async def counted(self, account: Account, post: Post, signal: Signal) -> None:
+        if signal is Signal.LIKE and await fan_of(account.id, post.author_id, self._clock.now()):
+            await Post.filter(id=post.id).update(fan_likes=F("fan_likes") + 1)
+        await refresh_hot(post.id)
 
     async def unliked(self, account: Account, post: Post) -> None:
         # Was it a fan's like? As far as can be told now: the like is gone, so one more.

@@ -41,10 +41,13 @@ class Engagement:
                 # in the unit: a like refused as a duplicate leaves no like samples behind
                 await self._taste.before_like(account, post)
                 await Reaction.create(post=post, account=account, kind=LIKE)
-                post.like_count = await _add_like(post.id)
                 await self._taste.engaged(account, post, Signal.LIKE)
                 if self._events is not None:  # the author is told of it, with it
                     await self._events.happened("like", post.author_id, account.id, post.id)
+                # The post's row last: its counter's UPDATE locks the row until the commit,
+                # and every like of the post waits for that lock.
+                post.like_count = await _add_like(post.id)
+                await self._taste.counted(account, post, Signal.LIKE)
         except IntegrityError:
             raise Conflict("error.already_liked", post=post_id) from None
         return post
@@ -75,10 +78,12 @@ class Engagement:
             raise InvalidInput("error.empty", field="comment")
         async with self._units():
             comment = await Comment.create(post=post, author=account, text=cleaned)
-            await Post.filter(id=post.id).update(comment_count=F("comment_count") + 1)
             await self._taste.engaged(account, post, Signal.COMMENT)
             if self._events is not None:
                 await self._events.happened("comment", post.author_id, account.id, post.id)
+            # the post's row last (see `like`)
+            await Post.filter(id=post.id).update(comment_count=F("comment_count") + 1)
+            await self._taste.counted(account, post, Signal.COMMENT)
         return comment
 
     async def comments(

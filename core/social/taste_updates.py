@@ -33,7 +33,14 @@ class TasteUpdater(Protocol):
         ...
 
     async def engaged(self, account: Account, post: Post, signal: Signal) -> None:
-        """`account` liked or commented on `post` (inside the write's transaction)."""
+        """`account` liked or commented on `post` (inside the write's transaction; before
+        the post's counters change, so nothing here waits for the post's row lock)."""
+        ...
+
+    async def counted(self, account: Account, post: Post, signal: Signal) -> None:
+        """The post's counters took `account`'s like or comment (last in the write's
+        transaction, right after the counter's UPDATE: what follows from the counts, while
+        the post's row is locked for as short a time as can be)."""
         ...
 
     async def unliked(self, account: Account, post: Post) -> None: ...
@@ -53,6 +60,9 @@ class NoTasteUpdates:
         return None
 
     async def engaged(self, account: Account, post: Post, signal: Signal) -> None:
+        return None
+
+    async def counted(self, account: Account, post: Post, signal: Signal) -> None:
         return None
 
     async def unliked(self, account: Account, post: Post) -> None:
