@@ -28,10 +28,12 @@ from functools import lru_cache
 import numpy as np
 from pypika_tortoise import Order, Query, Table
 from pypika_tortoise.terms import Criterion
+from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.feed.features import SOURCES
 from core.feed.scoring import PARTS
+from core.persistence.database import connection_name
 from core.persistence.models import Impression
 from core.persistence.statements import BitwiseOr, Slot, Written, literal, value, write
 
@@ -218,6 +220,14 @@ async def _insert(rows: Sequence[_Row], *, counts_as_shown: bool = True) -> None
     if not counts_as_shown:
         return
     posts = sorted({row[2] for row in rows})
+    if db.capabilities.dialect == "postgres":
+        # The rows locked in id order first, then counted in a second statement, whose new
+        # snapshot sees the versions this transaction locked (one statement that did both
+        # still deadlocked: its UPDATE met older versions of rows it had locked).
+        async with in_transaction(connection_name("postgres://")) as locking:
+            await locking.execute_query(_locking_in_order(len(posts)), posts)
+            await locking.execute_query(_counting_shown_postgres(len(posts)), posts)
+        return
     counting = _counting_shown(db.query_class, len(posts))  # type: ignore[arg-type]
     shown = {Slot("post", i): post for i, post in enumerate(posts)}
     await db.execute_query(counting.sql, counting.bind(shown))
@@ -258,6 +268,27 @@ def _marking(query_class: type[Query], by_author: bool) -> Written:
         .where(impression.id == query_class.from_(latest).select(latest.id))
     )
     return write(query_class, statement)
+
+
+@lru_cache(maxsize=64)
+def _locking_in_order(posts: int) -> str:
+    """PostgreSQL: lock the posts whose `shown` counts a page bumps, in id order. A plain
+    `UPDATE … WHERE id IN (…)` locks rows in the order of its plan (an index scan: by id; a
+    bitmap or sequential scan: where the rows lie, and updated rows move), so two pages
+    shown at once, with overlapping posts, could each hold a row the other waits for: a
+    deadlock (seen under concurrent /feed show). SQLite has one writer at a time."""
+    return (
+        f'SELECT "id" FROM "post" WHERE "id" IN ({_marks(posts)}) ORDER BY "id" FOR NO KEY UPDATE'
+    )
+
+
+@lru_cache(maxsize=64)
+def _counting_shown_postgres(posts: int) -> str:
+    return f'UPDATE "post" SET "shown" = "shown" + 1 WHERE "id" IN ({_marks(posts)})'
+
+
+def _marks(count: int) -> str:
+    return ", ".join(f"${n}" for n in range(1, count + 1))
 
 
 @lru_cache(maxsize=64)

@@ -4,15 +4,21 @@ led to them, and a person's impressions are exported, merged and deleted with th
 
 from __future__ import annotations
 
+import asyncio
 import json
+import random
 import zipfile
+from collections import Counter
 from datetime import timedelta
+
+import pytest
 
 from bot.bootstrap import App
 from core.clock import FakeClock
+from core.domain import Platform
 from core.feed.impressions import IMPRESSION_RETENTION, Outcome, Surface, source_names, unpack
 from core.feed.scoring import PARTS
-from core.persistence.models import Impression
+from core.persistence.models import Impression, Post
 from tests.core.test_feed import ANIME, WATERCOLOR, people, post
 from tests.digests.helpers import RecordingMessenger, console_sender, deliver, dm_user, group_admin
 
@@ -141,3 +147,34 @@ async def test_export_merge_delete_and_retention(app: App, clock: FakeClock) -> 
     assert await app.services.feed.impressions.clean() == 1, "only the older one is past it"
     await app.services.account_data.delete(viewer)
     assert await Impression.filter(viewer_id=viewer.id).count() == 0
+
+
+@pytest.mark.parametrize(
+    "database_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
+async def test_pages_shown_at_once_count_their_posts_without_deadlocks(app: App) -> None:
+    """Many pages with overlapping posts, recorded at once on PostgreSQL, each bumping its
+    posts' `shown` counts in one UPDATE. A plain `UPDATE … WHERE id IN (…)` locks rows in its
+    plan's order (by id for an index scan, by place in the table for a bitmap or sequential
+    scan, and updated rows move), so two of them could each wait for the other: PostgreSQL
+    then aborts one (DeadlockDetectedError, seen under concurrent /feed show). Locked in id
+    order first, every page is counted, exactly."""
+    (author,) = await people(app, "author")
+    await Post.bulk_create(
+        [Post(author=author, origin_platform=Platform.CONSOLE, prompt=f"p{n}") for n in range(400)]
+    )
+    ids = [p.id for p in await Post.filter(author=author).only("id")]
+    randomly = random.Random(19)
+    sizes = (3, 10, 40, 150, 300)  # small pages and big ones: both plans
+    pages = [randomly.sample(ids, randomly.choice(sizes)) for _ in range(120)]
+    log = app.services.feed.impressions
+    expected = Counter(post_id for page in pages for post_id in page)
+    for _ in range(2):  # the first round moves the rows it updates: the second meets that
+        outcomes = await asyncio.gather(
+            *(log.posts(Surface.FEED, page, viewer_id=author.id) for page in pages),
+            return_exceptions=True,
+        )
+        failures = [repr(o) for o in outcomes if isinstance(o, BaseException)]
+        assert failures == [], failures[:3]
+    counts = dict(await Post.filter(author=author).values_list("id", "shown"))
+    assert counts == {post_id: 2 * expected.get(post_id, 0) for post_id in ids}
