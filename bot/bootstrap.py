@@ -7,6 +7,7 @@ Tests call `build()` with fakes (a fake clock, a fake image provider, a test dat
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -368,7 +369,7 @@ def build(
         per_account=settings.daily_image_quota,
         per_server=settings.server_daily_image_quota,
     )
-    jobs = GenerationJobs(moderator, quotas, clock, postgres=postgres)
+    jobs = GenerationJobs(moderator, quotas, clock, postgres=postgres, origin=secrets.token_hex(6))
     messengers = Messengers()  # the adapters add theirs (build_discord, ...)
     notices = JobNotices(tokens, images, messengers, clock)
     sent_messages = SentMessages()
@@ -497,7 +498,7 @@ def build(
     )
     # Work queued by other processes wakes this one's workers and senders (PostgreSQL NOTIFY
     # on the listening connection the change notices keep); else they find it by polling.
-    changes.subscribe(JOBS_CHANNEL, lambda _payload: worker.wake())
+    changes.subscribe(JOBS_CHANNEL, lambda origin: worker.wake() if origin != jobs.origin else None)
     changes.subscribe(OUTBOX_CHANNEL, lambda payload: wake_senders(scheduler, payload))
     registry = build_registry()
     return App(

@@ -83,9 +83,14 @@ class GenerationJobs:
         units: UnitOfWorkFactory = TortoiseUnitOfWork,
         *,
         postgres: bool = False,
+        origin: str = "",
     ) -> None:
         self._units = units
         self._postgres = postgres
+        # this app's name on the jobs channel: its own workers are woken by its handlers once
+        # they have answered (`Generation.wake`), not by its own NOTIFY, which would let a
+        # worker claim the job before the answer says where it stands in the queue
+        self.origin = origin
         self._moderator = moderator
         self._quotas = quotas
         self._clock = clock
@@ -126,7 +131,7 @@ class GenerationJobs:
             )
             job = await self._save(request, prompt, charged, member_cap is not None)
             if self._postgres:  # idle workers in other processes claim it when this commits
-                await announce(JOBS_CHANNEL)
+                await announce(JOBS_CHANNEL, self.origin)
             return job
 
     @staticmethod

@@ -19,7 +19,7 @@ from core.persistence.database import connection_name
 
 # Payload: the platforms (space separated) whose outbox got new rows.
 OUTBOX_CHANNEL = "mosaic_outbox"
-# Payload: empty. A generation job was queued.
+# Payload: the origin of the app that queued a generation job (`GenerationJobs.origin`).
 JOBS_CHANNEL = "mosaic_jobs"
 
 _POSTGRES = connection_name("postgres://")
