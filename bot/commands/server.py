@@ -70,15 +70,16 @@ async def _crosspost_state(ctx: Context, place: Destination) -> str:
 async def server_crosspost(
     ctx: Context, value: str, scope: str = "members", topic: str = ""
 ) -> Reply:
+    # what is refused is refused before the place is made: a refusal writes nothing
+    if value != "off" and scope == "topic" and not topic:
+        raise InvalidInput("error.crosspost_topic_missing")
+    if value != "off" and scope == "members" and topic:
+        raise InvalidInput("error.crosspost_topic_without_scope", topic=topic[:40])
     place = await _channel(ctx)
     channels = ctx.services.mosaic_channels
     if value == "off":
         gone = await channels.disconnect(place)
         return Reply(text=ctx.t("server.crosspost.off" if gone else "server.crosspost.was_off"))
-    if scope == "topic" and not topic:
-        raise InvalidInput("error.crosspost_topic_missing")
-    if scope == "members" and topic:
-        raise InvalidInput("error.crosspost_topic_without_scope", topic=topic[:40])
     mosaic = await channels.connect(
         place, ctx.conversation.reply_target(), server_id=ctx.actor.server_id, topics=topic
     )
@@ -134,12 +135,12 @@ async def server_policy(ctx: Context) -> Reply:
 
 
 async def server_words(ctx: Context, action: str, words: str = "") -> Reply:
-    policies, server = ctx.services.safety.policies, await _server(ctx)
     given = [w for w in (part.strip() for part in words.split(",")) if w]
+    if action != "list" and not given:  # refused before the server's row is made
+        raise InvalidInput("error.empty", field="words")
+    policies, server = ctx.services.safety.policies, await _server(ctx)
     if action == "list":
         return Reply(text=ctx.t("server.words.list", words=_words_text(ctx, server.blocked_words)))
-    if not given:
-        raise InvalidInput("error.empty", field="words")
     if action == "add":
         now = await policies.add_words(server, given)
     else:
@@ -165,14 +166,14 @@ async def server_access(ctx: Context, who: str, role: str = "") -> Reply:
 
 
 async def server_cap(ctx: Context, value: str) -> Reply:
-    server = await _server(ctx)
-    if value.strip().lower() == "off":
-        await ctx.services.safety.policies.set_cap(server, None)
-        return Reply(text=ctx.t("server.cap.off"))
-    cap = parse_number(value, max_digits=9)
-    if cap is None:
+    off = value.strip().lower() == "off"
+    cap = None if off else parse_number(value, max_digits=9)
+    if not off and cap is None:  # refused before the server's row is made
         raise InvalidInput("error.bad_number", field="cap", value=value[:20])
+    server = await _server(ctx)
     await ctx.services.safety.policies.set_cap(server, cap)
+    if off:
+        return Reply(text=ctx.t("server.cap.off"))
     return Reply(text=ctx.t("server.cap.done", cap=cap))
 
 

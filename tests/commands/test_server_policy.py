@@ -213,3 +213,19 @@ async def test_trending_search_and_tags_stay_full_in_a_safe_group(app: App) -> N
     await opt_in_to_sensitive(carol)
     in_private = " ".join(r.title or "" for r in await carol.say("/tag sea"))
     assert any(f"#{p.id} " in in_private for p in spicy)  # elsewhere they are shown
+
+
+async def test_a_refused_setting_in_a_new_server_writes_no_row(app: App) -> None:
+    """Each refusal comes before the server's or channel's row is made (the fuzzer found
+    `/server cap yvnt` and `/server crosspost on topic` leaving a Destination behind)."""
+    admin = discord_member(app, "1", admin=True)
+    for line in ("/server cap yvnt", "/server words add  , ", "/server crosspost on topic"):
+        [refused] = await admin.say(line)
+        assert refused.is_error, line
+        assert await Destination.all().count() == 0, line
+    await admin.say("/server cap 3")
+    assert (await Destination.get(platform=Platform.DISCORD, chat_id="guild")).member_daily_cap == 3
+    await admin.say("/server cap off")
+    assert (
+        await Destination.get(platform=Platform.DISCORD, chat_id="guild")
+    ).member_daily_cap is None
