@@ -7,7 +7,6 @@ Tests call `build()` with fakes (a fake clock, a fake image provider, a test dat
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -81,7 +80,7 @@ from core.metrics import NO_METRICS, MetricsRecorder, QueueGauges
 from core.notifications import Notifications
 from core.persistence.database import Database, is_postgres
 from core.persistence.local_copies import ChangeNotices
-from core.persistence.wakes import JOBS_CHANNEL, OUTBOX_CHANNEL
+from core.persistence.wakes import JOBS_CHANNEL, OUTBOX_CHANNEL, announce
 from core.public_links import PublicLinks, load_or_create_secret
 from core.safety import (
     AuditLog,
@@ -369,7 +368,7 @@ def build(
         per_account=settings.daily_image_quota,
         per_server=settings.server_daily_image_quota,
     )
-    jobs = GenerationJobs(moderator, quotas, clock, postgres=postgres, origin=secrets.token_hex(6))
+    jobs = GenerationJobs(moderator, quotas, clock)
     messengers = Messengers()  # the adapters add theirs (build_discord, ...)
     notices = JobNotices(tokens, images, messengers, clock)
     sent_messages = SentMessages()
@@ -432,7 +431,15 @@ def build(
         destinations=destinations,
         updates=UpdateLog(clock),
         sent_messages=sent_messages,
-        generation=Generation(jobs, quotas, STYLES, worker.wake, Previews(jobs, posts)),
+        generation=Generation(
+            jobs,
+            quotas,
+            STYLES,
+            worker.wake,
+            Previews(jobs, posts),
+            # the workers of other processes hear of a job once it has been answered
+            wake_elsewhere=(lambda: announce(JOBS_CHANNEL)) if postgres else None,
+        ),
         linking=AccountLinking(clock, notices=changes),
         account_data=AccountData(
             images, clock, settings.data_dir / "exports", impressions, posts, notices=changes
@@ -498,7 +505,7 @@ def build(
     )
     # Work queued by other processes wakes this one's workers and senders (PostgreSQL NOTIFY
     # on the listening connection the change notices keep); else they find it by polling.
-    changes.subscribe(JOBS_CHANNEL, lambda origin: worker.wake() if origin != jobs.origin else None)
+    changes.subscribe(JOBS_CHANNEL, lambda _payload: worker.wake())
     changes.subscribe(OUTBOX_CHANNEL, lambda payload: wake_senders(scheduler, payload))
     registry = build_registry()
     return App(

@@ -39,7 +39,7 @@ async def _start(ctx: Context, request: JobRequest) -> list[Reply]:
             shown = ctx.conversation
             token = shown.edit_token() if isinstance(shown, EditTokens) else None
             await gen.jobs.remember_status(job, ref, token=token)
-    gen.wake()
+    await gen.wake()
     return []
 
 

@@ -15,7 +15,6 @@ from core.generation.provider import MAX_IMAGES_PER_JOB, ImageOptions, Moderator
 from core.generation.quota import Quotas, member_scope, server_scope
 from core.persistence.models import Account, Destination, GenerationJob, Post
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
-from core.persistence.wakes import JOBS_CHANNEL, announce
 from core.safety.policy import Member, ServerPolicies, check_opted_in
 from core.user_text import PROMPT_MAX, clean_text
 
@@ -81,16 +80,8 @@ class GenerationJobs:
         clock: Clock,
         policies: ServerPolicies | None = None,
         units: UnitOfWorkFactory = TortoiseUnitOfWork,
-        *,
-        postgres: bool = False,
-        origin: str = "",
     ) -> None:
         self._units = units
-        self._postgres = postgres
-        # this app's name on the jobs channel: its own workers are woken by its handlers once
-        # they have answered (`Generation.wake`), not by its own NOTIFY, which would let a
-        # worker claim the job before the answer says where it stands in the queue
-        self.origin = origin
         self._moderator = moderator
         self._quotas = quotas
         self._clock = clock
@@ -129,10 +120,7 @@ class GenerationJobs:
             charged = await self._quotas.reserve(
                 request.requester.id, scope, request.options.count, member=member_cap
             )
-            job = await self._save(request, prompt, charged, member_cap is not None)
-            if self._postgres:  # idle workers in other processes claim it when this commits
-                await announce(JOBS_CHANNEL, self.origin)
-            return job
+            return await self._save(request, prompt, charged, member_cap is not None)
 
     @staticmethod
     async def _save(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Awaitable, Callable, Collection
 
 from core.errors import InvalidInput
 from core.generation.jobs import GenerationJobs
@@ -18,16 +18,24 @@ class Generation:
         styles: Collection[str],
         wake_workers: Callable[[], None],
         previews: Previews,
+        *,
+        wake_elsewhere: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.jobs = jobs
         self.previews = previews
         self.quotas = quotas
         self.styles = styles
         self._wake = wake_workers
+        self._wake_elsewhere = wake_elsewhere
 
-    def wake(self) -> None:
-        """A job was queued: let an idle worker pick it up now rather than at its next poll."""
+    async def wake(self) -> None:
+        """A job was queued and its answer given (its status message remembered): let an idle
+        worker pick it up now rather than at its next poll, in this process and (PostgreSQL,
+        `wake_elsewhere`) in the others. Not earlier: a worker elsewhere that finished the job
+        before its status message was remembered would send the result anew, not edit it."""
         self._wake()
+        if self._wake_elsewhere is not None:
+            await self._wake_elsewhere()
 
     def check_style(self, style: str | None) -> None:
         if style is not None and style not in self.styles:

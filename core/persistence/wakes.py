@@ -1,9 +1,10 @@
 """Wake-ups across processes on PostgreSQL: work written by one process, noticed at once by
 the others instead of at their next poll.
 
-A writer calls `announce(channel, payload)` inside the transaction that writes the work (a
-job row, outbox rows): PostgreSQL delivers the NOTIFY on commit, and only then, so a process
-that hears it finds the rows. Each process hears it on the one listening connection it
+A writer calls `announce(channel, payload)` inside the transaction that writes the work
+(outbox rows): PostgreSQL delivers the NOTIFY on commit, and only then, so a process that
+hears it finds the rows; a queued job is announced once it has been answered and committed
+(`Generation.wake`). Each process hears it on the one listening connection it
 already keeps for change notices (`ChangeNotices.subscribe`); no connection is opened per
 channel (the server's connections are shared by every process). When that connection is
 down, nothing is heard and the pollers find the work at their next poll, as before.
@@ -19,7 +20,7 @@ from core.persistence.database import connection_name
 
 # Payload: the platforms (space separated) whose outbox got new rows.
 OUTBOX_CHANNEL = "mosaic_outbox"
-# Payload: the origin of the app that queued a generation job (`GenerationJobs.origin`).
+# Payload: empty. A generation job was queued and answered (`Generation.wake`).
 JOBS_CHANNEL = "mosaic_jobs"
 
 _POSTGRES = connection_name("postgres://")
