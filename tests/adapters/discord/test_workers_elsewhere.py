@@ -15,7 +15,6 @@ Discord does (401 50027, 404 10015). SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -23,7 +22,7 @@ from typing import TypeVar
 
 import pytest
 
-from bot.bootstrap import App, build
+from bot.bootstrap import build
 from core.clock import FakeClock
 from core.delivery.outbox import EDITS
 from core.delivery.ratelimit import PlatformCall
@@ -34,8 +33,8 @@ from core.settings import Settings
 from tests.adapters.discord.conftest import DiscordWorld
 from tests.support.fake_discord import FakeDiscord, StoredMessage
 from tests.support.fakes import FakeModerator, FakeProvider
+from tests.support.workers_elsewhere import queued, send_what_waits, workers_process
 
-LIMIT = 30.0
 Result = TypeVar("Result")
 
 
@@ -69,39 +68,6 @@ async def discord_process(
     finally:
         await world.stop()
         await app.stop()
-
-
-@asynccontextmanager
-async def workers_process(settings: Settings, clock: FakeClock) -> AsyncIterator[App]:
-    alone = Settings(  # no Discord token: this process cannot reach Discord
-        MOSAIC_DATA_DIR=settings.data_dir,
-        MOSAIC_DATABASE_URL=settings.resolved_database_url,
-        _env_file=None,
-    )
-    app = build(
-        alone,
-        clock=clock,
-        roles=frozenset({"workers"}),
-        provider=FakeProvider(),
-        moderator=FakeModerator(),
-    )
-    await app.start(migrate=False)
-    try:
-        yield app
-    finally:
-        await app.stop()
-
-
-async def queued(count: int) -> None:
-    async with asyncio.timeout(LIMIT):
-        while await OutboxMessage.filter(platform=Platform.DISCORD).count() < count:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-
-
-async def send_what_waits(world: DiscordWorld) -> None:
-    sender = world.app.scheduler.senders[Platform.DISCORD]
-    await world.app.scheduler.tick()  # leads the Discord outbox: sends what waits
-    await asyncio.wait_for(sender.drain(), LIMIT)
 
 
 def direct_messages(world: DiscordWorld, user_id: int) -> list[StoredMessage]:
@@ -138,13 +104,13 @@ async def test_a_workers_only_process_edits_the_ephemeral_status_with_the_kept_t
         assert job.status_token is not None  # kept with the job …
         assert job.status_token not in repr(job.reply_target)  # … and nowhere else
 
-        async with workers_process(settings, clock):
-            await queued(2)
+        async with workers_process(settings, clock=clock):
+            await queued(Platform.DISCORD, 2)
             edit, _ = await OutboxMessage.filter(platform=Platform.DISCORD).order_by("id")
             assert edit.target[EDITS] == "@original" and edit.target[EDITED_JOB] == str(job.id)
             assert job.status_token not in repr([edit.target, edit.reply])  # not in the outbox
             before = len(limiter.methods)
-            await send_what_waits(world)
+            await send_what_waits(world.app, Platform.DISCORD)
             edited = fake_discord.store.by_id[status.id]
             assert edited.ephemeral and edited.text.startswith(f"✅ Job #{job.id} is done")
             (shown,) = direct_messages(world, alice)  # only the preview: the status was edited
@@ -163,10 +129,10 @@ async def test_after_the_token_expired_the_status_comes_by_dm_saying_why(
     async with discord_process(settings, clock, fake_discord, limiter) as world:
         status, alice, job = await imagine_elsewhere(world, "an owl at night")
         clock.advance(minutes=16)  # the job waited longer than the token lives
-        async with workers_process(settings, clock):
-            await queued(2)
+        async with workers_process(settings, clock=clock):
+            await queued(Platform.DISCORD, 2)
             before = len(limiter.methods)
-            await send_what_waits(world)
+            await send_what_waits(world.app, Platform.DISCORD)
             assert "is queued" in fake_discord.store.by_id[status.id].text  # not touched
             done, preview = direct_messages(world, alice)
             assert done.text.startswith(f"✅ Job #{job.id} is done")
@@ -188,9 +154,9 @@ async def test_a_token_discord_refuses_falls_back_to_a_dm(
         await GenerationJob.filter(id=job.id).update(
             status_token_until=clock.now().replace(year=clock.now().year + 1)
         )
-        async with workers_process(settings, clock):
-            await queued(2)
-            await send_what_waits(world)
+        async with workers_process(settings, clock=clock):
+            await queued(Platform.DISCORD, 2)
+            await send_what_waits(world.app, Platform.DISCORD)
             done, preview = direct_messages(world, alice)
             assert done.text.startswith(f"✅ Job #{job.id} is done") and "15 minutes" in done.text
             assert "Preview" in preview.text

@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
-from bot.bootstrap import App, build, build_telegram
+from bot.bootstrap import build, build_telegram
 from core.clock import MonotonicTimer
 from core.delivery.outbox import EDITS
 from core.domain import JobState, OutboxState, Platform
@@ -27,8 +27,7 @@ from core.settings import Settings
 from tests.adapters.telegram.conftest import TIME_SCALE, Handled, Telegram, messages
 from tests.support.fakes import FakeModerator, FakeProvider
 from tests.support.telegram import FakeBotApi
-
-LIMIT = 30.0
+from tests.support.workers_elsewhere import LIMIT, queued, send_what_waits, workers_process
 
 
 @asynccontextmanager
@@ -53,40 +52,6 @@ async def telegram_process(
         await app.stop()
 
 
-@asynccontextmanager
-async def workers_process(settings: Settings, *, poll: float = 2.0) -> AsyncIterator[App]:
-    alone = Settings(
-        MOSAIC_DATA_DIR=settings.data_dir,  # one machine: the same images folder
-        MOSAIC_DATABASE_URL=settings.resolved_database_url,
-        _env_file=None,
-    )
-    app = build(
-        alone,
-        roles=frozenset({"workers"}),
-        provider=FakeProvider(),
-        moderator=FakeModerator(),
-        worker_poll=poll,
-    )
-    await app.start(migrate=False)
-    try:
-        yield app
-    finally:
-        await app.stop()
-
-
-async def queued(count: int) -> None:
-    """Until the workers process queued `count` Telegram messages (it cannot reach Telegram)."""
-    async with asyncio.timeout(LIMIT):
-        while await OutboxMessage.filter(platform=Platform.TELEGRAM).count() < count:  # noqa: ASYNC110
-            await asyncio.sleep(0.05)
-
-
-async def send_what_waits(telegram: Telegram) -> None:
-    sender = telegram.app.scheduler.senders[Platform.TELEGRAM]
-    await telegram.app.scheduler.tick()  # leads the Telegram outbox: sends what waits
-    await asyncio.wait_for(sender.drain(), LIMIT)
-
-
 async def test_a_workers_only_process_edits_the_status_message_and_sends_the_preview(
     settings: Settings, fake_api: FakeBotApi
 ) -> None:
@@ -98,13 +63,13 @@ async def test_a_workers_only_process_edits_the_status_message_and_sends_the_pre
         assert job.reply_target[STATUS_MESSAGE] == str(status["message_id"])
 
         async with workers_process(settings):  # the two share tortoise's connections: nested
-            await queued(2)
+            await queued(Platform.TELEGRAM, 2)
             edit, preview = await OutboxMessage.filter(platform=Platform.TELEGRAM).order_by("id")
             assert edit.target[EDITS] == str(status["message_id"])  # queued: an edit of it
             assert EDITS not in preview.target
 
             before = len(fake_api.calls)
-            await send_what_waits(telegram)
+            await send_what_waits(telegram.app, Platform.TELEGRAM)
             calls = telegram.calls_since(before)
             assert [c.method for c in calls if c.ok] == ["editMessageText", "sendPhoto"]
             assert calls[0].params["message_id"] == status["message_id"]
@@ -123,8 +88,8 @@ async def test_a_status_message_telegram_will_not_edit_is_sent_anew(
         (status,) = messages(await telegram.say(ada, "/imagine an owl at night"))
         del fake_api.messages[(ada.id, status["message_id"])]  # Ada deleted it meanwhile
         async with workers_process(settings):
-            await queued(2)
-            await send_what_waits(telegram)
+            await queued(Platform.TELEGRAM, 2)
+            await send_what_waits(telegram.app, Platform.TELEGRAM)
             shown = fake_api.bot_messages(ada)
             assert len(shown) == 2 and "photo" in shown[1]
             assert shown[0]["text"].startswith("✅ Job #1 is done")  # anew, then the preview
