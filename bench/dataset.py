@@ -27,6 +27,16 @@ quoting) and an optional `meta.json`:
   variables the data was drawn from; benchmarks never need it (`bench.ranking` uses it, when
   there, for the ceiling of its quality ratios).
 
+Reading is lenient where a spreadsheet or another exporter differs without changing the
+meaning: a UTF-8 byte-order mark, CRLF line ends, spaces around header names, the columns in
+another order or extra columns (ignored), times as fractions of seconds or ISO 8601 (with a
+zone offset, `Z`, or none: then UTC) — all read as whole Unix seconds. Ids too large for the
+benchmarks' id-indexed tables (beyond `DENSE_IDS` × the rows and `DENSE_ANYWAY`, e.g.
+64-bit snowflakes) are
+renumbered 1… in their own order (so every order by id stays), and `meta["renumbered"]` says
+so; ids that fit are kept as they are. A like stamped before its post is moved to the
+post's moment (`meta["likes_moved"]` counts them).
+
 Numbers are read with numpy (`users`, `follows`, `likes` as int64 arrays), posts' texts as
 Python lists, so a few million rows load in seconds.
 """
@@ -35,7 +45,9 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -50,6 +62,9 @@ HEADERS = {
     IMPRESSIONS: ("viewer_id", "post_id", "surface", "position", "shown_at"),
 }
 AUDIENCES = ("public", "followers", "private")
+# Ids up to 50 × the rows, or up to 50 million (a 400 MB table at most), are kept; larger
+# ones are renumbered.
+DENSE_IDS, DENSE_ANYWAY = 50, 50_000_000
 
 
 class FormatError(ValueError):
@@ -139,11 +154,11 @@ def _read_impressions(path: Path) -> tuple[np.ndarray, tuple[str, ...]]:
         try:
             rows.append(
                 (
-                    int(row[0]),
-                    int(row[1]),
+                    _id(row[0]),
+                    _id(row[1]),
                     codes.setdefault(row[2], len(codes)),
-                    int(row[3]),
-                    int(row[4]),
+                    _id(row[3]),
+                    moment(row[4]),
                 )
             )
         except ValueError as error:
@@ -161,14 +176,20 @@ def read(directory: Path, *, impressions: bool = True) -> Dataset:
             raise FormatError(f"{directory / name}: missing")
     user_ids, handles, user_created = [], [], []
     for row in _rows(directory / "users.csv"):
-        user_ids.append(int(row[0]))
+        try:
+            user_ids.append(_id(row[0]))
+            user_created.append(moment(row[2]))
+        except ValueError as error:
+            raise FormatError(f"users.csv: {error}") from None
         handles.append(row[1])
-        user_created.append(int(row[2]))
     post_ids, authors, created, audiences, prompts, captions = [], [], [], [], [], []
     for row in _rows(directory / "posts.csv"):
-        post_ids.append(int(row[0]))
-        authors.append(int(row[1]))
-        created.append(int(row[2]))
+        try:
+            post_ids.append(_id(row[0]))
+            authors.append(_id(row[1]))
+            created.append(moment(row[2]))
+        except ValueError as error:
+            raise FormatError(f"posts.csv: {error}") from None
         if row[3] not in AUDIENCES:
             raise FormatError(f"posts.csv: unknown audience {row[3]!r}")
         audiences.append(row[3])
@@ -192,36 +213,117 @@ def read(directory: Path, *, impressions: bool = True) -> Dataset:
         dataset.meta = json.loads(meta.read_text())
     if impressions and (directory / IMPRESSIONS).is_file():
         dataset.impressions, dataset.surfaces = _read_impressions(directory / IMPRESSIONS)
+    _renumber(dataset)
     _check(dataset)
+    _likes_after_posts(dataset)
     return dataset
 
 
+def _header(path: Path, header: list[str] | None) -> list[int]:
+    """Where each of the file's columns is in a line whose header is `header`."""
+    names = [name.strip().lstrip("\ufeff").strip() for name in header or ()]
+    wanted = HEADERS[path.name]
+    if not set(wanted) <= set(names):
+        raise FormatError(f"{path.name}: header must be {','.join(wanted)}")
+    return [names.index(name) for name in wanted]
+
+
 def _rows(path: Path):
-    with open(path, newline="", encoding="utf-8") as source:
+    with open(path, newline="", encoding="utf-8-sig") as source:
         rows = csv.reader(source)
-        header = next(rows, None)
-        if tuple(header or ()) != HEADERS[path.name]:
-            raise FormatError(f"{path.name}: header must be {','.join(HEADERS[path.name])}")
+        columns = _header(path, next(rows, None))
+        width = max(columns) + 1
         for line, row in enumerate(rows, start=2):
-            if len(row) != len(HEADERS[path.name]):
+            if not row:  # a blank line (one at the end, as some exporters write)
+                continue
+            if len(row) < width:
                 raise FormatError(f"{path.name}:{line}: expected {len(HEADERS[path.name])} fields")
-            yield row
+            yield [row[c] for c in columns]
 
 
 def _read_numbers(path: Path) -> np.ndarray:
-    with open(path, encoding="utf-8") as source:
-        header = source.readline().strip()
-        if tuple(header.split(",")) != HEADERS[path.name]:
-            raise FormatError(f"{path.name}: header must be {','.join(HEADERS[path.name])}")
+    with open(path, encoding="utf-8-sig") as source:
+        columns = _header(path, source.readline().split(","))
+        if columns == [0, 1, 2]:
+            try:  # the fast path: numbers only, in the documented order
+                table = np.loadtxt(source, delimiter=",", dtype=np.int64, ndmin=2)
+            except ValueError:
+                table = None
+            if table is not None and (table.size == 0 or table.shape[1] == 3):
+                return table if table.size else np.zeros((0, 3), dtype=np.int64)
+    rows = []
+    for line, row in enumerate(_rows(path), start=2):
         try:
-            table = np.loadtxt(source, delimiter=",", dtype=np.int64, ndmin=2)
+            rows.append((_id(row[0]), _id(row[1]), moment(row[2])))
         except ValueError as error:
-            raise FormatError(f"{path.name}: {error}") from None
-    if table.size == 0:
-        return np.zeros((0, 3), dtype=np.int64)
-    if table.shape[1] != 3:
-        raise FormatError(f"{path.name}: expected 3 columns")
-    return table
+            raise FormatError(f"{path.name}:{line}: {error}") from None
+    return np.array(rows, dtype=np.int64).reshape(-1, 3)
+
+
+def _id(text: str) -> int:
+    return int(text.strip())
+
+
+def moment(text: str) -> int:
+    """Whole Unix seconds from whole or fractional seconds or ISO 8601 (no zone: UTC)."""
+    text = text.strip()
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return math.floor(float(text))
+    except ValueError:
+        pass
+    when = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return math.floor(when.timestamp())
+
+
+def _likes_after_posts(dataset: Dataset) -> None:
+    """A like stamped before its post (clocks that disagree) is moved to the post's moment:
+    nothing can be liked before it exists, and the benchmarks apply events in time order."""
+    order = np.argsort(dataset.post_ids)
+    rows = order[np.searchsorted(dataset.post_ids[order], dataset.likes[:, 1])]
+    created = dataset.post_created[rows]
+    early = dataset.likes[:, 2] < created
+    if early.any():
+        dataset.likes[early, 2] = created[early]
+        dataset.meta = {**dataset.meta, "likes_moved": int(early.sum())}
+
+
+def _renumber(dataset: Dataset) -> None:
+    """Ids 1… in their own order where they are too large for id-indexed tables."""
+    renumbered = []
+    for name, ids in (("users", dataset.user_ids), ("posts", dataset.post_ids)):
+        if len(ids) and int(ids.max()) > max(DENSE_IDS * len(ids), DENSE_ANYWAY):
+            renumbered.append(name)
+    if not renumbered:
+        return
+    if "users" in renumbered:
+        known = np.sort(dataset.user_ids)
+        dataset.user_ids = _dense(known, dataset.user_ids)
+        dataset.post_authors = _dense(known, dataset.post_authors)
+        dataset.follows[:, :2] = _dense(known, dataset.follows[:, :2])
+        dataset.likes[:, 0] = _dense(known, dataset.likes[:, 0])
+        if dataset.impressions is not None:
+            dataset.impressions[:, 0] = _dense(known, dataset.impressions[:, 0])
+    if "posts" in renumbered:
+        known = np.sort(dataset.post_ids)
+        dataset.post_ids = _dense(known, dataset.post_ids)
+        dataset.likes[:, 1] = _dense(known, dataset.likes[:, 1])
+        if dataset.impressions is not None:
+            dataset.impressions[:, 1] = _dense(known, dataset.impressions[:, 1])
+    dataset.meta = {**dataset.meta, "renumbered": renumbered}
+
+
+def _dense(known: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Each of `ids` as its place (from 1) among the sorted `known` ids; unknown ids (which
+    `_check` refuses afterwards) become 0."""
+    place = np.searchsorted(known, ids)
+    found = (place < len(known)) & (known[np.minimum(place, len(known) - 1)] == ids)
+    return np.where(found, place + 1, 0).astype(np.int64)
 
 
 def _check(dataset: Dataset) -> None:
@@ -248,6 +350,5 @@ def _check(dataset: Dataset) -> None:
         if not np.isin(shown[:, 1], dataset.post_ids).all():
             raise FormatError(f"{IMPRESSIONS}: unknown post")
     for name, table in (("follows.csv", follows), ("likes.csv", likes)):
-        codes = table[:, 0] * (int(table[:, 1].max(initial=0)) + 1) + table[:, 1]
-        if len(np.unique(codes)) != len(table):
+        if len(np.unique(table[:, :2], axis=0)) != len(table):
             raise FormatError(f"{name}: repeated pair")

@@ -75,9 +75,10 @@ from bench.evaluation import (
     recall_at,
     split_at,
 )
+from bench.foreign_workload import FOREIGN, Foreign, ForeignOracle
 from bench.loading import load, stamp
 from bench.oracle import Oracle, ReplayOracle
-from bench.replay import SAMPLES, TRAIN_DAYS, Fitting, replay, report
+from bench.replay import SAMPLES, TRAIN_DAYS, Fitting, RankingOracle, replay, report
 from bench.vector_cache import bench_embedder
 from bench.workload import HIDDEN, Hidden
 from core.clock import FakeClock
@@ -254,9 +255,15 @@ def _ms(times: list[float], q: int) -> str:
 async def run_replay(args: argparse.Namespace) -> None:
     began = time.perf_counter()
     dataset = read(args.dataset, impressions=False)
-    oracle, note = None, f"no {HIDDEN} in {args.dataset} (bench.workload writes one)"
-    if (args.dataset / HIDDEN).is_file():
-        oracle, note = ReplayOracle(dataset, Hidden.load(args.dataset), seed=args.seed), None
+    oracle: RankingOracle | None = None
+    note: str | None = f"no {HIDDEN} in {args.dataset} (bench.workload writes one)"
+    try:
+        if (args.dataset / HIDDEN).is_file():
+            oracle, note = ReplayOracle(dataset, Hidden.load(args.dataset), seed=args.seed), None
+        elif (args.dataset / FOREIGN).is_file():  # bench.foreign_workload's
+            oracle, note = ForeignOracle(dataset, Foreign.load(args.dataset)), None
+    except ValueError as error:  # e.g. ids renumbered on reading (bench/dataset.py)
+        note = str(error)
     print(f"{dataset.summary()} (read in {time.perf_counter() - began:.1f} s)")
     url, folder = await prepare(args.database_url, False)
     database = Database(url)

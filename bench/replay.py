@@ -43,9 +43,10 @@ from __future__ import annotations
 import math
 import statistics
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from tortoise.expressions import F
@@ -53,7 +54,6 @@ from tortoise.expressions import F
 from bench.dataset import Dataset
 from bench.evaluation import ratio_interval, split_at
 from bench.loading import load, stamp
-from bench.oracle import ReplayOracle
 from core.feed import ChronologicalFeed, HashedNgramEmbedder, PersonalizedFeed
 from core.feed.embeddings import TextEmbedder
 from core.feed.fitting import REFIT_EVERY, RankerRefit
@@ -72,6 +72,14 @@ DAY = 86_400
 TRAIN_DAYS, SAMPLES = 4.0, 800
 POST, FOLLOW, LIKE = 0, 1, 2  # at one moment: posts first, then follows, then likes
 PLACE_BANDS = ((0, 20), (20, 50), (50, 100), (100, 200), (200, 10**9))  # `--coverage` report
+
+
+class RankingOracle(Protocol):
+    """A dataset's ceiling: the `k` posts `user` most likely likes at `moment` among those
+    made before it, leaving out their own and `skip` (`bench/oracle.py`'s `ReplayOracle`,
+    `bench/foreign_workload.py`'s `ForeignOracle`)."""
+
+    def ranking_at(self, user: int, moment: int, skip: Collection[int], k: int) -> list[int]: ...
 
 
 class ReplayClock:
@@ -209,7 +217,7 @@ async def replay(
     window_days: float,
     count: int,
     seed: int,
-    oracle: ReplayOracle | None,
+    oracle: RankingOracle | None,
     postgres: bool,
     coverage: bool = False,
     embedder: TextEmbedder | None = None,
@@ -249,6 +257,7 @@ async def replay(
         liked.setdefault(user, set()).add(post)
     events = timeline(dataset, start)
     result = Replayed(targets, {"personalized": [], "chronological": [], "popularity": []})
+    author_of = dict(zip(dataset.post_ids.tolist(), dataset.post_authors.tolist(), strict=True))
     if oracle is not None:
         result.ranks["oracle"] = []
     began = time.perf_counter()
@@ -296,7 +305,7 @@ async def replay(
             result.found_by.append(
                 frozenset(ranked_all[place].sources) if place is not None else frozenset()
             )
-            author = int(dataset.post_authors[post - 1])
+            author = author_of[post]
             result.followed.append(
                 await Follow.filter(follower_id=user, followee_id=author).exists()
             )
