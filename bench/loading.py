@@ -46,10 +46,11 @@ from core.feed.taste import (
     bulk_tastes,
 )
 from core.feed.terms import post_tags, post_terms
-from core.persistence.models import TasteProfile
+from core.persistence.models import Account, TasteProfile
 from core.social.taste_updates import Signal
 
 BATCH = 20_000
+HANDLE_LENGTH = Account._meta.fields_map["handle"].max_length
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +134,9 @@ async def load(
         ("id", "handle", "display_name", "show_linked_handles", "created_at"),
         [
             (int(i), h, h, False, writer.time(t))
-            for i, h, t in zip(dataset.user_ids, dataset.handles, dataset.user_created, strict=True)
+            for i, h, t in zip(
+                dataset.user_ids, unique_handles(dataset.handles), dataset.user_created, strict=True
+            )
         ],
     )
     await writer.insert(
@@ -309,6 +312,24 @@ def _fan_likes(
         liked_of_author >= FAN_SHARE * author_posts[author]
     )
     return np.bincount(post_rows[fan], minlength=count).astype(np.int64)
+
+
+def unique_handles(handles: list[str]) -> list[str]:
+    """The handles as an account may have them: at most `HANDLE_LENGTH` characters, each
+    once (a dataset's handles need not be either; the benchmarks never read them). A handle
+    cut short or repeated gets a number: `name~2`."""
+    taken: set[str] = set()
+    out = []
+    for handle in handles:
+        fitted = handle[:HANDLE_LENGTH] or "~"
+        number = 1
+        while fitted in taken:
+            number += 1
+            suffix = f"~{number}"
+            fitted = handle[: HANDLE_LENGTH - len(suffix)] + suffix
+        taken.add(fitted)
+        out.append(fitted)
+    return out
 
 
 def _index(ids: np.ndarray) -> np.ndarray:

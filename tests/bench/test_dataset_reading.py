@@ -10,6 +10,10 @@ import numpy as np
 import pytest
 
 from bench.dataset import FormatError, moment, read
+from bench.loading import HANDLE_LENGTH, load, unique_handles
+from core.feed.local_embeddings import HashedNgramEmbedder
+from core.persistence.database import Database, is_postgres
+from core.persistence.models import Account
 
 
 def _files(folder: Path, **texts: str) -> Path:
@@ -133,3 +137,28 @@ def _as_lists(data) -> list:
             data.likes,
         )
     ]
+
+
+def test_handles_an_account_cannot_have_are_fitted() -> None:
+    fitted = unique_handles(["ana", "ana", "x" * 40, "x" * 40, ""])
+    assert fitted == ["ana", "ana~2", "x" * 32, "x" * 30 + "~2", "~"]
+    assert len(set(fitted)) == 5 and max(map(len, fitted)) == HANDLE_LENGTH == 32
+
+
+async def test_a_dataset_with_repeated_and_long_handles_loads(
+    database_url: str, tmp_path: Path
+) -> None:
+    long = "Jürgen_" + "ä" * 40
+    data = read(
+        _files(tmp_path, users_csv=f"id,handle,created_at\n1,{long},100\n2,{long},100\n3,,100\n")
+    )
+    database = Database(database_url)
+    await database.open(migrate_first=False)
+    try:
+        await load(
+            data, data.likes, HashedNgramEmbedder(), now=700, postgres=is_postgres(database_url)
+        )
+        handles = await Account.all().order_by("id").values_list("handle", flat=True)
+        assert handles == unique_handles([long, long, ""])
+    finally:
+        await database.close()
