@@ -149,7 +149,9 @@ class DatabaseFactory:
             with _locked(self._shared / f"template-{self._template_run}.lock"):
                 if not template.exists():
                     partial = template.with_name(f"{template.name}.{os.getpid()}")
-                    run_isolated(upgrade(f"sqlite://{partial}"))
+                    # step by step, not from the schema cache: each run migrates from nothing
+                    # once, and caches what its migrations make (core.persistence.schema_cache)
+                    run_isolated(upgrade(f"sqlite://{partial}", from_cache=False))
                     partial.rename(template)
             self._sqlite_template = template
         path.parent.mkdir(parents=True, exist_ok=True)
