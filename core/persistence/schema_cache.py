@@ -3,10 +3,11 @@
 Migrating an empty SQLite file through every migration costs ~3-4 s of CPU: tortoise rebuilds
 its model state for each operation. For a given set of migrations the result is always the
 same file, so the first upgrade of a new file keeps a copy of it in the local cache folder
-(`core.local_cache`), named by a digest of the migrations' source, the tortoise version and
-the SQLite library's version; a later upgrade of a file that does not exist yet starts from
-that copy. The upgrade then runs the migrations as always: with the copy, tortoise finds every
-one of them applied and does nothing, so a copy that missed one would still get it.
+(`core.local_cache`), named by a digest of the migrations' source (and of the project's
+modules they import), the tortoise version and the SQLite library's version; a later upgrade
+of a file that does not exist yet starts from that copy. The upgrade then runs the
+migrations as always: with the copy, tortoise finds every one of them applied and does
+nothing, so a copy that missed one would still get it.
 
 Only a file that does not exist is made from the cache (never one another process is
 creating: the copy is linked into place only if nothing is there). When the cache cannot be
@@ -23,7 +24,9 @@ import logging
 import os
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import tortoise
 
@@ -32,10 +35,32 @@ from core.local_cache import cache_root, private
 log = logging.getLogger(__name__)
 
 
-def _entry(migrations_module: str) -> Path:
+def _sources(migrations_module: str) -> list[Path]:
+    """The migrations' files and those of the project's modules they import (the enums of
+    `core.domain` set column lengths and comments)."""
     package = importlib.import_module(migrations_module)
+    migrations = sorted(Path(package.__path__[0]).glob("*.py"))
+    project = migrations_module.split(".")[0]
+    used: set[str] = set()
+    for source in migrations:
+        if source.stem == "__init__":
+            continue
+        module = importlib.import_module(f"{migrations_module}.{source.stem}")
+        for value in vars(module).values():
+            name = (
+                value.__name__
+                if isinstance(value, ModuleType)
+                else getattr(value, "__module__", None)
+            )
+            if isinstance(name, str) and name.split(".")[0] == project:
+                used.add(name)
+    imported = {Path(str(sys.modules[name].__file__)) for name in used}
+    return migrations + sorted(imported - set(migrations))
+
+
+def _entry(migrations_module: str) -> Path:
     digest = hashlib.sha256(f"{tortoise.__version__} {sqlite3.sqlite_version}".encode())
-    for source in sorted(Path(package.__path__[0]).glob("*.py")):
+    for source in _sources(migrations_module):
         digest.update(source.name.encode() + b"\0" + source.read_bytes() + b"\0")
     return cache_root() / f"sqlite-schema-{digest.hexdigest()[:24]}.db"
 

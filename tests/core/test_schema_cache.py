@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -103,17 +105,27 @@ def test_the_runs_template_migrated_step_by_step_is_what_is_cached(template: Pat
     assert entry.is_file() and _dump(entry) == _dump(template)
 
 
-def test_the_name_of_the_cached_schema_changes_with_any_migration(
+def test_the_name_of_the_cached_schema_changes_with_any_migration_or_what_it_imports(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    package = tmp_path / "some_migrations"
-    package.mkdir()
-    (package / "__init__.py").write_text("")
-    (package / "0001_initial.py").write_text("operations = []\n")
+    project = tmp_path / "project"
+    (project / "migrations").mkdir(parents=True)
+    (project / "__init__.py").write_text("")
+    (project / "migrations" / "__init__.py").write_text("")
+    (project / "kinds.py").write_text("class Kind:\n    A = 'a'\n")
+    first = "from project.kinds import Kind\n\noperations = [Kind.A]\n"
+    (project / "migrations" / "0001_initial.py").write_text(first)
     monkeypatch.syspath_prepend(str(tmp_path))
-    first = schema_cache._entry("some_migrations")
-    (package / "0001_initial.py").write_text("operations = [1]\n")
-    changed = schema_cache._entry("some_migrations")
-    (package / "0002_more.py").write_text("operations = []\n")
-    assert len({first, changed, schema_cache._entry("some_migrations")}) == 3
-    assert first.parent == changed.parent
+    names = [schema_cache._entry("project.migrations")]
+    importlib.invalidate_caches()
+    (project / "migrations" / "0001_initial.py").write_text(first + "# changed\n")
+    names.append(schema_cache._entry("project.migrations"))
+    (project / "migrations" / "0002_more.py").write_text("operations = []\n")
+    importlib.invalidate_caches()
+    names.append(schema_cache._entry("project.migrations"))
+    (project / "kinds.py").write_text("class Kind:\n    A = 'a'\n    LONGER = 'longer'\n")
+    names.append(schema_cache._entry("project.migrations"))
+    assert len(set(names)) == 4
+    assert schema_cache._entry("project.migrations") == names[-1]  # the same files: the same
+    for name in [n for n in sys.modules if n == "project" or n.startswith("project.")]:
+        del sys.modules[name]
