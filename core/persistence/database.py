@@ -17,7 +17,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate
 
-from core.persistence import postgres, sqlite
+from core.persistence import postgres, schema_cache, sqlite
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +94,31 @@ def is_postgres(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql://", "asyncpg://"))
 
 
-async def upgrade(url: str) -> None:
-    """Apply every pending migration (idempotent; runs on every start-up too)."""
+async def upgrade(url: str, *, from_cache: bool = True) -> None:
+    """Apply every pending migration (idempotent; runs on every start-up too). A SQLite file
+    that does not exist yet starts as a copy of the cached migrated schema when there is one
+    (`from_cache=False`: migrated step by step), and one migrated from nothing is cached
+    (`core.persistence.schema_cache`)."""
     _ensure_sqlite_folder(url)
+    file = _new_sqlite_file(url)
+    restored = file is not None and from_cache and schema_cache.restore(file, MIGRATIONS_MODULE)
     try:
         await migrate(config=tortoise_config(url))
     finally:
         await Tortoise.close_connections()
+    if file is not None and not restored:
+        schema_cache.store(file, MIGRATIONS_MODULE)
+
+
+def _new_sqlite_file(url: str) -> Path | None:
+    """The SQLite file of `url` when it does not exist yet (None: PostgreSQL, memory, or
+    the file exists)."""
+    if is_postgres(url):
+        return None
+    name = _connection(url)["credentials"]["file_path"]
+    if name == ":memory:" or Path(name).exists():
+        return None
+    return Path(name)
 
 
 class Database:

@@ -116,10 +116,16 @@ def _locked(path: Path) -> Iterator[None]:
 
 class DatabaseFactory:
     """`folder`: this process's databases; `shared`: the folder shared by the processes of one
-    run (the xdist workers' common temporary folder; `folder` itself without xdist)."""
+    run (the xdist workers' common temporary folder; `folder` itself without xdist);
+    `step_by_step`: the SQLite template is migrated from nothing, not from the schema cache."""
 
-    def __init__(self, folder: Path, shared: Path | None = None) -> None:
+    def __init__(
+        self, folder: Path, shared: Path | None = None, *, step_by_step: bool = False
+    ) -> None:
         self._folder = folder
+        # the SQLite template migrated from nothing (the suite's: each run does it once and
+        # caches what its migrations make), else from the schema cache when it has it
+        self._step_by_step = step_by_step
         self._shared = shared or folder
         for made in (folder, self._shared):
             made.mkdir(parents=True, exist_ok=True)
@@ -149,7 +155,8 @@ class DatabaseFactory:
             with _locked(self._shared / f"template-{self._template_run}.lock"):
                 if not template.exists():
                     partial = template.with_name(f"{template.name}.{os.getpid()}")
-                    run_isolated(upgrade(f"sqlite://{partial}"))
+                    url = f"sqlite://{partial}"
+                    run_isolated(upgrade(url, from_cache=not self._step_by_step))
                     partial.rename(template)
             self._sqlite_template = template
         path.parent.mkdir(parents=True, exist_ok=True)
