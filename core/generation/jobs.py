@@ -7,6 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
+
+from pypika_tortoise import Order, Query, Table
 
 from core.clock import Clock
 from core.domain import JobState, Platform
@@ -14,6 +17,7 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.generation.provider import MAX_IMAGES_PER_JOB, ImageOptions, Moderator, PromptFlagged
 from core.generation.quota import Quotas, member_scope, server_scope
 from core.persistence.models import Account, Destination, GenerationJob, Post
+from core.persistence.statements import Slot, Written, db_value, value, write
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 from core.safety.policy import Member, ServerPolicies, check_opted_in
 from core.user_text import PROMPT_MAX, clean_text
@@ -173,16 +177,20 @@ class GenerationJobs:
         """The status message shown for `job` is `ref` (`STATUS_MESSAGE`); editing it from
         another process takes `token` (a secret, until the time given: `status_tokens`)."""
         job.reply_target = {**job.reply_target, STATUS_MESSAGE: ref}
-        secret = {"status_token": token[0], "status_token_until": token[1]} if token else {}
-        await GenerationJob.filter(id=job.id).update(reply_target=job.reply_target, **secret)
+        bound = {_JOB: job.id, _TARGET: db_value(GenerationJob, "reply_target", job.reply_target)}
+        if token is not None:
+            bound[_TOKEN] = token[0]
+            bound[_UNTIL] = db_value(GenerationJob, "status_token_until", token[1])
+        db = GenerationJob._meta.db
+        remembering = _remembering(db.query_class, token is not None)  # type: ignore[arg-type]
+        await db.execute_query(remembering.sql, remembering.bind(bound))
 
     async def position(self, job: GenerationJob) -> int:
         """1-based place in the fair (round-robin) queue; 0 when it is no longer waiting."""
-        queued = await (
-            GenerationJob.filter(state=JobState.QUEUED)
-            .order_by("created_at", "id")
-            .values_list("id", "requester_id")
-        )
+        db = GenerationJob._meta.db
+        listing = _queued(db.query_class)  # type: ignore[arg-type]
+        _, rows = await db.execute_query(listing.sql, listing.bind({}))
+        queued = [(row[0], row[1]) for row in rows]
         mine = [job_id for job_id, requester in queued if requester == job.requester_id]
         if job.id not in mine:
             return 0
@@ -246,3 +254,33 @@ class GenerationJobs:
             seed=int(job.options.get("seed", 0)),
             user_ref=safety_identifier(job.requester_id),
         )
+
+
+# Statements of a command's path written once (the ORM built each anew: most of their CPU).
+_JOBS = Table("generation_job")
+_JOB, _TARGET, _TOKEN, _UNTIL = (Slot(name) for name in ("job", "target", "token", "until"))
+
+
+@lru_cache(maxsize=8)
+def _remembering(query_class: type[Query], with_token: bool) -> Written:
+    """UPDATE generation_job SET reply_target = <target> [, status_token = <token>,
+    status_token_until = <until>] WHERE id = <job>"""
+    statement = query_class.update(_JOBS).set(_JOBS.reply_target, value(_TARGET))
+    if with_token:
+        statement = statement.set(_JOBS.status_token, value(_TOKEN))
+        statement = statement.set(_JOBS.status_token_until, value(_UNTIL))
+    return write(query_class, statement.where(_JOBS.id == value(_JOB)))
+
+
+@lru_cache(maxsize=4)
+def _queued(query_class: type[Query]) -> Written:
+    """SELECT id, requester_id FROM generation_job WHERE state = 'queued' ORDER BY
+    created_at, id: the queue in the order the workers take it (`GenerationWorker`)."""
+    statement = (
+        query_class.from_(_JOBS)
+        .select(_JOBS.id, _JOBS.requester_id)
+        .where(_JOBS.state == value(JobState.QUEUED.value))
+        .orderby(_JOBS.created_at, order=Order.asc)
+        .orderby(_JOBS.id, order=Order.asc)
+    )
+    return write(query_class, statement)

@@ -10,14 +10,16 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 
+from pypika_tortoise import Query, Table
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from core.clock import Clock
 from core.generation.provider import QuotaExceeded
 from core.persistence.models import QuotaUsage
+from core.persistence.statements import Slot, Written, db_value, value, write
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 
@@ -97,16 +99,15 @@ class Quotas:
             scopes.append((server, self.per_server, "error.server_quota_exceeded"))
         if member is not None:
             scopes.append((member[0], member[1], "error.member_cap_exceeded"))
+        for name, _, _ in scopes:
+            await self._row(name, day)
+        if len(scopes) == 1:  # one statement: all or none on its own
+            await _take(scopes[0], day, count)
+            return day
         async with self._units():
-            for scope, _, _ in scopes:
-                await self._row(scope, day)
-            for scope, limit, key in scopes:
-                taken = await QuotaUsage.filter(
-                    scope=scope, day=day, used__lte=limit - count
-                ).update(used=F("used") + count)
-                if not taken:
-                    # Raising inside the transaction rolls back the account's reservation too.
-                    raise QuotaExceeded(key, limit=limit, count=count)
+            for each in scopes:
+                # Raising inside the transaction rolls back the account's reservation too.
+                await _take(each, day, count)
         return day
 
     async def refund(
@@ -129,3 +130,35 @@ class Quotas:
     async def status(self, scope: str, limit: int) -> QuotaStatus:
         row = await QuotaUsage.get_or_none(scope=scope, day=self._today())
         return QuotaStatus(used=row.used if row else 0, limit=limit)
+
+
+_QUOTA_USAGE = Table("quota_usage")
+_SCOPE, _DAY, _COUNT, _MOST = (Slot(name) for name in ("scope", "day", "count", "most"))
+
+
+@lru_cache(maxsize=4)
+def _taking(query_class: type[Query]) -> Written:
+    """UPDATE quota_usage SET used = used + <count> WHERE scope = <scope> AND day = <day>
+    AND used <= <most>: taken only if it fits (one conditional UPDATE, written once)."""
+    usage = _QUOTA_USAGE
+    statement = (
+        query_class.update(usage)
+        .set(usage.used, usage.used + value(_COUNT))
+        .where(usage.scope == value(_SCOPE))
+        .where(usage.day == value(_DAY))
+        .where(usage.used <= value(_MOST))
+    )
+    return write(query_class, statement)
+
+
+async def _take(scope: tuple[str, int, str], day: date, count: int) -> None:
+    """`count` images from the scope's row of `day` (made beforehand), or QuotaExceeded."""
+    name, limit, key = scope
+    db = QuotaUsage._meta.db
+    taking = _taking(db.query_class)  # type: ignore[arg-type]
+    bound = {_SCOPE: name, _DAY: db_value(QuotaUsage, "day", day)}
+    taken, _ = await db.execute_query(
+        taking.sql, taking.bind(bound | {_COUNT: count, _MOST: limit - count})
+    )
+    if not taken:
+        raise QuotaExceeded(key, limit=limit, count=count)
