@@ -7,20 +7,18 @@ exactly 5. Failed or cancelled jobs give their images back.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
 
 from pypika_tortoise import Query, Table
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import F
 
 from core.clock import Clock
 from core.generation.provider import QuotaExceeded
 from core.persistence.models import QuotaUsage
-from core.persistence.statements import Slot, Written, db_value, value, write
-from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.persistence.statements import Slot, Written, db_value, literal, value, write
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory, open_unit
 
 
 def account_scope(account_id: int) -> str:
@@ -65,14 +63,19 @@ class Quotas:
         return self._clock.now().date()
 
     async def _row(self, scope: str, day: date) -> None:
+        """The scope's row of `day`, made if missing (one INSERT … ON CONFLICT DO NOTHING:
+        made concurrently elsewhere is fine; it was an existence query, a savepoint and an
+        INSERT, in a savepoint of their own)."""
         if (scope, day) in self._rows_made:
             return
-        async with self._units() as unit:
-            if not await QuotaUsage.exists(scope=scope, day=day):
-                with contextlib.suppress(IntegrityError):  # created concurrently: fine
-                    async with self._units():  # a savepoint: the rest of the unit goes on
-                        await QuotaUsage.create(scope=scope, day=day, used=0)
-            # remembered once committed: a row rolled back with its unit is made again
+        db = QuotaUsage._meta.db
+        making = _making_row(db.query_class)  # type: ignore[arg-type]
+        day_value = db_value(QuotaUsage, "day", day)
+        await db.execute_query(making.sql, making.bind({_SCOPE: scope, _DAY: day_value}))
+        unit = open_unit()
+        if unit is None:
+            await self._remember_row(scope, day)
+        else:  # remembered once committed: a row rolled back with its unit is made again
             unit.after_commit(partial(self._remember_row, scope, day))
 
     async def _remember_row(self, scope: str, day: date) -> None:
@@ -134,6 +137,20 @@ class Quotas:
 
 _QUOTA_USAGE = Table("quota_usage")
 _SCOPE, _DAY, _COUNT, _MOST = (Slot(name) for name in ("scope", "day", "count", "most"))
+
+
+@lru_cache(maxsize=4)
+def _making_row(query_class: type[Query]) -> Written:
+    """INSERT INTO quota_usage (scope, day, used) VALUES (<scope>, <day>, 0) ON CONFLICT
+    (scope, day) DO NOTHING"""
+    statement = (
+        query_class.into(_QUOTA_USAGE)
+        .columns("scope", "day", "used")
+        .insert(value(_SCOPE), value(_DAY), literal(0))
+        .on_conflict("scope", "day")
+        .do_nothing()
+    )
+    return write(query_class, statement)
 
 
 @lru_cache(maxsize=4)
