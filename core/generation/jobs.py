@@ -8,14 +8,21 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
+from typing import Any
 
 from pypika_tortoise import Order, Query, Table
 
 from core.clock import Clock
 from core.domain import JobState, Platform
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.generation.provider import MAX_IMAGES_PER_JOB, ImageOptions, Moderator, PromptFlagged
-from core.generation.quota import Quotas, member_scope, server_scope
+from core.generation.provider import (
+    MAX_IMAGES_PER_JOB,
+    ImageOptions,
+    Moderator,
+    PromptFlagged,
+    QuotaExceeded,
+)
+from core.generation.quota import Quotas, member_scope, server_scope, taking_sql, taking_values
 from core.persistence.models import Account, Destination, GenerationJob, Post
 from core.persistence.statements import Slot, Written, db_value, value, write
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
@@ -120,18 +127,41 @@ class GenerationJobs:
                 member_scope(request.origin_platform, request.server_id, request.requester.id),
                 policy.member_daily_cap,
             )
+        db = GenerationJob._meta.db
+        if scope is None and member_cap is None and db.capabilities.dialect == "postgres":
+            return await self._save_charging(request, prompt)
         async with self._units():  # the quota is charged for a saved job, or not at all
             charged = await self._quotas.reserve(
                 request.requester.id, scope, request.options.count, member=member_cap
             )
-            return await self._save(request, prompt, charged, member_cap is not None)
+            job = self._job(request, prompt, charged, member_cap is not None)
+            await job.save(force_create=True)
+            return job
+
+    async def _save_charging(self, request: JobRequest, prompt: str) -> GenerationJob:
+        """PostgreSQL, the account's quota alone (no server's): the quota taken and the job
+        saved in one statement, `WITH taken AS (UPDATE quota_usage … RETURNING 1) INSERT INTO
+        generation_job … SELECT … FROM taken RETURNING *`: the job is saved only if the quota
+        was taken, and both or neither are (one statement is atomic). It was a transaction of
+        four round trips (BEGIN, the quota's UPDATE, the INSERT, COMMIT)."""
+        count = request.options.count
+        scope, day, limit = await self._quotas.today_for(request.requester.id)
+        job = self._job(request, prompt, day, member_capped=False)
+        db = GenerationJob._meta.db
+        query_class: Any = db.query_class
+        columns = _insert_columns()
+        fields = GenerationJob._meta.fields_map
+        cells = [fields[c].to_db_value(getattr(job, c), job) for c in columns]
+        values = taking_values(query_class, scope, day, count, limit - count) + cells
+        rows = await db.execute_query_dict(_saving_charged(query_class, columns), values)
+        if not rows:
+            raise QuotaExceeded("error.quota_exceeded", limit=limit, count=count)
+        return GenerationJob._init_from_db(**rows[0])
 
     @staticmethod
-    async def _save(
-        request: JobRequest, prompt: str, charged: date, member_capped: bool
-    ) -> GenerationJob:
+    def _job(request: JobRequest, prompt: str, charged: date, member_capped: bool) -> GenerationJob:
         options = request.options
-        return await GenerationJob.create(
+        return GenerationJob(
             requester=request.requester,
             kind=request.kind,
             prompt=prompt,
@@ -284,3 +314,22 @@ def _queued(query_class: type[Query]) -> Written:
         .orderby(_JOBS.id, order=Order.asc)
     )
     return write(query_class, statement)
+
+
+@lru_cache(maxsize=1)
+def _insert_columns() -> tuple[str, ...]:
+    """The fields a new job's INSERT writes, as tortoise's own INSERT writes them."""
+    meta = GenerationJob._meta
+    return tuple(f for f in meta.fields_db_projection if not meta.fields_map[f].generated)
+
+
+@lru_cache(maxsize=2)
+def _saving_charged(query_class: type[Query], columns: tuple[str, ...]) -> str:
+    """See `GenerationJobs._save_charging`; the quota's values first ($1…$4), then the job's."""
+    projection = GenerationJob._meta.fields_db_projection
+    names = ", ".join(f'"{projection[c]}"' for c in columns)
+    cells = ", ".join(f"${n}" for n in range(5, 5 + len(columns)))
+    return (
+        f"WITH taken AS ({taking_sql(query_class)}) "
+        f'INSERT INTO "generation_job" ({names}) SELECT {cells} FROM taken RETURNING *'
+    )

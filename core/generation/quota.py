@@ -113,6 +113,13 @@ class Quotas:
                 await _take(each, day, count)
         return day
 
+    async def today_for(self, account_id: int) -> tuple[str, date, int]:
+        """The account's quota row of today, made if missing: (scope, day, limit), for a
+        statement that takes from it itself (`taking_sql`)."""
+        scope, day = account_scope(account_id), self._today()
+        await self._row(scope, day)
+        return scope, day, self.per_account
+
     async def refund(
         self,
         account_id: int,
@@ -166,6 +173,21 @@ def _taking(query_class: type[Query]) -> Written:
         .where(usage.used <= value(_MOST))
     )
     return write(query_class, statement)
+
+
+def taking_sql(query_class: type[Query]) -> str:
+    """`_taking` with `RETURNING 1`, for a PostgreSQL statement that writes something only
+    when the quota was taken (`WITH taken AS (…) INSERT … SELECT … FROM taken`). Its values,
+    in order: count, scope, day, most (the limit minus count)."""
+    return f"{_taking(query_class).sql} RETURNING 1"  # type: ignore[arg-type]
+
+
+def taking_values(
+    query_class: type[Query], scope: str, day: date, count: int, most: int
+) -> list[object]:
+    """The values of `taking_sql`, in order."""
+    bound = {_SCOPE: scope, _DAY: db_value(QuotaUsage, "day", day), _COUNT: count, _MOST: most}
+    return _taking(query_class).bind(bound)  # type: ignore[arg-type]
 
 
 async def _take(scope: tuple[str, int, str], day: date, count: int) -> None:
