@@ -26,6 +26,7 @@ from core.generation.quota import Quotas, member_scope, server_scope, taking_sql
 from core.persistence.models import Account, Destination, GenerationJob, Post
 from core.persistence.statements import Slot, Written, db_value, value, write
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.persistence.wakes import JOBS_CHANNEL
 from core.safety.policy import Member, ServerPolicies, check_opted_in
 from core.user_text import PROMPT_MAX, clean_text
 
@@ -202,10 +203,17 @@ class GenerationJobs:
         return job
 
     async def remember_status(
-        self, job: GenerationJob, ref: str, *, token: tuple[str, datetime] | None = None
+        self,
+        job: GenerationJob,
+        ref: str,
+        *,
+        token: tuple[str, datetime] | None = None,
+        wake_workers_elsewhere: bool = False,
     ) -> None:
         """The status message shown for `job` is `ref` (`STATUS_MESSAGE`); editing it from
-        another process takes `token` (a secret, until the time given: `status_tokens`)."""
+        another process takes `token` (a secret, until the time given: `status_tokens`).
+        `wake_workers_elsewhere` (PostgreSQL): the same statement announces the job on
+        `JOBS_CHANNEL` (`RETURNING pg_notify(…)`: delivered when it commits)."""
         job.reply_target = {**job.reply_target, STATUS_MESSAGE: ref}
         bound = {_JOB: job.id, _TARGET: db_value(GenerationJob, "reply_target", job.reply_target)}
         if token is not None:
@@ -213,7 +221,8 @@ class GenerationJobs:
             bound[_UNTIL] = db_value(GenerationJob, "status_token_until", token[1])
         db = GenerationJob._meta.db
         remembering = _remembering(db.query_class, token is not None)  # type: ignore[arg-type]
-        await db.execute_query(remembering.sql, remembering.bind(bound))
+        sql = remembering.sql + (_ANNOUNCING if wake_workers_elsewhere else "")
+        await db.execute_query(sql, remembering.bind(bound))
 
     async def position(self, job: GenerationJob) -> int:
         """1-based place in the fair (round-robin) queue; 0 when it is no longer waiting."""
@@ -289,6 +298,7 @@ class GenerationJobs:
 # Statements of a command's path written once (the ORM built each anew: most of their CPU).
 _JOBS = Table("generation_job")
 _JOB, _TARGET, _TOKEN, _UNTIL = (Slot(name) for name in ("job", "target", "token", "until"))
+_ANNOUNCING = f" RETURNING pg_notify('{JOBS_CHANNEL}', '')"
 
 
 @lru_cache(maxsize=8)
