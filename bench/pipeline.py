@@ -336,8 +336,9 @@ def with_pool(url: str, size: int) -> str:
 
 async def run_processes(
     user_counts: list[int], seconds: float, database_url: str, processes: int, folder: Path
-) -> dict[int, Round]:
-    """Every user count in turn, on the same N workers processes and platform process."""
+) -> list[tuple[int, Round]]:
+    """Every user count in turn (a count given twice is run twice), on the same N workers
+    processes and platform process."""
     most = max(user_counts)
     model = FakeModelThread()
     model.start()
@@ -381,9 +382,10 @@ async def run_processes(
         app.add_messenger(Platform.CONSOLE, previews, only_for=frozenset(a.user_id for a in actors))
         warm = min(most, 2 * processes)  # every process has made a picture and a preview
         await _round(app, actors[:warm], seconds, model, previews, workers)
-        rounds = {}
+        rounds = []
         for users in user_counts:
-            rounds[users] = await _round(app, actors[:users], seconds, model, previews, workers)
+            measured = await _round(app, actors[:users], seconds, model, previews, workers)
+            rounds.append((users, measured))
         errors = [line for w in workers for line in w.errors()]
         if errors:
             raise SystemExit("the workers processes logged errors:\n" + "\n".join(errors[:20]))
@@ -485,7 +487,7 @@ async def main_processes(args: argparse.Namespace) -> None:
     )
     with postgres_database(args.database_url) as url, tempfile.TemporaryDirectory() as folder:
         rounds = await run_processes(args.users, args.seconds, url, n, Path(folder))
-    for users, measured in rounds.items():
+    for users, measured in rounds:
         goal = 0.05 if users == 1 else 0.1  # issue #19: 1 user ≤ 0.05 T, 50 at once ≤ 0.1 T
         print(_ratio_line(users, measured.overheads, args.seconds, goal))
         print(

@@ -12,8 +12,11 @@ from __future__ import annotations
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import lru_cache
 from typing import Protocol
 
+from pypika_tortoise import Query, Table
+from tortoise import timezone
 from tortoise.expressions import Subquery
 
 from core.clock import Clock
@@ -27,6 +30,7 @@ from core.persistence.models import (
     NotificationBatch,
     NotificationPreference,
 )
+from core.persistence.statements import Slot, Written, db_value, value, write
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
 
 KINDS: tuple[str, ...] = ("follow", "like", "comment", "remix")
@@ -109,9 +113,15 @@ class Notifications:
         key, value = (account_id, platform.value), repr(sorted(target.items()))
         if self._known_chats.get(key) == value:
             return
-        await DirectChat.update_or_create(
-            defaults={"target": target}, account_id=account_id, platform=platform
-        )
+        db = DirectChat._meta.db
+        upserting = _remembering_chat(db.query_class)  # type: ignore[arg-type]
+        bound = {
+            _ACCOUNT: account_id,
+            _PLATFORM: platform.value,
+            _TARGET: db_value(DirectChat, "target", target),
+            _AT: db_value(DirectChat, "updated_at", timezone.now()),  # as auto_now: real time
+        }
+        await db.execute_query(upserting.sql, upserting.bind(bound))
         self._known_chats[key] = value
         while len(self._known_chats) > self._remember:
             self._known_chats.popitem(last=False)
@@ -155,3 +165,23 @@ class Notifications:
         )
         recipient = await Account.get(id=recipient_id)
         return Batch(batch, recipient, chat, notifications)
+
+
+_DIRECT_CHAT = Table("direct_chat")
+_ACCOUNT, _PLATFORM, _TARGET, _AT = (Slot(n) for n in ("account", "platform", "target", "at"))
+
+
+@lru_cache(maxsize=4)
+def _remembering_chat(query_class: type[Query]) -> Written:
+    """INSERT INTO direct_chat (account_id, platform, target, updated_at) VALUES (…) ON
+    CONFLICT (account_id, platform) DO UPDATE SET target = …, updated_at = …: one statement
+    (update_or_create was a transaction of a locking SELECT and a write)."""
+    statement = (
+        query_class.into(_DIRECT_CHAT)
+        .columns("account_id", "platform", "target", "updated_at")
+        .insert(value(_ACCOUNT), value(_PLATFORM), value(_TARGET), value(_AT))
+        .on_conflict("account_id", "platform")
+        .do_update("target", value(_TARGET))
+        .do_update("updated_at", value(_AT))
+    )
+    return write(query_class, statement)

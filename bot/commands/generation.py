@@ -33,13 +33,13 @@ async def _start(ctx: Context, request: JobRequest) -> list[Reply]:
     ack = status_reply(ctx.language, job, position=await gen.jobs.position(job))
     handle_ = await ctx.conversation.send(await tokenize(ack, ctx.services.tokens, ctx.account.id))
     ctx.notices.attach(job.id, ctx.conversation, handle_)
+    ref, token = None, None
     if isinstance(ctx.conversation, MessageRefs):  # a worker in another process edits it
         ref = ctx.conversation.message_ref(handle_)
         if ref is not None:
             shown = ctx.conversation
             token = shown.edit_token() if isinstance(shown, EditTokens) else None
-            await gen.jobs.remember_status(job, ref, token=token)
-    await gen.wake()
+    await gen.answered(job, ref, token=token)
     return []
 
 

@@ -19,7 +19,7 @@ from bot.commands.buttons import tokenize
 from core.button_tokens import ActionTokens
 from core.clock import Clock, SystemClock
 from core.delivery import DestinationMoved
-from core.delivery.messengers import Messengers
+from core.delivery.messengers import Messengers, QueuedMessenger
 from core.delivery.ports import Conversation, EditingMessenger, EditTokens, Handle, Messenger
 from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply
 from core.delivery.replies import TextInput as AskText
@@ -233,11 +233,17 @@ class JobNotices:
             return
         target = dict(job.reply_target)
         status = target.pop(STATUS_MESSAGE, None)
+        if not isinstance(messenger, EditingMessenger):
+            status = None  # the status is sent anew
+        # An edit names its job: a secret it needs may be kept with it (`status_tokens`).
+        edited = {**target, EDITED_JOB: str(job.id)} if status is not None else target
+        if isinstance(messenger, QueuedMessenger):  # all in one outbox insert
+            first, *rest = replies
+            await messenger.queue_all([(edited, first, status)] + [(target, r, None) for r in rest])
+            return
         for reply in replies:
-            edit = status if isinstance(messenger, EditingMessenger) else None
-            status = None  # only the first reply is the status
-            # An edit names its job: a secret it needs may be kept with it (`status_tokens`).
-            where = {**target, EDITED_JOB: str(job.id)} if edit is not None else target
+            edit, status = status, None  # only the first reply is the status
+            where = edited if edit is not None else target
             try:
                 await self._reach(messenger, where, reply, edit)
             except DestinationMoved as moved:  # a Telegram group became a supergroup meanwhile

@@ -52,21 +52,27 @@ class QueuedMessenger:
         self._wake = wake
 
     async def send_to(self, target: dict[str, str], reply: Reply) -> None:
-        await self._queue(target, reply)
+        await self.queue_all([(target, reply, None)])
 
     async def edit_to(self, target: dict[str, str], ref: str, reply: Reply) -> None:
         """The process that sends this platform edits the message (`OutboxSender`)."""
-        await self._queue({**target, EDITS: ref}, reply)
+        await self.queue_all([(target, reply, ref)])
 
-    async def _queue(self, target: dict[str, str], reply: Reply) -> None:
-        item = OutboxItem(
-            platform=self._platform,
-            chat_key=chat_key_for(target),
-            target=target,
-            reply=encode_reply(reply),
-            dedupe_key=f"queued:{secrets.token_hex(12)}",
-        )
-        await self._outbox.add([item])
+    async def queue_all(self, messages: list[tuple[dict[str, str], Reply, str | None]]) -> None:
+        """Several messages, in this order, each (target, reply, the message it edits or
+        None): one outbox insert, one wake-up, so the sender claims them together (a job's
+        status edit and its preview)."""
+        items = [
+            OutboxItem(
+                platform=self._platform,
+                chat_key=chat_key_for(target),
+                target=target if ref is None else {**target, EDITS: ref},
+                reply=encode_reply(reply),
+                dedupe_key=f"queued:{secrets.token_hex(12)}",
+            )
+            for target, reply, ref in messages
+        ]
+        await self._outbox.add(items)
         self._wake(self._platform)
 
 

@@ -17,14 +17,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
+from pypika_tortoise import Query, Table
+from pypika_tortoise.terms import NullValue, Star
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.domain import ChatKind, ModerationState, OutboxOperation, OutboxState, Platform
 from core.persistence.models import Destination, OutboxMessage, Post, SentMessage
+from core.persistence.statements import Slot, Written, db_value, literal, value, write
 from core.persistence.wakes import OUTBOX_CHANNEL, announce
 
 
@@ -205,16 +209,15 @@ class Outbox:
         """Take up to `limit` due messages of `platform` (oldest first) for sending; only
         those for `chats` when given (a console process prints only its own person's)."""
         now = self._clock.now()
+        if self._postgres:
+            return await _claim_postgres(platform, limit, now, chats)
         async with in_transaction():
             query = OutboxMessage.filter(
                 platform=platform, state=OutboxState.PENDING, next_attempt_at__lte=now
             )
             if chats is not None:
                 query = query.filter(chat_key__in=sorted(chats))
-            query = query.order_by("next_attempt_at", "id").limit(limit)
-            if self._postgres:
-                query = query.select_for_update(skip_locked=True)
-            rows = await query
+            rows = await query.order_by("next_attempt_at", "id").limit(limit)
             if not rows:
                 return []
             ids = [row.id for row in rows]
@@ -237,9 +240,10 @@ class Outbox:
         return row  # type: ignore[return-value]
 
     async def sent(self, message_id: int) -> None:
-        await OutboxMessage.filter(id=message_id).update(
-            state=OutboxState.SENT, sent_at=self._clock.now(), last_error=None
-        )
+        db = OutboxMessage._meta.db
+        marking = _marking_sent(db.query_class)  # type: ignore[arg-type]
+        at = db_value(OutboxMessage, "sent_at", self._clock.now())
+        await db.execute_query(marking.sql, marking.bind({_MESSAGE: message_id, _NOW: at}))
 
     async def retry(self, message_id: int, after: timedelta, error: str) -> None:
         await OutboxMessage.filter(id=message_id).update(
@@ -275,8 +279,8 @@ class Outbox:
         )
         for row in rows:
             target = dict(row.target)
-            for key, value in target.items():
-                if value == old_chat:
+            for key, held in target.items():
+                if held == old_chat:
                     target[key] = new_chat
             await OutboxMessage.filter(id=row.id).update(chat_key=new_chat, target=target)
 
@@ -301,3 +305,73 @@ class Outbox:
             state=OutboxState.SENDING,
             lease_until__lt=now - older_than,
         ).update(state=OutboxState.PENDING, next_attempt_at=now)
+
+
+_OUTBOX = Table("outbox_message")
+_PLATFORM, _NOW, _LIMIT, _MESSAGE = (Slot(n) for n in ("platform", "now", "limit", "message"))
+
+
+@lru_cache(maxsize=4)
+def _marking_sent(query_class: type[Query]) -> Written:
+    """UPDATE outbox_message SET state = 'sent', sent_at = <now>, last_error = NULL WHERE
+    id = <message> (once per message sent: written once)."""
+    statement = (
+        query_class.update(_OUTBOX)
+        .set(_OUTBOX.state, value(OutboxState.SENT.value))
+        .set(_OUTBOX.sent_at, value(_NOW))
+        .set(_OUTBOX.last_error, NullValue())
+        .where(_OUTBOX.id == value(_MESSAGE))
+    )
+    return write(query_class, statement)
+
+
+@lru_cache(maxsize=64)
+def _claiming(query_class: type[Query], chats: int | None) -> Written:
+    """PostgreSQL: UPDATE outbox_message SET state = 'sending', lease_until = <now>,
+    attempts = attempts + 1 WHERE id IN (the first <limit> due rows of <platform> [for
+    <chats>], FOR UPDATE SKIP LOCKED) RETURNING *. One statement, one round trip: the claim
+    was a transaction of four (BEGIN, SELECT … FOR UPDATE, UPDATE, COMMIT), each statement
+    built anew by the ORM."""
+    outbox, pending = _OUTBOX, value(OutboxState.PENDING.value)
+    due = (
+        query_class.from_(outbox)
+        .select(outbox.id)
+        .where(outbox.platform == value(_PLATFORM))
+        .where(outbox.state == pending)
+        .where(outbox.next_attempt_at <= value(_NOW))
+    )
+    if chats is not None:
+        due = due.where(outbox.chat_key.isin([value(Slot("chat", i)) for i in range(chats)]))
+    due = (
+        due.orderby(outbox.next_attempt_at)
+        .orderby(outbox.id)
+        .limit(value(_LIMIT))
+        .for_update(skip_locked=True)
+    )
+    statement = (
+        query_class.update(outbox)
+        .set(outbox.state, value(OutboxState.SENDING.value))
+        .set(outbox.lease_until, value(_NOW))
+        .set(outbox.attempts, outbox.attempts + literal(1))
+        .where(outbox.id.isin(due))
+        .where(outbox.state == pending)
+        .returning(Star())  # type: ignore[operator]  # PostgreSQL's has it
+    )
+    return write(query_class, statement)
+
+
+async def _claim_postgres(
+    platform: Platform, limit: int, now: datetime, chats: frozenset[str] | None
+) -> list[OutboxMessage]:
+    db = OutboxMessage._meta.db
+    wanted = sorted(chats) if chats is not None else None
+    claiming = _claiming(db.query_class, None if wanted is None else len(wanted))  # type: ignore[arg-type]
+    bound: dict[Slot, object] = {
+        _PLATFORM: platform.value,
+        _NOW: db_value(OutboxMessage, "next_attempt_at", now),
+        _LIMIT: limit,
+    }
+    bound |= {Slot("chat", i): chat for i, chat in enumerate(wanted or ())}
+    rows = await db.execute_query_dict(claiming.sql, claiming.bind(bound))
+    claimed = [OutboxMessage._init_from_db(**row) for row in rows]
+    return sorted(claimed, key=lambda row: (row.next_attempt_at, row.id))  # oldest first

@@ -7,14 +7,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+from pypika_tortoise import Order, Query, Table
 
 from core.clock import Clock
 from core.domain import JobState, Platform
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.generation.provider import MAX_IMAGES_PER_JOB, ImageOptions, Moderator, PromptFlagged
-from core.generation.quota import Quotas, member_scope, server_scope
+from core.generation.provider import (
+    MAX_IMAGES_PER_JOB,
+    ImageOptions,
+    Moderator,
+    PromptFlagged,
+    QuotaExceeded,
+)
+from core.generation.quota import Quotas, member_scope, server_scope, taking_sql, taking_values
 from core.persistence.models import Account, Destination, GenerationJob, Post
+from core.persistence.statements import Slot, Written, db_value, value, write
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.persistence.wakes import JOBS_CHANNEL
 from core.safety.policy import Member, ServerPolicies, check_opted_in
 from core.user_text import PROMPT_MAX, clean_text
 
@@ -116,18 +128,41 @@ class GenerationJobs:
                 member_scope(request.origin_platform, request.server_id, request.requester.id),
                 policy.member_daily_cap,
             )
+        db = GenerationJob._meta.db
+        if scope is None and member_cap is None and db.capabilities.dialect == "postgres":
+            return await self._save_charging(request, prompt)
         async with self._units():  # the quota is charged for a saved job, or not at all
             charged = await self._quotas.reserve(
                 request.requester.id, scope, request.options.count, member=member_cap
             )
-            return await self._save(request, prompt, charged, member_cap is not None)
+            job = self._job(request, prompt, charged, member_cap is not None)
+            await job.save(force_create=True)
+            return job
+
+    async def _save_charging(self, request: JobRequest, prompt: str) -> GenerationJob:
+        """PostgreSQL, the account's quota alone (no server's): the quota taken and the job
+        saved in one statement, `WITH taken AS (UPDATE quota_usage … RETURNING 1) INSERT INTO
+        generation_job … SELECT … FROM taken RETURNING *`: the job is saved only if the quota
+        was taken, and both or neither are (one statement is atomic). It was a transaction of
+        four round trips (BEGIN, the quota's UPDATE, the INSERT, COMMIT)."""
+        count = request.options.count
+        scope, day, limit = await self._quotas.today_for(request.requester.id)
+        job = self._job(request, prompt, day, member_capped=False)
+        db = GenerationJob._meta.db
+        query_class: Any = db.query_class
+        columns = _insert_columns()
+        fields = GenerationJob._meta.fields_map
+        cells = [fields[c].to_db_value(getattr(job, c), job) for c in columns]
+        values = taking_values(query_class, scope, day, count, limit - count) + cells
+        rows = await db.execute_query_dict(_saving_charged(query_class, columns), values)
+        if not rows:
+            raise QuotaExceeded("error.quota_exceeded", limit=limit, count=count)
+        return GenerationJob._init_from_db(**rows[0])
 
     @staticmethod
-    async def _save(
-        request: JobRequest, prompt: str, charged: date, member_capped: bool
-    ) -> GenerationJob:
+    def _job(request: JobRequest, prompt: str, charged: date, member_capped: bool) -> GenerationJob:
         options = request.options
-        return await GenerationJob.create(
+        return GenerationJob(
             requester=request.requester,
             kind=request.kind,
             prompt=prompt,
@@ -168,21 +203,33 @@ class GenerationJobs:
         return job
 
     async def remember_status(
-        self, job: GenerationJob, ref: str, *, token: tuple[str, datetime] | None = None
+        self,
+        job: GenerationJob,
+        ref: str,
+        *,
+        token: tuple[str, datetime] | None = None,
+        wake_workers_elsewhere: bool = False,
     ) -> None:
         """The status message shown for `job` is `ref` (`STATUS_MESSAGE`); editing it from
-        another process takes `token` (a secret, until the time given: `status_tokens`)."""
+        another process takes `token` (a secret, until the time given: `status_tokens`).
+        `wake_workers_elsewhere` (PostgreSQL): the same statement announces the job on
+        `JOBS_CHANNEL` (`RETURNING pg_notify(…)`: delivered when it commits)."""
         job.reply_target = {**job.reply_target, STATUS_MESSAGE: ref}
-        secret = {"status_token": token[0], "status_token_until": token[1]} if token else {}
-        await GenerationJob.filter(id=job.id).update(reply_target=job.reply_target, **secret)
+        bound = {_JOB: job.id, _TARGET: db_value(GenerationJob, "reply_target", job.reply_target)}
+        if token is not None:
+            bound[_TOKEN] = token[0]
+            bound[_UNTIL] = db_value(GenerationJob, "status_token_until", token[1])
+        db = GenerationJob._meta.db
+        remembering = _remembering(db.query_class, token is not None)  # type: ignore[arg-type]
+        sql = remembering.sql + (_ANNOUNCING if wake_workers_elsewhere else "")
+        await db.execute_query(sql, remembering.bind(bound))
 
     async def position(self, job: GenerationJob) -> int:
         """1-based place in the fair (round-robin) queue; 0 when it is no longer waiting."""
-        queued = await (
-            GenerationJob.filter(state=JobState.QUEUED)
-            .order_by("created_at", "id")
-            .values_list("id", "requester_id")
-        )
+        db = GenerationJob._meta.db
+        listing = _queued(db.query_class)  # type: ignore[arg-type]
+        _, rows = await db.execute_query(listing.sql, listing.bind({}))
+        queued = [(row[0], row[1]) for row in rows]
         mine = [job_id for job_id, requester in queued if requester == job.requester_id]
         if job.id not in mine:
             return 0
@@ -246,3 +293,53 @@ class GenerationJobs:
             seed=int(job.options.get("seed", 0)),
             user_ref=safety_identifier(job.requester_id),
         )
+
+
+# Statements of a command's path written once (the ORM built each anew: most of their CPU).
+_JOBS = Table("generation_job")
+_JOB, _TARGET, _TOKEN, _UNTIL = (Slot(name) for name in ("job", "target", "token", "until"))
+_ANNOUNCING = f" RETURNING pg_notify('{JOBS_CHANNEL}', '')"
+
+
+@lru_cache(maxsize=8)
+def _remembering(query_class: type[Query], with_token: bool) -> Written:
+    """UPDATE generation_job SET reply_target = <target> [, status_token = <token>,
+    status_token_until = <until>] WHERE id = <job>"""
+    statement = query_class.update(_JOBS).set(_JOBS.reply_target, value(_TARGET))
+    if with_token:
+        statement = statement.set(_JOBS.status_token, value(_TOKEN))
+        statement = statement.set(_JOBS.status_token_until, value(_UNTIL))
+    return write(query_class, statement.where(_JOBS.id == value(_JOB)))
+
+
+@lru_cache(maxsize=4)
+def _queued(query_class: type[Query]) -> Written:
+    """SELECT id, requester_id FROM generation_job WHERE state = 'queued' ORDER BY
+    created_at, id: the queue in the order the workers take it (`GenerationWorker`)."""
+    statement = (
+        query_class.from_(_JOBS)
+        .select(_JOBS.id, _JOBS.requester_id)
+        .where(_JOBS.state == value(JobState.QUEUED.value))
+        .orderby(_JOBS.created_at, order=Order.asc)
+        .orderby(_JOBS.id, order=Order.asc)
+    )
+    return write(query_class, statement)
+
+
+@lru_cache(maxsize=1)
+def _insert_columns() -> tuple[str, ...]:
+    """The fields a new job's INSERT writes, as tortoise's own INSERT writes them."""
+    meta = GenerationJob._meta
+    return tuple(f for f in meta.fields_db_projection if not meta.fields_map[f].generated)
+
+
+@lru_cache(maxsize=2)
+def _saving_charged(query_class: type[Query], columns: tuple[str, ...]) -> str:
+    """See `GenerationJobs._save_charging`; the quota's values first ($1…$4), then the job's."""
+    projection = GenerationJob._meta.fields_db_projection
+    names = ", ".join(f'"{projection[c]}"' for c in columns)
+    cells = ", ".join(f"${n}" for n in range(5, 5 + len(columns)))
+    return (
+        f"WITH taken AS ({taking_sql(query_class)}) "
+        f'INSERT INTO "generation_job" ({names}) SELECT {cells} FROM taken RETURNING *'
+    )

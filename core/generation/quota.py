@@ -7,18 +7,18 @@ exactly 5. Failed or cancelled jobs give their images back.
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass
 from datetime import date
-from functools import partial
+from functools import lru_cache, partial
 
-from tortoise.exceptions import IntegrityError
+from pypika_tortoise import Query, Table
 from tortoise.expressions import F
 
 from core.clock import Clock
 from core.generation.provider import QuotaExceeded
 from core.persistence.models import QuotaUsage
-from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
+from core.persistence.statements import Slot, Written, db_value, literal, value, write
+from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory, open_unit
 
 
 def account_scope(account_id: int) -> str:
@@ -63,14 +63,19 @@ class Quotas:
         return self._clock.now().date()
 
     async def _row(self, scope: str, day: date) -> None:
+        """The scope's row of `day`, made if missing (one INSERT … ON CONFLICT DO NOTHING:
+        made concurrently elsewhere is fine; it was an existence query, a savepoint and an
+        INSERT, in a savepoint of their own)."""
         if (scope, day) in self._rows_made:
             return
-        async with self._units() as unit:
-            if not await QuotaUsage.exists(scope=scope, day=day):
-                with contextlib.suppress(IntegrityError):  # created concurrently: fine
-                    async with self._units():  # a savepoint: the rest of the unit goes on
-                        await QuotaUsage.create(scope=scope, day=day, used=0)
-            # remembered once committed: a row rolled back with its unit is made again
+        db = QuotaUsage._meta.db
+        making = _making_row(db.query_class)  # type: ignore[arg-type]
+        day_value = db_value(QuotaUsage, "day", day)
+        await db.execute_query(making.sql, making.bind({_SCOPE: scope, _DAY: day_value}))
+        unit = open_unit()
+        if unit is None:
+            await self._remember_row(scope, day)
+        else:  # remembered once committed: a row rolled back with its unit is made again
             unit.after_commit(partial(self._remember_row, scope, day))
 
     async def _remember_row(self, scope: str, day: date) -> None:
@@ -97,17 +102,23 @@ class Quotas:
             scopes.append((server, self.per_server, "error.server_quota_exceeded"))
         if member is not None:
             scopes.append((member[0], member[1], "error.member_cap_exceeded"))
+        for name, _, _ in scopes:
+            await self._row(name, day)
+        if len(scopes) == 1:  # one statement: all or none on its own
+            await _take(scopes[0], day, count)
+            return day
         async with self._units():
-            for scope, _, _ in scopes:
-                await self._row(scope, day)
-            for scope, limit, key in scopes:
-                taken = await QuotaUsage.filter(
-                    scope=scope, day=day, used__lte=limit - count
-                ).update(used=F("used") + count)
-                if not taken:
-                    # Raising inside the transaction rolls back the account's reservation too.
-                    raise QuotaExceeded(key, limit=limit, count=count)
+            for each in scopes:
+                # Raising inside the transaction rolls back the account's reservation too.
+                await _take(each, day, count)
         return day
+
+    async def today_for(self, account_id: int) -> tuple[str, date, int]:
+        """The account's quota row of today, made if missing: (scope, day, limit), for a
+        statement that takes from it itself (`taking_sql`)."""
+        scope, day = account_scope(account_id), self._today()
+        await self._row(scope, day)
+        return scope, day, self.per_account
 
     async def refund(
         self,
@@ -129,3 +140,64 @@ class Quotas:
     async def status(self, scope: str, limit: int) -> QuotaStatus:
         row = await QuotaUsage.get_or_none(scope=scope, day=self._today())
         return QuotaStatus(used=row.used if row else 0, limit=limit)
+
+
+_QUOTA_USAGE = Table("quota_usage")
+_SCOPE, _DAY, _COUNT, _MOST = (Slot(name) for name in ("scope", "day", "count", "most"))
+
+
+@lru_cache(maxsize=4)
+def _making_row(query_class: type[Query]) -> Written:
+    """INSERT INTO quota_usage (scope, day, used) VALUES (<scope>, <day>, 0) ON CONFLICT
+    (scope, day) DO NOTHING"""
+    statement = (
+        query_class.into(_QUOTA_USAGE)
+        .columns("scope", "day", "used")
+        .insert(value(_SCOPE), value(_DAY), literal(0))
+        .on_conflict("scope", "day")
+        .do_nothing()
+    )
+    return write(query_class, statement)
+
+
+@lru_cache(maxsize=4)
+def _taking(query_class: type[Query]) -> Written:
+    """UPDATE quota_usage SET used = used + <count> WHERE scope = <scope> AND day = <day>
+    AND used <= <most>: taken only if it fits (one conditional UPDATE, written once)."""
+    usage = _QUOTA_USAGE
+    statement = (
+        query_class.update(usage)
+        .set(usage.used, usage.used + value(_COUNT))
+        .where(usage.scope == value(_SCOPE))
+        .where(usage.day == value(_DAY))
+        .where(usage.used <= value(_MOST))
+    )
+    return write(query_class, statement)
+
+
+def taking_sql(query_class: type[Query]) -> str:
+    """`_taking` with `RETURNING 1`, for a PostgreSQL statement that writes something only
+    when the quota was taken (`WITH taken AS (…) INSERT … SELECT … FROM taken`). Its values,
+    in order: count, scope, day, most (the limit minus count)."""
+    return f"{_taking(query_class).sql} RETURNING 1"  # type: ignore[arg-type]
+
+
+def taking_values(
+    query_class: type[Query], scope: str, day: date, count: int, most: int
+) -> list[object]:
+    """The values of `taking_sql`, in order."""
+    bound = {_SCOPE: scope, _DAY: db_value(QuotaUsage, "day", day), _COUNT: count, _MOST: most}
+    return _taking(query_class).bind(bound)  # type: ignore[arg-type]
+
+
+async def _take(scope: tuple[str, int, str], day: date, count: int) -> None:
+    """`count` images from the scope's row of `day` (made beforehand), or QuotaExceeded."""
+    name, limit, key = scope
+    db = QuotaUsage._meta.db
+    taking = _taking(db.query_class)  # type: ignore[arg-type]
+    bound = {_SCOPE: name, _DAY: db_value(QuotaUsage, "day", day)}
+    taken, _ = await db.execute_query(
+        taking.sql, taking.bind(bound | {_COUNT: count, _MOST: limit - count})
+    )
+    if not taken:
+        raise QuotaExceeded(key, limit=limit, count=count)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
+from datetime import datetime
 
 from core.errors import InvalidInput
 from core.generation.jobs import GenerationJobs
 from core.generation.previews import Previews
 from core.generation.quota import Quotas
+from core.persistence.models import GenerationJob
 
 
 class Generation:
@@ -27,6 +29,19 @@ class Generation:
         self.styles = styles
         self._wake = wake_workers
         self._wake_elsewhere = wake_elsewhere
+
+    async def answered(
+        self, job: GenerationJob, ref: str | None, *, token: tuple[str, datetime] | None = None
+    ) -> None:
+        """The job's status message was shown: remember it (`ref`, when another process can
+        edit it) and wake the workers (`wake`). On PostgreSQL the wake-up of the other
+        processes rides on the statement that remembers it (one round trip less)."""
+        if ref is None:
+            await self.wake()
+            return
+        elsewhere = self._wake_elsewhere is not None
+        await self.jobs.remember_status(job, ref, token=token, wake_workers_elsewhere=elsewhere)
+        self._wake()
 
     async def wake(self) -> None:
         """A job was queued and its answer given (its status message remembered): let an idle

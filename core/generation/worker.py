@@ -18,9 +18,11 @@ import secrets
 import time
 from collections import Counter
 from datetime import timedelta
+from functools import lru_cache
 from typing import Protocol
 
-from tortoise.expressions import F
+from pypika_tortoise import Query, Table
+from pypika_tortoise.terms import NullValue, Star
 
 from core.clock import Clock
 from core.domain import JobState
@@ -32,6 +34,7 @@ from core.lifecycle import stop_tasks
 from core.metrics import NO_METRICS, MetricsRecorder
 from core.persistence.columns import column
 from core.persistence.models import GenerationJob
+from core.persistence.statements import Slot, Written, db_value, literal, value, write
 
 log = logging.getLogger(__name__)
 
@@ -140,22 +143,27 @@ class GenerationWorker:
 
     # ------------------------------------------------------------------ claiming
     async def _claim(self, slots: int) -> list[GenerationJob]:
-        claimed: list[int] = []
-        now = self._clock.now()
-        for job_id, requester in await self._fair_order(slots):
-            # The condition makes this safe against other workers and other processes.
-            if await GenerationJob.filter(id=job_id, state=JobState.QUEUED).update(
-                state=JobState.RUNNING,
-                started_at=now,
-                lease_until=now + self._lease,
-                attempts=F("attempts") + 1,
-            ):
-                self._last_served[requester] = time.monotonic()
-                claimed.append(job_id)
-        if not claimed:
+        order = await self._fair_order(slots)
+        if not order:
             return []
-        jobs = {job.id: job for job in await GenerationJob.filter(id__in=claimed)}
-        return [jobs[job_id] for job_id in claimed]
+        now = self._clock.now()
+        # One conditional UPDATE for all of them: the condition (still queued) makes it safe
+        # against other workers and other processes, row by row; it returns the rows taken.
+        db = GenerationJob._meta.db
+        claiming = _claiming(db.query_class, len(order))  # type: ignore[arg-type]
+        bound: dict[Slot, object] = {
+            _NOW: db_value(GenerationJob, "started_at", now),
+            _LEASE: db_value(GenerationJob, "lease_until", now + self._lease),
+        }
+        bound |= {Slot("job", i): job_id for i, (job_id, _) in enumerate(order)}
+        rows = await db.execute_query_dict(claiming.sql, claiming.bind(bound))
+        taken = {row["id"]: GenerationJob._init_from_db(**row) for row in rows}
+        claimed = []
+        for job_id, requester in order:  # in the fair order
+            if job_id in taken:
+                self._last_served[requester] = time.monotonic()
+                claimed.append(taken[job_id])
+        return claimed
 
     async def _fair_order(self, slots: int) -> list[tuple[int, int]]:
         """Up to `slots` (job id, requester id) pairs, round-robin over the waiting users,
@@ -219,36 +227,46 @@ class GenerationWorker:
         ticker = asyncio.create_task(self._keep_alive(job))
         started = time.monotonic()
         try:
-            ended_here = await self._produce(job)
+            ended = await self._produce(job)
         finally:
             await stop_tasks([ticker])
         self._metrics.job_generated(max(0.0, waited), time.monotonic() - started)
-        if ended_here:  # else it was cancelled meanwhile, and whoever cancelled said so
-            await job.refresh_from_db()
-            await self._notify("job_finished", job)
+        if ended is not None:  # else it was cancelled meanwhile, and whoever cancelled said so
+            await self._notify("job_finished", ended)
 
-    async def _produce(self, job: GenerationJob) -> bool:
-        """Make and store the images; True when this call moved the job to its final state."""
+    async def _produce(self, job: GenerationJob) -> GenerationJob | None:
+        """Make and store the images; the job as it ended when this call moved it to its
+        final state (None: it had been cancelled)."""
         try:
             images = await self._make_images(job)
             stored = [await self._images.put(data, trusted=True) for data in images]
         except MosaicError as error:
-            return await self._jobs.fail(job, error.key, error.params)
+            return await self._failed(job, error.key, error.params)
         except Exception:
             error_id = secrets.token_hex(4)
             log.exception("generation job %s crashed (error id %s)", job.id, error_id)
-            return await self._jobs.fail(job, "error.job_crashed", {"id": error_id})
-        finished = await GenerationJob.filter(id=job.id, state=JobState.RUNNING).update(
-            state=JobState.SUCCEEDED,
-            result_images=[image.sha256 for image in stored],
-            provider=self._provider.name,
-            model=self._provider.model,
-            finished_at=self._clock.now(),
-            lease_until=None,
-        )
-        if not finished:
+            return await self._failed(job, "error.job_crashed", {"id": error_id})
+        # The row as it ends, in the same statement (was an UPDATE, then a SELECT of it all).
+        db = GenerationJob._meta.db
+        finishing = _finishing(db.query_class)  # type: ignore[arg-type]
+        bound = {
+            _JOB: job.id,
+            _IMAGES: db_value(GenerationJob, "result_images", [i.sha256 for i in stored]),
+            _PROVIDER: self._provider.name,
+            _MODEL: self._provider.model,
+            _NOW: db_value(GenerationJob, "finished_at", self._clock.now()),
+        }
+        rows = await db.execute_query_dict(finishing.sql, finishing.bind(bound))
+        if not rows:
             log.info("job %s finished after it was cancelled; result dropped", job.id)
-        return bool(finished)
+            return None
+        return GenerationJob._init_from_db(**rows[0])
+
+    async def _failed(self, job: GenerationJob, key: str, params: dict) -> GenerationJob | None:
+        if not await self._jobs.fail(job, key, params):
+            return None
+        await job.refresh_from_db()
+        return job
 
     async def _make_images(self, job: GenerationJob) -> list[bytes]:
         options = self._jobs.image_options(job)
@@ -297,3 +315,46 @@ class GenerationWorker:
             await self.recover()
         except Exception:
             log.exception("recovering interrupted jobs failed")
+
+
+_JOBS = Table("generation_job")
+_NOW, _LEASE, _JOB = Slot("now"), Slot("lease"), Slot("job")
+_IMAGES, _PROVIDER, _MODEL = Slot("images"), Slot("provider"), Slot("model")
+
+
+@lru_cache(maxsize=4)
+def _finishing(query_class: type[Query]) -> Written:
+    """UPDATE generation_job SET state = 'succeeded', result_images = <images>, provider,
+    model, finished_at = <now>, lease_until = NULL WHERE id = <job> AND state = 'running'
+    RETURNING *"""
+    statement = (
+        query_class.update(_JOBS)
+        .set(_JOBS.state, value(JobState.SUCCEEDED.value))
+        .set(_JOBS.result_images, value(_IMAGES))
+        .set(_JOBS.provider, value(_PROVIDER))
+        .set(_JOBS.model, value(_MODEL))
+        .set(_JOBS.finished_at, value(_NOW))
+        .set(_JOBS.lease_until, NullValue())
+        .where(_JOBS.id == value(_JOB))
+        .where(_JOBS.state == value(JobState.RUNNING.value))
+        .returning(Star())  # type: ignore[operator]  # SQLite's and PostgreSQL's have it
+    )
+    return write(query_class, statement)
+
+
+@lru_cache(maxsize=64)
+def _claiming(query_class: type[Query], jobs: int) -> Written:
+    """UPDATE generation_job SET state = 'running', started_at = <now>, lease_until =
+    <lease>, attempts = attempts + 1 WHERE id IN (<job>, …) AND state = 'queued' RETURNING *
+    (was an UPDATE per job, then a SELECT of the jobs taken)."""
+    statement = (
+        query_class.update(_JOBS)
+        .set(_JOBS.state, value(JobState.RUNNING.value))
+        .set(_JOBS.started_at, value(_NOW))
+        .set(_JOBS.lease_until, value(_LEASE))
+        .set(_JOBS.attempts, _JOBS.attempts + literal(1))
+        .where(_JOBS.id.isin([value(Slot("job", i)) for i in range(jobs)]))
+        .where(_JOBS.state == value(JobState.QUEUED.value))
+        .returning(Star())  # type: ignore[operator]  # SQLite's and PostgreSQL's have it
+    )
+    return write(query_class, statement)

@@ -17,6 +17,7 @@ from typing import Any
 from pypika_tortoise import Query
 from pypika_tortoise.context import SqlContext
 from pypika_tortoise.terms import NullCriterion, Parameter, Parameterizer, Term, ValueWrapper
+from tortoise.models import Model
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,12 @@ class _Placeholders(Parameterizer):
 def value(item: object) -> ValueWrapper:
     """A value that becomes a placeholder (a `Slot`, or a constant)."""
     return ValueWrapper(item)
+
+
+def db_value(model: type[Model], field: str, item: Any) -> Any:
+    """`item` as the column of `model.field` stores it (JSON as text, an aware datetime …),
+    for a statement that passes it as a value."""
+    return model._meta.fields_map[field].to_db_value(item, model)
 
 
 def literal(item: str | int) -> ValueWrapper:

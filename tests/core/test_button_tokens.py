@@ -1,0 +1,44 @@
+"""Button tokens stored in one written INSERT (core/button_tokens.py), on SQLite and
+PostgreSQL: what is stored is what a press resolves, a token stored elsewhere is the same
+row, and a row is written only once per process."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.bootstrap import App
+from core.button_tokens import ActionTokens
+from core.persistence.models import Account, ActionToken
+
+
+async def test_tokens_stored_together_resolve_to_their_actions(app: App) -> None:
+    owner = await Account.create(handle="tokens", display_name="Tokens")
+    tokens = ActionTokens()
+    actions = [
+        ("publish", {"job": 7, "image": 1}, owner.id),
+        ("vary", {"job": 7, "image": 1, "note": "é ✓"}, owner.id),
+        ("feed", {}, None),
+    ]
+    issued = await tokens.issue_many(actions)
+    assert len(set(issued)) == 3
+    for token, (command, args, owner_id) in zip(issued, actions, strict=True):
+        action = await tokens.resolve(token)
+        assert (action.command, action.args, action.owner_id) == (command, args, owner_id)
+    row = await ActionToken.get(token=issued[0])
+    assert abs(row.created_at - datetime.now(UTC)) < timedelta(minutes=5)
+
+
+async def test_a_token_stored_by_another_process_is_the_same_row(app: App) -> None:
+    first, other = ActionTokens(), ActionTokens()  # two processes' memories
+    mine = await first.issue_many([("feed", {"page": 2}, None), ("help", {}, None)])
+    again = await other.issue_many([("help", {}, None), ("feed", {"page": 2}, None)])
+    assert again == mine[::-1]
+    assert await ActionToken.filter(token__in=mine).count() == 2
+
+
+async def test_a_token_known_stored_is_not_written_again(app: App) -> None:
+    tokens = ActionTokens()
+    (token,) = await tokens.issue_many([("feed", {"page": 3}, None)])
+    await ActionToken.filter(token=token).delete()  # gone behind this process's back
+    assert await tokens.issue_many([("feed", {"page": 3}, None)]) == [token]
+    assert not await ActionToken.exists(token=token)  # remembered: no query was made
