@@ -17,20 +17,20 @@ from datetime import datetime, timedelta
 
 import numpy as np
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.feed.embeddings import pack_exact, unpack, unpack_exact
 from core.feed.fans import fan_of
-from core.feed.hot import refresh_hot
+from core.feed.hot import hot_sql, refresh_hot
 from core.feed.impressions import ImpressionLog, Outcome
 from core.feed.indexing import PostIndexer
 from core.feed.like_samples import LikeSamples
 from core.feed.terms import post_tags, words
 from core.persistence.columns import column
 from core.persistence.models import Account, Destination, Post, TasteProfile
-from core.social.taste_updates import Signal
+from core.social.counters import post_counts_changed
+from core.social.taste_updates import Signal, changes
 
 log = logging.getLogger(__name__)
 
@@ -235,16 +235,17 @@ class TasteKeeper:
         if self._impressions is not None:
             await self._impressions.outcome(account.id, post.id, OUTCOMES[signal])
 
-    async def counted(self, account: Account, post: Post, signal: Signal) -> None:
-        if signal is Signal.LIKE and await fan_of(account.id, post.author_id, self._clock.now()):
-            await Post.filter(id=post.id).update(fan_likes=F("fan_likes") + 1)
-        await refresh_hot(post.id)
+    async def count(self, account: Account, post: Post, signal: Signal, by: int) -> int:
+        """The counters, the fans' likes and `hot` in one UPDATE; whether it is a fan's like
+        is read first (a like taken back: as far as can be told now, the like being gone
+        already, so with one more)."""
+        fans = 0
+        if signal is Signal.LIKE:
+            now = self._clock.now()
+            fans = by if await fan_of(account.id, post.author_id, now, extra=int(by < 0)) else 0
+        return await post_counts_changed(post.id, **changes(signal, by), fans=fans, hot=hot_sql)
 
     async def unliked(self, account: Account, post: Post) -> None:
-        # Was it a fan's like? As far as can be told now: the like is gone, so one more.
-        if await fan_of(account.id, post.author_id, self._clock.now(), extra=1):
-            await Post.filter(id=post.id, fan_likes__gt=0).update(fan_likes=F("fan_likes") - 1)
-        await refresh_hot(post.id)
         signal = signal_from(post, SIGNAL_WEIGHT[Signal.LIKE], model=self.model)
         await self._apply(signal, account.id, sign=-1.0)
         if self._impressions is not None:
