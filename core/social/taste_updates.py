@@ -23,11 +23,11 @@ class Signal(StrEnum):
     REMIX = "remix"
 
 
-def changes(signal: Signal, by: int) -> dict[str, int]:
-    """The post counters `by` of `signal` move (`counters.post_counts_changed`'s arguments)."""
+def changes(signal: Signal, by: int) -> tuple[int, int]:
+    """How `by` of `signal` move the post's likes and comments."""
     if signal is Signal.REMIX:
         raise ValueError("a remix is counted where it is made (Posts.create)")
-    return {"likes": by} if signal is Signal.LIKE else {"comments": by}
+    return (by, 0) if signal is Signal.LIKE else (0, by)
 
 
 class TasteUpdater(Protocol):
@@ -75,7 +75,8 @@ class NoTasteUpdates:
         return None
 
     async def count(self, account: Account, post: Post, signal: Signal, by: int) -> int:
-        return await post_counts_changed(post.id, **changes(signal, by))
+        likes, comments = changes(signal, by)
+        return await post_counts_changed(post.id, likes=likes, comments=comments)
 
     async def unliked(self, account: Account, post: Post) -> None:
         return None
