@@ -49,7 +49,6 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import numpy as np
-from tortoise.expressions import F
 
 from bench.dataset import Dataset
 from bench.evaluation import ratio_interval, split_at
@@ -185,10 +184,9 @@ class Walk:
             if self.samples is not None:
                 await self.samples.before_like(self.accounts[a], b)
             await Reaction.create(post_id=b, account_id=a, kind="like", created_at=stamp(moment))
-            await Post.filter(id=b).update(like_count=F("like_count") + 1)
             post = await Post.get(id=b)
             await self.keeper.engaged(self.accounts[a], post, Signal.LIKE)
-            await self.keeper.counted(self.accounts[a], post, Signal.LIKE)
+            await self.keeper.count(self.accounts[a], post, Signal.LIKE, 1)
 
 
 class Unshown(ImpressionLog):

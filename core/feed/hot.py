@@ -6,7 +6,9 @@
 Sorting by `hot` is sorting by engagement × e^(−age / HOT_TIMESCALE) at any moment, because
 "now" is the same for every post and drops out of the comparison. So the number only changes
 when engagement does (on each like, comment or remix, next to the counters), never with the
-clock, and "trending" is an index scan. `quality` is the post's strength from /rate votes
+clock, and "trending" is an index scan. The database computes it (`hot_sql`) in the
+statement that changes the counters, so the post's row is written once per like, under one
+lock, from the counts that statement leaves. `quality` is the post's strength from /rate votes
 (quality.py; 0 without votes): a post people prefer in pairs trends as if it had
 e^(QUALITY_WEIGHT × quality) times the engagement.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import TypeVar
 
 import numpy as np
@@ -42,17 +45,38 @@ def hot_score(
     return math.log1p(engagement(likes, comments, remixes)) + age_units + QUALITY_WEIGHT * quality
 
 
+# 2026-01-01 as a Julian day number (SQLite's `julianday`) and as Unix seconds (PostgreSQL)
+EPOCH_JULIAN_DAY = 2461041.5
+_TIMESCALE_SECONDS = HOT_TIMESCALE.total_seconds()
+
+
+def hot_sql(dialect: str, likes: str, comments: str, remixes: str = '"remix_count"') -> str:
+    """`hot_score` as an SQL expression over a post row, in `dialect` ("postgres" or
+    "sqlite"); `likes`, `comments`, `remixes`: the expressions of the counts to use (the new
+    ones, in the UPDATE that changes them). Tested equal to `hot_score` on both."""
+    if dialect == "postgres":
+        age = f'(EXTRACT(EPOCH FROM "created_at")::float8 - {EPOCH.timestamp()!r})'
+        most = "GREATEST"
+    else:
+        age = f'((julianday("created_at") - {EPOCH_JULIAN_DAY!r}) * 86400.0)'
+        most = "MAX"
+    count = f"{most}({likes}, 0) + 2 * {most}({comments}, 0) + 3 * {most}({remixes}, 0)"
+    return (
+        f"ln(1.0 + {count}) + {age} / {_TIMESCALE_SECONDS!r}"
+        f' + {QUALITY_WEIGHT!r} * COALESCE("quality", 0.0)'
+    )
+
+
+@lru_cache(maxsize=4)
+def _refreshing(dialect: str) -> str:
+    mark = "$1" if dialect == "postgres" else "?"
+    hot = hot_sql(dialect, '"like_count"', '"comment_count"')
+    return f'UPDATE "post" SET "hot" = {hot} WHERE "id" = {mark}'
+
+
 async def refresh_hot(post_id: int) -> None:
     """Recompute a post's `hot` from its counters (call after changing them, in the same
-    transaction: on PostgreSQL the counter UPDATE holds the row lock, so the last writer
-    computes from the final counts)."""
-    row = (
-        await Post.filter(id=post_id)
-        .first()
-        .values("like_count", "comment_count", "remix_count", "created_at", "quality")
-    )
-    if row is None:
-        return
-    counts = row["like_count"], row["comment_count"], row["remix_count"]
-    hot = hot_score(*counts, row["created_at"], row["quality"] or 0.0)
-    await Post.filter(id=post_id).update(hot=hot)
+    transaction: one UPDATE, computed from the row it locks, so the last writer computes from
+    the final counts)."""
+    db = Post._meta.db
+    await db.execute_query(_refreshing(db.capabilities.dialect), [post_id])

@@ -11,26 +11,29 @@ Each write decays what is stored to "now" and adds the new signal: O(1), no hist
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.exceptions import IntegrityError
-from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.feed.embeddings import pack_exact, unpack, unpack_exact
 from core.feed.fans import fan_of
-from core.feed.hot import refresh_hot
+from core.feed.hot import hot_sql, refresh_hot
 from core.feed.impressions import ImpressionLog, Outcome
 from core.feed.indexing import PostIndexer
 from core.feed.like_samples import LikeSamples
 from core.feed.terms import post_tags, words
 from core.persistence.columns import column
 from core.persistence.models import Account, Destination, Post, TasteProfile
-from core.social.taste_updates import Signal
+from core.social.counters import post_counts_changed
+from core.social.taste_updates import Signal, changes
 
 log = logging.getLogger(__name__)
 
@@ -235,16 +238,20 @@ class TasteKeeper:
         if self._impressions is not None:
             await self._impressions.outcome(account.id, post.id, OUTCOMES[signal])
 
-    async def counted(self, account: Account, post: Post, signal: Signal) -> None:
-        if signal is Signal.LIKE and await fan_of(account.id, post.author_id, self._clock.now()):
-            await Post.filter(id=post.id).update(fan_likes=F("fan_likes") + 1)
-        await refresh_hot(post.id)
+    async def count(self, account: Account, post: Post, signal: Signal, by: int) -> int:
+        """The counters, the fans' likes and `hot` in one UPDATE; whether it is a fan's like
+        is read first (a like taken back: as far as can be told now, the like being gone
+        already, so with one more)."""
+        fans = 0
+        if signal is Signal.LIKE:
+            now = self._clock.now()
+            fans = by if await fan_of(account.id, post.author_id, now, extra=int(by < 0)) else 0
+        likes, comments = changes(signal, by)
+        return await post_counts_changed(
+            post.id, likes=likes, comments=comments, fans=fans, hot=hot_sql
+        )
 
     async def unliked(self, account: Account, post: Post) -> None:
-        # Was it a fan's like? As far as can be told now: the like is gone, so one more.
-        if await fan_of(account.id, post.author_id, self._clock.now(), extra=1):
-            await Post.filter(id=post.id, fan_likes__gt=0).update(fan_likes=F("fan_likes") - 1)
-        await refresh_hot(post.id)
         signal = signal_from(post, SIGNAL_WEIGHT[Signal.LIKE], model=self.model)
         await self._apply(signal, account.id, sign=-1.0)
         if self._impressions is not None:
@@ -290,7 +297,7 @@ class TasteKeeper:
         destination: Destination | None = None,
         sign: float = 1.0,
     ) -> None:
-        async with in_transaction():
+        async with _transaction():
             if destination is not None:
                 profile = await _locked(destination_id=destination.id)
             else:
@@ -299,6 +306,15 @@ class TasteKeeper:
             state.decay_to(self._clock.now())
             state.add(signal, self.model, sign=sign)
             await profile.save(update_fields=state.write(profile))
+
+
+def _transaction() -> AbstractAsyncContextManager[object]:
+    """A transaction to hold the profile's lock: the one open (a like's, a comment's: the lock
+    lasts until it ends, and a failure here fails it all), or a new one. A savepoint inside
+    the open one cost two round trips a like and bought nothing."""
+    if isinstance(TasteProfile._meta.db, TransactionalDBClient):
+        return contextlib.nullcontext()
+    return in_transaction()
 
 
 async def _locked(**owner: int | None) -> TasteProfile:

@@ -1,14 +1,17 @@
 """The counters kept on each account when what they count changes: its posts (not deleted),
-its followers and whom it follows. Each change updates them in the same unit of work as the
-rows they count; `/profile` reads them instead of counting. Read them fresh from the row
+its followers and whom it follows; and on each post: its likes, comments and fans' likes
+(`post_counts_changed`). Each change updates them in the same unit of work as the rows they
+count; `/profile` reads them instead of counting. Read them fresh from the row
 (`Accounts.profile`), not from a per-process copy of the account."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import lru_cache
 
 from tortoise.expressions import F
 
+from core.errors import NotFound
 from core.persistence.models import Account, Follow, Post
 
 
@@ -32,3 +35,41 @@ async def recount(account_ids: Iterable[int]) -> None:
             follower_count=await Follow.filter(followee_id=account_id).count(),
             following_count=await Follow.filter(follower_id=account_id).count(),
         )
+
+
+# The new `hot` of a post from its new counts: (dialect, likes, comments) → an SQL expression
+# over the row (`core.feed.hot.hot_sql`; the feed supplies it through `TasteUpdater.count`).
+HotSql = Callable[[str, str, str], str]
+
+
+async def post_counts_changed(
+    post_id: int, *, likes: int = 0, comments: int = 0, fans: int = 0, hot: HotSql | None = None
+) -> int:
+    """The post's like and comment counters (and its fans' likes) moved by these, and with
+    `hot` its trending score from the new counts, in one UPDATE: it locks the post's row until
+    the commit, and every like of the post waits for that lock, so it comes last in its unit
+    of work and is the only statement on the row. The new like count."""
+    db = Post._meta.db
+    dialect = db.capabilities.dialect
+    rows = await db.execute_query_dict(_counting(dialect, hot), [likes, comments, fans, post_id])
+    if not rows:
+        raise NotFound("error.unknown_post", post=post_id)
+    return int(rows[0]["like_count"])
+
+
+@lru_cache(maxsize=8)
+def _counting(dialect: str, hot: HotSql | None) -> str:
+    # numbered: the new counts are used twice (SQLite's `?NNN` is PostgreSQL's `$N`)
+    marks = [f"{'$' if dialect == 'postgres' else '?'}{n}" for n in range(1, 5)]
+    likes, comments = f'"like_count" + {marks[0]}', f'"comment_count" + {marks[1]}'
+    most = "GREATEST" if dialect == "postgres" else "MAX"
+    assignments = [
+        f'"like_count" = {likes}',
+        f'"comment_count" = {comments}',
+        f'"fan_likes" = {most}("fan_likes" + {marks[2]}, 0)',
+    ]
+    if hot is not None:  # from the row as the statement finds it, with the new counts
+        assignments.append(f'"hot" = {hot(dialect, likes, comments)}')
+    return (
+        f'UPDATE "post" SET {", ".join(assignments)} WHERE "id" = {marks[3]} RETURNING "like_count"'
+    )

@@ -12,6 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from core.persistence.models import Account, Post
+from core.social.counters import post_counts_changed
 
 
 class Signal(StrEnum):
@@ -20,6 +21,13 @@ class Signal(StrEnum):
     LIKE = "like"
     COMMENT = "comment"
     REMIX = "remix"
+
+
+def changes(signal: Signal, by: int) -> tuple[int, int]:
+    """How `by` of `signal` move the post's likes and comments."""
+    if signal is Signal.REMIX:
+        raise ValueError("a remix is counted where it is made (Posts.create)")
+    return (by, 0) if signal is Signal.LIKE else (0, by)
 
 
 class TasteUpdater(Protocol):
@@ -37,13 +45,17 @@ class TasteUpdater(Protocol):
         the post's counters change, so nothing here waits for the post's row lock)."""
         ...
 
-    async def counted(self, account: Account, post: Post, signal: Signal) -> None:
-        """The post's counters took `account`'s like or comment (last in the write's
-        transaction, right after the counter's UPDATE: what follows from the counts, while
-        the post's row is locked for as short a time as can be)."""
+    async def count(self, account: Account, post: Post, signal: Signal, by: int) -> int:
+        """`by` (1 or -1) of `account`'s `signal` on `post` go into the post's counters, with
+        what follows from the counts, in one UPDATE (`counters.post_counts_changed`) last in
+        the write's transaction: it locks the post's row until the commit, so whatever else
+        must be read is read before it. The new like count."""
         ...
 
-    async def unliked(self, account: Account, post: Post) -> None: ...
+    async def unliked(self, account: Account, post: Post) -> None:
+        """`account` took back their like of `post` (inside the unlike's transaction, before
+        `count`)."""
+        ...
 
     async def followed(self, follower: Account, followee: Account) -> None: ...
 
@@ -62,8 +74,9 @@ class NoTasteUpdates:
     async def engaged(self, account: Account, post: Post, signal: Signal) -> None:
         return None
 
-    async def counted(self, account: Account, post: Post, signal: Signal) -> None:
-        return None
+    async def count(self, account: Account, post: Post, signal: Signal, by: int) -> int:
+        likes, comments = changes(signal, by)
+        return await post_counts_changed(post.id, likes=likes, comments=comments)
 
     async def unliked(self, account: Account, post: Post) -> None:
         return None
