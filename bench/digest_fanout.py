@@ -394,7 +394,7 @@ def main() -> None:
     scale = args.time_scale or (300 / args.destinations if args.scale else 1.0)
     compose = min(args.compose, args.destinations)
     with tempfile.TemporaryDirectory() as folder:
-        databases = DatabaseFactory(Path(folder))
+        databases = DatabaseFactory.of_this_test_run(Path(folder))
         url = databases.fresh("sqlite")
         try:
             asyncio.run(run(args.destinations, compose, scale, url, Path(folder) / "data"))

@@ -320,7 +320,7 @@ def postgres_database(url: str | None) -> Iterator[str]:
     from tests.support.databases import DatabaseFactory
 
     with tempfile.TemporaryDirectory() as folder:
-        databases = DatabaseFactory(Path(folder))
+        databases = DatabaseFactory.of_this_test_run(Path(folder))
         try:
             yield databases.fresh("postgres")
         finally:

@@ -260,7 +260,7 @@ def main() -> None:
         args.users, args.rounds = 3, 2
     backend = "postgres" if args.postgres else "sqlite"
     with tempfile.TemporaryDirectory() as folder:
-        databases = DatabaseFactory(Path(folder))
+        databases = DatabaseFactory.of_this_test_run(Path(folder))
         url = databases.fresh(backend)
         try:
             figures = asyncio.run(

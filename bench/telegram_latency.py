@@ -160,7 +160,7 @@ def main() -> None:
         return
     backend = "postgres" if args.postgres else "sqlite"
     with tempfile.TemporaryDirectory() as folder:
-        databases = DatabaseFactory(Path(folder))
+        databases = DatabaseFactory.of_this_test_run(Path(folder))
         url = databases.fresh(backend)
         try:
             samples = asyncio.run(run(args.users, args.rounds, args.command, url, args.spread))

@@ -379,7 +379,7 @@ async def compare(
     processes: int, *, users: int, seconds: float, rounds: int, repeat: int, folder: Path
 ) -> list[Side]:
     """1 process, then `processes`, one after the other in this run."""
-    databases = DatabaseFactory(folder)
+    databases = DatabaseFactory.of_this_test_run(folder)
     try:
         return [
             await one_side(

@@ -27,7 +27,7 @@ from core.clock import FakeClock
 from core.feed import local_text_embedder
 from core.settings import Settings
 from tests.support import cpu_usage, durations
-from tests.support.databases import DatabaseFactory, postgres_admin_url
+from tests.support.databases import SHARED_FOLDER, DatabaseFactory, postgres_admin_url
 from tests.support.fakes import FakeModerator, FakeProvider
 
 # the object-store fixtures: a real S3 server (SeaweedFS), started on first use
@@ -142,14 +142,28 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
 # ---------------------------------------------------------------- databases
 
 
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """The xdist workers of a run share its templates, in their common temporary folder."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return tmp_path_factory.getbasetemp().parent if worker else None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def shared_templates_for_benches(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The benches' smokes (tests/bench) join the run's templates rather than migrating
+    their own (`DatabaseFactory.of_this_test_run`)."""
+    shared = _shared_folder(tmp_path_factory)
+    if shared is not None:
+        os.environ[SHARED_FOLDER] = str(shared)
+
+
 @pytest.fixture(scope="session")
 def databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
-    # the xdist workers of a run share its templates, in their common temporary folder
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    shared = tmp_path_factory.getbasetemp().parent if worker else None
     # its SQLite template is migrated from nothing, once per run, and so is what gets cached
     # for every new SQLite file (core/persistence/schema_cache.py)
-    factory = DatabaseFactory(tmp_path_factory.mktemp("databases"), shared, step_by_step=True)
+    factory = DatabaseFactory(
+        tmp_path_factory.mktemp("databases"), _shared_folder(tmp_path_factory), step_by_step=True
+    )
     yield factory
     factory.cleanup()
 

@@ -11,7 +11,12 @@ import asyncpg
 import pytest
 
 from tests.support import databases as module
-from tests.support.databases import DatabaseFactory, postgres_admin_url, run_isolated
+from tests.support.databases import (
+    SHARED_FOLDER,
+    DatabaseFactory,
+    postgres_admin_url,
+    run_isolated,
+)
 
 
 @pytest.fixture
@@ -61,6 +66,10 @@ def test_workers_of_one_run_migrate_one_sqlite_template(
     second = DatabaseFactory(tmp_path / "gw1", one_run)
     a, b = first.fresh("sqlite"), second.fresh("sqlite")
     assert made == ["sqlite"]
+    # a bench's smoke started by one of the run's tests joins the run's template
+    monkeypatch.setenv(SHARED_FOLDER, str(one_run))
+    bench = DatabaseFactory.of_this_test_run(tmp_path / "bench")
+    assert bench.fresh("sqlite") not in (a, b) and made == ["sqlite"]
     assert a != b and Path(a.removeprefix("sqlite://")).read_bytes() == (
         Path(b.removeprefix("sqlite://")).read_bytes()
     )
@@ -82,7 +91,13 @@ def test_workers_of_one_run_share_the_postgres_template_until_the_last_is_done(
         assert made == ["postgres"]
         assert a != b
         assert databases_named(template) == {template}
+        # a bench's smoke started by one of the run's tests clones the run's template too,
+        # and holds it until its cleanup
+        monkeypatch.setenv(SHARED_FOLDER, str(one_run))
+        bench = DatabaseFactory.of_this_test_run(tmp_path / "bench")
+        assert bench.fresh("postgres") not in (a, b) and made == ["postgres"]
         first.cleanup()
+        bench.cleanup()
         assert databases_named(template) == {template}  # the second still clones from it
         second.cleanup()
         assert databases_named(template) == set()

@@ -34,6 +34,9 @@ import pytest
 from core.persistence.database import upgrade
 
 DEFAULT_POSTGRES = "postgres://postgres@127.0.0.1:5432/postgres"
+# the folder the xdist workers of a test run share, for the processes its tests start (a
+# bench's smoke run by tests/bench joins the run's templates: `of_this_test_run`)
+SHARED_FOLDER = "MOSAIC_TEST_SHARED_DATABASES"
 
 
 def postgres_admin_url() -> str:
@@ -141,6 +144,16 @@ class DatabaseFactory:
         self._pg_reused: str | None = None
         self._pg_emptier: asyncpg.Connection | None = None
         self._loop: _Loop | None = None
+
+    @classmethod
+    def of_this_test_run(cls, folder: Path) -> DatabaseFactory:
+        """A bench's factory: in a process a test started, the test run's templates (counted
+        as one more user of the PostgreSQL one until `cleanup`; made as the run makes them
+        when it is the first), else templates of its own."""
+        shared = os.environ.get(SHARED_FOLDER)
+        if shared:
+            return cls(folder, Path(shared), step_by_step=True)
+        return cls(folder)
 
     # SQLite ---------------------------------------------------------------
     def _sqlite(self) -> str:
