@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any
 
-from pypika_tortoise import Order, Query, Table
+from pypika_tortoise import AliasedQuery, Order, Query, Table
+from pypika_tortoise.terms import Star
 
 from core.clock import Clock
 from core.domain import JobState, Platform
@@ -22,11 +22,11 @@ from core.generation.provider import (
     PromptFlagged,
     QuotaExceeded,
 )
-from core.generation.quota import Quotas, member_scope, server_scope, taking_sql, taking_values
+from core.generation.quota import Quotas, member_scope, server_scope, taking, taking_bound
 from core.persistence.models import Account, Destination, GenerationJob, Post
-from core.persistence.statements import Slot, Written, db_value, value, write
+from core.persistence.statements import Slot, Written, db_value, literal, value, write
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
-from core.persistence.wakes import JOBS_CHANNEL
+from core.persistence.wakes import JOBS_CHANNEL, Announcing
 from core.safety.policy import Member, ServerPolicies, check_opted_in
 from core.user_text import PROMPT_MAX, clean_text
 
@@ -135,9 +135,7 @@ class GenerationJobs:
             charged = await self._quotas.reserve(
                 request.requester.id, scope, request.options.count, member=member_cap
             )
-            job = self._job(request, prompt, charged, member_cap is not None)
-            await job.save(force_create=True)
-            return job
+            return await self._save(request, prompt, charged, member_cap is not None)
 
     async def _save_charging(self, request: JobRequest, prompt: str) -> GenerationJob:
         """PostgreSQL, the account's quota alone (no server's): the quota taken and the job
@@ -149,15 +147,26 @@ class GenerationJobs:
         scope, day, limit = await self._quotas.today_for(request.requester.id)
         job = self._job(request, prompt, day, member_capped=False)
         db = GenerationJob._meta.db
-        query_class: Any = db.query_class
         columns = _insert_columns()
+        saving = _saving_charged(db.query_class, columns)  # type: ignore[arg-type]
         fields = GenerationJob._meta.fields_map
-        cells = [fields[c].to_db_value(getattr(job, c), job) for c in columns]
-        values = taking_values(query_class, scope, day, count, limit - count) + cells
-        rows = await db.execute_query_dict(_saving_charged(query_class, columns), values)
+        bound = taking_bound(scope, day, count, limit - count)
+        bound |= {
+            Slot("cell", i): fields[c].to_db_value(getattr(job, c), job)
+            for i, c in enumerate(columns)
+        }
+        rows = await db.execute_query_dict(saving.sql, saving.bind(bound))
         if not rows:
             raise QuotaExceeded("error.quota_exceeded", limit=limit, count=count)
         return GenerationJob._init_from_db(**rows[0])
+
+    @classmethod
+    async def _save(
+        cls, request: JobRequest, prompt: str, charged: date, member_capped: bool
+    ) -> GenerationJob:
+        job = cls._job(request, prompt, charged, member_capped)
+        await job.save(force_create=True)
+        return job
 
     @staticmethod
     def _job(request: JobRequest, prompt: str, charged: date, member_capped: bool) -> GenerationJob:
@@ -220,9 +229,8 @@ class GenerationJobs:
             bound[_TOKEN] = token[0]
             bound[_UNTIL] = db_value(GenerationJob, "status_token_until", token[1])
         db = GenerationJob._meta.db
-        remembering = _remembering(db.query_class, token is not None)  # type: ignore[arg-type]
-        sql = remembering.sql + (_ANNOUNCING if wake_workers_elsewhere else "")
-        await db.execute_query(sql, remembering.bind(bound))
+        remembering = _remembering(db.query_class, token is not None, wake_workers_elsewhere)  # type: ignore[arg-type]
+        await db.execute_query(remembering.sql, remembering.bind(bound))
 
     async def position(self, job: GenerationJob) -> int:
         """1-based place in the fair (round-robin) queue; 0 when it is no longer waiting."""
@@ -298,18 +306,20 @@ class GenerationJobs:
 # Statements of a command's path written once (the ORM built each anew: most of their CPU).
 _JOBS = Table("generation_job")
 _JOB, _TARGET, _TOKEN, _UNTIL = (Slot(name) for name in ("job", "target", "token", "until"))
-_ANNOUNCING = f" RETURNING pg_notify('{JOBS_CHANNEL}', '')"
 
 
 @lru_cache(maxsize=8)
-def _remembering(query_class: type[Query], with_token: bool) -> Written:
+def _remembering(query_class: type[Query], with_token: bool, announcing: bool) -> Written:
     """UPDATE generation_job SET reply_target = <target> [, status_token = <token>,
-    status_token_until = <until>] WHERE id = <job>"""
+    status_token_until = <until>] WHERE id = <job> [RETURNING pg_notify('mosaic_jobs', '')]"""
     statement = query_class.update(_JOBS).set(_JOBS.reply_target, value(_TARGET))
     if with_token:
         statement = statement.set(_JOBS.status_token, value(_TOKEN))
         statement = statement.set(_JOBS.status_token_until, value(_UNTIL))
-    return write(query_class, statement.where(_JOBS.id == value(_JOB)))
+    statement = statement.where(_JOBS.id == value(_JOB))
+    if announcing:  # PostgreSQL's: delivered when the UPDATE commits
+        statement = statement.returning(Announcing(JOBS_CHANNEL))  # type: ignore[operator]  # PostgreSQL's has it
+    return write(query_class, statement)
 
 
 @lru_cache(maxsize=4)
@@ -334,12 +344,17 @@ def _insert_columns() -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=2)
-def _saving_charged(query_class: type[Query], columns: tuple[str, ...]) -> str:
-    """See `GenerationJobs._save_charging`; the quota's values first ($1…$4), then the job's."""
+def _saving_charged(query_class: type[Query], columns: tuple[str, ...]) -> Written:
+    """See `GenerationJobs._save_charging`: WITH taken AS (`taking` RETURNING 1) INSERT
+    INTO generation_job (<columns>) SELECT <cell>, … FROM taken RETURNING *"""
     projection = GenerationJob._meta.fields_db_projection
-    names = ", ".join(f'"{projection[c]}"' for c in columns)
-    cells = ", ".join(f"${n}" for n in range(5, 5 + len(columns)))
-    return (
-        f"WITH taken AS ({taking_sql(query_class)}) "
-        f'INSERT INTO "generation_job" ({names}) SELECT {cells} FROM taken RETURNING *'
+    taken = AliasedQuery("taken")
+    statement = (
+        query_class.with_(taking(query_class).returning(literal(1)), "taken")  # type: ignore[operator]  # PostgreSQL's has it
+        .into(_JOBS)
+        .columns(*(projection[c] for c in columns))
+        .from_(taken)
+        .select(*(value(Slot("cell", i)) for i in range(len(columns))))
+        .returning(Star())
     )
+    return write(query_class, statement)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache, partial
+from typing import Any
 
 from pypika_tortoise import Query, Table
 from tortoise.expressions import F
@@ -160,34 +161,29 @@ def _making_row(query_class: type[Query]) -> Written:
     return write(query_class, statement)
 
 
-@lru_cache(maxsize=4)
-def _taking(query_class: type[Query]) -> Written:
+def taking(query_class: type[Query]) -> Any:
     """UPDATE quota_usage SET used = used + <count> WHERE scope = <scope> AND day = <day>
-    AND used <= <most>: taken only if it fits (one conditional UPDATE, written once)."""
+    AND used <= <most>: taken only if it fits (one conditional UPDATE; `taking_bound` gives
+    its slots' values). A query object, to be written on its own (`_taking`) or inside a
+    larger statement (`GenerationJobs`: `WITH taken AS (… RETURNING 1) INSERT …`)."""
     usage = _QUOTA_USAGE
-    statement = (
+    return (
         query_class.update(usage)
         .set(usage.used, usage.used + value(_COUNT))
         .where(usage.scope == value(_SCOPE))
         .where(usage.day == value(_DAY))
         .where(usage.used <= value(_MOST))
     )
-    return write(query_class, statement)
 
 
-def taking_sql(query_class: type[Query]) -> str:
-    """`_taking` with `RETURNING 1`, for a PostgreSQL statement that writes something only
-    when the quota was taken (`WITH taken AS (…) INSERT … SELECT … FROM taken`). Its values,
-    in order: count, scope, day, most (the limit minus count)."""
-    return f"{_taking(query_class).sql} RETURNING 1"  # type: ignore[arg-type]
+def taking_bound(scope: str, day: date, count: int, most: int) -> dict[Slot, object]:
+    """The values of `taking`'s slots: `most` is the limit minus `count`."""
+    return {_SCOPE: scope, _DAY: db_value(QuotaUsage, "day", day), _COUNT: count, _MOST: most}
 
 
-def taking_values(
-    query_class: type[Query], scope: str, day: date, count: int, most: int
-) -> list[object]:
-    """The values of `taking_sql`, in order."""
-    bound = {_SCOPE: scope, _DAY: db_value(QuotaUsage, "day", day), _COUNT: count, _MOST: most}
-    return _taking(query_class).bind(bound)  # type: ignore[arg-type]
+@lru_cache(maxsize=4)
+def _taking(query_class: type[Query]) -> Written:
+    return write(query_class, taking(query_class))
 
 
 async def _take(scope: tuple[str, int, str], day: date, count: int) -> None:
@@ -195,9 +191,8 @@ async def _take(scope: tuple[str, int, str], day: date, count: int) -> None:
     name, limit, key = scope
     db = QuotaUsage._meta.db
     taking = _taking(db.query_class)  # type: ignore[arg-type]
-    bound = {_SCOPE: name, _DAY: db_value(QuotaUsage, "day", day)}
     taken, _ = await db.execute_query(
-        taking.sql, taking.bind(bound | {_COUNT: count, _MOST: limit - count})
+        taking.sql, taking.bind(taking_bound(name, day, count, limit - count))
     )
     if not taken:
         raise QuotaExceeded(key, limit=limit, count=count)

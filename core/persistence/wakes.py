@@ -14,6 +14,8 @@ SQLite has no NOTIFY: there, the pollers are the only cross-process path.
 
 from __future__ import annotations
 
+from pypika_tortoise.context import SqlContext
+from pypika_tortoise.terms import Term
 from tortoise.connection import get_connection
 
 from core.persistence.database import connection_name
@@ -29,3 +31,15 @@ _POSTGRES = connection_name("postgres://")
 async def announce(channel: str, payload: str = "") -> None:
     """NOTIFY `channel` in the current transaction (PostgreSQL only: callers check)."""
     await get_connection(_POSTGRES).execute_query("SELECT pg_notify($1, $2)", [channel, payload])
+
+
+class Announcing(Term):
+    """`pg_notify('<channel>', '')` as a term of a statement (`RETURNING` it: the notice
+    goes with that statement's transaction). pypika refuses functions in RETURNING."""
+
+    def __init__(self, channel: str) -> None:
+        super().__init__()
+        self.channel = channel
+
+    def get_sql(self, ctx: SqlContext) -> str:
+        return f"pg_notify('{self.channel}', '')"
