@@ -7,9 +7,10 @@
 It stores N synthetic impressions (random parts, positions 1–40, a few sources; liked with a
 chance that rises with two parts and falls with position, about 4 % liked) over the last
 four weeks, then runs what the scheduler leader runs, `RankerRefit.refit`: read them in
-chunks, fit, judge on the held-out fifth, store the model. It prints the time of each step,
-the peak memory of the process (ru_maxrss) and the ratio of the refit's time to the 10-minute
-budget. The synthetic labels only give the fit something to find; quality is bench.ranking's.
+chunks, fit (five cross-fitted folds and the model itself), judge, store the model. It
+prints the time of each step, the peak memory of the process (ru_maxrss) and the ratio of
+the refit's time to the 10-minute budget. The synthetic labels only give the fit something
+to find; quality is bench.ranking's.
 """
 
 from __future__ import annotations

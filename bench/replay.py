@@ -29,8 +29,9 @@ before the window; the same share of likes after it): the dataset has no impress
 own, so the fit learns from likes with negatives drawn from what was a candidate then. The
 scheduler leader's `RankerRefit.refit` runs at the window's start and every 6 hours of the
 clock after it, on the samples before that moment; a model serves only if it beats the one in
-force on the newest fifth of them. `--train-days 0` measures the hand-set prior alone. The
-replay's own pages record no impressions (`Unshown`): nobody saw them.
+force on them, cross-fitted over five folds of likers (`fitting.fit`). `--train-days 0`
+measures the hand-set prior alone. The replay's own pages record no impressions
+(`Unshown`): nobody saw them.
 
 Likes are sampled, not users: active people weigh as much as they like, which is what a
 feed is for. Posts the user liked before t are skipped in the baselines and the oracle (the
