@@ -234,7 +234,7 @@ async def remix(request: web.Request) -> web.StreamResponse:
                 parent_image=parent.image_id,
             )
         )
-        services.generation.wake()
+        await services.generation.wake()
         return {"job": job.id, "message": translate(language, "web.app.remix_queued")}
 
     return await _answer(request, work(), language)

@@ -280,8 +280,14 @@ async def test_state_changing_calls_are_rate_limited_per_client(app: App) -> Non
 
 
 async def test_a_remix_from_the_mini_app_is_queued_for_the_persons_chat(
-    app: App, site: Site
+    app: App, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    woken: list[bool] = []
+
+    async def wake() -> None:  # counts only when awaited: a bare call would create a coroutine
+        woken.append(True)
+
+    monkeypatch.setattr(app.services.generation, "wake", wake)
     alice = await person(app, "alice")
     post = await publish(app, alice, "a quiet harbor")
     locked = await publish(app, alice, "no remixes please")
@@ -293,6 +299,7 @@ async def test_a_remix_from_the_mini_app_is_queued_for_the_persons_chat(
     body = {"post": site.links.post_slug(post.id), "prompt": "the harbor at night"}
     status, queued = await api(site, "POST", "/app/api/remix", signed, body)
     assert status == 200 and "Vorschau" in queued["message"]
+    assert woken == [True]  # the workers hear of the job now, not at their next poll
     job = await GenerationJob.get(id=queued["job"])
     assert (job.kind, job.prompt, job.parent_post_id) == ("remix", "the harbor at night", post.id)
     assert job.reply_target == {
