@@ -31,11 +31,10 @@ Reading is lenient where a spreadsheet or another exporter differs without chang
 meaning: a UTF-8 byte-order mark, CRLF line ends, spaces around header names, the columns in
 another order or extra columns (ignored), times as fractions of seconds or ISO 8601 (with a
 zone offset, `Z`, or none: then UTC) — all read as whole Unix seconds. Ids too large for the
-benchmarks' id-indexed tables (beyond `DENSE_IDS` × the rows and `DENSE_ANYWAY`, e.g.
-64-bit snowflakes) are
-renumbered 1… in their own order (so every order by id stays), and `meta["renumbered"]` says
-so; ids that fit are kept as they are. A like stamped before its post is moved to the
-post's moment (`meta["likes_moved"]` counts them).
+benchmarks' id-indexed tables (beyond `DENSE_IDS` × the rows and `DENSE_ANYWAY`, e.g. 64-bit
+snowflakes) are renumbered 1… in their own order (so every order by id stays), and
+`meta["renumbered"]` says so; ids that fit are kept as they are. A like stamped before its
+post is moved to the post's moment (`meta["likes_moved"]` counts them).
 
 Numbers are read with numpy (`users`, `follows`, `likes` as int64 arrays), posts' texts as
 Python lists, so a few million rows load in seconds.
