@@ -25,6 +25,7 @@ import os
 import shutil
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 
@@ -75,6 +76,7 @@ def restore(path: Path, migrations_module: str) -> bool:
         path.parent.mkdir(parents=True, exist_ok=True)
         partial = path.with_name(f".{path.name}.{os.getpid()}")
         shutil.copyfile(entry, partial)
+        _applied_now(partial)
         try:
             os.link(partial, path)  # only if nothing is there yet
         finally:
@@ -83,6 +85,17 @@ def restore(path: Path, migrations_module: str) -> bool:
     except Exception as exc:  # no cache, a race lost, a read-only folder: migrate instead
         log.debug("SQLite schema not restored from the cache: %r", exc)
         return False
+
+
+def _applied_now(path: Path) -> None:
+    """The copy's migrations applied now, as an upgrade of this file would record them (the
+    cached copy holds the times of the upgrade that made it)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        known = "SELECT 1 FROM sqlite_master WHERE name = 'tortoise_migrations'"
+        if db.execute(known).fetchone():
+            now = str(datetime.now(UTC))
+            db.execute("UPDATE tortoise_migrations SET applied_at = ?", (now,))
+            db.commit()
 
 
 def store(path: Path, migrations_module: str) -> None:

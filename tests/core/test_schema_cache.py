@@ -7,6 +7,7 @@ import asyncio
 import importlib
 import sqlite3
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,11 @@ def _tables(path: Path) -> set[str]:
 def _applied(path: Path) -> list[str]:
     with sqlite3.connect(path) as db:
         return sorted(r[0] for r in db.execute("SELECT name FROM tortoise_migrations"))
+
+
+def _schema(path: Path) -> list[tuple[str, ...]]:
+    with sqlite3.connect(path) as db:
+        return sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
 
 
 def _dump(path: Path) -> list[str]:
@@ -63,9 +69,17 @@ def test_a_new_file_starts_as_the_cached_schema(
 ) -> None:
     _marked_copy(template, cache)
     new = tmp_path / "data" / "mosaic.db"
+    began = datetime.now(UTC)
     asyncio.run(upgrade(f"sqlite://{new}"))
     assert "marker" in _tables(new)
     assert _applied(new) == MIGRATIONS
+    with sqlite3.connect(new) as db:  # applied now, as for a file migrated now
+        times = [
+            datetime.fromisoformat(r[0])
+            for r in db.execute("SELECT applied_at FROM tortoise_migrations")
+        ]
+    db.close()
+    assert min(times) >= began
 
 
 def test_a_cached_schema_missing_migrations_still_gets_them(cache: Path, tmp_path: Path) -> None:
@@ -98,11 +112,15 @@ def test_a_cached_schema_others_may_write_is_not_used(
     assert not (tmp_path / "new.db").exists()
 
 
-def test_the_runs_template_migrated_step_by_step_is_what_is_cached(template: Path) -> None:
-    """tests/support/databases.py migrates its template with `from_cache=False`, in this
-    suite's cache folder; the copy kept is that schema, named by these migrations."""
+def test_the_cached_schema_is_the_schema_the_runs_template_was_migrated_to(
+    template: Path,
+) -> None:
+    """tests/support/databases.py migrates the run's template from nothing (`step_by_step`),
+    in this suite's cache folder; the copy kept there (by it, or by whichever new file of the
+    run was migrated first) holds the same schema and migrations."""
     entry = schema_cache._entry(MIGRATIONS_MODULE)
-    assert entry.is_file() and _dump(entry) == _dump(template)
+    assert entry.is_file() and _schema(entry) == _schema(template)
+    assert _applied(entry) == _applied(template) == MIGRATIONS
 
 
 def test_the_name_of_the_cached_schema_changes_with_any_migration_or_what_it_imports(
