@@ -9,6 +9,8 @@ next command works on fresh connections.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 import pytest
 
@@ -93,19 +95,24 @@ async def test_connections_dropped_inside_a_like_leave_nothing_half_written(
 async def test_connections_dropped_between_the_quota_and_the_job_keep_the_quota_right(
     app: App, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`/imagine` charges the quota, then writes the job: cut in between, a picture is
-    charged only if its job exists."""
+    """`/imagine` charges the quota and writes the job: cut the connections once the quota
+    is charged (a server's quota: in the unit of work, before the job's INSERT) or read (the
+    account's quota alone: right before the one statement that charges it and saves the
+    job), and a picture is charged only if its job exists."""
     quotas = app.services.generation.jobs._quotas
-    reserve = quotas.reserve
     dropped: list[int] = []
 
-    async def reserve_then_cut(*args: object, **kwargs: object) -> object:
-        charged = await reserve(*args, **kwargs)
-        if not dropped:
-            dropped.append(await drop_connections(database_url))
-        return charged
+    def then_cut(step: Callable[..., Awaitable[object]]) -> Callable[..., Awaitable[object]]:
+        async def step_then_cut(*args: object, **kwargs: object) -> object:
+            done = await step(*args, **kwargs)
+            if not dropped:
+                dropped.append(await drop_connections(database_url))
+            return done
 
-    monkeypatch.setattr(quotas, "reserve", reserve_then_cut)
+        return step_then_cut
+
+    monkeypatch.setattr(quotas, "reserve", then_cut(quotas.reserve))
+    monkeypatch.setattr(quotas, "today_for", then_cut(quotas.today_for))
     alice = ChatUser(app, "alice")
     answer = await alice.text("/imagine a fox in the rain")
     await app.notices.wait_for(app.notices.live_jobs(alice.conversation))
