@@ -33,9 +33,18 @@ HOT_TIMESCALE = timedelta(hours=24)  # a day older needs e (≈2.7) times the en
 QUALITY_WEIGHT = 0.5
 
 
+# What one like, comment and remix weigh in a post's engagement (`engagement`, `hot_sql`):
+# a comment or a remix takes more of a person than a like does.
+LIKE_WEIGHT, COMMENT_WEIGHT, REMIX_WEIGHT = 1, 2, 3
+
+
 def engagement(likes: Count, comments: Count, remixes: Count) -> Count:
     """Likes + 2·comments + 3·remixes, of one post or (numpy arrays) of many."""
-    return np.maximum(likes, 0) + 2 * np.maximum(comments, 0) + 3 * np.maximum(remixes, 0)
+    return (
+        LIKE_WEIGHT * np.maximum(likes, 0)
+        + COMMENT_WEIGHT * np.maximum(comments, 0)
+        + REMIX_WEIGHT * np.maximum(remixes, 0)
+    )
 
 
 def hot_score(
@@ -45,8 +54,8 @@ def hot_score(
     return math.log1p(engagement(likes, comments, remixes)) + age_units + QUALITY_WEIGHT * quality
 
 
-# 2026-01-01 as a Julian day number (SQLite's `julianday`) and as Unix seconds (PostgreSQL)
-EPOCH_JULIAN_DAY = 2461041.5
+# `EPOCH` as a Julian day number (SQLite's `julianday`; day 2440587.5 began the Unix epoch)
+EPOCH_JULIAN_DAY = EPOCH.timestamp() / 86400.0 + 2440587.5
 _TIMESCALE_SECONDS = HOT_TIMESCALE.total_seconds()
 
 
@@ -60,7 +69,10 @@ def hot_sql(dialect: str, likes: str, comments: str, remixes: str = '"remix_coun
     else:
         age = f'((julianday("created_at") - {EPOCH_JULIAN_DAY!r}) * 86400.0)'
         most = "MAX"
-    count = f"{most}({likes}, 0) + 2 * {most}({comments}, 0) + 3 * {most}({remixes}, 0)"
+    count = (
+        f"{LIKE_WEIGHT} * {most}({likes}, 0) + {COMMENT_WEIGHT} * {most}({comments}, 0)"
+        f" + {REMIX_WEIGHT} * {most}({remixes}, 0)"
+    )
     return (
         f"ln(1.0 + {count}) + {age} / {_TIMESCALE_SECONDS!r}"
         f' + {QUALITY_WEIGHT!r} * COALESCE("quality", 0.0)'
