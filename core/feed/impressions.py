@@ -28,12 +28,12 @@ from functools import lru_cache
 import numpy as np
 from pypika_tortoise import Order, Query, Table
 from pypika_tortoise.terms import Criterion
-from tortoise.transactions import in_transaction
 
 from core.clock import Clock
 from core.feed.features import SOURCES
 from core.feed.scoring import PARTS
 from core.persistence.database import connection_name
+from core.persistence.lazy_commits import lazy_transaction
 from core.persistence.models import Impression
 from core.persistence.statements import BitwiseOr, Slot, Written, literal, value, write
 
@@ -210,23 +210,31 @@ class ImpressionLog:
 
 async def _insert(rows: Sequence[_Row], *, counts_as_shown: bool = True) -> None:
     """Rows of `_COLUMNS` in one multi-row INSERT, and (`counts_as_shown`) the posts' `shown`
-    counts (what exploration weighs likes against) in one UPDATE; nothing when empty."""
+    counts (what exploration weighs likes against) in one UPDATE; nothing when empty. On
+    PostgreSQL both in one lazy transaction (`lazy_commits`): what a surface showed is worth
+    no wait for the disk (two flushed commits were most of a feed page's writes)."""
     if not rows:
         return
     db = Impression._meta.db
     inserting = _inserting(db.query_class, len(rows))  # type: ignore[arg-type]
     cells = {Slot("cell", i): cell for i, cell in enumerate(itertools.chain.from_iterable(rows))}
-    await db.execute_query(inserting.sql, inserting.bind(cells))
-    if not counts_as_shown:
-        return
     posts = sorted({row[2] for row in rows})
     if db.capabilities.dialect == "postgres":
-        # The rows locked in id order first, then counted in a second statement, whose new
-        # snapshot sees the versions this transaction locked (one statement that did both
-        # still deadlocked: its UPDATE met older versions of rows it had locked).
-        async with in_transaction(connection_name("postgres://")) as locking:
-            await locking.execute_query(_locking_in_order(len(posts)), posts)
-            await locking.execute_query(_counting_shown_postgres(len(posts)), posts)
+        async with lazy_transaction(connection_name("postgres://")) as writing:
+            values = inserting.bind(cells)
+            if not counts_as_shown:
+                await writing.execute_query(inserting.sql, values)
+                return
+            # The rows inserted and the posts locked in id order in one statement (one round
+            # trip), then counted in a second statement, whose new snapshot sees the versions
+            # this transaction locked (one statement that did both still deadlocked: its
+            # UPDATE met older versions of rows it had locked).
+            locking = _inserting_and_locking(inserting.sql, len(values), len(posts))
+            await writing.execute_query(locking, [*values, *posts])
+            await writing.execute_query(_counting_shown_postgres(len(posts)), posts)
+        return
+    await db.execute_query(inserting.sql, inserting.bind(cells))
+    if not counts_as_shown:
         return
     counting = _counting_shown(db.query_class, len(posts))  # type: ignore[arg-type]
     shown = {Slot("post", i): post for i, post in enumerate(posts)}
@@ -271,14 +279,18 @@ def _marking(query_class: type[Query], by_author: bool) -> Written:
 
 
 @lru_cache(maxsize=64)
-def _locking_in_order(posts: int) -> str:
-    """PostgreSQL: lock the posts whose `shown` counts a page bumps, in id order. A plain
-    `UPDATE … WHERE id IN (…)` locks rows in the order of its plan (an index scan: by id; a
-    bitmap or sequential scan: where the rows lie, and updated rows move), so two pages
-    shown at once, with overlapping posts, could each hold a row the other waits for: a
-    deadlock (seen under concurrent /feed show). SQLite has one writer at a time."""
+def _inserting_and_locking(inserting: str, cells: int, posts: int) -> str:
+    """PostgreSQL: `inserting` (the impressions, parameters $1…$cells) as a data-modifying
+    WITH, which runs whatever selects from it, and the posts whose `shown` counts a page bumps
+    (the parameters after) locked in id order. A plain `UPDATE … WHERE id IN (…)` locks rows
+    in the order of its plan (an index scan: by id; a bitmap or sequential scan: where the
+    rows lie, and updated rows move), so two pages shown at once, with overlapping posts,
+    could each hold a row the other waits for: a deadlock (seen under concurrent /feed
+    show). The insert's foreign keys take KEY SHARE locks, which NO KEY UPDATE does not wait
+    for. SQLite has one writer at a time."""
     return (
-        f'SELECT "id" FROM "post" WHERE "id" IN ({_marks(posts)}) ORDER BY "id" FOR NO KEY UPDATE'
+        f'WITH "logged" AS ({inserting}) SELECT "id" FROM "post" '
+        f'WHERE "id" IN ({_marks(posts, after=cells)}) ORDER BY "id" FOR NO KEY UPDATE'
     )
 
 
@@ -287,8 +299,8 @@ def _counting_shown_postgres(posts: int) -> str:
     return f'UPDATE "post" SET "shown" = "shown" + 1 WHERE "id" IN ({_marks(posts)})'
 
 
-def _marks(count: int) -> str:
-    return ", ".join(f"${n}" for n in range(1, count + 1))
+def _marks(count: int, *, after: int = 0) -> str:
+    return ", ".join(f"${n}" for n in range(after + 1, after + count + 1))
 
 
 @lru_cache(maxsize=64)

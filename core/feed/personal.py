@@ -19,8 +19,12 @@ A page costs a constant number of queries (eight), whatever the size of the netw
    posts they remix with their authors: two more), and side by side with it
 6. the session again, saved with a version check (another process may serve the same viewer;
    a viewer's first session is created here), and side by side with both
-7. the page's impressions, one multi-row INSERT (`impressions.ImpressionLog`), then
+7. the page's impressions, one multi-row INSERT (`impressions.ImpressionLog`; on PostgreSQL
+   the same statement locks the shown posts in id order), then
 8. the shown posts' `shown` counts (what exploration weighs likes against), one UPDATE
+
+The writes (6–8) commit lazily on PostgreSQL (`core.persistence.lazy_commits`): what a page
+showed is not worth a wait for the disk.
 
 Once a minute (`ranker.REFRESH_SECONDS`) a page also reads which fitted ranker is active.
 

@@ -16,6 +16,7 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from core.clock import Clock
+from core.persistence.lazy_commits import lazy_transaction
 from core.persistence.models import FeedSession
 
 SEEN_MEMORY = 500  # posts remembered as shown, per viewer: weeks of daily pages
@@ -42,13 +43,21 @@ class FeedSessions:
             "version": version + 1,
             "updated_at": self.clock.now(),
         }
+        # A lazy commit (`lazy_commits`): a database crash in the next fraction of a second
+        # could at worst show these pages again; the person waits for no disk.
+        name = FeedSession._meta.db.connection_name
         if session.id is None:  # the viewer's first session, created with its first pages
             try:
-                await FeedSession.create(account_id=session.account_id, **values)
+                async with lazy_transaction(name) as connection:
+                    await FeedSession.create(
+                        account_id=session.account_id, using_db=connection, **values
+                    )
             except IntegrityError:  # another process created it meanwhile
                 return False
             return True
-        return await FeedSession.filter(id=session.id, version=version).update(**values) == 1
+        async with lazy_transaction(name) as connection:
+            saving = FeedSession.filter(id=session.id, version=version).using_db(connection)
+            return await saving.update(**values) == 1
 
 
 def seen_counts(session: FeedSession) -> dict[int, int]:

@@ -1,0 +1,53 @@
+"""Lazy commits (core/persistence/lazy_commits.py): on PostgreSQL a transaction of its own that
+does not wait for the disk, never making a transaction around it lazy; on SQLite the
+connection as it is. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.bootstrap import App
+from core.persistence.lazy_commits import lazy_transaction
+from core.persistence.models import Account
+from core.persistence.unit_of_work import TortoiseUnitOfWork
+
+SETTING = "SELECT setting, source FROM pg_settings WHERE name = 'synchronous_commit'"
+
+
+def _name() -> str:
+    return Account._meta.db.connection_name
+
+
+def _postgres() -> bool:
+    return Account._meta.db.capabilities.dialect == "postgres"
+
+
+async def test_a_lazy_transaction_commits_its_writes_and_rolls_back_on_error(app: App) -> None:
+    async with lazy_transaction(_name()) as connection:
+        await Account.create(handle="ann", display_name="Ann", using_db=connection)
+    with pytest.raises(ZeroDivisionError):
+        async with lazy_transaction(_name()) as connection:
+            await Account.create(handle="ben", display_name="Ben", using_db=connection)
+            if not _postgres():  # SQLite: each statement commits on its own
+                raise ZeroDivisionError
+            _ = 1 / 0
+    handles = set(await Account.all().values_list("handle", flat=True))
+    assert handles == ({"ann"} if _postgres() else {"ann", "ben"})
+
+
+async def test_on_postgres_only_the_lazy_transaction_itself_skips_the_flush(app: App) -> None:
+    if not _postgres():
+        pytest.skip("PostgreSQL's synchronous_commit")
+    async with lazy_transaction(_name()) as connection:
+        _, rows = await connection.execute_query(SETTING)
+        assert (rows[0]["setting"], rows[0]["source"]) == ("off", "session")
+    _, rows = await Account._meta.db.execute_query(SETTING)
+    assert rows[0]["source"] != "session", "SET LOCAL ended with its transaction"
+    async with TortoiseUnitOfWork():
+        outer = Account._meta.db
+        await outer.execute_script("SET LOCAL synchronous_commit TO on")
+        async with lazy_transaction(_name()) as connection:
+            await Account.create(handle="cy", display_name="Cy", using_db=connection)
+        _, rows = await outer.execute_query(SETTING)
+        assert rows[0]["setting"] == "on", "the outer transaction's commit stays durable"
+    assert await Account.filter(handle="cy").exists()
