@@ -19,7 +19,7 @@ from tortoise.backends.base.config_generator import expand_db_url
 from tortoise.connection import get_connection
 from tortoise.migrations.api import migrate
 
-from core.persistence import postgres, schema_cache, sqlite
+from core.persistence import schema_cache, sqlite
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +67,8 @@ def _connection(url: str) -> dict[str, Any]:
     if not is_postgres(url):
         config["engine"] = sqlite.ENGINE
         return config
+    from core.persistence import postgres  # asyncpg: a SQLite process never loads it
+
     config["engine"] = postgres.ENGINE
     config["credentials"]["reset"] = _take_back_as_is
     config["credentials"].setdefault("maxsize", DEFAULT_POOL_SIZE)
