@@ -253,9 +253,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=100)
     parser.add_argument("--minutes", type=float, default=5.0)
     parser.add_argument("--database", default=None, help="a PostgreSQL URL (default: SQLite)")
-    parser.add_argument("--smoke", action="store_true", help="6 users, 15 seconds")
+    parser.add_argument("--smoke", action="store_true", help="6 users, 8 seconds")
     args = parser.parse_args()
-    users, seconds = (6, 15.0) if args.smoke else (args.users, args.minutes * 60)
+    users, seconds = (6, 8.0) if args.smoke else (args.users, args.minutes * 60)
     raise SystemExit(asyncio.run(soak(users, seconds, args.database)))
 
 

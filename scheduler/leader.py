@@ -20,11 +20,12 @@ import fcntl
 import logging
 import os
 from pathlib import Path
-from typing import Protocol
-
-import asyncpg
+from typing import TYPE_CHECKING, Protocol
 
 from core.persistence.database import asyncpg_url
+
+if TYPE_CHECKING:
+    import asyncpg  # imported where PostgreSQL is used: a SQLite process never loads it
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +115,8 @@ class PostgresAdvisoryLock:
     async def acquire(self) -> bool:
         if self._connection is not None:
             return await self.still_leading()
+        import asyncpg
+
         connection = await asyncpg.connect(self._url, timeout=10)
         try:
             got = await connection.fetchval("SELECT pg_try_advisory_lock($1)", self._key)
@@ -130,6 +133,8 @@ class PostgresAdvisoryLock:
     async def still_leading(self) -> bool:
         if self._connection is None:
             return False
+        import asyncpg
+
         try:
             await self._connection.fetchval("SELECT 1", timeout=10)
         except (asyncpg.PostgresError, OSError, TimeoutError):
@@ -140,6 +145,8 @@ class PostgresAdvisoryLock:
 
     async def release(self) -> None:
         if self._connection is not None:
+            import asyncpg
+
             with contextlib.suppress(asyncpg.PostgresError, OSError):
                 await self._connection.execute("SELECT pg_advisory_unlock($1)", self._key)
             await self._drop()

@@ -8,6 +8,7 @@ deliberate violation, and expect it to fail and name the violation.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -38,12 +39,15 @@ class GateResult:
     output: str
 
 
-def run_gate(gate: str, root: Path) -> GateResult:
-    """Run one gate in `root`, with the settings of `root`/pyproject.toml."""
+def run_gate(gate: str, root: Path, *, mypy_cache: Path | None = None) -> GateResult:
+    """Run one gate in `root`, with the settings of `root`/pyproject.toml (`mypy_cache`: mypy's
+    cache folder instead of the one they name)."""
     executable, *arguments = GATES[gate]
+    env = None if mypy_cache is None else {**os.environ, "MYPY_CACHE_DIR": str(mypy_cache)}
     completed = subprocess.run(
         [str(BIN / executable), *arguments],
         cwd=root,
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
@@ -77,11 +81,23 @@ def _project(tmp_path: Path, files: dict[str, str]) -> Path:
     return tmp_path
 
 
-def test_a_clean_tiny_project_passes_every_gate(tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def tiny_mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One mypy cache for the tiny projects (their tests run on one worker: TINY_MYPY): each
+    cold run analysed the standard library's stubs again (~1.5 CPU-s); a module whose source
+    differs from the cached one is checked again, so each still reports its own errors."""
+    return tmp_path_factory.mktemp("tiny-mypy-cache")
+
+
+TINY_MYPY = pytest.mark.xdist_group("tiny projects' mypy cache")
+
+
+@TINY_MYPY
+def test_a_clean_tiny_project_passes_every_gate(tmp_path: Path, tiny_mypy_cache: Path) -> None:
     """The violation tests below fail for their violation, not for the tiny project itself."""
     root = _project(tmp_path, {"core/clock.py": "def now() -> int:\n    return 0\n"})
     for gate in GATES:
-        result = run_gate(gate, root)
+        result = run_gate(gate, root, mypy_cache=tiny_mypy_cache)
         assert result.passed, f"{gate} failed on the clean project:\n{result.output}"
 
 
@@ -108,9 +124,10 @@ def test_unformatted_code_fails_ruff_format(tmp_path: Path) -> None:
     ],
     ids=["annotated", "unannotated"],
 )
-def test_a_type_error_fails_mypy(tmp_path: Path, code: str) -> None:
+@TINY_MYPY
+def test_a_type_error_fails_mypy(tmp_path: Path, code: str, tiny_mypy_cache: Path) -> None:
     root = _project(tmp_path, {"core/clock.py": code})
-    result = run_gate("mypy", root)
+    result = run_gate("mypy", root, mypy_cache=tiny_mypy_cache)
     assert not result.passed
     assert "core/clock.py:2: error" in result.output
 

@@ -17,9 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from emoji import EMOJI_DATA
-from emoji.unicode_codes import load_from_json
-
 from core.generation.assets import has_drawing
 
 MAX_SUBJECTS = 3
@@ -271,6 +268,10 @@ def lexicon() -> tuple[dict[str, Asset], dict[tuple[str, ...], Asset]]:
 
 @functools.cache
 def _build_lexicon() -> tuple[dict[str, Asset], dict[tuple[str, ...], Asset]]:
+    # the emoji package's table (~30 ms of CPU to import) only once a picture is drawn
+    from emoji import EMOJI_DATA
+    from emoji.unicode_codes import load_from_json
+
     load_from_json("de")
     words: dict[str, Asset] = {}
     phrases: dict[tuple[str, ...], Asset] = {}

@@ -30,13 +30,15 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-import asyncpg
 from tortoise.connection import get_connection
 
 from core.persistence.database import asyncpg_url, connection_name, is_postgres
 from core.persistence.unit_of_work import open_unit
+
+if TYPE_CHECKING:
+    import asyncpg  # imported where PostgreSQL is used: a SQLite process never loads it
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +183,8 @@ class ChangeNotices:
         ORM's pool); until it listens, nothing is copied. SQLite: nothing to do."""
         if not self.postgres or self._listening is not None:
             return
+        import asyncpg
+
         with contextlib.suppress(OSError, asyncpg.PostgresError):
             await self._connect()
         self._listening = asyncio.create_task(self._keep_listening(), name="change notices")
@@ -194,6 +198,8 @@ class ChangeNotices:
         await self._disconnect()
 
     async def _connect(self) -> None:
+        import asyncpg
+
         connection = await asyncpg.connect(asyncpg_url(self._url))
         await connection.add_listener(CHANNEL, self._heard)
         for channel, heard in self._channels.items():
@@ -203,6 +209,8 @@ class ChangeNotices:
         self._trust(True)
 
     async def _keep_listening(self) -> None:
+        import asyncpg
+
         while True:
             if self._connection is None or self._connection.is_closed():
                 self._trust(False)

@@ -18,8 +18,6 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import asyncpg
-
 from core.errors import ConfigurationError
 from core.persistence.database import asyncpg_url, is_postgres
 from core.storage import ObjectStore, StorageUnavailable
@@ -167,6 +165,8 @@ def _applied(execute, app: str) -> list[str]:
 
 
 async def _check_postgres(url: str, seconds: float) -> list[str]:
+    import asyncpg  # here: a SQLite process never loads it
+
     parts = urlsplit(url)
     where = f"PostgreSQL at {parts.hostname or 'localhost'}:{parts.port or 5432}"
     name = parts.path.lstrip("/") or parts.username or "postgres"

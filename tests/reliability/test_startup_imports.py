@@ -1,0 +1,63 @@
+"""A process imports what its roles use (issue #18): a console chat on SQLite loads no platform
+library, no web server, no metrics, no OpenAI SDK, no PostgreSQL driver and no emoji table (it
+draws no picture), from start to exit. Each of them costs every process CPU at start-up; this
+fails when one comes back at the top of a module the console's path imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+# the emoji package's table: only once a picture is drawn (the session below draws none)
+NOT_FOR_A_CONSOLE = (
+    "discord",
+    "telegram",
+    "aiohttp",
+    "prometheus_client",
+    "openai",
+    "asyncpg",
+    "emoji",
+)
+
+SESSION = """
+import json, sys
+from bot.cli import main
+code = main(["chat", "--as", "alice"])
+print(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}))
+"""
+
+
+@pytest.mark.slow  # a process of its own
+def test_a_console_chat_on_sqlite_imports_only_what_it_uses(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "MOSAIC_DATA_DIR": str(tmp_path),
+        "MOSAIC_DATABASE_URL": "",
+        "MOSAIC_DEFAULT_LANGUAGE": "en",
+        "PYTHONPATH": str(ROOT),
+    }
+    for secret in ("TELEGRAM_BOT_TOKEN", "DISCORD_BOT_TOKEN", "OPENAI_API_KEY"):
+        env.pop(secret, None)
+    done = subprocess.run(
+        [sys.executable, "-c", SESSION],
+        input="/quota\n/feed\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    *session, last = done.stdout.strip().splitlines()
+    report = json.loads(last)
+    assert report["code"] == 0, done.stderr[-2000:]
+    assert any("images left today" in line for line in session), done.stdout[-2000:]
+    loaded = [name for name in NOT_FOR_A_CONSOLE if name in report["modules"]]
+    assert loaded == [], f"a console chat on SQLite imported {loaded}"
