@@ -29,7 +29,7 @@ from core.clock import Clock
 from core.domain import ChatKind, ModerationState, OutboxOperation, OutboxState, Platform
 from core.persistence.models import Destination, OutboxMessage, Post, SentMessage
 from core.persistence.statements import Slot, Written, db_value, literal, value, write
-from core.persistence.wakes import OUTBOX_CHANNEL, announce
+from core.persistence.wakes import OUTBOX_CHANNEL, Announcing, announce
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +139,10 @@ class Outbox:
         if not self._postgres:
             await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
             return
-        # The platforms' senders may run in other processes: wake them when this commits.
-        async with in_transaction():
-            await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
-            await self._announce({item.platform for item in items})
+        # The platforms' senders may run in other processes: wake them when this commits,
+        # in the same statement (it was a transaction of four round trips: BEGIN, the bulk
+        # insert, the NOTIFY, COMMIT; a finished job's status edit and preview are one add).
+        await _insert_announcing(rows, " ".join(sorted({item.platform.value for item in items})))
 
     async def _announce(self, platforms: set[Platform]) -> None:
         """On PostgreSQL, wake the senders of `platforms` in every process once the current
@@ -309,6 +309,46 @@ class Outbox:
 
 _OUTBOX = Table("outbox_message")
 _PLATFORM, _NOW, _LIMIT, _MESSAGE = (Slot(n) for n in ("platform", "now", "limit", "message"))
+_PLATFORMS = Slot("platforms")
+
+
+@lru_cache(maxsize=1)
+def _insert_columns() -> tuple[str, ...]:
+    """The fields a new row's INSERT writes, as tortoise's own INSERT writes them."""
+    meta = OutboxMessage._meta
+    return tuple(f for f in meta.fields_db_projection if not meta.fields_map[f].generated)
+
+
+@lru_cache(maxsize=16)
+def _inserting_announcing(query_class: type[Query], rows: int) -> Written:
+    """PostgreSQL: INSERT INTO outbox_message (<columns>) VALUES (<cell>, …), … ON CONFLICT
+    DO NOTHING RETURNING pg_notify('mosaic_outbox', <platforms>): one statement, atomic,
+    and the wake-up goes with it (delivered when it commits; once, however many rows: the
+    server folds equal notices of a transaction). A row already queued (its dedupe key) is
+    left alone and announces nothing, as it was announced when it was queued."""
+    columns = _insert_columns()
+    projection = OutboxMessage._meta.fields_db_projection
+    cells = iter(range(rows * len(columns)))
+    statement = (
+        query_class.into(_OUTBOX)
+        .columns(*(projection[c] for c in columns))
+        .insert(*[[value(Slot("cell", next(cells))) for _ in columns] for _ in range(rows)])
+        .on_conflict()
+        .do_nothing()
+        .returning(Announcing(OUTBOX_CHANNEL, value(_PLATFORMS)))  # type: ignore[operator]  # PostgreSQL's has it
+    )
+    return write(query_class, statement)
+
+
+async def _insert_announcing(rows: list[OutboxMessage], platforms: str) -> None:
+    db = OutboxMessage._meta.db
+    columns = _insert_columns()
+    fields = OutboxMessage._meta.fields_map
+    inserting = _inserting_announcing(db.query_class, len(rows))  # type: ignore[arg-type]
+    cells = (fields[c].to_db_value(getattr(row, c), row) for row in rows for c in columns)
+    bound: dict[Slot, object] = {Slot("cell", i): cell for i, cell in enumerate(cells)}
+    bound[_PLATFORMS] = platforms
+    await db.execute_query(inserting.sql, inserting.bind(bound))
 
 
 @lru_cache(maxsize=4)
