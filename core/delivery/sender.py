@@ -328,6 +328,17 @@ class OutboxSender:
     async def _send(self, chat_key: str, message: OutboxMessage) -> None:
         group = message.group_chat
         counted = True
+        released = False
+
+        def release() -> None:
+            """The chat's next message may go (and the slot is free): once per message."""
+            nonlocal released
+            if not released:
+                released = True
+                self._pacer.finished(chat_key, group, self._timer.now(), counted=counted)
+                self._slots.release()
+                self._done_with_chat(chat_key)
+
         try:
             outcome = await self._deliver(message)
             counted = outcome is not Delivered.HELD  # the platform saw nothing
@@ -355,12 +366,15 @@ class OutboxSender:
         else:
             if outcome is Delivered.SENT:
                 self.stats.sent += 1
+                # The platform has it: the chat's next message (a job's preview after its
+                # status edit) goes now, not after the bookkeeping's round trips. If this
+                # process dies before they land, the message is sent again, as it would be
+                # had it died a moment earlier.
+                release()
                 await self._outbox.sent(message.id)
                 await self._outcomes.sent(message)
         finally:
-            self._pacer.finished(chat_key, group, self._timer.now(), counted=counted)
-            self._slots.release()
-            self._done_with_chat(chat_key)
+            release()
 
     async def _transient(self, message: OutboxMessage, reason: str) -> None:
         self.stats.transient += 1
