@@ -239,11 +239,15 @@ class Outbox:
         # first() with values_list(flat=True) gives the value itself; tortoise annotates a tuple
         return row  # type: ignore[return-value]
 
-    async def sent(self, message_id: int) -> None:
+    async def sent(self, *message_ids: int) -> None:
+        """These messages were sent: one UPDATE for all of them."""
+        if not message_ids:
+            return
         db = OutboxMessage._meta.db
-        marking = _marking_sent(db.query_class)  # type: ignore[arg-type]
-        at = db_value(OutboxMessage, "sent_at", self._clock.now())
-        await db.execute_query(marking.sql, marking.bind({_MESSAGE: message_id, _NOW: at}))
+        marking = _marking_sent(db.query_class, len(message_ids))  # type: ignore[arg-type]
+        bound: dict[Slot, object] = {_NOW: db_value(OutboxMessage, "sent_at", self._clock.now())}
+        bound |= {Slot("message", i): message_id for i, message_id in enumerate(message_ids)}
+        await db.execute_query(marking.sql, marking.bind(bound))
 
     async def retry(self, message_id: int, after: timedelta, error: str) -> None:
         await OutboxMessage.filter(id=message_id).update(
@@ -308,7 +312,7 @@ class Outbox:
 
 
 _OUTBOX = Table("outbox_message")
-_PLATFORM, _NOW, _LIMIT, _MESSAGE = (Slot(n) for n in ("platform", "now", "limit", "message"))
+_PLATFORM, _NOW, _LIMIT = (Slot(n) for n in ("platform", "now", "limit"))
 _PLATFORMS = Slot("platforms")
 
 
@@ -351,16 +355,16 @@ async def _insert_announcing(rows: list[OutboxMessage], platforms: str) -> None:
     await db.execute_query(inserting.sql, inserting.bind(bound))
 
 
-@lru_cache(maxsize=4)
-def _marking_sent(query_class: type[Query]) -> Written:
+@lru_cache(maxsize=64)
+def _marking_sent(query_class: type[Query], messages: int) -> Written:
     """UPDATE outbox_message SET state = 'sent', sent_at = <now>, last_error = NULL WHERE
-    id = <message> (once per message sent: written once)."""
+    id IN (<message>, …) (written once per count: the sender marks what landed together)."""
     statement = (
         query_class.update(_OUTBOX)
         .set(_OUTBOX.state, value(OutboxState.SENT.value))
         .set(_OUTBOX.sent_at, value(_NOW))
         .set(_OUTBOX.last_error, NullValue())
-        .where(_OUTBOX.id == value(_MESSAGE))
+        .where(_OUTBOX.id.isin([value(Slot("message", i)) for i in range(messages)]))
     )
     return write(query_class, statement)
 

@@ -131,6 +131,8 @@ class OutboxSender:
         self._order = itertools.count()
         self._queued = 0
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._marks: list[int] | None = None  # sent, to be recorded together (`_mark_sent`)
+        self._marking: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         # Whether the outbox may hold due rows that this sender has not claimed: set by a
         # wake-up (new rows) and by the idle poll, cleared when a claim comes back short.
@@ -150,8 +152,9 @@ class OutboxSender:
         """End the loop and the sends in flight (bounded: `stop_tasks`); a claimed row that
         was not sent goes back to the outbox when its lease ends."""
         task, self._task = self._task, None
-        await stop_tasks([task, *self._in_flight])
+        await stop_tasks([task, *self._in_flight, self._marking])
         self._in_flight.clear()
+        self._marks, self._marking = None, None
         self._chats.clear()
         self._heap.clear()
         self._queued = 0
@@ -371,10 +374,26 @@ class OutboxSender:
                 # process dies before they land, the message is sent again, as it would be
                 # had it died a moment earlier.
                 release()
-                await self._outbox.sent(message.id)
+                await self._mark_sent(message.id)
                 await self._outcomes.sent(message)
         finally:
             release()
+
+    async def _mark_sent(self, message_id: int) -> None:
+        """Record it as sent, together with the others that landed in the same turn of the
+        loop (a burst of previews: one UPDATE, not one per message); returns once it is
+        recorded, so a message stays in flight (`drain`) until then."""
+        if self._marks is None:
+            self._marks = []
+            self._marking = asyncio.create_task(self._mark_together(self._marks))
+        self._marks.append(message_id)
+        assert self._marking is not None
+        await asyncio.shield(self._marking)
+
+    async def _mark_together(self, ids: list[int]) -> None:
+        await asyncio.sleep(0)  # the sends that land in this turn of the loop join
+        self._marks = None  # from now on, a new batch
+        await self._outbox.sent(*ids)
 
     async def _transient(self, message: OutboxMessage, reason: str) -> None:
         self.stats.transient += 1
