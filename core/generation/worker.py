@@ -126,6 +126,7 @@ class GenerationWorker:
                 elif self._terminals:  # all slots busy: still hold this terminal's queued jobs
                     await self._fair_order(0)
             except Exception:
+                self._held_back = True  # what was looked at may not have been taken
                 log.exception("could not claim generation jobs; retrying")
             for job in jobs:
                 task = asyncio.create_task(self._run(job), name=f"generation-job-{job.id}")
