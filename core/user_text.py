@@ -50,6 +50,8 @@ def strip_control(text: str, *, multiline: bool = False) -> str:
     newlines and tabs in multi-line text and what emoji and scripts are built from: joiners
     between visible characters and the tag characters of a flag. Bidi overrides and
     isolates, zero-width spaces, soft hyphens and the like are format characters too."""
+    if text.isascii() and text.isprintable():  # nothing to drop (0x20-0x7E): most commands
+        return text
     kept: list[str] = []
     for index, char in enumerate(text):
         if _keeps(char, kept, text[index + 1 : index + 2], multiline=multiline):

@@ -221,9 +221,10 @@ class JobNotices:
     async def _deliver_later(self, job: GenerationJob, replies: list[Reply]) -> None:
         """Through the platform's messenger: the status message is edited where it is known
         (`STATUS_MESSAGE`, saved by the process that showed it, maybe after this worker
-        claimed the job) and the messenger can edit; everything else is sent."""
+        claimed the job) and the messenger can edit; everything else is sent. `job` is the
+        row as its last change left it (the worker's `job_finished` contract: the finishing
+        UPDATE's RETURNING, or a re-read), so its target holds that status message."""
         messenger = self._messengers.get(Platform(job.origin_platform))
-        await job.refresh_from_db(fields=["reply_target"])
         if messenger is None or not job.reply_target:
             log.warning(
                 "job %s finished but nobody can reach its requester on %s",

@@ -29,7 +29,7 @@ from core.clock import Clock
 from core.domain import ChatKind, ModerationState, OutboxOperation, OutboxState, Platform
 from core.persistence.models import Destination, OutboxMessage, Post, SentMessage
 from core.persistence.statements import Slot, Written, db_value, literal, value, write
-from core.persistence.wakes import OUTBOX_CHANNEL, announce
+from core.persistence.wakes import OUTBOX_CHANNEL, Announcing, announce
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,10 +139,10 @@ class Outbox:
         if not self._postgres:
             await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
             return
-        # The platforms' senders may run in other processes: wake them when this commits.
-        async with in_transaction():
-            await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
-            await self._announce({item.platform for item in items})
+        # The platforms' senders may run in other processes: wake them when this commits,
+        # in the same statement (it was a transaction of four round trips: BEGIN, the bulk
+        # insert, the NOTIFY, COMMIT; a finished job's status edit and preview are one add).
+        await _insert_announcing(rows, " ".join(sorted({item.platform.value for item in items})))
 
     async def _announce(self, platforms: set[Platform]) -> None:
         """On PostgreSQL, wake the senders of `platforms` in every process once the current
@@ -239,11 +239,15 @@ class Outbox:
         # first() with values_list(flat=True) gives the value itself; tortoise annotates a tuple
         return row  # type: ignore[return-value]
 
-    async def sent(self, message_id: int) -> None:
+    async def sent(self, *message_ids: int) -> None:
+        """These messages were sent: one UPDATE for all of them."""
+        if not message_ids:
+            return
         db = OutboxMessage._meta.db
-        marking = _marking_sent(db.query_class)  # type: ignore[arg-type]
-        at = db_value(OutboxMessage, "sent_at", self._clock.now())
-        await db.execute_query(marking.sql, marking.bind({_MESSAGE: message_id, _NOW: at}))
+        marking = _marking_sent(db.query_class, len(message_ids))  # type: ignore[arg-type]
+        bound: dict[Slot, object] = {_NOW: db_value(OutboxMessage, "sent_at", self._clock.now())}
+        bound |= {Slot("message", i): message_id for i, message_id in enumerate(message_ids)}
+        await db.execute_query(marking.sql, marking.bind(bound))
 
     async def retry(self, message_id: int, after: timedelta, error: str) -> None:
         await OutboxMessage.filter(id=message_id).update(
@@ -308,19 +312,59 @@ class Outbox:
 
 
 _OUTBOX = Table("outbox_message")
-_PLATFORM, _NOW, _LIMIT, _MESSAGE = (Slot(n) for n in ("platform", "now", "limit", "message"))
+_PLATFORM, _NOW, _LIMIT = (Slot(n) for n in ("platform", "now", "limit"))
+_PLATFORMS = Slot("platforms")
 
 
-@lru_cache(maxsize=4)
-def _marking_sent(query_class: type[Query]) -> Written:
+@lru_cache(maxsize=1)
+def _insert_columns() -> tuple[str, ...]:
+    """The fields a new row's INSERT writes, as tortoise's own INSERT writes them."""
+    meta = OutboxMessage._meta
+    return tuple(f for f in meta.fields_db_projection if not meta.fields_map[f].generated)
+
+
+@lru_cache(maxsize=16)
+def _inserting_announcing(query_class: type[Query], rows: int) -> Written:
+    """PostgreSQL: INSERT INTO outbox_message (<columns>) VALUES (<cell>, …), … ON CONFLICT
+    DO NOTHING RETURNING pg_notify('mosaic_outbox', <platforms>): one statement, atomic,
+    and the wake-up goes with it (delivered when it commits; once, however many rows: the
+    server folds equal notices of a transaction). A row already queued (its dedupe key) is
+    left alone and announces nothing, as it was announced when it was queued."""
+    columns = _insert_columns()
+    projection = OutboxMessage._meta.fields_db_projection
+    cells = iter(range(rows * len(columns)))
+    statement = (
+        query_class.into(_OUTBOX)
+        .columns(*(projection[c] for c in columns))
+        .insert(*[[value(Slot("cell", next(cells))) for _ in columns] for _ in range(rows)])
+        .on_conflict()
+        .do_nothing()
+        .returning(Announcing(OUTBOX_CHANNEL, value(_PLATFORMS)))  # type: ignore[operator]  # PostgreSQL's has it
+    )
+    return write(query_class, statement)
+
+
+async def _insert_announcing(rows: list[OutboxMessage], platforms: str) -> None:
+    db = OutboxMessage._meta.db
+    columns = _insert_columns()
+    fields = OutboxMessage._meta.fields_map
+    inserting = _inserting_announcing(db.query_class, len(rows))  # type: ignore[arg-type]
+    cells = (fields[c].to_db_value(getattr(row, c), row) for row in rows for c in columns)
+    bound: dict[Slot, object] = {Slot("cell", i): cell for i, cell in enumerate(cells)}
+    bound[_PLATFORMS] = platforms
+    await db.execute_query(inserting.sql, inserting.bind(bound))
+
+
+@lru_cache(maxsize=64)
+def _marking_sent(query_class: type[Query], messages: int) -> Written:
     """UPDATE outbox_message SET state = 'sent', sent_at = <now>, last_error = NULL WHERE
-    id = <message> (once per message sent: written once)."""
+    id IN (<message>, …) (written once per count: the sender marks what landed together)."""
     statement = (
         query_class.update(_OUTBOX)
         .set(_OUTBOX.state, value(OutboxState.SENT.value))
         .set(_OUTBOX.sent_at, value(_NOW))
         .set(_OUTBOX.last_error, NullValue())
-        .where(_OUTBOX.id == value(_MESSAGE))
+        .where(_OUTBOX.id.isin([value(Slot("message", i)) for i in range(messages)]))
     )
     return write(query_class, statement)
 

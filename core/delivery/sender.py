@@ -131,6 +131,8 @@ class OutboxSender:
         self._order = itertools.count()
         self._queued = 0
         self._in_flight: set[asyncio.Task[None]] = set()
+        self._marks: list[int] | None = None  # sent, to be recorded together (`_mark_sent`)
+        self._marking: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         # Whether the outbox may hold due rows that this sender has not claimed: set by a
         # wake-up (new rows) and by the idle poll, cleared when a claim comes back short.
@@ -150,8 +152,9 @@ class OutboxSender:
         """End the loop and the sends in flight (bounded: `stop_tasks`); a claimed row that
         was not sent goes back to the outbox when its lease ends."""
         task, self._task = self._task, None
-        await stop_tasks([task, *self._in_flight])
+        await stop_tasks([task, *self._in_flight, self._marking])
         self._in_flight.clear()
+        self._marks, self._marking = None, None
         self._chats.clear()
         self._heap.clear()
         self._queued = 0
@@ -328,6 +331,17 @@ class OutboxSender:
     async def _send(self, chat_key: str, message: OutboxMessage) -> None:
         group = message.group_chat
         counted = True
+        released = False
+
+        def release() -> None:
+            """The chat's next message may go (and the slot is free): once per message."""
+            nonlocal released
+            if not released:
+                released = True
+                self._pacer.finished(chat_key, group, self._timer.now(), counted=counted)
+                self._slots.release()
+                self._done_with_chat(chat_key)
+
         try:
             outcome = await self._deliver(message)
             counted = outcome is not Delivered.HELD  # the platform saw nothing
@@ -355,12 +369,31 @@ class OutboxSender:
         else:
             if outcome is Delivered.SENT:
                 self.stats.sent += 1
-                await self._outbox.sent(message.id)
+                # The platform has it: the chat's next message (a job's preview after its
+                # status edit) goes now, not after the bookkeeping's round trips. If this
+                # process dies before they land, the message is sent again, as it would be
+                # had it died a moment earlier.
+                release()
+                await self._mark_sent(message.id)
                 await self._outcomes.sent(message)
         finally:
-            self._pacer.finished(chat_key, group, self._timer.now(), counted=counted)
-            self._slots.release()
-            self._done_with_chat(chat_key)
+            release()
+
+    async def _mark_sent(self, message_id: int) -> None:
+        """Record it as sent, together with the others that landed in the same turn of the
+        loop (a burst of previews: one UPDATE, not one per message); returns once it is
+        recorded, so a message stays in flight (`drain`) until then."""
+        if self._marks is None:
+            self._marks = []
+            self._marking = asyncio.create_task(self._mark_together(self._marks))
+        self._marks.append(message_id)
+        assert self._marking is not None
+        await asyncio.shield(self._marking)
+
+    async def _mark_together(self, ids: list[int]) -> None:
+        await asyncio.sleep(0)  # the sends that land in this turn of the loop join
+        self._marks = None  # from now on, a new batch
+        await self._outbox.sent(*ids)
 
     async def _transient(self, message: OutboxMessage, reason: str) -> None:
         self.stats.transient += 1

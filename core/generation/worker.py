@@ -21,7 +21,7 @@ from datetime import timedelta
 from functools import lru_cache
 from typing import Protocol
 
-from pypika_tortoise import Query, Table
+from pypika_tortoise import Order, Query, Table
 from pypika_tortoise.terms import NullValue, Star
 
 from core.clock import Clock
@@ -32,7 +32,6 @@ from core.generation.provider import ImageProvider
 from core.images import ImageStore
 from core.lifecycle import stop_tasks
 from core.metrics import NO_METRICS, MetricsRecorder
-from core.persistence.columns import column
 from core.persistence.models import GenerationJob
 from core.persistence.statements import Slot, Written, db_value, literal, value, write
 
@@ -48,7 +47,11 @@ class JobObserver(Protocol):
 
     async def job_running(self, job: GenerationJob, elapsed_seconds: float) -> None: ...
 
-    async def job_finished(self, job: GenerationJob) -> None: ...
+    async def job_finished(self, job: GenerationJob) -> None:
+        """`job` as it ended: the row its final change left (read back by that statement
+        or after it), not as it was claimed; the requester's status message, remembered
+        meanwhile, is in its reply target."""
+        ...
 
 
 class GenerationWorker:
@@ -83,6 +86,11 @@ class GenerationWorker:
         self._running: set[asyncio.Task[None]] = set()
         self._last_served: dict[int, float] = {}
         self._terminals: set[str] = set()
+        # Whether the last look at the queue left jobs this process could run later (a
+        # person's next job held back by `per_user`, or more jobs than free slots): only
+        # then does a finished job's free slot send the claimer to look again.
+        self._held_back = True
+        self._next_recovery = 0.0  # monotonic; recovery runs at most once per idle poll
         self.idle = asyncio.Event()  # set while the claimer waits for a wake-up or its poll
 
     # ------------------------------------------------------------------ lifecycle
@@ -111,12 +119,14 @@ class GenerationWorker:
             self._wake.clear()  # before looking: a wake() from now on is not lost
             free = self._concurrency - len(self._running)
             jobs: list[GenerationJob] = []
+            self._held_back = True  # until a look at the queue says otherwise
             try:
                 if free > 0:
                     jobs = await self._claim(free)
                 elif self._terminals:  # all slots busy: still hold this terminal's queued jobs
                     await self._fair_order(0)
             except Exception:
+                self._held_back = True  # what was looked at may not have been taken
                 log.exception("could not claim generation jobs; retrying")
             for job in jobs:
                 task = asyncio.create_task(self._run(job), name=f"generation-job-{job.id}")
@@ -124,11 +134,16 @@ class GenerationWorker:
                 task.add_done_callback(self._job_done)
             if len(jobs) < free or free == 0:
                 await self._sleep_until_woken()
-                await self._recover_quietly()
+                # Not after every wake-up (a burst of jobs is a burst of them): when the poll
+                # would have run it, at most once per `idle_poll`.
+                if time.monotonic() >= self._next_recovery:
+                    self._next_recovery = time.monotonic() + self._idle_poll
+                    await self._recover_quietly()
 
     def _job_done(self, task: asyncio.Task[None]) -> None:
         self._running.discard(task)
-        self.wake()  # a slot is free
+        if self._held_back:  # a slot is free for a job that waits; a new job wakes us itself
+            self.wake()
 
     async def _sleep_until_woken(self) -> None:
         # asyncio.timeout, not wait_for: on 3.11, wait_for can swallow a cancellation that
@@ -168,17 +183,11 @@ class GenerationWorker:
     async def _fair_order(self, slots: int) -> list[tuple[int, int]]:
         """Up to `slots` (job id, requester id) pairs, round-robin over the waiting users,
         least recently served first, each user within their running limit."""
-        queued = await (
-            GenerationJob.filter(state=JobState.QUEUED)
-            .order_by("created_at", "id")
-            .values_list("id", "requester_id", "reply_target", "lease_until")
-        )
+        queued, running = await _queue_and_running()
         if not queued:
+            self._held_back = False
             return []
         queued = await self._claimable(queued)
-        running = Counter(
-            await column(GenerationJob.filter(state=JobState.RUNNING), "requester_id")
-        )
         waiting: dict[int, list[int]] = {}
         for job_id, requester in queued:
             if len(waiting.get(requester, ())) < self._per_user - running[requester]:
@@ -189,6 +198,7 @@ class GenerationWorker:
         order: list[tuple[int, int]] = []
         for turn in range(self._per_user):
             order += [(waiting[r][turn], r) for r in users if turn < len(waiting[r])]
+        self._held_back = len(order[:slots]) < len(queued)
         return order[:slots]
 
     async def _claimable(self, queued: list[tuple]) -> list[tuple[int, int]]:
@@ -320,6 +330,45 @@ class GenerationWorker:
 _JOBS = Table("generation_job")
 _NOW, _LEASE, _JOB = Slot("now"), Slot("lease"), Slot("job")
 _IMAGES, _PROVIDER, _MODEL = Slot("images"), Slot("provider"), Slot("model")
+
+
+@lru_cache(maxsize=4)
+def _active(query_class: type[Query]) -> Written:
+    """SELECT id, requester_id, state, reply_target, lease_until FROM generation_job WHERE
+    state IN ('queued', 'running') ORDER BY created_at, id: the queue in its order and who
+    is running, in one round trip (were two statements, each built anew by the ORM)."""
+    statement = (
+        query_class.from_(_JOBS)
+        .select(_JOBS.id, _JOBS.requester_id, _JOBS.state, _JOBS.reply_target, _JOBS.lease_until)
+        .where(_JOBS.state.isin([value(JobState.QUEUED.value), value(JobState.RUNNING.value)]))
+        .orderby(_JOBS.created_at, order=Order.asc)
+        .orderby(_JOBS.id, order=Order.asc)
+    )
+    return write(query_class, statement)
+
+
+async def _queue_and_running() -> tuple[list[tuple], Counter[int]]:
+    """The queued jobs in the order they are taken, as (id, requester id, reply target,
+    lease until), and how many jobs each requester has running (in any process)."""
+    db = GenerationJob._meta.db
+    listing = _active(db.query_class)  # type: ignore[arg-type]
+    _, rows = await db.execute_query(listing.sql, listing.bind({}))
+    fields = GenerationJob._meta.fields_map
+    target, lease = fields["reply_target"], fields["lease_until"]
+    queued, running = [], Counter[int]()
+    for job_id, requester, state, reply_target, lease_until in rows:
+        if state == JobState.RUNNING.value:
+            running[requester] += 1
+        else:
+            queued.append(
+                (
+                    job_id,
+                    requester,
+                    target.to_python_value(reply_target),
+                    lease.to_python_value(lease_until),
+                )
+            )
+    return queued, running
 
 
 @lru_cache(maxsize=4)

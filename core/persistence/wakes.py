@@ -34,12 +34,15 @@ async def announce(channel: str, payload: str = "") -> None:
 
 
 class Announcing(Term):
-    """`pg_notify('<channel>', '')` as a term of a statement (`RETURNING` it: the notice
-    goes with that statement's transaction). pypika refuses functions in RETURNING."""
+    """`pg_notify('<channel>', <payload>)` as a term of a statement (`RETURNING` it: the
+    notice goes with that statement's transaction); the payload is empty unless given (a
+    term: a placeholder's value). pypika refuses functions in RETURNING."""
 
-    def __init__(self, channel: str) -> None:
+    def __init__(self, channel: str, payload: Term | None = None) -> None:
         super().__init__()
         self.channel = channel
+        self.payload = payload
 
     def get_sql(self, ctx: SqlContext) -> str:
-        return f"pg_notify('{self.channel}', '')"
+        payload = "''" if self.payload is None else self.payload.get_sql(ctx)
+        return f"pg_notify('{self.channel}', {payload})"

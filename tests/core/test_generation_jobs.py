@@ -100,6 +100,28 @@ async def test_round_robin_between_users(settings: Settings) -> None:
         await app.stop()
 
 
+async def test_a_persons_next_job_starts_when_their_running_one_ends(settings: Settings) -> None:
+    """One running job per person: the second waits, and starts as the first ends (its free
+    slot wakes the claimer, which saw it held back), long before the claimer's 120 s poll."""
+    provider = FakeProvider(gate=asyncio.Event())
+    app = build(settings, provider=provider, moderator=FakeModerator(), worker_poll=120.0)
+    await app.database.open(migrate_first=False)
+    try:
+        jobs = app.services.generation.jobs
+        alice = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+        for n in range(2):
+            await jobs.submit(JobRequest(alice, f"cat {n}", ImageOptions(), Platform.CONSOLE))
+        await app.worker.start()
+        await asyncio.wait_for(provider.wait_calls(1), 10)
+        await asyncio.sleep(0.2)
+        assert [prompt for _, prompt, _ in provider.calls] == ["cat 0"]  # held back
+        provider.gate.set()
+        await asyncio.wait_for(provider.wait_calls(2), 10)
+        assert [prompt for _, prompt, _ in provider.calls] == ["cat 0", "cat 1"]
+    finally:
+        await app.stop()
+
+
 @pytest.mark.slow
 async def test_killed_worker_job_is_resumed_after_restart(
     settings: Settings, database_url: str, tmp_path: Path
