@@ -27,10 +27,11 @@ values of the ranking up to `JOIN_WITHIN` earlier (before the earlier likes of t
 the taste profile; a feed page's likes come minutes after its ranking too), and a post liked
 earlier in the group is one of its liked posts, not one of the negatives of the next like.
 A like whose post the latest sample did not rank (a newer post, one from further down) is
-sampled afresh. Why: a ranking is most of what a like costs the database (the candidates'
-statement, planned and run: ~4/5 of PostgreSQL's time for a press, docs/benchmarks.md), and
-for someone liking post after post it was redone for every like, to store ~200 rows that
-were nearly the same as the last like's.
+sampled afresh. Why: the ranking and its rows were ~40 % of PostgreSQL's CPU for a like and
+~30 % of Mosaic's (sequential likes; under 100 presses at once the candidates' statement,
+planned and run, took most of PostgreSQL's statement time: docs/benchmarks.md, "A like joins
+the liker's recent sample"), and for someone liking post after post it was redone for every
+like, to store ~200 rows nearly the same as the last like's.
 
 Cost: one ranking (a feed page's reads, without its writes) and one INSERT of up to 201
 rows before a like that does not join a sample, one UPDATE before one that does, only while
