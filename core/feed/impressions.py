@@ -169,13 +169,28 @@ class ImpressionLog:
         """Mark the viewer's latest impression of a post by `author_id` with `FOLLOW`."""
         return await self._mark(viewer_id, author_id, Outcome.FOLLOW, by_author=True)
 
-    async def _mark(self, viewer_id: int, key: int, outcome: Outcome, *, by_author: bool) -> bool:
-        """`key`: the post, or (`by_author`) the author of the posts."""
+    async def join_sample(self, viewer_id: int, post_id: int, since: datetime) -> bool:
+        """Mark the post's row of the viewer's latest like sample since `since` as liked
+        (like_samples.py: a like that joins a recent sample); False when no such sample
+        ranked the post."""
+        return await self._mark(viewer_id, post_id, Outcome.LIKE, by_author=False, sample=since)
+
+    async def _mark(
+        self,
+        viewer_id: int,
+        key: int,
+        outcome: Outcome,
+        *,
+        by_author: bool,
+        sample: datetime | None = None,
+    ) -> bool:
+        """`key`: the post, or (`by_author`) the author of the posts. `sample`: the like
+        samples recorded since then, instead of what was shown within `OUTCOME_WINDOW`."""
         db = Impression._meta.db
         now = self._clock.now()
         bound = {_BIT: int(outcome), _AT: now, _VIEWER: viewer_id, _KEY: key}
-        bound[_SINCE] = now - OUTCOME_WINDOW
-        written = _marking(db.query_class, by_author)  # type: ignore[arg-type]
+        bound[_SINCE] = now - OUTCOME_WINDOW if sample is None else sample
+        written = _marking(db.query_class, by_author, sample is not None)  # type: ignore[arg-type]
         changed, _ = await db.execute_query(written.sql, written.bind(bound))
         return bool(changed)
 
@@ -246,9 +261,10 @@ _BIT, _AT, _VIEWER, _KEY, _SINCE = (Slot(name) for name in ("bit", "at", "viewer
 
 
 @lru_cache(maxsize=8)
-def _marking(query_class: type[Query], by_author: bool) -> Written:
+def _marking(query_class: type[Query], by_author: bool, samples: bool = False) -> Written:
     """UPDATE impression SET outcome = outcome | <bit>, outcome_at = <at> WHERE id = (the
-    viewer's latest impression, within the window, of the post, or of a post by the author)."""
+    viewer's latest impression, within the window, of the post, or of a post by the author;
+    `samples`: of the like samples' rows only, else of everything but them)."""
     impression = _IMPRESSION
     of_key: Criterion
     if by_author:
@@ -263,7 +279,11 @@ def _marking(query_class: type[Query], by_author: bool) -> Written:
         .where(impression.viewer_id == value(_VIEWER))
         .where(of_key)
         .where(impression.shown_at >= value(_SINCE))
-        .where(impression.surface != int(Surface.LIKED))  # a like sample was not shown
+        .where(
+            impression.surface == int(Surface.LIKED)
+            if samples
+            else impression.surface != int(Surface.LIKED)  # a like sample was not shown
+        )
         .orderby(impression.shown_at, order=Order.desc)
         .orderby(impression.id, order=Order.desc)
         .limit(literal(1))

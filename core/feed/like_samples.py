@@ -16,9 +16,26 @@ among them). A sample's rows have position 0: nothing was shown, so no position 
 them, and they count as no showing for exploration (`Post.shown`). They belong to the
 liker: `/export` lists them and `/deleteme` removes them like every impression.
 
+A like within `JOIN_WITHIN` of the liker's latest sample that ranked the post *joins* that
+sample instead: the post's row gets the outcome `LIKE`, as a like joins the feed page that
+showed the post (impressions.py), and no new ranking is made. Several likes in a row (someone
+going through posts) then make one group with several liked posts, ranked together once, as
+a feed page with several likes is; the fit pairs each liked post with the group's posts
+without an outcome (`fitting.pairs`), and the held-out check scores each liked post's place
+in its group. What differs from a sample per like: the later likes' rows carry the feature
+values of the ranking up to `JOIN_WITHIN` earlier (before the earlier likes of the group moved
+the taste profile; a feed page's likes come minutes after its ranking too), and a post liked
+earlier in the group is one of its liked posts, not one of the negatives of the next like.
+A like whose post the latest sample did not rank (a newer post, one from further down) is
+sampled afresh. Why: the ranking and its rows were ~40 % of PostgreSQL's CPU for a like and
+~30 % of Mosaic's (sequential likes; under 100 presses at once the candidates' statement,
+planned and run, took most of PostgreSQL's statement time: docs/benchmarks.md, "A like joins
+the liker's recent sample"), and for someone liking post after post it was redone for every
+like, to store ~200 rows nearly the same as the last like's.
+
 Cost: one ranking (a feed page's reads, without its writes) and one INSERT of up to 201
-rows before each like, only while the community is young; `ENOUGH_OUTCOMES` is checked at
-most once per `CHECK_EVERY`.
+rows before a like that does not join a sample, one UPDATE before one that does, only while
+the community is young; `ENOUGH_OUTCOMES` is checked at most once per `CHECK_EVERY`.
 """
 
 from __future__ import annotations
@@ -48,6 +65,10 @@ ENOUGH_OUTCOMES = 1_200
 # below 200 a place no longer decides what is shown.
 NEGATIVES = 200
 CHECK_EVERY = timedelta(hours=1)  # how stale the count of outcomes may be
+# How old a sample a like may join (see the module's docstring): a twelfth of the shortest time
+# scale the fit gives newness (`fitting.TIMESCALES`, an hour), so the ages the fit sees for a
+# joined like are off by at most that (e^(-5/60) = 0.92 of the hour's term).
+JOIN_WITHIN = timedelta(minutes=5)
 
 
 class LikeSamples:
@@ -72,6 +93,7 @@ class LikeSamples:
         self._checked: datetime | None = None
         self._wanted = True
         self.recorded = 0
+        self.joined = 0
 
     async def wanted(self) -> bool:
         """Whether the feed's own outcomes in the window are still fewer than enough."""
@@ -91,11 +113,17 @@ class LikeSamples:
         return self._wanted
 
     async def before_like(self, viewer: Account, post_id: int) -> bool:
-        """Sample this like if samples are wanted (and it is drawn); True when recorded."""
+        """Sample this like if samples are wanted (and it is drawn): join the viewer's latest
+        sample that ranked the post within `JOIN_WITHIN`, else record a new one; True when
+        joined or recorded."""
         if self._share < 1.0 and self._rng.random() >= self._share:
             return False
         if not await self.wanted():
             return False
+        since = self._clock.now() - JOIN_WITHIN
+        if await self._impressions.join_sample(viewer.id, post_id, since):
+            self.joined += 1
+            return True
         return await self.record(viewer, post_id)
 
     async def record(self, viewer: Account, post_id: int) -> bool:

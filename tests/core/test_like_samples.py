@@ -17,7 +17,7 @@ from core.feed.fitting import RankerRefit, TrainingSet, fit, pairs
 from core.feed.impressions import Outcome, Surface, pack
 from core.feed.ranker import RankerParameters, ServingRanker
 from core.feed.scoring import PARTS
-from core.persistence.models import Impression, Post
+from core.persistence.models import Account, Impression, Post
 from tests.core.test_feed import WATERCOLOR, people, post
 
 
@@ -40,6 +40,70 @@ async def test_a_like_in_a_young_community_records_what_was_a_candidate(app: App
     assert await Post.filter(shown__gt=0).count() == 0, "a sample is no showing"
     # A later comment joins an impression that showed the post, never the sample.
     assert not await app.services.feed.impressions.outcome(bob.id, liked.id, Outcome.COMMENT)
+
+
+async def _samples() -> dict[object, list[tuple[int, int]]]:
+    """The like samples' rows, (post, outcome) in order, by the moment they were ranked."""
+    groups: dict[object, list[tuple[int, int]]] = {}
+    for row in await Impression.filter(surface=int(Surface.LIKED)).order_by("id").values():
+        groups.setdefault(row["shown_at"], []).append((row["post_id"], row["outcome"]))
+    return groups
+
+
+async def test_likes_in_a_row_join_the_sample_ranked_for_the_first(
+    app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second and third like within `JOIN_WITHIN` mark their posts in the first like's
+    sample (no ranking of their own); one after it, or of a post that sample did not rank,
+    is sampled afresh."""
+    alice, bob = await people(app, "alice", "bob")
+    await app.services.graph.follow(bob, alice)
+    posts = [await post(app, alice, f"{WATERCOLOR} number {i}") for i in range(6)]
+    feed = app.services.feed
+    rankings = 0
+    rank = feed.rank
+
+    async def counted(viewer: Account) -> object:
+        nonlocal rankings
+        rankings += 1
+        return await rank(viewer)
+
+    monkeypatch.setattr(feed, "rank", counted)
+    await app.services.engagement.like(bob, posts[0].id)
+    clock.advance(seconds=30)
+    await app.services.engagement.like(bob, posts[3].id)
+    clock.advance(seconds=like_samples.JOIN_WITHIN.total_seconds() - 31)
+    await app.services.engagement.like(bob, posts[5].id)
+    assert rankings == 1, "the later likes joined the first one's sample"
+    (first,) = (await _samples()).values()
+    assert {p for p, _ in first} == {p.id for p in posts}
+    liked = {posts[0].id, posts[3].id, posts[5].id}
+    assert {p for p, outcome in first if outcome} == liked
+    assert all(outcome == int(Outcome.LIKE) for p, outcome in first if p in liked)
+
+    newer = await post(app, alice, f"{WATERCOLOR} newer")
+    await app.services.engagement.like(bob, newer.id)
+    assert rankings == 2, "the sample did not rank the newer post: a sample of its own"
+    clock.advance(seconds=like_samples.JOIN_WITHIN.total_seconds() + 1)
+    await app.services.engagement.like(bob, posts[1].id)
+    assert rankings == 3, "too late to join: sampled afresh"
+    groups = list((await _samples()).values())
+    assert len(groups) == 3
+    assert [p for p, outcome in groups[1] if outcome] == [newer.id]
+    assert [p for p, outcome in groups[2] if outcome] == [posts[1].id]
+    assert {p for p, outcome in groups[0] if outcome} == liked, "the old sample unchanged"
+
+
+async def test_a_like_joins_only_its_own_likers_sample(app: App) -> None:
+    alice, bob, carol = await people(app, "alice", "bob", "carol")
+    posts = [await post(app, alice, f"{WATERCOLOR} number {i}") for i in range(3)]
+    await app.services.engagement.like(bob, posts[0].id)
+    await app.services.engagement.like(carol, posts[1].id)
+    rows = await Impression.filter(surface=int(Surface.LIKED)).values(
+        "viewer_id", "post_id", "outcome"
+    )
+    liked = sorted((r["viewer_id"], r["post_id"]) for r in rows if r["outcome"])
+    assert liked == sorted([(bob.id, posts[0].id), (carol.id, posts[1].id)])
 
 
 async def test_a_like_refused_as_a_duplicate_leaves_no_samples(app: App) -> None:
