@@ -136,14 +136,19 @@ def _value_for(draw: st.DrawFn, param: Param) -> str:
         choice = draw(st.sampled_from(param.choices))
         return draw(st.sampled_from([choice, choice.upper(), f" {choice}", choice + "x"]))
     if param.kind in (ParamKind.POST, ParamKind.INT):
-        return draw(
-            st.one_of(st.integers(1, 8).map(str), st.integers(1, 8).map("#{}".format), _NUMBER)
-        )
+        return draw(_POST_OR_INT)
     if param.kind is ParamKind.USER:
-        return draw(st.sampled_from(["@alice", "@bob", "@tilde", "@dora", "@dan", "bob", "@ghost"]))
+        return draw(_USER)
     if param.kind is ParamKind.WORD:
-        return draw(st.one_of(_WORDS, st.from_regex(r"[a-z0-9_]{1,12}", fullmatch=True)))
-    return draw(st.one_of(_TEXT, st.lists(_WORDS, min_size=1, max_size=6).map(" ".join)))
+        return draw(_WORD)
+    return draw(_FREE_TEXT)
+
+
+# Built once (Hypothesis validates each new strategy object before its first draw).
+_POST_OR_INT = st.one_of(st.integers(1, 8).map(str), st.integers(1, 8).map("#{}".format), _NUMBER)
+_USER = st.sampled_from(["@alice", "@bob", "@tilde", "@dora", "@dan", "bob", "@ghost"])
+_WORD = st.one_of(_WORDS, st.from_regex(r"[a-z0-9_]{1,12}", fullmatch=True))
+_FREE_TEXT = st.one_of(_TEXT, st.lists(_WORDS, min_size=1, max_size=6).map(" ".join))
 
 
 @st.composite
