@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from threadpoolctl import threadpool_limits
 
 from bot.bootstrap import App, build
 from core.clock import FakeClock
@@ -42,6 +43,15 @@ os.environ.setdefault("MOSAIC_WEEKLY_CHALLENGE", "false")
 # home folder, shared by every process of the run (the first one writes it; a fresh
 # virtualenv, as in CI, starts without it).
 os.environ.setdefault("MOSAIC_CACHE_DIR", str(Path(sys.prefix) / "mosaic-cache"))
+
+# One thread per BLAS and OpenMP library in the tests and in the processes they start: the
+# suite runs two workers per core, so a library's extra threads find no idle core and spin
+# (the ranker's paired fit in tests/core/test_ranker.py: 14.2 CPU-s with numpy's OpenBLAS on
+# two threads, 4.3 on one, the same figures). Processes started later read the variables;
+# this one loaded numpy already (bot.bootstrap imports it), so its libraries are limited now.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+threadpool_limits(int(os.environ["OPENBLAS_NUM_THREADS"]))
 
 # ---------------------------------------------------------------- network guard
 

@@ -12,7 +12,14 @@ import pytest
 from bot.bootstrap import App
 from core.clock import FakeClock
 from core.feed.features import SOURCES
-from core.feed.fitting import RankerRefit, TrainingSet, fit, paired_gain, serving_scores
+from core.feed.fitting import (
+    RankerRefit,
+    TrainingSet,
+    fit,
+    paired_gain,
+    serving_scores,
+    weighted_aucs,
+)
 from core.feed.impressions import Outcome, Surface, pack
 from core.feed.ranker import CorruptModel, RankerParameters, ServingRanker
 from core.feed.scoring import PARTS, Weights
@@ -280,6 +287,24 @@ def test_the_gain_interval_is_paired_and_centred_on_the_gain() -> None:
     sure = paired_gain(best, -best, data, grouped=True)
     assert sure.low > 0.1  # ties count as the worse place: liked posts share the top
     assert paired_gain(-best, best, data, grouped=False).high < 0
+
+
+def test_the_bootstraps_auc_is_roc_auc_score_with_those_weights() -> None:
+    """The bootstrap judges 200 resamples at once (`weighted_aucs`): each row's AUC is what
+    scikit-learn's `roc_auc_score` gives with that row as sample weights, ties included."""
+    from sklearn.metrics import roc_auc_score
+
+    rng = np.random.default_rng(3)
+    count = 500
+    scores = np.round(rng.random(count), 2)  # many ties
+    labels = rng.random(count) < 0.3
+    weights = rng.integers(0, 3, (6, count)).astype(float) * rng.random(count)
+    weights[4, labels] = 0.0  # nothing liked left: no AUC
+    aucs, judged = weighted_aucs(scores, labels, weights)
+    assert judged.tolist() == [True, True, True, True, False, True]
+    for row, (auc, weight) in enumerate(zip(aucs, weights, strict=True)):
+        if judged[row]:
+            assert auc == pytest.approx(roc_auc_score(labels, scores, sample_weight=weight))
 
 
 def one_viewer(seed: int, *, learnable: bool) -> TrainingSet:

@@ -136,14 +136,19 @@ def _value_for(draw: st.DrawFn, param: Param) -> str:
         choice = draw(st.sampled_from(param.choices))
         return draw(st.sampled_from([choice, choice.upper(), f" {choice}", choice + "x"]))
     if param.kind in (ParamKind.POST, ParamKind.INT):
-        return draw(
-            st.one_of(st.integers(1, 8).map(str), st.integers(1, 8).map("#{}".format), _NUMBER)
-        )
+        return draw(_POST_OR_INT)
     if param.kind is ParamKind.USER:
-        return draw(st.sampled_from(["@alice", "@bob", "@tilde", "@dora", "@dan", "bob", "@ghost"]))
+        return draw(_USER)
     if param.kind is ParamKind.WORD:
-        return draw(st.one_of(_WORDS, st.from_regex(r"[a-z0-9_]{1,12}", fullmatch=True)))
-    return draw(st.one_of(_TEXT, st.lists(_WORDS, min_size=1, max_size=6).map(" ".join)))
+        return draw(_WORD)
+    return draw(_FREE_TEXT)
+
+
+# Built once (Hypothesis validates each new strategy object before its first draw).
+_POST_OR_INT = st.one_of(st.integers(1, 8).map(str), st.integers(1, 8).map("#{}".format), _NUMBER)
+_USER = st.sampled_from(["@alice", "@bob", "@tilde", "@dora", "@dan", "bob", "@ghost"])
+_WORD = st.one_of(_WORDS, st.from_regex(r"[a-z0-9_]{1,12}", fullmatch=True))
+_FREE_TEXT = st.one_of(_TEXT, st.lists(_WORDS, min_size=1, max_size=6).map(" ".join))
 
 
 @st.composite
@@ -198,27 +203,13 @@ class Pressed:
 
 
 def steps(specs: list[CommandSpec]) -> st.SearchStrategy:
-    params = {spec.name: [p.name for p in spec.params] for spec in specs}
     who = st.integers(0, len(_people()) - 1)
     typed = st.builds(Typed, who, command_lines(specs))
-    invoked = st.sampled_from(specs).flatmap(
-        lambda spec: st.builds(
-            Invoked,
-            who,
-            st.just(spec.name),
-            st.one_of(
-                st.fixed_dictionaries(
-                    {},
-                    optional={p.name: st.one_of(_value_for(p), _RAW_VALUE) for p in spec.params},
-                ),
-                st.dictionaries(
-                    st.one_of(st.sampled_from(params[spec.name] or ["x"]), st.text(max_size=5)),
-                    _RAW_VALUE,
-                    max_size=4,
-                ),
-            ),
-        )
-    )
+    # Each command's strategy is built once, not at every draw: Hypothesis validates a new
+    # strategy object (all its nested parts) before drawing from it, which cost more CPU
+    # than the draws.
+    invocations = {spec.name: _invoked(spec, who) for spec in specs}
+    invoked = st.sampled_from(specs).flatmap(lambda spec: invocations[spec.name])
     pressed = st.builds(
         Pressed,
         who,
@@ -227,6 +218,27 @@ def steps(specs: list[CommandSpec]) -> st.SearchStrategy:
         st.one_of(st.none(), _TEXT),
     )
     return st.one_of(typed, typed, invoked, pressed, pressed)
+
+
+def _invoked(spec: CommandSpec, who: st.SearchStrategy[int]) -> st.SearchStrategy[Invoked]:
+    """`spec` invoked the Discord way: values by name, shaped like its parameters or not."""
+    names = [p.name for p in spec.params]
+    return st.builds(
+        Invoked,
+        who,
+        st.just(spec.name),
+        st.one_of(
+            st.fixed_dictionaries(
+                {},
+                optional={p.name: st.one_of(_value_for(p), _RAW_VALUE) for p in spec.params},
+            ),
+            st.dictionaries(
+                st.one_of(st.sampled_from(names or ["x"]), st.text(max_size=5)),
+                _RAW_VALUE,
+                max_size=4,
+            ),
+        ),
+    )
 
 
 # ---------------------------------------------------------------- what we check
