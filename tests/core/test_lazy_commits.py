@@ -37,7 +37,7 @@ async def test_a_lazy_transaction_commits_its_writes_and_rolls_back_on_error(app
 
 async def test_on_postgres_only_the_lazy_transaction_itself_skips_the_flush(app: App) -> None:
     if not _postgres():
-        pytest.skip("PostgreSQL's synchronous_commit")
+        pytest.skip("synchronous_commit is a PostgreSQL setting: nothing to check on SQLite")
     async with lazy_transaction(_name()) as connection:
         _, rows = await connection.execute_query(SETTING)
         assert (rows[0]["setting"], rows[0]["source"]) == ("off", "session")
