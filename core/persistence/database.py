@@ -149,14 +149,19 @@ def _applied_on_sqlite(path: str) -> list[str] | None:
         return None
     connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5.0)
     try:
-        if not connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tortoise_migrations'"
-        ).fetchall():
-            return None
-        rows = connection.execute("SELECT name FROM tortoise_migrations WHERE app = ?", (APP,))
-        return [row[0] for row in rows]
+        return applied_in_sqlite(connection)
     finally:
         connection.close()
+
+
+def applied_in_sqlite(connection: sqlite3.Connection) -> list[str] | None:
+    """The migrations a SQLite database records as applied (None: no record table yet)."""
+    if not connection.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tortoise_migrations'"
+    ).fetchall():
+        return None
+    rows = connection.execute("SELECT name FROM tortoise_migrations WHERE app = ?", (APP,))
+    return [row[0] for row in rows]
 
 
 async def _applied_on_postgres(url: str) -> list[str] | None:
@@ -164,12 +169,18 @@ async def _applied_on_postgres(url: str) -> list[str] | None:
 
     connection = await asyncpg.connect(asyncpg_url(url), timeout=20.0)
     try:
-        if await connection.fetchval("SELECT to_regclass('tortoise_migrations')") is None:
-            return None
-        rows = await connection.fetch("SELECT name FROM tortoise_migrations WHERE app = $1", APP)
-        return [row["name"] for row in rows]
+        return await applied_in_postgres(connection)
     finally:
         await connection.close()
+
+
+async def applied_in_postgres(connection: Any) -> list[str] | None:
+    """The migrations a PostgreSQL database records as applied (None: no record table yet);
+    `connection`: an asyncpg connection."""
+    if await connection.fetchval("SELECT to_regclass('tortoise_migrations')") is None:
+        return None
+    rows = await connection.fetch("SELECT name FROM tortoise_migrations WHERE app = $1", APP)
+    return [row["name"] for row in rows]
 
 
 def _new_sqlite_file(url: str) -> Path | None:

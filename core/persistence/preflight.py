@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import asyncio
 import os
-import pkgutil
 import sqlite3
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.errors import ConfigurationError
-from core.persistence.database import asyncpg_url, is_postgres
+from core.persistence.database import (
+    applied_in_postgres,
+    applied_in_sqlite,
+    asyncpg_url,
+    is_postgres,
+    migration_names,
+)
 from core.storage import ObjectStore, StorageUnavailable
 
 __all__ = ["ExitCode", "StartupFailure", "check_startup"]
@@ -58,7 +63,7 @@ async def check_startup(url: str, data_dir: Path, *, seconds: float = CHECK_SECO
         applied = await _check_postgres(url, seconds)
     else:
         applied = await asyncio.to_thread(_check_sqlite, url.removeprefix("sqlite://"), seconds)
-    unknown = sorted(set(applied) - known_migrations())
+    unknown = sorted(set(applied) - migration_names())
     if unknown:
         raise StartupFailure(
             ExitCode.SCHEMA_UNKNOWN,
@@ -77,12 +82,6 @@ async def check_object_store(store: ObjectStore) -> None:
             f"the object store {store.describe()} cannot be used ({error.cause}); check that "
             "the bucket exists, MOSAIC_STORAGE_URL, AWS_ENDPOINT_URL and the AWS credentials",
         ) from None
-
-
-def known_migrations() -> set[str]:
-    from core.persistence import migrations
-
-    return {module.name for module in pkgutil.iter_modules(migrations.__path__)}
 
 
 def _check_writable_folder(folder: Path) -> None:
@@ -139,7 +138,7 @@ def _check_sqlite(path: str, seconds: float) -> list[str]:
             raise StartupFailure(
                 ExitCode.DATABASE_DAMAGED, damaged.format("; ".join(problems)[:200])
             )
-        return _applied(connection.execute, "models")
+        return applied_in_sqlite(connection) or []
     except sqlite3.OperationalError as error:
         if "interrupted" in str(error):
             raise StartupFailure(
@@ -153,15 +152,6 @@ def _check_sqlite(path: str, seconds: float) -> list[str]:
         raise StartupFailure(ExitCode.DATABASE_DAMAGED, damaged.format(error)) from error
     finally:
         connection.close()
-
-
-def _applied(execute, app: str) -> list[str]:
-    exists = execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'tortoise_migrations'"
-    ).fetchall()
-    if not exists:
-        return []
-    return [row[0] for row in execute("SELECT name FROM tortoise_migrations WHERE app = ?", (app,))]
 
 
 async def _check_postgres(url: str, seconds: float) -> list[str]:
@@ -198,12 +188,6 @@ async def _check_postgres(url: str, seconds: float) -> list[str]:
             f"cannot reach {where} ({reason}); start the server or {fix}",
         ) from error
     try:
-        table = await connection.fetchval("SELECT to_regclass('tortoise_migrations')")
-        if table is None:
-            return []
-        rows = await connection.fetch(
-            "SELECT name FROM tortoise_migrations WHERE app = $1", "models"
-        )
-        return [row["name"] for row in rows]
+        return await applied_in_postgres(connection) or []
     finally:
         await connection.close()
