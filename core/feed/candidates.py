@@ -21,6 +21,8 @@ PostgreSQL alike:
 | `tagged`   | newest posts tagged or worded like the viewer's tuning   | post_term(term, post)  |
 | `peers`    | the posts most co-liked by the viewer's peers, people    | reaction(post, …),     |
 |            | whose likes overlap the viewer's, counted in SQL          | reaction(account, at)  |
+| `authors`  | the newest posts of the last two weeks of each of the    | post(author, created)  |
+|            | authors the viewer engaged with most, followed or not    |                        |
 
 `peers` is collaborative filtering (item co-likes) kept to one bounded subquery, counted by
 the database: the viewer's last `PEER_SEEDS` engaged posts → the newest `peer_likers` likes
@@ -98,6 +100,15 @@ class SourceLimits:
     # took off; five a bucket, as `similar_per_bucket`, keeps the statement's size.
     new_per_bucket: int = 5
     new_window: timedelta = timedelta(hours=12)
+    # `authors`: per author the viewer engaged with most (`ranking.ENGAGED_AUTHORS`), their
+    # newest posts of the last `authors_window`, followed or not. Liking someone's posts is
+    # the plainest sign of wanting more of them, whether one follows them (`network` caps a
+    # followee at `network_per_author`, whom one may never like) or not (then no other
+    # source asks for their posts by author). Per author as many as one author may have on a
+    # page of 20 (`diversity.AUTHOR_SHARE`); the window is `network_window`'s, the same
+    # horizon for the same kind of source.
+    per_engaged_author: int = 5
+    authors_window: timedelta = timedelta(days=14)
 
 
 PEER_SEEDS = 50  # the viewer's most recent engaged posts that start the `peers` source
@@ -138,6 +149,7 @@ async def gather(
     tags: Sequence[str] = (),
     now: datetime,
     engaged: Sequence[int] = (),
+    authors: Sequence[int] = (),
     limits: SourceLimits = SourceLimits(),
 ) -> Candidates:
     """The candidates of every source, whom the viewer follows, and the features of the
@@ -147,7 +159,7 @@ async def gather(
     seeds = list(engaged)[-PEER_SEEDS:]
     # The seeds are padded to `PEER_SEEDS` (id 0 is no post), so the statement keeps one text.
     seeds += [0] * (PEER_SEEDS - len(seeds))
-    shape = _Shape(safe, len(buckets), len(tags), len(terms), bool(engaged), limits)
+    shape = _Shape(safe, len(buckets), len(tags), len(terms), bool(engaged), len(authors), limits)
     # a class is hashable; mypy checks the Hashable protocol against pypika's instance __hash__
     written = _written(db.query_class, shape)  # type: ignore[arg-type]
     bound = {
@@ -156,6 +168,8 @@ async def gather(
         _NEW_SINCE: now - limits.new_window,
         _PEERS_SINCE: now - limits.peer_window,
         _PEERS_LATELY: now - limits.peer_likes_window,
+        _AUTHORS_SINCE: now - limits.authors_window,
+        **{Slot("author", i): author for i, author in enumerate(authors)},
         **{Slot("bucket", i): bucket for i, bucket in enumerate(buckets)},
         **{Slot("tag", i): tag for i, tag in enumerate(tags)},
         **{Slot("term", i): term for i, term in enumerate(terms)},
@@ -190,6 +204,7 @@ def features_of(query: QuerySet[Post]) -> ValuesQuery[Literal[False]]:
 _VIEWER = Slot("viewer")
 _NETWORK_SINCE, _NEW_SINCE = Slot("network since"), Slot("new since")
 _PEERS_SINCE, _PEERS_LATELY = Slot("peers since"), Slot("peers lately")
+_AUTHORS_SINCE = Slot("authors since")
 # No account's id: passed to `visible_to` to find the viewer's places in the ORM's query.
 _ANY_VIEWER = -7_340_033
 
@@ -201,6 +216,7 @@ class _Shape:
     tags: int
     terms: int
     peers: bool
+    authors: int
     limits: SourceLimits
 
 
@@ -348,6 +364,19 @@ class _Sources:
         order = [(_POST.created_at, Order.desc), (_POST.id, Order.desc)]
         return self.top("new", _POST, where, order, limits.new_per_bucket, alias)
 
+    def authors(self, author: Slot, limits: SourceLimits, alias: str) -> QueryBuilder:
+        """The `authors` source for one author the viewer engaged with: their newest posts of
+        the last `authors_window` (not the viewer's own), one top-N of the post(author,
+        created) index."""
+        where = (
+            (_POST.author_id == value(author))
+            & (_POST.author_id != value(_VIEWER))
+            & (_POST.created_at >= value(_AUTHORS_SINCE))
+            & _POST.deleted_at.isnull()
+        )
+        order = [(_POST.created_at, Order.desc), (_POST.id, Order.desc)]
+        return self.top("authors", _POST, where, order, limits.per_engaged_author, alias)
+
     def peers(self, limits: SourceLimits, alias: str) -> QueryBuilder:
         """The `peers` source: posts by co-like weight (see the module's docstring), one row
         each with its weight. Every step is a top-N or a GROUP BY of one: the rows read are
@@ -480,6 +509,8 @@ def _statement(sources: _Sources, shape: _Shape) -> Any:
         )
     if shape.peers:
         parts.append(sources.peers(limits, next(names)))
+    for index in range(shape.authors):
+        parts.append(sources.authors(Slot("author", index), limits, next(names)))
     return _joined(sources, sources.union_all(parts), shape.safe)
 
 

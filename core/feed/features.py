@@ -15,7 +15,18 @@ import numpy as np
 
 # Candidate sources (candidates.py), a bit each in impressions and in the ranker's `source`
 # part; the order is the bit number, so new ones go at the end.
-SOURCES = ("network", "similar", "trending", "fresh", "tags", "tagged", "peers", "new", "explore")
+SOURCES = (
+    "network",
+    "similar",
+    "trending",
+    "fresh",
+    "tags",
+    "tagged",
+    "peers",
+    "new",
+    "explore",
+    "authors",
+)
 
 
 def source_bits(names: Iterable[str]) -> int:

@@ -36,8 +36,13 @@ from core.persistence.models import Account, Post, TasteProfile
 # `/feed tune` term; each bucket costs two small index scans (`similar`, `new`).
 BUCKETS_FROM_HISTORY, BUCKETS_FROM_TASTE, BUCKETS_MAX = 3, 2, 6
 LIKED_TAGS = 4  # the viewer's favourite #tags whose newest posts are candidates
+# The authors the viewer engaged with most whose newest posts are candidates (`authors`):
+# one index top-N each; a dozen, as many lookups as the taste buckets' `similar` and `new`
+# together (2 × BUCKETS_MAX), so the statement at most doubles that part of its work.
+ENGAGED_AUTHORS = 12
 TAGGED_TERMS_MAX = 4  # `/feed tune` terms looked up as words or #tags (as `LIKED_TAGS`)
 NO_BUCKET = -1  # no post is in it (a post without a vector has no bucket: NULL)
+NO_AUTHOR = 0  # no account has it (ids start at 1)
 
 
 @dataclass(slots=True)  # not frozen: a page makes hundreds, and frozen ones cost twice as much
@@ -135,6 +140,7 @@ class FeedRanking:
         state = TasteState.of(profile) if profile is not None else TasteState()
         steering = steering_vectors(profile, self.embedder.model_id)
         now = self.clock.now()
+        engaged_authors = _engaged_authors(state.authors, viewer.id)
         # The candidate statement and how crowded the viewer's #tags are, side by side. Its
         # lists are padded to their maximum length with values that match nothing, so that
         # the statement keeps one text and PostgreSQL can reuse its prepared plan.
@@ -147,6 +153,9 @@ class FeedRanking:
                 tags=_padded(_favourites(state.tags, LIKED_TAGS), LIKED_TAGS, ""),
                 now=now,
                 engaged=state.engaged,
+                authors=_padded(engaged_authors, ENGAGED_AUTHORS, NO_AUTHOR)
+                if engaged_authors
+                else (),
                 limits=self.limits,
             ),
             volumes(state.tags, now),
@@ -242,6 +251,13 @@ def _instant(value: datetime | str) -> datetime:
 
 def _padded(values: list, size: int, filler: object) -> list:
     return values + [filler] * (size - len(values))
+
+
+def _engaged_authors(authors: dict[str, float], viewer_id: int) -> list[int]:
+    """The `ENGAGED_AUTHORS` authors of the most engagement (`TasteState.authors`), the
+    viewer and authors of net negative engagement left out."""
+    liked = {k: v for k, v in authors.items() if v > 0 and k != str(viewer_id)}
+    return [int(author) for author in _favourites(liked, ENGAGED_AUTHORS)]
 
 
 def _favourites(weights: dict[str, float], count: int) -> list[str]:

@@ -556,6 +556,47 @@ async def test_each_followee_brings_their_latest_posts_however_much_others_post(
     assert following[quiet_post.id] > following[flood[-2].id]  # their latest beats a 2nd
 
 
+async def test_the_authors_one_likes_bring_their_newest_posts_followed_or_not(
+    app: App, clock: FakeClock
+) -> None:
+    """An author whose posts the viewer liked is a source whether the viewer follows them or
+    not: their newest posts of two weeks come (`authors`), more of a followee than `network`
+    takes of one; an author the viewer never engaged with, an older post and the viewer's own
+    do not."""
+    liked, followed, stranger, viewer = await people(app, "liked", "followed", "stranger", "viewer")
+    await app.services.graph.follow(viewer, followed)
+    for author in (liked, followed):
+        first = await post(app, author, WATERCOLOR)
+        await age(first, clock, hours=10)
+        await app.services.engagement.like(viewer, first.id)
+    old = await post(app, liked, ANIME)
+    await age(old, clock, hours=24 * 15)
+    newest = {
+        a.id: [await post(app, a, f"{ANIME} {n}") for n in range(6)] for a in (liked, followed)
+    }
+    for posts in newest.values():
+        for hours, item in enumerate(reversed(posts)):
+            await age(item, clock, hours=hours + 1)
+    unknown = await post(app, stranger, ANIME)
+    mine = await post(app, viewer, ANIME)
+    await app.services.engagement.like(viewer, mine.id)
+    feed = app.services.feed
+    limits = replace(
+        feed.limits, trending=0, fresh=0, similar_per_bucket=0, new_per_bucket=0, peer_posts=0
+    )
+    narrow = PersonalizedFeed(feed.embedder, feed.clock, page_size=5, limits=limits)
+    sources = {r.post_id: r.sources for r in await narrow.rank(viewer)}
+    per_author = limits.per_engaged_author
+    for posts in newest.values():
+        brought = [p.id for p in posts if "authors" in sources.get(p.id, set())]
+        assert brought == [p.id for p in posts[-per_author:]]
+    followed_network = [p.id for p in newest[followed.id] if "network" in sources.get(p.id, set())]
+    assert len(followed_network) == limits.network_per_author < per_author
+    assert "authors" not in sources.get(old.id, set())
+    assert unknown.id not in sources
+    assert "authors" not in sources.get(mine.id, set())
+
+
 async def test_new_posts_with_the_tags_someone_likes_become_candidates(app: App) -> None:
     alice, bob, viewer = await people(app, "alice", "bob", "viewer")
     liked = await post(app, alice, "a lighthouse at dusk", caption="#harbor")
