@@ -224,8 +224,7 @@ class FeedRanking:
     def _buckets(self, state: TasteState, steering: tuple[SteeringVector, ...]) -> list[int]:
         """Taste buckets to look in: where liked posts were, where the taste points, and where
         each "more"/"only" term points."""
-        history = sorted(state.buckets.items(), key=lambda item: -item[1])
-        chosen = [int(bucket) for bucket, _ in history[:BUCKETS_FROM_HISTORY]]
+        chosen = [int(bucket) for bucket in _favourites(state.buckets, BUCKETS_FROM_HISTORY)]
         mean = state.mean if state.model == self.embedder.model_id else None
         if mean is not None:
             chosen += nearest_buckets(mean, BUCKETS_FROM_TASTE)
@@ -261,5 +260,7 @@ def _engaged_authors(authors: dict[str, float], viewer_id: int) -> list[int]:
 
 
 def _favourites(weights: dict[str, float], count: int) -> list[str]:
-    """The `count` heaviest keys (ties by name, so the same profile gives the same query)."""
+    """The `count` heaviest keys, ties by name: the same profile gives the same query on
+    either database (a JSON column's key order is the database's: PostgreSQL's jsonb sorts
+    keys by length, SQLite keeps them as written, so dict order must not break ties)."""
     return [key for key, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]

@@ -56,8 +56,11 @@ def decay_factor(elapsed: timedelta) -> float:
 
 
 def _top(weights: dict[str, float], keep: int) -> dict[str, float]:
+    """The `keep` heaviest, ties by key: a JSON column's key order is the database's
+    (PostgreSQL's jsonb sorts keys by length, SQLite keeps them as written), so it must
+    never decide which are kept."""
     kept = [(k, v) for k, v in weights.items() if v >= FORGET_BELOW]
-    kept.sort(key=lambda item: -item[1])
+    kept.sort(key=lambda item: (-item[1], item[0]))
     return {k: round(v, 4) for k, v in kept[:keep]}
 
 
@@ -260,13 +263,23 @@ class TasteKeeper:
     async def preferred(self, account: Account, post: Post, over: Post) -> None:
         """`account` chose `post` over `over` in /rate (rating.py): their taste moves towards
         it and away from the other (see `PREFERRED_CONTRAST`); neither is "engaged with"
-        (both may still show in their feed)."""
+        (both may still show in their feed).
+
+        The contrast holds for every part of the taste, not the vector alone: the other
+        post's author, bucket, words and #tags lose `PREFERRED_CONTRAST` of what the chosen
+        one's gain, so what the two share counts for half. The pair is /rate's choice, not
+        the person's: with the author counted in full, a vote between two posts of one
+        author read as "more of this author" whatever the vote said, and the feed's
+        `authors` source (candidates.py) brought that author's newest posts of every style
+        into the next pairs (tests/core/test_rate_teaches_the_feed.py)."""
         signal = signal_from(post, PREFERRED_WEIGHT, model=self.model)
         signal.post_id = None
-        other = signal_from(over, PREFERRED_WEIGHT, model=self.model).embedding
-        if signal.embedding is not None and other is not None:
-            signal.embedding = signal.embedding - PREFERRED_CONTRAST * other
-        await self._apply(signal, account.id)
+        against = signal_from(over, PREFERRED_WEIGHT * PREFERRED_CONTRAST, model=self.model)
+        against.post_id = None
+        if signal.embedding is not None and against.embedding is not None:
+            signal.embedding = signal.embedding - PREFERRED_CONTRAST * against.embedding
+        against.embedding = None  # the vector's contrast is in `signal` (its weight kept)
+        await self._apply(signal, account.id, then=against)
 
     async def followed(self, follower: Account, followee: Account) -> None:
         rows = await column(
@@ -296,7 +309,10 @@ class TasteKeeper:
         *,
         destination: Destination | None = None,
         sign: float = 1.0,
+        then: Engagement | None = None,
     ) -> None:
+        """Add `signal` (sign +1) or take it back (−1); `then`: a signal taken back in the
+        same write (a /rate vote's other post)."""
         async with _transaction():
             if destination is not None:
                 profile = await _locked(destination_id=destination.id)
@@ -305,6 +321,8 @@ class TasteKeeper:
             state = TasteState.of(profile)
             state.decay_to(self._clock.now())
             state.add(signal, self.model, sign=sign)
+            if then is not None:
+                state.add(then, self.model, sign=-1.0)
             await profile.save(update_fields=state.write(profile))
 
 

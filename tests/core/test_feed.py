@@ -597,6 +597,30 @@ async def test_the_authors_one_likes_bring_their_newest_posts_followed_or_not(
     assert "authors" not in sources.get(mine.id, set())
 
 
+async def test_a_rate_vote_moves_the_authors_it_compared_with_the_contrast(app: App) -> None:
+    """A /rate vote is "rather this than that": the chosen post's author gains half a like
+    and the other's loses half of that, so a vote between two posts of one author says a
+    quarter of a like for the author (the `authors` source reads these weights), and an
+    author chosen against loses ground."""
+    alice, bob, viewer, other = await people(app, "alice", "bob", "viewer", "other")
+    first, second = await post(app, alice, WATERCOLOR), await post(app, alice, ANIME)
+    pair = await app.services.rating.pair(viewer)
+    assert pair is not None and {pair.a.id, pair.b.id} == {first.id, second.id}
+    await app.services.rating.vote(viewer, pair.a.id, pair.b.id)
+    profile = await TasteProfile.get(account_id=viewer.id)
+    assert profile.authors == {str(alice.id): pytest.approx(0.5 - 0.25)}
+    liked = await post(app, bob, "a lighthouse at dusk")
+    await app.services.engagement.like(other, first.id)
+    preferred = app.services.rating._preferred  # what a vote calls, without /rate's pair
+    assert preferred is not None
+    await preferred(other, liked, second)
+    profile = await TasteProfile.get(account_id=other.id)
+    assert profile.authors == {
+        str(alice.id): pytest.approx(1.0 - 0.25),
+        str(bob.id): pytest.approx(0.5),
+    }
+
+
 async def test_new_posts_with_the_tags_someone_likes_become_candidates(app: App) -> None:
     alice, bob, viewer = await people(app, "alice", "bob", "viewer")
     liked = await post(app, alice, "a lighthouse at dusk", caption="#harbor")
