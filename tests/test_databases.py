@@ -1,6 +1,11 @@
 """The test databases (tests/support/databases.py): the xdist workers of one run share their
 migrated templates, the PostgreSQL template goes with the last worker done with it, and the
-database a test gets is empty even when the previous test cut the connection that empties it."""
+database a test gets is empty even when the previous test cut the connection that empties it.
+
+What is checked is how often a template is made, who shares it and when it goes, not how it
+is migrated (every other test of the suite runs on a migrated one): a PostgreSQL template
+here gets a small schema of its own (`ACCOUNTS`) instead of the migrations, ~5 CPU-s each
+(the clones are checked to hold it)."""
 
 from __future__ import annotations
 
@@ -29,17 +34,32 @@ def one_run(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
 
 
 ACCOUNT = "INSERT INTO account (handle, display_name, created_at) VALUES ('x', 'x', now())"
+# a PostgreSQL template's schema in these tests: the account table (as ACCOUNT fills it) and
+# a table whose foreign key points at it (what the emptier's DELETEs must get past)
+ACCOUNTS = """
+CREATE TABLE account (id SERIAL PRIMARY KEY, handle TEXT NOT NULL, display_name TEXT NOT NULL,
+                      created_at TIMESTAMPTZ NOT NULL);
+CREATE TABLE post (id SERIAL PRIMARY KEY, author_id INTEGER NOT NULL REFERENCES account (id));
+"""
+POST = "INSERT INTO post (author_id) SELECT max(id) FROM account"
 
 
 def counting_upgrades(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Count the templates made; a PostgreSQL one gets `ACCOUNTS`, not the migrations."""
     made: list[str] = []
     real = module.upgrade
 
     async def upgrade(url: str, *, from_cache: bool = True) -> None:
         made.append(url.split("://", 1)[0])
-        # what is counted is how often a template is made, not how: the migrated schema
-        # may come from the cache (core/persistence/schema_cache.py)
-        await real(url)
+        if url.startswith("sqlite"):
+            # the migrated schema may come from the cache (core/persistence/schema_cache.py)
+            await real(url)
+            return
+        connection = await asyncpg.connect(url, timeout=5)
+        try:
+            await connection.execute(ACCOUNTS)
+        finally:
+            await connection.close()
 
     monkeypatch.setattr(module, "upgrade", upgrade)
     return made
@@ -90,6 +110,9 @@ def test_workers_of_one_run_share_the_postgres_template_until_the_last_is_done(
         a, b = first.fresh("postgres"), second.fresh("postgres")
         assert made == ["postgres"]
         assert a != b
+        for clone in (a, b):  # clones of the template
+            rows = run_isolated(_fetch(clone, "SELECT to_regclass('post') IS NOT NULL AS made"))
+            assert rows[0]["made"]
         assert databases_named(template) == {template}
         # a bench's smoke started by one of the run's tests clones the run's template too,
         # and holds it until its cleanup
@@ -113,7 +136,10 @@ def test_workers_of_one_run_share_the_postgres_template_until_the_last_is_done(
 
 
 @pytest.mark.postgres
-def test_the_next_database_is_empty_though_its_emptier_was_cut_off(tmp_path: Path) -> None:
+def test_the_next_database_is_empty_though_its_emptier_was_cut_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    counting_upgrades(monkeypatch)
     factory = DatabaseFactory(tmp_path / "gw0")
     try:
         url = factory.fresh("postgres")
@@ -124,6 +150,7 @@ def test_the_next_database_is_empty_though_its_emptier_was_cut_off(tmp_path: Pat
             connection = await asyncpg.connect(url, timeout=5)
             try:
                 await connection.execute(ACCOUNT)
+                await connection.execute(POST)
             finally:
                 await connection.close()
             admin = await asyncpg.connect(postgres_admin_url(), timeout=5)
@@ -139,6 +166,8 @@ def test_the_next_database_is_empty_though_its_emptier_was_cut_off(tmp_path: Pat
         run_isolated(write_and_cut())
         assert factory.fresh("postgres") == url  # reused, not a new clone
         rows = run_isolated(_fetch(url, "SELECT count(*) AS n FROM account"))
+        assert rows[0]["n"] == 0
+        rows = run_isolated(_fetch(url, "SELECT count(*) AS n FROM post"))
         assert rows[0]["n"] == 0
         rows = run_isolated(_fetch(url, f"{ACCOUNT} RETURNING id"))
         assert rows[0]["id"] == 1  # ids start again
