@@ -2,12 +2,20 @@
 
 Six people (the post's owner, another user, an admin of the post's server, an admin of
 another server, a global moderator, a banned user) × every mutating trust-and-safety action.
-Each cell runs in a fresh database and checks the effect, or that nothing changed.
+Each cell checks the effect, or that nothing changed.
+
+Each cell starts from an empty database with people and servers the app has never seen: one
+app serves a role's cells, and before each cell every row is deleted
+(`tests.support.emptied`: ids are not restarted) and the cell's people, witness and servers
+get ids of their own (their handles stay: the database is empty). So no row, and no copy the
+process keeps of an account or a chat (by platform id or row id, both new), of an earlier
+cell answers for this one; what the recording messenger got is cleared per cell. Every cell
+runs even after one fails, and the test fails naming each failed cell.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -18,6 +26,7 @@ from core.persistence.models import Account, ModerationAction, Post, Report, San
 from core.settings import Settings
 from core.social import Origin
 from tests.support.chat import ChatUser
+from tests.support.emptied import delete_every_row
 from tests.support.images import png_bytes
 from tests.support.safety import RecordingMessenger, in_server, recording_messenger
 
@@ -45,32 +54,42 @@ class World:
     messenger: RecordingMessenger
 
 
-async def world(app: App) -> World:
-    messenger = recording_messenger(app)
+def person(app: App, name: str, cell: int) -> ChatUser:
+    """`name` (their handle), with a platform id of cell `cell`'s own (0: the name itself)."""
+    user = ChatUser(app, name, Platform.DISCORD)
+    if cell:
+        user.actor = replace(user.actor, user_id=f"{name}-{cell}")
+    return user
+
+
+async def world(app: App, cell: int = 0, messenger: RecordingMessenger | None = None) -> World:
+    """The people, post, ban and report; in cell `cell` (0: the only one), with ids of its own."""
+    messenger = messenger or recording_messenger(app)
+    here, elsewhere = (SERVER, OTHER_SERVER) if not cell else (f"a{cell}", f"b{cell}")
     people = {
-        "owner": in_server(ChatUser(app, "owner", Platform.DISCORD), SERVER),
-        "other": in_server(ChatUser(app, "other", Platform.DISCORD), SERVER),
-        "admin_here": in_server(ChatUser(app, "ada", Platform.DISCORD), SERVER, admin=True),
-        "admin_elsewhere": in_server(
-            ChatUser(app, "eve", Platform.DISCORD), OTHER_SERVER, admin=True
-        ),
-        "global_mod": ChatUser(app, "gmod", Platform.DISCORD),  # in a DM: rights come from config
-        "banned": in_server(ChatUser(app, "bandit", Platform.DISCORD), SERVER),
+        "owner": in_server(person(app, "owner", cell), here),
+        "other": in_server(person(app, "other", cell), here),
+        "admin_here": in_server(person(app, "ada", cell), here, admin=True),
+        "admin_elsewhere": in_server(person(app, "eve", cell), elsewhere, admin=True),
+        "global_mod": person(app, "gmod", cell),  # in a DM: rights come from config
+        "banned": in_server(person(app, "bandit", cell), here),
     }
     accounts = {role: await app.dispatcher.account_for(p.actor) for role, p in people.items()}
     owner = accounts["owner"]
     post = await app.services.posts.create(
-        owner, png_bytes((9, 9, 9)), origin=Origin(Platform.DISCORD, "c", SERVER)
+        owner, png_bytes((9, 9, 9)), origin=Origin(Platform.DISCORD, "c", here)
     )
     await app.services.safety.sanctions.impose(
         accounts["banned"], SanctionKind.BAN, platform=None, server_id=None, until=None,
         reason="spam", by=accounts["global_mod"],
     )  # fmt: skip
     # one open report (by someone outside the matrix), so dismiss has something to close
-    witness = await app.services.accounts.resolve(Platform.DISCORD, "witness", "witness")
+    witness = await app.services.accounts.resolve(
+        Platform.DISCORD, person(app, "witness", cell).actor.user_id, "witness"
+    )
     await Report.create(
         reporter=witness, target_kind="post", target_key=f"post:{post.id}", post=post,
-        subject=owner, reason="meh", platform=Platform.DISCORD, server_id=SERVER,
+        subject=owner, reason="meh", platform=Platform.DISCORD, server_id=here,
     )  # fmt: skip
     return World(app, people, owner, post, messenger)
 
@@ -116,9 +135,23 @@ async def effect(w: World, action: str, role: str) -> bool:
 
 
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("action", sorted(ACTIONS))
-async def test_authorization_matrix(app: App, action: str, role: str) -> None:
-    w = await world(app)
+async def test_authorization_matrix(app: App, database_url: str, role: str) -> None:
+    """Every action by `role`, each in a cell of its own (see the module's docstring)."""
+    messenger = recording_messenger(app)
+    failed: dict[str, str] = {}
+    for cell, action in enumerate(sorted(ACTIONS), start=1):
+        await delete_every_row(database_url)
+        messenger.sent.clear()
+        messenger.deleted.clear()
+        try:
+            await check_cell(await world(app, cell, messenger), action, role)
+        except AssertionError as failure:
+            failed[action] = str(failure)
+    assert not failed, "\n".join(f"{role} × {action}: {why}" for action, why in failed.items())
+
+
+async def check_cell(w: World, action: str, role: str) -> None:
+    owner = w.people["owner"].actor.user_id
     line, allowed = ACTIONS[action]
     replies = await w.people[role].say(line.format(post=w.post.id))
 
@@ -129,13 +162,13 @@ async def test_authorization_matrix(app: App, action: str, role: str) -> None:
             assert await audit_entries() == 1
         if action not in ("report", "dismiss"):
             # the author hears about what happened to them, with the reason
-            (notice,) = w.messenger.texts_to("owner")
+            (notice,) = w.messenger.texts_to(owner)
             assert line.split()[-1] in notice
     else:
         assert replies[0].is_error
         assert not await effect(w, action, role)
         assert await audit_entries() == 0
-        assert w.messenger.texts_to("owner") == []
+        assert w.messenger.texts_to(owner) == []
         expected = "You are banned from Mosaic" if role == "banned" and action == "report" else ""
         assert expected in replies[0].text
 
