@@ -62,6 +62,10 @@ class Surfaces:
             np.sort(np.concatenate([posts_of[f] for f in fs])) if len(fs) else np.zeros(0, int)
             for fs in self.followees
         ]
+        # per session only what changes is computed: the feeds' times, and the position
+        # factor of each place (a surface shows at most `shown` posts), are made once
+        self.feed_created = [created[feed] for feed in self.feed]
+        self.position_factor = (np.arange(mechanics.shown) + 1.0) ** -mechanics.position_decay
         self.like_times: list[list[int]] = [[] for _ in range(users)]
         self.like_posts: list[list[int]] = [[] for _ in range(users)]
         self.liked: list[set[int]] = [set() for _ in range(users)]
@@ -80,7 +84,7 @@ class Surfaces:
         draw = rng.random()
         if draw < m.following_share:
             feed = self.feed[user]
-            made = np.searchsorted(self.created[feed], moment, side="left")
+            made = np.searchsorted(self.feed_created[user], moment, side="left")
             posts = feed[max(0, made - m.shown) : made][::-1]
             return 0, posts, np.zeros(len(posts))
         if draw < m.following_share + m.liked_share:
@@ -113,12 +117,11 @@ class Surfaces:
         the posts the user liked before (default: all recorded with `add_like`)."""
         liked = self.liked[user] if liked is None else liked
         m = self.m
-        position = np.arange(len(posts))
         p = (
             m.like_base
             * self.relative[user, self.topic[posts]]
             * self.quality[posts]
-            * (position + 1.0) ** -m.position_decay
+            * self.position_factor[: len(posts)]
             * (1 + m.influence * followers)
         )
         mine = self.author[posts] == user
@@ -161,11 +164,10 @@ def simulate_likes(
             if not len(posts):
                 continue
             n = len(posts)
-            shown_rows.append(
-                np.column_stack(
-                    [np.full(n, user), posts, np.full(n, surface), np.arange(n), np.full(n, moment)]
-                )
-            )
+            rows = np.empty((n, 5), dtype=np.int64)  # viewer, post, surface, position, shown_at
+            rows[:, 0], rows[:, 1], rows[:, 2], rows[:, 4] = user, posts, surface, moment
+            rows[:, 3] = np.arange(n)
+            shown_rows.append(rows)
             p = surfaces.chances(user, moment, posts, followers)
             for position in np.flatnonzero(rng.random(n) < p).tolist():
                 at = moment + 5 * (position + 1)

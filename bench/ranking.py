@@ -354,7 +354,7 @@ async def run(args: argparse.Namespace) -> None:
         folder.rmdir()
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dataset", type=Path, required=True)
     parser.add_argument("--database-url", help="default: a new SQLite file in a temp folder")
@@ -423,7 +423,7 @@ def main() -> None:
         "/feed tune's tags, search and /tag then find nothing",
     )
     parser.add_argument("--seed", type=int, default=7)
-    asyncio.run(run(parser.parse_args()))
+    asyncio.run(run(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

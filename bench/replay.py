@@ -160,6 +160,8 @@ class Walk:
         self.keeper = TasteKeeper(PostIndexer(embedder), clock)
         self.samples = samples
         self.accounts: dict[int, Account] = {}
+        # each post as read once (what a like's taste update reads of it never changes)
+        self.posts: dict[int, Post] = {}
 
     async def start(self) -> None:
         self.accounts = {a.id: a for a in await Account.all()}
@@ -178,6 +180,7 @@ class Walk:
                 created_at=stamp(moment),
             )
             await self.keeper.post_created(post)
+            self.posts[post.id] = post
         elif kind == FOLLOW:
             await Follow.create(follower_id=a, followee_id=b, created_at=stamp(moment))
             await self.keeper.followed(self.accounts[a], self.accounts[b])
@@ -185,7 +188,8 @@ class Walk:
             if self.samples is not None:
                 await self.samples.before_like(self.accounts[a], b)
             await Reaction.create(post_id=b, account_id=a, kind="like", created_at=stamp(moment))
-            post = await Post.get(id=b)
+            post = self.posts.get(b) or await Post.get(id=b)
+            self.posts[b] = post
             await self.keeper.engaged(self.accounts[a], post, Signal.LIKE)
             await self.keeper.count(self.accounts[a], post, Signal.LIKE, 1)
 

@@ -474,7 +474,7 @@ def _likes(
     return table[np.argsort(table[:, 2], kind="stable")].astype(np.int64), draws
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--posts", type=int, default=20000)
@@ -486,7 +486,7 @@ def main() -> None:
         "--family", choices=FAMILIES, default="default", help="see bench/families.py"
     )
     parser.add_argument("--out", type=Path, required=True)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     began = time.perf_counter()
     dataset, hidden = simulate(
         args.users,

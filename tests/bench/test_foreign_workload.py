@@ -4,12 +4,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
+from bench import ranking
 from bench.dataset import read
 from bench.foreign_workload import (
     FOREIGN,
@@ -20,8 +19,6 @@ from bench.foreign_workload import (
     main,
     write,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _made(tmp_path: Path, seed: int = 3) -> Path:
@@ -88,10 +85,10 @@ def test_ranking_runs_on_the_smoke_workload(tmp_path: Path) -> None:
     data, out = tmp_path / "data", tmp_path / "figures.json"
     main(["--smoke", "--out", str(data)])
     assert (data / FOREIGN).is_file()
-    bench = ["-m", "bench.ranking", "--dataset", str(data), "--likes", "25", "--json", str(out)]
+    # `python -m bench.ranking`'s `main`, in this process (see tests/bench/test_feed_replay.py)
+    bench = ["--dataset", str(data), "--likes", "25", "--json", str(out)]
     bench += ["--samples", "60", "--train-days", "2", "--window-days", "1", "--embedder", "ngram"]
-    run = subprocess.run([sys.executable, *bench], cwd=ROOT, capture_output=True, text=True)
-    assert run.returncode == 0, run.stderr[-2000:]
+    ranking.main(bench)
     figures = json.loads(out.read_text())
     assert figures["likes"] == 25
     assert set(figures["scores"]) == {"personalized", "chronological", "popularity", "oracle"}

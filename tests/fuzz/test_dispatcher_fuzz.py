@@ -22,6 +22,7 @@ its share. `MOSAIC_FUZZ_SCALE` multiplies the sessions (CI: 1; a long local hunt
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 from collections import Counter
@@ -127,6 +128,7 @@ _WORDS = st.sampled_from(
 _ARG = st.one_of(_WORDS, _NUMBER, _TEXT)
 
 
+@functools.cache  # one strategy per parameter (see "Built once" below)
 @st.composite
 def _value_for(draw: st.DrawFn, param: Param) -> str:
     """A value that is mostly what the parameter takes, sometimes hostile."""
@@ -134,7 +136,7 @@ def _value_for(draw: st.DrawFn, param: Param) -> str:
         return draw(_ARG)
     if param.kind is ParamKind.CHOICE:
         choice = draw(st.sampled_from(param.choices))
-        return draw(st.sampled_from([choice, choice.upper(), f" {choice}", choice + "x"]))
+        return draw(_spellings(choice))
     if param.kind in (ParamKind.POST, ParamKind.INT):
         return draw(_POST_OR_INT)
     if param.kind is ParamKind.USER:
@@ -144,30 +146,40 @@ def _value_for(draw: st.DrawFn, param: Param) -> str:
     return draw(_FREE_TEXT)
 
 
-# Built once (Hypothesis validates each new strategy object before its first draw).
+# Built once (Hypothesis validates each new strategy object before its first draw, which
+# cost as much CPU as the draws): the strategies below, and one per parameter, choice and
+# list of commands. The same strategies as built afresh at each draw: the same cases.
+@functools.cache
+def _spellings(choice: str) -> st.SearchStrategy[str]:
+    return st.sampled_from((choice, choice.upper(), f" {choice}", choice + "x"))
+
+
 _POST_OR_INT = st.one_of(st.integers(1, 8).map(str), st.integers(1, 8).map("#{}".format), _NUMBER)
 _USER = st.sampled_from(["@alice", "@bob", "@tilde", "@dora", "@dan", "bob", "@ghost"])
 _WORD = st.one_of(_WORDS, st.from_regex(r"[a-z0-9_]{1,12}", fullmatch=True))
 _FREE_TEXT = st.one_of(_TEXT, st.lists(_WORDS, min_size=1, max_size=6).map(" ".join))
+_NAME = _TEXT.filter(str.strip)
+_DASH = st.sampled_from(("--", "--", "—", "–", "-"))
+_HEAD = st.sampled_from(("/",) * 12 + ("", " /", "//"))
 
 
 @st.composite
-def command_lines(draw: st.DrawFn, specs: list[CommandSpec]) -> str:
+def command_lines(draw: st.DrawFn, commands: st.SearchStrategy[CommandSpec]) -> str:
     """A typed line: a real command with values shaped like its parameters (options too,
     with dashes phones make), or anything at all."""
     if draw(st.integers(0, 11)) == 0:
-        name, args = draw(_TEXT.filter(str.strip)), draw(st.lists(_ARG, max_size=5))
+        name, args = draw(_NAME), draw(st.lists(_ARG, max_size=5))
     else:
-        spec = draw(st.sampled_from(specs))
+        spec = draw(commands)
         name = spec.name.upper() if draw(st.integers(0, 9)) == 0 else spec.name
         args = [draw(_value_for(p)) for p in spec.positional if p.required or draw(st.booleans())]
         for param in spec.params:
             if param.flag_only and draw(st.booleans()):
-                dash = draw(st.sampled_from(["--", "--", "—", "–", "-"]))
+                dash = draw(_DASH)
                 args += [f"{dash}{param.name}", draw(_value_for(param))][: draw(st.integers(1, 2))]
         if draw(st.integers(0, 3)) == 0:
             args.append(draw(_ARG))
-    head = draw(st.sampled_from(["/"] * 12 + ["", " /", "//"]))
+    head = draw(_HEAD)
     return head + " ".join([name, *args])
 
 
@@ -204,12 +216,13 @@ class Pressed:
 
 def steps(specs: list[CommandSpec]) -> st.SearchStrategy:
     who = st.integers(0, len(_people()) - 1)
-    typed = st.builds(Typed, who, command_lines(specs))
+    commands = st.sampled_from(specs)
+    typed = st.builds(Typed, who, command_lines(commands))
     # Each command's strategy is built once, not at every draw: Hypothesis validates a new
     # strategy object (all its nested parts) before drawing from it, which cost more CPU
     # than the draws.
     invocations = {spec.name: _invoked(spec, who) for spec in specs}
-    invoked = st.sampled_from(specs).flatmap(lambda spec: invocations[spec.name])
+    invoked = commands.flatmap(lambda spec: invocations[spec.name])
     pressed = st.builds(
         Pressed,
         who,
@@ -253,6 +266,10 @@ class Ledger:
     refused: int = 0
     internal: list[str] = field(default_factory=list)
     refusals: Counter[str] = field(default_factory=Counter)
+    # The counts taken after the last step, when it was refused: still the counts when the
+    # next step of the session starts (nothing awaits in between, so nothing else runs),
+    # which uses them as its own "before" rather than counting again (half the counting).
+    counted: tuple[int, ...] | None = None
 
 
 class UnhandledErrors(logging.Handler):
@@ -311,7 +328,8 @@ async def _check_step(app: App, step: Any, ledger: Ledger, people, conversations
     conversation = conversations[step.who]
     sent_before = len(conversation.sent) + len(conversation.edits)
     url = app.settings.resolved_database_url
-    before = await _snapshot(tables, url)
+    before = ledger.counted or await _snapshot(tables, url)
+    ledger.counted = None
     replies = await asyncio.wait_for(
         _run_step(app, step, ledger, people, conversations), timeout=30
     )
@@ -335,6 +353,7 @@ async def _check_step(app: App, step: Any, ledger: Ledger, people, conversations
             name for name, a, b in zip(_labels(tables), before, after, strict=True) if a != b
         ]
         assert not changed, f"refused {step!r} ({replies[0].text!r}) still wrote {changed}"
+        ledger.counted = after
 
 
 def _labels(tables: list[str]) -> list[str]:
@@ -414,6 +433,7 @@ def _fuzz_test(shard: int):  # type: ignore[no-untyped-def]
     @given(data=st.data())
     async def test(fuzzing: Fuzzing, data: st.DataObject) -> None:
         await fuzzing.prepare()
+        fuzzing.ledger.counted = None  # between sessions the app's loop ran: count afresh
         batch = data.draw(SESSION[fuzzing.backend], label="session")
         for step in batch:
             await _check_step(
