@@ -1,7 +1,8 @@
 """A process imports what its roles use (issue #18): a console chat on SQLite loads no platform
-library, no web server, no metrics, no OpenAI SDK, no PostgreSQL driver and no emoji table (it
-draws no picture), from start to exit. Each of them costs every process CPU at start-up; this
-fails when one comes back at the top of a module the console's path imports."""
+library, no web server, no metrics, no OpenAI SDK, no PostgreSQL driver, no emoji table and no
+Pillow (it draws, decodes and stores no picture), from start to exit. Each of them costs every
+process CPU at start-up; this fails when one comes back at the top of a module the console's
+path imports."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# the emoji package's table: only once a picture is drawn (the session below draws none)
+# the emoji package's table and Pillow: only once a picture is drawn, decoded or stored (the
+# session below handles none: core/picture_codec.py, core/generation/local_provider.py)
 NOT_FOR_A_CONSOLE = (
     "discord",
     "telegram",
@@ -23,6 +25,7 @@ NOT_FOR_A_CONSOLE = (
     "openai",
     "asyncpg",
     "emoji",
+    "PIL",
 )
 
 SESSION = """
