@@ -29,10 +29,12 @@ NOT_FOR_A_CONSOLE = (
 )
 
 SESSION = """
-import json, sys
+import gc, json, sys
 from bot.cli import main
+collecting = gc.isenabled()  # bot.cli pauses the cyclic collector for its imports only
 code = main(["chat", "--as", "alice"])
-print(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}))
+modules = sorted({m.split(".")[0] for m in sys.modules})
+print(json.dumps({"code": code, "modules": modules, "collecting": collecting}))
 """
 
 
@@ -61,6 +63,7 @@ def test_a_console_chat_on_sqlite_imports_only_what_it_uses(tmp_path: Path) -> N
     *session, last = done.stdout.strip().splitlines()
     report = json.loads(last)
     assert report["code"] == 0, done.stderr[-2000:]
+    assert report["collecting"], "importing bot.cli left the garbage collector off"
     assert any("images left today" in line for line in session), done.stdout[-2000:]
     loaded = [name for name in NOT_FOR_A_CONSOLE if name in report["modules"]]
     assert loaded == [], f"a console chat on SQLite imported {loaded}"
