@@ -6,7 +6,7 @@ import gc
 
 # Importing Mosaic makes ~70,000 container objects that live as long as the process; the
 # cyclic collector's ~200 passes during the imports walk them again and again to free ~1,000
-# (~4 % of the instructions of `import bot.cli`). Paused for these imports only; the few
+# (~2 % of the instructions of `import bot.cli`). Paused for these imports only; the few
 # cycles they leave are collected by the next pass after them.
 _collecting = gc.isenabled()
 gc.disable()
