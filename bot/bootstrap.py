@@ -260,7 +260,7 @@ def object_store(settings: Settings) -> ObjectStore | None:
 
 def image_backends(settings: Settings) -> tuple[ImageProvider, Moderator]:
     """OpenAI when a key is configured, else the local generator and word-list moderation."""
-    from core.generation.local import LocalImageProvider
+    from core.generation.local_provider import LocalImageProvider
     from core.generation.prompt_screening import LocalModerator, OpenAIModerator
 
     if settings.openai_api_key is None:

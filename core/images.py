@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from PIL import Image, UnidentifiedImageError
-
-from core.errors import InvalidInput
 from core.storage import LocalFolder, ObjectStore, write_atomically
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024  # Telegram photo cap; Discord's default is the same
 MAX_SIDE_SUM = 10_000
 MAX_ASPECT = 20
-MAX_DECODE_PIXELS = 50_000_000
 THUMBNAIL_SIZE = (320, 320)
-
-Image.MAX_IMAGE_PIXELS = MAX_DECODE_PIXELS
+# Pillow (decoding, re-encoding, thumbnails, the decode limit) is core/picture_codec.py,
+# imported by the methods that need it: a process that never handles a picture never loads it.
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,25 +51,6 @@ class ImageStore(Protocol):
     async def remove(self, sha256: str) -> None: ...
 
     async def check_ready(self) -> None: ...
-
-
-def _decode(data: bytes) -> Image.Image:
-    try:
-        image = Image.open(io.BytesIO(data))
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
-        raise InvalidInput("error.bad_image") from exc
-    return image
-
-
-def _fit_platform_shape(image: Image.Image) -> Image.Image:
-    width, height = image.size
-    if max(width, height) / max(1, min(width, height)) > MAX_ASPECT:
-        raise InvalidInput("error.image_shape", width=width, height=height)
-    if width + height > MAX_SIDE_SUM:
-        scale = MAX_SIDE_SUM / (width + height)
-        image = image.resize((max(1, int(width * scale)), max(1, int(height * scale))))
-    return image
 
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -118,39 +94,6 @@ def _trusted_png(data: bytes, max_bytes: int) -> tuple[bytes, int, int] | None:
     if max(width, height) / min(width, height) > MAX_ASPECT:
         return None
     return stripped, width, height
-
-
-def encode_for_platforms(
-    data: bytes, max_bytes: int = MAX_UPLOAD_BYTES
-) -> tuple[bytes, str, Image.Image]:
-    """Drop metadata and fit the platforms' limits.
-
-    A PNG that fits keeps its pixel data as is (only metadata chunks go); anything else is
-    decoded and encoded as PNG, or as WebP when the PNG would be over `max_bytes`.
-    """
-    stripped = strip_png_metadata(data)
-    if stripped is not None and len(stripped) <= max_bytes:
-        image = _decode(stripped)  # decoding proves the pixels are intact
-        if _fit_platform_shape(image) is image:
-            return stripped, "png", image
-    image = _fit_platform_shape(_decode(data))
-    has_alpha = image.mode in ("RGBA", "LA") or "transparency" in image.info
-    clean = image.convert("RGBA" if has_alpha else "RGB")
-    out = io.BytesIO()
-    clean.save(out, format="PNG", optimize=False)
-    if out.tell() <= max_bytes:
-        return out.getvalue(), "png", clean
-    for quality in (90, 80, 70, 55, 40):
-        out = io.BytesIO()
-        clean.save(out, format="WEBP", quality=quality, method=4)
-        if out.tell() <= max_bytes:
-            return out.getvalue(), "webp", clean
-    while True:  # last resort: halve the size until it fits
-        clean = clean.resize((max(1, clean.width // 2), max(1, clean.height // 2)))
-        out = io.BytesIO()
-        clean.save(out, format="WEBP", quality=80)
-        if out.tell() <= max_bytes:
-            return out.getvalue(), "webp", clean
 
 
 class ContentImageStore:
@@ -235,6 +178,8 @@ class ContentImageStore:
             encoded, width, height = fast
             fmt = "png"
         else:
+            from core.picture_codec import encode_for_platforms
+
             encoded, fmt, image = encode_for_platforms(data, self.max_bytes)
             width, height = image.size
         sha = hashlib.sha256(encoded).hexdigest()
@@ -253,17 +198,6 @@ class ContentImageStore:
             await self.objects.put_new(key, await asyncio.to_thread(stored.path.read_bytes))
         return stored
 
-    def _make_thumbnail(self, source: Path) -> bytes:
-        with Image.open(source) as image:
-            image.draft("RGB", THUMBNAIL_SIZE)  # JPEG decodes at a fraction of the size
-            small = image.convert("RGB")
-        factor = max(1, min(small.width // THUMBNAIL_SIZE[0], small.height // THUMBNAIL_SIZE[1]))
-        small = small.reduce(factor) if factor > 1 else small
-        small.thumbnail(THUMBNAIL_SIZE)
-        buffer = io.BytesIO()
-        small.save(buffer, format="WEBP", quality=80, method=0)
-        return buffer.getvalue()
-
     async def thumbnail(self, sha256: str) -> Path:
         """The thumbnail's path, made on first use (digests and collages need them)."""
         thumb = self.thumbnail_path(sha256)
@@ -276,15 +210,18 @@ class ContentImageStore:
                 return thumb
             except FileNotFoundError:
                 pass
-        data = await asyncio.to_thread(self._make_thumbnail, await self.local_copy(sha256))
+        from core.picture_codec import thumbnail
+
+        data = await asyncio.to_thread(thumbnail, await self.local_copy(sha256))
         await self._folder.put(key, data)
         if self._remote:
             await self.objects.put(key, data)
         return thumb
 
     def _describe_sync(self, path: Path) -> ImageFile:
-        with Image.open(path) as image:  # reads the header only
-            width, height = image.size
+        from core.picture_codec import picture_size
+
+        width, height = picture_size(path)  # reads the header only
         fmt = path.suffix.removeprefix(".")
         sha256 = path.stem
         return ImageFile(

@@ -22,7 +22,6 @@ from core.challenges.service import Challenges, Standing
 from core.clock import Clock
 from core.delivery import Outbox
 from core.delivery.outbox import to_place
-from core.digests.collage import CollageText, render_collage
 from core.digests.compose import local_date, thumbnail_of
 from core.domain import ChallengeState
 from core.i18n import translate
@@ -144,6 +143,8 @@ class ChallengeResults:
     async def _collage(
         self, language: str, challenge: Challenge, winners: list[Standing]
     ) -> ImageFile:
+        from core.digests.collage import CollageText, render_collage  # Pillow: on first use
+
         thumbnails = await asyncio.gather(*(thumbnail_of(self._images, s.post) for s in winners))
         text = CollageText(
             translate(language, "challenge.collage.title", theme=challenge.theme),

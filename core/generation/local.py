@@ -24,7 +24,6 @@ prompt's subjects into it, smaller than a scene would.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import math
 from collections.abc import Callable
@@ -37,54 +36,18 @@ from core.errors import InvalidInput
 from core.generation.composition import Drawn, compose
 from core.generation.lettering import letter_prompt
 from core.generation.painters import PAINTERS, paint_background, recolour
-from core.generation.provider import ImageOptions
 from core.generation.scene import Plan, digest, make_plan
-from core.generation.styles import STYLES, Style, Texture, get_style
+from core.generation.styles import STYLES, Style, Texture
 from core.generation.subjects import Reading, read_prompt
 from core.generation.treatments import treat
+from core.picture_codec import open_image
 
-MIN_SIDE, MAX_SIDE = 64, 4096
-MAX_COUNT = 10  # like OpenAI's `n`
 EDIT_RECOLOUR = 0.6  # how much of the parent's colour an edit replaces with the new palette
 EDIT_OVERPAINT = 0.45  # how much an edit's new shapes cover the parent, at most
 EDIT_SUBJECT_SCALE = 0.6  # an edit's subjects join the parent's picture, smaller than in a scene
 # Generated pictures are grainy and barely compress further: level 1 is ~5× faster than
 # Pillow's default (files ~30 % larger), and the image store re-encodes them anyway.
 PNG_COMPRESS_LEVEL = 1
-
-
-class LocalImageProvider:
-    """`ImageProvider` backed by the procedural generator; CPU work runs in worker threads."""
-
-    name = "local"
-    model = "procedural-v1"
-
-    async def generate(self, prompt: str, options: ImageOptions) -> list[bytes]:
-        size, style = _check(options)
-        return await _each_seed(options, lambda seed: render(prompt, style, size, seed))
-
-    async def edit(self, image: bytes, prompt: str, options: ImageOptions) -> list[bytes]:
-        size, style = _check(options)
-        return await _each_seed(options, lambda seed: render_edit(image, prompt, style, size, seed))
-
-
-async def _each_seed(options: ImageOptions, make: Callable[[int], bytes]) -> list[bytes]:
-    """One picture per image asked for; picture i uses seed + i, so the first picture of a
-    four-image job is the picture a one-image job with the same seed gets."""
-    seeds = [options.seed + index for index in range(options.count)]
-    return list(await asyncio.gather(*(asyncio.to_thread(make, seed) for seed in seeds)))
-
-
-def _check(options: ImageOptions) -> tuple[tuple[int, int], Style | None]:
-    try:
-        size = (options.width, options.height)
-    except (ValueError, IndexError):
-        raise ValueError(f"size must look like 1024x1024, not {options.size!r}") from None
-    if not all(MIN_SIDE <= side <= MAX_SIDE for side in size):
-        raise ValueError(f"each side must be {MIN_SIDE}–{MAX_SIDE} pixels, not {options.size}")
-    if not 1 <= options.count <= MAX_COUNT:
-        raise ValueError(f"count must be 1–{MAX_COUNT}, not {options.count}")
-    return size, get_style(options.style)
 
 
 # ---------------------------------------------------------------- rendering
@@ -165,7 +128,7 @@ def paint_edit(
 
 def _open(data: bytes, work_size: tuple[int, int]) -> Image.Image:
     try:
-        image = Image.open(io.BytesIO(data))
+        image = open_image(io.BytesIO(data))
         image.draft("RGB", work_size)  # JPEG decodes straight to a smaller size
         return image.convert("RGB")
     except (OSError, Image.DecompressionBombError) as exc:  # unreadable, truncated, too big

@@ -7,7 +7,6 @@ import asyncio
 from datetime import datetime
 from pathlib import Path
 
-from core.digests.collage import CollageText, render_collage
 from core.digests.compose import local_date
 from core.i18n import translate
 from core.images import ImageFile, ImageStore
@@ -28,6 +27,8 @@ async def gallery_picture(
     images: ImageStore, posts: list[Post], author: Account, language: str, at: datetime
 ) -> ImageFile:
     """The collage of `posts` (numbered 1… in their order), stored like any image."""
+    from core.digests.collage import CollageText, render_collage  # Pillow: on first use
+
     thumbnails = await asyncio.gather(*(thumbnail_or_blank(images, post) for post in posts))
     text = CollageText(
         translate(language, "profile.grid_title", handle=f"@{author.handle}"),

@@ -22,10 +22,10 @@ from core.generation.description import (
     MAX_IMAGE_BYTES,
     Describer,
     OpenAIDescriber,
-    ideas_from_picture,
     ideas_from_prompt,
     subject_of,
 )
+from core.generation.picture_ideas import ideas_from_picture
 from core.generation.styles import STYLES
 from tests.core.test_feed import people, post
 from tests.support.chat import ChatUser, find_button

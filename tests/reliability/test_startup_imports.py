@@ -1,7 +1,8 @@
 """A process imports what its roles use (issue #18): a console chat on SQLite loads no platform
-library, no web server, no metrics, no OpenAI SDK, no PostgreSQL driver and no emoji table (it
-draws no picture), from start to exit. Each of them costs every process CPU at start-up; this
-fails when one comes back at the top of a module the console's path imports."""
+library, no web server, no metrics, no OpenAI SDK, no PostgreSQL driver, no emoji table and no
+Pillow (it draws, decodes and stores no picture), from start to exit. Each of them costs every
+process CPU at start-up; this fails when one comes back at the top of a module the console's
+path imports."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-# the emoji package's table: only once a picture is drawn (the session below draws none)
+# the emoji package's table and Pillow: only once a picture is drawn, decoded or stored (the
+# session below handles none: core/picture_codec.py, core/generation/local_provider.py)
 NOT_FOR_A_CONSOLE = (
     "discord",
     "telegram",
@@ -23,13 +25,16 @@ NOT_FOR_A_CONSOLE = (
     "openai",
     "asyncpg",
     "emoji",
+    "PIL",
 )
 
 SESSION = """
-import json, sys
+import gc, json, sys
 from bot.cli import main
+collecting = gc.isenabled()  # bot.cli pauses the cyclic collector for its imports only
 code = main(["chat", "--as", "alice"])
-print(json.dumps({"code": code, "modules": sorted({m.split(".")[0] for m in sys.modules})}))
+modules = sorted({m.split(".")[0] for m in sys.modules})
+print(json.dumps({"code": code, "modules": modules, "collecting": collecting}))
 """
 
 
@@ -58,6 +63,7 @@ def test_a_console_chat_on_sqlite_imports_only_what_it_uses(tmp_path: Path) -> N
     *session, last = done.stdout.strip().splitlines()
     report = json.loads(last)
     assert report["code"] == 0, done.stderr[-2000:]
+    assert report["collecting"], "importing bot.cli left the garbage collector off"
     assert any("images left today" in line for line in session), done.stdout[-2000:]
     loaded = [name for name in NOT_FOR_A_CONSOLE if name in report["modules"]]
     assert loaded == [], f"a console chat on SQLite imported {loaded}"

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from bot.bootstrap import App
 from core.domain import Audience, Platform
-from core.generation.local import LocalImageProvider
+from core.generation.local_provider import LocalImageProvider
 from core.generation.provider import ImageOptions
 from core.persistence.models import Account, Post
 from core.public_links import PublicLinks
