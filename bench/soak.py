@@ -27,19 +27,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bench.soak_readings import APOLOGY, rss_mb
 from bot.bootstrap import App, build
 from bot.invocation import Actor, Press
 from core.delivery.replies import Reply
 from core.domain import Platform
 from core.settings import Settings
-
-APOLOGY = "something broke on our side"
-
-
-def rss_mb() -> float:
-    with open("/proc/self/statm") as statm:
-        pages = int(statm.read().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 @dataclass

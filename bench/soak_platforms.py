@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-from bench.soak import APOLOGY, rss_mb
+from bench.soak_readings import APOLOGY, rss_mb
 
 REPLY_LIMIT = 60.0
 

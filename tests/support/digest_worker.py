@@ -24,9 +24,6 @@ import sys
 import threading
 from pathlib import Path
 
-import discord
-import yarl
-
 from bot.bootstrap import build, build_discord, build_telegram
 from core.challenges import results
 from core.delivery.replies import Reply
@@ -34,9 +31,7 @@ from core.digests import DigestComposer
 from core.domain import Platform
 from core.persistence.models import DigestSubscription, OutboxMessage
 from core.settings import Settings
-from tests.support.fake_discord.server import TOKEN as DISCORD_TOKEN
 from tests.support.fakes import FakeModerator, FakeProvider
-from tests.support.telegram import TOKEN
 
 
 class Announcing:
@@ -77,10 +72,19 @@ def stalled_drawing(*args: object) -> bytes:
 
 
 async def main(url: str, data: Path, mode: str, option: str, *more: str) -> None:
+    # a platform's client and fake are imported in its mode only: the other modes' processes
+    # start without them (~0.5 CPU-s each)
     overrides = {"MOSAIC_DATABASE_URL": url, "MOSAIC_DATA_DIR": data, "_env_file": None}
     if mode == "telegram":
+        from tests.support.telegram import TOKEN
+
         overrides |= {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE_URL": option}
     elif mode == "discord":
+        import discord
+        import yarl
+
+        from tests.support.fake_discord.server import TOKEN as DISCORD_TOKEN
+
         overrides |= {"DISCORD_BOT_TOKEN": DISCORD_TOKEN, "DISCORD_API_BASE_URL": option}
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(more[0])
     else:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sys
 
-import discord
-import yarl
-
 from bot.cli import main
 
 if __name__ == "__main__":
-    if sys.argv[1] != "-":
+    if sys.argv[1] != "-":  # `-`: no Discord here, and no discord.py to import
+        import discord
+        import yarl
+
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(sys.argv[1])
     raise SystemExit(main(sys.argv[2:] or ["run"]))
