@@ -56,6 +56,7 @@ from core.feed.scoring import PARTS, Weights
 from core.feed.sessions import SAVE_ATTEMPTS, FeedSessions, seen_counts
 from core.feed.tuning import FeedTuning, Tuning
 from core.persistence.models import Account, FeedSession, Post, TasteProfile
+from core.persistence.statements import one_by
 from core.social.visibility import visible_to
 
 MAX_JUMP = 20  # `/feed 30` on a fresh session ranks at most this many pages ahead
@@ -133,7 +134,7 @@ class PersonalizedFeed:
         for _ in range(SAVE_ATTEMPTS):
             stored, profile = await asyncio.gather(
                 self.sessions.find(viewer.id),
-                TasteProfile.get_or_none(account_id=viewer.id),
+                one_by(TasteProfile, "account_id", viewer.id),
             )
             session = stored or FeedSession(account_id=viewer.id)  # `save` creates a first one
             if number is not None and 1 <= number <= len(session.pages):
@@ -223,7 +224,7 @@ class PersonalizedFeed:
     ) -> list[RankedPost]:
         """Every candidate the viewer may see, best first (no paging, no side effects);
         `safe`: sensitive posts left out."""
-        profile = await TasteProfile.get_or_none(account_id=viewer.id)
+        profile = await one_by(TasteProfile, "account_id", viewer.id)
         return await self.ranking.rank(viewer, profile, exclude=exclude, seen=seen, safe=safe)
 
     # ------------------------------------------------------------------ /why, /feed tune

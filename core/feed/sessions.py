@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 from core.clock import Clock
 from core.persistence.lazy_commits import LAZY_FROM, commits_lazily, lazy_transaction
 from core.persistence.models import FeedSession
-from core.persistence.statements import db_value
+from core.persistence.statements import db_value, one_by
 
 SEEN_MEMORY = 500  # posts remembered as shown, per viewer: weeks of daily pages
 SAVE_ATTEMPTS = 3  # two processes racing for one viewer settle in one retry; three is ample
@@ -29,7 +29,7 @@ class FeedSessions:
         self.clock = clock
 
     async def find(self, viewer_id: int) -> FeedSession | None:
-        return await FeedSession.get_or_none(account_id=viewer_id)
+        return await one_by(FeedSession, "account_id", viewer_id)
 
     async def save(self, session: FeedSession, version: int, new_pages: list[list[int]]) -> bool:
         """Store the new pages, if nobody else stored a page for the viewer since `version`
