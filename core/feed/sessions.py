@@ -16,8 +16,9 @@ from typing import Any
 from tortoise.exceptions import IntegrityError
 
 from core.clock import Clock
-from core.persistence.lazy_commits import lazy_transaction
+from core.persistence.lazy_commits import LAZY_FROM, commits_lazily, lazy_transaction
 from core.persistence.models import FeedSession
+from core.persistence.statements import db_value, one_by
 
 SEEN_MEMORY = 500  # posts remembered as shown, per viewer: weeks of daily pages
 SAVE_ATTEMPTS = 3  # two processes racing for one viewer settle in one retry; three is ample
@@ -28,7 +29,7 @@ class FeedSessions:
         self.clock = clock
 
     async def find(self, viewer_id: int) -> FeedSession | None:
-        return await FeedSession.get_or_none(account_id=viewer_id)
+        return await one_by(FeedSession, "account_id", viewer_id)
 
     async def save(self, session: FeedSession, version: int, new_pages: list[list[int]]) -> bool:
         """Store the new pages, if nobody else stored a page for the viewer since `version`
@@ -55,9 +56,24 @@ class FeedSessions:
             except IntegrityError:  # another process created it meanwhile
                 return False
             return True
+        if commits_lazily(name):  # one statement, lazy by itself: one round trip, not four
+            cells = [db_value(FeedSession, column, values[column]) for column in _SAVED]
+            changed, _ = await FeedSession._meta.db.execute_query(
+                _SAVING_POSTGRES, [*cells, session.id, version]
+            )
+            return changed == 1
         async with lazy_transaction(name) as connection:
             saving = FeedSession.filter(id=session.id, version=version).using_db(connection)
             return await saving.update(**values) == 1
+
+
+_SAVED = ("number", "pages", "seen", "version", "updated_at")
+# PostgreSQL, no transaction open: the session's UPDATE with its commit made lazy (LAZY_FROM)
+_SAVING_POSTGRES = (
+    'UPDATE "feed_session" SET '
+    + ", ".join(f'"{column}" = ${n}' for n, column in enumerate(_SAVED, 1))
+    + f' FROM {LAZY_FROM} WHERE "id" = ${len(_SAVED) + 1} AND "version" = ${len(_SAVED) + 2}'
+)
 
 
 def seen_counts(session: FeedSession) -> dict[int, int]:

@@ -24,9 +24,22 @@ from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient, TransactionalDBClient
 from tortoise.transactions import in_transaction
 
-__all__ = ["LAZY_COMMIT", "lazy_transaction"]
+__all__ = ["LAZY_COMMIT", "LAZY_FROM", "commits_lazily", "lazy_transaction"]
 
 LAZY_COMMIT = "SET LOCAL synchronous_commit TO OFF"
+# The same setting inside a statement, as a FROM item (`set_config(…, true)`: for the
+# current transaction): a statement that commits on its own (no transaction open) or the
+# first of a transaction sets it without a round trip of its own. Checked in pg_stat_wal: 300
+# one-row UPDATEs with it caused 4–6 WAL flushes, without it 199–241 (docs/benchmarks.md).
+LAZY_FROM = "(SELECT set_config('synchronous_commit', 'off', true)) AS \"lazy\""
+
+
+def commits_lazily(connection_name: str) -> bool:
+    """Whether a statement on `connection_name` may carry `LAZY_FROM`: PostgreSQL, with no
+    transaction open around it (whose commit the setting would make lazy too)."""
+    current = connections.get(connection_name)
+    postgres = current.capabilities.dialect == "postgres"
+    return postgres and not isinstance(current, TransactionalDBClient)
 
 
 @asynccontextmanager

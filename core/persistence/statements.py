@@ -12,12 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from functools import lru_cache
+from typing import Any, TypeVar
 
-from pypika_tortoise import Query
+from pypika_tortoise import Query, Table
 from pypika_tortoise.context import SqlContext
 from pypika_tortoise.terms import NullCriterion, Parameter, Parameterizer, Term, ValueWrapper
 from tortoise.models import Model
+
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,3 +94,29 @@ class BitwiseOr(Term):
 
     def get_sql(self, ctx: SqlContext) -> str:
         return f"{self.left.get_sql(ctx)}|{self.right.get_sql(ctx)}"
+
+
+_KEY = Slot("key")
+
+
+async def one_by(model: type[M], column: str, key: object) -> M | None:
+    """The row of `model` whose unique `column` is `key`, or None: what
+    `model.get_or_none(column=key)` returns, with its statement written once per model and
+    column (the ORM composes it anew on each call; a feed page reads two such rows)."""
+    db = model._meta.db
+    written = _selecting_one(db.query_class, model, column)  # type: ignore[arg-type]
+    _, rows = await db.execute_query(written.sql, written.bind({_KEY: key}))
+    return model._init_from_db(**rows[0]) if rows else None
+
+
+@lru_cache(maxsize=32)
+def _selecting_one(query_class: type[Query], model: type[Model], column: str) -> Written:
+    meta = model._meta
+    table = Table(meta.db_table)
+    statement = (
+        query_class.from_(table)
+        .select(*(table.field(name) for name in meta.fields_db_projection.values()))
+        .where(table.field(meta.fields_db_projection[column]) == value(_KEY))
+        .limit(literal(1))
+    )
+    return write(query_class, statement)

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from tortoise import connections
 
 from bench.loading import load, stamp
 from bench.workload import generate
@@ -32,9 +33,12 @@ async def test_loaded_tastes_equal_replaying_every_event(database_url: str) -> N
     database = Database(database_url)
     await database.open(migrate_first=False)
     try:
+        schema_before = await _indexes_and_constraints(database_url)
         loaded = await load(
             made, likes, embedder, now=now, postgres=is_postgres(database_url), terms=True
         )
+        # On PostgreSQL the loader drops the secondary indexes and builds them again at the end.
+        assert await _indexes_and_constraints(database_url) == schema_before
         assert loaded.rows["likes"] == 120 == await Reaction.all().count()
         assert await PostTerm.all().count() == loaded.rows["post terms"] > 0
         posts = {p.id: p for p in await Post.all()}
@@ -89,3 +93,16 @@ async def test_loaded_tastes_equal_replaying_every_event(database_url: str) -> N
             assert loaded_state.tags == pytest.approx(expected.tags, abs=2e-4)
     finally:
         await database.close()
+
+
+async def _indexes_and_constraints(database_url: str) -> list[tuple[str, ...]]:
+    if not is_postgres(database_url):
+        return []
+    rows = await connections.get("postgres").execute_query_dict(
+        "SELECT tablename AS owner, indexdef AS definition FROM pg_indexes "
+        "WHERE schemaname = current_schema() UNION ALL "
+        "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE connamespace = current_schema()::regnamespace ORDER BY 1, 2"
+    )
+    assert rows, "the migrated schema has indexes"
+    return [(row["owner"], row["definition"]) for row in rows]

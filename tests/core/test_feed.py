@@ -665,3 +665,20 @@ async def test_a_followees_new_post_reaches_the_first_page_among_many(
     first = await ids(app, viewer)
     assert len(first) == app.services.feed.page_size
     assert new.id in first
+
+
+async def test_a_pages_posts_come_with_their_authors_and_what_they_remix(app: App) -> None:
+    """A new page's posts, as the adapters render them: each with its author, and a remix
+    with the post it remixes and that post's author, all loaded (no query on access)."""
+    alice, bob, viewer = await people(app, "alice", "bob", "viewer")
+    await app.services.graph.follow(viewer, alice)
+    original = await post(app, bob, ANIME, caption="the first")
+    remix = await post(app, alice, f"{ANIME} remix", remix_of=original)
+    shown = {p.id: p for p in (await app.services.feed.page(viewer)).posts}
+    assert remix.id in shown and original.id in shown
+    assert shown[remix.id].author.handle == "alice"
+    assert shown[remix.id].remix_of.id == original.id
+    assert shown[remix.id].remix_of.author.handle == "bob"
+    assert shown[original.id].author.handle == "bob"
+    assert shown[original.id].remix_of is None
+    assert shown[remix.id].caption == remix.caption and shown[original.id].caption == "the first"

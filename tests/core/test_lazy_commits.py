@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.bootstrap import App
-from core.persistence.lazy_commits import lazy_transaction
+from core.persistence.lazy_commits import LAZY_FROM, commits_lazily, lazy_transaction
 from core.persistence.models import Account
 from core.persistence.unit_of_work import TortoiseUnitOfWork
 
@@ -51,3 +51,23 @@ async def test_on_postgres_only_the_lazy_transaction_itself_skips_the_flush(app:
         _, rows = await outer.execute_query(SETTING)
         assert rows[0]["setting"] == "on", "the outer transaction's commit stays durable"
     assert await Account.filter(handle="cy").exists()
+
+
+async def test_a_statement_with_lazy_from_makes_only_its_own_transaction_lazy(app: App) -> None:
+    if not _postgres():
+        pytest.skip("synchronous_commit is a PostgreSQL setting: nothing to check on SQLite")
+    db = Account._meta.db
+    assert commits_lazily(_name())
+    # (the test databases may have it off already: `source` says who set it)
+    own = f"{SETTING.replace('FROM pg_settings', f'FROM pg_settings, {LAZY_FROM}')}"
+    _, rows = await db.execute_query(own)  # a statement that commits on its own
+    assert (rows[0]["setting"], rows[0]["source"]) == ("off", "session")
+    _, rows = await db.execute_query(SETTING)
+    assert rows[0]["source"] != "session", "the setting ended with the statement's transaction"
+    async with TortoiseUnitOfWork():
+        assert not commits_lazily(_name()), "a transaction is open: its commit stays durable"
+        await Account._meta.db.execute_query(own)
+        _, rows = await Account._meta.db.execute_query(SETTING)
+        assert (rows[0]["setting"], rows[0]["source"]) == ("off", "session"), "until its end"
+    _, rows = await db.execute_query(SETTING)
+    assert rows[0]["source"] != "session"
