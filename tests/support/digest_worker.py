@@ -25,9 +25,8 @@ import threading
 from pathlib import Path
 
 from bot.bootstrap import build, build_discord, build_telegram
-from core.challenges import results
 from core.delivery.replies import Reply
-from core.digests import DigestComposer
+from core.digests import DigestComposer, collage
 from core.domain import Platform
 from core.persistence.models import DigestSubscription, OutboxMessage
 from core.settings import Settings
@@ -108,7 +107,8 @@ async def main(url: str, data: Path, mode: str, option: str, *more: str) -> None
         if mode == "stall":
             DigestComposer.compose = stalled_compose  # type: ignore[assignment,method-assign]
         if mode == "stall-results":
-            results.render_collage = stalled_drawing  # type: ignore[assignment]
+            # looked up on each drawing (core/challenges/results.py imports it on first use)
+            collage.render_collage = stalled_drawing  # type: ignore[assignment]
         app.add_messenger(Platform.CONSOLE, PrintingMessenger())
         await app.start_scheduler()
         print("started", flush=True)
