@@ -37,10 +37,8 @@ import asyncio
 import itertools
 from collections.abc import Collection
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
-from pypika_tortoise import Query, Table
 from tortoise.queryset import QuerySet
 
 from core.clock import Clock
@@ -52,13 +50,14 @@ from core.feed.explanation import Explanation, explain
 from core.feed.exploration import EXPLORE_SHARE, explore
 from core.feed.features import source_bits
 from core.feed.impressions import ImpressionLog, Shown, Surface, pack
+from core.feed.page_posts import ranked_posts
 from core.feed.ranker import ServingRanker
 from core.feed.ranking import FeedRanking, RankedPost
 from core.feed.scoring import PARTS, Weights
 from core.feed.sessions import SAVE_ATTEMPTS, FeedSessions, seen_counts
 from core.feed.tuning import FeedTuning, Tuning
 from core.persistence.models import Account, FeedSession, Post, TasteProfile
-from core.persistence.statements import Slot, Written, one_by, value, write
+from core.persistence.statements import one_by
 from core.social.visibility import visible_to
 
 MAX_JUMP = 20  # `/feed 30` on a fresh session ranks at most this many pages ahead
@@ -149,7 +148,7 @@ class PersonalizedFeed:
             # impressions, side by side.
             shown_at = self.clock.now()
             posts, saved, _ = await asyncio.gather(
-                _ranked_posts(planned.ids),
+                ranked_posts(planned.ids),
                 self.sessions.save(session, version, planned.pages),
                 self.impressions.record(
                     Surface.FEED,
@@ -214,7 +213,7 @@ class PersonalizedFeed:
     ) -> list[Post]:
         """The viewer's best posts, without touching their feed session (for digests)."""
         ranked = await self.rank(viewer, safe=safe)
-        return await _ranked_posts([r.post_id for r in ranked[offset : offset + limit]])
+        return await ranked_posts([r.post_id for r in ranked[offset : offset + limit]])
 
     async def rank(
         self,
@@ -245,54 +244,6 @@ class PersonalizedFeed:
 
     async def reset_tuning(self, viewer: Account) -> None:
         await self._tuning.reset(viewer)
-
-
-async def _ranked_posts(ids: list[int]) -> list[Post]:
-    """The posts just ranked, with authors, in ranking order. `rank` took them from the posts
-    `visible_to` allowed in this request, so they are not checked again (the ORM took ~1 ms to
-    write that check). One statement written once per number of posts (`_with_authors`), the
-    rows made into posts and authors as the ORM's `select_related` does; the posts they remix
-    as `_in_order` fetches them."""
-    if not ids:
-        return []
-    db = Post._meta.db
-    written = _with_authors(db.query_class, len(ids))  # type: ignore[arg-type]
-    _, rows = await db.execute_query(
-        written.sql, written.bind({Slot("post", i): post_id for i, post_id in enumerate(ids)})
-    )
-    post_columns, author_columns = _columns(Post), _columns(Account)
-    by_id: dict[int, Post] = {}
-    for row in rows:
-        post = Post._init_from_db(**{column: row[column] for column in post_columns})
-        author = Account._init_from_db(**{c: row[_AUTHOR + c] for c in author_columns})
-        object.__setattr__(post, "_author", author)
-        by_id[post.id] = post
-    posts = [by_id[i] for i in ids if i in by_id]
-    await Post.fetch_for_list(posts, "remix_of__author")
-    return posts
-
-
-_AUTHOR = "author."  # the prefix of the author's columns in `_with_authors`
-
-
-def _columns(model: type[Post] | type[Account]) -> tuple[str, ...]:
-    return tuple(model._meta.fields_db_projection.values())
-
-
-@lru_cache(maxsize=64)
-def _with_authors(query_class: type[Query], count: int) -> Written:
-    """SELECT the posts' columns and their authors' (as "author.<column>") FROM post JOIN
-    account WHERE post.id IN (`count` slots)."""
-    post, account = Table(Post._meta.db_table), Table(Account._meta.db_table)
-    statement = (
-        query_class.from_(post)
-        .join(account)
-        .on(account.id == post.author_id)
-        .select(*(post.field(c) for c in _columns(Post)))
-        .select(*(account.field(c).as_(_AUTHOR + c) for c in _columns(Account)))
-        .where(post.id.isin([value(Slot("post", i)) for i in range(count)]))
-    )
-    return write(query_class, statement)
 
 
 async def _in_order(query: QuerySet[Post], ids: list[int]) -> list[Post]:
