@@ -20,6 +20,7 @@ controller ~0.1 CPU-s: Hypothesis reads its files back, and the model is not loa
 from __future__ import annotations
 
 import contextlib
+import warnings
 
 import pytest
 
@@ -40,15 +41,19 @@ def prepare(config: pytest.Config) -> None:
 
 def _hypothesis_tables() -> None:
     from hypothesis import Phase, given, settings, strategies
+    from hypothesis.errors import HypothesisSideeffectWarning
 
     @settings(max_examples=1, database=None, phases=[Phase.generate])
     @given(strategies.text(max_size=1))
     def draw(text: str) -> None:
         pass
 
-    draw()  # builds and stores the Unicode tables `st.text()` uses
-    # no public way to ask for the constants: a newer Hypothesis without this only costs time
-    with contextlib.suppress(ImportError):
-        from hypothesis.internal.conjecture.providers import _get_local_constants
+    # Hypothesis warns of slow work while pytest configures: here it is the point, done once
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", HypothesisSideeffectWarning)
+        draw()  # builds and stores the Unicode tables `st.text()` uses
+        # no public way to ask for the constants: a newer Hypothesis without it only costs time
+        with contextlib.suppress(ImportError):
+            from hypothesis.internal.conjecture.providers import _get_local_constants
 
-        _get_local_constants()
+            _get_local_constants()
