@@ -233,10 +233,26 @@ class _Matcher:
         # short to mean anything ("xxx" → "x", "kkk" → "k" would match any lone letter).
         squeezed = {tuple(_squeeze(word) for word in phrase) for phrase in phrases}
         phrases |= {phrase for phrase in squeezed if len("".join(phrase)) >= SQUEEZED_MIN}
+        self._phrases(phrases)
+
+    def _phrases(self, phrases: set[tuple[str, ...]]) -> None:
         self._by_first_word: dict[str, list[tuple[str, ...]]] = {}
         for phrase in phrases:
             self._by_first_word.setdefault(phrase[0], []).append(phrase)
         self._solid = {"".join(phrase) for phrase in phrases if len("".join(phrase)) >= 3}
+
+    @classmethod
+    def merged(cls, matchers: Iterable[_Matcher]) -> _Matcher:
+        """One matcher for all the terms of `matchers`: what `_Matcher` of those terms builds
+        (each term's phrases are made on their own and pooled), without making them again."""
+        merged = cls(())
+        phrases: set[tuple[str, ...]] = set()
+        for matcher in matchers:
+            phrases.update(*matcher._by_first_word.values())
+            merged._compounds.first |= matcher._compounds.first
+            merged._compounds.last |= matcher._compounds.last
+        merged._phrases(phrases)
+        return merged
 
     def found_in(self, reading: Reading) -> bool:
         words = reading.words
@@ -263,7 +279,7 @@ class WordList:
         ]
         # All terms in one matcher: it matches exactly where one of the terms' does, so the
         # usual harmless text costs one pass instead of one per term.
-        self._any = _Matcher((term for term, _ in self._terms), inflect=inflect)
+        self._any = _Matcher.merged(matcher for _, matcher in self._terms)
 
     @property
     def usable(self) -> bool:

@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from core.generation import GenerationFailed, LocalModerator, OpenAIModerator
-from core.generation.prompt_screening import MODERATION_MODEL, RULES, fold, readings
+from core.generation.prompt_screening import (
+    MODERATION_MODEL,
+    RULES,
+    SENSITIVE_RULES,
+    _Matcher,
+    fold,
+    readings,
+)
 from tests.support.fake_openai import (
     GENERATIONS,
     MODERATIONS,
@@ -194,3 +201,26 @@ def test_every_listed_term_folds_to_words() -> None:
     """A term that folded to nothing would silently never match."""
     for term in _ALL_TERMS:
         assert readings(term)[0].words, term
+
+
+def _tables(matcher: _Matcher) -> tuple[object, ...]:
+    return (
+        {word: set(phrases) for word, phrases in matcher._by_first_word.items()},
+        matcher._solid,
+        matcher._compounds.first,
+        matcher._compounds.last,
+    )
+
+
+@pytest.mark.parametrize("inflect", [True, False])
+def test_one_matcher_pooled_from_each_terms_matchers_is_the_matcher_of_all_the_terms(
+    inflect: bool,
+) -> None:
+    """A word list's any-term matcher is pooled from its terms' matchers (built once per
+    process: half the work); it must match exactly what one matcher of every term does."""
+    lists = [rule.terms for rule in (*RULES, *SENSITIVE_RULES)]
+    lists += [rule.with_any for rule in (*RULES, *SENSITIVE_RULES) if rule.with_any]
+    lists.append(tuple(term for terms in lists for term in terms))
+    for terms in lists:
+        pooled = _Matcher.merged(_Matcher((term,), inflect=inflect) for term in terms)
+        assert _tables(pooled) == _tables(_Matcher(terms, inflect=inflect)), terms
