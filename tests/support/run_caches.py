@@ -24,8 +24,8 @@ import warnings
 
 import pytest
 
-from core.feed import local_text_embedder, model_cache
-from core.feed.multilingual_embeddings import multilingual_available
+from core.feed import model_cache
+from core.feed.multilingual_embeddings import MultilingualSentenceEmbedder, multilingual_available
 
 
 def prepare(config: pytest.Config) -> None:
@@ -36,7 +36,7 @@ def prepare(config: pytest.Config) -> None:
         return  # one process: it fills what it uses itself, once
     _hypothesis_tables()
     if multilingual_available() and not model_cache.stored():
-        local_text_embedder().embed_now(["warm"])  # loads the model and stores it
+        MultilingualSentenceEmbedder().embed_now(["warm"])  # loads the model and stores it
 
 
 def _hypothesis_tables() -> None:
