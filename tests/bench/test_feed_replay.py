@@ -166,7 +166,7 @@ async def test_a_dataset_without_hidden_variables_is_ranked_without_an_oracle(
         dataset=tmp_path / "data",
         database_url=None,
         keep=False,
-        window_days=None,
+        window_days=1.0,  # 20 of the last day's ~140 likes (the default walks two days)
         likes=20,
         seed=7,
         coverage=False,
