@@ -53,7 +53,9 @@ def test_the_timeline_holds_every_later_event_posts_first_at_a_moment() -> None:
 async def test_each_ranking_sees_only_what_happened_before_its_like(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    made, hidden = simulate(60, 500, 2500, seed=3, weeks=1, follows_per_user=5, family="fast")
+    # ~600 events walked over three days (300 posts, 1,000 likes in a week), ~90 like samples
+    # and four real refits: every check below has events on both sides of each ranking
+    made, hidden = simulate(60, 300, 1000, seed=3, weeks=1, follows_per_user=5, family="fast")
     checked: list[int] = []
     page = PersonalizedFeed.page
 
@@ -89,7 +91,7 @@ async def test_each_ranking_sees_only_what_happened_before_its_like(
             oracle=ReplayOracle(made, hidden, draws=500),
             postgres=is_postgres(database_url),
             coverage=True,
-            fitting=Fitting(train_days=2.0, samples=120),
+            fitting=Fitting(train_days=2.0, samples=70),
         )
         fits = [f for f in result.fits if f["version"] is not None]
         # The walk applied the window's events up to the last held-out like, no further.
@@ -130,16 +132,25 @@ def test_the_ranking_bench_runs_on_each_family_at_smoke_size(
     # both commands' `main` in this process, as `python -m` runs them: the same arguments and
     # code, without two interpreters importing the bench and the product again (~1.5 s of
     # CPU per family; the figures are the same, bench/ranking.py's caches are pure)
-    generate = ["--users", "80", "--posts", "600", "--likes", "2500", "--weeks", "2"]
+    # the smallest world in which each family's walk still records enough like samples (70
+    # drawn before the window) for a real refit: the assertion on `fits` below says so
+    generate = ["--users", "80", "--posts", "400", "--likes", "1500", "--weeks", "2"]
     generate += ["--follows-per-user", "6", "--family", family, "--out", str(data)]
     workload.main(generate)
     bench = ["--dataset", str(data), "--likes", "25", "--json", str(out)]
     # one day of window (the default is 2): the same 25 likes, refits and figures, ~25 % less
     # CPU per family (11.8 s against 15.6 s)
-    bench += ["--samples", "60", "--train-days", "2", "--window-days", "1"]
+    bench += ["--samples", "70", "--train-days", "2", "--window-days", "1"]
+    # the product's local embedder (the multilingual model, vectors cached in the dataset's
+    # folder) where the prompts are in two languages; the others rank with hashed n-grams, as
+    # tests/bench/test_foreign_workload.py does: the embedder is no part of a family
+    bench += [] if family == "bilingual" else ["--embedder", "ngram"]
     ranking.main(bench)
     figures = json.loads(out.read_text())
     assert figures["likes"] == 25 and figures["meta"]["family"] == family
+    assert figures["embedder"] == ("local" if family == "bilingual" else "ngram")
+    assert any(data.glob("vectors-*.npz")) == (family == "bilingual")  # the local one's cache
+    assert any(fit["version"] is not None for fit in figures["fits"]), figures["fits"]
     assert set(figures["scores"]) == {"personalized", "chronological", "popularity", "oracle"}
     assert "personalized/chronological" in figures["ratios"]
     assert "Replay: 25 held-out likes" in capsys.readouterr().out
@@ -148,14 +159,14 @@ def test_the_ranking_bench_runs_on_each_family_at_smoke_size(
 async def test_a_dataset_without_hidden_variables_is_ranked_without_an_oracle(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    made, _ = simulate(50, 400, 1500, seed=6, weeks=1, follows_per_user=4, family="notags")
+    made, _ = simulate(50, 300, 1000, seed=6, weeks=1, follows_per_user=4, family="notags")
     write(made, tmp_path / "data")  # no hidden.npz: a dataset from elsewhere
     out = tmp_path / "figures.json"
     args = argparse.Namespace(
         dataset=tmp_path / "data",
         database_url=None,
         keep=False,
-        window_days=None,
+        window_days=1.0,  # 20 of the last day's ~140 likes (the default walks two days)
         likes=20,
         seed=7,
         coverage=False,
