@@ -18,8 +18,11 @@ job row (its NOTIFY wakes the idle workers in the other processes), a worker's c
 model call, the image store, the status edit and the preview queued in the outbox (whose
 NOTIFY wakes this process's sender), the sender's claim, the preview "sent". Before the
 measured rounds, one warm-up round per process (not counted). Each round also prints the CPU
-per job of this process (minus the fake model's thread) and of the workers processes, and
-the load average: on a shared machine the wall-clock overhead is mostly waiting for a CPU.
+per job of this process (minus the fake model's thread), of the workers processes, of the
+PostgreSQL backends serving the bench's database (when the server runs on this machine) and
+of the fake model's thread, and the load average: on a shared machine the wall-clock overhead
+is mostly waiting for a CPU, and 50 jobs at once cannot finish sooner than their CPU in all
+allows on the machine's cores.
 
 `--smoke` (T = 0.2 s, 1 and 3 users) is what the suite runs: it checks that the pipeline
 runs clean (a failed job stops the bench) and prints its ratio lines.
@@ -43,9 +46,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from PIL import Image
 
+from bench.server_cpu import PostgresCpu, cpu_seconds
 from bot.bootstrap import build
 from bot.invocation import Actor
 from core.delivery.replies import Reply
@@ -188,12 +193,6 @@ class FakeModelThread:
         self._thread.join(30)
 
 
-def process_cpu(pid: int) -> float:
-    """User + system CPU seconds of a running process (from /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def own_cpu() -> float:
     times = os.times()
     return times.user + times.system
@@ -205,7 +204,7 @@ class WorkersProcess:
     log: Path
 
     def cpu(self) -> float:
-        return process_cpu(self.process.pid)
+        return cpu_seconds([self.process.pid])
 
     def errors(self) -> list[str]:
         text = self.log.read_text(errors="replace")
@@ -308,6 +307,8 @@ class Round:
     overheads: list[float]
     platform_cpu: float  # seconds of CPU in this process (without the fake model's thread)
     workers_cpu: float  # seconds of CPU in the workers processes together
+    postgres_cpu: float  # seconds of CPU in the database server's backends for this database
+    model_cpu: float  # seconds of CPU in the fake OpenAI server (the bench's own cost)
     load: tuple[float, float]  # the 1-minute load average before and after
 
 
@@ -381,10 +382,13 @@ async def run_processes(
         previews = Previews()
         app.add_messenger(Platform.CONSOLE, previews, only_for=frozenset(a.user_id for a in actors))
         warm = min(most, 2 * processes)  # every process has made a picture and a preview
-        await _round(app, actors[:warm], seconds, model, previews, workers)
+        database = PostgresCpu(urlsplit(database_url).path.lstrip("/"))
+        await _round(app, actors[:warm], seconds, model, previews, workers, database)
         rounds = []
         for users in user_counts:
-            measured = await _round(app, actors[:users], seconds, model, previews, workers)
+            measured = await _round(
+                app, actors[:users], seconds, model, previews, workers, database
+            )
             rounds.append((users, measured))
         errors = [line for w in workers for line in w.errors()]
         if errors:
@@ -411,10 +415,13 @@ async def _round(
     model: FakeModelThread,
     previews: Previews,
     workers: list[WorkersProcess],
+    database: PostgresCpu,
 ) -> Round:
     model.answer_after(seconds, len(actors))
     load_before = os.getloadavg()[0]
-    cpu_before = own_cpu() - model.cpu_seconds(), sum(w.cpu() for w in workers)
+    database.start()
+    model_before = model.cpu_seconds()
+    cpu_before = own_cpu() - model_before, sum(w.cpu() for w in workers)
 
     async def one(actor: Actor) -> float:
         chat = actor.user_id
@@ -428,11 +435,14 @@ async def _round(
 
     async with asyncio.timeout(ROUND_LIMIT):
         overheads = list(await asyncio.gather(*(one(a) for a in actors)))
-    cpu_after = own_cpu() - model.cpu_seconds(), sum(w.cpu() for w in workers)
+    model_after = model.cpu_seconds()
+    cpu_after = own_cpu() - model_after, sum(w.cpu() for w in workers)
     return Round(
         overheads,
         platform_cpu=cpu_after[0] - cpu_before[0],
         workers_cpu=cpu_after[1] - cpu_before[1],
+        postgres_cpu=database.seconds(),
+        model_cpu=model_after - model_before,
         load=(load_before, os.getloadavg()[0]),
     )
 
@@ -492,7 +502,9 @@ async def main_processes(args: argparse.Namespace) -> None:
         print(_ratio_line(users, measured.overheads, args.seconds, goal))
         print(
             f"    CPU per job: platform process {measured.platform_cpu / users * 1000:.1f} ms, "
-            f"workers processes {measured.workers_cpu / users * 1000:.1f} ms; "
+            f"workers processes {measured.workers_cpu / users * 1000:.1f} ms, "
+            f"PostgreSQL {measured.postgres_cpu / users * 1000:.1f} ms, "
+            f"the fake model {measured.model_cpu / users * 1000:.1f} ms; "
             f"load {measured.load[0]:.1f} → {measured.load[1]:.1f}"
         )
 

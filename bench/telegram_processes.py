@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from bench.server_cpu import PostgresCpu, cpu_seconds
 from bot.bootstrap import build
 from core.domain import Platform
 from core.settings import Settings
@@ -176,51 +177,6 @@ async def seed(database_url: str, data: Path, count: int) -> list[tuple[int, str
         return list(zip(posts, await app.services.tokens.issue_many(likes), strict=True))
     finally:
         await app.stop()
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system time of these processes so far (Linux /proc); a process gone counts 0."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / tick
-
-
-def postgres_backends(database: str) -> list[int]:
-    """The PostgreSQL server processes serving `database`, when the server runs on this
-    machine (its backends are titled `postgres: [<cluster>:] <user> <database> <client> …`)."""
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            title = (entry / "cmdline").read_bytes().replace(b"\0", b" ").split()
-        except OSError:
-            continue
-        if title[:1] == [b"postgres:"] and database.encode() in title[2:4]:
-            pids.append(int(entry.name))
-    return pids
-
-
-class PostgresCpu:
-    """CPU of the backends serving one database over a window. Backends that start in the
-    window count in full; one that ends in it is lost (the pools here keep theirs open)."""
-
-    def __init__(self, database: str) -> None:
-        self._database = database
-        self._before: dict[int, float] = {}
-
-    def start(self) -> None:
-        self._before = {pid: cpu_seconds([pid]) for pid in postgres_backends(self._database)}
-
-    def seconds(self) -> float:
-        pids = postgres_backends(self._database)
-        return sum(cpu_seconds([pid]) - self._before.get(pid, 0.0) for pid in pids)
 
 
 class Workload:

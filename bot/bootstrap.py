@@ -636,7 +636,7 @@ def build_safety(
     notifier = AccountNotifier(messengers, settings.default_language)
     takedown = Takedown(sent_messages, outbox, wake_sender, runs)
     reports = Reports(posts, settings.report_hide_threshold, takedown, notifier, sent_messages)
-    sanctions = Sanctions(clock)
+    sanctions = Sanctions(clock, changes)
     audit = AuditLog(clock)
     moderation = Moderation(authority, reports, sanctions, audit, takedown, notifier, clock, posts)
     policies = ServerPolicies(changes)

@@ -132,7 +132,8 @@ class OutboxSender:
         self._queued = 0
         self._in_flight: set[asyncio.Task[None]] = set()
         self._marks: list[int] | None = None  # sent, to be recorded together (`_mark_sent`)
-        self._marking: asyncio.Task[None] | None = None
+        self._marking: asyncio.Task[None] | None = None  # the batch that `_marks` joins
+        self._markings: set[asyncio.Task[None]] = set()  # batches not recorded yet
         self._wake = asyncio.Event()
         # Whether the outbox may hold due rows that this sender has not claimed: set by a
         # wake-up (new rows) and by the idle poll, cleared when a claim comes back short.
@@ -152,9 +153,10 @@ class OutboxSender:
         """End the loop and the sends in flight (bounded: `stop_tasks`); a claimed row that
         was not sent goes back to the outbox when its lease ends."""
         task, self._task = self._task, None
-        await stop_tasks([task, *self._in_flight, self._marking])
+        await stop_tasks([task, *self._in_flight, *self._markings])
         self._in_flight.clear()
         self._marks, self._marking = None, None
+        self._markings.clear()
         self._chats.clear()
         self._heap.clear()
         self._queued = 0
@@ -380,19 +382,26 @@ class OutboxSender:
             release()
 
     async def _mark_sent(self, message_id: int) -> None:
-        """Record it as sent, together with the others that landed in the same turn of the
-        loop (a burst of previews: one UPDATE, not one per message); returns once it is
-        recorded, so a message stays in flight (`drain`) until then."""
+        """Record it as sent, together with the others that land while the record before
+        is being written (group commit: a burst of previews is a few UPDATEs, not one per
+        message, and a lone message is recorded at once); returns once it is recorded, so
+        a message stays in flight (`drain`) until then."""
         if self._marks is None:
             self._marks = []
-            self._marking = asyncio.create_task(self._mark_together(self._marks))
+            self._marking = asyncio.create_task(self._mark_together(self._marks, self._marking))
+            self._markings.add(self._marking)
+            self._marking.add_done_callback(self._markings.discard)
         self._marks.append(message_id)
         assert self._marking is not None
         await asyncio.shield(self._marking)
 
-    async def _mark_together(self, ids: list[int]) -> None:
-        await asyncio.sleep(0)  # the sends that land in this turn of the loop join
-        self._marks = None  # from now on, a new batch
+    async def _mark_together(self, ids: list[int], before: asyncio.Task[None] | None) -> None:
+        if before is not None and not before.done():
+            await asyncio.wait([before])  # marks that land meanwhile join this batch
+        else:
+            await asyncio.sleep(0)  # the sends that land in this turn of the loop join
+        if self._marks is ids:
+            self._marks = None  # from now on, a new batch
         await self._outbox.sent(*ids)
 
     async def _transient(self, message: OutboxMessage, reason: str) -> None:

@@ -103,9 +103,19 @@ class OpenAIImageProvider:
         return f"OpenAIImageProvider(model={self.model!r})"
 
     async def generate(self, prompt: str, options: ImageOptions) -> list[bytes]:
+        # The SDK's own POST (its retries, errors and headers) with our request as the JSON
+        # it already is, read back as plain JSON: `images.generate` first walked the request
+        # through its type annotations and built a model object of the answer, a quarter of
+        # the call's CPU in a workers process (2.6 → 2.0 ms a call against the fake server).
         with _translated_errors("generate"):
-            response = await self._client.images.generate(**self._request(prompt, options))
-        return _images(response)
+            answer = await self._client.post(
+                "/images/generations", body=self._request(prompt, options), cast_to=object
+            )
+        data = answer.get("data") if isinstance(answer, dict) else None
+        items = data if isinstance(data, list) else []
+        return _decoded(
+            [item.get("b64_json") if isinstance(item, dict) else None for item in items]
+        )
 
     async def edit(self, image: bytes, prompt: str, options: ImageOptions) -> list[bytes]:
         upload = _upload(image)
@@ -164,8 +174,12 @@ def _moderation_stage(exc: openai.APIStatusError) -> str:
 
 
 def _images(response: ImagesResponse) -> list[bytes]:
-    encoded = [item.b64_json for item in response.data or []]
-    if not encoded or not all(encoded):
+    return _decoded([item.b64_json for item in response.data or []])
+
+
+def _decoded(encoded: list[Any]) -> list[bytes]:
+    """The images of an answer's `data[i].b64_json` (GenerationFailed unless all are there)."""
+    if not encoded or not all(isinstance(item, str) and item for item in encoded):
         log.warning("OpenAI answered without base64 images (%d items)", len(encoded))
         raise GenerationFailed("error.generation_failed")
     try:

@@ -12,8 +12,10 @@ from tortoise.expressions import Q
 from core.clock import Clock
 from core.domain import Platform, SanctionKind
 from core.errors import Forbidden
+from core.persistence.local_copies import ChangeNotices, LocalCopies
 from core.persistence.models import Account, Sanction
 from core.persistence.statements import Slot, Written, db_value, literal, value, write
+from core.social.accounts import account_changed
 
 
 def applies(sanction: Sanction, platform: Platform, server_id: str | None) -> bool:
@@ -27,9 +29,23 @@ def when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
+# Where a sanction is asked about: the account, and the platform and server (None, None
+# outside a server).
+_Place = tuple[int, Platform | None, str | None]
+
+
 class Sanctions:
-    def __init__(self, clock: Clock) -> None:
+    def __init__(self, clock: Clock, notices: ChangeNotices | None = None) -> None:
         self._clock = clock
+        self._notices = notices
+        # The sanction in force for each place asked about (a 1-tuple: `(None,)` is "none"),
+        # kept per process (core.persistence.local_copies): every restricted command asks,
+        # and sanctions are rare. A new one drops the account's copies here and in the other
+        # processes (`impose`), so does a link moving them to another account; one that runs
+        # out needs nothing dropped (`active` sees its end).
+        self._kept: LocalCopies[_Place, tuple[Sanction | None]] | None = (
+            notices.copies() if notices is not None else None
+        )
 
     async def impose(
         self,
@@ -42,7 +58,7 @@ class Sanctions:
         reason: str,
         by: Account,
     ) -> Sanction:
-        return await Sanction.create(
+        sanction = await Sanction.create(
             account=account,
             kind=kind,
             platform=platform if server_id is not None else None,
@@ -52,13 +68,32 @@ class Sanctions:
             created_by=by,
             created_at=self._clock.now(),
         )
+        if self._notices is not None:  # every process's copies of the account's go
+            await self._notices.changed(account_changed(account.id))
+        return sanction
 
     async def active(
         self, account_id: int, platform: Platform, server_id: str | None
     ) -> Sanction | None:
         """The sanction that applies to the account here (a ban before a mute), if any.
-        Every restricted command asks: one statement written once (`_applying`), not built
-        by the ORM per command (it was most of a command's query-building CPU)."""
+        Every restricted command asks: a copy kept per process when there is one that has
+        not run out, else one statement written once (`_applying`), not built by the ORM
+        per command (it was most of a command's query-building CPU)."""
+        place: _Place = (account_id, platform if server_id is not None else None, server_id)
+        kept = self._kept
+        if kept is not None and (held := kept.get(place)) is not None:
+            (sanction,) = held
+            if sanction is None or sanction.until is None or sanction.until > self._clock.now():
+                return sanction  # else it ran out: what applies now (a mute after a ban?)
+        drops = kept.drops if kept is not None else 0
+        sanction = await self._applying_now(account_id, platform, server_id)
+        if kept is not None:
+            kept.put(place, (sanction,), account_changed(account_id), loaded_after=drops)
+        return sanction
+
+    async def _applying_now(
+        self, account_id: int, platform: Platform, server_id: str | None
+    ) -> Sanction | None:
         db = Sanction._meta.db
         applying = _applying(db.query_class, server_id is not None)  # type: ignore[arg-type]
         bound: dict[Slot, object] = {

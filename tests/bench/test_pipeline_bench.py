@@ -22,3 +22,4 @@ def test_pipeline_smoke_on_two_workers_processes_runs_clean_and_prints_its_ratio
     lines = [line for line in out.splitlines() if "p99/T" in line]
     assert [line.split()[0] for line in lines] == ["1", "3"], out
     assert out.count("CPU per job: platform process") == 2, out
+    assert out.count("the fake model") == out.count(", PostgreSQL ") == 2, out

@@ -196,6 +196,20 @@ async def test_muted_people_are_refused_everything_that_creates(app: App, clock)
     assert not (await other.say(f"/like {w.post.id}"))[0].is_error
 
 
+async def test_a_mute_applies_from_the_next_command_after_allowed_ones(app: App, clock) -> None:
+    """Each process keeps the sanctions it looked up (`Sanctions.active`): one imposed
+    after a person's allowed commands refuses the next, and its end allows them again."""
+    w = await world(app)
+    other = w.people["other"]
+    assert not (await other.say(f"/like {w.post.id}"))[0].is_error  # none kept for them
+    assert not (await other.say(f"/unlike {w.post.id}"))[0].is_error
+    await w.people["admin_here"].say("/mod mute other 2 flooding")
+    reply = (await other.say(f"/like {w.post.id}"))[0]
+    assert reply.is_error and "muted until" in reply.text, reply.text
+    clock.advance(seconds=2 * 3600 + 1)  # the kept mute has run out
+    assert not (await other.say(f"/like {w.post.id}"))[0].is_error
+
+
 async def test_the_audit_log_shows_each_server_its_own(app: App) -> None:
     w = await world(app)
     await w.people["admin_here"].say("/mod warn owner first")

@@ -12,8 +12,11 @@ from tortoise import Tortoise
 
 from bot.bootstrap import App
 from bot.commands import Dispatcher
-from core.domain import Platform
+from core.clock import FakeClock
+from core.domain import Platform, SanctionKind
 from core.persistence.local_copies import ChangeNotices, LocalCopies
+from core.persistence.models import Sanction
+from core.safety import Sanctions
 from core.services import Services
 from core.social import Accounts
 from tests.support.chat import ChatUser
@@ -156,3 +159,39 @@ async def test_copies_are_off_while_the_listening_connection_is_lost(app: App) -
             if await accounts.resolve(Platform.CONSOLE, "alice", "alice") is again:
                 break
             await asyncio.sleep(0.05)
+
+
+async def test_another_instance_sees_a_new_sanction(app: App, clock: FakeClock) -> None:
+    """Another process keeps the sanctions it looked up (none, here): a sanction imposed
+    in this one reaches it on PostgreSQL at once (NOTIFY on commit), on SQLite within the
+    bound. A row written behind the service's back is not seen: the copy is what answers."""
+    ticks = Ticks()
+    notices = ChangeNotices(app.database.url, clock=ticks)
+    await notices.listen()
+    try:
+        theirs = Sanctions(clock, notices)
+        alice = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+        admin = await app.services.accounts.resolve(Platform.CONSOLE, "admin", "admin")
+        assert await theirs.active(alice.id, Platform.CONSOLE, None) is None  # kept: none
+        await Sanction.create(
+            account=alice,
+            kind=SanctionKind.MUTE,
+            until=None,
+            reason="unsaid",
+            created_at=clock.now(),
+        )
+        assert await theirs.active(alice.id, Platform.CONSOLE, None) is None  # the copy
+        heard = notices.heard
+        await app.services.safety.sanctions.impose(
+            alice, SanctionKind.BAN, platform=None, server_id=None, until=None, reason="r", by=admin
+        )
+        if notices.postgres:
+            async with asyncio.timeout(10):
+                while notices.heard == heard:  # noqa: ASYNC110 - a counter, polled
+                    await asyncio.sleep(0.01)
+        else:
+            ticks.now += notices.max_age + 0.1
+        found = await theirs.active(alice.id, Platform.CONSOLE, None)
+        assert found is not None and found.kind is SanctionKind.BAN
+    finally:
+        await notices.stop()

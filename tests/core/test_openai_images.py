@@ -253,3 +253,33 @@ def test_no_key_no_client(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(ConfigurationError):
         build_openai_client(Settings(_env_file=None))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"data": []},
+        {"data": [{"url": "https://example.com/a.png"}]},  # not what GPT image models send
+        {"data": [{"b64_json": "bm90IGJhc2U2NA=="}, {"b64_json": None}]},
+        {"data": [{"b64_json": "!!! not base64"}]},
+        {"data": "no list"},
+        {"created": 1},
+        ["a list"],
+    ],
+)
+async def test_an_answer_without_base64_images_fails(answer: object) -> None:
+    """The answer is read as plain JSON (the SDK's `post`, no model object): whatever is
+    not a list of base64 images in `data` is a failed generation, never a crash."""
+    import httpx2
+    from openai import AsyncOpenAI
+
+    def reply(request: httpx2.Request) -> httpx2.Response:
+        assert request.url.path.endswith("/images/generations")
+        return httpx2.Response(200, json=answer)
+
+    http = httpx2.AsyncClient(transport=httpx2.MockTransport(reply))
+    client = AsyncOpenAI(api_key="k", base_url="http://model.test/v1", http_client=http)
+    with pytest.raises(GenerationFailed) as failed:
+        await OpenAIImageProvider(client, MODEL).generate("a cat", ImageOptions())
+    assert failed.value.key == "error.generation_failed"
+    await http.aclose()

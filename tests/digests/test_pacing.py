@@ -8,7 +8,14 @@ import math
 
 import pytest
 
-from core.delivery.pacing import TELEGRAM_LIMITS, PacedCalls, PaceLimits, Pacer, TokenBucket
+from core.delivery.pacing import (
+    CONSOLE_LIMITS,
+    TELEGRAM_LIMITS,
+    PacedCalls,
+    PaceLimits,
+    Pacer,
+    TokenBucket,
+)
 from core.delivery.ratelimit import PlatformCall
 from core.domain import Platform
 
@@ -33,6 +40,15 @@ def test_one_chat_gets_one_message_per_interval_after_the_previous_ended() -> No
     pacer.finished("1", False, 0.3)
     assert pacer.chat_ready_at("1", False, 0.4) == pytest.approx(1.3)
     assert pacer.chat_ready_at("2", False, 0.4) == 0.4  # other chats are not held
+
+
+def test_a_terminal_takes_a_burst_at_once_and_at_most_1000_a_second() -> None:
+    pacer = Pacer(CONSOLE_LIMITS)
+    for n in range(1000):  # 500 jobs' status edits and previews, finished together
+        assert pacer.ready_at(f"chat{n}", False, 0.0) == 0.0
+        pacer.started(f"chat{n}", 0.0)
+        pacer.finished(f"chat{n}", False, 0.0)
+    assert pacer.ready_at("one more", False, 0.0) == pytest.approx(1.0)
 
 
 def test_a_group_gets_at_most_its_window() -> None:
