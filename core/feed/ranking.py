@@ -66,7 +66,7 @@ class RankedPost:
 @dataclass(frozen=True, slots=True)
 class Scored:
     breakdowns: list[Breakdown]
-    sources: dict[int, set[str]]
+    sources: dict[int, AbstractSet[str]]
     followees: set[int]
 
 
