@@ -84,23 +84,26 @@ class Surfaces:
         draw = rng.random()
         if draw < m.following_share:
             feed = self.feed[user]
-            made = np.searchsorted(self.feed_created[user], moment, side="left")
+            made = self.feed_created[user].searchsorted(moment, side="left")
             posts = feed[max(0, made - m.shown) : made][::-1]
             return 0, posts, np.zeros(len(posts))
         if draw < m.following_share + m.liked_share:
             counts: Counter[int] = Counter()
             last: dict[int, int] = {}
+            like_times, like_posts = self.like_times, self.like_posts
             for followee in self.followees[user].tolist():
-                times = self.like_times[followee]
+                times = like_times[followee]
                 end = bisect_left(times, moment)
+                posts_liked = like_posts[followee]
                 for at in range(max(0, end - FOLLOWEE_LIKES), end):
-                    post = self.like_posts[followee][at]
+                    post, when = posts_liked[at], times[at]
                     counts[post] += 1
-                    last[post] = max(last.get(post, 0), times[at])
+                    if when > last.get(post, 0):  # the latest of its likes (moments are > 0)
+                        last[post] = when
             if counts:
                 ranked = sorted(counts, key=lambda p: (-counts[p], -last[p]))[: m.shown]
                 return 1, np.array(ranked, dtype=np.int64), np.array([counts[p] for p in ranked])
-        made = int(np.searchsorted(self.created, moment, side="left"))
+        made = int(self.created.searchsorted(moment, side="left"))
         pool = np.arange(max(0, made - m.latest_pool), made)
         posts = np.sort(rng.choice(pool, min(m.shown, len(pool)), replace=False))[::-1]
         return 2, posts, np.zeros(len(posts))
@@ -119,15 +122,16 @@ class Surfaces:
         m = self.m
         p = (
             m.like_base
-            * self.relative[user, self.topic[posts]]
+            * self.relative[user][self.topic[posts]]
             * self.quality[posts]
             * self.position_factor[: len(posts)]
             * (1 + m.influence * followers)
         )
-        mine = self.author[posts] == user
-        seen = np.fromiter((q in liked for q in posts.tolist()), bool, len(posts))
-        later = self.created[posts] >= moment
-        return np.where(mine | seen | later, 0.0, np.minimum(p, 0.95))
+        never = self.author[posts] == user
+        never |= self.created[posts] >= moment
+        if liked:
+            never |= np.array([q in liked for q in posts.tolist()], dtype=bool)
+        return np.where(never, 0.0, np.minimum(p, 0.95))
 
 
 def simulate_likes(
@@ -169,7 +173,7 @@ def simulate_likes(
             rows[:, 3] = np.arange(n)
             shown_rows.append(rows)
             p = surfaces.chances(user, moment, posts, followers)
-            for position in np.flatnonzero(rng.random(n) < p).tolist():
+            for position in (rng.random(n) < p).nonzero()[0].tolist():
                 at = moment + 5 * (position + 1)
                 post = int(posts[position])
                 surfaces.add_like(user, post, at)

@@ -95,7 +95,16 @@ async def test_only_the_process_with_shard_0_publishes_the_commands(world: Disco
     assert world.fake.gateway.limits_exceeded == []  # the second waited for its turn
 
 
+def two_identify_buckets(world: DiscordWorld) -> None:
+    """max_concurrency 2 (Discord gives it to larger bots): shards 0 and 1 are in buckets of
+    their own and IDENTIFY at once. For the tests of where events go, not of the turns (the
+    first test above keeps max_concurrency 1 and its 5 s wait)."""
+    assert world.fake.gateway is not None
+    world.fake.gateway.max_concurrency = 2
+
+
 async def test_each_guild_is_answered_on_its_own_shard_once(world: DiscordWorld) -> None:
+    two_identify_buckets(world)
     await world.start(shards=ShardPlan.parse("0/2"))
     await world.start(shards=ShardPlan.parse("1/2"))
     fake = world.fake
@@ -159,6 +168,7 @@ async def test_identifies_over_the_session_start_limit_are_answered_invalid_sess
 
 
 async def test_a_heart_is_a_like_on_whichever_shard_the_guild_is(world: DiscordWorld) -> None:
+    two_identify_buckets(world)
     adapters = [await world.start(shards=ShardPlan.parse(f"{n}/2")) for n in (0, 1)]
     fake = world.fake
     assert fake.gateway is not None
