@@ -33,8 +33,8 @@ is the sum of the overlaps of the peers who liked it → the `peer_posts` posts 
 highest weight, the most recently liked first among equals. It reaches posts of people the
 viewer does not follow and that have no #tags (where `tags` finds nothing). The weight,
 relative to the viewer's highest, is the `peers` score part (`Candidates.peer_likes`); its
-weight is 0 in the hand-set prior (hand-set it ranked worse: co-likes follow popularity) and
-what a fitted ranker finds, beside `engagement`, which takes popularity.
+weight in the prior is the one the fits found (`scoring.Weights.peers`), and what a fitted
+ranker finds, beside `engagement`, which takes popularity.
 
 Visibility (audience, blocks, deletions) is *not* decided here: the visible posts' feature
 columns are the ORM's query from `core.social.visible_to`, the one rule, put into the

@@ -31,7 +31,7 @@ For a viewer and a post:
 |              | followees' posts (`network`) a second mix of its own (`network_recency`)        |
 | source       | learned (`Learned.sources`): what the candidate sources that brought the post  |
 |              | say about it, by the shares the fit gave each                                  |
-| peers        | learned weight: the post's co-like weight among the viewer's peers (people who |
+| peers        | the post's co-like weight among the viewer's peers (people who                 |
 |              | liked what you liked; the `peers` source), relative to the candidate with the  |
 |              | highest (1)                                                                    |
 | quality      | learned weight: how people prefer it in /rate pairs (quality.py): its          |
@@ -125,9 +125,14 @@ class Weights:
     engaged: float = 3.0
     recency: float = 0.0  # learned parts: nothing until a fitted ranker serves
     source: float = 0.0
-    peers: float = 0.0
-    # 0 in the prior, as `peers`: how much a vote of strangers should move a person's feed is
-    # the community's to say, so only a fit that wins on held-out impressions gives it one.
+    # `peers` in the prior: the weight the product's own fits gave this part, none chosen
+    # here: 0.8–1.2 on every `notags` refit, 0.4–1.9 on every refit of every family (tenth
+    # round, docs/benchmarks.md), so 1. Without #tags, co-likes are the sign that finds and
+    # orders strangers' posts, and a young community's refits are rarely proven better than
+    # the prior ("learn, stop 22"), so the prior counts them already.
+    peers: float = 1.0
+    # 0 in the prior: how much a vote of strangers should move a person's feed is the
+    # community's to say, so only a fit that wins on held-out impressions gives it one.
     quality: float = 0.0
 
     def of(self, part: str) -> float:

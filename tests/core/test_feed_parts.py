@@ -232,7 +232,8 @@ def test_peers_co_like_weight_counts_relative_to_the_strongest_with_the_weight_i
     counts = np.array([0.0, 2.0, 4.0])
     prior = {b.post_id: b for b in scorer().score(viewer, posts, None, counts)}
     assert [prior[i].values["peers"] for i in (1, 2, 3)] == pytest.approx([0, 0.5, 1.0])
-    assert prior[2].total == pytest.approx(prior[1].total), "the prior gives it no weight"
+    assert prior[3].total > prior[2].total > prior[1].total, "the prior counts co-likes"
+    assert prior[3].parts["peers"] == pytest.approx(Weights().peers) and Weights().peers > 0
     fitted = Scorer(Weights(peers=2.0), (0.0, 1.0))
     scored = {b.post_id: b for b in fitted.score(viewer, posts, None, counts)}
     assert scored[3].total > scored[2].total > scored[1].total
