@@ -127,9 +127,12 @@ class Weights:
     source: float = 0.0
     # `peers` in the prior: the weight the product's own fits gave this part, none chosen
     # here: 0.8–1.2 on every `notags` refit, 0.4–1.9 on every refit of every family (tenth
-    # round, docs/benchmarks.md), so 1. Without #tags, co-likes are the sign that finds and
-    # orders strangers' posts, and a young community's refits are rarely proven better than
-    # the prior ("learn, stop 22"), so the prior counts them already.
+    # round, docs/benchmarks.md), so 1. Those refits ran on bench.workload's generated
+    # communities, so the value is a sample: a community whose co-likes say less (likes that
+    # follow popularity) gets its own weight from its first refit that wins on held-out
+    # impressions. Without #tags, co-likes are the sign that finds and orders strangers'
+    # posts, and a young community's refits are rarely proven better than the prior
+    # ("learn, stop 22"), so the prior counts them already.
     peers: float = 1.0
     # 0 in the prior: how much a vote of strangers should move a person's feed is the
     # community's to say, so only a fit that wins on held-out impressions gives it one.
