@@ -8,14 +8,19 @@ deliberate violation, and expect it to fail and name the violation.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from core.local_cache import private, user_cache_root
 
 REPO = Path(__file__).resolve().parents[1]
 # the executables of the virtualenv running the suite (not resolved: the venv's python is a
@@ -56,9 +61,47 @@ def run_gate(gate: str, root: Path, *, mypy_cache: Path | None = None) -> GateRe
     return GateResult(gate, completed.returncode == 0, completed.stdout + completed.stderr)
 
 
+def user_mypy_cache() -> Path | None:
+    """mypy's cache for this repository's gate: one per user, outside the clone, as uv's is.
+
+    A cold mypy run over bot/, core/, scheduler/ and web/ costs ~20 CPU-s, mostly the
+    third-party libraries and the numpy-heavy modules of core/, and every fresh clone paid it
+    (CI clones afresh each run). mypy checks each cached module against its source's hash when
+    its path or mtime differs (another clone, another virtualenv), and checks a module again
+    when a module it depends on changed its interface, so errors are reported as by a cold run
+    (test_a_shared_mypy_cache_reports_an_error_it_did_not_cache). `MYPY_CACHE_DIR` chooses
+    another folder; None (the clone's own `.mypy_cache`) when that folder cannot be ours alone.
+    """
+    if os.environ.get("MYPY_CACHE_DIR"):
+        return Path(os.environ["MYPY_CACHE_DIR"])
+    folder = user_cache_root() / "mypy"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    # a cache that someone else could write could make the gate pass
+    return folder if private(folder) and private(folder.parent) else None
+
+
+@contextlib.contextmanager
+def one_at_a_time(folder: Path | None) -> Iterator[None]:
+    """Hold `folder`'s lock: mypy reads a module's cached metadata and its data at different
+    moments, so a run beside another clone's, writing other versions of the same modules into
+    the same cache, could read a mix of both."""
+    if folder is None:
+        yield
+        return
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 @pytest.mark.parametrize("gate", list(GATES))
 def test_the_repository_passes_the_gate(gate: str) -> None:
-    result = run_gate(gate, REPO)
+    mypy_cache = user_mypy_cache() if gate == "mypy" else None
+    with one_at_a_time(mypy_cache):
+        result = run_gate(gate, REPO, mypy_cache=mypy_cache)
     assert result.passed, f"{gate} failed:\n{result.output}"
 
 
@@ -67,6 +110,7 @@ def test_the_repository_passes_the_gate(gate: str) -> None:
 
 def _project(tmp_path: Path, files: dict[str, str]) -> Path:
     """A tiny project with this repository's settings and the layers' packages."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     for package in ("bot", "bot/adapters", "core", "scheduler", "web"):
         (tmp_path / package).mkdir(parents=True, exist_ok=True)
@@ -130,6 +174,24 @@ def test_a_type_error_fails_mypy(tmp_path: Path, code: str, tiny_mypy_cache: Pat
     result = run_gate("mypy", root, mypy_cache=tiny_mypy_cache)
     assert not result.passed
     assert "core/clock.py:2: error" in result.output
+
+
+@TINY_MYPY
+def test_a_shared_mypy_cache_reports_an_error_it_did_not_cache(
+    tmp_path: Path, tiny_mypy_cache: Path
+) -> None:
+    """The repository's gate keeps mypy's cache outside the clone (user_mypy_cache): a clone
+    whose change breaks a module it did not touch must fail on that module, though the cache
+    holds that very module, checked clean, from another clone."""
+    uses = "from core.clock import now\n\n\ndef later() -> int:\n    return now() + 1\n"
+    clean = _project(tmp_path / "first", {"core/clock.py": "def now() -> int:\n    return 0\n"})
+    (clean / "core/uses.py").write_text(uses)
+    assert run_gate("mypy", clean, mypy_cache=tiny_mypy_cache).passed
+    broken = _project(tmp_path / "second", {"core/clock.py": 'def now() -> str:\n    return ""\n'})
+    (broken / "core/uses.py").write_text(uses)
+    result = run_gate("mypy", broken, mypy_cache=tiny_mypy_cache)
+    assert not result.passed
+    assert "core/uses.py:5: error" in result.output, result.output
 
 
 @pytest.mark.parametrize(
