@@ -26,6 +26,7 @@ from core.errors import Forbidden, InvalidInput, MosaicError
 from core.i18n import normalize_language, translate
 from core.metrics import NO_METRICS, MetricsRecorder
 from core.persistence.models import Account
+from core.persistence.oldest_first import work_arrived
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -172,6 +173,11 @@ class Dispatcher:
         return [await tokenize(r, self.services.tokens, account.id) for r in replies]
 
     async def _guard(self, actor: Actor, conversation: Conversation, work: Any) -> list[Reply]:
+        # Its statements get connections before those of commands that came in later.
+        with work_arrived(time.monotonic()):
+            return await self._guarded(actor, conversation, work)
+
+    async def _guarded(self, actor: Actor, conversation: Conversation, work: Any) -> list[Reply]:
         try:
             return await work
         except MosaicError as error:

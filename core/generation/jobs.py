@@ -155,10 +155,15 @@ class GenerationJobs:
             Slot("cell", i): fields[c].to_db_value(getattr(job, c), job)
             for i, c in enumerate(columns)
         }
-        rows = await db.execute_query_dict(saving.sql, saving.bind(bound))
+        rows = await db.execute_query_dict(saving.sql + _QUEUE_AT_SAVE, saving.bind(bound))
         if not rows:
             raise QuotaExceeded("error.quota_exceeded", limit=limit, count=count)
-        return GenerationJob._init_from_db(**rows[0])
+        ahead = rows[0].pop(_AHEAD) or []
+        saved = GenerationJob._init_from_db(**rows[0])
+        # Its place in the queue as the INSERT saw it (a round trip less; `position`).
+        queued = [(None, requester) for requester in ahead] + [(saved.id, saved.requester_id)]
+        saved.__dict__[_POSITION] = _fair_position(queued, saved)
+        return saved
 
     @classmethod
     async def _save(
@@ -233,17 +238,15 @@ class GenerationJobs:
         await db.execute_query(remembering.sql, remembering.bind(bound))
 
     async def position(self, job: GenerationJob) -> int:
-        """1-based place in the fair (round-robin) queue; 0 when it is no longer waiting."""
+        """1-based place in the fair (round-robin) queue; 0 when it is no longer waiting.
+        A job just saved on PostgreSQL knows it from its INSERT, once."""
+        known = job.__dict__.pop(_POSITION, None)
+        if known is not None:
+            return int(known)
         db = GenerationJob._meta.db
         listing = _queued(db.query_class)  # type: ignore[arg-type]
         _, rows = await db.execute_query(listing.sql, listing.bind({}))
-        queued = [(row[0], row[1]) for row in rows]
-        mine = [job_id for job_id, requester in queued if requester == job.requester_id]
-        if job.id not in mine:
-            return 0
-        turn = mine.index(job.id) + 1
-        others = Counter(requester for _, requester in queued if requester != job.requester_id)
-        return turn + sum(min(count, turn) for count in others.values())
+        return _fair_position([(row[0], row[1]) for row in rows], job)
 
     async def active(self, account: Account) -> list[GenerationJob]:
         return await GenerationJob.filter(requester=account, state__in=ACTIVE).order_by("id")
@@ -306,6 +309,28 @@ class GenerationJobs:
 # Statements of a command's path written once (the ORM built each anew: most of their CPU).
 _JOBS = Table("generation_job")
 _JOB, _TARGET, _TOKEN, _UNTIL = (Slot(name) for name in ("job", "target", "token", "until"))
+
+
+def _fair_position(queued: list[tuple[int | None, int]], job: GenerationJob) -> int:
+    """`job`'s 1-based place in the fair (round-robin) order of `queued` (job id, requester
+    id), in the order the workers take them; 0 when it is not among them."""
+    mine = [job_id for job_id, requester in queued if requester == job.requester_id]
+    if job.id not in mine:
+        return 0
+    turn = mine.index(job.id) + 1
+    others = Counter(requester for _, requester in queued if requester != job.requester_id)
+    return turn + sum(min(count, turn) for count in others.values())
+
+
+_POSITION = "_position_at_save"  # a just-saved job's place, read once by `position`
+_AHEAD = "queue_ahead"
+# Appended to the charging INSERT's `RETURNING *`: the requesters of the jobs queued before
+# it, in the workers' order. The subquery sees the table as the statement began, without
+# the new job, which is queued and (created now) the newest.
+_QUEUE_AT_SAVE = (
+    f', (SELECT array_agg("requester_id" ORDER BY "created_at", "id") FROM "generation_job"'
+    f' WHERE "state" = \'{JobState.QUEUED.value}\') AS "{_AHEAD}"'
+)
 
 
 @lru_cache(maxsize=8)

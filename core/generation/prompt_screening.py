@@ -205,11 +205,24 @@ class _Compounds:
             self.last.update(stem + suffix for suffix in SUFFIXES)
 
     def holds(self, word: str) -> bool:
-        return any(
-            len(word) - len(stem) >= COMPOUND_REST and word.startswith(stem) for stem in self.first
-        ) or any(
-            len(word) - len(stem) >= COMPOUND_REST and word.endswith(stem) for stem in self.last
-        )
+        longest = len(word) - COMPOUND_REST  # the longest stem that leaves enough
+        return _begins(word, self.first, longest) or _ends(word, self.last, longest)
+
+
+# A stem of `stems` begins (ends) `word` and is at most `longest` letters long. Whichever is
+# fewer: every stem tried on the word, or the word's beginnings (endings) of each length
+# looked up (a prompt's every word, every command: the sensitive list's many stems cost
+# more than the word's few lengths, the blocked list's few stems less).
+def _begins(word: str, stems: set[str], longest: int) -> bool:
+    if len(stems) <= longest + 1:
+        return any(len(stem) <= longest and word.startswith(stem) for stem in stems)
+    return any(word[:n] in stems for n in range(longest + 1))
+
+
+def _ends(word: str, stems: set[str], longest: int) -> bool:
+    if len(stems) <= longest + 1:
+        return any(len(stem) <= longest and word.endswith(stem) for stem in stems)
+    return any(word[len(word) - n :] in stems for n in range(longest + 1))
 
 
 class _Matcher:

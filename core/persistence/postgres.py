@@ -7,9 +7,13 @@ the task is cancelled during that BEGIN (a sender or tick being stopped: `core.l
 Closing the pool waits for it, for tortoise's 10 s, before it terminates the pool: every stop
 of a process (and every PostgreSQL test's teardown) stalled 10 s, and a long-running process
 lost one pooled connection per cancelled BEGIN.
+
+Its pool serves waiting requests oldest work first (`core.persistence.oldest_first`).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import (
@@ -18,6 +22,8 @@ from tortoise.backends.base.client import (
     TransactionContextPooled,
 )
 from tortoise.connection import get_connections
+
+from core.persistence.oldest_first import OldestFirstPool
 
 __all__ = ["ENGINE", "MosaicAsyncpgClient", "client_class"]
 
@@ -40,6 +46,10 @@ class PooledTransaction(TransactionContextPooled):
 
 
 class MosaicAsyncpgClient(AsyncpgDBClient):
+    async def create_pool(self, **kwargs: Any) -> Any:
+        pool = await super().create_pool(**kwargs)
+        return OldestFirstPool(pool, pool.get_max_size())
+
     def _in_transaction(self) -> TransactionContext:
         return PooledTransaction(TransactionWrapper(self), self._pool_init_lock)
 

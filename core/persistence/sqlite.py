@@ -29,6 +29,8 @@ from tortoise.backends.sqlite.client import (
 from tortoise.connection import get_connections
 from tortoise.exceptions import TransactionManagementError
 
+from core.persistence.oldest_first import OldestFirstLock
+
 __all__ = ["BUSY_TIMEOUT_MS", "ENGINE", "LockedTransaction", "MosaicSqliteClient", "client_class"]
 
 ENGINE = __name__
@@ -66,6 +68,7 @@ class MosaicSqliteClient(SqliteClient):
         kwargs.setdefault("busy_timeout", BUSY_TIMEOUT_MS)
         kwargs.setdefault("synchronous", "NORMAL")
         super().__init__(file_path, **kwargs)
+        self._lock = OldestFirstLock()  # type: ignore[assignment]  # its one connection
 
     def _in_transaction(self) -> TransactionContext:
         return LockedTransaction(ImmediateTransaction(self), self._lock)

@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 
 from core.generation import GenerationFailed, LocalModerator, OpenAIModerator
 from core.generation.prompt_screening import (
+    COMPOUND_REST,
     MODERATION_MODEL,
     RULES,
     SENSITIVE_RULES,
+    _Compounds,
     _Matcher,
     fold,
     readings,
@@ -224,3 +226,21 @@ def test_one_matcher_pooled_from_each_terms_matchers_is_the_matcher_of_all_the_t
     for terms in lists:
         pooled = _Matcher.merged(_Matcher((term,), inflect=inflect) for term in terms)
         assert _tables(pooled) == _tables(_Matcher(terms, inflect=inflect)), terms
+
+
+@given(
+    word=st.text(alphabet="abcn", max_size=9),
+    first=st.sets(st.text(alphabet="abcn", max_size=7), max_size=12),
+    last=st.sets(st.text(alphabet="abcn", max_size=7), max_size=12),
+)
+def test_compound_parts_match_as_every_stem_tried_on_the_word(
+    word: str, first: set[str], last: set[str]
+) -> None:
+    """Whichever way `_Compounds.holds` looks (few stems: each tried; many: the word's
+    beginnings and endings looked up), it finds what trying every stem finds."""
+    compounds = _Compounds(first=first, last=last)
+    rest = len(word) - COMPOUND_REST
+    expected = any(rest >= len(s) and word.startswith(s) for s in first) or any(
+        rest >= len(s) and word.endswith(s) for s in last
+    )
+    assert compounds.holds(word) == expected
