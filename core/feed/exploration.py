@@ -20,8 +20,6 @@ from typing import Protocol
 
 import numpy as np
 
-from core.feed.features import PostFeatures
-
 # One place in twenty: over a page of five, one page in four carries one new post. Enough
 # that in a community with a few hundred pages an hour each new post in a taste bucket gets
 # showings within the hour; small enough that the ranked feed keeps 95 % of the places.
@@ -38,7 +36,10 @@ class Explorable(Protocol):
     def author_id(self) -> int: ...
 
     @property
-    def features(self) -> PostFeatures: ...
+    def likes(self) -> float: ...  # as `PostFeatures.likes` (fans' likes count for less)
+
+    @property
+    def shown(self) -> int: ...  # as `PostFeatures.shown`
 
     sources: frozenset[str] | set[str]
 
@@ -47,8 +48,10 @@ def thompson_pick(pool: Sequence[Explorable], rng: np.random.Generator) -> int |
     """The index in `pool` of the post whose sampled like rate is highest (None: empty)."""
     if not pool:
         return None
-    likes = np.array([item.features.likes for item in pool], dtype=float)
-    shown = np.array([item.features.shown for item in pool], dtype=float)
+    # Read as two numbers each, not as `PostFeatures` (built per call: twice per candidate
+    # of the pool, it was a tenth of a page's Python, docs/benchmarks.md "page, stop 23").
+    likes = np.array([item.likes for item in pool], dtype=float)
+    shown = np.array([item.shown for item in pool], dtype=float)
     shown = np.maximum(shown, likes)
     pooled = (likes.sum() + 1.0) / (shown.sum() + 2.0)
     draws = rng.beta(likes + PRIOR_SHOWINGS * pooled, shown - likes + PRIOR_SHOWINGS * (1 - pooled))

@@ -5,9 +5,10 @@ ranks into the viewer's session (`sessions.FeedSessions`, optimistic locking), g
 posts a place (`exploration.explore`), records what it showed (`impressions.ImpressionLog`),
 and hands `/why` to `explanation.py` and `/feed tune` to `tuning.py`.
 
-A page costs a constant number of queries (eight), whatever the size of the network:
+A page costs a constant number of queries (seven), whatever the size of the network:
 
-1. the viewer's feed session (pages of this session, what they saw lately), and side by side
+1. the viewer's feed session (pages of this session, what they saw lately), and in the same
+   statement (`statements.two_by`)
 2. the viewer's taste profile (taste vector, authors, buckets, #tags, tuning)
 3. candidates from every source (followees' latest posts, new posts of the viewer's
    favourite #tags, posts liked by the viewer's peers, taste buckets, trending, newcomers,
@@ -133,10 +134,7 @@ class PersonalizedFeed:
         current session (ranking the pages up to it that were not shown yet). `safe`: no
         sensitive posts (the page is shown in a place with NSFW off)."""
         for _ in range(SAVE_ATTEMPTS):
-            stored, profile = await asyncio.gather(
-                self.sessions.find(viewer.id),
-                one_by(TasteProfile, "account_id", viewer.id),
-            )
+            stored, profile = await self.sessions.find_with_profile(viewer.id)
             session = stored or FeedSession(account_id=viewer.id)  # `save` creates a first one
             if number is not None and 1 <= number <= len(session.pages):
                 return await self._stored(viewer, session, number)

@@ -55,6 +55,14 @@ class RankedPost:
         return self.breakdown.features
 
     @property
+    def likes(self) -> float:
+        return self.breakdown.likes
+
+    @property
+    def shown(self) -> int:
+        return self.breakdown.shown
+
+    @property
     def post_id(self) -> int:
         return self.breakdown.post_id
 

@@ -215,6 +215,16 @@ class Breakdown:
         return self._table.posts.post(self._row)
 
     @property
+    def likes(self) -> float:
+        """`features.likes` without building the `PostFeatures`."""
+        return float(self._table.posts.likes[self._row])
+
+    @property
+    def shown(self) -> int:
+        """`features.shown` without building the `PostFeatures`."""
+        return int(self._table.posts.shown[self._row])
+
+    @property
     def matches(self) -> tuple[tuple[SteeringVector, float], ...]:
         """Each tuning term and how clearly the post matches it (0–1)."""
         return tuple((term, float(m[self._row])) for term, m in self._table.matches)

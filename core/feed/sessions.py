@@ -17,8 +17,8 @@ from tortoise.exceptions import IntegrityError
 
 from core.clock import Clock
 from core.persistence.lazy_commits import LAZY_FROM, commits_lazily, lazy_transaction
-from core.persistence.models import FeedSession
-from core.persistence.statements import db_value, one_by
+from core.persistence.models import FeedSession, TasteProfile
+from core.persistence.statements import db_value, two_by
 
 SEEN_MEMORY = 500  # posts remembered as shown, per viewer: weeks of daily pages
 SAVE_ATTEMPTS = 3  # two processes racing for one viewer settle in one retry; three is ample
@@ -28,8 +28,13 @@ class FeedSessions:
     def __init__(self, clock: Clock) -> None:
         self.clock = clock
 
-    async def find(self, viewer_id: int) -> FeedSession | None:
-        return await one_by(FeedSession, "account_id", viewer_id)
+    async def find_with_profile(
+        self, viewer_id: int
+    ) -> tuple[FeedSession | None, TasteProfile | None]:
+        """The viewer's session and taste profile, each or None, in one round trip (a page
+        reads both first; two statements side by side cost a page twice the driver's and the
+        pool's work, docs/benchmarks.md "page, stop 23")."""
+        return await two_by(FeedSession, TasteProfile, "account_id", viewer_id)
 
     async def save(self, session: FeedSession, version: int, new_pages: list[list[int]]) -> bool:
         """Store the new pages, if nobody else stored a page for the viewer since `version`

@@ -104,6 +104,22 @@ async def test_feed_pages_give_a_place_to_a_new_post_and_record_it_as_explored(
     assert shown.shown == 1, "its showings count, for the next draw"
 
 
+async def test_exploration_weighs_the_likes_and_showings_the_ranking_knew(app: App) -> None:
+    """`thompson_pick` reads `likes` and `shown` of a ranked post without its `PostFeatures`:
+    the same numbers, post by post (fans' likes discounted, showings counted)."""
+    author, fan, viewer = await people(app, "author", "fan", "viewer")
+    posts = [await post(app, author, WATERCOLOR) for _ in range(FAN_MIN_POSTS)]
+    for item in posts:
+        await app.services.engagement.like(fan, item.id)
+    await Post.filter(id=posts[1].id).update(shown=7)
+    ranked = await app.services.feed.rank(viewer)
+    assert {item.post_id for item in ranked} >= {p.id for p in posts}
+    for item in ranked:
+        assert (item.likes, item.shown) == (item.features.likes, item.features.shown)
+    by_id = {item.post_id: item for item in ranked}
+    assert by_id[posts[1].id].shown == 7 and by_id[posts[-1].id].likes < 1, "fan's like: less"
+
+
 async def test_likes_from_someone_who_likes_everything_of_one_author_count_for_less(
     app: App,
 ) -> None:
