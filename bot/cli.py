@@ -6,8 +6,11 @@ import gc
 
 # Importing Mosaic makes ~70,000 container objects that live as long as the process; the
 # cyclic collector's ~200 passes during the imports walk them again and again to free ~1,000
-# (~2 % of the instructions of `import bot.cli`). Paused for these imports only; the few
-# cycles they leave are collected by the next pass after them.
+# (~2 % of the instructions of `import bot.cli`). Paused for these imports only, then all
+# they made is frozen (`gc.freeze`): moved out of the collector's generations, so that no
+# later pass walks it again. The first pass after the pause walked all of it (0.03-0.05
+# CPU-s), and a console session's ~90 passes cost 0.07 CPU-s, 0.02 frozen (docs/benchmarks.md,
+# ciproc stop 23); the ~1,000 objects in cycles it would have freed stay, frozen.
 _collecting = gc.isenabled()
 gc.disable()
 try:
@@ -46,6 +49,7 @@ try:
     )
     from core.settings import Settings
 finally:
+    gc.freeze()
     if _collecting:
         gc.enable()
 

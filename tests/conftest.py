@@ -27,7 +27,7 @@ from bot.bootstrap import App, build
 from core.clock import FakeClock
 from core.feed import local_text_embedder
 from core.settings import Settings
-from tests.support import cpu_usage, durations, run_caches
+from tests.support import collector, cpu_usage, durations, run_caches
 from tests.support.databases import SHARED_FOLDER, DatabaseFactory, postgres_admin_url
 from tests.support.fakes import FakeModerator, FakeProvider
 
@@ -125,6 +125,7 @@ def pytest_configure(config: pytest.Config) -> None:
     cpu_usage.register(config)  # MOSAIC_TEST_CPU=<folder>: see tests/support/cpu_usage.py
     durations.register(config)  # MOSAIC_TEST_DURATIONS=<file>: see tests/support/durations.py
     run_caches.prepare(config)  # under xdist: caches each worker would fill, filled once
+    collector.register(config)  # what collection leaves is frozen: see tests/support/collector.py
 
 
 # ---------------------------------------------------------------- tiers

@@ -33,9 +33,10 @@ SESSION = """
 import gc, json, sys
 from bot.cli import main
 collecting = gc.isenabled()  # bot.cli pauses the cyclic collector for its imports only
+frozen = gc.get_freeze_count()  # and freezes what they made
 code = main(["chat", "--as", "alice"])
 modules = sorted({m.split(".")[0] for m in sys.modules})
-print(json.dumps({"code": code, "modules": modules, "collecting": collecting}))
+print(json.dumps({"code": code, "modules": modules, "collecting": collecting, "frozen": frozen}))
 """
 
 
@@ -65,6 +66,9 @@ def test_a_console_chat_on_sqlite_imports_only_what_it_uses(tmp_path: Path) -> N
     report = json.loads(last)
     assert report["code"] == 0, done.stderr[-2000:]
     assert report["collecting"], "importing bot.cli left the garbage collector off"
+    # importing bot.cli makes ~70,000 objects the collector tracks; frozen, no pass walks them
+    # again (1,000 would be a handful of modules: not what bot.cli imports)
+    assert report["frozen"] > 10_000, f"only {report['frozen']} objects frozen after the imports"
     assert any("images left today" in line for line in session), done.stdout[-2000:]
     loaded = [name for name in NOT_FOR_A_CONSOLE if name in report["modules"]]
     assert loaded == [], f"a console chat on SQLite imported {loaded}"
