@@ -78,7 +78,9 @@ async def test_blocked_words_are_refused_before_any_model_call(
         assert "don't allow" in refusal and "Rephrase" in refusal, prompt
     assert await imagine(member, "clowning around") == ""  # whole words only
     assert await GenerationJob.filter(prompt="a CLOWN at night").count() == 0
-    assert provider.calls == []
+    # the allowed prompt's job may already be running (on PostgreSQL a worker takes it at
+    # once): the model saw that one prompt and none of the refused ones
+    assert {prompt for _, prompt, _ in provider.calls} <= {"clowning around"}
     # other servers and private chats are not bound by this server's words
     private = ChatUser(app, "2", Platform.DISCORD)
     assert await imagine(private, "a clown") == ""
