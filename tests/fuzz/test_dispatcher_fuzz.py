@@ -25,14 +25,18 @@ import asyncio
 import functools
 import logging
 import os
+import sqlite3
+import string
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from tortoise import Tortoise
+from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.connection import get_connection
 
 from bot.bootstrap import App
@@ -156,7 +160,11 @@ def _spellings(choice: str) -> st.SearchStrategy[str]:
 
 _POST_OR_INT = st.one_of(st.integers(1, 8).map(str), st.integers(1, 8).map("#{}".format), _NUMBER)
 _USER = st.sampled_from(["@alice", "@bob", "@tilde", "@dora", "@dan", "bob", "@ghost"])
-_WORD = st.one_of(_WORDS, st.from_regex(r"[a-z0-9_]{1,12}", fullmatch=True))
+# The strings of r"[a-z0-9_]{1,12}" (what `st.from_regex` drew here at ~4.5 times the CPU: it
+# builds them a character at a time; `st.text` draws one string).
+_WORD = st.one_of(
+    _WORDS, st.text(alphabet=string.ascii_lowercase + string.digits + "_", min_size=1, max_size=12)
+)
 _FREE_TEXT = st.one_of(_TEXT, st.lists(_WORDS, min_size=1, max_size=6).map(" ".join))
 _NAME = _TEXT.filter(str.strip)
 _DASH = st.sampled_from(("--", "--", "—", "–", "-"))
@@ -281,15 +289,38 @@ class UnhandledErrors(logging.Handler):
         self.records.append(self.format(record))
 
 
-async def _snapshot(tables: list[str], url: str) -> tuple[int, ...]:
-    parts = [f"(SELECT COUNT(*) FROM {t})" for t in tables]
-    for table, columns in COUNTERS.items():
-        parts += [f"(SELECT COALESCE(SUM({c}), 0) FROM {table})" for c in columns]
-    connection = get_connection(connection_name(url))
-    rows = await connection.execute_query_dict(
-        "SELECT " + ", ".join(f"{p} AS c{i}" for i, p in enumerate(parts))
-    )
-    return tuple(int(v) for v in rows[0].values())
+class Counts:
+    """The row counts of `tables` and the sums of the counters, in one statement.
+
+    On SQLite it reads through a read-only connection of its own, in this thread: through the
+    app's, each count was a hop to aiosqlite's thread and back, ~10 times the CPU of the count
+    (0.21 against 0.02 ms, stop 23). A connection of its own sees what is committed (WAL),
+    which is all the app wrote unless the app's connection is inside a transaction: then the
+    count goes through the app's connection, which sees its own uncommitted rows too.
+    """
+
+    def __init__(self, tables: list[str], url: str) -> None:
+        parts = [f"(SELECT COUNT(*) FROM {t})" for t in tables]
+        for table, columns in COUNTERS.items():
+            parts += [f"(SELECT COALESCE(SUM({c}), 0) FROM {table})" for c in columns]
+        self.sql = "SELECT " + ", ".join(f"{p} AS c{i}" for i, p in enumerate(parts))
+        self.labels = [*tables, *(f"{t}.{c}" for t, columns in COUNTERS.items() for c in columns)]
+        self.client = get_connection(connection_name(url))
+        self.reader: sqlite3.Connection | None = None
+        if isinstance(self.client, SqliteClient):
+            uri = f"{Path(self.client.filename).resolve().as_uri()}?mode=ro"
+            self.reader = sqlite3.connect(uri, uri=True, isolation_level=None)
+
+    async def take(self) -> tuple[int, ...]:
+        app_connection = getattr(self.client, "_connection", None)
+        if self.reader and app_connection is not None and not app_connection.in_transaction:
+            return tuple(int(v) for v in self.reader.execute(self.sql).fetchone())
+        rows = await self.client.execute_query_dict(self.sql)
+        return tuple(int(v) for v in rows[0].values())
+
+    def close(self) -> None:
+        if self.reader:
+            self.reader.close()
 
 
 def _tables() -> list[str]:
@@ -324,11 +355,10 @@ async def _run_step(app: App, step: Any, ledger: Ledger, people, conversations) 
     return await dispatcher.press(Press(actor, token, step.text), conversation)
 
 
-async def _check_step(app: App, step: Any, ledger: Ledger, people, conversations, tables):
+async def _check_step(app: App, step: Any, ledger: Ledger, people, conversations, counts):
     conversation = conversations[step.who]
     sent_before = len(conversation.sent) + len(conversation.edits)
-    url = app.settings.resolved_database_url
-    before = ledger.counted or await _snapshot(tables, url)
+    before = ledger.counted or await counts.take()
     ledger.counted = None
     replies = await asyncio.wait_for(
         _run_step(app, step, ledger, people, conversations), timeout=30
@@ -348,16 +378,10 @@ async def _check_step(app: App, step: Any, ledger: Ledger, people, conversations
     if replies and all(reply.is_error for reply in replies):
         ledger.refused += 1
         ledger.refusals[(replies[0].text or "")[:30]] += 1
-        after = await _snapshot(tables, url)
-        changed = [
-            name for name, a, b in zip(_labels(tables), before, after, strict=True) if a != b
-        ]
+        after = await counts.take()
+        changed = [name for name, a, b in zip(counts.labels, before, after, strict=True) if a != b]
         assert not changed, f"refused {step!r} ({replies[0].text!r}) still wrote {changed}"
         ledger.counted = after
-
-
-def _labels(tables: list[str]) -> list[str]:
-    return [*tables, *(f"{t}.{c}" for t, columns in COUNTERS.items() for c in columns)]
 
 
 @dataclass
@@ -369,7 +393,7 @@ class Fuzzing:
     ledger: Ledger = field(default_factory=Ledger)
     people: list[Actor] = field(default_factory=_people)
     conversations: list[RecordingConversation] = field(default_factory=list)
-    tables: list[str] = field(default_factory=list)
+    counts: Counts | None = None
     ready: bool = False
 
     async def prepare(self) -> None:
@@ -377,7 +401,7 @@ class Fuzzing:
         if self.ready:
             return
         self.ready = True
-        self.tables = _tables()
+        self.counts = Counts(_tables(), self.app.settings.resolved_database_url)
         self.conversations = [RecordingConversation() for _ in self.people]
         dispatcher = self.app.dispatcher
         for actor, conversation in zip(self.people, self.conversations, strict=True):
@@ -408,6 +432,8 @@ async def fuzzing(app: App, database_url: str, capsys: pytest.CaptureFixture):
     state = Fuzzing(app, backend)
     yield state
     logging.getLogger().removeHandler(handler)
+    if state.counts:
+        state.counts.close()
     ledger = state.ledger
     with capsys.disabled():
         print(
@@ -442,7 +468,7 @@ def _fuzz_test(shard: int):  # type: ignore[no-untyped-def]
                 fuzzing.ledger,
                 fuzzing.people,
                 fuzzing.conversations,
-                fuzzing.tables,
+                fuzzing.counts,
             )
 
     if os.environ.get("MOSAIC_FUZZ_RANDOM") == "1":
