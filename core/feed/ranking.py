@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Collection, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -95,6 +95,15 @@ class FeedRanking:
         self._fixed = weights is not None
         self.parameters = RankerParameters(weights=weights or Weights())
         self.limits = limits or SourceLimits()
+        # A viewer who has liked no #tags (a community that writes none) gets no `tags`
+        # lookups, and the room those would have brought goes to `peers`, the source that
+        # finds strangers' untagged posts (docs/benchmarks.md, "learn, stop 22/23"): the
+        # page's candidates stay within the bound a viewer with #tags has, no new constant.
+        # (One more text of the candidate statement: with and without the `tags` lookups.)
+        self._untagged_limits = replace(
+            self.limits,
+            peer_posts=self.limits.peer_posts + LIKED_TAGS * self.limits.per_liked_tag,
+        )
         self.scorer = Scorer(self.weights, embedder.match_range)
 
     @property
@@ -149,6 +158,7 @@ class FeedRanking:
         steering = steering_vectors(profile, self.embedder.model_id)
         now = self.clock.now()
         engaged_authors = _engaged_authors(state.authors, viewer.id)
+        liked_tags = _favourites(state.tags, LIKED_TAGS)
         # The candidate statement and how crowded the viewer's #tags are, side by side. Its
         # lists are padded to their maximum length with values that match nothing, so that
         # the statement keeps one text and PostgreSQL can reuse its prepared plan.
@@ -158,13 +168,13 @@ class FeedRanking:
                 safe=safe,
                 buckets=_padded(self._buckets(state, steering), BUCKETS_MAX, NO_BUCKET),
                 terms=_padded(_tagged_terms(steering), TAGGED_TERMS_MAX, ""),
-                tags=_padded(_favourites(state.tags, LIKED_TAGS), LIKED_TAGS, ""),
+                tags=_padded(liked_tags, LIKED_TAGS, "") if liked_tags else (),
                 now=now,
                 engaged=state.engaged,
                 authors=_padded(engaged_authors, ENGAGED_AUTHORS, NO_AUTHOR)
                 if engaged_authors
                 else (),
-                limits=self.limits,
+                limits=self.limits if liked_tags else self._untagged_limits,
             ),
             volumes(state.tags, now),
         )

@@ -509,10 +509,40 @@ async def test_peers_posts_come_by_co_like_weight_counted_by_the_database(app: A
     assert ranked[both.id].breakdown.values["peers"] == pytest.approx(1.0)
     assert ranked[one.id].breakdown.values["peers"] == pytest.approx(2 / 3)
     feed = app.services.feed
-    limits = replace(feed.limits, trending=0, fresh=0, similar_per_bucket=0, peer_posts=1)
+    # room for one: `per_liked_tag` 0, as the viewer has liked no #tags (see the next test)
+    limits = replace(
+        feed.limits, trending=0, fresh=0, similar_per_bucket=0, peer_posts=1, per_liked_tag=0
+    )
     narrow = PersonalizedFeed(feed.embedder, feed.clock, page_size=5, limits=limits)
     sources = {r.post_id: r.sources for r in await narrow.rank(viewer)}
     assert "peers" in sources[both.id] and "peers" not in sources.get(one.id, set())
+
+
+async def test_a_viewer_without_liked_tags_gets_the_tags_room_as_peers_posts(app: App) -> None:
+    """Where the viewer has liked no #tags, the `tags` lookups would find nothing: the posts
+    they may bring (`LIKED_TAGS` × `per_liked_tag`) are kept from `peers` instead; once the
+    viewer likes a #tag, `peers` keeps `peer_posts` again."""
+    alice, carol, peer, viewer = await people(app, "alice", "carol", "peer", "viewer")
+    seed = await post(app, alice, WATERCOLOR)
+    for account in (viewer, peer):
+        await app.services.engagement.like(account, seed.id)
+    co_liked = [await post(app, carol, f"{ANIME} {n}") for n in range(4)]
+    for liked in co_liked:
+        await app.services.engagement.like(peer, liked.id)
+    feed = app.services.feed
+    limits = replace(
+        feed.limits, trending=0, fresh=0, similar_per_bucket=0, peer_posts=1, per_liked_tag=1
+    )
+    narrow = PersonalizedFeed(feed.embedder, feed.clock, page_size=5, limits=limits)
+
+    async def from_peers() -> set[int]:
+        ranked = await narrow.rank(viewer)
+        return {r.post_id for r in ranked if "peers" in r.sources} & {p.id for p in co_liked}
+
+    assert len(await from_peers()) == 4  # 1 + LIKED_TAGS (4) × 1: all four co-liked posts
+    tagged = await post(app, alice, WATERCOLOR, caption="#misty")
+    await app.services.engagement.like(viewer, tagged.id)
+    assert len(await from_peers()) == 1  # a liked #tag: its lookup has the room again
 
 
 async def test_a_followees_latest_post_stays_news_until_they_post_again(
