@@ -50,6 +50,7 @@ from core.feed.features import source_bits
 from core.feed.impressions import ImpressionLog, Outcome, Shown, Surface, pack
 from core.feed.scoring import PARTS
 from core.persistence.models import Account, Impression
+from core.persistence.statements import generic_plans_in_transaction
 
 if TYPE_CHECKING:
     from core.feed.personal import PersonalizedFeed
@@ -128,7 +129,11 @@ class LikeSamples:
 
     async def record(self, viewer: Account, post_id: int) -> bool:
         """Rank the viewer's candidates now and store the sample; False when the liked post
-        is not among them (a like from search or a link says nothing about the ranking)."""
+        is not among them (a like from search or a link says nothing about the ranking).
+        Runs in the like's transaction on generic plans: a sample is seldom a connection's
+        sixth run of its statements, so each would be planned anew
+        (`generic_plans_in_transaction`)."""
+        await generic_plans_in_transaction(Impression._meta.db)
         ranked = await self._feed.rank(viewer)
         liked = next((i for i, item in enumerate(ranked) if item.post_id == post_id), None)
         if liked is None:

@@ -165,3 +165,20 @@ def _selecting_one(query_class: type[Query], model: type[Model], column: str) ->
         .limit(literal(1))
     )
     return write(query_class, statement)
+
+
+# PostgreSQL plans a prepared statement anew ("custom") for its first 5 executions on each
+# connection before it may settle on one generic plan, and asyncpg prepares per pooled
+# connection. A like sample's candidates statement (a UNION of ten sources) took 17-27 ms to
+# plan and 6-9 ms to run, so with pools of 30 a press bench spent ~2/3 of those executions
+# planning (docs/benchmarks.md, "cifresh, stop 23"). Within one transaction, this asks for the
+# generic plan at once: planned once per connection and statement text, then reused.
+GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
+
+
+async def generic_plans_in_transaction(db: Any) -> None:
+    """Let the rest of the current transaction on `db` run prepared statements on their
+    generic plans (PostgreSQL; SQLite has no plan cache to steer). Only in a transaction:
+    outside one, PostgreSQL ignores SET LOCAL with a warning."""
+    if db.capabilities.dialect == "postgres":
+        await db.execute_script(GENERIC_PLANS)

@@ -201,3 +201,33 @@ def test_the_fit_compares_posts_ranked_together() -> None:
     assert not labels[negative].any()
     weights = fit(data, RankerParameters(), 1).parameters.weights
     assert abs(weights.affinity) < 0.01 * weights.similarity, weights
+
+
+async def test_a_like_sample_ranks_on_generic_plans_in_its_transaction_only(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: the sample's ranking runs with `plan_cache_mode = force_generic_plan` (a
+    pooled connection seldom runs the candidates' statement 5 times, so custom plans would be
+    planned for nearly every sample), set for the like's transaction only."""
+    alice, bob = await people(app, "alice", "bob")
+    await app.services.graph.follow(bob, alice)
+    posts = [await post(app, alice, f"{WATERCOLOR} number {i}") for i in range(3)]
+    db = Impression._meta.db
+    if db.capabilities.dialect != "postgres":
+        pytest.skip("SQLite has no plan cache to steer")
+    feed = app.services.feed
+    rank = feed.rank
+    modes: list[str] = []
+
+    async def observed(viewer: Account) -> object:
+        (row,) = await Impression._meta.db.execute_query_dict("SHOW plan_cache_mode")
+        modes.append(row["plan_cache_mode"])
+        return await rank(viewer)
+
+    monkeypatch.setattr(feed, "rank", observed)
+    await app.services.engagement.like(bob, posts[1].id)
+    assert modes == ["force_generic_plan"], "the sample's ranking"
+    for _ in range(3):  # any pooled connection, after the like's commit
+        (row,) = await db.execute_query_dict("SHOW plan_cache_mode")
+        assert row["plan_cache_mode"] == "auto", "the setting ended with the like's transaction"
+    assert len(await _samples()) == 1
