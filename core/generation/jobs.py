@@ -22,7 +22,13 @@ from core.generation.provider import (
     PromptFlagged,
     QuotaExceeded,
 )
-from core.generation.quota import Quotas, member_scope, server_scope, taking, taking_bound
+from core.generation.quota import (
+    Quotas,
+    member_scope,
+    server_scope,
+    taking_bound,
+    taking_or_making,
+)
 from core.persistence.models import Account, Destination, GenerationJob, Post
 from core.persistence.statements import Slot, Written, db_value, literal, value, write
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
@@ -138,11 +144,13 @@ class GenerationJobs:
             return await self._save(request, prompt, charged, member_cap is not None)
 
     async def _save_charging(self, request: JobRequest, prompt: str) -> GenerationJob:
-        """PostgreSQL, the account's quota alone (no server's): the quota taken and the job
-        saved in one statement, `WITH taken AS (UPDATE quota_usage … RETURNING 1) INSERT INTO
-        generation_job … SELECT … FROM taken RETURNING *`: the job is saved only if the quota
-        was taken, and both or neither are (one statement is atomic). It was a transaction of
-        four round trips (BEGIN, the quota's UPDATE, the INSERT, COMMIT)."""
+        """PostgreSQL, the account's quota alone (no server's): the quota taken (its row of
+        the day made if missing) and the job saved in one statement, `WITH taken AS (INSERT
+        INTO quota_usage … ON CONFLICT … DO UPDATE … RETURNING 1) INSERT INTO generation_job
+        … SELECT … FROM taken RETURNING *`: the job is saved only if the quota was taken, and
+        both or neither are (one statement is atomic). It was a transaction of four round
+        trips (BEGIN, the quota's UPDATE, the INSERT, COMMIT), and before that the row's own
+        INSERT once a day per account and process."""
         count = request.options.count
         scope, day, limit = await self._quotas.today_for(request.requester.id)
         job = self._job(request, prompt, day, member_capped=False)
@@ -370,12 +378,12 @@ def _insert_columns() -> tuple[str, ...]:
 
 @lru_cache(maxsize=2)
 def _saving_charged(query_class: type[Query], columns: tuple[str, ...]) -> Written:
-    """See `GenerationJobs._save_charging`: WITH taken AS (`taking` RETURNING 1) INSERT
+    """See `GenerationJobs._save_charging`: WITH taken AS (`taking_or_making` RETURNING 1) INSERT
     INTO generation_job (<columns>) SELECT <cell>, … FROM taken RETURNING *"""
     projection = GenerationJob._meta.fields_db_projection
     taken = AliasedQuery("taken")
     statement = (
-        query_class.with_(taking(query_class).returning(literal(1)), "taken")  # type: ignore[operator]  # PostgreSQL's has it
+        query_class.with_(taking_or_making(query_class).returning(literal(1)), "taken")  # type: ignore[operator]  # PostgreSQL's has it
         .into(_JOBS)
         .columns(*(projection[c] for c in columns))
         .from_(taken)

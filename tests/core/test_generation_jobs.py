@@ -210,3 +210,33 @@ async def test_a_job_notice_follows_a_group_that_moved(app: App) -> None:
     await app.worker.recover()
     assert [target for target, _ in messenger.sent] == [{"chat_id": "-100200", "kind": "group"}]
     assert "interrupted twice" in messenger.sent[0][1].text
+
+
+async def test_a_first_job_of_the_day_larger_than_the_quota_is_refused(
+    settings: Settings, provider: FakeProvider
+) -> None:
+    """The day's quota row is made by the statement that charges it (PostgreSQL), so a first
+    job that does not fit must neither be saved nor leave the row charged."""
+    provider.gate = asyncio.Event()
+    limited = settings.model_copy(update={"daily_image_quota": 3})
+    app = build(limited, provider=provider, moderator=FakeModerator())
+    await app.start(migrate=False)
+    try:
+        account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+        jobs = app.services.generation.jobs
+
+        def asking(count: int) -> JobRequest:
+            return JobRequest(account, "a cat", ImageOptions(count=count), Platform.CONSOLE)
+
+        with pytest.raises(QuotaExceeded):
+            await jobs.submit(asking(4))
+        assert await GenerationJob.all().count() == 0
+        assert (await app.services.generation.quotas.status(f"account:{account.id}", 3)).used == 0
+        await jobs.submit(asking(3))
+        with pytest.raises(QuotaExceeded):
+            await jobs.submit(asking(1))
+        assert (await app.services.generation.quotas.status(f"account:{account.id}", 3)).used == 3
+        assert await GenerationJob.all().count() == 1
+    finally:
+        provider.gate.set()
+        await app.stop()
