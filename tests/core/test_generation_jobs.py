@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -59,11 +61,7 @@ async def test_server_quota_failure_leaves_the_account_quota_untouched(app: App)
 async def test_twenty_concurrent_imagines_against_a_quota_of_five(
     settings: Settings, provider: FakeProvider
 ) -> None:
-    provider.gate = asyncio.Event()
-    limited = settings.model_copy(update={"daily_image_quota": 5})
-    app = build(limited, provider=provider, moderator=FakeModerator())
-    await app.start(migrate=False)
-    try:
+    async with _with_quota(settings, provider, 5) as app:
         account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
         request = JobRequest(account, "a cat", ImageOptions(), Platform.CONSOLE)
         results = await asyncio.gather(
@@ -72,6 +70,17 @@ async def test_twenty_concurrent_imagines_against_a_quota_of_five(
         )
         assert sum(1 for r in results if isinstance(r, GenerationJob)) == 5
         assert await GenerationJob.all().count() == 5
+
+
+@asynccontextmanager
+async def _with_quota(settings: Settings, provider: FakeProvider, quota: int) -> AsyncIterator[App]:
+    """An app whose accounts have `quota` images a day; its jobs wait (`provider.gate`)."""
+    provider.gate = asyncio.Event()
+    limited = settings.model_copy(update={"daily_image_quota": quota})
+    app = build(limited, provider=provider, moderator=FakeModerator())
+    await app.start(migrate=False)
+    try:
+        yield app
     finally:
         provider.gate.set()
         await app.stop()
@@ -217,11 +226,7 @@ async def test_a_first_job_of_the_day_larger_than_the_quota_is_refused(
 ) -> None:
     """The day's quota row is made by the statement that charges it (PostgreSQL), so a first
     job that does not fit must neither be saved nor leave the row charged."""
-    provider.gate = asyncio.Event()
-    limited = settings.model_copy(update={"daily_image_quota": 3})
-    app = build(limited, provider=provider, moderator=FakeModerator())
-    await app.start(migrate=False)
-    try:
+    async with _with_quota(settings, provider, 3) as app:
         account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
         jobs = app.services.generation.jobs
 
@@ -237,6 +242,3 @@ async def test_a_first_job_of_the_day_larger_than_the_quota_is_refused(
             await jobs.submit(asking(1))
         assert (await app.services.generation.quotas.status(f"account:{account.id}", 3)).used == 3
         assert await GenerationJob.all().count() == 1
-    finally:
-        provider.gate.set()
-        await app.stop()
