@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from pypika_tortoise import AliasedQuery, Order, Query, Table
 from pypika_tortoise.terms import Star
+from tortoise import timezone
 
 from core.clock import Clock
 from core.domain import JobState, Platform
@@ -153,16 +154,21 @@ class GenerationJobs:
         INSERT once a day per account and process."""
         count = request.options.count
         scope, day, limit = await self._quotas.today_for(request.requester.id)
-        job = self._job(request, prompt, day, member_capped=False)
         db = GenerationJob._meta.db
         columns = _insert_columns()
         saving = _saving_charged(db.query_class, columns)  # type: ignore[arg-type]
-        fields = GenerationJob._meta.fields_map
         bound = taking_bound(scope, day, count, limit - count)
-        bound |= {
-            Slot("cell", i): fields[c].to_db_value(getattr(job, c), job)
-            for i, c in enumerate(columns)
-        }
+        # The row's cells straight from the request (a model built first was most of the
+        # Python of the statement); the fields the request leaves out take their defaults.
+        given = self._job_fields(request, prompt, day, member_capped=False)
+        given |= {"requester_id": request.requester.id, "created_at": timezone.now()}
+        given["parent_post_id"] = request.parent_post.id if request.parent_post else None
+        fields = GenerationJob._meta.fields_map
+        for i, column in enumerate(columns):
+            if column in given:
+                bound[Slot("cell", i)] = fields[column].to_db_value(given[column], GenerationJob)
+            else:
+                bound[Slot("cell", i)] = _default_cell(column)
         rows = await db.execute_query_dict(saving.sql + _QUEUE_AT_SAVE, saving.bind(bound))
         if not rows:
             raise QuotaExceeded("error.quota_exceeded", limit=limit, count=count)
@@ -181,11 +187,23 @@ class GenerationJobs:
         await job.save(force_create=True)
         return job
 
-    @staticmethod
-    def _job(request: JobRequest, prompt: str, charged: date, member_capped: bool) -> GenerationJob:
-        options = request.options
+    @classmethod
+    def _job(
+        cls, request: JobRequest, prompt: str, charged: date, member_capped: bool
+    ) -> GenerationJob:
         return GenerationJob(
             requester=request.requester,
+            parent_post=request.parent_post,
+            **cls._job_fields(request, prompt, charged, member_capped),
+        )
+
+    @staticmethod
+    def _job_fields(
+        request: JobRequest, prompt: str, charged: date, member_capped: bool
+    ) -> dict[str, object]:
+        """A new job's fields from its request (but the requester and the parent post)."""
+        options = request.options
+        return dict(
             kind=request.kind,
             prompt=prompt,
             options={
@@ -196,7 +214,6 @@ class GenerationJobs:
                 "quota_day": charged.isoformat(),
                 **({"member_capped": True} if member_capped else {}),
             },
-            parent_post=request.parent_post,
             parent_image=request.parent_image,
             origin_platform=request.origin_platform,
             origin_chat_id=request.origin_chat_id,
@@ -374,6 +391,15 @@ def _insert_columns() -> tuple[str, ...]:
     """The fields a new job's INSERT writes, as tortoise's own INSERT writes them."""
     meta = GenerationJob._meta
     return tuple(f for f in meta.fields_db_projection if not meta.fields_map[f].generated)
+
+
+@lru_cache(maxsize=32)
+def _default_cell(column: str) -> object:
+    """A new job's cell of `column` when its request gives no value: the field's default as
+    the column stores it (tortoise's own INSERT writes the same)."""
+    field_ = GenerationJob._meta.fields_map[column]
+    default = field_.default() if callable(field_.default) else field_.default
+    return field_.to_db_value(default, GenerationJob)
 
 
 @lru_cache(maxsize=2)

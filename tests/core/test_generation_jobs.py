@@ -17,9 +17,9 @@ from core.delivery import DestinationMoved
 from core.delivery.replies import Reply
 from core.domain import JobState, Platform
 from core.generation import ImageOptions, QuotaExceeded
-from core.generation.jobs import JobRequest
+from core.generation.jobs import JobKind, JobRequest
 from core.generation.quota import Quotas
-from core.persistence.models import GenerationJob
+from core.persistence.models import GenerationJob, Post
 from core.settings import Settings
 from tests.support.crash_worker import kill_mid_job
 from tests.support.fakes import FakeModerator, FakeProvider
@@ -242,3 +242,36 @@ async def test_a_first_job_of_the_day_larger_than_the_quota_is_refused(
             await jobs.submit(asking(1))
         assert (await app.services.generation.quotas.status(f"account:{account.id}", 3)).used == 3
         assert await GenerationJob.all().count() == 1
+
+
+async def test_a_job_saved_with_its_charge_has_the_row_the_orm_saves(
+    settings: Settings, provider: FakeProvider
+) -> None:
+    """On PostgreSQL `submit` writes the job's cells itself in the charging statement; its
+    row must be the one tortoise saves for the same request, column for column (but its id
+    and time), defaults included."""
+    async with _with_quota(settings, provider, 100) as app:
+        account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+        post = await Post.create(author=account, origin_platform=Platform.CONSOLE, prompt="a")
+        request = JobRequest(
+            account,
+            "a cat",
+            ImageOptions(count=2, style="anime", seed=7),
+            Platform.CONSOLE,
+            origin_chat_id="chat",
+            reply_target={"chat_id": "chat", "language": "de"},
+            kind=JobKind.REMIX,
+            parent_post=post,
+            parent_image="f" * 64,
+        )
+        jobs = app.services.generation.jobs
+        submitted = await jobs.submit(request)
+        by_orm = await jobs._save(request, "a cat", submitted.created_at.date(), False)
+        rows = await GenerationJob.filter(id__in=[submitted.id, by_orm.id]).order_by("id").values()
+        assert len(rows) == 2
+        for row in rows:
+            assert abs(row.pop("created_at") - submitted.created_at) < timedelta(minutes=1)
+            row.pop("id")
+        assert rows[0] == rows[1]
+        assert rows[0]["parent_post_id"] == post.id and rows[0]["requester_id"] == account.id
+        assert rows[0]["state"] == JobState.QUEUED and rows[0]["posted"] == {}
