@@ -52,19 +52,31 @@ class ActionTokens:
 
     async def issue_many(self, actions: list[tuple[str, dict[str, Any], int | None]]) -> list[str]:
         """Tokens for several buttons, stored with at most one INSERT."""
+        tokens, new = self.unstored(actions)
+        if new:
+            await store(new)
+            self.stored(new)
+        return tokens
+
+    def unstored(
+        self, actions: list[tuple[str, dict[str, Any], int | None]]
+    ) -> tuple[list[str], Unstored]:
+        """Tokens for several buttons, and those not known to be stored: the caller stores
+        them in a statement of its own (`token_rows`, before anyone can press them) and then
+        says so (`stored`)."""
         tokens = [_token_for(command, args, owner) for command, args, owner in actions]
         new = {
             token: (command, args, owner)
             for token, (command, args, owner) in zip(tokens, actions, strict=True)
             if token not in self._stored
         }
-        if new:
-            await _store(new)
-            for token in new:
-                self._stored[token] = None
-            while len(self._stored) > self._remember:
-                self._stored.popitem(last=False)
-        return tokens
+        return tokens, new
+
+    def stored(self, new: Unstored) -> None:
+        for token in new:
+            self._stored[token] = None
+        while len(self._stored) > self._remember:
+            self._stored.popitem(last=False)
 
     async def resolve(self, token: str) -> Action:
         row = await ActionToken.get_or_none(token=token)
@@ -73,33 +85,42 @@ class ActionTokens:
         return Action(row.command, dict(row.args), row.owner_id)
 
 
+Unstored = dict[str, tuple[str, dict[str, Any], int | None]]  # token → its action
 _COLUMNS = ("token", "command", "args", "owner_id", "created_at")
 
 
-@lru_cache(maxsize=32)
-def _inserting(query_class: type[Query], rows: int) -> Written:
+def token_rows(query_class: type[Query], rows: int, slot: str) -> Any:
     """INSERT INTO action_token (…) VALUES (…), … ON CONFLICT DO NOTHING: a token issued
-    before (here or by another process) is the same row."""
+    before (here or by another process) is the same row. Its values are the slots `slot`
+    0, 1, … (`token_cells`): a query object, run on its own (`store`) or inside a larger
+    statement (`Outbox.add`: `WITH tokens AS (…) INSERT INTO outbox_message …`)."""
     cells = iter(range(rows * len(_COLUMNS)))
-    statement = (
+    return (
         query_class.into(Table("action_token"))
         .columns(*_COLUMNS)
-        .insert(*[[value(Slot("cell", next(cells))) for _ in _COLUMNS] for _ in range(rows)])
+        .insert(*[[value(Slot(slot, next(cells))) for _ in _COLUMNS] for _ in range(rows)])
         .on_conflict()
         .do_nothing()
     )
-    return write(query_class, statement)
 
 
-async def _store(new: dict[str, tuple[str, dict[str, Any], int | None]]) -> None:
-    """The new tokens' rows, in one statement written once per row count (through the ORM
-    it was a bulk insert built anew each time: most of the CPU of issuing a button)."""
-    db = ActionToken._meta.db
+def token_cells(new: Unstored, slot: str) -> dict[Slot, object]:
+    """The values of `token_rows`'s slots for the tokens `new`."""
     now = db_value(ActionToken, "created_at", timezone.now())
     cells: list[object] = []
     for token, (command, args, owner) in new.items():
         cells += [token, command, db_value(ActionToken, "args", args), owner, now]
+    return {Slot(slot, i): cell for i, cell in enumerate(cells)}
+
+
+@lru_cache(maxsize=32)
+def _inserting(query_class: type[Query], rows: int) -> Written:
+    return write(query_class, token_rows(query_class, rows, "cell"))
+
+
+async def store(new: Unstored) -> None:
+    """The new tokens' rows, in one statement written once per row count (through the ORM
+    it was a bulk insert built anew each time: most of the CPU of issuing a button)."""
+    db = ActionToken._meta.db
     inserting = _inserting(db.query_class, len(new))  # type: ignore[arg-type]
-    await db.execute_query(
-        inserting.sql, inserting.bind({Slot("cell", i): cell for i, cell in enumerate(cells)})
-    )
+    await db.execute_query(inserting.sql, inserting.bind(token_cells(new, "cell")))

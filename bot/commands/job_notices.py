@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Generic
 
-from bot.commands.buttons import tokenize
-from core.button_tokens import ActionTokens
+from bot.commands.buttons import tokenize, tokenize_unstored
+from core.button_tokens import ActionTokens, Unstored
 from core.clock import Clock, SystemClock
 from core.delivery import DestinationMoved
 from core.delivery.messengers import Messengers, QueuedMessenger
@@ -194,7 +194,7 @@ class JobNotices:
                 if isinstance(live.conversation, EditTokens):  # its token is of no more use
                     await status_tokens.forget(job.id)
             else:
-                await self._deliver_later(job, [await self._ready(r, job) for r in replies])
+                await self._deliver_later(job, replies)
         finally:
             if live is not None:
                 live.done.set()
@@ -223,7 +223,9 @@ class JobNotices:
         (`STATUS_MESSAGE`, saved by the process that showed it, maybe after this worker
         claimed the job) and the messenger can edit; everything else is sent. `job` is the
         row as its last change left it (the worker's `job_finished` contract: the finishing
-        UPDATE's RETURNING, or a re-read), so its target holds that status message."""
+        UPDATE's RETURNING, or a re-read), so its target holds that status message. The
+        replies' button tokens are stored with them (the outbox's one statement) or before
+        they are sent."""
         messenger = self._messengers.get(Platform(job.origin_platform))
         if messenger is None or not job.reply_target:
             log.warning(
@@ -238,11 +240,19 @@ class JobNotices:
             status = None  # the status is sent anew
         # An edit names its job: a secret it needs may be kept with it (`status_tokens`).
         edited = {**target, EDITED_JOB: str(job.id)} if status is not None else target
-        if isinstance(messenger, QueuedMessenger):  # all in one outbox insert
-            first, *rest = replies
-            await messenger.queue_all([(edited, first, status)] + [(target, r, None) for r in rest])
+        if isinstance(messenger, QueuedMessenger):  # all in one outbox insert, tokens too
+            new: Unstored = {}
+            ready = []
+            for reply in replies:
+                tokenized, issued = tokenize_unstored(reply, self._tokens, job.requester_id)
+                ready.append(tokenized)
+                new |= issued
+            first, *rest = ready
+            messages = [(edited, first, status)] + [(target, r, None) for r in rest]
+            await messenger.queue_all(messages, tokens=new)
+            self._tokens.stored(new)
             return
-        for reply in replies:
+        for reply in [await self._ready(r, job) for r in replies]:
             edit, status = status, None  # only the first reply is the status
             where = edited if edit is not None else target
             try:

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from core.button_tokens import Unstored
 from core.delivery import Outbox, OutboxItem, chat_key_for
 from core.delivery.outbox import EDITS
 from core.delivery.ports import DirectMessenger, Messenger
@@ -58,10 +59,15 @@ class QueuedMessenger:
         """The process that sends this platform edits the message (`OutboxSender`)."""
         await self.queue_all([(target, reply, ref)])
 
-    async def queue_all(self, messages: list[tuple[dict[str, str], Reply, str | None]]) -> None:
+    async def queue_all(
+        self,
+        messages: list[tuple[dict[str, str], Reply, str | None]],
+        *,
+        tokens: Unstored | None = None,
+    ) -> None:
         """Several messages, in this order, each (target, reply, the message it edits or
         None): one outbox insert, one wake-up, so the sender claims them together (a job's
-        status edit and its preview)."""
+        status edit and its preview); `tokens`, their buttons' new tokens, stored with them."""
         items = [
             OutboxItem(
                 platform=self._platform,
@@ -72,7 +78,7 @@ class QueuedMessenger:
             )
             for target, reply, ref in messages
         ]
-        await self._outbox.add(items)
+        await self._outbox.add(items, tokens=tokens)
         self._wake(self._platform)
 
 

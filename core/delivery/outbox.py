@@ -25,6 +25,7 @@ from pypika_tortoise.terms import NullValue, Star
 from tortoise.expressions import F, Q
 from tortoise.transactions import in_transaction
 
+from core.button_tokens import Unstored, store, token_cells, token_rows
 from core.clock import Clock
 from core.domain import ChatKind, ModerationState, OutboxOperation, OutboxState, Platform
 from core.persistence.models import Destination, OutboxMessage, Post, SentMessage
@@ -115,8 +116,9 @@ class Outbox:
         self._clock = clock
         self._postgres = postgres
 
-    async def add(self, items: list[OutboxItem]) -> None:
-        """Queue messages; a dedupe key already queued (or sent) is left alone."""
+    async def add(self, items: list[OutboxItem], *, tokens: Unstored | None = None) -> None:
+        """Queue messages; a dedupe key already queued (or sent) is left alone. `tokens`: the
+        new tokens of their buttons, stored with them (before anyone can press them)."""
         now = self._clock.now()
         rows = [
             OutboxMessage(
@@ -137,12 +139,19 @@ class Outbox:
         if not rows:
             return
         if not self._postgres:
-            await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
+            if not tokens:
+                await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
+                return
+            async with in_transaction():
+                await store(tokens)
+                await OutboxMessage.bulk_create(rows, ignore_conflicts=True)
             return
         # The platforms' senders may run in other processes: wake them when this commits,
         # in the same statement (it was a transaction of four round trips: BEGIN, the bulk
         # insert, the NOTIFY, COMMIT; a finished job's status edit and preview are one add).
-        await _insert_announcing(rows, " ".join(sorted({item.platform.value for item in items})))
+        # The buttons' tokens ride on it too (`WITH tokens AS (INSERT …)`: a round trip less).
+        platforms = " ".join(sorted({item.platform.value for item in items}))
+        await _insert_announcing(rows, platforms, tokens or {})
 
     async def _announce(self, platforms: set[Platform]) -> None:
         """On PostgreSQL, wake the senders of `platforms` in every process once the current
@@ -314,6 +323,7 @@ class Outbox:
 _OUTBOX = Table("outbox_message")
 _PLATFORM, _NOW, _LIMIT = (Slot(n) for n in ("platform", "now", "limit"))
 _PLATFORMS = Slot("platforms")
+_TOKEN_CELL = "token_cell"  # the slots of the buttons' tokens in the outbox's INSERT
 
 
 @lru_cache(maxsize=1)
@@ -323,18 +333,24 @@ def _insert_columns() -> tuple[str, ...]:
     return tuple(f for f in meta.fields_db_projection if not meta.fields_map[f].generated)
 
 
-@lru_cache(maxsize=16)
-def _inserting_announcing(query_class: type[Query], rows: int) -> Written:
+@lru_cache(maxsize=64)
+def _inserting_announcing(query_class: type[Query], rows: int, tokens: int) -> Written:
     """PostgreSQL: INSERT INTO outbox_message (<columns>) VALUES (<cell>, …), … ON CONFLICT
     DO NOTHING RETURNING pg_notify('mosaic_outbox', <platforms>): one statement, atomic,
     and the wake-up goes with it (delivered when it commits; once, however many rows: the
     server folds equal notices of a transaction). A row already queued (its dedupe key) is
-    left alone and announces nothing, as it was announced when it was queued."""
+    left alone and announces nothing, as it was announced when it was queued. With
+    `tokens` > 0 it is preceded by `WITH tokens AS (<token_rows>)`: the buttons' tokens are
+    stored by the same statement, which PostgreSQL runs whole (a data-modifying WITH runs
+    even when nothing reads it)."""
     columns = _insert_columns()
     projection = OutboxMessage._meta.fields_db_projection
     cells = iter(range(rows * len(columns)))
+    start = query_class
+    if tokens:
+        start = query_class.with_(token_rows(query_class, tokens, _TOKEN_CELL), "tokens")  # type: ignore[assignment]
     statement = (
-        query_class.into(_OUTBOX)
+        start.into(_OUTBOX)
         .columns(*(projection[c] for c in columns))
         .insert(*[[value(Slot("cell", next(cells))) for _ in columns] for _ in range(rows)])
         .on_conflict()
@@ -344,14 +360,15 @@ def _inserting_announcing(query_class: type[Query], rows: int) -> Written:
     return write(query_class, statement)
 
 
-async def _insert_announcing(rows: list[OutboxMessage], platforms: str) -> None:
+async def _insert_announcing(rows: list[OutboxMessage], platforms: str, tokens: Unstored) -> None:
     db = OutboxMessage._meta.db
     columns = _insert_columns()
     fields = OutboxMessage._meta.fields_map
-    inserting = _inserting_announcing(db.query_class, len(rows))  # type: ignore[arg-type]
+    inserting = _inserting_announcing(db.query_class, len(rows), len(tokens))  # type: ignore[arg-type]
     cells = (fields[c].to_db_value(getattr(row, c), row) for row in rows for c in columns)
     bound: dict[Slot, object] = {Slot("cell", i): cell for i, cell in enumerate(cells)}
     bound[_PLATFORMS] = platforms
+    bound |= token_cells(tokens, _TOKEN_CELL)
     await db.execute_query(inserting.sql, inserting.bind(bound))
 
 

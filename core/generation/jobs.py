@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from pypika_tortoise import AliasedQuery, Order, Query, Table
 from pypika_tortoise.terms import Star
+from tortoise import timezone
 
 from core.clock import Clock
 from core.domain import JobState, Platform
@@ -22,7 +23,13 @@ from core.generation.provider import (
     PromptFlagged,
     QuotaExceeded,
 )
-from core.generation.quota import Quotas, member_scope, server_scope, taking, taking_bound
+from core.generation.quota import (
+    Quotas,
+    member_scope,
+    server_scope,
+    taking_bound,
+    taking_or_making,
+)
 from core.persistence.models import Account, Destination, GenerationJob, Post
 from core.persistence.statements import Slot, Written, db_value, literal, value, write
 from core.persistence.unit_of_work import TortoiseUnitOfWork, UnitOfWorkFactory
@@ -138,23 +145,30 @@ class GenerationJobs:
             return await self._save(request, prompt, charged, member_cap is not None)
 
     async def _save_charging(self, request: JobRequest, prompt: str) -> GenerationJob:
-        """PostgreSQL, the account's quota alone (no server's): the quota taken and the job
-        saved in one statement, `WITH taken AS (UPDATE quota_usage … RETURNING 1) INSERT INTO
-        generation_job … SELECT … FROM taken RETURNING *`: the job is saved only if the quota
-        was taken, and both or neither are (one statement is atomic). It was a transaction of
-        four round trips (BEGIN, the quota's UPDATE, the INSERT, COMMIT)."""
+        """PostgreSQL, the account's quota alone (no server's): the quota taken (its row of
+        the day made if missing) and the job saved in one statement, `WITH taken AS (INSERT
+        INTO quota_usage … ON CONFLICT … DO UPDATE … RETURNING 1) INSERT INTO generation_job
+        … SELECT … FROM taken RETURNING *`: the job is saved only if the quota was taken, and
+        both or neither are (one statement is atomic). It was a transaction of four round
+        trips (BEGIN, the quota's UPDATE, the INSERT, COMMIT), and before that the row's own
+        INSERT once a day per account and process."""
         count = request.options.count
         scope, day, limit = await self._quotas.today_for(request.requester.id)
-        job = self._job(request, prompt, day, member_capped=False)
         db = GenerationJob._meta.db
         columns = _insert_columns()
         saving = _saving_charged(db.query_class, columns)  # type: ignore[arg-type]
-        fields = GenerationJob._meta.fields_map
         bound = taking_bound(scope, day, count, limit - count)
-        bound |= {
-            Slot("cell", i): fields[c].to_db_value(getattr(job, c), job)
-            for i, c in enumerate(columns)
-        }
+        # The row's cells straight from the request (a model built first was most of the
+        # Python of the statement); the fields the request leaves out take their defaults.
+        given = self._job_fields(request, prompt, day, member_capped=False)
+        given |= {"requester_id": request.requester.id, "created_at": timezone.now()}
+        given["parent_post_id"] = request.parent_post.id if request.parent_post else None
+        fields = GenerationJob._meta.fields_map
+        for i, column in enumerate(columns):
+            if column in given:
+                bound[Slot("cell", i)] = fields[column].to_db_value(given[column], GenerationJob)
+            else:
+                bound[Slot("cell", i)] = _default_cell(column)
         rows = await db.execute_query_dict(saving.sql + _QUEUE_AT_SAVE, saving.bind(bound))
         if not rows:
             raise QuotaExceeded("error.quota_exceeded", limit=limit, count=count)
@@ -173,11 +187,23 @@ class GenerationJobs:
         await job.save(force_create=True)
         return job
 
-    @staticmethod
-    def _job(request: JobRequest, prompt: str, charged: date, member_capped: bool) -> GenerationJob:
-        options = request.options
+    @classmethod
+    def _job(
+        cls, request: JobRequest, prompt: str, charged: date, member_capped: bool
+    ) -> GenerationJob:
         return GenerationJob(
             requester=request.requester,
+            parent_post=request.parent_post,
+            **cls._job_fields(request, prompt, charged, member_capped),
+        )
+
+    @staticmethod
+    def _job_fields(
+        request: JobRequest, prompt: str, charged: date, member_capped: bool
+    ) -> dict[str, object]:
+        """A new job's fields from its request (but the requester and the parent post)."""
+        options = request.options
+        return dict(
             kind=request.kind,
             prompt=prompt,
             options={
@@ -188,7 +214,6 @@ class GenerationJobs:
                 "quota_day": charged.isoformat(),
                 **({"member_capped": True} if member_capped else {}),
             },
-            parent_post=request.parent_post,
             parent_image=request.parent_image,
             origin_platform=request.origin_platform,
             origin_chat_id=request.origin_chat_id,
@@ -368,14 +393,23 @@ def _insert_columns() -> tuple[str, ...]:
     return tuple(f for f in meta.fields_db_projection if not meta.fields_map[f].generated)
 
 
+@lru_cache(maxsize=32)
+def _default_cell(column: str) -> object:
+    """A new job's cell of `column` when its request gives no value: the field's default as
+    the column stores it (tortoise's own INSERT writes the same)."""
+    field_ = GenerationJob._meta.fields_map[column]
+    default = field_.default() if callable(field_.default) else field_.default
+    return field_.to_db_value(default, GenerationJob)
+
+
 @lru_cache(maxsize=2)
 def _saving_charged(query_class: type[Query], columns: tuple[str, ...]) -> Written:
-    """See `GenerationJobs._save_charging`: WITH taken AS (`taking` RETURNING 1) INSERT
+    """See `GenerationJobs._save_charging`: WITH taken AS (`taking_or_making` RETURNING 1) INSERT
     INTO generation_job (<columns>) SELECT <cell>, … FROM taken RETURNING *"""
     projection = GenerationJob._meta.fields_db_projection
     taken = AliasedQuery("taken")
     statement = (
-        query_class.with_(taking(query_class).returning(literal(1)), "taken")  # type: ignore[operator]  # PostgreSQL's has it
+        query_class.with_(taking_or_making(query_class).returning(literal(1)), "taken")  # type: ignore[operator]  # PostgreSQL's has it
         .into(_JOBS)
         .columns(*(projection[c] for c in columns))
         .from_(taken)

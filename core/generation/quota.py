@@ -115,11 +115,9 @@ class Quotas:
         return day
 
     async def today_for(self, account_id: int) -> tuple[str, date, int]:
-        """The account's quota row of today, made if missing: (scope, day, limit), for a
-        statement that takes from it itself (`taking_sql`)."""
-        scope, day = account_scope(account_id), self._today()
-        await self._row(scope, day)
-        return scope, day, self.per_account
+        """The account's quota of today: (scope, day, limit), for a statement that takes
+        from it, and makes its row if missing, itself (`taking_or_making`)."""
+        return account_scope(account_id), self._today(), self.per_account
 
     async def refund(
         self,
@@ -173,6 +171,25 @@ def taking(query_class: type[Query]) -> Any:
         .where(usage.scope == value(_SCOPE))
         .where(usage.day == value(_DAY))
         .where(usage.used <= value(_MOST))
+    )
+
+
+def taking_or_making(query_class: type[Query]) -> Any:
+    """INSERT INTO quota_usage (scope, day, used) SELECT <scope>, <day>, <count> WHERE
+    <most> >= 0 ON CONFLICT (scope, day) DO UPDATE SET used = used + <count> WHERE used <=
+    <most>: `taking` that makes the day's row when it is missing, in the same statement
+    (PostgreSQL: a missing row was an INSERT of its own first). A new row takes `count` only
+    if it fits the limit (`most` = limit − count ≥ 0); a row made meanwhile by another
+    request is the conflict, and is taken from as `taking` does. Same slots (`taking_bound`)."""
+    usage = _QUOTA_USAGE
+    return (
+        query_class.into(usage)
+        .columns("scope", "day", "used")
+        .select(value(_SCOPE), value(_DAY), value(_COUNT))
+        .where(value(_MOST) >= literal(0))
+        .on_conflict("scope", "day")
+        .do_update(usage.used, usage.used + value(_COUNT))
+        .where(usage.used <= value(_MOST))  # after `on_conflict`: the update's condition
     )
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -15,9 +17,9 @@ from core.delivery import DestinationMoved
 from core.delivery.replies import Reply
 from core.domain import JobState, Platform
 from core.generation import ImageOptions, QuotaExceeded
-from core.generation.jobs import JobRequest
+from core.generation.jobs import JobKind, JobRequest
 from core.generation.quota import Quotas
-from core.persistence.models import GenerationJob
+from core.persistence.models import GenerationJob, Post
 from core.settings import Settings
 from tests.support.crash_worker import kill_mid_job
 from tests.support.fakes import FakeModerator, FakeProvider
@@ -59,11 +61,7 @@ async def test_server_quota_failure_leaves_the_account_quota_untouched(app: App)
 async def test_twenty_concurrent_imagines_against_a_quota_of_five(
     settings: Settings, provider: FakeProvider
 ) -> None:
-    provider.gate = asyncio.Event()
-    limited = settings.model_copy(update={"daily_image_quota": 5})
-    app = build(limited, provider=provider, moderator=FakeModerator())
-    await app.start(migrate=False)
-    try:
+    async with _with_quota(settings, provider, 5) as app:
         account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
         request = JobRequest(account, "a cat", ImageOptions(), Platform.CONSOLE)
         results = await asyncio.gather(
@@ -72,6 +70,17 @@ async def test_twenty_concurrent_imagines_against_a_quota_of_five(
         )
         assert sum(1 for r in results if isinstance(r, GenerationJob)) == 5
         assert await GenerationJob.all().count() == 5
+
+
+@asynccontextmanager
+async def _with_quota(settings: Settings, provider: FakeProvider, quota: int) -> AsyncIterator[App]:
+    """An app whose accounts have `quota` images a day; its jobs wait (`provider.gate`)."""
+    provider.gate = asyncio.Event()
+    limited = settings.model_copy(update={"daily_image_quota": quota})
+    app = build(limited, provider=provider, moderator=FakeModerator())
+    await app.start(migrate=False)
+    try:
+        yield app
     finally:
         provider.gate.set()
         await app.stop()
@@ -210,3 +219,59 @@ async def test_a_job_notice_follows_a_group_that_moved(app: App) -> None:
     await app.worker.recover()
     assert [target for target, _ in messenger.sent] == [{"chat_id": "-100200", "kind": "group"}]
     assert "interrupted twice" in messenger.sent[0][1].text
+
+
+async def test_a_first_job_of_the_day_larger_than_the_quota_is_refused(
+    settings: Settings, provider: FakeProvider
+) -> None:
+    """The day's quota row is made by the statement that charges it (PostgreSQL), so a first
+    job that does not fit must neither be saved nor leave the row charged."""
+    async with _with_quota(settings, provider, 3) as app:
+        account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+        jobs = app.services.generation.jobs
+
+        def asking(count: int) -> JobRequest:
+            return JobRequest(account, "a cat", ImageOptions(count=count), Platform.CONSOLE)
+
+        with pytest.raises(QuotaExceeded):
+            await jobs.submit(asking(4))
+        assert await GenerationJob.all().count() == 0
+        assert (await app.services.generation.quotas.status(f"account:{account.id}", 3)).used == 0
+        await jobs.submit(asking(3))
+        with pytest.raises(QuotaExceeded):
+            await jobs.submit(asking(1))
+        assert (await app.services.generation.quotas.status(f"account:{account.id}", 3)).used == 3
+        assert await GenerationJob.all().count() == 1
+
+
+async def test_a_job_saved_with_its_charge_has_the_row_the_orm_saves(
+    settings: Settings, provider: FakeProvider
+) -> None:
+    """On PostgreSQL `submit` writes the job's cells itself in the charging statement; its
+    row must be the one tortoise saves for the same request, column for column (but its id
+    and time), defaults included."""
+    async with _with_quota(settings, provider, 100) as app:
+        account = await app.services.accounts.resolve(Platform.CONSOLE, "alice", "alice")
+        post = await Post.create(author=account, origin_platform=Platform.CONSOLE, prompt="a")
+        request = JobRequest(
+            account,
+            "a cat",
+            ImageOptions(count=2, style="anime", seed=7),
+            Platform.CONSOLE,
+            origin_chat_id="chat",
+            reply_target={"chat_id": "chat", "language": "de"},
+            kind=JobKind.REMIX,
+            parent_post=post,
+            parent_image="f" * 64,
+        )
+        jobs = app.services.generation.jobs
+        submitted = await jobs.submit(request)
+        by_orm = await jobs._save(request, "a cat", submitted.created_at.date(), False)
+        rows = await GenerationJob.filter(id__in=[submitted.id, by_orm.id]).order_by("id").values()
+        assert len(rows) == 2
+        for row in rows:
+            assert abs(row.pop("created_at") - submitted.created_at) < timedelta(minutes=1)
+            row.pop("id")
+        assert rows[0] == rows[1]
+        assert rows[0]["parent_post_id"] == post.id and rows[0]["requester_id"] == account.id
+        assert rows[0]["state"] == JobState.QUEUED and rows[0]["posted"] == {}

@@ -20,9 +20,10 @@ import pytest
 from bot.bootstrap import build, build_telegram
 from core.clock import MonotonicTimer
 from core.delivery.outbox import EDITS
+from core.delivery.reply_codec import decode_reply
 from core.domain import JobState, OutboxState, Platform
 from core.generation.jobs import STATUS_MESSAGE
-from core.persistence.models import GenerationJob, OutboxMessage
+from core.persistence.models import ActionToken, GenerationJob, OutboxMessage
 from core.settings import Settings
 from tests.adapters.telegram.conftest import TIME_SCALE, Handled, Telegram, messages
 from tests.support.fakes import FakeModerator, FakeProvider
@@ -67,6 +68,11 @@ async def test_a_workers_only_process_edits_the_status_message_and_sends_the_pre
             edit, preview = await OutboxMessage.filter(platform=Platform.TELEGRAM).order_by("id")
             assert edit.target[EDITS] == str(status["message_id"])  # queued: an edit of it
             assert EDITS not in preview.target
+            # Its buttons' tokens were stored with it (PostgreSQL: the same statement).
+            buttons = [b for row in decode_reply(preview.reply).buttons for b in row]
+            tokens = {b.token for b in buttons if b.token}
+            assert len(tokens) >= 4  # post, reroll, vary, discard
+            assert await ActionToken.filter(token__in=tokens).count() == len(tokens)
 
             before = len(fake_api.calls)
             await send_what_waits(telegram.app, Platform.TELEGRAM)
