@@ -21,7 +21,7 @@ from core.feed.local_embeddings import HashedNgramEmbedder
 from core.feed.scoring import Scorer, SteeringVector, ViewerTaste, Weights, rank
 from core.feed.steering import MAX_TERMS, TERM_LENGTH, Direction, parse_steering
 from core.feed.taste import Engagement, TasteState, bulk_tastes
-from core.feed.terms import post_terms, tags, words
+from core.feed.terms import HASH_SIGNS, normalize, post_terms, tags, words
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -43,6 +43,15 @@ def test_tags_are_found_once_lowercase_and_not_inside_words() -> None:
     terms = post_terms("a lighthouse #Watercolor", "at dawn #misty-lake")
     assert terms["watercolor"] is True and terms["misty-lake"] is True
     assert terms["lighthouse"] is False and terms["lake"] is False  # words of a tag count too
+
+
+def test_a_text_without_a_sign_of_a_hash_has_no_tags() -> None:
+    # `tags` skips texts without one of `HASH_SIGNS`: they must be every character whose
+    # normalized form holds a "#" (then no text without them can have a tag)
+    hashes = {chr(c) for c in range(0x110000) if "#" in normalize(chr(c))}
+    assert hashes == set(HASH_SIGNS)
+    assert tags("a ＃Fox and a ﹟Cat, no #") == ["fox", "cat"]
+    assert tags("Nebel im All, fotorealistisch") == []
 
 
 # ---------------------------------------------------------------- steering
