@@ -141,6 +141,8 @@ class Candidates:
     # post id → its co-like weight among the viewer's peers (`peers` source): the sum of the
     # overlaps of the peers who liked it lately
     peer_likes: dict[int, float] = field(default_factory=dict)
+    # post id → the bits (`SOURCES`) of the sources that brought it (`sources` as a number)
+    bits: dict[int, int] = field(default_factory=dict)
 
 
 async def gather(
@@ -187,6 +189,7 @@ async def gather(
         found.features.append(row)
         post_id, bits = int(row["id"]), int(row["bits"])
         found.sources[post_id] = _source_names(bits)
+        found.bits[post_id] = bits
         if bits & _PEERS_BIT:
             found.peer_likes[post_id] = float(row["weight"])
     return found

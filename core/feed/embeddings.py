@@ -63,11 +63,20 @@ def unpack_matrix(blobs: Sequence[bytes | None]) -> np.ndarray | None:
     if size is None:
         return None
     same_size = [(row, blob) for row, blob in enumerate(blobs) if blob and len(blob) == size]
-    present = [row for row, _ in same_size]
-    matrix = np.zeros((len(blobs), size // 2), dtype=np.float32)
     joined = b"".join(blob for _, blob in same_size)
-    matrix[present] = np.frombuffer(joined, dtype="<f2").reshape(len(present), -1)
+    # float16 → float32 by a table of all 65,536 values (`_HALF_TO_SINGLE`): the same floats
+    # as `astype` (the cast is exact), in half its time, which was a tenth of a page's Python
+    values = _HALF_TO_SINGLE.take(np.frombuffer(joined, dtype="<u2")).reshape(len(same_size), -1)
+    if len(same_size) == len(blobs):
+        return values
+    matrix = np.zeros((len(blobs), size // 2), dtype=np.float32)
+    matrix[[row for row, _ in same_size]] = values
     return matrix
+
+
+# Every float16 (indexed by its 16 bits) as a float32, for `unpack_matrix`.
+_HALF_TO_SINGLE = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+_HALF_TO_SINGLE = _HALF_TO_SINGLE.astype(np.float32)
 
 
 def pack_exact(vector: np.ndarray) -> bytes:

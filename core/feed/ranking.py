@@ -24,7 +24,7 @@ from core.feed.candidates import SourceLimits, features_of, gather
 from core.feed.crowding import volumes
 from core.feed.embeddings import TextEmbedder, nearest_buckets, unpack_matrix
 from core.feed.fans import effective_likes
-from core.feed.features import FeatureTable, PostFeatures, source_bits
+from core.feed.features import FeatureTable, PostFeatures
 from core.feed.ranker import RankerParameters, ServingRanker
 from core.feed.scoring import Breakdown, Scorer, SteeringVector, ViewerTaste, Weights, rank
 from core.feed.taste import TasteState, decay_factor
@@ -184,12 +184,12 @@ class FeedRanking:
             rows += await features_of(Post.filter(id=also))
         features = self._feature_table(rows)
         taste = self._viewer(viewer.id, now, state, found.followees, steering, seen or {}, crowding)
-        sources = found.sources
-        bits = np.array([source_bits(sources.get(i, ())) for i in features.post_ids.tolist()])
+        ids = features.post_ids.tolist()
+        bits = np.array([found.bits.get(i, 0) for i in ids], dtype=np.int64)
         peer_likes = found.peer_likes
-        weights = np.array([peer_likes.get(i, 0.0) for i in features.post_ids.tolist()])
-        breakdowns = self.scorer.score(taste, features, bits.astype(np.int64), weights)
-        return Scored(breakdowns, sources, found.followees)
+        weights = np.array([peer_likes.get(i, 0.0) for i in ids])
+        breakdowns = self.scorer.score(taste, features, bits, weights)
+        return Scored(breakdowns, found.sources, found.followees)
 
     def _feature_table(self, rows: Sequence[Any]) -> FeatureTable:
         """Rows of `features_of` (dicts of the ORM, or rows as the driver returns them) as

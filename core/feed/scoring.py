@@ -288,7 +288,7 @@ class Scorer:
     def _values(self, viewer: ViewerTaste, posts: FeatureTable) -> dict[str, np.ndarray]:
         ages = np.maximum(viewer.now.timestamp() - posts.created, 0.0)
         own = posts.author_ids == viewer.account_id
-        followed = np.isin(posts.author_ids, _ids(viewer.followees))
+        followed = _among(posts.author_ids, viewer.followees)
         authors = viewer.authors or {}
         liked_author = np.array([authors.get(a, 0.0) for a in posts.author_ids.tolist()])
         affinity = 0.6 * followed + 0.4 * (1.0 - np.exp(-liked_author / AUTHOR_SCALE))
@@ -322,7 +322,7 @@ class Scorer:
             "freshness": freshness,
             "newcomer": posts.newcomer & ~followed & ~own,
             "seen": np.minimum(shown, SEEN_CAP),
-            "engaged": np.isin(posts.post_ids, _ids(viewer.engaged)).astype(float),
+            "engaged": _among(posts.post_ids, viewer.engaged).astype(float),
             "quality": np.clip(posts.quality, -QUALITY_CAP, QUALITY_CAP),
         }
 
@@ -443,8 +443,10 @@ def _come_to(ages: np.ndarray, newer: np.ndarray) -> np.ndarray:
     return np.clip(before_newer - np.exp(-(ages + delay) / back), 0.0, 1.0)
 
 
-def _ids(values: frozenset[int]) -> np.ndarray:
-    return np.fromiter(values, dtype=np.int64, count=len(values))
+def _among(ids: np.ndarray, members: frozenset[int]) -> np.ndarray:
+    """Whether each id is one of `members`, as `np.isin` says, by set lookups: a page's few
+    hundred ids against a set took `np.isin` (a sort of both) ~5 % of a page's Python."""
+    return np.fromiter(map(members.__contains__, ids.tolist()), dtype=bool, count=len(ids))
 
 
 def rank(breakdowns: list[Breakdown]) -> list[Breakdown]:

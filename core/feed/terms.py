@@ -113,8 +113,17 @@ def words(text: str) -> list[str]:
     return [w for w in found if w not in stop and not w.isdigit()]
 
 
+# The characters whose NFKC form holds a "#": the sign, the small and the fullwidth one
+# (`test_a_text_without_a_sign_of_a_hash_has_no_tags` checks every code point). A text
+# without any of them has no #tags and is not normalized to find none: the prompts of a
+# community that writes no #tags, ~6 µs each, ~1.7 ms of a feed page at 275 candidates.
+HASH_SIGNS = ("#", "\ufe5f", "\uff03")
+
+
 def tags(text: str) -> list[str]:
     """The #tags of `text`, normalized, in order of first appearance, without repeats."""
+    if not any(sign in text for sign in HASH_SIGNS):
+        return []
     found: dict[str, None] = {}
     for match in _TAG.finditer(normalize(text)):
         tag = match.group(1).strip("-")[:TERM_MAX]

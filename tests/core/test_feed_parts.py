@@ -14,14 +14,14 @@ from hypothesis import strategies as st
 
 from core.feed.crowding import decayed
 from core.feed.diversity import author_cap, paginate
-from core.feed.embeddings import buckets_of, nearest_buckets, pack, unpack
+from core.feed.embeddings import buckets_of, nearest_buckets, pack, unpack, unpack_matrix
 from core.feed.features import PostFeatures, TagMembership
 from core.feed.hot import HOT_TIMESCALE, engagement, hot_score
 from core.feed.local_embeddings import HashedNgramEmbedder
 from core.feed.scoring import Scorer, SteeringVector, ViewerTaste, Weights, rank
 from core.feed.steering import MAX_TERMS, TERM_LENGTH, Direction, parse_steering
 from core.feed.taste import Engagement, TasteState, bulk_tastes
-from core.feed.terms import post_terms, tags, words
+from core.feed.terms import HASH_SIGNS, normalize, post_terms, tags, words
 
 NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
@@ -43,6 +43,15 @@ def test_tags_are_found_once_lowercase_and_not_inside_words() -> None:
     terms = post_terms("a lighthouse #Watercolor", "at dawn #misty-lake")
     assert terms["watercolor"] is True and terms["misty-lake"] is True
     assert terms["lighthouse"] is False and terms["lake"] is False  # words of a tag count too
+
+
+def test_a_text_without_a_sign_of_a_hash_has_no_tags() -> None:
+    # `tags` skips texts without one of `HASH_SIGNS`: they must be every character whose
+    # normalized form holds a "#" (then no text without them can have a tag)
+    hashes = {chr(c) for c in range(0x110000) if "#" in normalize(chr(c))}
+    assert hashes == set(HASH_SIGNS)
+    assert tags("a ＃Fox and a ﹟Cat, no #") == ["fox", "cat"]
+    assert tags("Nebel im All, fotorealistisch") == []
 
 
 # ---------------------------------------------------------------- steering
@@ -116,6 +125,23 @@ def test_embedding_survives_storage_and_buckets_group_similar_texts() -> None:
     assert nearest_buckets(vectors[0], 3)[0] == found[0]
     assert buckets_of(np.zeros((1, 512)))[0] == -1
     assert nearest_buckets(np.zeros(512), 3) == []
+
+
+def test_stored_vectors_unpack_to_exactly_the_float32s_of_their_float16s() -> None:
+    # every float16 there is (its 65,536 bit patterns, NaNs and infinities too), 512 a row
+    every = np.arange(1 << 16, dtype=np.uint32).astype(np.uint16).view(np.float16)
+    rows = [row.astype("<f2").tobytes() for row in every.reshape(128, 512)]
+    expected = every.astype(np.float32).reshape(128, 512)
+    for blobs, wanted in (
+        (rows, expected),
+        # a post without a vector, and one of another embedder's size: zero rows
+        ([None, *rows[:3], rows[3][:512]], np.vstack([np.zeros(512), expected[:3], np.zeros(512)])),
+    ):
+        matrix = unpack_matrix(blobs)
+        assert matrix is not None and matrix.dtype == np.float32
+        assert matrix.shape == wanted.shape
+        assert np.array_equal(matrix.view(np.uint32), wanted.astype(np.float32).view(np.uint32))
+    assert unpack_matrix([None, b""]) is None
 
 
 def test_the_embedder_port_is_async() -> None:
