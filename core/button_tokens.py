@@ -33,10 +33,28 @@ class Action:
     owner_id: int | None
 
 
-def _token_for(command: str, args: dict[str, Any], owner_id: int | None) -> str:
+def token_for(command: str, args: dict[str, Any], owner_id: int | None) -> str:
     canonical = json.dumps([command, args, owner_id], sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(canonical.encode()).digest()
     return base64.b32encode(digest).decode().lower()[:TOKEN_LENGTH]
+
+
+_BASE32 = "abcdefghijklmnopqrstuvwxyz234567"  # b32encode's alphabet, as `token_for` lowers it
+
+
+def token_expression(canonical: str) -> str:
+    """PostgreSQL: an expression for `token_for`'s token of the canonical JSON text that
+    the SQL expression `canonical` makes (`[command, args, owner]`, keys sorted, no spaces):
+    the same SHA-256, base32 and length. A statement stores with it a button whose token
+    depends on a value it makes itself (a new job's id: `GenerationJobs`)."""
+    size = -(-TOKEN_LENGTH * 5 // 8)  # the digest's bytes that the token's characters cover
+    digest = f"sha256(convert_to({canonical}, 'UTF8'))"
+    bits = f"('x' || encode(substring({digest} FROM 1 FOR {size}), 'hex'))::bit({size * 8})"
+    return (
+        f"(SELECT string_agg(substr('{_BASE32}', substring(d.b FROM i * 5 + 1 FOR 5)::bit(5)"
+        f"::int + 1, 1), '' ORDER BY i) FROM (SELECT {bits} AS b) AS d,"
+        f" generate_series(0, {TOKEN_LENGTH - 1}) AS i)"
+    )
 
 
 class ActionTokens:
@@ -64,7 +82,7 @@ class ActionTokens:
         """Tokens for several buttons, and those not known to be stored: the caller stores
         them in a statement of its own (`token_rows`, before anyone can press them) and then
         says so (`stored`)."""
-        tokens = [_token_for(command, args, owner) for command, args, owner in actions]
+        tokens = [token_for(command, args, owner) for command, args, owner in actions]
         new = {
             token: (command, args, owner)
             for token, (command, args, owner) in zip(tokens, actions, strict=True)

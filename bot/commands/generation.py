@@ -30,6 +30,7 @@ async def _start(ctx: Context, request: JobRequest) -> list[Reply]:
     """Save the job, show its status (edited as it runs), and wake the workers."""
     gen = ctx.services.generation
     job = await gen.jobs.submit(request)
+    ctx.services.tokens.stored(gen.jobs.tokens_saved_with(job))  # its cancel button's, if so
     ack = status_reply(ctx.language, job, position=await gen.jobs.position(job))
     handle_ = await ctx.conversation.send(await tokenize(ack, ctx.services.tokens, ctx.account.id))
     ctx.notices.attach(job.id, ctx.conversation, handle_)

@@ -25,7 +25,7 @@ from core.delivery.replies import Button, ButtonStyle, ImageRef, Reply
 from core.delivery.replies import TextInput as AskText
 from core.domain import JobState, Platform
 from core.generation import status_tokens
-from core.generation.jobs import EDITED_JOB, STATUS_MESSAGE
+from core.generation.jobs import EDITED_JOB, STATUS_MESSAGE, cancel_button
 from core.i18n import translate
 from core.images import ImageStore
 from core.persistence.models import GenerationJob
@@ -60,14 +60,14 @@ def status_reply(
         return translate(language, key, **params)
 
     prompt = job.prompt if len(job.prompt) <= 200 else job.prompt[:199] + "…"
+    # Its token may be stored by the job's INSERT already (`GenerationJobs.tokens_saved_with`).
+    cancel = ((Button(t("button.cancel"), *cancel_button(job), owner_only=True),),)
     if job.state is JobState.QUEUED:
         text = t("job.queued", job=job.id, prompt=prompt, position=position)
-        buttons = ((Button(t("button.cancel"), "cancel", {"job": job.id}, owner_only=True),),)
-        return Reply(text=text, buttons=buttons, private=True)
+        return Reply(text=text, buttons=cancel, private=True)
     if job.state is JobState.RUNNING:
         text = t("job.running", job=job.id, prompt=prompt, seconds=int(elapsed))
-        buttons = ((Button(t("button.cancel"), "cancel", {"job": job.id}, owner_only=True),),)
-        return Reply(text=text, buttons=buttons, private=True)
+        return Reply(text=text, buttons=cancel, private=True)
     if job.state is JobState.SUCCEEDED:
         return Reply(text=t("job.done", job=job.id, prompt=prompt), private=True)
     if job.state is JobState.CANCELLED:

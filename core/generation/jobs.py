@@ -13,6 +13,7 @@ from pypika_tortoise import AliasedQuery, Order, Query, Table
 from pypika_tortoise.terms import Star
 from tortoise import timezone
 
+from core.button_tokens import Unstored, token_expression, token_for
 from core.clock import Clock
 from core.domain import JobState, Platform
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -169,11 +170,12 @@ class GenerationJobs:
                 bound[Slot("cell", i)] = fields[column].to_db_value(given[column], GenerationJob)
             else:
                 bound[Slot("cell", i)] = _default_cell(column)
-        rows = await db.execute_query_dict(saving.sql + _QUEUE_AT_SAVE, saving.bind(bound))
+        rows = await db.execute_query_dict(_with_cancel_token(saving.sql), saving.bind(bound))
         if not rows:
             raise QuotaExceeded("error.quota_exceeded", limit=limit, count=count)
         ahead = rows[0].pop(_AHEAD) or []
         saved = GenerationJob._init_from_db(**rows[0])
+        saved.__dict__[_TOKEN_STORED] = True  # its status message's cancel button, stored
         # Its place in the queue as the INSERT saw it (a round trip less; `position`).
         queued = [(None, requester) for requester in ahead] + [(saved.id, saved.requester_id)]
         saved.__dict__[_POSITION] = _fair_position(queued, saved)
@@ -262,6 +264,16 @@ class GenerationJobs:
         remembering = _remembering(db.query_class, token is not None, wake_workers_elsewhere)  # type: ignore[arg-type]
         await db.execute_query(remembering.sql, remembering.bind(bound))
 
+    @staticmethod
+    def tokens_saved_with(job: GenerationJob) -> Unstored:
+        """The button tokens the job's own INSERT stored, once (PostgreSQL, the account's
+        quota alone: its status message's cancel button, `cancel_button`), for
+        `ActionTokens.stored`: the status message then needs no INSERT of its own."""
+        if not job.__dict__.pop(_TOKEN_STORED, False):
+            return {}
+        command, args = cancel_button(job)
+        return {token_for(command, args, job.requester_id): (command, args, job.requester_id)}
+
     async def position(self, job: GenerationJob) -> int:
         """1-based place in the fair (round-robin) queue; 0 when it is no longer waiting.
         A job just saved on PostgreSQL knows it from its INSERT, once."""
@@ -348,6 +360,7 @@ def _fair_position(queued: list[tuple[int | None, int]], job: GenerationJob) -> 
 
 
 _POSITION = "_position_at_save"  # a just-saved job's place, read once by `position`
+_TOKEN_STORED = "_cancel_token_at_save"  # its cancel button's token stored by its INSERT
 _AHEAD = "queue_ahead"
 # Appended to the charging INSERT's `RETURNING *`: the requesters of the jobs queued before
 # it, in the workers' order. The subquery sees the table as the statement began, without
@@ -356,6 +369,40 @@ _QUEUE_AT_SAVE = (
     f', (SELECT array_agg("requester_id" ORDER BY "created_at", "id") FROM "generation_job"'
     f' WHERE "state" = \'{JobState.QUEUED.value}\') AS "{_AHEAD}"'
 )
+
+
+def cancel_button(job: GenerationJob) -> tuple[str, dict[str, int]]:
+    """The command and arguments of a job's cancel button (on its status message while it
+    waits or runs; owner-only: its requester)."""
+    return "cancel", {"job": job.id}
+
+
+# `cancel_button`'s canonical text (`button_tokens`) for the row `job` just inserted.
+_CANCEL_CANONICAL = """'["cancel",{"job":' || job."id" || '},' || job."requester_id" || ']'"""
+
+
+@lru_cache(maxsize=2)
+def _with_cancel_token(saving: str) -> str:
+    """The charging INSERT (`_saving_charged`) with the new job's cancel button stored by
+    the same statement: WITH taken AS (…), job AS (INSERT INTO generation_job … RETURNING
+    *), token AS (INSERT INTO action_token SELECT <token of job.id>, 'cancel', {"job": id},
+    requester, created_at FROM job ON CONFLICT DO NOTHING) SELECT job.*, <queue ahead> FROM
+    job. The token is a hash of the job's id (`button_tokens.token_expression`), known only
+    inside the statement; storing it there saves the status message's own INSERT (a round
+    trip of the three an `/imagine` makes), and it is stored before the message is sent."""
+    head, boundary, insert = saving.partition(") INSERT INTO ")
+    if not boundary or not saving.startswith("WITH taken AS ("):
+        raise AssertionError(f"unexpected charging statement: {saving[:80]}")
+    token = (
+        'INSERT INTO "action_token" ("token","command","args","owner_id","created_at")'
+        f" SELECT {token_expression(_CANCEL_CANONICAL)}, 'cancel',"
+        ' jsonb_build_object(\'job\', job."id"), job."requester_id", job."created_at"'
+        " FROM job ON CONFLICT DO NOTHING"
+    )
+    return (
+        f"{head}), job AS (INSERT INTO {insert}), token AS ({token})"
+        f" SELECT job.*{_QUEUE_AT_SAVE} FROM job"
+    )
 
 
 @lru_cache(maxsize=8)

@@ -12,17 +12,20 @@ from pathlib import Path
 import pytest
 
 from bot.bootstrap import App, build
+from core.button_tokens import token_expression, token_for
 from core.clock import SystemClock
 from core.delivery import DestinationMoved
 from core.delivery.replies import Reply
 from core.domain import JobState, Platform
 from core.generation import ImageOptions, QuotaExceeded
-from core.generation.jobs import JobKind, JobRequest
+from core.generation.jobs import _CANCEL_CANONICAL, JobKind, JobRequest
 from core.generation.quota import Quotas
-from core.persistence.models import GenerationJob, Post
+from core.persistence.models import ActionToken, GenerationJob, Post
 from core.settings import Settings
+from tests.support.chat import ChatUser, find_button
 from tests.support.crash_worker import kill_mid_job
 from tests.support.fakes import FakeModerator, FakeProvider
+from tests.support.queries import count_queries
 
 
 @dataclass
@@ -275,3 +278,56 @@ async def test_a_job_saved_with_its_charge_has_the_row_the_orm_saves(
         assert rows[0] == rows[1]
         assert rows[0]["parent_post_id"] == post.id and rows[0]["requester_id"] == account.id
         assert rows[0]["state"] == JobState.QUEUED and rows[0]["posted"] == {}
+
+
+async def test_an_imagines_cancel_button_is_stored_by_its_job_insert(
+    settings: Settings, provider: FakeProvider
+) -> None:
+    """On PostgreSQL the charging statement also stores the status message's cancel button
+    (its token, a hash of the new job's id, made in SQL), so the `/imagine` sends no INSERT
+    of its own for it; the row is the one `ActionTokens` would store, and pressing the
+    button cancels the job, on both databases."""
+    async with _with_quota(settings, provider, 100) as app:
+        alice = ChatUser(app, "alice")
+        await alice.say("/help")  # the account exists: what follows is the /imagine alone
+        with count_queries() as sent:
+            assert await alice.say("/imagine a cat") == []
+        (status,) = alice.conversation.sent
+        button = find_button([status], "cancel")
+        job = await GenerationJob.get(id=button.args["job"])
+        token = await ActionToken.get(token=button.token)
+        assert (token.command, token.args, token.owner_id) == (
+            "cancel",
+            {"job": job.id},
+            job.requester_id,
+        )
+        stores = [q for q in sent if q.startswith('INSERT INTO "action_token"')]
+        if settings.database_url.startswith("postgres"):
+            assert stores == [], sent
+        else:
+            assert len(stores) == 1
+        answer = await alice.press(button)
+        assert "cancelled" in answer[0].text
+        assert (await GenerationJob.get(id=job.id)).state is JobState.CANCELLED
+
+
+async def test_the_cancel_token_made_in_sql_is_the_one_python_makes(
+    settings: Settings, provider: FakeProvider
+) -> None:
+    """`token_expression` (PostgreSQL) against `token_for`, for ids of every length."""
+    if not settings.database_url.startswith("postgres"):
+        pytest.skip("SQLite stores the status message's token with a statement of its own")
+    ids = [1, 9, 10, 99, 12_345, 2**31 - 1, 2**40 + 7, *range(100, 400, 7)]
+    owners = [1, 2**31 - 1, 5, 77, *range(3, 9_000, 211)][: len(ids)]
+    owners += [1] * (len(ids) - len(owners))
+    async with _with_quota(settings, provider, 100):
+        db = GenerationJob._meta.db
+        made = await db.execute_query_dict(
+            f"SELECT job.id, job.requester_id, {token_expression(_CANCEL_CANONICAL)} AS token"
+            " FROM (SELECT unnest($1::bigint[]) AS id, unnest($2::bigint[]) AS requester_id)"
+            " AS job",
+            [ids, owners],
+        )
+    assert len(made) == len(ids)
+    for row in made:
+        assert row["token"] == token_for("cancel", {"job": row["id"]}, row["requester_id"])

@@ -241,6 +241,11 @@ async def test_the_client_is_built_from_settings(fake: FakeOpenAI) -> None:
     client = build_openai_client(settings)
     try:
         assert (client.api_key, client.max_retries, client.timeout) == ("sk-secret-123", 4, 12.5)
+        # Through aiohttp, not the default httpx2 transport: about half the CPU a call with
+        # many calls in flight (docs/benchmarks.md, "pipeline, stop 24").
+        from openai._vendor.httpx_aiohttp import Httpx2AiohttpClient
+
+        assert isinstance(client._client, Httpx2AiohttpClient)
         image_provider = OpenAIImageProvider(client, MODEL)
         await image_provider.generate("a fox", ImageOptions())
         assert fake.calls[0].headers["Authorization"] == "Bearer sk-secret-123"

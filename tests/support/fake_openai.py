@@ -235,10 +235,19 @@ class FakeOpenAI:
         return f"http://127.0.0.1:{self._port}/v1"
 
     def client(self, *, max_retries: int = 0, timeout: float = 5.0) -> AsyncOpenAI:
-        """A real SDK client aimed at this server; closed with the server."""
-        client = AsyncOpenAI(
-            base_url=self.base_url, api_key="test", max_retries=max_retries, timeout=timeout
+        """A real SDK client aimed at this server, built as the product builds its own
+        (`build_openai_client`: the same transport); closed with the server."""
+        from core.generation.openai_images import build_openai_client
+        from core.settings import Settings
+
+        settings = Settings(
+            OPENAI_API_KEY="test",
+            OPENAI_BASE_URL=self.base_url,
+            OPENAI_MAX_RETRIES=max_retries,
+            OPENAI_TIMEOUT_SECONDS=timeout,
+            _env_file=None,
         )
+        client = build_openai_client(settings)
         self._clients.append(client)
         return client
 
