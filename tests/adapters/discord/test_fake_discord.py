@@ -119,3 +119,32 @@ async def test_interaction_tokens_die_after_15_minutes() -> None:
         assert any("expired" in v for v in fake.violations)
     finally:
         await fake.stop()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b'{"content": "hi"', "application/json"),  # cut short
+        (b'{"content": NaN}', "application/json"),  # Python's json reads it; Discord does not
+        (b'{"content": "\\ud800"}', "application/json"),  # a lone surrogate
+        (
+            b'--b\r\nContent-Disposition: form-data; name="payload_json"\r\n\r\n{"a": Infinity}'
+            b"\r\n--b--\r\n",
+            "multipart/form-data; boundary=b",
+        ),
+    ],
+)
+async def test_a_body_that_is_not_json_is_refused(body: bytes, content_type: str) -> None:
+    fake = FakeDiscord()
+    await fake.start()
+    try:
+        async with aiohttp.ClientSession() as session:
+            url = f"{fake.rest_base}/channels/1/messages"
+            headers = {"Content-Type": content_type, "Authorization": f"Bot {fake.token}"}
+            async with session.post(url, data=body, headers=headers) as response:
+                assert response.status == 400
+                assert (await response.json())["code"] == 50109
+        assert any("invalid JSON" in v for v in fake.violations)
+        assert fake.created_messages == 0
+    finally:
+        await fake.stop()

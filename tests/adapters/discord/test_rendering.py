@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from bot.adapters.discord import _render
 from bot.commands import CommandSpec, Context
 from core.delivery.replies import Button, ImageRef, Reply
 from tests.adapters.discord.conftest import DiscordWorld
@@ -83,3 +85,22 @@ async def test_an_image_over_the_upload_cap_is_left_out(
     assert message.embed["title"] == "A picture"
     assert message.payload["attachments"] == []
     assert world.fake.all_violations() == []
+
+
+def test_an_image_is_sent_from_memory_up_to_a_size_and_streamed_from_its_file_above(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Small files go out as bytes (no thread hand-offs to read and "close" them); big ones
+    are still read in chunks from the file, not held in memory whole."""
+    small = noisy_png(tmp_path / "small.png", 1)
+    Image.effect_noise((400, 400), 60).convert("RGB").save(large := tmp_path / "large.png")
+    monkeypatch.setattr(_render, "IN_MEMORY_MAX", small.stat().st_size)
+
+    rendered = _render.render(Reply(title="t", images=(ImageRef(small), ImageRef(large))))
+
+    first, second = (file.fp for file in rendered.files)
+    assert isinstance(first, io.BytesIO) and first.getvalue() == small.read_bytes()
+    assert not isinstance(second, io.BytesIO) and second.name == str(large)
+    assert [f.filename for f in rendered.files] == ["small.png", "1-large.png"]
+    for file in rendered.files:
+        file.close()

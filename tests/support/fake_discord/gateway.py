@@ -14,7 +14,6 @@ processes assert the list is empty).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import secrets
 import time
@@ -22,6 +21,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.support.fake_discord import wire
 
 log = logging.getLogger(__name__)
 
@@ -75,12 +76,12 @@ class FakeGateway:
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         await socket.send_str(
-            json.dumps({"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
+            wire.dumps_text({"op": HELLO, "d": {"heartbeat_interval": HEARTBEAT_INTERVAL_MS}})
         )
         async for message in socket:
             if message.type is not WSMsgType.TEXT:
                 continue
-            await self._receive(socket, json.loads(message.data))
+            await self._receive(socket, wire.loads(message.data))
         for shard_id, session in list(self.sessions.items()):
             if session.socket is socket:
                 del self.sessions[shard_id]
@@ -91,7 +92,7 @@ class FakeGateway:
     async def _receive(self, socket: web.WebSocketResponse, frame: dict[str, Any]) -> None:
         op = frame.get("op")
         if op == HEARTBEAT:
-            await socket.send_str(json.dumps({"op": HEARTBEAT_ACK}))
+            await socket.send_str(wire.dumps_text({"op": HEARTBEAT_ACK}))
             beat = self._heartbeats.pop(socket, None)
             if beat is not None:
                 beat.set()
@@ -135,7 +136,7 @@ class FakeGateway:
                 f"IDENTIFY of shard {shard_id} {now - last:.2f} s after another in bucket "
                 f"{bucket} (max_concurrency {self.max_concurrency} per {IDENTIFY_WINDOW:g} s)"
             )
-            await socket.send_str(json.dumps({"op": INVALID_SESSION, "d": False}))
+            await socket.send_str(wire.dumps_text({"op": INVALID_SESSION, "d": False}))
             return
         self._last_identify[bucket] = now
         session = Session(socket, shard_id, shard_count)
@@ -149,7 +150,7 @@ class FakeGateway:
     async def _send(self, session: Session, event: str, data: dict[str, Any]) -> None:
         session.sequence += 1
         frame = {"op": DISPATCH, "t": event, "s": session.sequence, "d": data}
-        await session.socket.send_str(json.dumps(frame))
+        await session.socket.send_str(wire.dumps_text(frame))
 
     def _receivers(self, guild_id: int | None) -> list[Session]:
         return [s for s in self.sessions.values() if s.receives(guild_id)]
@@ -159,9 +160,12 @@ class FakeGateway:
         waits up to 10 s for that shard to connect."""
         guild = data.get("guild_id")
         guild_id = int(guild) if guild is not None else None
-        async with asyncio.timeout(SESSION_WAIT), self._changed:
-            await self._changed.wait_for(lambda: bool(self._receivers(guild_id)))
-        for session in self._receivers(guild_id):
+        receivers = self._receivers(guild_id)
+        if not receivers:  # the shard's session is not (yet, or no longer) there: wait for it
+            async with asyncio.timeout(SESSION_WAIT), self._changed:
+                await self._changed.wait_for(lambda: bool(self._receivers(guild_id)))
+            receivers = self._receivers(guild_id)
+        for session in receivers:
             self.delivered[session.shard_id] = self.delivered.get(session.shard_id, 0) + 1
             await self._send(session, event, data)
 
@@ -177,7 +181,7 @@ class FakeGateway:
         for session in list(self.sessions.values()):
             beat = self._heartbeats[session.socket] = asyncio.Event()
             beats.append(beat.wait())
-            await session.socket.send_str(json.dumps({"op": HEARTBEAT, "d": None}))
+            await session.socket.send_str(wire.dumps_text({"op": HEARTBEAT, "d": None}))
         await asyncio.wait_for(asyncio.gather(*beats), timeout=10)
 
     def session_start_limit(self) -> dict[str, int]:

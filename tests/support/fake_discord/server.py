@@ -12,7 +12,6 @@ import asyncio
 import hashlib
 import hmac
 import io
-import json
 import mimetypes
 import secrets
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from aiohttp import web
 from PIL import Image
 
 from core.clock import Clock
-from tests.support.fake_discord import forms, limits
+from tests.support.fake_discord import forms, limits, wire
 from tests.support.fake_discord.gateway import FakeGateway
 from tests.support.fake_discord.interactions import (
     ALLOWED_RESPONSES,
@@ -74,6 +73,7 @@ NITRO_UPLOAD_CAP = 500 * 1024 * 1024
 # A CDN link is signed (`ex` expiry, `is` issued, `hm` signature) and lives 24 hours; a link
 # without a valid signature, or expired, answers 404 "This content is no longer available."
 ATTACHMENT_LINK_LIFE = timedelta(hours=24)
+INVALID_JSON = 50109  # "The request body contains invalid JSON."
 
 
 class _RealClock:
@@ -94,8 +94,12 @@ class Recorded:
 def _json(data: Any, status: int = 200) -> web.Response:
     # discord.py parses JSON only when Content-Type is exactly application/json.
     return web.Response(
-        body=json.dumps(data).encode(), status=status, headers={"Content-Type": "application/json"}
+        body=wire.dumps(data), status=status, headers={"Content-Type": "application/json"}
     )
+
+
+class _InvalidBody(ValueError):
+    """A request body that is not JSON (recorded as a violation)."""
 
 
 def _error(status: int, code: int, message: str) -> web.Response:
@@ -606,7 +610,10 @@ class FakeDiscord:
         arrived = asyncio.get_running_loop().time()
         path = "/" + request.match_info["tail"]
         client = request.match_info.get("client")
-        body, files = await self._read_body(request)
+        try:
+            body, files = await self._read_body(request)
+        except _InvalidBody:
+            return _error(400, INVALID_JSON, "The request body contains invalid JSON.")
         self.requests.append(
             Recorded(request.method, path, dict(request.query), body, files, client)
         )
@@ -652,13 +659,20 @@ class FakeDiscord:
                 return None, {}
             for part in parts:
                 if part.name == "payload_json":
-                    body = json.loads(part.content)
+                    body = self._parsed(request, part.content)
                 else:
                     files[part.filename or part.name or "?"] = len(part.content)
             return body, files
         if kind != "application/json":
             self.violations.append(f"{request.method} {request.path}: body of {kind}")
-        return (json.loads(raw) if raw else None), {}
+        return (self._parsed(request, raw) if raw else None), {}
+
+    def _parsed(self, request: web.Request, raw: bytes) -> Any:
+        try:
+            return wire.loads(raw)
+        except ValueError as error:
+            self.violations.append(f"{request.method} {request.path}: invalid JSON ({error})")
+            raise _InvalidBody from error
 
     async def _handle(
         self,
