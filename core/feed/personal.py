@@ -5,7 +5,7 @@ ranks into the viewer's session (`sessions.FeedSessions`, optimistic locking), g
 posts a place (`exploration.explore`), records what it showed (`impressions.ImpressionLog`),
 and hands `/why` to `explanation.py` and `/feed tune` to `tuning.py`.
 
-A page costs a constant number of queries (seven), whatever the size of the network:
+A page costs a constant number of queries (eight), whatever the size of the network:
 
 1. the viewer's feed session (pages of this session, what they saw lately), and in the same
    statement (`statements.two_by`)
@@ -15,7 +15,9 @@ A page costs a constant number of queries (seven), whatever the size of the netw
    tuning), whom the viewer follows, and the features of the candidates that pass
    `visible_to` (audience, blocks, deletions): one statement (`candidates.gather`), and side
    by side with it
-4. how crowded the viewer's #tags were lately (`crowding.volumes`)
+4. how crowded the viewer's #tags were lately (`crowding.volumes`), and beside both
+   the vectors of the viewer's latest liked posts (`similarity`: how close a candidate is to
+   the nearest of them; `ranking.LIKED_VECTORS` rows by primary key)
 5. the posts of the page, with authors, to show them (and, when the page shows remixes, the
    posts they remix with their authors: two more), and side by side with it
 6. the session again, saved with a version check (another process may serve the same viewer;

@@ -41,6 +41,10 @@ LIKED_TAGS = 4  # the viewer's favourite #tags whose newest posts are candidates
 # together (2 × BUCKETS_MAX), so the statement at most doubles that part of its work.
 ENGAGED_AUTHORS = 12
 TAGGED_TERMS_MAX = 4  # `/feed tune` terms looked up as words or #tags (as `LIKED_TAGS`)
+# The posts engaged with lately whose vectors `similarity` compares candidates with (the
+# nearest of them, scoring.NEAREST): one primary-key read of at most as many rows a page, and
+# a candidates × this product; about the last two weeks of a daily liker's likes.
+LIKED_VECTORS = 50
 NO_BUCKET = -1  # no post is in it (a post without a vector has no bucket: NULL)
 NO_AUTHOR = 0  # no account has it (ids start at 1)
 
@@ -162,7 +166,7 @@ class FeedRanking:
         # The candidate statement and how crowded the viewer's #tags are, side by side. Its
         # lists are padded to their maximum length with values that match nothing, so that
         # the statement keeps one text and PostgreSQL can reuse its prepared plan.
-        found, crowding = await asyncio.gather(
+        found, crowding, liked = await asyncio.gather(
             gather(
                 viewer.id,
                 safe=safe,
@@ -177,6 +181,7 @@ class FeedRanking:
                 limits=self.limits if liked_tags else self._untagged_limits,
             ),
             volumes(state.tags, now),
+            _vectors(state.engaged[-LIKED_VECTORS:], self.embedder.model_id),
         )
         excluded = set(exclude)
         rows = [r for r in found.features if r["id"] not in excluded]
@@ -184,6 +189,7 @@ class FeedRanking:
             rows += await features_of(Post.filter(id=also))
         features = self._feature_table(rows)
         taste = self._viewer(viewer.id, now, state, found.followees, steering, seen or {}, crowding)
+        taste = replace(taste, liked=liked)  # the liked posts' vectors, read beside the rest
         ids = features.post_ids.tolist()
         bits = np.array([found.bits.get(i, 0) for i in ids], dtype=np.int64)
         peer_likes = found.peer_likes
@@ -250,6 +256,15 @@ class FeedRanking:
             if term.weight > 0 and term.vector is not None:
                 chosen += nearest_buckets(term.vector, 1)
         return list(dict.fromkeys(chosen))[:BUCKETS_MAX]
+
+
+async def _vectors(post_ids: list[int], model: str) -> np.ndarray | None:
+    """The vectors of these posts made by `model`, one a row (None if none has one). Always
+    one statement, also for no posts: a page costs the same queries whoever views it."""
+    blobs = await Post.filter(id__in=post_ids or [0], embedding_model=model).values_list(
+        "embedding", flat=True
+    )
+    return unpack_matrix([bytes(blob) for blob in blobs if blob])
 
 
 def _tagged_terms(steering: tuple[SteeringVector, ...]) -> list[str]:

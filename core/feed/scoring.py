@@ -10,8 +10,10 @@ For a viewer and a post:
 |              | chance it is the post of theirs you come to next, if you look back about 1½    |
 |              | days and a day passes before you do (`_come_to`); halved for each time it      |
 |              | was shown to you; shared out when you follow many (× min(1, 20 / follows))     |
-| similarity   | how close the post is to the average post you liked, relative to how close     |
-|              | your liked posts are to each other (1 = as close as a typical one)             |
+| similarity   | how close the post is to the posts you liked lately nearest it (the mean       |
+|              | cosine to the `NEAREST` closest), relative to how close each of those is to    |
+|              | its own nearest (1 = as close as a typical one); with too few liked posts, the |
+|              | closeness to the average post you liked, relative to the same of theirs        |
 | tags         | how much you like the post's #tags: the mean of their weights in your taste,  |
 |              | relative to your favourite tag                                                 |
 | match        | similarity³ × e^(−age / 3 days) × how well liked it is (1 + ln(1 + likes + …)) |
@@ -51,12 +53,14 @@ Vectorized with numpy over all candidates.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
+from threadpoolctl import ThreadpoolController  # type: ignore[import-untyped]
 
 from core.feed.features import SOURCES, FeatureTable, PostFeatures, TagMembership
 from core.feed.hot import engagement
@@ -74,6 +78,10 @@ LOOK_BACK = timedelta(hours=36)  # `following`: a day and a half, about two visi
 LOOK_DELAY = timedelta(days=1)  # … and about a day until the next visit (daily use)
 SEEN_FADE = 0.5  # `following`: halved per showing: shown twice and skipped is a no
 FOLLOWS_REFERENCE = 20  # `following`: about how many people one can keep up with daily
+# `similarity`: a post is compared with the few liked posts nearest it, not with their average:
+# the average of several tastes lies between them, near none (docs/benchmarks.md, "learn,
+# stop 22/24"). A few, not one: a single near-duplicate says less than three close ones.
+NEAREST = 3
 MATCH_SHARPNESS = 3  # `match`: cubed, so a typical-closeness post scores 1 and a loose one ~0
 ATTENTION_TIMESCALE = timedelta(days=2)  # `standout`: posts get most of their likes in days
 # `standout`: half a like and 5 % of attention as pseudo-counts, so that a post without likes
@@ -172,6 +180,7 @@ class ViewerTaste:
     now: datetime
     followees: frozenset[int] = frozenset()
     taste: np.ndarray | None = None  # the average post liked (`TasteState.mean`)
+    liked: np.ndarray | None = None  # the vectors of the posts liked lately, one a row
     authors: dict[int, float] | None = None  # decayed engagement per author
     steering: tuple[SteeringVector, ...] = ()
     seen: dict[int, int] | None = None  # post id → times shown
@@ -328,6 +337,15 @@ class Scorer:
 
     @staticmethod
     def _similarity(viewer: ViewerTaste, matrix: np.ndarray | None, count: int) -> np.ndarray:
+        liked = viewer.liked
+        # each liked post needs NEAREST others to be compared with; else the average post liked
+        if (
+            matrix is not None
+            and liked is not None
+            and len(liked) > NEAREST
+            and liked.shape[1] == matrix.shape[1]
+        ):
+            return _nearest_closeness(matrix, liked)
         taste = viewer.taste
         if taste is None or not np.any(taste) or matrix is None or matrix.shape[1] != taste.size:
             return np.zeros(count)
@@ -421,6 +439,33 @@ def _standing(tags: TagMembership, engaged: np.ndarray, lifetimes: np.ndarray) -
     sums, counts = tags.totals(appeal)
     typical = (sums + STANDING_PRIOR * overall) / (counts + STANDING_PRIOR)
     return appeal / tags.mean(typical, untagged=appeal)
+
+
+def _nearest_closeness(matrix: np.ndarray, liked: np.ndarray) -> np.ndarray:
+    """For each row of `matrix`, the mean cosine to its `NEAREST` closest rows of `liked`,
+    relative to the same for each liked post among the others (their mean): 1 for a post as
+    close to what one liked as those are to each other, whatever the embedder's scale.
+    On one thread: for a page's few hundred rows BLAS's threads cost more than they save
+    (measured: 0.75 ms of CPU a page instead of 4-5 for 600 × 50 products of 512 values)."""
+    with _blas().limit(limits=1, user_api="blas"):
+        closeness = _mean_of_highest(matrix @ liked.T, NEAREST)
+        among = liked @ liked.T
+    np.fill_diagonal(among, -np.inf)  # not itself
+    typical = float(_mean_of_highest(among, NEAREST).mean())
+    if typical <= 0:
+        return np.zeros(len(matrix))
+    return np.clip(closeness / typical, 0.0, 1.0)
+
+
+@functools.cache
+def _blas() -> ThreadpoolController:
+    """numpy's BLAS, to limit its threads (read once: it lists the loaded libraries)."""
+    return ThreadpoolController()
+
+
+def _mean_of_highest(cosines: np.ndarray, count: int) -> np.ndarray:
+    """Per row, the mean of its `count` highest values."""
+    return np.partition(cosines, -count, axis=1)[:, -count:].mean(axis=1)
 
 
 def _newer_post_ages(authors: np.ndarray, ids: np.ndarray, ages: np.ndarray) -> np.ndarray:

@@ -81,6 +81,25 @@ async def test_a_like_reshapes_the_next_request(app: App) -> None:
     assert profile.engaged == [liked.id] and profile.authors == {str(alice.id): 1.0}
 
 
+async def test_similarity_compares_a_post_with_the_nearest_of_the_viewers_liked_posts(
+    app: App,
+) -> None:
+    """A viewer of two tastes: a post of one of them is closer than a blend of both (which
+    lies near the average of what they liked): the page reads the liked posts' vectors."""
+    lakes, robots, viewer = await people(app, "lakes", "robots", "viewer")
+    liked = [await post(app, lakes, f"{mood} watercolor lake") for mood in ("misty", "calm")]
+    liked += [await post(app, lakes, f"watercolor lake {at}") for at in ("at dawn", "with boats")]
+    liked += [await post(app, robots, f"{kind} anime robot") for kind in ("giant", "retro")]
+    liked += [await post(app, robots, f"anime robot {at}") for at in ("battle", "in the city")]
+    for each in liked:
+        await app.services.engagement.like(viewer, each.id)
+    one_kind = await post(app, lakes, "watercolor lake in the fog")
+    blend = await post(app, robots, "a watercolor robot by a lake, anime")
+    ranked = {r.post_id: r.breakdown for r in await app.services.feed.rank(viewer)}
+    near = {p.id: ranked[p.id].values["similarity"] for p in (one_kind, blend)}
+    assert near[one_kind.id] > near[blend.id], near
+
+
 async def test_comments_remixes_and_follows_update_taste_at_once(app: App) -> None:
     alice, bob, viewer = await people(app, "alice", "bob", "viewer")
     watercolor = await post(app, alice, WATERCOLOR)
@@ -445,11 +464,12 @@ async def test_a_feed_page_costs_the_same_queries_whatever_the_network(app: App)
     with count_queries() as many:
         await app.services.feed.page(viewer)
         await app.services.feed.page(viewer, 2)
-    # seven per page (see core/feed/personal.py: the session and the taste profile come in one
-    # statement); on PostgreSQL the impressions' INSERT also
+    # eight per page (see core/feed/personal.py: the session and the taste profile come in one
+    # statement; one reads the vectors of the viewer's latest liked posts, core/feed/ranking.py,
+    # even for a viewer who liked nothing); on PostgreSQL the impressions' INSERT also
     # locks the page's posts in id order, in the same statement, before their shown counts are
     # bumped (core/feed/impressions.py)
-    per_page = 7
+    per_page = 8
     assert len(few) == len(many) == 2 * per_page, many
     # No counting at page time (counters are kept on write), but for the `peers` source's
     # overlap: a COUNT over the seeds' newest `peer_likers` likes, a LIMITed subquery.

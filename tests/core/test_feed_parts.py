@@ -251,6 +251,26 @@ def test_each_part_pulls_the_way_it_says() -> None:
         assert breakdown.total == pytest.approx(sum(breakdown.parts.values()))
 
 
+def test_similarity_is_closeness_to_the_nearest_liked_posts_not_to_their_average() -> None:
+    """Someone who likes two kinds of posts: a post of one kind is as close as they get, and a
+    blend of both (near their average, near neither kind) is less so."""
+    liked = embed(
+        *("misty watercolor lake", "watercolor lake at dawn", "calm watercolor lake"),
+        *("watercolor lake with boats", "giant anime robot", "anime robot battle"),
+        *("retro anime robot", "anime robot in the city"),
+    )
+    posts = [features(1, 10, "watercolor lake in the fog")]
+    posts += [features(2, 11, "a watercolor robot by a lake, anime")]
+    posts += [features(3, 12, "oil portrait of an old man")]
+    viewer = ViewerTaste(account_id=99, now=NOW, taste=liked.mean(axis=0), liked=liked)
+    near = {b.post_id: b.values["similarity"] for b in scorer().score(viewer, posts)}
+    assert near[1] > 0.95 and near[1] > near[2] + 0.1 and near[3] < 0.1, near
+    # with too few liked posts to compare them among themselves: the average post liked
+    few = ViewerTaste(account_id=99, now=NOW, taste=liked.mean(axis=0), liked=liked[:3])
+    average = {b.post_id: b.values["similarity"] for b in scorer().score(few, posts)}
+    assert average[2] > average[1], average
+
+
 def test_peers_co_like_weight_counts_relative_to_the_strongest_with_the_weight_in_force() -> None:
     posts = [features(1, 10, "watercolor lake"), features(2, 11, "watercolor lake")]
     posts += [features(3, 12, "watercolor lake")]
