@@ -33,6 +33,7 @@ from core.images import ImageStore
 from core.lifecycle import stop_tasks
 from core.metrics import NO_METRICS, MetricsRecorder
 from core.persistence.models import GenerationJob
+from core.persistence.oldest_first import work_arrived
 from core.persistence.statements import Slot, Written, db_value, literal, value, write
 
 log = logging.getLogger(__name__)
@@ -233,6 +234,14 @@ class GenerationWorker:
     # ------------------------------------------------------------------ running
     async def _run(self, job: GenerationJob) -> None:
         waited = (self._clock.now() - job.created_at).total_seconds()
+        # The job's statements (its result's above all: a burst's answers come back together)
+        # take database connections by the job's age, not by when each asks: the oldest
+        # job's result goes through first instead of queueing behind the younger ones' at
+        # every statement (`core.persistence.oldest_first`).
+        with work_arrived(time.monotonic() - max(0.0, waited)):
+            await self._running_job(job, waited)
+
+    async def _running_job(self, job: GenerationJob, waited: float) -> None:
         await self._notify("job_started", job)
         ticker = asyncio.create_task(self._keep_alive(job))
         started = time.monotonic()

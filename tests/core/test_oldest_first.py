@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
+from collections.abc import Callable
 
 import pytest
 
-from bot.bootstrap import App
+from bot.bootstrap import App, build
 from core.delivery.replies import Reply
+from core.domain import Platform
+from core.generation import ImageOptions
 from core.generation.jobs import JobRequest
 from core.persistence.models import GenerationJob
 from core.persistence.oldest_first import OldestFirstLock, OldestFirstPool, Places, work_arrived
+from core.settings import Settings
 from tests.support.chat import ChatUser
+from tests.support.fakes import FakeModerator, FakeProvider
 
 
 class StrictPool:
@@ -177,3 +183,70 @@ async def test_a_burst_of_imagines_answers_the_first_before_the_last_is_saved(
     await asyncio.gather(*(user.say("/imagine a lighthouse at dawn") for user in users))
     assert log.index(("shown", "user0")) < log.index(("saved", "user39")), log
     assert len([what for what, _ in log if what == "saved"]) == len(users)
+
+
+class AnsweredWhenTold(FakeProvider):
+    """Each prompt's answer waits for its event in `answers`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.answers: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
+
+    async def generate(self, prompt: str, options: ImageOptions) -> list[bytes]:
+        await self.answers[prompt].wait()
+        return await super().generate(prompt, options)
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    while not condition():  # noqa: ASYNC110 (states of the app's own, no event to wait on)
+        await asyncio.sleep(0.01)
+
+
+def _connection_places() -> Places:
+    """The places the app's database statements take (the pool's, or SQLite's lock)."""
+    client = GenerationJob._meta.db
+    pool = getattr(client, "_pool", None)
+    return pool._places if isinstance(pool, OldestFirstPool) else client._lock
+
+
+async def test_answers_that_come_back_together_are_finished_oldest_job_first(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The models answer the youngest job first, all at once; the jobs' results then queue
+    for the database together, and the oldest job's result goes through first (by its age,
+    not by when its statement asked)."""
+    provider = AnsweredWhenTold()
+    six_at_once = settings.model_copy(update={"generation_concurrency": 6})
+    app = build(six_at_once, provider=provider, moderator=FakeModerator())
+    await app.database.open(migrate_first=False)
+    try:
+        jobs = app.services.generation.jobs
+        prompts = [f"lighthouse {n}" for n in range(6)]  # oldest first
+        for n, prompt in enumerate(prompts):
+            person = await app.services.accounts.resolve(Platform.CONSOLE, f"p{n}", f"p{n}")
+            await jobs.submit(JobRequest(person, prompt, ImageOptions(), Platform.CONSOLE))
+        finished: list[str] = []
+        job_finished = app.notices.job_finished
+
+        async def noted(job: GenerationJob) -> None:
+            finished.append(job.prompt)
+            await job_finished(job)
+
+        monkeypatch.setattr(app.notices, "job_finished", noted)
+        await app.worker.start()
+        async with asyncio.timeout(10):
+            await _until(lambda: len(provider.answers) == len(prompts))  # all at the model
+            places, held = _connection_places(), 0
+            while not places.locked():  # the database is busy with other work
+                await places.take()
+                held += 1
+            for prompt in reversed(prompts):  # the youngest job's answer first
+                provider.answers[prompt].set()
+            await _until(lambda: len(places._waiting) == len(prompts))  # all at the database
+            places.give_back()  # one connection for them all: they take turns
+            await _until(lambda: len(finished) == len(prompts))
+            for _ in range(held - 1):
+                places.give_back()
+        assert finished == prompts
+    finally:
+        await app.stop()
