@@ -51,14 +51,15 @@ class EndingTransaction(TransactionWrapper):
         """Send `statement` (its values written into it: one simple-protocol message takes no
         parameters) with this transaction's COMMIT; False when it cannot (a savepoint's
         release, or a last statement already set): run it now instead."""
-        if self._last is not None or self.transaction is None or self.transaction._nested:
+        transaction: Any = self.transaction  # asyncpg's (its private state: typed loosely)
+        if self._last is not None or transaction is None or transaction._nested:
             return False
         self._last = statement
         return True
 
     async def commit(self) -> None:
         last, self._last = self._last, None
-        transaction = self.transaction
+        transaction: Any = self.transaction
         if last is None or transaction is None or self._finalized:
             return await super().commit()
         # asyncpg's `Transaction.commit`, with the last statement before its COMMIT
