@@ -335,7 +335,6 @@ def build(
         default_provider, default_moderator = image_backends(settings)
         provider = provider or default_provider
         moderator = moderator or default_moderator
-    tokens = ActionTokens()
     embedder = embedder or text_embedder(settings)
     impressions = ImpressionLog(clock)
     ranker = ServingRanker(clock)
@@ -343,6 +342,7 @@ def build(
     taste = TasteKeeper(indexer, clock, impressions)
     url = settings.resolved_database_url
     changes = ChangeNotices(url)  # drops per-process copies (accounts, chats) on changes
+    tokens = ActionTokens(notices=changes)  # resolved buttons kept per process too
     notifications = Notifications(clock, timedelta(minutes=settings.notification_interval_minutes))
     posts = Posts(images, clock, taste, notifications)
     postgres = is_postgres(url)

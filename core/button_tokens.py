@@ -20,6 +20,7 @@ from pypika_tortoise import Query, Table
 from tortoise import timezone
 
 from core.errors import NotFound
+from core.persistence.local_copies import ChangeNotices, LocalCopies
 from core.persistence.models import ActionToken
 from core.persistence.statements import Slot, Written, db_value, value, write
 
@@ -59,11 +60,19 @@ def token_expression(canonical: str) -> str:
 
 class ActionTokens:
     """Issues and resolves button tokens. Tokens known to be stored are remembered, so
-    re-rendering the same buttons (status edits, feed pages) costs no query."""
+    re-rendering the same buttons (status edits, feed pages) costs no query; with `notices`,
+    so are the actions of tokens resolved (a press then costs no query for its button)."""
 
-    def __init__(self, remember: int = 50_000) -> None:
+    def __init__(self, remember: int = 50_000, notices: ChangeNotices | None = None) -> None:
         self._stored: OrderedDict[str, None] = OrderedDict()
         self._remember = remember
+        # The action behind each token pressed, kept per process (core.persistence.local_copies).
+        # A token is derived from its action, so its row never changes; it only goes, with its
+        # owner's account (a link merging it away, /deleteme), whose change drops the copy
+        # here and in the other processes. A button without an owner is never deleted.
+        self._resolved: LocalCopies[str, Action] | None = (
+            notices.copies() if notices is not None else None
+        )
 
     async def issue(self, command: str, args: dict[str, Any], owner_id: int | None) -> str:
         return (await self.issue_many([(command, args, owner_id)]))[0]
@@ -97,10 +106,21 @@ class ActionTokens:
             self._stored.popitem(last=False)
 
     async def resolve(self, token: str) -> Action:
+        kept = self._resolved
+        if kept is not None and (action := kept.get(token)) is not None:
+            return Action(action.command, dict(action.args), action.owner_id)
+        drops = kept.drops if kept is not None else 0
         row = await ActionToken.get_or_none(token=token)
         if row is None:
             raise NotFound("error.button_expired")
-        return Action(row.command, dict(row.args), row.owner_id)
+        action = Action(row.command, dict(row.args), row.owner_id)
+        if kept is not None:
+            from core.social.accounts import account_changed  # core.social imports this module
+
+            owner = () if row.owner_id is None else (account_changed(row.owner_id),)
+            kept.put(token, action, *owner, loaded_after=drops)
+            return Action(action.command, dict(action.args), action.owner_id)
+        return action
 
 
 Unstored = dict[str, tuple[str, dict[str, Any], int | None]]  # token → its action

@@ -251,7 +251,7 @@ class TasteKeeper:
             fans = by if await fan_of(account.id, post.author_id, now, extra=int(by < 0)) else 0
         likes, comments = changes(signal, by)
         return await post_counts_changed(
-            post.id, likes=likes, comments=comments, fans=fans, hot=hot_sql
+            post.id, likes=likes, comments=comments, fans=fans, hot=hot_sql, read=post.like_count
         )
 
     async def unliked(self, account: Account, post: Post) -> None:

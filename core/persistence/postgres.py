@@ -8,13 +8,15 @@ Closing the pool waits for it, for tortoise's 10 s, before it terminates the poo
 of a process (and every PostgreSQL test's teardown) stalled 10 s, and a long-running process
 lost one pooled connection per cancelled BEGIN.
 
-Its pool serves waiting requests oldest work first (`core.persistence.oldest_first`).
+Its pool serves waiting requests oldest work first (`core.persistence.oldest_first`), and a
+transaction's commit can carry its last statement (`EndingTransaction`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from asyncpg.transaction import TransactionState
 from tortoise.backends.asyncpg.client import AsyncpgDBClient, TransactionWrapper
 from tortoise.backends.base.client import (
     TransactionalDBClient,
@@ -28,6 +30,53 @@ from core.persistence.oldest_first import OldestFirstPool
 __all__ = ["ENGINE", "MosaicAsyncpgClient", "client_class"]
 
 ENGINE = __name__
+
+
+class EndingTransaction(TransactionWrapper):
+    """tortoise's asyncpg transaction, whose COMMIT can carry the transaction's last statement
+    in the same message to PostgreSQL (`end_with`).
+
+    What for: a statement that locks a contended row (a post's counters, which every like of
+    the post updates) holds the lock until the COMMIT. Sent apart, the COMMIT waits for the
+    statement's answer to come back and for this process's event loop to get to the
+    transaction again: under a busy loop, tens to hundreds of milliseconds in which every other
+    writer of the row waits (`docs/benchmarks.md`, "presses, stop 24"). Sent together, the lock
+    is held inside PostgreSQL only, for the statement and the commit's WAL flush."""
+
+    def __init__(self, connection: AsyncpgDBClient) -> None:
+        super().__init__(connection)
+        self._last: str | None = None
+
+    def end_with(self, statement: str) -> bool:
+        """Send `statement` (its values written into it: one simple-protocol message takes no
+        parameters) with this transaction's COMMIT; False when it cannot (a savepoint's
+        release, or a last statement already set): run it now instead."""
+        transaction: Any = self.transaction  # asyncpg's (its private state: typed loosely)
+        if self._last is not None or transaction is None or transaction._nested:
+            return False
+        self._last = statement
+        return True
+
+    async def commit(self) -> None:
+        last, self._last = self._last, None
+        transaction: Any = self.transaction
+        if last is None or transaction is None or self._finalized:
+            return await super().commit()
+        # asyncpg's `Transaction.commit`, with the last statement before its COMMIT
+        connection = transaction._connection  # asyncpg's own, behind the pool's proxy
+        if connection._top_xact is transaction:
+            connection._top_xact = None
+        try:
+            await self.execute_script(f"{last};\nCOMMIT")
+        except BaseException:
+            transaction._state = TransactionState.FAILED
+            raise
+        transaction._state = TransactionState.COMMITTED
+        self._finalized = True
+
+    async def rollback(self) -> None:
+        self._last = None
+        await super().rollback()
 
 
 class PooledTransaction(TransactionContextPooled):
@@ -51,7 +100,7 @@ class MosaicAsyncpgClient(AsyncpgDBClient):
         return OldestFirstPool(pool, pool.get_max_size())
 
     def _in_transaction(self) -> TransactionContext:
-        return PooledTransaction(TransactionWrapper(self), self._pool_init_lock)
+        return PooledTransaction(EndingTransaction(self), self._pool_init_lock)
 
 
 client_class = MosaicAsyncpgClient

@@ -43,14 +43,32 @@ HotSql = Callable[[str, str, str], str]
 
 
 async def post_counts_changed(
-    post_id: int, *, likes: int = 0, comments: int = 0, fans: int = 0, hot: HotSql | None = None
+    post_id: int,
+    *,
+    likes: int = 0,
+    comments: int = 0,
+    fans: int = 0,
+    hot: HotSql | None = None,
+    read: int | None = None,
 ) -> int:
     """The post's like and comment counters (and its fans' likes) moved by these, and with
     `hot` its trending score from the new counts, in one UPDATE: it locks the post's row until
     the commit, and every like of the post waits for that lock, so it comes last in its unit
-    of work and is the only statement on the row. The new like count."""
+    of work and is the only statement on the row. The new like count.
+
+    With `read` (the like count as the caller read the post, before this change) and an open
+    PostgreSQL transaction, the UPDATE goes with the transaction's COMMIT in one message
+    (`postgres.EndingTransaction`): the row is then locked only inside PostgreSQL, not while
+    the answer travels back and this process gets round to committing. The new like count is
+    then `read` moved by `likes` (what this change made of the count the caller saw; likes by
+    others committed meanwhile are in the row, not in this figure)."""
     db = Post._meta.db
     dialect = db.capabilities.dialect
+    end_with = getattr(db, "end_with", None)  # only a PostgreSQL transaction has it
+    if read is not None and end_with is not None:
+        statement = _counting(dialect, hot, literal=True)
+        if end_with(statement.format(likes, comments, fans, post_id)):
+            return read + likes
     rows = await db.execute_query_dict(_counting(dialect, hot), [likes, comments, fans, post_id])
     if not rows:
         raise NotFound("error.unknown_post", post=post_id)
@@ -58,9 +76,14 @@ async def post_counts_changed(
 
 
 @lru_cache(maxsize=8)
-def _counting(dialect: str, hot: HotSql | None) -> str:
-    # numbered: the new counts are used twice (SQLite's `?NNN` is PostgreSQL's `$N`)
-    marks = [f"{'$' if dialect == 'postgres' else '?'}{n}" for n in range(1, 5)]
+def _counting(dialect: str, hot: HotSql | None, *, literal: bool = False) -> str:
+    """The UPDATE, its values numbered parameters (the new counts are used twice: SQLite's
+    `?NNN` is PostgreSQL's `$N`) or, `literal`, `str.format` fields that take integers only
+    (`{0:d}`: nothing but digits is ever written into it)."""
+    if literal:
+        marks = [f"{{{n}:d}}" for n in range(4)]
+    else:
+        marks = [f"{'$' if dialect == 'postgres' else '?'}{n}" for n in range(1, 5)]
     likes, comments = f'"like_count" + {marks[0]}', f'"comment_count" + {marks[1]}'
     most = "GREATEST" if dialect == "postgres" else "MAX"
     assignments = [
@@ -70,6 +93,5 @@ def _counting(dialect: str, hot: HotSql | None) -> str:
     ]
     if hot is not None:  # from the row as the statement finds it, with the new counts
         assignments.append(f'"hot" = {hot(dialect, likes, comments)}')
-    return (
-        f'UPDATE "post" SET {", ".join(assignments)} WHERE "id" = {marks[3]} RETURNING "like_count"'
-    )
+    update = f'UPDATE "post" SET {", ".join(assignments)} WHERE "id" = {marks[3]}'
+    return update if literal else f'{update} RETURNING "like_count"'

@@ -49,7 +49,9 @@ class TasteUpdater(Protocol):
         """`by` (1 or -1) of `account`'s `signal` on `post` go into the post's counters, with
         what follows from the counts, in one UPDATE (`counters.post_counts_changed`) last in
         the write's transaction: it locks the post's row until the commit, so whatever else
-        must be read is read before it. The new like count."""
+        must be read is read before it (on PostgreSQL it goes with the COMMIT, and nothing may
+        follow it). The new like count (`post.like_count` as read, moved by this change, where
+        the UPDATE goes with the COMMIT)."""
         ...
 
     async def unliked(self, account: Account, post: Post) -> None:
@@ -76,7 +78,9 @@ class NoTasteUpdates:
 
     async def count(self, account: Account, post: Post, signal: Signal, by: int) -> int:
         likes, comments = changes(signal, by)
-        return await post_counts_changed(post.id, likes=likes, comments=comments)
+        return await post_counts_changed(
+            post.id, likes=likes, comments=comments, read=post.like_count
+        )
 
     async def unliked(self, account: Account, post: Post) -> None:
         return None

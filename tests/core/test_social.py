@@ -5,11 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bot.bootstrap import App
+from core.clock import FakeClock
 from core.domain import Audience, Platform
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from core.persistence.models import Account, Comment, Post, StoredImage
+from core.persistence.models import Account, Comment, Notification, Post, StoredImage
 from core.social import Origin
 from tests.support.images import png_bytes
+from tests.support.queries import count_queries
 
 ORIGIN = Origin(Platform.CONSOLE)
 
@@ -151,3 +153,24 @@ async def test_text_limits_and_mentions(app: App) -> None:
         "@everyone" not in stored.text and "\x00" not in stored.text and "\x1b" not in stored.text
     )
     assert "<@123>" not in stored.text
+
+
+async def test_a_notification_is_one_statement_and_heeds_the_preference(
+    app: App, clock: FakeClock
+) -> None:
+    """The author is told of a like, unless they turned likes off: the preference is asked
+    inside the notification's one INSERT (core/notifications.py)."""
+    author, fan, other = await people(app, "author", "fan", "other")
+    post = await make_post(app, author)
+    notifications = app.services.notifications
+    with count_queries() as sent:
+        await notifications.happened("like", author.id, fan.id, post.id)
+    assert len(sent) == 1, sent
+    (told,) = await Notification.filter(recipient_id=author.id)
+    assert (told.kind, told.actor_id, told.post_id) == ("like", fan.id, post.id)
+    assert told.created_at == clock.now()
+    await notifications.set_enabled(author, "like", False)  # what waits of it goes too
+    await notifications.happened("like", author.id, other.id, post.id)
+    await notifications.happened("comment", author.id, other.id, post.id)
+    rows = await Notification.filter(recipient_id=author.id)
+    assert [(n.kind, n.actor_id, n.post_id) for n in rows] == [("comment", other.id, post.id)]

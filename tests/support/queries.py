@@ -10,11 +10,24 @@ from typing import Any
 
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 from tortoise.backends.asyncpg.client import TransactionWrapper as PostgresTransaction
+from tortoise.backends.base_postgres.client import BasePostgresClient
 from tortoise.backends.sqlite.client import SqliteClient
 from tortoise.backends.sqlite.client import SqliteTransactionWrapper as SqliteTransaction
 
-CLIENTS = (SqliteClient, SqliteTransaction, AsyncpgDBClient, PostgresTransaction)
-METHODS = ("execute_query", "execute_query_dict", "execute_insert", "execute_many")
+CLIENTS = (
+    SqliteClient,
+    SqliteTransaction,
+    AsyncpgDBClient,
+    PostgresTransaction,
+    BasePostgresClient,  # its `execute_script`
+)
+METHODS = (
+    "execute_query",
+    "execute_query_dict",
+    "execute_insert",
+    "execute_many",
+    "execute_script",  # a last statement sent with its COMMIT (core.persistence.postgres)
+)
 _inside = contextvars.ContextVar("inside_a_counted_call", default=False)
 _counting: contextvars.ContextVar[object] = contextvars.ContextVar("counting", default=None)
 
