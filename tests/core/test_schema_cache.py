@@ -31,9 +31,32 @@ def _applied(path: Path) -> list[str]:
         return sorted(r[0] for r in db.execute("SELECT name FROM tortoise_migrations"))
 
 
-def _schema(path: Path) -> list[tuple[str, ...]]:
+def _schema(path: Path) -> dict[str, object]:
+    """Each table's columns (name, type, NOT NULL, default, key), foreign keys and indexes
+    (their columns and uniqueness), and the named indexes' SQL. Not the CREATE TABLE text:
+    tortoise lays a model's relation columns out in the order of a set of their names
+    (`tortoise/migrations/schema_generator/state_apps.py`), which varies with the process's
+    hash seed, so two processes migrate the same schema with columns in a different order."""
+    schema: dict[str, object] = {}
     with sqlite3.connect(path) as db:
-        return sorted(db.execute("SELECT type, name, tbl_name, sql FROM sqlite_master"))
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        for table in sorted(tables):
+            columns = sorted(tuple(row[1:]) for row in db.execute(f'PRAGMA table_xinfo("{table}")'))
+            keys = sorted(
+                tuple(row[2:]) for row in db.execute(f'PRAGMA foreign_key_list("{table}")')
+            )
+            indexes = sorted(
+                (
+                    unique,
+                    origin,
+                    tuple(r[2] for r in db.execute(f'PRAGMA index_info("{name}")')),
+                )
+                for _, name, unique, origin, _ in db.execute(f'PRAGMA index_list("{table}")')
+            )
+            schema[table] = (columns, keys, indexes)
+        named = "SELECT name, tbl_name, sql FROM sqlite_master WHERE type != 'table' AND sql != ''"
+        schema["named indexes, triggers and views"] = sorted(db.execute(named))
+    return schema
 
 
 def _dump(path: Path) -> list[str]:
