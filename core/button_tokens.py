@@ -12,7 +12,7 @@ import base64
 import hashlib
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -80,9 +80,7 @@ class ActionTokens:
     async def issue_many(self, actions: list[tuple[str, dict[str, Any], int | None]]) -> list[str]:
         """Tokens for several buttons, stored with at most one INSERT."""
         tokens, new = self.unstored(actions)
-        if new:
-            await store(new)
-            self.stored(new)
+        await self.save(new)
         return tokens
 
     def unstored(
@@ -99,6 +97,12 @@ class ActionTokens:
         }
         return tokens, new
 
+    async def save(self, new: Unstored) -> None:
+        """Store the rows of these new tokens (`unstored`), one INSERT, and say so (`stored`)."""
+        if new:
+            await store(new)
+            self.stored(new)
+
     def stored(self, new: Unstored) -> None:
         for token in new:
             self._stored[token] = None
@@ -107,20 +111,19 @@ class ActionTokens:
 
     async def resolve(self, token: str) -> Action:
         kept = self._resolved
-        if kept is not None and (action := kept.get(token)) is not None:
-            return Action(action.command, dict(action.args), action.owner_id)
-        drops = kept.drops if kept is not None else 0
-        row = await ActionToken.get_or_none(token=token)
-        if row is None:
-            raise NotFound("error.button_expired")
-        action = Action(row.command, dict(row.args), row.owner_id)
-        if kept is not None:
-            from core.social.accounts import account_changed  # core.social imports this module
+        action = kept.get(token) if kept is not None else None
+        if action is None:
+            drops = kept.drops if kept is not None else 0
+            row = await ActionToken.get_or_none(token=token)
+            if row is None:
+                raise NotFound("error.button_expired")
+            action = Action(row.command, dict(row.args), row.owner_id)
+            if kept is not None:
+                from core.social.accounts import account_changed  # core.social imports this
 
-            owner = () if row.owner_id is None else (account_changed(row.owner_id),)
-            kept.put(token, action, *owner, loaded_after=drops)
-            return Action(action.command, dict(action.args), action.owner_id)
-        return action
+                owner = () if row.owner_id is None else (account_changed(row.owner_id),)
+                kept.put(token, action, *owner, loaded_after=drops)
+        return replace(action, args=dict(action.args))  # the caller's: a kept one stays as is
 
 
 Unstored = dict[str, tuple[str, dict[str, Any], int | None]]  # token → its action

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from core.button_tokens import ActionTokens, Unstored, store
+from core.button_tokens import ActionTokens, Unstored
 from core.delivery.replies import Reply
 
 
 async def tokenize(reply: Reply, tokens: ActionTokens, viewer_id: int) -> Reply:
     """Store each button's action; owner-only buttons are bound to `viewer_id`."""
     ready, new = tokenize_unstored(reply, tokens, viewer_id)
-    if new:
-        await store(new)
-        tokens.stored(new)
+    await tokens.save(new)
     return ready
 
 

@@ -47,6 +47,7 @@ TAGGED_TERMS_MAX = 4  # `/feed tune` terms looked up as words or #tags (as `LIKE
 LIKED_VECTORS = 50
 NO_BUCKET = -1  # no post is in it (a post without a vector has no bucket: NULL)
 NO_AUTHOR = 0  # no account has it (ids start at 1)
+NO_POST = 0  # no post has it (ids start at 1)
 
 
 @dataclass(slots=True)  # not frozen: a page makes hundreds, and frozen ones cost twice as much
@@ -260,8 +261,11 @@ class FeedRanking:
 
 async def _vectors(post_ids: list[int], model: str) -> np.ndarray | None:
     """The vectors of these posts made by `model`, one a row (None if none has one). Always
-    one statement, also for no posts: a page costs the same queries whoever views it."""
-    blobs = await Post.filter(id__in=post_ids or [0], embedding_model=model).values_list(
+    one statement, also for no posts: a page costs the same queries whoever views it. The
+    ids are padded to `LIKED_VECTORS` with an id no post has, as the candidate statement's
+    lists are: one statement text, so PostgreSQL reuses its prepared plan."""
+    padded = _padded(post_ids, LIKED_VECTORS, NO_POST)
+    blobs = await Post.filter(id__in=padded, embedding_model=model).values_list(
         "embedding", flat=True
     )
     return unpack_matrix([bytes(blob) for blob in blobs if blob])
