@@ -80,7 +80,7 @@ class ActionTokens:
     async def issue_many(self, actions: list[tuple[str, dict[str, Any], int | None]]) -> list[str]:
         """Tokens for several buttons, stored with at most one INSERT."""
         tokens, new = self.unstored(actions)
-        await self.save(new)
+        await self.store_new(new)
         return tokens
 
     def unstored(
@@ -97,7 +97,7 @@ class ActionTokens:
         }
         return tokens, new
 
-    async def save(self, new: Unstored) -> None:
+    async def store_new(self, new: Unstored) -> None:
         """Store the rows of these new tokens (`unstored`), one INSERT, and say so (`stored`)."""
         if new:
             await store(new)

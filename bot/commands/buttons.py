@@ -11,7 +11,7 @@ from core.delivery.replies import Reply
 async def tokenize(reply: Reply, tokens: ActionTokens, viewer_id: int) -> Reply:
     """Store each button's action; owner-only buttons are bound to `viewer_id`."""
     ready, new = tokenize_unstored(reply, tokens, viewer_id)
-    await tokens.save(new)
+    await tokens.store_new(new)
     return ready
 
 
